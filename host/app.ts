@@ -1,0 +1,44 @@
+/** createApp composes the route modules over their dependencies; nothing here touches process.env. */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { LIMITS } from '../shared/index.ts'
+import { ownerAuth } from './auth/owner-auth.ts'
+import { errorBody, handleError } from './http/errors.ts'
+import type { Logger } from './log.ts'
+import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { publishedRoutes } from './routes/published.ts'
+import type { ChatService } from './runtime/chat.ts'
+import type { ModelRegistry } from './runtime/models.ts'
+import type { Store } from './store/store.ts'
+
+export type AppDeps = {
+  store: Store
+  models: ModelRegistry
+  chat: ChatService
+  log: Logger
+  adminTokenHash: string
+  heartbeatMs: number
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono()
+  app.onError(handleError(deps.log.error))
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: LIMITS.bodyBytes,
+      onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413),
+    }),
+  )
+  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash })
+  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces']) app.use(path, requireOwner)
+
+  app.get('/health', (c) => c.json({ status: 'ok' }, 200))
+  app.route('/api/v1', publishedRoutes({ store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs }))
+  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models }))
+  return app
+}
+
+export type AppType = ReturnType<typeof createApp>

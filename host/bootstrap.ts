@@ -1,0 +1,47 @@
+/** First-start chores: the admin token and signing secret, and the demo agent a fresh checkout shows. */
+import { randomBytes } from 'node:crypto'
+import { AgentConfigSchema } from '../shared/index.ts'
+import { randomToken, sha256Hex } from './auth/secrets.ts'
+import type { AgentRecord, Store } from './store/store.ts'
+
+export type Secrets = {
+  adminTokenHash: string
+  /** Set only on the start that generated the token: it is printed once and never stored in clear. */
+  newAdminToken: string | null
+  /** Key for signing visitor tokens. */
+  secret: string
+}
+
+export async function prepareSecrets(store: Store, configured: { adminToken?: string; secret?: string }): Promise<Secrets> {
+  let newAdminToken: string | null = null
+  let adminTokenHash: string
+  if (configured.adminToken) {
+    adminTokenHash = sha256Hex(configured.adminToken)
+    await store.setSetting('admin_token_hash', adminTokenHash)
+  } else {
+    const candidate = randomToken('porch_admin')
+    adminTokenHash = await store.initSetting('admin_token_hash', sha256Hex(candidate))
+    if (adminTokenHash === sha256Hex(candidate)) newAdminToken = candidate
+  }
+  const secret = configured.secret ?? (await store.initSetting('secret', randomBytes(32).toString('base64url')))
+  return { adminTokenHash, newAdminToken, secret }
+}
+
+/** Creates and publishes the demo agent once per database; a deleted demo agent stays deleted. */
+export async function seedDemoAgent(store: Store): Promise<AgentRecord | null> {
+  if ((await store.initSetting('demo_seeded', 'pending')) !== 'pending') return null
+  const agent = await store.createAgent({
+    name: 'Porch demo',
+    description: 'A demo agent on the built-in offline model: it streams markdown and can tell the time with a tool.',
+    config: AgentConfigSchema.parse({
+      instructions: 'You are the demo agent of a fresh Porch install. Be brief and friendly.',
+      model: 'demo',
+      tools: [{ type: 'builtin', name: 'current_time' }],
+      welcome_message: 'Hi! I am the Porch demo agent. I run offline, so I only echo, but I can tell you the time.',
+      starters: ['What can you do?', 'What time is it?'],
+    }),
+  })
+  await store.publish({ agentId: agent.id, apiResponseMode: 'streaming', access: 'public', description: 'Seeded demo' })
+  await store.setSetting('demo_seeded', agent.id)
+  return agent
+}

@@ -1,0 +1,77 @@
+/**
+ * The environment, validated once at start. A bad value stops the start with a message
+ * that names the variable; nothing else in the host reads process.env.
+ */
+import { z } from 'zod'
+
+const port = z.coerce.number().int().min(0).max(65_535)
+const optionalUrl = z.url({ protocol: /^https?$/ }).optional()
+const optionalSecret = z.string().min(1).optional()
+
+const EnvSchema = z.object({
+  PORT: port.default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORCH_DB: z.string().min(1).default('./data/porch.db'),
+  PORCH_PUBLIC_URL: optionalUrl,
+  PORCH_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  PORCH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PORCH_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  PORCH_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  PORCH_RESUME_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+  OPENAI_API_KEY: optionalSecret,
+  OPENAI_BASE_URL: optionalUrl,
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: optionalUrl,
+})
+
+export type Config = {
+  port: number
+  host: string
+  dbPath: string
+  publicUrl: string
+  adminToken?: string
+  secret?: string
+  trustProxyHops: number
+  heartbeatMs: number
+  /** How long a run whose client dropped keeps going, waiting for a resume, before it is cancelled. */
+  resumeGraceMs: number
+  providers: ProviderConfig
+}
+
+export type ProviderConfig = {
+  openai?: { apiKey?: string; baseURL?: string }
+  anthropic?: { apiKey?: string; baseURL?: string }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Reads the environment into a Config, or throws a ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "unset", as it does in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`)
+  }
+  const e = parsed.data
+  const openaiConfigured = e.OPENAI_API_KEY !== undefined || e.OPENAI_BASE_URL !== undefined
+  const anthropicConfigured = e.ANTHROPIC_API_KEY !== undefined || e.ANTHROPIC_BASE_URL !== undefined
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dbPath: e.PORCH_DB,
+    publicUrl: (e.PORCH_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    adminToken: e.PORCH_ADMIN_TOKEN,
+    secret: e.PORCH_SECRET,
+    trustProxyHops: e.PORCH_TRUST_PROXY,
+    heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
+    resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
+    providers: {
+      ...(openaiConfigured && { openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL } }),
+      ...(anthropicConfigured && { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }),
+    },
+  }
+}

@@ -1,0 +1,57 @@
+/** The only file that reads process.env: validate the config, start the host, say how to use it. */
+import { seedDemoAgent } from './bootstrap.ts'
+import { ConfigError, loadConfig, type Config } from './config.ts'
+import { createLogger } from './log.ts'
+import { startHost } from './server.ts'
+
+const log = createLogger()
+
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(`Porch cannot start. ${error.message}\n`)
+  process.exit(1)
+}
+
+const host = await startHost(config, { log })
+const seeded = await seedDemoAgent(host.store)
+const base = config.publicUrl
+
+const published = (await host.store.listAgents()).filter((agent) => agent.published)
+const demo = published.find((agent) => agent.id === seeded?.id) ?? published[0]
+const lines = [`Porch is listening on ${host.url} (public URL ${base})`]
+if (host.secrets.newAdminToken) {
+  lines.push('', 'Admin token, shown only this once (it is stored hashed; set PORCH_ADMIN_TOKEN to choose your own):', `  ${host.secrets.newAdminToken}`)
+}
+if (demo) {
+  const chatUrl = `${base}/api/v1/published/${demo.id}/${demo.apiResponseMode === 'streaming' ? 'chat' : 'chat/sync'}`
+  lines.push(
+    '',
+    `Agent "${demo.name}" is published (${demo.apiResponseMode}):`,
+    `  chat URL: ${chatUrl}`,
+    '  try it:',
+    `  curl -N ${chatUrl} -H 'Content-Type: application/json' -d '{"request":"What time is it?"}'`,
+    '',
+    'For the owner API and more examples:',
+    `  export PORCH_URL=${base} PORCH_AGENT=${demo.id}${host.secrets.newAdminToken ? ` PORCH_TOKEN=${host.secrets.newAdminToken}` : ''}`,
+  )
+}
+process.stdout.write(`${lines.join('\n')}\n`)
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1)
+    stopping = true
+    log.info(`${signal}: finishing running chats, then stopping`)
+    host.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('shutdown failed', error)
+        process.exit(1)
+      },
+    )
+  })
+}

@@ -1,0 +1,127 @@
+/** Owner API: agents, their drafts, publishing, versions, and what visitors did with them. */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type PublishReply } from '../../../shared/index.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { agentIdParam, positiveIntParam, sessionIdParam } from '../../http/ids.ts'
+import { check, readJson, readQuery } from '../../http/validate.ts'
+import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
+import type { AgentRecord, Store } from '../../store/store.ts'
+import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
+
+export type OwnerRoutesDeps = { store: Store; models: ModelRegistry }
+
+const PageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.iso.datetime().optional(),
+})
+
+const ScopeQuerySchema = z.object({
+  scope: z.string().regex(/^(public|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, link:<id> or key:<id>').default('public'),
+})
+
+function requireKnownModel(model: string | undefined) {
+  if (model !== undefined && !knownProvider(model)) {
+    throw new ApiError(400, 'invalid_request', `model: unknown provider in "${model}" (use demo, openai:<model> or anthropic:<model>)`)
+  }
+}
+
+export function ownerAgentRoutes({ store, models }: OwnerRoutesDeps) {
+  const loadAgent = async (id: string): Promise<AgentRecord> => {
+    const agent = await store.getAgent(agentIdParam(id))
+    if (!agent) throw notFound('Agent')
+    return agent
+  }
+  const present = async (agent: AgentRecord) =>
+    agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
+
+  return new Hono()
+    .post('/agents', async (c) => {
+      const { name, description, ...config } = await readJson(c, CreateAgentSchema)
+      requireKnownModel(config.model)
+      const agent = await store.createAgent({ name, description, config })
+      return c.json(await present(agent), 201)
+    })
+    .get('/agents', async (c) => {
+      const agents = await store.listAgents()
+      return c.json({ agents: await Promise.all(agents.map(present)) }, 200)
+    })
+    .get('/agents/:id', async (c) => c.json(await present(await loadAgent(c.req.param('id'))), 200))
+    .patch('/agents/:id', async (c) => {
+      const id = (await loadAgent(c.req.param('id'))).id
+      const { name, description, ...config } = await readJson(c, UpdateAgentSchema)
+      requireKnownModel(config.model)
+      const agent = await store.updateAgent(id, { name, description, config })
+      if (!agent) throw notFound('Agent')
+      return c.json(await present(agent), 200)
+    })
+    .delete('/agents/:id', async (c) => {
+      if (!(await store.deleteAgent(agentIdParam(c.req.param('id'))))) throw notFound('Agent')
+      return c.body(null, 204)
+    })
+
+    .post('/agents/:id/publish', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
+      const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
+      const problem = models.problem(agent.config.model)
+      if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
+      const outcome = await store.publish({ agentId: agent.id, apiResponseMode: body.api_response_mode, access: body.access, description: body.description })
+      switch (outcome.kind) {
+        case 'not_found':
+          throw notFound('Agent')
+        case 'mode_locked':
+          throw new ApiError(400, 'mode_locked', `The agent is published in ${outcome.currentMode} mode; unpublish first to change api_response_mode.`)
+        case 'nothing_to_publish':
+          throw new ApiError(409, 'nothing_to_publish', `Nothing to publish: the draft equals the active version ${outcome.version.version}.`)
+        case 'published': {
+          const v = outcome.version
+          const reply: PublishReply = {
+            status: 'success',
+            message: outcome.created ? `Published version ${v.version}.` : `Version ${v.version} is published.`,
+            version: { id: v.id, version: v.version, createdAt: v.createdAt },
+          }
+          return c.json(reply, outcome.created ? 201 : 200)
+        }
+      }
+    })
+    .post('/agents/:id/unpublish', async (c) => {
+      const agent = await store.unpublish((await loadAgent(c.req.param('id'))).id)
+      if (!agent) throw notFound('Agent')
+      return c.json(await present(agent), 200)
+    })
+    .get('/agents/:id/versions', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      const versions = await store.listVersions(agent.id)
+      return c.json({ versions: versions.map((version) => versionJson(version, agent)) }, 200)
+    })
+    .post('/agents/:id/versions/:n/activate', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      const updated = await store.activateVersion(agent.id, positiveIntParam(c.req.param('n'), 'version'))
+      if (!updated) throw notFound('Version')
+      return c.json(await present(updated), 200)
+    })
+
+    .get('/agents/:id/sessions', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      const { limit, before } = readQuery(c, PageQuerySchema)
+      const sessions = await store.listSessions(agent.id, { limit, before })
+      const next = sessions.length === limit ? sessions.at(-1)!.updatedAt : null
+      return c.json({ sessions: sessions.map(sessionJson), next_before: next }, 200)
+    })
+    .get('/agents/:id/sessions/:sid', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      const { scope } = readQuery(c, ScopeQuerySchema)
+      const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
+      const session = await store.getSession(key)
+      if (!session) throw notFound('Session')
+      const messages = await store.getMessages(key)
+      return c.json({ ...sessionJson(session), agent_id: agent.id, messages: messages.map(messageJson) }, 200)
+    })
+    .get('/traces', async (c) => {
+      const { agent_id, limit, before } = readQuery(c, PageQuerySchema.extend({ agent_id: z.uuid().optional() }))
+      const traces = await store.listTraces({ agentId: agent_id, limit, before })
+      const next = traces.length === limit ? traces.at(-1)!.startedAt : null
+      return c.json({ traces: traces.map(traceJson), next_before: next }, 200)
+    })
+}

@@ -1,0 +1,68 @@
+/** Store records → the owner API's JSON. */
+import type { Agent, AgentVersion } from '../../../shared/index.ts'
+import type { AgentRecord, SessionRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
+
+export function agentJson(agent: AgentRecord, active: VersionRecord | null): Agent {
+  const frozen = active && JSON.stringify([active.name, active.agentDescription, active.config])
+  return {
+    id: agent.id,
+    name: agent.name,
+    description: agent.description,
+    ...agent.config,
+    published: agent.published,
+    active_version: agent.activeVersion,
+    api_response_mode: agent.apiResponseMode,
+    access: agent.access,
+    allowed_origins: agent.allowedOrigins,
+    has_unpublished_changes: frozen !== JSON.stringify([agent.name, agent.description, agent.config]),
+    created_at: agent.createdAt,
+    updated_at: agent.updatedAt,
+  }
+}
+
+export function versionJson(version: VersionRecord, agent: AgentRecord): AgentVersion {
+  return {
+    id: version.id,
+    agent_id: version.agentId,
+    version: version.version,
+    name: version.name,
+    config: version.config,
+    description: version.description,
+    active: agent.activeVersion === version.version,
+    created_at: version.createdAt,
+  }
+}
+
+export const sessionJson = (session: SessionRecord) => ({
+  session_id: session.sessionId,
+  scope: session.scope,
+  created_at: session.createdAt,
+  updated_at: session.updatedAt,
+})
+
+export const messageJson = (message: StoredMessage) => ({
+  seq: message.seq,
+  role: message.role,
+  content: message.content,
+  status: message.status,
+  trace_id: message.traceId,
+  created_at: message.created_at,
+})
+
+export const traceJson = (trace: TraceRecord) => ({
+  trace_id: trace.traceId,
+  agent_id: trace.agentId,
+  version: trace.version,
+  session_id: trace.sessionId,
+  scope: trace.scope,
+  request_id: trace.requestId,
+  status: trace.status,
+  started_at: trace.startedAt,
+  time_to_first_token_ms: trace.firstTokenMs,
+  total_ms: trace.totalMs,
+  turns: trace.turns,
+  input_tokens: trace.inputTokens,
+  output_tokens: trace.outputTokens,
+  tool_calls: trace.toolCalls,
+  error: trace.error,
+})

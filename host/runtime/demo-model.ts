@@ -1,0 +1,148 @@
+/**
+ * `demo`: Porch's built-in offline model. No network, deterministic, and every reply says it
+ * is a demo. It streams markdown and calls the `current_time` tool when asked for the time, so
+ * every part of the product can be seen without an API key. `demo:instant` streams without
+ * pauses (benchmarks, tests); `demo` paces its words like a real model.
+ */
+import type {
+  LanguageModelV3,
+  LanguageModelV3CallOptions,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider'
+
+const DEMO_LABEL = '*(Demo model: Porch’s built-in offline stand-in, not an AI.)*'
+
+export function createDemoModel(variant: string | undefined): LanguageModelV3 {
+  const pauseMs = variant === 'instant' ? 0 : 12
+  return {
+    specificationVersion: 'v3',
+    provider: 'demo',
+    modelId: variant ? `demo:${variant}` : 'demo',
+    supportedUrls: {},
+    async doGenerate(options) {
+      const reply = planReply(options)
+      return {
+        content: reply.toolCall ? [reply.toolCall] : [{ type: 'text', text: reply.text }],
+        finishReason: { unified: reply.toolCall ? 'tool-calls' : 'stop', raw: undefined },
+        usage: usageOf(options.prompt, reply.text),
+        warnings: [],
+      }
+    },
+    async doStream(options) {
+      const reply = planReply(options)
+      const signal = options.abortSignal
+      const stream = new ReadableStream<LanguageModelV3StreamPart>({
+        async start(controller) {
+          controller.enqueue({ type: 'stream-start', warnings: [] })
+          if (reply.text) {
+            controller.enqueue({ type: 'text-start', id: 't0' })
+            for (const word of reply.text.match(/\S*\s*/g) ?? []) {
+              if (!word) continue
+              if (pauseMs > 0) await sleep(pauseMs, signal)
+              if (signal?.aborted) {
+                controller.error(signal.reason ?? new DOMException('Aborted', 'AbortError'))
+                return
+              }
+              controller.enqueue({ type: 'text-delta', id: 't0', delta: word })
+            }
+            controller.enqueue({ type: 'text-end', id: 't0' })
+          }
+          if (reply.toolCall) controller.enqueue(reply.toolCall)
+          controller.enqueue({
+            type: 'finish',
+            finishReason: { unified: reply.toolCall ? 'tool-calls' : 'stop', raw: undefined },
+            usage: usageOf(options.prompt, reply.text),
+          })
+          controller.close()
+        },
+      })
+      return { stream }
+    },
+  }
+}
+
+type PlannedReply = {
+  text: string
+  toolCall?: { type: 'tool-call'; toolCallId: string; toolName: string; input: string }
+}
+
+function planReply(options: LanguageModelV3CallOptions): PlannedReply {
+  const prompt = options.prompt
+  const last = prompt.at(-1)
+  if (last?.role === 'tool') {
+    const result = last.content.find((part) => part.type === 'tool-result')
+    const output = result?.output
+    const value = output && 'value' in output ? String(typeof output.value === 'string' ? output.value : JSON.stringify(output.value)) : ''
+    return { text: `${DEMO_LABEL}\n\nThe \`current_time\` tool answered: **${value}**.` }
+  }
+
+  const question = lastUserText(prompt)
+  const hasClock = options.tools?.some((tool) => tool.name === 'current_time') ?? false
+  if (hasClock && /\b(time|date|day|clock)\b/i.test(question)) {
+    const turn = prompt.filter((message) => message.role === 'user').length
+    return {
+      text: 'Let me check the clock.',
+      toolCall: { type: 'tool-call', toolCallId: `demo-call-${turn}`, toolName: 'current_time', input: '{}' },
+    }
+  }
+
+  const earlier = prompt.filter((message) => message.role === 'user' || message.role === 'assistant').length - 1
+  const quote = question.split('\n').map((line) => `> ${line}`).join('\n')
+  return {
+    text: [
+      DEMO_LABEL,
+      '',
+      'You wrote:',
+      '',
+      quote,
+      '',
+      `This conversation had **${earlier}** earlier message${earlier === 1 ? '' : 's'} before yours, so the host keeps the session's memory.`,
+      '',
+      'Replies are **markdown**, streamed word by word:',
+      '',
+      '- a list, `inline code` and a [link](https://example.com)',
+      hasClock ? '- ask *what time is it?* to see a tool call' : '- give this agent the `current_time` tool to see tool calls',
+      '',
+      '```js',
+      "console.log('hello from Porch')",
+      '```',
+      '',
+      'Set `OPENAI_API_KEY` or `ANTHROPIC_API_KEY` and pick a real model to get real answers.',
+    ].join('\n'),
+  }
+}
+
+function lastUserText(prompt: LanguageModelV3Prompt): string {
+  for (let i = prompt.length - 1; i >= 0; i--) {
+    const message = prompt[i]!
+    if (message.role !== 'user') continue
+    return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
+  }
+  return ''
+}
+
+/** A rough count (four characters a token), enough to make the usage numbers move. */
+function usageOf(prompt: LanguageModelV3Prompt, output: string): LanguageModelV3Usage {
+  const inputChars = JSON.stringify(prompt).length
+  const input = Math.ceil(inputChars / 4)
+  const outputTokens = Math.ceil(output.length / 4)
+  return {
+    inputTokens: { total: input, noCache: input, cacheRead: undefined, cacheWrite: undefined },
+    outputTokens: { total: outputTokens, text: outputTokens, reasoning: undefined },
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}

@@ -1,0 +1,58 @@
+/**
+ * Builds a whole host from a Config and serves it over HTTP: what `main.ts` runs and what the
+ * tests start on port 0. Stopping it lets running streams finish for a grace period, then
+ * cancels and stores them before the database closes.
+ */
+import { serve, type ServerType } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { createApp } from './app.ts'
+import { prepareSecrets, type Secrets } from './bootstrap.ts'
+import type { Config } from './config.ts'
+import { createLogger, type Logger } from './log.ts'
+import { createChatService } from './runtime/chat.ts'
+import { createModelRegistry } from './runtime/models.ts'
+import { RunRegistry } from './runtime/runs.ts'
+import { createSqliteStore } from './store/sqlite-store.ts'
+import type { Store } from './store/store.ts'
+
+export type Host = {
+  url: string
+  store: Store
+  secrets: Secrets
+  runs: RunRegistry
+  app: ReturnType<typeof createApp>
+  /** Stops accepting, waits up to `graceMs` for running chats, cancels the rest, closes the store. */
+  close(graceMs?: number): Promise<void>
+}
+
+export type HostOptions = { log?: Logger; modelRetries?: number }
+
+export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
+  const log = options.log ?? createLogger()
+  const store = createSqliteStore(config.dbPath)
+  const interrupted = await store.markInterruptedTraces()
+  if (interrupted > 0) log.info(`${interrupted} run(s) were interrupted when the host last stopped`)
+  const secrets = await prepareSecrets(store, config)
+  const models = createModelRegistry(config.providers)
+  const runs = new RunRegistry()
+  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries })
+  const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs })
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+
+  let closing: Promise<void> | undefined
+  const close = (graceMs = 10_000) =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      if (!(await runs.drain(graceMs))) await runs.cancelAll('the host is shutting down')
+      if ('closeAllConnections' in server) server.closeAllConnections()
+      await stopped
+      await store.close()
+    })())
+
+  return { url, store, secrets, runs, app, close }
+}

@@ -1,0 +1,388 @@
+/**
+ * The Store on better-sqlite3. Statements are prepared once, here; rows become typed
+ * records at this boundary and nothing past it sees SQL. Every write that must be whole
+ * (publishing, a finished run) is one synchronous transaction.
+ */
+import { randomUUID } from 'node:crypto'
+import { AgentConfigSchema, type AgentConfig, type ContentBlock } from '../../shared/index.ts'
+import { openDatabase, type Db } from './db.ts'
+import type {
+  AgentPatch,
+  AgentRecord,
+  FinishedRun,
+  NewAgent,
+  PublishOutcome,
+  PublishRequest,
+  PublishedAgent,
+  SessionKey,
+  SessionRecord,
+  Store,
+  StoredMessage,
+  TraceRecord,
+  TraceStart,
+  VersionRecord,
+} from './store.ts'
+
+type AgentRow = {
+  id: string
+  name: string
+  description: string
+  config: string
+  published: 0 | 1
+  active_version: number | null
+  api_response_mode: AgentRecord['apiResponseMode']
+  access: AgentRecord['access']
+  allowed_origins: string
+  created_at: string
+  updated_at: string
+}
+
+type VersionRow = {
+  id: string
+  agent_id: string
+  version: number
+  name: string
+  agent_description: string
+  config: string
+  description: string
+  created_at: string
+}
+
+type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
+
+type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
+
+type TraceRow = {
+  trace_id: string
+  agent_id: string
+  version: number
+  session_id: string
+  scope: string
+  request_id: string
+  status: TraceRecord['status']
+  started_at: string
+  first_token_ms: number | null
+  total_ms: number | null
+  turns: number
+  input_tokens: number
+  output_tokens: number
+  tool_calls: string
+  error: string | null
+}
+
+const now = () => new Date().toISOString()
+
+/** Parses stored config through the current schema, so fields added later get their defaults. */
+const parseConfig = (json: string): AgentConfig => AgentConfigSchema.parse(JSON.parse(json))
+
+const toAgent = (row: AgentRow): AgentRecord => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  config: parseConfig(row.config),
+  published: row.published === 1,
+  activeVersion: row.active_version,
+  apiResponseMode: row.api_response_mode,
+  access: row.access,
+  allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toVersion = (row: VersionRow): VersionRecord => ({
+  id: row.id,
+  agentId: row.agent_id,
+  version: row.version,
+  name: row.name,
+  agentDescription: row.agent_description,
+  config: parseConfig(row.config),
+  description: row.description,
+  createdAt: row.created_at,
+})
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  agentId: row.agent_id,
+  scope: row.scope,
+  sessionId: row.id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toTrace = (row: TraceRow): TraceRecord => ({
+  traceId: row.trace_id,
+  agentId: row.agent_id,
+  version: row.version,
+  sessionId: row.session_id,
+  scope: row.scope,
+  requestId: row.request_id,
+  status: row.status,
+  startedAt: row.started_at,
+  firstTokenMs: row.first_token_ms,
+  totalMs: row.total_ms ?? 0,
+  turns: row.turns,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  toolCalls: JSON.parse(row.tool_calls),
+  error: row.error,
+})
+
+/** What a version freezes; two snapshots with the same JSON publish nothing new. */
+const snapshotOf = (agent: { name: string; description: string; config: AgentConfig }) =>
+  JSON.stringify({ name: agent.name, description: agent.description, config: agent.config })
+
+export function createSqliteStore(path: string): Store {
+  const db: Db = openDatabase(path)
+
+  const sql = {
+    getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+    initSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING'),
+    setSetting: db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+
+    insertAgent: db.prepare(
+      `INSERT INTO agents (id, name, description, config, created_at, updated_at)
+       VALUES (@id, @name, @description, @config, @now, @now)`,
+    ),
+    listAgents: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY created_at DESC, id'),
+    getAgent: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
+    updateAgent: db.prepare(
+      'UPDATE agents SET name = @name, description = @description, config = @config, updated_at = @now WHERE id = @id',
+    ),
+    deleteAgent: db.prepare('DELETE FROM agents WHERE id = ?'),
+    setPublication: db.prepare(
+      `UPDATE agents SET published = @published, active_version = @active_version,
+         api_response_mode = @api_response_mode, access = @access, updated_at = @now WHERE id = @id`,
+    ),
+
+    insertVersion: db.prepare(
+      `INSERT INTO agent_versions (id, agent_id, version, name, agent_description, config, description, created_at)
+       VALUES (@id, @agent_id, @version, @name, @agent_description, @config, @description, @created_at)`,
+    ),
+    lastVersionNumber: db.prepare<[string], { n: number | null }>('SELECT MAX(version) AS n FROM agent_versions WHERE agent_id = ?'),
+    getVersion: db.prepare<[string, number], VersionRow>('SELECT * FROM agent_versions WHERE agent_id = ? AND version = ?'),
+    listVersions: db.prepare<[string], VersionRow>('SELECT * FROM agent_versions WHERE agent_id = ? ORDER BY version DESC'),
+    getPublished: db.prepare<[string], AgentRow & { v_id: string; v_version: number; v_name: string; v_agent_description: string; v_config: string; v_description: string; v_created_at: string }>(
+      `SELECT a.*, v.id AS v_id, v.version AS v_version, v.name AS v_name, v.agent_description AS v_agent_description,
+              v.config AS v_config, v.description AS v_description, v.created_at AS v_created_at
+       FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.active_version
+       WHERE a.id = ? AND a.published = 1`,
+    ),
+
+    getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
+    insertSession: db.prepare<[string, string, string, string, string], SessionRow>(
+      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
+    ),
+    listSessions: db.prepare<[string, string, number], SessionRow>(
+      'SELECT * FROM sessions WHERE agent_id = ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?',
+    ),
+    getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
+    lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
+    insertMessage: db.prepare(
+      `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
+       VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
+    ),
+
+    insertTrace: db.prepare(
+      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
+       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
+    ),
+    finishTrace: db.prepare(
+      `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
+         input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
+       WHERE trace_id = @traceId`,
+    ),
+    listTraces: db.prepare<[{ agentId: string | null; before: string; limit: number }], TraceRow>(
+      'SELECT * FROM traces WHERE (@agentId IS NULL OR agent_id = @agentId) AND started_at < @before ORDER BY started_at DESC LIMIT @limit',
+    ),
+    markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
+  }
+
+  const getAgentRecord = (id: string) => {
+    const row = sql.getAgent.get(id)
+    return row ? toAgent(row) : null
+  }
+
+  const publishTx = db.transaction((request: PublishRequest): PublishOutcome => {
+    const agent = getAgentRecord(request.agentId)
+    if (!agent) return { kind: 'not_found' }
+    const mode = request.apiResponseMode ?? agent.apiResponseMode
+    const access = request.access ?? agent.access
+    if (agent.published && mode !== agent.apiResponseMode) return { kind: 'mode_locked', currentMode: agent.apiResponseMode }
+
+    const active = agent.activeVersion === null ? null : sql.getVersion.get(agent.id, agent.activeVersion)
+    const draftIsActive = active !== undefined && active !== null && snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agent_description, config: parseConfig(active.config) })
+    const publicationChanges = !agent.published || mode !== agent.apiResponseMode || access !== agent.access
+    if (draftIsActive && !publicationChanges) return { kind: 'nothing_to_publish', version: toVersion(active) }
+
+    let version: VersionRecord
+    let created = false
+    if (draftIsActive) {
+      version = toVersion(active)
+    } else {
+      const row: VersionRow = {
+        id: randomUUID(),
+        agent_id: agent.id,
+        version: (sql.lastVersionNumber.get(agent.id)?.n ?? 0) + 1,
+        name: agent.name,
+        agent_description: agent.description,
+        config: JSON.stringify(agent.config),
+        description: request.description ?? '',
+        created_at: now(),
+      }
+      sql.insertVersion.run(row)
+      version = toVersion(row)
+      created = true
+    }
+    sql.setPublication.run({ id: agent.id, published: 1, active_version: version.version, api_response_mode: mode, access, now: now() })
+    return { kind: 'published', version, created }
+  })
+
+  const activateTx = db.transaction((agentId: string, version: number) => {
+    const agent = getAgentRecord(agentId)
+    if (!agent || !sql.getVersion.get(agentId, version)) return null
+    sql.setPublication.run({ id: agentId, published: agent.published ? 1 : 0, active_version: version, api_response_mode: agent.apiResponseMode, access: agent.access, now: now() })
+    return getAgentRecord(agentId)
+  })
+
+  const finishRunTx = db.transaction((run: FinishedRun) => {
+    const at = now()
+    const { agentId, scope, sessionId } = run.session
+    const session = sql.insertSession.get(agentId, scope, sessionId, at, at)!
+    let seq = sql.lastSeq.get(session.pk)?.n ?? 0
+    for (const message of run.messages) {
+      seq += 1
+      sql.insertMessage.run({
+        session_pk: session.pk,
+        seq,
+        role: message.role,
+        content: JSON.stringify(message.content),
+        status: message.status,
+        trace_id: run.traceId,
+        created_at: at,
+      })
+    }
+    const o = run.outcome
+    sql.finishTrace.run({
+      traceId: run.traceId,
+      status: o.status,
+      firstTokenMs: o.firstTokenMs,
+      totalMs: o.totalMs,
+      turns: o.turns,
+      inputTokens: o.inputTokens,
+      outputTokens: o.outputTokens,
+      toolCalls: JSON.stringify(o.toolCalls),
+      error: o.error,
+    })
+  })
+
+  const FAR_FUTURE = '9999-12-31T23:59:59.999Z'
+
+  return {
+    async getSetting(key) {
+      return sql.getSetting.get(key)?.value ?? null
+    },
+    async initSetting(key, value) {
+      sql.initSetting.run(key, value)
+      return sql.getSetting.get(key)!.value
+    },
+    async setSetting(key, value) {
+      sql.setSetting.run(key, value)
+    },
+
+    async createAgent(agent: NewAgent) {
+      const id = randomUUID()
+      sql.insertAgent.run({ id, name: agent.name, description: agent.description, config: JSON.stringify(agent.config), now: now() })
+      return getAgentRecord(id)!
+    },
+    async listAgents() {
+      return sql.listAgents.all().map(toAgent)
+    },
+    async getAgent(id) {
+      return getAgentRecord(id)
+    },
+    async updateAgent(id, patch: AgentPatch) {
+      const agent = getAgentRecord(id)
+      if (!agent) return null
+      const config = AgentConfigSchema.parse({ ...agent.config, ...patch.config })
+      sql.updateAgent.run({ id, name: patch.name ?? agent.name, description: patch.description ?? agent.description, config: JSON.stringify(config), now: now() })
+      return getAgentRecord(id)
+    },
+    async deleteAgent(id) {
+      return sql.deleteAgent.run(id).changes > 0
+    },
+
+    async publish(request) {
+      return publishTx(request)
+    },
+    async unpublish(agentId) {
+      const agent = getAgentRecord(agentId)
+      if (!agent) return null
+      sql.setPublication.run({ id: agentId, published: 0, active_version: agent.activeVersion, api_response_mode: agent.apiResponseMode, access: agent.access, now: now() })
+      return getAgentRecord(agentId)
+    },
+    async listVersions(agentId) {
+      return sql.listVersions.all(agentId).map(toVersion)
+    },
+    async getVersion(agentId, version) {
+      const row = sql.getVersion.get(agentId, version)
+      return row ? toVersion(row) : null
+    },
+    async activateVersion(agentId, version) {
+      return activateTx(agentId, version)
+    },
+    async getPublishedAgent(agentId): Promise<PublishedAgent | null> {
+      const row = sql.getPublished.get(agentId)
+      if (!row) return null
+      return {
+        agent: toAgent(row),
+        version: toVersion({
+          id: row.v_id,
+          agent_id: row.id,
+          version: row.v_version,
+          name: row.v_name,
+          agent_description: row.v_agent_description,
+          config: row.v_config,
+          description: row.v_description,
+          created_at: row.v_created_at,
+        }),
+      }
+    },
+
+    async getSession(key: SessionKey) {
+      const row = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      return row ? toSession(row) : null
+    },
+    async getMessages(key: SessionKey) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      if (!session) return []
+      return sql.getMessages.all(session.pk).map((row) => ({
+        seq: row.seq,
+        role: row.role,
+        content: JSON.parse(row.content) as ContentBlock[],
+        status: row.status,
+        traceId: row.trace_id,
+        created_at: row.created_at,
+      }))
+    },
+    async listSessions(agentId, { limit, before }) {
+      return sql.listSessions.all(agentId, before ?? FAR_FUTURE, limit).map(toSession)
+    },
+
+    async startTrace(trace: TraceStart) {
+      sql.insertTrace.run(trace)
+    },
+    async finishRun(run) {
+      finishRunTx(run)
+    },
+    async listTraces({ agentId, limit, before }) {
+      return sql.listTraces.all({ agentId: agentId ?? null, before: before ?? FAR_FUTURE, limit }).map(toTrace)
+    },
+    async markInterruptedTraces() {
+      return sql.markInterrupted.run().changes
+    },
+
+    async close() {
+      db.close()
+    },
+  }
+}

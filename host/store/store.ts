@@ -1,0 +1,140 @@
+/**
+ * What the routes and the runtime ask of storage: one async operation per use case.
+ * The SQLite store implements it today; a PostgreSQL store can implement it tomorrow
+ * without touching its callers.
+ */
+import type {
+  Access,
+  AgentConfig,
+  ApiResponseMode,
+  ContentBlock,
+  Message,
+  MessageStatus,
+} from '../../shared/index.ts'
+
+export type AgentRecord = {
+  id: string
+  name: string
+  description: string
+  config: AgentConfig
+  published: boolean
+  activeVersion: number | null
+  apiResponseMode: ApiResponseMode
+  access: Access
+  allowedOrigins: string[]
+  createdAt: string
+  updatedAt: string
+}
+
+export type VersionRecord = {
+  id: string
+  agentId: string
+  version: number
+  name: string
+  agentDescription: string
+  config: AgentConfig
+  description: string
+  createdAt: string
+}
+
+/** An agent as public traffic sees it: its publication state and the frozen active version. */
+export type PublishedAgent = { agent: AgentRecord; version: VersionRecord }
+
+export type NewAgent = { name: string; description: string; config: AgentConfig }
+export type AgentPatch = { name?: string; description?: string; config?: Partial<AgentConfig> }
+
+export type PublishRequest = {
+  agentId: string
+  apiResponseMode?: ApiResponseMode
+  access?: Access
+  description?: string
+}
+
+export type PublishOutcome =
+  | { kind: 'published'; version: VersionRecord; created: boolean }
+  | { kind: 'not_found' }
+  | { kind: 'nothing_to_publish'; version: VersionRecord }
+  | { kind: 'mode_locked'; currentMode: ApiResponseMode }
+
+/** A session's address: a session id means something only inside its agent and scope. */
+export type SessionKey = { agentId: string; scope: string; sessionId: string }
+
+export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string }
+
+export type StoredMessage = Message & { seq: number; traceId: string }
+
+export type ToolCallTrace = {
+  tool_call_id: string
+  tool_name: string
+  turn: number
+  is_error: boolean
+  duration_ms: number | null
+}
+
+export type TraceStatus = 'running' | 'success' | 'error' | 'cancelled' | 'interrupted'
+
+export type TraceStart = {
+  traceId: string
+  agentId: string
+  version: number
+  sessionId: string
+  scope: string
+  requestId: string
+  startedAt: string
+}
+
+export type TraceOutcome = {
+  status: Exclude<TraceStatus, 'running'>
+  firstTokenMs: number | null
+  totalMs: number
+  turns: number
+  inputTokens: number
+  outputTokens: number
+  toolCalls: ToolCallTrace[]
+  error: string | null
+}
+
+export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus }
+
+/** The messages one chat request produced, stored with its trace in one transaction. */
+export type FinishedRun = {
+  session: SessionKey
+  traceId: string
+  messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus }[]
+  outcome: TraceOutcome
+}
+
+export interface Store {
+  getSetting(key: string): Promise<string | null>
+  /** Sets the value only if the key has none yet; returns the value that is stored. */
+  initSetting(key: string, value: string): Promise<string>
+  setSetting(key: string, value: string): Promise<void>
+
+  createAgent(agent: NewAgent): Promise<AgentRecord>
+  listAgents(): Promise<AgentRecord[]>
+  getAgent(id: string): Promise<AgentRecord | null>
+  updateAgent(id: string, patch: AgentPatch): Promise<AgentRecord | null>
+  deleteAgent(id: string): Promise<boolean>
+
+  publish(request: PublishRequest): Promise<PublishOutcome>
+  unpublish(agentId: string): Promise<AgentRecord | null>
+  listVersions(agentId: string): Promise<VersionRecord[]>
+  getVersion(agentId: string, version: number): Promise<VersionRecord | null>
+  activateVersion(agentId: string, version: number): Promise<AgentRecord | null>
+  /** The published agent with its active version, or null when unknown or unpublished. */
+  getPublishedAgent(agentId: string): Promise<PublishedAgent | null>
+
+  getSession(key: SessionKey): Promise<SessionRecord | null>
+  /** Every message of a session in order. */
+  getMessages(key: SessionKey): Promise<StoredMessage[]>
+  listSessions(agentId: string, options: { limit: number; before?: string }): Promise<SessionRecord[]>
+
+  startTrace(trace: TraceStart): Promise<void>
+  /** Appends the run's messages (creating the session if needed) and closes its trace, atomically. */
+  finishRun(run: FinishedRun): Promise<void>
+  listTraces(options: { agentId?: string; limit: number; before?: string }): Promise<TraceRecord[]>
+  /** Marks traces left `running` by a process that died as `interrupted`; returns how many. */
+  markInterruptedTraces(): Promise<number>
+
+  close(): Promise<void>
+}

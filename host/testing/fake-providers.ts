@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** A tool call the fake model makes; `input` is sent as the JSON-encoded arguments. */
+export type ScriptedToolCall = { id: string; name: string; input: unknown }
+
+/** What the fake model answers to one request. */
+export type ScriptedReply = {
+  /** Text chunks, streamed one per SSE chunk (joined when not streaming). */
+  text?: string[]
+  /** Tool calls made after the text; the finish reason becomes tool calls / tool_use. */
+  toolCalls?: ScriptedToolCall[]
+  /** Token usage to report; defaults to `{ input: 10, output: 5 }`. */
+  usage?: { input: number; output: number }
+  /** Wait between streamed chunks, in milliseconds (default 0). */
+  delayMs?: number
+  /** Non-200 status: reply with a provider-shaped JSON error body instead of a completion. */
+  status?: number
+  /** Message in that error body. */
+  errorMessage?: string
+  /**
+   * Destroy the socket once this many content chunks (text pieces or tool-argument pieces)
+   * have been streamed; protocol frames before them (e.g. Anthropic's message_start) still go out.
+   */
+  cutAfterChunks?: number
+  /** Send one chunk of invalid JSON right after the first text chunk. */
+  malformedChunk?: boolean
+}
+
+/** A request the fake received; `body` is the parsed JSON (or the raw text if it was not JSON). */
+export type RecordedRequest = { path: string; headers: Record<string, string | string[] | undefined>; body: any }
+
+/** A running fake provider server on 127.0.0.1. */
+export type FakeProvider = {
+  /** Base URL to hand to the SDK (`http://127.0.0.1:PORT/v1`). */
+  url: string
+  /** Every request received, in order. */
+  requests: RecordedRequest[]
+  /** How many streaming responses the client closed before they finished. */
+  aborted: number
+  /** Stop listening and drop open connections. */
+  close(): Promise<void>
+}
+
+/** Replies by request index (the last element repeats), or a function choosing the reply. */
+export type Script = ScriptedReply[] | ((request: RecordedRequest, index: number) => ScriptedReply)
+
+type Frame = { sse: string; content: boolean }
+type Context = { id: string; model: string; created: number }
+type Dialect = {
+  path: string
+  error(status: number, message: string): unknown
+  complete(reply: ScriptedReply, ctx: Context): unknown
+  stream(reply: ScriptedReply, ctx: Context): Frame[]
+}
+
+const frame = (data: unknown, content = false, event?: string): Frame => ({
+  sse: `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+  content,
+})
+const usageOf = (reply: ScriptedReply) => reply.usage ?? { input: 10, output: 5 }
+const argsOf = (call: ScriptedToolCall) => JSON.stringify(call.input ?? {})
+// Arguments go out in two pieces so the SDK's partial-JSON accumulation is exercised.
+const halves = (s: string) => [s.slice(0, s.length >> 1), s.slice(s.length >> 1)].filter(Boolean)
+
+function textFrames(reply: ScriptedReply, toFrame: (text: string, i: number) => Frame, malformed: Frame): Frame[] {
+  return (reply.text ?? []).flatMap((t, i) => (i === 0 && reply.malformedChunk ? [toFrame(t, i), malformed] : [toFrame(t, i)]))
+}
+
+const openai: Dialect = {
+  path: '/v1/chat/completions',
+  error: (status, message) => ({
+    error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', code: null },
+  }),
+  complete(reply, { id, model, created }) {
+    const calls = reply.toolCalls ?? []
+    const { input, output } = usageOf(reply)
+    const toolCalls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: argsOf(c) } }))
+    return {
+      id, object: 'chat.completion', created, model,
+      choices: [{
+        index: 0,
+        message: { role: 'assistant', content: reply.text?.join('') ?? null, ...(calls.length > 0 && { tool_calls: toolCalls }) },
+        finish_reason: calls.length > 0 ? 'tool_calls' : 'stop',
+      }],
+      usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
+    }
+  },
+  stream(reply, { id, model, created }) {
+    const chunk = (choices: unknown[], extra: object = {}) => ({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })
+    const delta = (d: object) => frame(chunk([{ index: 0, delta: d, finish_reason: null }]), true)
+    const calls = reply.toolCalls ?? []
+    const { input, output } = usageOf(reply)
+    return [
+      ...textFrames(reply, (content, i) => delta(i === 0 ? { role: 'assistant', content } : { content }), frame('{"id":"broken","choices":[{')),
+      ...calls.flatMap((c, index) => [
+        delta({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] }),
+        ...halves(argsOf(c)).map((piece) => delta({ tool_calls: [{ index, function: { arguments: piece } }] })),
+      ]),
+      frame(chunk([{ index: 0, delta: {}, finish_reason: calls.length > 0 ? 'tool_calls' : 'stop' }])),
+      // Sent even if include_usage was not requested; the SDK always requests it.
+      frame(chunk([], { usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output } })),
+      frame('[DONE]'),
+    ]
+  },
+}
+
+const anthropicErrorTypes: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
+  413: 'request_too_large', 429: 'rate_limit_error', 529: 'overloaded_error',
+}
+const event = (data: { type: string; [key: string]: unknown }, content = false) => frame(data, content, data.type)
+
+const anthropic: Dialect = {
+  path: '/v1/messages',
+  error: (status, message) => ({ type: 'error', error: { type: anthropicErrorTypes[status] ?? 'api_error', message } }),
+  complete(reply, { id, model }) {
+    const calls = reply.toolCalls ?? []
+    const text = reply.text?.join('') ?? ''
+    return {
+      id, type: 'message', role: 'assistant', model,
+      content: [
+        ...(text ? [{ type: 'text', text }] : []),
+        ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input ?? {} })),
+      ],
+      stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: usageOf(reply).input, output_tokens: usageOf(reply).output },
+    }
+  },
+  stream(reply, { id, model }) {
+    const calls = reply.toolCalls ?? []
+    const { input, output } = usageOf(reply)
+    const frames = [event({
+      type: 'message_start',
+      message: {
+        id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+        usage: { input_tokens: input, output_tokens: 1 },
+      },
+    })]
+    const block = (index: number, start: object, deltas: Frame[]) => [
+      event({ type: 'content_block_start', index, content_block: start }),
+      ...deltas,
+      event({ type: 'content_block_stop', index }),
+    ]
+    const delta = (index: number, d: object) => event({ type: 'content_block_delta', index, delta: d }, true)
+    const offset = reply.text?.length ? 1 : 0
+    if (offset) {
+      const malformed = frame('{"type":"content_block_delta","index":0,', false, 'content_block_delta')
+      frames.push(...block(0, { type: 'text', text: '' }, textFrames(reply, (text) => delta(0, { type: 'text_delta', text }), malformed)))
+    }
+    calls.forEach((c, i) => {
+      const pieces = halves(argsOf(c)).map((partial_json) => delta(i + offset, { type: 'input_json_delta', partial_json }))
+      frames.push(...block(i + offset, { type: 'tool_use', id: c.id, name: c.name, input: {} }, pieces))
+    })
+    frames.push(
+      event({ type: 'message_delta', delta: { stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: output } }),
+      event({ type: 'message_stop' }),
+    )
+    return frames
+  },
+}
+
+/** Index of the first frame not to send: the content frame after `cut` content frames were sent. */
+function cutIndex(frames: Frame[], cut: number): number {
+  let sent = 0
+  const i = frames.findIndex((f) => f.content && sent++ === cut)
+  // Fewer content frames than `cut`: still cut before the terminal frame so the stream is incomplete.
+  return i === -1 ? frames.length - 1 : i
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const raw = Buffer.concat(chunks).toString('utf8')
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+}
+
+async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider> {
+  const requests: RecordedRequest[] = []
+
+  async function stream(res: ServerResponse, reply: ScriptedReply, frames: Frame[]): Promise<void> {
+    let closed = false
+    let cut = false
+    res.on('close', () => {
+      closed = true
+      if (!res.writableEnded && !cut) fake.aborted++
+    })
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+    res.flushHeaders()
+    const stop = reply.cutAfterChunks === undefined ? Infinity : cutIndex(frames, reply.cutAfterChunks)
+    for (const [i, f] of frames.entries()) {
+      if (i > 0 && reply.delayMs) await sleep(reply.delayMs)
+      if (closed) return
+      if (i === stop) {
+        cut = true
+        // end() flushes what was written before the socket goes away, unlike destroy() alone.
+        res.socket?.end(() => res.socket?.destroy())
+        return
+      }
+      res.write(f.sse)
+    }
+    res.end()
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const request: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: await readBody(req) }
+    const index = requests.push(request) - 1
+    if (req.method !== 'POST' || request.path.split('?')[0] !== dialect.path) {
+      return sendJson(res, 404, dialect.error(404, `No fake route for ${req.method} ${req.url}`))
+    }
+    const reply = Array.isArray(script) ? (script[Math.min(index, script.length - 1)] ?? {}) : script(request, index)
+    if (reply.status !== undefined && reply.status !== 200) {
+      return sendJson(res, reply.status, dialect.error(reply.status, reply.errorMessage ?? `Fake error ${reply.status}`))
+    }
+    const ctx: Context = { id: `fake-${index}`, model: String(request.body?.model ?? 'fake'), created: Math.floor(Date.now() / 1000) }
+    if (request.body?.stream === true) return stream(res, reply, dialect.stream(reply, ctx))
+    sendJson(res, 200, dialect.complete(reply, ctx))
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy())
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  const fake: FakeProvider = {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    aborted: 0,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+  return fake
+}
+
+/** Start a fake OpenAI Chat Completions server (`POST /v1/chat/completions`, streaming and not). */
+export function startFakeOpenAI(script: Script): Promise<FakeProvider> {
+  return startFake(openai, script)
+}
+
+/** Start a fake Anthropic Messages server (`POST /v1/messages`, streaming and not). */
+export function startFakeAnthropic(script: Script): Promise<FakeProvider> {
+  return startFake(anthropic, script)
+}

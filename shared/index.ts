@@ -1,0 +1,3 @@
+export * from './limits.ts'
+export * from './protocol.ts'
+export * from './owner.ts'

@@ -1,0 +1,34 @@
+/** Sizes, lengths, header names and defaults shared by the host and the widget. */
+
+export const LIMITS = {
+  /** Characters in one visitor message. */
+  requestChars: 32_000,
+  /** Characters in a session id or request id. */
+  idChars: 128,
+  /** Bytes in any JSON request body. */
+  bodyBytes: 256 * 1024,
+  /** Characters in a version's change description. */
+  versionDescriptionChars: 100,
+  agentNameChars: 200,
+  agentDescriptionChars: 2_000,
+  instructionsChars: 100_000,
+  welcomeMessageChars: 2_000,
+  starters: 8,
+  starterChars: 200,
+  maxTurns: 50,
+} as const
+
+/** Session ids and request ids: letters, digits and `._:-`. */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/
+
+export const HEADERS = {
+  lastEventId: 'Last-Event-ID',
+  traceId: 'X-Porch-Trace-Id',
+} as const
+
+export const DEFAULTS = {
+  maxTurns: 8,
+  temperature: 0.7,
+  /** Seconds between `: ping` comments on an open SSE stream. */
+  heartbeatSeconds: 15,
+} as const

@@ -1,0 +1,99 @@
+/** Owner API shapes: agents, their draft configuration, publishing and versions. */
+import { z } from 'zod'
+import { DEFAULTS, LIMITS } from './limits.ts'
+import { AccessSchema, ApiResponseModeSchema } from './protocol.ts'
+
+/** `provider:model-id`, or `demo` / `demo:instant` for the built-in offline model. */
+export const ModelRefSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[a-z][a-z0-9-]*(:[^\s]+)?$/, 'must look like provider:model-id (for example openai:gpt-4o-mini or demo)')
+
+export const ToolSpecSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('builtin'), name: z.enum(['current_time']) }),
+])
+export type ToolSpec = z.infer<typeof ToolSpecSchema>
+
+export const ThemeSchema = z.record(z.string().regex(/^[a-z][a-z0-9-]{0,40}$/), z.string().max(200))
+
+/** What an owner edits: the draft. A published version freezes a copy of it. */
+export const AgentConfigSchema = z.object({
+  instructions: z.string().max(LIMITS.instructionsChars).default(''),
+  model: ModelRefSchema.default('demo'),
+  temperature: z.number().min(0).max(2).default(DEFAULTS.temperature),
+  max_turns: z.number().int().min(1).max(LIMITS.maxTurns).default(DEFAULTS.maxTurns),
+  tools: z.array(ToolSpecSchema).max(64).default([]),
+  welcome_message: z.string().max(LIMITS.welcomeMessageChars).default(''),
+  starters: z.array(z.string().min(1).max(LIMITS.starterChars)).max(LIMITS.starters).default([]),
+  theme: ThemeSchema.default({}),
+})
+export type AgentConfig = z.infer<typeof AgentConfigSchema>
+
+const agentMeta = {
+  name: z.string().trim().min(1).max(LIMITS.agentNameChars),
+  description: z.string().max(LIMITS.agentDescriptionChars).default(''),
+}
+
+export const CreateAgentSchema = z.strictObject({ ...agentMeta, ...AgentConfigSchema.shape })
+export type CreateAgent = z.infer<typeof CreateAgentSchema>
+
+/** PATCH edits only the fields it names, and only the draft. */
+export const UpdateAgentSchema = z
+  .strictObject({
+    name: agentMeta.name.optional(),
+    description: z.string().max(LIMITS.agentDescriptionChars).optional(),
+    instructions: AgentConfigSchema.shape.instructions.unwrap().optional(),
+    model: ModelRefSchema.optional(),
+    temperature: AgentConfigSchema.shape.temperature.unwrap().optional(),
+    max_turns: AgentConfigSchema.shape.max_turns.unwrap().optional(),
+    tools: AgentConfigSchema.shape.tools.unwrap().optional(),
+    welcome_message: AgentConfigSchema.shape.welcome_message.unwrap().optional(),
+    starters: AgentConfigSchema.shape.starters.unwrap().optional(),
+    theme: AgentConfigSchema.shape.theme.unwrap().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change')
+export type UpdateAgent = z.infer<typeof UpdateAgentSchema>
+
+export const PublishSchema = z.strictObject({
+  api_response_mode: ApiResponseModeSchema.optional(),
+  access: AccessSchema.optional(),
+  description: z.string().max(LIMITS.versionDescriptionChars).optional(),
+})
+export type Publish = z.infer<typeof PublishSchema>
+
+export const AgentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  ...AgentConfigSchema.shape,
+  published: z.boolean(),
+  active_version: z.number().int().nullable(),
+  api_response_mode: ApiResponseModeSchema,
+  access: AccessSchema,
+  allowed_origins: z.array(z.string()),
+  /** True when the draft differs from the active version. */
+  has_unpublished_changes: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type Agent = z.infer<typeof AgentSchema>
+
+export const AgentVersionSchema = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  config: AgentConfigSchema,
+  description: z.string(),
+  active: z.boolean(),
+  created_at: z.string(),
+})
+export type AgentVersion = z.infer<typeof AgentVersionSchema>
+
+export const PublishReplySchema = z.object({
+  status: z.literal('success'),
+  message: z.string(),
+  version: z.object({ id: z.string(), version: z.number().int(), createdAt: z.string() }),
+})
+export type PublishReply = z.infer<typeof PublishReplySchema>

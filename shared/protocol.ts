@@ -1,0 +1,180 @@
+/**
+ * The wire contract between the host and its clients (the widget, API callers).
+ * Every request, response and stream event exists here once, as a zod schema with its
+ * inferred type. Readers tolerate unknown fields (zod objects strip them), so an old
+ * widget keeps working against a newer host.
+ */
+import { z } from 'zod'
+import { ID_PATTERN, LIMITS } from './limits.ts'
+
+// ---------------------------------------------------------------- ids and enums
+
+export const ClientIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.idChars)
+  .regex(ID_PATTERN, 'may contain only letters, digits and . _ : -')
+
+export const ApiResponseModeSchema = z.enum(['streaming', 'non_streaming'])
+export type ApiResponseMode = z.infer<typeof ApiResponseModeSchema>
+
+export const AccessSchema = z.enum(['public', 'link'])
+export type Access = z.infer<typeof AccessSchema>
+
+// ---------------------------------------------------------------- messages (Anthropic format)
+
+export const TextBlockSchema = z.object({ type: z.literal('text'), text: z.string() })
+export const ToolUseBlockSchema = z.object({
+  type: z.literal('tool_use'),
+  id: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+})
+export const ToolResultBlockSchema = z.object({
+  type: z.literal('tool_result'),
+  tool_use_id: z.string(),
+  content: z.string(),
+  is_error: z.boolean().optional(),
+})
+export const ContentBlockSchema = z.discriminatedUnion('type', [
+  TextBlockSchema,
+  ToolUseBlockSchema,
+  ToolResultBlockSchema,
+])
+export type TextBlock = z.infer<typeof TextBlockSchema>
+export type ToolUseBlock = z.infer<typeof ToolUseBlockSchema>
+export type ToolResultBlock = z.infer<typeof ToolResultBlockSchema>
+export type ContentBlock = z.infer<typeof ContentBlockSchema>
+
+/** How a stored message's run ended: a cancelled or failed run keeps what it produced. */
+export const MessageStatusSchema = z.enum(['complete', 'cancelled', 'error'])
+export type MessageStatus = z.infer<typeof MessageStatusSchema>
+
+export const MessageSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.array(ContentBlockSchema),
+  status: MessageStatusSchema.optional(),
+  created_at: z.string().optional(),
+})
+export type Message = z.infer<typeof MessageSchema>
+
+// ---------------------------------------------------------------- public chat API
+
+export const ChatRequestSchema = z.object({
+  request: z.string().min(1, 'must not be empty').max(LIMITS.requestChars),
+  session_id: ClientIdSchema.optional(),
+  request_id: ClientIdSchema.optional(),
+})
+export type ChatRequest = z.infer<typeof ChatRequestSchema>
+
+export const PublishedAgentInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  api_response_mode: ApiResponseModeSchema,
+  welcome_message: z.string(),
+  starters: z.array(z.string()),
+  requires_password: z.boolean(),
+})
+export type PublishedAgentInfo = z.infer<typeof PublishedAgentInfoSchema>
+
+export const SessionHistorySchema = z.object({
+  session_id: z.string(),
+  agent_id: z.string(),
+  messages: z.array(MessageSchema),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type SessionHistory = z.infer<typeof SessionHistorySchema>
+
+export const SyncStepSchema = z.object({
+  role: z.enum(['assistant', 'tool']),
+  content: z.string(),
+  tool_name: z.string().nullable(),
+  tool_input: z.unknown().nullable(),
+})
+export type SyncStep = z.infer<typeof SyncStepSchema>
+
+export const SyncReplySchema = z.object({
+  success: z.boolean(),
+  answer: z.string(),
+  total_turns: z.number().int(),
+  steps: z.array(SyncStepSchema),
+  error: z.string().nullable(),
+  trace_id: z.string(),
+  session_id: z.string(),
+})
+export type SyncReply = z.infer<typeof SyncReplySchema>
+
+// ---------------------------------------------------------------- stream events
+
+const eventBase = { turn: z.number().int().nonnegative() }
+
+export const StreamEventSchema = z.discriminatedUnion('event_type', [
+  z.object({
+    event_type: z.literal('run_started'),
+    ...eventBase,
+    trace_id: z.string(),
+    session_id: z.string(),
+    request_id: z.string(),
+  }),
+  z.object({ event_type: z.literal('turn_start'), ...eventBase, max_turns: z.number().int() }),
+  z.object({ event_type: z.literal('text_delta'), ...eventBase, text: z.string() }),
+  z.object({
+    event_type: z.literal('tool_call'),
+    ...eventBase,
+    tool_call_id: z.string(),
+    tool_name: z.string(),
+    tool_input: z.unknown(),
+  }),
+  z.object({
+    event_type: z.literal('tool_result'),
+    ...eventBase,
+    tool_call_id: z.string(),
+    tool_name: z.string(),
+    tool_input: z.unknown(),
+    tool_result: z.string(),
+    is_error: z.boolean(),
+  }),
+  z.object({
+    event_type: z.literal('output_file'),
+    ...eventBase,
+    file_id: z.string(),
+    filename: z.string(),
+    size: z.number().int(),
+    content_type: z.string(),
+    download_url: z.string(),
+  }),
+  z.object({
+    event_type: z.literal('context_compressed'),
+    ...eventBase,
+    previous_tokens: z.number().int(),
+    context_limit: z.number().int(),
+  }),
+  z.object({
+    event_type: z.literal('complete'),
+    ...eventBase,
+    success: z.boolean(),
+    answer: z.string(),
+    total_turns: z.number().int(),
+    total_input_tokens: z.number().int(),
+    total_output_tokens: z.number().int(),
+    error: z.string().optional(),
+  }),
+  z.object({ event_type: z.literal('trace_saved'), ...eventBase, trace_id: z.string() }),
+  z.object({ event_type: z.literal('error'), ...eventBase, message: z.string(), code: z.string() }),
+])
+export type StreamEvent = z.infer<typeof StreamEventSchema>
+export type StreamEventType = StreamEvent['event_type']
+export type StreamEventOf<T extends StreamEventType> = Extract<StreamEvent, { event_type: T }>
+
+// ---------------------------------------------------------------- errors
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+})
+export type ErrorBody = z.infer<typeof ErrorBodySchema>
