@@ -1,0 +1,60 @@
+/**
+ * The README promises that its curl transcript runs as printed against `npm start`.
+ * This test starts the real host the same way, takes the export line it prints, and runs
+ * the README's block in bash.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, expect, it } from 'vitest'
+import { killAllChildren, startChildHost } from './testing/child-host.ts'
+import { parseSse } from './testing/harness.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'porch-readme-'))
+afterAll(async () => {
+  await killAllChildren()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+it('runs the README transcript as printed against a fresh host', async () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  const block = /<!-- transcript:start -->\s*```sh\n([\s\S]*?)```\s*<!-- transcript:end -->/.exec(readme)?.[1]
+  expect(block, 'README has a transcript block').toBeTruthy()
+
+  const host = await startChildHost({ PORT: String(await freePort()), PORCH_DB: join(dir, 'porch.db') })
+  const printed = host.output().stdout
+  expect(printed).toContain('Admin token, shown only this once')
+  const exportLine = /^\s*(export PORCH_URL=\S+ PORCH_AGENT=\S+ PORCH_TOKEN=\S+)$/m.exec(printed)?.[1]
+  expect(exportLine, 'npm start prints the export line').toBeTruthy()
+
+  // The printed curl command works as printed, too.
+  const printedCurl = /^\s*(curl -N .+)$/m.exec(printed)![1]!
+  const { stdout: curlOut } = await promisify(execFile)('bash', ['-c', printedCurl], { timeout: 30_000 })
+  expect(parseSse(curlOut).at(-2)?.data).toMatchObject({ event_type: 'complete', success: true })
+
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine}\n${block}`], { timeout: 60_000 })
+
+  // 1: the SSE chat streamed a tool call and completed.
+  const sse = parseSse(stdout.slice(0, stdout.indexOf('{"session_id"')))
+  expect(sse.map((m) => m.data.event_type)).toEqual(expect.arrayContaining(['run_started', 'tool_call', 'tool_result', 'complete', 'trace_saved']))
+  // 2: the session history holds the whole turn.
+  const history = JSON.parse(/^\{"session_id":"readme-demo".*$/m.exec(stdout)![0])
+  expect(history.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant'])
+  // 3: publishing made version 1.
+  expect(stdout).toContain('"status":"success","message":"Published version 1."')
+  // 4: the sync chat answered in one JSON reply.
+  const sync = JSON.parse(/^\{"success":.*$/m.exec(stdout)![0])
+  expect(sync).toMatchObject({ success: true, session_id: 'readme-sync', error: null })
+  expect(sync.answer).toContain('> Hello!')
+})
