@@ -4,7 +4,22 @@
  */
 import { z } from 'zod'
 
-const port = z.coerce.number().int().min(0).max(65_535)
+/** A whole number written in the variable; z.coerce would read '' or ' ' as 0. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max))
+const port = wholeNumber(0, 65_535)
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional()
 const optionalSecret = z.string().min(1).optional()
 
@@ -15,9 +30,9 @@ const EnvSchema = z.object({
   PORCH_PUBLIC_URL: optionalUrl,
   PORCH_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   PORCH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  PORCH_TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
-  PORCH_HEARTBEAT_SECONDS: z.coerce.number().positive().max(3600).default(15),
-  PORCH_RESUME_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(3000),
+  PORCH_TRUST_PROXY: wholeNumber(0, 10).default(0),
+  PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),
+  PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,

@@ -138,7 +138,7 @@ describe('sessions', () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
     await readSse(await chat(agent.id, { request: 'first', session_id: 'memory' }))
     const second = textOf(await readSse(await chat(agent.id, { request: 'second', session_id: 'memory' })))
-    expect(second).toContain('**2** earlier messages')
+    expect(second).toContain('**1** earlier question')
   })
 
   it('keeps a session id of one agent unknown to another agent', async () => {
@@ -148,7 +148,7 @@ describe('sessions', () => {
 
     expect((await host.get(`/api/v1/published/${b.id}/sessions/shared-id`)).status).toBe(404)
     const onB = textOf(await readSse(await chat(b.id, { request: 'hello', session_id: 'shared-id' })))
-    expect(onB).toContain('**0** earlier messages')
+    expect(onB).toContain('**0** earlier questions')
     expect(onB).not.toContain('secret of a')
   })
 
@@ -165,7 +165,7 @@ describe('sessions', () => {
 
     expect((await host.get(`/api/v1/published/${agent.id}/sessions/scoped`)).status).toBe(404)
     const publicTurn = textOf(await readSse(await chat(agent.id, { request: 'hi', session_id: 'scoped' })))
-    expect(publicTurn).toContain('**0** earlier messages')
+    expect(publicTurn).toContain('**0** earlier questions')
     const linkSession = await host.owner.call('GET', `/agents/${agent.id}/sessions/scoped?scope=link:abc`)
     expect(linkSession.body.messages).toHaveLength(1)
   })

@@ -51,14 +51,14 @@ export function publishedRoutes({ store, chat, heartbeatMs }: PublishedRoutesDep
       requireMode(published, 'streaming')
       const request = await readJson(c, ChatRequestSchema)
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
-      const started = await chat.start({ published, scope: SCOPE, request, resumeAfter: afterId })
+      const started = await chat.start({ published, scope: SCOPE, request, streaming: true, resumeAfter: afterId })
       return runToSse(started.run, afterId, { heartbeatMs, signal: c.req.raw.signal })
     })
     .post('/published/:agentId/chat/sync', async (c) => {
       const published = await loadPublished(c)
       requireMode(published, 'non_streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const started = await chat.start({ published, scope: SCOPE, request })
+      const started = await chat.start({ published, scope: SCOPE, request, streaming: false })
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
     })
     .get('/published/:agentId/sessions/:sessionId', async (c) => {

@@ -28,6 +28,8 @@ export type StartChat = {
   /** `public`, `link:<id>` or `key:<id>`: sessions never cross scopes. */
   scope: string
   request: ChatRequest
+  /** Tokens streamed as they come (SSE), or whole replies from the provider (sync APIs). */
+  streaming: boolean
   /** The client's Last-Event-ID: it saw this run before, so it may only re-attach. */
   resumeAfter?: number
 }
@@ -57,6 +59,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         request: input.request.request,
         signal: run.signal,
         emit: (event) => run.push(event),
+        streaming: input.streaming,
         maxRetries: deps.modelRetries,
       })
     } catch (error) {

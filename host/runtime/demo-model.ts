@@ -88,7 +88,7 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
     }
   }
 
-  const earlier = prompt.filter((message) => message.role === 'user' || message.role === 'assistant').length - 1
+  const earlier = prompt.filter((message) => message.role === 'user').length - 1
   const quote = question.split('\n').map((line) => `> ${line}`).join('\n')
   return {
     text: [
@@ -98,7 +98,7 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
       '',
       quote,
       '',
-      `This conversation had **${earlier}** earlier message${earlier === 1 ? '' : 's'} before yours, so the host keeps the session's memory.`,
+      `You asked **${earlier}** earlier question${earlier === 1 ? '' : 's'} in this session: the host keeps the session's memory.`,
       '',
       'Replies are **markdown**, streamed word by word:',
       '',

@@ -49,7 +49,7 @@ export function toModelMessages(history: Message[]): ModelMessage[] {
           toolName: toolNames.get(block.tool_use_id) ?? 'unknown',
           output: block.is_error ? { type: 'error-text', value: block.content } : { type: 'text', value: block.content },
         })
-      } else if (block.type === 'text') {
+      } else if (block.type === 'text' && block.text !== '') {
         texts.push(block.text)
       }
     }
