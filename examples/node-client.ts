@@ -40,8 +40,11 @@ export async function chat(base: string, agentId: string, request: string, optio
 async function* sseEvents(stream: ReadableStream<Uint8Array>): AsyncGenerator<{ id: number; event: StreamEvent }> {
   const decoder = new TextDecoder()
   let buffer = ''
-  for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true })
+  const reader = stream.getReader()
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) return
+    buffer += decoder.decode(value, { stream: true })
     let end: number
     while ((end = buffer.indexOf('\n\n')) !== -1) {
       const block = buffer.slice(0, end)

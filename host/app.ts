@@ -29,7 +29,11 @@ export function createApp(deps: AppDeps) {
     '/api/*',
     bodyLimit({
       maxSize: LIMITS.bodyBytes,
-      onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413),
+      onError: (c) => {
+        // The unread rest of the body is still on the socket: close it rather than reuse it.
+        c.header('Connection', 'close')
+        return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
+      },
     }),
   )
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash })

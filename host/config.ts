@@ -43,7 +43,8 @@ export type Config = {
   port: number
   host: string
   dbPath: string
-  publicUrl: string
+  /** Unset: `http://localhost:<the port the host got>`, filled in once it listens. */
+  publicUrl?: string
   adminToken?: string
   secret?: string
   trustProxyHops: number
@@ -78,7 +79,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.PORCH_DB,
-    publicUrl: (e.PORCH_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.PORCH_PUBLIC_URL?.replace(/\/+$/, ''),
     adminToken: e.PORCH_ADMIN_TOKEN,
     secret: e.PORCH_SECRET,
     trustProxyHops: e.PORCH_TRUST_PROXY,

@@ -17,7 +17,7 @@ try {
 
 const host = await startHost(config, { log })
 const seeded = await seedDemoAgent(host.store)
-const base = config.publicUrl
+const base = host.publicUrl
 
 const published = (await host.store.listAgents()).filter((agent) => agent.published)
 const demo = published.find((agent) => agent.id === seeded?.id) ?? published[0]

@@ -16,7 +16,10 @@ import { createSqliteStore } from './store/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 
 export type Host = {
+  /** Where the host listens. */
   url: string
+  /** The base URL written into what visitors and owners are given (PORCH_PUBLIC_URL). */
+  publicUrl: string
   store: Store
   secrets: Secrets
   runs: RunRegistry
@@ -54,5 +57,6 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await store.close()
     })())
 
-  return { url, store, secrets, runs, app, close }
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`
+  return { url, publicUrl, store, secrets, runs, app, close }
 }

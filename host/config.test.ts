@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest'
+import { startTestHost } from './testing/harness.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { runMainToExit } from './testing/child-host.ts'
+
+/** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8787,
+      host: '127.0.0.1',
+      dbPath: './data/porch.db',
+      publicUrl: undefined,
+      adminToken: undefined,
+      secret: undefined,
+      trustProxyHops: 0,
+      heartbeatMs: 15_000,
+      resumeGraceMs: 3000,
+      providers: {},
+    })
+  })
+
+  it('treats an empty variable as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '', PORCH_PUBLIC_URL: '', PORCH_ADMIN_TOKEN: '', OPENAI_API_KEY: '' })
+    expect([config.port, config.host, config.publicUrl, config.adminToken, config.providers]).toEqual([8787, '127.0.0.1', undefined, undefined, {}])
+  })
+
+  it('leaves the public URL to the port the host gets unless PORCH_PUBLIC_URL is set (kept without its trailing slash)', async () => {
+    expect(loadConfig({ PORT: '9000' }).publicUrl).toBeUndefined()
+    expect(loadConfig({ PORT: '9000', PORCH_PUBLIC_URL: 'https://chat.example.com/porch/' }).publicUrl).toBe('https://chat.example.com/porch')
+    const host = await startTestHost()
+    try {
+      expect(host.publicUrl).toBe(`http://localhost:${new URL(host.url).port}`)
+      expect(host.publicUrl).not.toBe('http://localhost:0')
+    } finally {
+      await host.stop()
+    }
+  })
+
+  it('reads every variable it knows', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      PORCH_DB: ':memory:',
+      PORCH_ADMIN_TOKEN: 'a'.repeat(24),
+      PORCH_SECRET: 's'.repeat(32),
+      PORCH_TRUST_PROXY: '2',
+      PORCH_HEARTBEAT_SECONDS: '0.5',
+      PORCH_RESUME_GRACE_MS: '0',
+    })
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dbPath: ':memory:',
+      adminToken: 'a'.repeat(24),
+      secret: 's'.repeat(32),
+      trustProxyHops: 2,
+      heartbeatMs: 500,
+      resumeGraceMs: 0,
+    })
+  })
+
+  it.each([
+    ['PORT', 'notaport'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORCH_TRUST_PROXY', 'yes'],
+    ['PORCH_TRUST_PROXY', '-1'],
+    ['PORCH_TRUST_PROXY', '1.5'],
+    ['PORCH_TRUST_PROXY', '11'],
+    ['PORCH_PUBLIC_URL', 'localhost:8787'],
+    ['PORCH_PUBLIC_URL', 'ftp://example.com'],
+    ['PORCH_HEARTBEAT_SECONDS', '0'],
+    ['OPENAI_BASE_URL', 'not a url'],
+    ['ANTHROPIC_BASE_URL', 'file:///etc/passwd'],
+  ])('refuses %s=%j with a ConfigError naming it', (name, value) => {
+    const error = configError({ [name]: value })
+    expect(error.name).toBe('ConfigError')
+    expect(error.message).toMatch(new RegExp(`^  ${name}: `, 'm'))
+  })
+
+  it('refuses a whitespace-only PORT instead of quietly listening on a random port', () => {
+    // Number(' ') is 0, and port 0 means "any free port": a typo must not move the host.
+    expect(configError({ PORT: ' ' }).message).toMatch(/^ {2}PORT: /m)
+  })
+
+  it('refuses a short PORCH_ADMIN_TOKEN or PORCH_SECRET without printing it', () => {
+    const token = configError({ PORCH_ADMIN_TOKEN: 'short-token-123' })
+    expect(token.message).toMatch(/^ {2}PORCH_ADMIN_TOKEN: must be at least 24 characters$/m)
+    expect(token.message).not.toContain('short-token-123')
+    const secret = configError({ PORCH_SECRET: 'x'.repeat(31) })
+    expect(secret.message).toMatch(/^ {2}PORCH_SECRET: must be at least 32 characters$/m)
+    expect(secret.message).not.toContain('x'.repeat(31))
+  })
+
+  it('names every bad variable at once', () => {
+    const lines = configError({ PORT: 'x', PORCH_TRUST_PROXY: 'y', PORCH_PUBLIC_URL: 'z' })
+      .message.split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(':')[0])
+    expect(lines.sort()).toEqual(['PORCH_PUBLIC_URL', 'PORCH_TRUST_PROXY', 'PORT'])
+  })
+
+  describe('providers', () => {
+    it('configures none without keys or base URLs', () => {
+      expect(loadConfig({ PORCH_DB: ':memory:' }).providers).toEqual({})
+    })
+
+    it('configures OpenAI alone from its key', () => {
+      expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).providers).toEqual({ openai: { apiKey: 'sk-test', baseURL: undefined } })
+    })
+
+    it('configures an OpenAI-compatible server from its base URL alone (Ollama needs no key)', () => {
+      expect(loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1' }).providers).toEqual({
+        openai: { apiKey: undefined, baseURL: 'http://localhost:11434/v1' },
+      })
+    })
+
+    it('configures Anthropic alone from its key or base URL', () => {
+      expect(loadConfig({ ANTHROPIC_API_KEY: 'sk-ant' }).providers).toEqual({ anthropic: { apiKey: 'sk-ant', baseURL: undefined } })
+      expect(loadConfig({ ANTHROPIC_BASE_URL: 'https://proxy.example.com' }).providers).toEqual({
+        anthropic: { apiKey: undefined, baseURL: 'https://proxy.example.com' },
+      })
+    })
+
+    it('configures both when both have keys', () => {
+      expect(Object.keys(loadConfig({ OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b' }).providers).sort()).toEqual(['anthropic', 'openai'])
+    })
+  })
+})
+
+describe('host/main.ts with a bad environment', () => {
+  it('exits with code 1 and a message on stderr naming the variable', async () => {
+    const exit = await runMainToExit({ PORT: 'notaport', PORCH_DB: ':memory:' })
+    expect(exit.code).toBe(1)
+    expect(exit.stderr).toMatch(/^Porch cannot start\. Invalid environment:\n {2}PORT: /)
+    expect(exit.stdout).toBe('')
+  })
+})
