@@ -3,7 +3,8 @@
  * active version of a published agent, in the `public` session scope.
  */
 import { Hono, type Context } from 'hono'
-import { ChatRequestSchema, HEADERS, type PublishedAgentInfo, type SessionHistory } from '../../shared/index.ts'
+import { z } from 'zod'
+import { ChatRequestSchema, ClientIdSchema, HEADERS, type PublishedAgentInfo, type SessionHistory } from '../../shared/index.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam, sessionIdParam } from '../http/ids.ts'
 import { runToSse } from '../http/sse.ts'
@@ -14,6 +15,8 @@ import type { PublishedAgent, Store } from '../store/store.ts'
 export type PublishedRoutesDeps = { store: Store; chat: ChatService; heartbeatMs: number }
 
 const SCOPE = 'public'
+
+const StopRequestSchema = z.object({ request_id: ClientIdSchema })
 
 export function publishedRoutes({ store, chat, heartbeatMs }: PublishedRoutesDeps) {
   const loadPublished = async (c: Context): Promise<PublishedAgent> => {
@@ -60,6 +63,12 @@ export function publishedRoutes({ store, chat, heartbeatMs }: PublishedRoutesDep
       const request = await readJson(c, ChatRequestSchema)
       const started = await chat.start({ published, scope: SCOPE, request, streaming: false })
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
+    })
+    .post('/published/:agentId/chat/stop', async (c) => {
+      const { agent } = await loadPublished(c)
+      const { request_id } = await readJson(c, StopRequestSchema)
+      if (!chat.stop(agent.id, SCOPE, request_id)) throw notFound('Running request')
+      return c.body(null, 204)
     })
     .get('/published/:agentId/sessions/:sessionId', async (c) => {
       const { agent } = await loadPublished(c)

@@ -38,6 +38,8 @@ export type StartedChat = { run: Run; sessionId: string; requestId: string; reat
 
 export type ChatService = {
   start(input: StartChat): Promise<StartedChat>
+  /** Cancels a running run at once (the visitor pressed Stop); false when there is none. */
+  stop(agentId: string, scope: string, requestId: string): boolean
 }
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
@@ -112,7 +114,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const { agent, version } = input.published
       const clientRequestId = input.request.request_id
       const requestId = clientRequestId ?? randomUUID()
-      const key = `${agent.id}\n${input.scope}\n${requestId}`
+      const key = runKey(agent.id, input.scope, requestId)
       const fingerprint = JSON.stringify([input.request.session_id ?? null, input.request.request])
 
       const existing = clientRequestId === undefined ? undefined : runs.get(key)
@@ -139,8 +141,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       })
       return { run, sessionId, requestId, reattached: false }
     },
+
+    stop(agentId, scope, requestId) {
+      const run = runs.get(runKey(agentId, scope, requestId))
+      if (!run || run.ended) return false
+      run.cancel('stopped by the visitor')
+      return true
+    },
   }
 }
+
+const runKey = (agentId: string, scope: string, requestId: string) => `${agentId}\n${scope}\n${requestId}`
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
   return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], firstTokenMs: null, failure }

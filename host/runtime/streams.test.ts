@@ -107,6 +107,32 @@ describe('resuming a dropped stream', () => {
   })
 })
 
+describe('stopping a run', () => {
+  it('cancels at once on the visitor’s Stop, without waiting for a resume', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test' })
+    const abortedBefore = fake.aborted
+    const response = await chat(agent.id, { request: 'stop me', session_id: 'stopped', request_id: 'req-stop' })
+    const events = readSse(response)
+    await eventually(() => (fake.requests.length === 1 ? true : undefined))
+    const stop = await host.post(`/api/v1/published/${agent.id}/chat/stop`, { request_id: 'req-stop' })
+    expect(stop.status).toBe(204)
+
+    // The stream still closes properly, saying the run was cancelled, well before the grace period.
+    const tail = (await events).map((m) => m.data)
+    expect(tail.at(-3)).toMatchObject({ event_type: 'error', code: 'cancelled' })
+    expect(tail.at(-2)).toMatchObject({ event_type: 'complete', success: false })
+    await eventually(() => (fake.aborted > abortedBefore ? true : undefined))
+    const messages = await history(agent.id, 'stopped')
+    expect(messages.map((m: { status: string }) => m.status)).toEqual(['cancelled', 'cancelled'])
+  })
+
+  it('404s a Stop for a request that is not running', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test' })
+    expect((await host.post(`/api/v1/published/${agent.id}/chat/stop`, { request_id: 'nothing-here' })).status).toBe(404)
+    expect((await host.post(`/api/v1/published/${agent.id}/chat/stop`, { request_id: 'bad id!' })).status).toBe(400)
+  })
+})
+
 describe('heartbeats', () => {
   it('sends a ping comment while the model is quiet', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test' })

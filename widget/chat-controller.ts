@@ -1,0 +1,295 @@
+/**
+ * The chat's state machine, apart from any rendering: it loads the agent's public info,
+ * restores the tab's session from the host, sends messages (SSE or sync, as the agent's mode
+ * says), follows the stream, and handles stop, retry, rate limits and "New chat". It needs only
+ * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit'
+import type { ContentBlock, Message } from '../shared/protocol.ts'
+import { fetchHistory, fetchInfo, HttpError, postSync, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
+import { newId, sessionStore } from './session-store.ts'
+import { streamChat } from './stream-client.ts'
+
+export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
+export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }
+export type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolView } | { type: 'file'; file: FileView }
+
+export type ChatMessage = {
+  id: string
+  role: 'user' | 'assistant'
+  parts: Part[]
+  state: 'streaming' | 'done' | 'stopped' | 'error'
+  /** The host's message for a failed answer. */
+  error?: string
+  /** When a failed answer may be retried (epoch ms; 0 = now). */
+  retryAt?: number
+}
+
+export type Phase = 'idle' | 'connecting' | 'locked' | 'ready' | 'unavailable'
+
+type Host = Pick<ReactiveControllerHost, 'requestUpdate'> & Partial<Pick<ReactiveControllerHost, 'addController'>>
+
+export type ChatControllerOptions = {
+  /** Read on every request, so attribute changes take effect. */
+  target: () => ChatTarget
+  /** Reconnect policy for dropped streams (tests shorten it). */
+  retryDelay?: (attempt: number) => number
+}
+
+export class ChatController implements ReactiveController {
+  phase: Phase = 'idle'
+  info: PublishedAgentInfo | null = null
+  messages: ChatMessage[] = []
+  sessionId: string | null = null
+  /** Why the chat cannot be used (phase `unavailable`), in the host's words. */
+  problem: string | null = null
+  /** Short text for a polite live region: set when an answer completes or fails, not per token. */
+  announcement = ''
+
+  private running: { abort: AbortController; requestId: string; message: ChatMessage } | null = null
+  private connection: AbortController | null = null
+
+  constructor(
+    private readonly host: Host,
+    private readonly options: ChatControllerOptions,
+  ) {
+    host.addController?.(this)
+  }
+
+  get busy(): boolean {
+    return this.running !== null
+  }
+
+  hostDisconnected(): void {
+    this.connection?.abort()
+    this.running?.abort.abort()
+  }
+
+  private target(): ChatTarget {
+    const target = this.options.target()
+    const visitorToken = target.link ? (sessionStore.getVisitorToken(target) ?? undefined) : undefined
+    return { ...target, visitorToken }
+  }
+
+  private update(): void {
+    this.host.requestUpdate()
+  }
+
+  /** Loads the agent's info and, if this tab has a session, its transcript. */
+  async connect(): Promise<void> {
+    this.connection?.abort()
+    const connection = (this.connection = new AbortController())
+    this.phase = 'connecting'
+    this.update()
+    const target = this.target()
+    try {
+      this.info = await fetchInfo(target, connection.signal)
+      if (this.info.requires_password && !target.visitorToken) {
+        this.phase = 'locked'
+        return
+      }
+      this.sessionId = sessionStore.get(target)
+      if (this.sessionId) {
+        const history = await fetchHistory(target, this.sessionId, connection.signal)
+        if (history) this.messages = toChatMessages(history.messages)
+        else sessionStore.clear(target)
+      }
+      this.phase = 'ready'
+    } catch (error) {
+      if (connection.signal.aborted) return
+      this.phase = 'unavailable'
+      this.problem = error instanceof HttpError ? error.message : null
+    } finally {
+      if (!connection.signal.aborted) this.update()
+    }
+  }
+
+  /** Sends a visitor message; resolves when the answer is complete, stopped or failed. */
+  async send(text: string): Promise<void> {
+    const request = text.trim()
+    if (!request || this.running || this.phase !== 'ready' || !this.info) return
+    const target = this.target()
+    if (!this.sessionId) {
+      this.sessionId = newId()
+      sessionStore.set(target, this.sessionId)
+    }
+    this.messages = [...this.messages, { id: newId(), role: 'user', parts: [{ type: 'text', text: request }], state: 'done' }]
+    const answer: ChatMessage = { id: newId(), role: 'assistant', parts: [], state: 'streaming' }
+    this.messages = [...this.messages, answer]
+    const run = { abort: new AbortController(), requestId: newId(), message: answer }
+    this.running = run
+    this.announcement = ''
+    this.update()
+
+    const body = { request, session_id: this.sessionId, request_id: run.requestId }
+    try {
+      if (this.info.api_response_mode === 'streaming') {
+        await streamChat({ target, body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
+      } else {
+        applySyncReply(answer, await postSync(target, body, run.abort.signal))
+      }
+      if (run.abort.signal.aborted) answer.state = 'stopped'
+      else if (answer.state === 'streaming') answer.state = 'done'
+    } catch (error) {
+      if (run.abort.signal.aborted) answer.state = 'stopped'
+      else if (error instanceof HttpError && error.code === 'run_gone') await this.reloadHistory()
+      else this.fail(answer, error)
+    } finally {
+      this.running = null
+      this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
+      this.messages = [...this.messages]
+      this.update()
+    }
+  }
+
+  /** Stops the answer in progress; what arrived so far stays. */
+  stop(): void {
+    const run = this.running
+    if (!run) return
+    run.abort.abort()
+    // Tell the host at once, so it stops the model instead of waiting for a resume.
+    const target = this.target()
+    void fetch(`${target.host.replace(/\/+$/, '')}${stopPath(target)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(target.visitorToken && { authorization: `Bearer ${target.visitorToken}` }) },
+      body: JSON.stringify({ request_id: run.requestId }),
+      keepalive: true,
+    }).catch(() => {})
+  }
+
+  /** Sends the visitor message before a failed answer again. */
+  async retry(messageId: string): Promise<void> {
+    const index = this.messages.findIndex((m) => m.id === messageId)
+    const question = this.messages[index - 1]
+    if (index < 1 || question?.role !== 'user' || this.running) return
+    this.messages = this.messages.slice(0, index - 1)
+    await this.send(textOf(question))
+  }
+
+  /** Forgets this tab's session and starts over. */
+  newChat(): void {
+    this.running?.abort.abort()
+    sessionStore.clear(this.target())
+    this.sessionId = null
+    this.messages = []
+    this.announcement = ''
+    this.update()
+  }
+
+  private async reloadHistory(): Promise<void> {
+    if (!this.sessionId) return
+    const history = await fetchHistory(this.target(), this.sessionId).catch(() => null)
+    if (history) this.messages = toChatMessages(history.messages)
+  }
+
+  private fail(answer: ChatMessage, error: unknown): void {
+    answer.state = 'error'
+    answer.error = error instanceof HttpError ? error.message : 'The connection to the chat service was lost.'
+    answer.retryAt = error instanceof HttpError && error.retryAfter ? Date.now() + error.retryAfter * 1000 : 0
+  }
+
+  private onEvent(answer: ChatMessage, event: StreamEvent): void {
+    switch (event.event_type) {
+      case 'text_delta': {
+        const last = answer.parts.at(-1)
+        if (last?.type === 'text') last.text += event.text
+        else answer.parts.push({ type: 'text', text: event.text })
+        break
+      }
+      case 'tool_call':
+        answer.parts.push({ type: 'tool', tool: { id: event.tool_call_id, name: event.tool_name, input: event.tool_input } })
+        break
+      case 'tool_result': {
+        const tool = findTool(answer, event.tool_call_id)
+        if (tool) Object.assign(tool, { result: event.tool_result, isError: event.is_error })
+        break
+      }
+      case 'output_file':
+        answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: event.download_url } })
+        break
+      case 'error':
+        answer.state = 'error'
+        answer.error = event.message
+        answer.retryAt = 0
+        break
+      case 'complete':
+        if (answer.state === 'streaming') answer.state = event.success ? 'done' : 'error'
+        break
+      default:
+        return
+    }
+    this.update()
+  }
+}
+
+function stopPath(target: ChatTarget): string {
+  return target.link ? `/api/v1/links/${encodeURIComponent(target.link)}/chat/stop` : `/api/v1/published/${encodeURIComponent(target.agent ?? '')}/chat/stop`
+}
+
+function findTool(message: ChatMessage, id: string): ToolView | undefined {
+  for (const part of message.parts) if (part.type === 'tool' && part.tool.id === id) return part.tool
+  return undefined
+}
+
+export const textOf = (message: ChatMessage): string =>
+  message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
+
+function applySyncReply(answer: ChatMessage, reply: Awaited<ReturnType<typeof postSync>>): void {
+  let toolIndex = 0
+  for (const step of reply.steps ?? []) {
+    if (step.role === 'assistant' && step.tool_name === null) answer.parts.push({ type: 'text', text: step.content })
+    else if (step.role === 'assistant') answer.parts.push({ type: 'tool', tool: { id: `sync-${toolIndex++}`, name: step.tool_name ?? '', input: step.tool_input } })
+    else {
+      const tool = [...answer.parts].reverse().find((p): p is Extract<Part, { type: 'tool' }> => p.type === 'tool' && p.tool.name === step.tool_name && p.tool.result === undefined)
+      if (tool) tool.tool.result = step.content
+    }
+  }
+  if (!reply.success) {
+    answer.state = 'error'
+    answer.error = reply.error ?? undefined
+    answer.retryAt = 0
+  }
+}
+
+/**
+ * Stored messages → what the transcript shows. One visitor turn is one assistant bubble, even
+ * when the agent took several model turns: tool results (stored as user messages) join the
+ * assistant message whose tool call they answer.
+ */
+export function toChatMessages(history: Message[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  const stateOf = (status: Message['status']): ChatMessage['state'] => (status === 'cancelled' ? 'stopped' : status === 'error' ? 'error' : 'done')
+  for (const [index, message] of history.entries()) {
+    const texts = message.content.filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
+    const results = message.content.filter((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')
+    const previous = out.at(-1)
+    if (message.role === 'user' && texts.length > 0) {
+      out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }], state: 'done' })
+      // A run that failed or was stopped before the model said anything left no assistant message.
+      if (message.status !== undefined && message.status !== 'complete' && history[index + 1]?.role !== 'assistant') {
+        out.push({ id: `h${index}a`, role: 'assistant', parts: [], state: stateOf(message.status), retryAt: 0 })
+      }
+      continue
+    }
+    if (message.role === 'user') {
+      for (const result of results) {
+        const tool = previous?.role === 'assistant' ? findTool(previous, result.tool_use_id) : undefined
+        if (tool) Object.assign(tool, { result: result.content, isError: result.is_error === true })
+      }
+      continue
+    }
+    const target = previous?.role === 'assistant' ? previous : { id: `h${index}`, role: 'assistant' as const, parts: [], state: 'done' as const }
+    if (target !== previous) out.push(target)
+    target.state = stateOf(message.status)
+    for (const block of message.content) {
+      if (block.type === 'text') {
+        const last = target.parts.at(-1)
+        if (last?.type === 'text') last.text += block.text
+        else target.parts.push({ type: 'text', text: block.text })
+      } else if (block.type === 'tool_use') {
+        target.parts.push({ type: 'tool', tool: { id: block.id, name: block.name, input: block.input } })
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,101 @@
+/** The widget's UI strings: English by default, German to prove the seam; any can be overridden. */
+export type Strings = {
+  open: string
+  close: string
+  placeholder: string
+  send: string
+  stop: string
+  newChat: string
+  retry: string
+  copy: string
+  copied: string
+  thinking: string
+  stopped: string
+  failed: string
+  offline: string
+  rateLimited: string
+  tryAgainIn: string
+  toolCall: string
+  toolError: string
+  input: string
+  result: string
+  passwordPrompt: string
+  password: string
+  unlock: string
+  wrongPassword: string
+  poweredBy: string
+  messageLabel: string
+  you: string
+  assistant: string
+}
+
+export const en: Strings = {
+  open: 'Open chat',
+  close: 'Close chat',
+  placeholder: 'Write a message…',
+  send: 'Send',
+  stop: 'Stop',
+  newChat: 'New chat',
+  retry: 'Retry',
+  copy: 'Copy',
+  copied: 'Copied',
+  thinking: 'Thinking…',
+  stopped: 'Stopped.',
+  failed: 'Something went wrong.',
+  offline: 'The chat is not available right now.',
+  rateLimited: 'Too many messages. Please wait a moment.',
+  tryAgainIn: 'You can send again in {s} s.',
+  toolCall: 'Used {name}',
+  toolError: '{name} failed',
+  input: 'Input',
+  result: 'Result',
+  passwordPrompt: 'This chat is protected. Enter the password to continue.',
+  password: 'Password',
+  unlock: 'Continue',
+  wrongPassword: 'That password is not right.',
+  poweredBy: 'Powered by Porch',
+  messageLabel: 'Message',
+  you: 'You',
+  assistant: 'Assistant',
+}
+
+export const de: Strings = {
+  open: 'Chat öffnen',
+  close: 'Chat schließen',
+  placeholder: 'Nachricht schreiben…',
+  send: 'Senden',
+  stop: 'Stopp',
+  newChat: 'Neuer Chat',
+  retry: 'Erneut versuchen',
+  copy: 'Kopieren',
+  copied: 'Kopiert',
+  thinking: 'Denkt nach…',
+  stopped: 'Angehalten.',
+  failed: 'Etwas ist schiefgelaufen.',
+  offline: 'Der Chat ist gerade nicht erreichbar.',
+  rateLimited: 'Zu viele Nachrichten. Bitte kurz warten.',
+  tryAgainIn: 'Sie können in {s} s wieder senden.',
+  toolCall: '{name} verwendet',
+  toolError: '{name} fehlgeschlagen',
+  input: 'Eingabe',
+  result: 'Ergebnis',
+  passwordPrompt: 'Dieser Chat ist geschützt. Bitte Passwort eingeben.',
+  password: 'Passwort',
+  unlock: 'Weiter',
+  wrongPassword: 'Das Passwort stimmt nicht.',
+  poweredBy: 'Bereitgestellt mit Porch',
+  messageLabel: 'Nachricht',
+  you: 'Sie',
+  assistant: 'Assistent',
+}
+
+const builtIn: Record<string, Strings> = { en, de }
+
+/** Strings for a language tag (`de-AT` → German), with per-key overrides on top. */
+export function stringsFor(lang: string | null | undefined, overrides: Partial<Strings> = {}): Strings {
+  const base = builtIn[(lang ?? 'en').toLowerCase().split('-')[0] ?? 'en'] ?? en
+  return { ...base, ...overrides }
+}
+
+export const fill = (template: string, values: Record<string, string | number>) =>
+  template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''))
