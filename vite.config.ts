@@ -1,23 +1,37 @@
+import { readFileSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
-// One config: `vite build` bundles the visitor widget (browser code only: never host/, which
-// uses a native addon), and vitest runs every *.test.ts next to the code it tests.
-export default defineConfig({
-  build: {
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
+
+// One config. `vite build` bundles the chat component (an ES module); `vite build --mode embed`
+// bundles the tiny loader as a classic script (it reads document.currentScript, which module
+// scripts lack). Both go to dist/widget, which the host serves. Never bundle host/: it uses a
+// native addon. vitest runs every *.test.ts next to the code it tests.
+// `vite build --mode examples` bundles the React example app for the examples server.
+const examples = {
+  outDir: 'dist/examples',
+  emptyOutDir: true,
+  lib: { entry: 'examples/react/app.ts', formats: ['es' as const], fileName: () => 'react-app.js' },
+}
+
+export default defineConfig(({ mode }) => ({
+  define: { __PORCH_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': JSON.stringify('production') },
+  build: mode === 'examples' ? { ...examples, target: 'es2021', minify: true } : {
     outDir: 'dist/widget',
-    emptyOutDir: true,
-    target: 'es2022',
-    lib: {
-      entry: 'widget/index.ts',
-      formats: ['es'],
-      fileName: 'porch-widget',
-    },
+    emptyOutDir: mode !== 'embed',
+    target: 'es2021',
+    minify: true,
+    lib:
+      mode === 'embed'
+        ? { entry: 'widget/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }
+        : { entry: 'widget/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
   },
   test: {
     include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['widget/testing/build-once.ts'],
     testTimeout: 30_000,
-    hookTimeout: 30_000,
+    hookTimeout: 60_000,
     pool: 'forks',
   },
-})
+}))

@@ -1,15 +1,18 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { pageRoutes } from './routes/pages.ts'
 import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
 import type { ModelRegistry } from './runtime/models.ts'
 import type { Store } from './store/store.ts'
+import type { WidgetAssets } from './widget-assets.ts'
 
 export type AppDeps = {
   store: Store
@@ -18,6 +21,9 @@ export type AppDeps = {
   log: Logger
   adminTokenHash: string
   heartbeatMs: number
+  assets: WidgetAssets
+  /** The base URL written into snippets (known once the server listens). */
+  publicUrl: () => string
 }
 
 export function createApp(deps: AppDeps) {
@@ -36,12 +42,25 @@ export function createApp(deps: AppDeps) {
       },
     }),
   )
+  // The widget calls the public API from visitors' pages on other origins. Per-agent allowlists
+  // (issue 4) narrow this; without one, any origin may chat, as with any public endpoint.
+  app.use(
+    '/api/v1/published/*',
+    cors({
+      origin: (origin) => origin || null,
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['Content-Type', 'Last-Event-ID', 'Authorization'],
+      exposeHeaders: ['Retry-After'],
+      maxAge: 600,
+    }),
+  )
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces']) app.use(path, requireOwner)
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   app.route('/api/v1', publishedRoutes({ store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs }))
-  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models }))
+  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
+  app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }
 

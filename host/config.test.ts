@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       trustProxyHops: 0,
       heartbeatMs: 15_000,
       resumeGraceMs: 3000,
+      examplesPort: 8788,
       providers: {},
     })
   })

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   PORCH_TRUST_PROXY: wholeNumber(0, 10).default(0),
   PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
+  PORCH_EXAMPLES_PORT: z.union([z.literal('off'), port]).optional(),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
@@ -51,6 +52,8 @@ export type Config = {
   heartbeatMs: number
   /** How long a run whose client dropped keeps going, waiting for a resume, before it is cancelled. */
   resumeGraceMs: number
+  /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
+  examplesPort: number | null
   providers: ProviderConfig
 }
 
@@ -85,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxyHops: e.PORCH_TRUST_PROXY,
     heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
+    examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),
     providers: {
       ...(openaiConfigured && { openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL } }),
       ...(anthropicConfigured && { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }),

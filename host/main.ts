@@ -2,6 +2,7 @@
 import { seedDemoAgent } from './bootstrap.ts'
 import { ConfigError, loadConfig, type Config } from './config.ts'
 import { createLogger } from './log.ts'
+import { startExamplesServer } from './examples-server.ts'
 import { startHost } from './server.ts'
 
 const log = createLogger()
@@ -30,13 +31,18 @@ if (demo) {
   lines.push(
     '',
     `Agent "${demo.name}" is published (${demo.apiResponseMode}):`,
-    `  chat URL: ${chatUrl}`,
+    `  chat page: ${base}/published/${demo.id}`,
+    `  chat API:  ${chatUrl}`,
     '  try it:',
     `  curl -N ${chatUrl} -H 'Content-Type: application/json' -d '{"request":"What time is it?"}'`,
     '',
     'For the owner API and more examples:',
     `  export PORCH_URL=${base} PORCH_AGENT=${demo.id}${host.secrets.newAdminToken ? ` PORCH_TOKEN=${host.secrets.newAdminToken}` : ''}`,
   )
+}
+if (demo && config.examplesPort !== null && host.assets.get('embed.js')) {
+  const examples = await startExamplesServer({ port: config.examplesPort, hostname: config.host, porchUrl: base, agentId: demo.id, assets: host.assets })
+  lines.push('', `Examples (served from another origin, as on a customer's site): ${examples.url}/`)
 }
 process.stdout.write(`${lines.join('\n')}\n`)
 

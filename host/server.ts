@@ -13,6 +13,7 @@ import { createChatService } from './runtime/chat.ts'
 import { createModelRegistry } from './runtime/models.ts'
 import { RunRegistry } from './runtime/runs.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
+import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
 import type { Store } from './store/store.ts'
 
 export type Host = {
@@ -24,6 +25,7 @@ export type Host = {
   secrets: Secrets
   runs: RunRegistry
   app: ReturnType<typeof createApp>
+  assets: WidgetAssets
   /** Stops accepting, waits up to `graceMs` for running chats, cancels the rest, closes the store. */
   close(graceMs?: number): Promise<void>
 }
@@ -39,7 +41,9 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const models = createModelRegistry(config.providers)
   const runs = new RunRegistry()
   const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries })
-  const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs })
+  let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
+  const assets = loadWidgetAssets()
+  const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl })
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
@@ -57,6 +61,6 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await store.close()
     })())
 
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`
-  return { url, publicUrl, store, secrets, runs, app, close }
+  publicUrl = config.publicUrl ?? `http://localhost:${port}`
+  return { url, publicUrl, store, secrets, runs, app, assets, close }
 }

@@ -205,7 +205,7 @@ export class ChatController implements ReactiveController {
         break
       }
       case 'output_file':
-        answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: event.download_url } })
+        answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: resolveUrl(this.options.target().host, event.download_url) } })
         break
       case 'error':
         answer.state = 'error'
@@ -219,6 +219,15 @@ export class ChatController implements ReactiveController {
         return
     }
     this.update()
+  }
+}
+
+/** Download URLs are relative to the chat host, which is not the page's origin when embedded. */
+function resolveUrl(host: string, url: string): string {
+  try {
+    return host ? new URL(url, `${host.replace(/\/+$/, '')}/`).href : url
+  } catch {
+    return url
   }
 }
 

@@ -7,9 +7,11 @@ import { agentIdParam, positiveIntParam, sessionIdParam } from '../../http/ids.t
 import { check, readJson, readQuery } from '../../http/validate.ts'
 import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
+import type { WidgetAssets } from '../../widget-assets.ts'
+import { embedSnippets } from './snippets.ts'
 import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
 
-export type OwnerRoutesDeps = { store: Store; models: ModelRegistry }
+export type OwnerRoutesDeps = { store: Store; models: ModelRegistry; assets: WidgetAssets; publicUrl: () => string }
 
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -26,7 +28,7 @@ function requireKnownModel(model: string | undefined) {
   }
 }
 
-export function ownerAgentRoutes({ store, models }: OwnerRoutesDeps) {
+export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRoutesDeps) {
   const loadAgent = async (id: string): Promise<AgentRecord> => {
     const agent = await store.getAgent(agentIdParam(id))
     if (!agent) throw notFound('Agent')
@@ -89,6 +91,10 @@ export function ownerAgentRoutes({ store, models }: OwnerRoutesDeps) {
       const agent = await store.unpublish((await loadAgent(c.req.param('id'))).id)
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
+    })
+    .get('/agents/:id/embed', async (c) => {
+      const agent = await loadAgent(c.req.param('id'))
+      return c.json(embedSnippets(publicUrl(), assets, { agent: agent.id }), 200)
     })
     .get('/agents/:id/versions', async (c) => {
       const agent = await loadAgent(c.req.param('id'))

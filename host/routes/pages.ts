@@ -1,0 +1,97 @@
+/**
+ * What browsers load: the widget files, and the hosted chat pages that iframes and share
+ * links open. The pages run no inline script and load only this host's files (their CSP
+ * says so); `frame-ancestors` decides who may frame them.
+ */
+import { Hono, type Context } from 'hono'
+import { ApiError } from '../http/errors.ts'
+import type { Store } from '../store/store.ts'
+import type { WidgetAssets } from '../widget-assets.ts'
+
+export type PagesDeps = { store: Store; assets: WidgetAssets }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const LINK_TOKEN = /^[A-Za-z0-9_-]{16,128}$/
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+
+/** The hosted pages' policy: scripts and styles from this host only, no plugins, no inline code. */
+export function pageCsp(frameAncestors: string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(' ') : '*'}`,
+  ].join('; ')
+}
+
+function chatPage(assets: WidgetAssets, title: string, attributes: string): string {
+  const base = `/widget/${assets.version}`
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, interactive-widget=resizes-content">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${base}/page.css">
+<script type="module" src="${base}/porch-chat.js"></script>
+</head>
+<body>
+<porch-chat mode="page" ${attributes}></porch-chat>
+</body>
+</html>
+`
+}
+
+function sendPage(c: Context, html: string, status: 200 | 404, frameAncestors: string[]) {
+  c.header('Content-Security-Policy', pageCsp(frameAncestors))
+  c.header('X-Content-Type-Options', 'nosniff')
+  c.header('Referrer-Policy', 'no-referrer')
+  c.header('Cache-Control', 'no-store')
+  return c.html(html, status)
+}
+
+export function pageRoutes({ store, assets }: PagesDeps) {
+  const serveAsset = (c: Context, name: string, cacheControl: string) => {
+    const file = assets.get(name)
+    if (!file) throw new ApiError(404, 'not_found', name.endsWith('.js') && !assets.get('embed.js') ? 'The widget is not built: run `npm run build`.' : `No widget file ${name}`)
+    c.header('Content-Type', file.contentType)
+    c.header('Cache-Control', cacheControl)
+    c.header('ETag', file.etag)
+    c.header('Access-Control-Allow-Origin', '*')
+    c.header('Cross-Origin-Resource-Policy', 'cross-origin')
+    c.header('X-Content-Type-Options', 'nosniff')
+    if (c.req.header('if-none-match') === file.etag) return c.body(null, 304)
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200)
+  }
+
+  return new Hono()
+    .get('/widget/:version/:file', (c) => {
+      if (c.req.param('version') !== assets.version) throw new ApiError(404, 'not_found', `This host serves widget version ${assets.version}.`)
+      return serveAsset(c, c.req.param('file'), 'public, max-age=31536000, immutable')
+    })
+    .get('/embed.js', (c) => serveAsset(c, 'embed.js', 'public, max-age=300'))
+    .get('/published/:agentId', async (c) => {
+      const id = c.req.param('agentId')
+      const published = UUID.test(id) ? await store.getPublishedAgent(id) : null
+      if (!published || published.agent.access !== 'public') {
+        return sendPage(c, notFoundPage('This chat is not available.'), 404, [])
+      }
+      return sendPage(c, chatPage(assets, published.version.name, `agent="${id}"`), 200, published.agent.allowedOrigins)
+    })
+    .get('/l/:token', (c) => {
+      const token = c.req.param('token')
+      if (!LINK_TOKEN.test(token)) return sendPage(c, notFoundPage('This link is not valid.'), 404, [])
+      return sendPage(c, chatPage(assets, 'Chat', `link="${token}"`), 200, [])
+    })
+}
+
+function notFoundPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not found</title></head><body><p>${escapeHtml(message)}</p></body></html>\n`
+}

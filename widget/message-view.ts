@@ -1,0 +1,98 @@
+/** How one transcript message looks: markdown text, tool rows, file chips, and its error. */
+import { html, nothing, type TemplateResult } from 'lit'
+import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js'
+import type { ChatMessage, FileView, ToolView } from './chat-controller.ts'
+import { MarkdownView } from './markdown.ts'
+import { fill, type Strings } from './strings.ts'
+
+/**
+ * Renders a growing markdown text into its element incrementally: each update writes only the
+ * new characters to a MarkdownView (batched per animation frame by the view), never the whole.
+ */
+class MarkdownDirective extends Directive {
+  private view: MarkdownView | null = null
+  private ended = false
+
+  constructor(part: PartInfo) {
+    super(part)
+    if (part.type !== PartType.ELEMENT) throw new Error('markdown() goes on an element')
+  }
+
+  render(_text: string, _done: boolean, _strings: Strings) {
+    return nothing
+  }
+
+  override update(part: ElementPart, [text, done, strings]: [string, boolean, Strings]) {
+    const root = part.element as HTMLElement
+    if (!this.view || !text.startsWith(this.view.text) || (this.ended && text !== this.view.text)) {
+      root.replaceChildren()
+      this.view = new MarkdownView(root, { copyLabel: strings.copy, copiedLabel: strings.copied })
+      this.ended = false
+    }
+    if (text.length > this.view.text.length) this.view.write(text.slice(this.view.text.length))
+    if (done && !this.ended) {
+      this.view.end()
+      this.ended = true
+    }
+    return nothing
+  }
+}
+
+const markdown = directive(MarkdownDirective)
+
+export type MessageHandlers = { retry(id: string): void }
+
+export function renderMessage(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number): TemplateResult {
+  if (message.role === 'user') {
+    const text = message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
+    return html`<div class="message user" part="message message-user"><span class="sr-only">${strings.you}: </span>${text}</div>`
+  }
+  const done = message.state !== 'streaming'
+  const empty = message.parts.length === 0
+  return html`<div class="message assistant" part="message message-assistant" data-state=${message.state}>
+    <span class="sr-only">${strings.assistant}: </span>
+    ${message.parts.map((part, index) => {
+      if (part.type === 'text') return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, strings)}></div>`
+      if (part.type === 'tool') return renderTool(part.tool, strings)
+      return renderFile(part.file)
+    })}
+    ${empty && message.state === 'streaming' ? html`<span class="note typing">${strings.thinking}</span>` : nothing}
+    ${message.state === 'stopped' ? html`<div class="note">${strings.stopped}</div>` : nothing}
+    ${message.state === 'error' ? renderError(message, strings, handlers, now) : nothing}
+  </div>`
+}
+
+function renderTool(tool: ToolView, strings: Strings) {
+  const label = fill(tool.isError ? strings.toolError : strings.toolCall, { name: tool.name })
+  return html`<details class="tool" part="tool" ?data-error=${tool.isError === true}>
+    <summary>${label}${tool.result === undefined ? '…' : ''}</summary>
+    <div>${strings.input}</div>
+    <pre>${JSON.stringify(tool.input ?? {}, null, 2)}</pre>
+    ${tool.result === undefined ? nothing : html`<div>${strings.result}</div><pre>${tool.result}</pre>`}
+  </details>`
+}
+
+function renderFile(file: FileView) {
+  const href = safeHref(file.url)
+  const size = file.size >= 1024 * 1024 ? `${(file.size / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(file.size / 1024))} KB`
+  return href ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${size})</a>` : nothing
+}
+
+function renderError(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number) {
+  const wait = Math.ceil(((message.retryAt ?? 0) - now) / 1000)
+  return html`<div class="error" part="error" role="alert">
+    <span>${message.error || strings.failed}</span>
+    ${wait > 0 ? html`<span class="note">${fill(strings.tryAgainIn, { s: wait })}</span>` : nothing}
+    <button type="button" class="ghost" part="retry-button" ?disabled=${wait > 0} @click=${() => handlers.retry(message.id)}>${strings.retry}</button>
+  </div>`
+}
+
+/** Only http(s) URLs (absolute, or relative to the page) become links. */
+function safeHref(url: string): string | null {
+  try {
+    const parsed = new URL(url, document.baseURI)
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * `<porch-chat>`: a published Porch agent as a chat, in a shadow root.
+ *
+ * @summary Chat with a Porch agent: as a launcher bubble with a popup, inline in a container, or full page.
+ *
+ * @attr host - Base URL of the Porch host (empty: this page's origin).
+ * @attr agent - Id of a published agent.
+ * @attr link - Token of a share link (instead of `agent`).
+ * @attr mode - `bubble` (default), `inline` or `page`.
+ * @attr title - Header title (default: the agent's name).
+ * @attr position - `bottom-right` (default) or `bottom-left`, for the bubble.
+ * @attr open - Whether the bubble's popup is open.
+ * @attr z-index - Stacking level of the launcher and popup (sets `--porch-z-index`).
+ * @attr theme - `auto` (default, follows prefers-color-scheme), `light` or `dark`.
+ * @attr lang - UI language (`en`, `de`); `strings` (property) overrides single strings.
+ *
+ * @event porch-open - The popup opened.
+ * @event porch-close - The popup closed.
+ * @event porch-send - A visitor message is about to be sent (cancelable; `detail.text`).
+ * @event porch-answer - An answer finished (`detail.state`: done, stopped or error).
+ *
+ * @csspart launcher - The round launcher button (bubble mode).
+ * @csspart panel - The chat surface.
+ * @csspart header, title, new-chat-button, close-button - The header and its controls.
+ * @csspart transcript - The message list (`role="log"`).
+ * @csspart message, message-user, message-assistant - One message.
+ * @csspart tool, file, error, retry-button - Parts of an answer.
+ * @csspart starters, starter - Suggested first messages.
+ * @csspart composer, input, send-button, stop-button - Where the visitor writes.
+ *
+ * @cssproperty --porch-accent, --porch-accent-text, --porch-bg, --porch-fg, --porch-muted, --porch-border
+ * @cssproperty --porch-bubble-user, --porch-bubble-assistant, --porch-error, --porch-radius
+ * @cssproperty --porch-font, --porch-font-size, --porch-width, --porch-height
+ * @cssproperty --porch-offset-x, --porch-offset-y, --porch-launcher-size, --porch-z-index
+ */
+import { html, LitElement, nothing, type PropertyValues } from 'lit'
+import { ChatController } from './chat-controller.ts'
+import { renderMessage } from './message-view.ts'
+import { styles } from './porch-chat.styles.ts'
+import { stringsFor, type Strings } from './strings.ts'
+import { unlockLink } from './unlock.ts'
+
+const CHAT_ICON = html`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`
+
+export class PorchChat extends LitElement {
+  static override styles = styles
+  static override properties = {
+    host: { type: String },
+    agent: { type: String },
+    link: { type: String },
+    mode: { type: String, reflect: true },
+    title: { type: String },
+    position: { type: String, reflect: true },
+    open: { type: Boolean, reflect: true },
+    zIndex: { type: String, attribute: 'z-index' },
+    theme: { type: String, reflect: true },
+    lang: { type: String },
+    strings: { attribute: false },
+  }
+
+  host = ''
+  agent = ''
+  link = ''
+  mode: 'bubble' | 'inline' | 'page' = 'bubble'
+  override title = ''
+  position: 'bottom-right' | 'bottom-left' = 'bottom-right'
+  open = false
+  zIndex = ''
+  theme: 'auto' | 'light' | 'dark' = 'auto'
+  override lang = ''
+  strings: Partial<Strings> = {}
+
+  private readonly chat = new ChatController(this, { target: () => ({ host: this.host, agent: this.agent || undefined, link: this.link || undefined }) })
+  private started = false
+  private draft = ''
+  private unlockError = ''
+  private tick: ReturnType<typeof setInterval> | undefined
+  /** Follow new text to the bottom unless the visitor scrolled up to read. */
+  private stickToBottom = true
+  private transcriptObserver: MutationObserver | undefined
+
+  private get text(): Strings {
+    return stringsFor(this.lang || (typeof document === 'undefined' ? 'en' : document.documentElement.lang), this.strings)
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    if (!this.hasAttribute('mode')) this.mode = 'bubble'
+    // A ticking clock only while an answer waits for Retry-After.
+    this.tick = setInterval(() => this.chat.messages.some((m) => (m.retryAt ?? 0) > Date.now() - 1000) && this.requestUpdate(), 1000)
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    clearInterval(this.tick)
+    this.transcriptObserver?.disconnect()
+    this.transcriptObserver = undefined
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('zIndex')) this.style.setProperty('--porch-z-index', this.zIndex || null)
+    const visible = this.mode !== 'bubble' || this.open
+    if ((changed.has('agent') || changed.has('link') || changed.has('host')) && this.started) this.start()
+    else if (visible && !this.started) this.start()
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('open') && this.mode === 'bubble' && changed.get('open') !== undefined) {
+      this.dispatchEvent(new CustomEvent(this.open ? 'porch-open' : 'porch-close', { bubbles: true, composed: true }))
+      if (this.open) this.focusInput()
+    }
+    this.followTranscript()
+  }
+
+  /** Markdown renders after Lit's update (per animation frame), so the DOM itself is watched. */
+  private followTranscript(): void {
+    const transcript = this.renderRoot.querySelector<HTMLElement>('.transcript')
+    if (!transcript || transcript.dataset.followed) return
+    transcript.dataset.followed = 'true'
+    transcript.addEventListener('scroll', () => {
+      this.stickToBottom = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 40
+    })
+    this.transcriptObserver?.disconnect()
+    this.transcriptObserver = new MutationObserver(() => {
+      if (this.stickToBottom) transcript.scrollTop = transcript.scrollHeight
+    })
+    this.transcriptObserver.observe(transcript, { childList: true, subtree: true, characterData: true })
+    transcript.scrollTop = transcript.scrollHeight
+  }
+
+  private start(): void {
+    this.started = true
+    void this.chat.connect()
+  }
+
+  /** Focus the input, except on touch screens, where it would pop up the keyboard unasked. */
+  private focusInput(): void {
+    if (typeof matchMedia === 'function' && !matchMedia('(pointer: fine)').matches) return
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')?.focus())
+  }
+
+  private async send(text: string): Promise<void> {
+    if (!text.trim() || this.chat.busy) return
+    const request = new CustomEvent('porch-send', { bubbles: true, composed: true, cancelable: true, detail: { text } })
+    if (!this.dispatchEvent(request)) return
+    this.draft = ''
+    const textarea = this.renderRoot.querySelector('textarea')
+    if (textarea) textarea.value = ''
+    await this.chat.send(text)
+    const last = this.chat.messages.at(-1)
+    this.dispatchEvent(new CustomEvent('porch-answer', { bubbles: true, composed: true, detail: { state: last?.state } }))
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault()
+      void this.send((event.target as HTMLTextAreaElement).value)
+    }
+  }
+
+  /** Esc closes the popup; Tab stays inside it. */
+  private onPanelKeydown(event: KeyboardEvent): void {
+    if (this.mode !== 'bubble') return
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      this.open = false
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('.launcher')?.focus())
+      return
+    }
+    if (event.key !== 'Tab') return
+    const focusable = [...this.renderRoot.querySelectorAll<HTMLElement>('.panel :is(button, textarea, input, summary, a[href]):not([disabled])')]
+    const first = focusable[0]
+    const last = focusable.at(-1)
+    const active = (this.renderRoot as ShadowRoot).activeElement
+    if (event.shiftKey && active === first) {
+      event.preventDefault()
+      last?.focus()
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault()
+      first?.focus()
+    }
+  }
+
+  private async onUnlock(event: SubmitEvent): Promise<void> {
+    event.preventDefault()
+    const input = (event.target as HTMLFormElement).querySelector('input')!
+    this.unlockError = ''
+    const ok = await unlockLink({ host: this.host, link: this.link }, input.value)
+    if (ok === true) await this.chat.connect()
+    else this.unlockError = ok
+    this.requestUpdate()
+  }
+
+  override render() {
+    const t = this.text
+    const title = this.title || this.chat.info?.name || ''
+    const panel = html`<section class="panel ${this.open ? 'open' : ''}" part="panel" id="panel" role=${this.mode === 'bubble' ? 'dialog' : 'region'} aria-label=${title || t.open} @keydown=${this.onPanelKeydown}>
+      <header part="header">
+        <h2 part="title">${title}</h2>
+        ${this.chat.messages.length > 0 ? html`<button type="button" class="ghost" part="new-chat-button" @click=${() => this.chat.newChat()}>${t.newChat}</button>` : nothing}
+        ${this.mode === 'bubble' ? html`<button type="button" class="icon" part="close-button" aria-label=${t.close} @click=${() => (this.open = false)}>×</button>` : nothing}
+      </header>
+      ${this.renderBody(t)}
+    </section>`
+    if (this.mode !== 'bubble') return panel
+    return html`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? t.close : t.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => (this.open = !this.open)}>${CHAT_ICON}</button>${panel}`
+  }
+
+  private renderBody(t: Strings) {
+    const { phase, info, messages } = this.chat
+    if (phase === 'unavailable') return html`<div class="center" role="alert">${this.chat.problem || t.offline}</div>`
+    if (phase === 'locked') {
+      return html`<form class="center" part="password-form" @submit=${this.onUnlock}>
+        <p>${t.passwordPrompt}</p>
+        <label>${t.password} <input type="password" name="password" autocomplete="current-password" required /></label>
+        ${this.unlockError ? html`<div class="error" role="alert">${this.unlockError}</div>` : nothing}
+        <button class="primary" type="submit">${t.unlock}</button>
+      </form>`
+    }
+    const now = Date.now()
+    return html`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">
+        ${info?.welcome_message ? html`<div class="message assistant" part="message message-assistant welcome">${info.welcome_message}</div>` : nothing}
+        ${messages.map((message) => renderMessage(message, t, { retry: (id) => void this.chat.retry(id) }, now))}
+      </div>
+      ${messages.length === 0 && info?.starters.length
+        ? html`<div class="starters" part="starters">${info.starters.map((starter) => html`<button type="button" part="starter" @click=${() => this.send(starter)}>${starter}</button>`)}</div>`
+        : nothing}
+      <form class="composer" part="composer" @submit=${(e: Event) => (e.preventDefault(), this.send(this.draft))}>
+        <label class="sr-only" for="input">${t.messageLabel}</label>
+        <textarea id="input" part="input" rows="1" placeholder=${t.placeholder} .value=${this.draft} ?disabled=${phase !== 'ready'} @input=${(e: Event) => (this.draft = (e.target as HTMLTextAreaElement).value)} @keydown=${this.onKeydown}></textarea>
+        ${this.chat.busy
+          ? html`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${t.stop}</button>`
+          : html`<button type="submit" class="primary" part="send-button" ?disabled=${phase !== 'ready'}>${t.send}</button>`}
+      </form>
+      <div class="sr-only" role="status">${this.chat.announcement}</div>`
+  }
+}
+
+if (typeof customElements !== 'undefined' && !customElements.get('porch-chat')) customElements.define('porch-chat', PorchChat)
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'porch-chat': PorchChat
+  }
+}
