@@ -12,7 +12,7 @@ import type { WidgetAssets } from './widget-assets.ts'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 
-export type ExamplesServer = { url: string; close(): Promise<void> }
+export type ExamplesServer = { url: string; port: number; close(): Promise<void> }
 
 export type ExamplesOptions = { port: number; hostname: string; porchUrl: string; agentId: string; assets: WidgetAssets }
 
@@ -55,6 +55,7 @@ export async function startExamplesServer(options: ExamplesOptions): Promise<Exa
   const { port } = server.address() as AddressInfo
   return {
     url: `http://localhost:${port}`,
+    port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -77,6 +77,7 @@ export class PorchChat extends LitElement {
   private tick: ReturnType<typeof setInterval> | undefined
   /** Follow new text to the bottom unless the visitor scrolled up to read. */
   private stickToBottom = true
+  private wantFocus = false
   private transcriptObserver: MutationObserver | undefined
 
   private get text(): Strings {
@@ -85,7 +86,6 @@ export class PorchChat extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (!this.hasAttribute('mode')) this.mode = 'bubble'
     // A ticking clock only while an answer waits for Retry-After.
     this.tick = setInterval(() => this.chat.messages.some((m) => (m.retryAt ?? 0) > Date.now() - 1000) && this.requestUpdate(), 1000)
   }
@@ -110,6 +110,7 @@ export class PorchChat extends LitElement {
       if (this.open) this.focusInput()
     }
     this.followTranscript()
+    this.focusWhenReady()
   }
 
   /** Markdown renders after Lit's update (per animation frame), so the DOM itself is watched. */
@@ -133,10 +134,17 @@ export class PorchChat extends LitElement {
     void this.chat.connect()
   }
 
-  /** Focus the input, except on touch screens, where it would pop up the keyboard unasked. */
+  /** Focus the input once it is enabled, except on touch screens, where it would pop up the keyboard unasked. */
   private focusInput(): void {
     if (typeof matchMedia === 'function' && !matchMedia('(pointer: fine)').matches) return
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')?.focus())
+    this.wantFocus = true
+  }
+
+  private focusWhenReady(): void {
+    const textarea = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')
+    if (!this.wantFocus || !textarea || textarea.disabled) return
+    this.wantFocus = false
+    textarea.focus()
   }
 
   private async send(text: string): Promise<void> {
@@ -144,6 +152,7 @@ export class PorchChat extends LitElement {
     const request = new CustomEvent('porch-send', { bubbles: true, composed: true, cancelable: true, detail: { text } })
     if (!this.dispatchEvent(request)) return
     this.draft = ''
+    this.stickToBottom = true
     const textarea = this.renderRoot.querySelector('textarea')
     if (textarea) textarea.value = ''
     await this.chat.send(text)
