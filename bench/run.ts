@@ -3,11 +3,18 @@
  * held to. Results are recorded by hand in BENCHMARKS.md with the command, machine and date.
  */
 import { cpus, totalmem } from 'node:os'
+import { execFileSync } from 'node:child_process'
 import { appendGrowth } from './append-growth.ts'
+import { widgetSizes } from './size.ts'
 import { syncThroughput } from './sync-throughput.ts'
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 console.log(`Porch benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine}\n`)
+
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' })
+for (const row of widgetSizes()) {
+  console.log(`size ${row.file}: ${row.raw} B raw, ${row.gzip} B gzip, ${row.brotli} B brotli (budget ${row.budget} B brotli)`)
+}
 
 const growth = await appendGrowth()
 console.log(

@@ -189,6 +189,11 @@ async function settle(page: OpenedPage['page']): Promise<void> {
 }
 
 describe('safeUrl', () => {
+  it('comes from a module that imports on a server (no DOM at load time)', () => {
+    expect(typeof document).toBe('undefined') // this file runs in node; the import above succeeded
+    expect(typeof safeUrl).toBe('function')
+  })
+
   it.each([
     ['https://example.com/a?b=c', 'https://example.com/a?b=c'],
     ['http://example.com', 'http://example.com/'],

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exposeModule, launchBrowser, openPage } from './browser.ts'
 
 declare global {
-  // eslint-disable-next-line no-var
   var porchHarnessProbe: { safeUrl(value: string): string | undefined } | undefined
 }
 

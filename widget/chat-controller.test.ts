@@ -1,0 +1,133 @@
+/**
+ * The chat state machine without a DOM: a ChatController in Node against a real host over HTTP.
+ * fetch-event-source schedules retries on `window` and always unregisters a visibility listener
+ * on `document`; Node's timers and an inert event target stand in for those two globals. The
+ * same controller runs in Chromium in the end-to-end tests.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Message } from '../shared/protocol.ts'
+import { eventually, startTestHost, type TestHost } from '../host/testing/harness.ts'
+import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
+
+;(globalThis as { window?: unknown }).window ??= globalThis
+;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
+
+let host: TestHost
+beforeAll(async () => {
+  host = await startTestHost()
+})
+afterAll(async () => {
+  await host.stop()
+})
+
+function controllerFor(agent: string) {
+  let updates = 0
+  const controller = new ChatController({ requestUpdate: () => void updates++ }, { target: () => ({ host: host.url, agent }) })
+  return { controller, updates: () => updates }
+}
+
+describe('ChatController', () => {
+  it('loads the agent, streams an answer with its tool call, and remembers the session', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'current_time' }], starters: ['Hi'] })
+    const { controller, updates } = controllerFor(agent.id)
+    await controller.connect()
+    expect(controller.phase).toBe('ready')
+    expect(controller.info).toMatchObject({ id: agent.id, api_response_mode: 'streaming', starters: ['Hi'] })
+
+    await controller.send('What time is it?')
+    const [question, answer] = controller.messages
+    expect(question).toMatchObject({ role: 'user', state: 'done' })
+    expect(answer!.state).toBe('done')
+    expect(answer!.parts.map((p) => p.type)).toEqual(['text', 'tool', 'text'])
+    const tool = answer!.parts[1]
+    expect(tool?.type === 'tool' && tool.tool).toMatchObject({ name: 'current_time', isError: false })
+    expect(controller.announcement).toContain('The `current_time` tool answered')
+    expect(updates()).toBeGreaterThan(5) // re-rendered as the stream went, not once at the end
+
+    // A second controller in the same tab (a refresh) restores the transcript from the host.
+    const again = controllerFor(agent.id).controller
+    await again.connect()
+    expect(again.sessionId).toBe(controller.sessionId)
+    expect(again.messages.map((m) => [m.role, textOf(m)])).toEqual(controller.messages.map((m) => [m.role, textOf(m)]))
+    expect(again.messages[1]!.parts.map((p) => p.type)).toEqual(['text', 'tool', 'text'])
+
+    again.newChat()
+    expect(again.messages).toEqual([])
+    await again.connect()
+    expect(again.sessionId).toBeNull()
+  })
+
+  it('uses the sync endpoint for a non-streaming agent', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    await controller.send('Sync please')
+    expect(controller.messages[1]!.state).toBe('done')
+    expect(textOf(controller.messages[1]!)).toContain('> Sync please')
+  })
+
+  it('keeps the partial answer on stop, and the host stores it as cancelled', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo' })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    const sending = controller.send('A long one, please')
+    await eventually(() => (controller.messages[1] && textOf(controller.messages[1]).length >= 30 ? true : undefined))
+    controller.stop()
+    await sending
+    const partial = textOf(controller.messages[1]!)
+    expect(controller.messages[1]!.state).toBe('stopped')
+    expect(partial.length).toBeGreaterThanOrEqual(30)
+
+    // The host stores the cancelled run as soon as its model call has stopped.
+    const restored = controllerFor(agent.id).controller
+    await eventually(async () => {
+      await restored.connect()
+      return restored.messages.length === 2 ? true : undefined
+    })
+    expect(restored.messages[1]!.state).toBe('stopped')
+    expect(textOf(restored.messages[1]!).startsWith(partial)).toBe(true)
+  })
+
+  it('reports an agent that is not published as unavailable, with the host’s reason', async () => {
+    const { controller } = controllerFor('00000000-0000-4000-8000-000000000000')
+    await controller.connect()
+    expect(controller.phase).toBe('unavailable')
+    expect(controller.problem).toBe('Published agent not found')
+  })
+
+  it('retries a failed answer by sending the question again', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    controller.messages = [
+      { id: 'q', role: 'user', parts: [{ type: 'text', text: 'Try again' }], state: 'done' },
+      { id: 'a', role: 'assistant', parts: [], state: 'error', error: 'boom', retryAt: 0 },
+    ]
+    await controller.retry('a')
+    expect(controller.messages.map((m) => [m.role, m.state])).toEqual([
+      ['user', 'done'],
+      ['assistant', 'done'],
+    ])
+    expect(textOf(controller.messages[1]!)).toContain('> Try again')
+  })
+})
+
+describe('toChatMessages', () => {
+  it('folds one visitor turn with several model turns into one answer, tool results included', () => {
+    const history: Message[] = [
+      { role: 'user', content: [{ type: 'text', text: 'time?' }], status: 'complete' },
+      { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 't1', name: 'current_time', input: {} }], status: 'complete' },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'noon' }], status: 'complete' },
+      { role: 'assistant', content: [{ type: 'text', text: 'It is noon.' }], status: 'complete' },
+      { role: 'user', content: [{ type: 'text', text: 'thanks' }], status: 'error' },
+    ]
+    const messages = toChatMessages(history)
+    expect(messages.map((m) => [m.role, m.state, textOf(m)])).toEqual([
+      ['user', 'done', 'time?'],
+      ['assistant', 'done', 'Checking.It is noon.'],
+      ['user', 'done', 'thanks'],
+      ['assistant', 'error', ''],
+    ])
+    expect(messages[1]!.parts[1]).toEqual({ type: 'tool', tool: { id: 't1', name: 'current_time', input: {}, result: 'noon', isError: false } })
+  })
+})
