@@ -231,8 +231,7 @@ export const styles = css`
     border-radius: 8px;
     overflow-x: auto;
   }
-  .message pre button,
-  .message .code button {
+  .message [part~='copy-button'] {
     position: absolute;
     top: 6px;
     right: 6px;
@@ -243,8 +242,13 @@ export const styles = css`
     border-radius: 6px;
     padding: 2px 8px;
   }
-  .message .code {
+  .message [part~='code-block'] {
     position: relative;
+    margin: 0 0 0.6em;
+  }
+  .message [part~='code-block'] pre {
+    margin: 0;
+    padding-top: 28px;
   }
   .message table {
     border-collapse: collapse;
