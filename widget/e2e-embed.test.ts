@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHost } from '../host/testing/harness.ts'
 import { launchBrowser, openPage } from './testing/browser.ts'
-import { say, scriptSnippet, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
+import { inlineChatHtml, say, scriptSnippet, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
 
 let browser: Browser
 let host: TestHost
@@ -141,9 +141,7 @@ describe('a dropped connection', () => {
 
   it('resumes the same run and shows every token once', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo' })
-    const html = `<div style="height:600px"><porch-chat mode="inline" host="${proxyUrl}" agent="${agent.id}"></porch-chat></div>
-      <script type="module" src="${host.url}/widget/${host.assets.version}/porch-chat.js"></script>`
-    const { page, close } = await openPage(browser, { html })
+    const { page, close } = await openPage(browser, { html: inlineChatHtml(host, proxyUrl, agent.id) })
     try {
       await page.locator('porch-chat textarea:not([disabled])').waitFor()
       await say(page, 'Please survive a network drop')

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeProvider } from '../host/testing/fake-providers.ts'
 import type { TestHost } from '../host/testing/harness.ts'
 import { launchBrowser, openPage } from './testing/browser.ts'
-import { say, scriptSnippet, startPorch, waitForAnswer } from './testing/e2e.ts'
+import { inlineChatHtml, say, scriptSnippet, startPorch, waitForAnswer } from './testing/e2e.ts'
 
 const HOSTILE = [
   'Hello <img src=x onerror="window.__pwned=1"> and <svg onload="window.__pwned=2"><circle/></svg>\n\n',
@@ -98,9 +98,7 @@ describe('a rate-limited host', () => {
   })
 
   it('shows the host’s message, honours Retry-After and never retries by itself', async () => {
-    const html = `<div style="height:600px"><porch-chat mode="inline" host="${limitedUrl}" agent="00000000-0000-4000-8000-000000000000"></porch-chat></div>
-      <script type="module" src="${host.url}/widget/${host.assets.version}/porch-chat.js"></script>`
-    const { page, close } = await openPage(browser, { html })
+    const { page, close } = await openPage(browser, { html: inlineChatHtml(host, limitedUrl, '00000000-0000-4000-8000-000000000000') })
     try {
       await page.locator('porch-chat textarea:not([disabled])').waitFor()
       await say(page, 'one more please')

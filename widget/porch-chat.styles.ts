@@ -1,5 +1,18 @@
 import { css } from 'lit'
 
+/** The dark palette: chosen by `theme="dark"`, or by the system unless `theme="light"`. */
+const dark = css`
+    --porch-bg: #17191d;
+    --porch-fg: #eceef2;
+    --porch-muted: #a3aab6;
+    --porch-border: #343841;
+    --porch-bubble-user: #23335c;
+    --porch-bubble-assistant: #24272d;
+    --porch-error: #ff8a80;
+    --porch-accent: #6f9bff;
+    --porch-accent-text: #0b1020;
+`
+
 /**
  * Theming is a contract: every knob is a `--porch-*` custom property with its default here,
  * and every region has a `part` name for `::part()`. Nothing leaks into the host page.
@@ -31,27 +44,11 @@ export const styles = css`
     line-height: 1.45;
   }
   :host([theme='dark']) {
-    --porch-bg: #17191d;
-    --porch-fg: #eceef2;
-    --porch-muted: #a3aab6;
-    --porch-border: #343841;
-    --porch-bubble-user: #23335c;
-    --porch-bubble-assistant: #24272d;
-    --porch-error: #ff8a80;
-    --porch-accent: #6f9bff;
-    --porch-accent-text: #0b1020;
+    ${dark}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      --porch-bg: #17191d;
-      --porch-fg: #eceef2;
-      --porch-muted: #a3aab6;
-      --porch-border: #343841;
-      --porch-bubble-user: #23335c;
-      --porch-bubble-assistant: #24272d;
-      --porch-error: #ff8a80;
-      --porch-accent: #6f9bff;
-      --porch-accent-text: #0b1020;
+      ${dark}
     }
   }
   :host([mode='bubble']) {

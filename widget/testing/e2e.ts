@@ -17,6 +17,12 @@ export function scriptSnippet(host: TestHost, target: { agent: string } | { link
   return data ? snippet.replace(' async>', ` ${data} async>`) : snippet
 }
 
+/** A page body with an inline `<porch-chat>` talking to `chatHost`, loaded from the Porch host's widget files. */
+export function inlineChatHtml(porch: TestHost, chatHost: string, agent: string): string {
+  return `<div style="height:600px"><porch-chat mode="inline" host="${chatHost}" agent="${agent}"></porch-chat></div>
+    <script type="module" src="${porch.url}/widget/${porch.assets.version}/porch-chat.js"></script>`
+}
+
 /** The chat element's transcript state, read from its controller. */
 export async function transcript(page: Page, selector = 'porch-chat') {
   return page.evaluate((sel) => {
