@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   )
-  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash })
+  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces']) app.use(path, requireOwner)
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))

@@ -1,25 +1,60 @@
-/** Bearer authentication for the owner API. Keys are for servers: a browser Origin is refused. */
+/**
+ * Bearer authentication for the owner API: the admin token, or an owner key (`own_….SECRET`)
+ * with a role (owner > editor > viewer) and optionally a list of agents it may reach.
+ * Keys are for servers: a request carrying a browser Origin is refused.
+ */
 import type { MiddlewareHandler } from 'hono'
+import type { OwnerEnv, Principal } from '../http/env.ts'
 import { ApiError } from '../http/errors.ts'
+import type { OwnerRole, Store } from '../store/store.ts'
+import { bearer, parseCredential, secretMatches } from './key-pair.ts'
 import { hashesEqual, sha256Hex } from './secrets.ts'
 
 export type OwnerAuthOptions = {
   /** SHA-256 (hex) of the admin token. */
   adminTokenHash: string
+  store: Store
 }
 
-export function ownerAuth({ adminTokenHash }: OwnerAuthOptions): MiddlewareHandler {
+const RANK: Record<OwnerRole, number> = { viewer: 0, editor: 1, owner: 2 }
+
+export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer' })
+
+export const browserRefused = () =>
+  new ApiError(403, 'browser_origin_refused', 'API keys are for servers; requests that carry a browser Origin header are refused.')
+
+/** Finds the principal behind a bearer credential, or null. */
+export async function ownerPrincipal(credential: string, { adminTokenHash, store }: OwnerAuthOptions): Promise<Principal | null> {
+  const key = parseCredential(credential, 'own')
+  if (key) {
+    const record = await store.getOwnerKey(key.id)
+    if (!record || !secretMatches(key.secret, record.secretHash)) return null
+    void store.touchOwnerKey(record.id)
+    return { kind: 'owner_key', keyId: record.id, role: record.role, agentIds: record.agentIds }
+  }
+  return hashesEqual(sha256Hex(credential), adminTokenHash) ? { kind: 'admin', keyId: null, role: 'owner', agentIds: null } : null
+}
+
+export function ownerAuth(options: OwnerAuthOptions): MiddlewareHandler<OwnerEnv> {
   return async function ownerAuthMiddleware(c, next) {
-    if (c.req.header('origin') !== undefined) {
-      throw new ApiError(403, 'browser_origin_refused', 'Owner credentials are for servers; requests that carry a browser Origin header are refused.')
-    }
-    const match = /^Bearer[ ]+([\x21-\x7e]{1,512})$/i.exec(c.req.header('authorization') ?? '')
-    if (!match) {
-      throw new ApiError(401, 'unauthorized', 'Send the admin token as Authorization: Bearer <token>.', undefined, { 'WWW-Authenticate': 'Bearer' })
-    }
-    if (!hashesEqual(sha256Hex(match[1]!), adminTokenHash)) {
-      throw new ApiError(401, 'unauthorized', 'The token is not valid.', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
-    }
+    if (c.req.header('origin') !== undefined) throw browserRefused()
+    const credential = bearer(c.req.header('authorization'))
+    if (!credential) throw unauthorized('Send the admin token or an owner key as Authorization: Bearer <token>.')
+    const principal = await ownerPrincipal(credential, options)
+    if (!principal) throw unauthorized('The token is not valid.')
+    c.set('principal', principal)
+    // Reading is for every role; changing anything needs an editor.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') requireRole(principal, 'editor')
     await next()
   }
+}
+
+export function requireRole(principal: Principal, role: OwnerRole): void {
+  if (RANK[principal.role] < RANK[role]) throw new ApiError(403, 'forbidden', `This needs the ${role} role; the key has ${principal.role}.`)
+}
+
+export const canReach = (principal: Principal, agentId: string) => principal.agentIds === null || principal.agentIds.includes(agentId)
+
+export function requireReach(principal: Principal, agentId: string): void {
+  if (!canReach(principal, agentId)) throw new ApiError(403, 'forbidden', 'This key may not reach that agent.')
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { AgentConfigSchema, type AgentConfig, type ContentBlock } from '../../shared/index.ts'
 import { openDatabase, type Db } from './db.ts'
+import { createAccessStore } from './sqlite-access.ts'
 import type {
   AgentPatch,
   AgentRecord,
@@ -145,7 +146,7 @@ export function createSqliteStore(path: string): Store {
     listAgents: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY created_at DESC, id'),
     getAgent: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
     updateAgent: db.prepare(
-      'UPDATE agents SET name = @name, description = @description, config = @config, updated_at = @now WHERE id = @id',
+      'UPDATE agents SET name = @name, description = @description, config = @config, allowed_origins = @allowed_origins, updated_at = @now WHERE id = @id',
     ),
     deleteAgent: db.prepare('DELETE FROM agents WHERE id = ?'),
     setPublication: db.prepare(
@@ -278,6 +279,8 @@ export function createSqliteStore(path: string): Store {
   const FAR_FUTURE = '9999-12-31T23:59:59.999Z'
 
   return {
+    ...createAccessStore(db),
+
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null
     },
@@ -304,7 +307,14 @@ export function createSqliteStore(path: string): Store {
       const agent = getAgentRecord(id)
       if (!agent) return null
       const config = AgentConfigSchema.parse({ ...agent.config, ...patch.config })
-      sql.updateAgent.run({ id, name: patch.name ?? agent.name, description: patch.description ?? agent.description, config: JSON.stringify(config), now: now() })
+      sql.updateAgent.run({
+        id,
+        name: patch.name ?? agent.name,
+        description: patch.description ?? agent.description,
+        config: JSON.stringify(config),
+        allowed_origins: JSON.stringify(patch.allowedOrigins ?? agent.allowedOrigins),
+        now: now(),
+      })
       return getAgentRecord(id)
     },
     async deleteAgent(id) {

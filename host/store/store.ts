@@ -41,7 +41,7 @@ export type VersionRecord = {
 export type PublishedAgent = { agent: AgentRecord; version: VersionRecord }
 
 export type NewAgent = { name: string; description: string; config: AgentConfig }
-export type AgentPatch = { name?: string; description?: string; config?: Partial<AgentConfig> }
+export type AgentPatch = { name?: string; description?: string; config?: Partial<AgentConfig>; allowedOrigins?: string[] }
 
 export type PublishRequest = {
   agentId: string
@@ -104,7 +104,77 @@ export type FinishedRun = {
   outcome: TraceOutcome
 }
 
-export interface Store {
+export type LinkRecord = {
+  id: string
+  agentId: string
+  name: string
+  expiresAt: string | null
+  /** scrypt hash, or null when the link has no password. */
+  passwordHash: string | null
+  enabled: boolean
+  quotaPerVisitor: number | null
+  quotaTotal: number | null
+  usedTotal: number
+  allowedOrigins: string[]
+  createdAt: string
+  updatedAt: string
+}
+
+export type NewLink = Omit<LinkRecord, 'id' | 'usedTotal' | 'createdAt' | 'updatedAt'> & { tokenHash: string }
+export type LinkPatch = Partial<Omit<NewLink, 'agentId'>>
+
+/** How a message through a link fared against its quotas. */
+export type QuotaOutcome = 'ok' | 'total_spent' | 'visitor_spent'
+
+export type ApiKeyRecord = {
+  id: string
+  agentId: string
+  name: string
+  secretHash: string
+  createdAt: string
+  refreshedAt: string | null
+  lastUsedAt: string | null
+}
+
+export type OwnerRole = 'owner' | 'editor' | 'viewer'
+
+export type OwnerKeyRecord = {
+  id: string
+  name: string
+  role: OwnerRole
+  /** The agents the key may reach; null: all of them. */
+  agentIds: string[] | null
+  secretHash: string
+  createdAt: string
+  lastUsedAt: string | null
+}
+
+/** Share links, chat API keys and owner keys. */
+export interface AccessStore {
+  createLink(link: NewLink): Promise<LinkRecord>
+  listLinks(agentId: string): Promise<LinkRecord[]>
+  getLink(id: string): Promise<LinkRecord | null>
+  getLinkByTokenHash(tokenHash: string): Promise<LinkRecord | null>
+  updateLink(id: string, patch: LinkPatch): Promise<LinkRecord | null>
+  deleteLink(id: string): Promise<boolean>
+  /** Counts one message against the link's quotas, atomically: either both counts move or neither. */
+  consumeLinkQuota(linkId: string, visitor: string, day: string): Promise<QuotaOutcome>
+
+  createApiKey(key: Omit<ApiKeyRecord, 'createdAt' | 'refreshedAt' | 'lastUsedAt'>): Promise<ApiKeyRecord>
+  listApiKeys(agentId: string): Promise<ApiKeyRecord[]>
+  getApiKey(id: string): Promise<ApiKeyRecord | null>
+  refreshApiKey(id: string, secretHash: string): Promise<ApiKeyRecord | null>
+  deleteApiKey(id: string): Promise<boolean>
+  touchApiKey(id: string): Promise<void>
+
+  createOwnerKey(key: Omit<OwnerKeyRecord, 'createdAt' | 'lastUsedAt'>): Promise<OwnerKeyRecord>
+  listOwnerKeys(): Promise<OwnerKeyRecord[]>
+  getOwnerKey(id: string): Promise<OwnerKeyRecord | null>
+  deleteOwnerKey(id: string): Promise<boolean>
+  touchOwnerKey(id: string): Promise<void>
+}
+
+export interface Store extends AccessStore {
   getSetting(key: string): Promise<string | null>
   /** Sets the value only if the key has none yet; returns the value that is stored. */
   initSetting(key: string, value: string): Promise<string>
