@@ -7,6 +7,7 @@ import { ownerAuth } from './auth/owner-auth.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
@@ -55,11 +56,14 @@ export function createApp(deps: AppDeps) {
     }),
   )
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store })
-  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces']) app.use(path, requireOwner)
+  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*']) app.use(path, requireOwner)
+  // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
+  app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   app.route('/api/v1', publishedRoutes({ store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
+  app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }

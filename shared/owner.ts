@@ -51,6 +51,8 @@ export const UpdateAgentSchema = z
     welcome_message: AgentConfigSchema.shape.welcome_message.unwrap().optional(),
     starters: AgentConfigSchema.shape.starters.unwrap().optional(),
     theme: AgentConfigSchema.shape.theme.unwrap().optional(),
+    /** Who may embed the agent: exact origins; empty: any (applies at once, not frozen in versions). */
+    allowed_origins: z.lazy(() => AllowedOriginsSchema).optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change')
 export type UpdateAgent = z.infer<typeof UpdateAgentSchema>
@@ -97,3 +99,65 @@ export const PublishReplySchema = z.object({
   version: z.object({ id: z.string(), version: z.number().int(), createdAt: z.string() }),
 })
 export type PublishReply = z.infer<typeof PublishReplySchema>
+
+// ---------------------------------------------------------------- access: links and keys
+
+/** An exact origin: scheme, host and port, as a browser sends it (`https://shop.example`). */
+export const OriginSchema = z
+  .string()
+  .max(200)
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+    } catch {
+      return false
+    }
+  }, 'must be an origin such as https://shop.example (scheme, host and port only)')
+
+export const AllowedOriginsSchema = z.array(OriginSchema).max(50)
+
+const quota = z.number().int().min(1).max(10_000_000).nullable()
+
+export const CreateLinkSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    /** An absolute expiry, or… */
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+    /** …a validity from now, in seconds. Neither: the link never expires. */
+    expires_in_seconds: z.number().int().min(60).max(10 * 365 * 24 * 3600).optional(),
+    password: z.string().min(4).max(200).nullable().optional(),
+    enabled: z.boolean().default(true),
+    quota_per_visitor_per_day: quota.optional(),
+    quota_total: quota.optional(),
+    allowed_origins: AllowedOriginsSchema.default([]),
+  })
+  .refine((link) => !(link.expires_at && link.expires_in_seconds), 'give expires_at or expires_in_seconds, not both')
+export type CreateLink = z.infer<typeof CreateLinkSchema>
+
+export const UpdateLinkSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
+    expires_in_seconds: z.number().int().min(60).max(10 * 365 * 24 * 3600).optional(),
+    /** A new password, or null to remove it. */
+    password: z.string().min(4).max(200).nullable().optional(),
+    enabled: z.boolean().optional(),
+    quota_per_visitor_per_day: quota.optional(),
+    quota_total: quota.optional(),
+    allowed_origins: AllowedOriginsSchema.optional(),
+    /** Issue a new URL token; the old URL stops working at once. */
+    rotate_token: z.literal(true).optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change')
+  .refine((link) => !(link.expires_at && link.expires_in_seconds), 'give expires_at or expires_in_seconds, not both')
+export type UpdateLink = z.infer<typeof UpdateLinkSchema>
+
+export const CreateApiKeySchema = z.strictObject({ name: z.string().trim().min(1).max(200).default('API key') })
+
+export const CreateOwnerKeySchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(['owner', 'editor', 'viewer']),
+  /** Limit the key to these agents; omit for all. */
+  agent_ids: z.array(z.uuid()).min(1).max(1000).optional(),
+})

@@ -1,7 +1,9 @@
 /** Owner API: agents, their drafts, publishing, versions, and what visitors did with them. */
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type PublishReply } from '../../../shared/index.ts'
+import { canReach, requireReach } from '../../auth/owner-auth.ts'
+import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { agentIdParam, positiveIntParam, sessionIdParam } from '../../http/ids.ts'
 import { check, readJson, readQuery } from '../../http/validate.ts'
@@ -29,41 +31,43 @@ function requireKnownModel(model: string | undefined) {
 }
 
 export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRoutesDeps) {
-  const loadAgent = async (id: string): Promise<AgentRecord> => {
+  const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {
     const agent = await store.getAgent(agentIdParam(id))
     if (!agent) throw notFound('Agent')
+    requireReach(c.get('principal'), agent.id)
     return agent
   }
   const present = async (agent: AgentRecord) =>
     agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
 
-  return new Hono()
+  return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {
+      if (c.get('principal').agentIds !== null) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
       const { name, description, ...config } = await readJson(c, CreateAgentSchema)
       requireKnownModel(config.model)
       const agent = await store.createAgent({ name, description, config })
       return c.json(await present(agent), 201)
     })
     .get('/agents', async (c) => {
-      const agents = await store.listAgents()
+      const agents = (await store.listAgents()).filter((agent) => canReach(c.get('principal'), agent.id))
       return c.json({ agents: await Promise.all(agents.map(present)) }, 200)
     })
-    .get('/agents/:id', async (c) => c.json(await present(await loadAgent(c.req.param('id'))), 200))
+    .get('/agents/:id', async (c) => c.json(await present(await loadAgent(c, c.req.param('id'))), 200))
     .patch('/agents/:id', async (c) => {
-      const id = (await loadAgent(c.req.param('id'))).id
-      const { name, description, ...config } = await readJson(c, UpdateAgentSchema)
+      const id = (await loadAgent(c, c.req.param('id'))).id
+      const { name, description, allowed_origins, ...config } = await readJson(c, UpdateAgentSchema)
       requireKnownModel(config.model)
-      const agent = await store.updateAgent(id, { name, description, config })
+      const agent = await store.updateAgent(id, { name, description, config, allowedOrigins: allowed_origins })
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
     })
     .delete('/agents/:id', async (c) => {
-      if (!(await store.deleteAgent(agentIdParam(c.req.param('id'))))) throw notFound('Agent')
+      if (!(await store.deleteAgent((await loadAgent(c, c.req.param('id'))).id))) throw notFound('Agent')
       return c.body(null, 204)
     })
 
     .post('/agents/:id/publish', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
       const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
       const problem = models.problem(agent.config.model)
@@ -88,35 +92,35 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRout
       }
     })
     .post('/agents/:id/unpublish', async (c) => {
-      const agent = await store.unpublish((await loadAgent(c.req.param('id'))).id)
+      const agent = await store.unpublish((await loadAgent(c, c.req.param('id'))).id)
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
     })
     .get('/agents/:id/embed', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       return c.json(embedSnippets(publicUrl(), assets, { agent: agent.id }), 200)
     })
     .get('/agents/:id/versions', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       const versions = await store.listVersions(agent.id)
       return c.json({ versions: versions.map((version) => versionJson(version, agent)) }, 200)
     })
     .post('/agents/:id/versions/:n/activate', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       const updated = await store.activateVersion(agent.id, positiveIntParam(c.req.param('n'), 'version'))
       if (!updated) throw notFound('Version')
       return c.json(await present(updated), 200)
     })
 
     .get('/agents/:id/sessions', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       const { limit, before } = readQuery(c, PageQuerySchema)
       const sessions = await store.listSessions(agent.id, { limit, before })
       const next = sessions.length === limit ? sessions.at(-1)!.updatedAt : null
       return c.json({ sessions: sessions.map(sessionJson), next_before: next }, 200)
     })
     .get('/agents/:id/sessions/:sid', async (c) => {
-      const agent = await loadAgent(c.req.param('id'))
+      const agent = await loadAgent(c, c.req.param('id'))
       const { scope } = readQuery(c, ScopeQuerySchema)
       const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
       const session = await store.getSession(key)
@@ -126,6 +130,8 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRout
     })
     .get('/traces', async (c) => {
       const { agent_id, limit, before } = readQuery(c, PageQuerySchema.extend({ agent_id: z.uuid().optional() }))
+      if (agent_id) requireReach(c.get('principal'), agent_id)
+      else if (c.get('principal').agentIds !== null) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
       const traces = await store.listTraces({ agentId: agent_id, limit, before })
       const next = traces.length === limit ? traces.at(-1)!.startedAt : null
       return c.json({ traces: traces.map(traceJson), next_before: next }, 200)
