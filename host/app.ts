@@ -1,14 +1,15 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { cors } from 'hono/cors'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
+import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { pageRoutes } from './routes/pages.ts'
+import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
 import type { ModelRegistry } from './runtime/models.ts'
@@ -23,6 +24,10 @@ export type AppDeps = {
   adminTokenHash: string
   heartbeatMs: number
   assets: WidgetAssets
+  rateLimits: RateLimitConfig
+  trustProxyHops: number
+  /** Key for signing visitor tokens. */
+  secret: string
   /** The base URL written into snippets (known once the server listens). */
   publicUrl: () => string
 }
@@ -43,25 +48,16 @@ export function createApp(deps: AppDeps) {
       },
     }),
   )
-  // The widget calls the public API from visitors' pages on other origins. Per-agent allowlists
-  // (issue 4) narrow this; without one, any origin may chat, as with any public endpoint.
-  app.use(
-    '/api/v1/published/*',
-    cors({
-      origin: (origin) => origin || null,
-      allowMethods: ['GET', 'POST'],
-      allowHeaders: ['Content-Type', 'Last-Event-ID', 'Authorization'],
-      exposeHeaders: ['Retry-After'],
-      maxAge: 600,
-    }),
-  )
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*']) app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
-  app.route('/api/v1', publishedRoutes({ store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs }))
+  const limits = createRateLimits(deps.rateLimits)
+  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops }
+  app.route('/api/v1/published', publishedRoutes(visitorDeps))
+  app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

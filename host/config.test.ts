@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       heartbeatMs: 15_000,
       resumeGraceMs: 3000,
       examplesPort: 8788,
+      rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       providers: {},
     })
   })

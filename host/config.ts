@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PORCH_TRUST_PROXY: wholeNumber(0, 10).default(0),
   PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
+  PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
+  PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_EXAMPLES_PORT: z.union([z.literal('off'), port]).optional(),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
@@ -54,6 +56,7 @@ export type Config = {
   resumeGraceMs: number
   /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
   examplesPort: number | null
+  rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
   providers: ProviderConfig
 }
 
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxyHops: e.PORCH_TRUST_PROXY,
     heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
+    rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),
     providers: {
       ...(openaiConfigured && { openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL } }),

@@ -30,6 +30,8 @@ export type StartChat = {
   request: ChatRequest
   /** Tokens streamed as they come (SSE), or whole replies from the provider (sync APIs). */
   streaming: boolean
+  /** Called once before a new run starts (never for a resume): limits and quotas throw to refuse it. */
+  admit?: () => Promise<void>
   /** The client's Last-Event-ID: it saw this run before, so it may only re-attach. */
   resumeAfter?: number
 }
@@ -130,6 +132,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if ((input.resumeAfter ?? 0) > 0) {
         throw new ApiError(410, 'run_gone', 'That run is no longer buffered; its messages are in the session history.')
       }
+      await input.admit?.()
       const sessionId = input.request.session_id ?? randomUUID()
       const traceId = randomUUID()
       await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })

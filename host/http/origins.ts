@@ -1,0 +1,35 @@
+/**
+ * Cross-origin rules of the visitor APIs, per agent or link. No allowlist: any origin may call
+ * (a public endpoint). An allowlist: only its exact origins (scheme, host, port), and a request
+ * without an Origin is refused too, so the list cannot be stepped around by leaving it out.
+ */
+import type { Context } from 'hono'
+import { ApiError } from './errors.ts'
+
+export const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID, Authorization'
+
+/** Checks the request's Origin against `allowed` and sets the CORS answer; throws 403 when refused. */
+export function applyOrigin(c: Context, allowed: string[]): void {
+  c.header('Vary', 'Origin', { append: true })
+  const origin = c.req.header('origin')
+  if (allowed.length > 0 && (origin === undefined || !allowed.includes(origin))) {
+    throw new ApiError(403, 'origin_not_allowed', origin === undefined ? 'This chat may only be used from its allowed sites.' : `This chat may not be used from ${origin}.`)
+  }
+  if (origin !== undefined) {
+    c.header('Access-Control-Allow-Origin', origin)
+    c.header('Access-Control-Expose-Headers', 'Retry-After')
+  }
+}
+
+/** The answer to a CORS preflight: allowed origins get the methods and headers, others nothing. */
+export function preflight(c: Context, allowed: string[]): Response {
+  c.header('Vary', 'Origin', { append: true })
+  const origin = c.req.header('origin')
+  if (origin !== undefined && (allowed.length === 0 || allowed.includes(origin))) {
+    c.header('Access-Control-Allow-Origin', origin)
+    c.header('Access-Control-Allow-Methods', 'GET, POST')
+    c.header('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS)
+    c.header('Access-Control-Max-Age', '600')
+  }
+  return c.body(null, 204)
+}
