@@ -8,6 +8,7 @@ import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
+import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }

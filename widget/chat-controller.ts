@@ -97,6 +97,7 @@ export class ChatController implements ReactiveController {
       this.phase = 'ready'
     } catch (error) {
       if (connection.signal.aborted) return
+      if (this.lockIfNeeded(error)) return
       this.phase = 'unavailable'
       this.problem = error instanceof HttpError ? error.message : null
     } finally {
@@ -133,7 +134,8 @@ export class ChatController implements ReactiveController {
     } catch (error) {
       if (run.abort.signal.aborted) answer.state = 'stopped'
       else if (error instanceof HttpError && error.code === 'run_gone') await this.reloadHistory()
-      else this.fail(answer, error)
+      else if (!this.lockIfNeeded(error)) this.fail(answer, error)
+      else this.messages = this.messages.slice(0, -2)
     } finally {
       this.running = null
       this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
@@ -174,6 +176,14 @@ export class ChatController implements ReactiveController {
     this.messages = []
     this.announcement = ''
     this.update()
+  }
+
+  /** A link's visitor token expired or was never given: back to the password form. */
+  private lockIfNeeded(error: unknown): boolean {
+    if (!(error instanceof HttpError) || error.code !== 'password_required') return false
+    sessionStore.clearVisitorToken(this.options.target())
+    this.phase = 'locked'
+    return true
   }
 
   private async reloadHistory(): Promise<void> {

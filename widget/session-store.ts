@@ -29,6 +29,7 @@ export const sessionStore = {
   clear: (target: ChatTarget) => storage().removeItem(keyOf(target, 'session')),
   getVisitorToken: (target: ChatTarget) => storage().getItem(keyOf(target, 'visitor')),
   setVisitorToken: (target: ChatTarget, token: string) => storage().setItem(keyOf(target, 'visitor'), token),
+  clearVisitorToken: (target: ChatTarget) => storage().removeItem(keyOf(target, 'visitor')),
 }
 
 export const newId = (): string =>

@@ -4,14 +4,15 @@
  * says so); `frame-ancestors` decides who may frame them.
  */
 import { Hono, type Context } from 'hono'
+import { sha256Hex } from '../auth/secrets.ts'
 import { ApiError } from '../http/errors.ts'
+import { LINK_TOKEN_PATTERN } from './links.ts'
 import type { Store } from '../store/store.ts'
 import type { WidgetAssets } from '../widget-assets.ts'
 
 export type PagesDeps = { store: Store; assets: WidgetAssets }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const LINK_TOKEN = /^[A-Za-z0-9_-]{16,128}$/
 
 const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
@@ -49,7 +50,7 @@ function chatPage(assets: WidgetAssets, title: string, attributes: string): stri
 `
 }
 
-function sendPage(c: Context, html: string, status: 200 | 404, frameAncestors: string[]) {
+function sendPage(c: Context, html: string, status: 200 | 404 | 410, frameAncestors: string[]) {
   c.header('Content-Security-Policy', pageCsp(frameAncestors))
   c.header('X-Content-Type-Options', 'nosniff')
   c.header('Referrer-Policy', 'no-referrer')
@@ -85,10 +86,14 @@ export function pageRoutes({ store, assets }: PagesDeps) {
       }
       return sendPage(c, chatPage(assets, published.version.name, `agent="${id}"`), 200, published.agent.allowedOrigins)
     })
-    .get('/l/:token', (c) => {
+    .get('/l/:token', async (c) => {
       const token = c.req.param('token')
-      if (!LINK_TOKEN.test(token)) return sendPage(c, notFoundPage('This link is not valid.'), 404, [])
-      return sendPage(c, chatPage(assets, 'Chat', `link="${token}"`), 200, [])
+      const link = LINK_TOKEN_PATTERN.test(token) ? await store.getLinkByTokenHash(sha256Hex(token)) : null
+      const published = link?.enabled ? await store.getPublishedAgent(link.agentId) : null
+      if (!link || !published) return sendPage(c, notFoundPage('This link is not valid.'), 404, [])
+      if (link.expiresAt !== null && Date.parse(link.expiresAt) <= Date.now()) return sendPage(c, notFoundPage('This link has expired.'), 410, [])
+      const ancestors = link.allowedOrigins.length > 0 ? link.allowedOrigins : published.agent.allowedOrigins
+      return sendPage(c, chatPage(assets, published.version.name, `link="${token}"`), 200, ancestors)
     })
 }
 

@@ -1,0 +1,71 @@
+/**
+ * Auto Agents compat: `POST /openapi/agent/chat/completions/v1` with a chat API key
+ * (`Authorization: Bearer KEY.SECRET`), so Auto Agents clients work against Porch unchanged.
+ *
+ * Request: `{agentId, chatId?, userChatInput, stream?}`; other Auto Agents fields (images,
+ * files, state, buttonKey, debug) are accepted and ignored. `chatId` is the Porch session id in
+ * the key's scope (`key:<key id>`); absent, null or "" starts a new conversation.
+ *
+ * Reply (`stream` not true): `{chatId, choices:[{role:"assistant", content}], usage:{prompt_tokens,
+ * completion_tokens, total_tokens}}`; a run that fails answers 502 with the error body.
+ *
+ * Stream (`stream: true`): SSE `data:` chunks in the OpenAI manner, every one naming the chatId:
+ *   data: {"chatId":"…","choices":[{"index":0,"delta":{"role":"assistant","content":"…"},"finish_reason":null}]}
+ *   data: {"chatId":"…","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{…}}
+ *   data: [DONE]
+ * A failure after the stream opened sends `data: {"chatId":"…","error":{"code","message"}}` and
+ * closes without [DONE].
+ *
+ * Errors before a stream opens use the host's body `{error:{code, message}}`: 400 bad body,
+ * 401 no or invalid key, 403 browser Origin or another agent's id, 404 agent not published.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { ChatRequestSchema, ClientIdSchema } from '../../../shared/index.ts'
+import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
+import { ApiError } from '../../http/errors.ts'
+import { readJson } from '../../http/validate.ts'
+import type { ChatService } from '../../runtime/chat.ts'
+import type { Store } from '../../store/store.ts'
+import { compatBodyLimit } from './body-limit.ts'
+import { collectReply, DONE, streamReply, type ReplyFold } from './run-reply.ts'
+
+export type AutoAgentsRoutesDeps = { store: Store; chat: ChatService; heartbeatMs: number }
+
+export const AutoAgentsChatSchema = z.object({
+  agentId: z.string().min(1).max(200),
+  chatId: z.union([ClientIdSchema, z.literal(''), z.null()]).optional(),
+  userChatInput: ChatRequestSchema.shape.request,
+  stream: z.boolean().nullable().optional(),
+})
+
+export function autoAgentsRoutes({ store, chat, heartbeatMs }: AutoAgentsRoutesDeps) {
+  return new Hono().post('/openapi/agent/chat/completions/v1', compatBodyLimit(), async (c) => {
+    const { key, published, scope } = await authenticateChatKey(c, store)
+    const body = await readJson(c, AutoAgentsChatSchema)
+    if (body.agentId !== key.agentId) throw new ApiError(403, 'forbidden', 'This API key belongs to another agent.')
+
+    const streaming = body.stream === true
+    const request = { request: body.userChatInput, ...(body.chatId && { session_id: body.chatId }) }
+    const { run, sessionId: chatId } = await chat.start({ published, scope, request, streaming })
+
+    if (streaming) {
+      return streamReply(
+        run,
+        {
+          text: (content) => ({ chatId, choices: [{ index: 0, delta: { role: 'assistant', content }, finish_reason: null }] }),
+          end: (fold) =>
+            fold.success
+              ? [{ chatId, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: fold.usage }, DONE]
+              : [{ chatId, error: failureOf(fold) }],
+        },
+        { heartbeatMs, signal: c.req.raw.signal },
+      )
+    }
+    const fold = await collectReply(run, c.req.raw.signal)
+    if (!fold.success) throw new ApiError(502, failureOf(fold).code, failureOf(fold).message, { chatId })
+    return c.json({ chatId, choices: [{ role: 'assistant', content: fold.text }], usage: fold.usage }, 200)
+  })
+}
+
+const failureOf = (fold: ReplyFold) => fold.failure ?? { code: 'run_failed', message: 'The agent could not answer.' }

@@ -1,0 +1,18 @@
+/**
+ * The host limits bodies under /api/* only; the compat APIs live at other paths, so they bring
+ * the same limit along. It throws, so each compat API answers in its own error shape.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { LIMITS } from '../../../shared/index.ts'
+import { ApiError } from '../../http/errors.ts'
+
+export function compatBodyLimit(maxSize: number = LIMITS.bodyBytes): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      // The unread rest of the body is still on the socket: close it rather than reuse it.
+      throw new ApiError(413, 'payload_too_large', `The body is larger than ${maxSize} bytes.`, undefined, { Connection: 'close' })
+    },
+  })
+}
