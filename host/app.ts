@@ -10,6 +10,7 @@ import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { pageRoutes } from './routes/pages.ts'
+import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
+  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, models: deps.models, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }

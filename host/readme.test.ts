@@ -57,4 +57,22 @@ it('runs the README transcript as printed against a fresh host', async () => {
   const sync = JSON.parse(/^\{"success":.*$/m.exec(stdout)![0])
   expect(sync).toMatchObject({ success: true, session_id: 'readme-sync', error: null })
   expect(sync.answer).toContain('> Hello!')
+
+  // The access transcript: a password link, a visitor through it, a key, the three compat APIs.
+  const access = /<!-- access-transcript:start -->\s*```sh\n([\s\S]*?)```\s*<!-- access-transcript:end -->/.exec(readme)?.[1]
+  expect(access, 'README has an access transcript block').toBeTruthy()
+  const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine}\n${access}`], { timeout: 60_000 })
+  const lines = out.split('\n')
+  expect(lines[0]).toMatch(/^http:\/\/localhost:\d+\/l\/[A-Za-z0-9_-]{43}$/)
+  expect(lines[1]).toMatch(/^<script src=".*\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" async><\/script>$/)
+  const linkChat = parseSse(out)
+  expect(linkChat.find((m) => m.data.event_type === 'complete')?.data).toMatchObject({ success: true })
+  const json = (prefix: string) => JSON.parse(lines.find((line) => line.startsWith(prefix))!)
+  const autoAgents = json('{"chatId"')
+  expect(autoAgents).toMatchObject({ chatId: 'order-4711', choices: [{ role: 'assistant' }] })
+  expect(autoAgents.choices[0].content).toContain('> Where is my order?')
+  const openai = json('{"id":"chatcmpl')
+  expect(openai).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant' } }] })
+  expect(openai.choices[0].message.content).toContain('> Hello from an OpenAI client')
+  expect(out).toContain('"status":"success","message":"Published version 2."')
 })

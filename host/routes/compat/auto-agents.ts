@@ -7,7 +7,8 @@
  * the key's scope (`key:<key id>`); absent, null or "" starts a new conversation.
  *
  * Reply (`stream` not true): `{chatId, choices:[{role:"assistant", content}], usage:{prompt_tokens,
- * completion_tokens, total_tokens}}`; a run that fails answers 502 with the error body.
+ * completion_tokens, total_tokens}}`; a run that fails answers 502 with the error body, its
+ * `details.chatId` naming the conversation (the question is kept in it).
  *
  * Stream (`stream: true`): SSE `data:` chunks in the OpenAI manner, every one naming the chatId:
  *   data: {"chatId":"…","choices":[{"index":0,"delta":{"role":"assistant","content":"…"},"finish_reason":null}]}
@@ -30,7 +31,13 @@ import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { collectReply, DONE, streamReply, type ReplyFold } from './run-reply.ts'
 
-export type AutoAgentsRoutesDeps = { store: Store; chat: ChatService; heartbeatMs: number }
+export type AutoAgentsRoutesDeps = {
+  store: Store
+  chat: ChatService
+  heartbeatMs: number
+  /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
+  admitKey?: (keyId: string) => Promise<void>
+}
 
 export const AutoAgentsChatSchema = z.object({
   agentId: z.string().min(1).max(200),
@@ -39,7 +46,7 @@ export const AutoAgentsChatSchema = z.object({
   stream: z.boolean().nullable().optional(),
 })
 
-export function autoAgentsRoutes({ store, chat, heartbeatMs }: AutoAgentsRoutesDeps) {
+export function autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }: AutoAgentsRoutesDeps) {
   return new Hono().post('/openapi/agent/chat/completions/v1', compatBodyLimit(), async (c) => {
     const { key, published, scope } = await authenticateChatKey(c, store)
     const body = await readJson(c, AutoAgentsChatSchema)
@@ -47,7 +54,7 @@ export function autoAgentsRoutes({ store, chat, heartbeatMs }: AutoAgentsRoutesD
 
     const streaming = body.stream === true
     const request = { request: body.userChatInput, ...(body.chatId && { session_id: body.chatId }) }
-    const { run, sessionId: chatId } = await chat.start({ published, scope, request, streaming })
+    const { run, sessionId: chatId } = await chat.start({ published, scope, request, streaming, admit: admitKey && (() => admitKey(key.id)) })
 
     if (streaming) {
       return streamReply(

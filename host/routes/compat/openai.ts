@@ -11,9 +11,10 @@
  * Without it, each call starts a new session. (Not the body's `user` field: OpenAI defines that
  * as an end-user id for abuse monitoring, which one user's many conversations share.)
  *
- * Errors use OpenAI's shape `{error:{message, type, param, code}}`: 400 invalid_request_error,
- * 401 invalid_api_key, 404 model_not_found (not the key's agent, or not published), 502
- * server_error when the run fails. A failure after a stream opened sends
+ * Errors use OpenAI's shape `{error:{message, type, param, code}}`: 400 type
+ * invalid_request_error, 401 code invalid_api_key, 403 browser Origin, 404 code model_not_found
+ * (not the key's agent, or not published), 429 code rate_limit_exceeded, 502 type server_error
+ * when the run fails. A failure after a stream opened sends
  * `data: {"error":{…}}` and closes without [DONE], which the SDKs raise as an APIError.
  */
 import { Hono, type Context } from 'hono'
@@ -27,7 +28,13 @@ import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { collectReply, DONE, streamReply, type ReplyFold } from './run-reply.ts'
 
-export type OpenAiRoutesDeps = { store: Store; chat: ChatService; heartbeatMs: number }
+export type OpenAiRoutesDeps = {
+  store: Store
+  chat: ChatService
+  heartbeatMs: number
+  /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
+  admitKey?: (keyId: string) => Promise<void>
+}
 
 export const SESSION_HEADER = 'X-Porch-Session-Id'
 
@@ -49,7 +56,7 @@ export const ChatCompletionSchema = z.object({
   user: z.string().max(256).optional(),
 })
 
-export function openAiRoutes({ store, chat, heartbeatMs }: OpenAiRoutesDeps) {
+export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoutesDeps) {
   const authenticate = async (c: Context) => {
     try {
       return await authenticateChatKey(c, store)
@@ -74,7 +81,7 @@ export function openAiRoutes({ store, chat, heartbeatMs }: OpenAiRoutesDeps) {
       const request = { request: lastUserText(body.messages), ...sessionFrom(c.req.header(SESSION_HEADER)) }
 
       const streaming = body.stream === true
-      const { run, sessionId } = await chat.start({ published, scope, request, streaming })
+      const { run, sessionId } = await chat.start({ published, scope, request, streaming, admit: admitKey && (() => admitKey(key.id)) })
       const created = Math.floor(Date.now() / 1000)
       const base = (fold: ReplyFold, object: string) => ({ id: `chatcmpl-${fold.traceId}`, object, created, model: body.model })
 
@@ -156,8 +163,9 @@ function openAiErrorHandler(error: Error, c: Context): Response {
   const status = error instanceof ApiError ? error.status : (error as { status?: unknown }).status
   if (typeof status !== 'number' || status < 400 || status >= 500) throw error
   if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value)
-  const code = status === 401 ? 'invalid_api_key' : error instanceof ApiError ? error.code : 'invalid_request'
+  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : error instanceof ApiError ? error.code : 'invalid_request'
+  const type = status === 429 ? 'requests' : 'invalid_request_error'
   const details = error instanceof ApiError ? (error.details as { param?: string; issues?: { path: string }[] } | undefined) : undefined
   const param = details?.param ?? (details?.issues?.[0]?.path || null)
-  return c.json({ error: { message: error.message, type: 'invalid_request_error', param, code } }, status as 400)
+  return c.json({ error: { message: error.message, type, param, code } }, status as 400)
 }

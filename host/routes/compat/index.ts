@@ -1,0 +1,39 @@
+/**
+ * The compat APIs, so existing clients work unchanged but for the host name: Auto Agents and
+ * OpenAI chat with a chat API key, Langdock's agent API with an owner key. Mounted at the root
+ * (`app.route('/', compatRoutes(deps))`); each keeps its own paths and error conventions.
+ */
+import { Hono } from 'hono'
+import { DEFAULTS } from '../../../shared/index.ts'
+import { takePoint, type RateLimits } from '../../auth/rate-limits.ts'
+import type { ChatService } from '../../runtime/chat.ts'
+import type { ModelRegistry } from '../../runtime/models.ts'
+import type { Store } from '../../store/store.ts'
+import { autoAgentsRoutes } from './auto-agents.ts'
+import { langdockRoutes, type RateLimit } from './langdock.ts'
+import { openAiRoutes } from './openai.ts'
+
+export type CompatDeps = {
+  store: Store
+  chat: ChatService
+  models: ModelRegistry
+  /** SHA-256 (hex) of the admin token, which the Langdock API accepts like an owner key. */
+  adminTokenHash: string
+  /** Between `: ping` comments on open streams; the host's setting when given. */
+  heartbeatMs?: number
+  /** Per-key limit of the Langdock API (default 120 requests a minute). */
+  langdockRateLimit?: RateLimit
+  /** The host's request limits: when given, each chat through a key takes a point of `chatPerKey`. */
+  limits?: RateLimits
+}
+
+export function compatRoutes({ store, chat, models, adminTokenHash, heartbeatMs = DEFAULTS.heartbeatSeconds * 1000, langdockRateLimit, limits }: CompatDeps) {
+  const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
+  return new Hono()
+    .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }))
+    .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
+    .route('/', langdockRoutes({ store, models, adminTokenHash, rateLimit: langdockRateLimit }))
+}
+
+export { LANGDOCK_RATE_LIMIT, type RateLimit } from './langdock.ts'
+export { SESSION_HEADER } from './openai.ts'
