@@ -63,7 +63,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
-  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, models: deps.models, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs }))
+  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, models: deps.models, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }

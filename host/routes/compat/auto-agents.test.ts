@@ -1,21 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../../shared/index.ts'
+import { startFakeOpenAI, type FakeProvider, type ScriptedReply } from '../../testing/fake-providers.ts'
 import { startTestHost, type TestHost } from '../../testing/harness.ts'
 import { bearer, chatKey, dataPayloads, unknownChatKey } from './test-helpers.ts'
 
 const PATH = '/openapi/agent/chat/completions/v1'
 
 let host: TestHost
+let fake: FakeProvider
+let nextReply: ScriptedReply = {}
 let agent: Agent
 let key: { id: string; credential: string }
 
 beforeAll(async () => {
-  host = await startTestHost()
+  globalThis.AI_SDK_LOG_WARNINGS = false
+  fake = await startFakeOpenAI(() => nextReply)
+  host = await startTestHost({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
   agent = await host.owner.publishedAgent({ name: 'Auto', model: 'demo:instant' })
   key = await chatKey(host, agent.id)
 })
 afterAll(async () => {
   await host.stop()
+  await fake.close()
 })
 
 const ask = (body: Record<string, unknown>, credential = key.credential, headers: Record<string, string> = {}) =>
@@ -76,6 +82,25 @@ describe('Auto Agents chat', () => {
     const streamed = dataPayloads(await (await host.post(PATH, { ...body, stream: true }, bearer(clockKey.credential))).text())
     const text = streamed.slice(0, -1).map((chunk) => chunk.choices[0].delta.content ?? '').join('')
     expect(text).toMatch(/^Let me check the clock\.\n\n\*\(Demo model/)
+  })
+})
+
+describe('Auto Agents failures', () => {
+  it('a failed run: 502 naming the chatId; streamed, an error chunk after what was sent and no [DONE]', async () => {
+    const flaky = await host.owner.publishedAgent({ name: 'Flaky', model: 'openai:gpt-test' })
+    const flakyKey = await chatKey(host, flaky.id)
+    const body = { agentId: flaky.id, userChatInput: 'hi' }
+
+    nextReply = { status: 500, errorMessage: 'upstream broke' }
+    const whole = await host.post(PATH, body, bearer(flakyKey.credential))
+    expect(whole.status).toBe(502)
+    expect((await whole.json()).error).toMatchObject({ code: 'model_error', details: { chatId: expect.stringMatching(/^[0-9a-f-]{36}$/) } })
+
+    nextReply = { text: ['Hel', 'lo'], cutAfterChunks: 1 }
+    const payloads = dataPayloads(await (await host.post(PATH, { ...body, stream: true }, bearer(flakyKey.credential))).text())
+    expect(payloads.at(0).choices[0].delta.content).toBe('Hel')
+    expect(payloads.at(-1)).toEqual({ chatId: payloads.at(0).chatId, error: { code: 'model_error', message: expect.any(String) } })
+    expect(payloads).not.toContain('[DONE]')
   })
 })
 

@@ -19,7 +19,7 @@ import { z } from 'zod'
 import { AgentConfigSchema, CreateAgentSchema, LIMITS, ModelRefSchema, UpdateAgentSchema } from '../../../shared/index.ts'
 import { ApiError } from '../../http/errors.ts'
 import { check } from '../../http/validate.ts'
-import { knownProvider } from '../../runtime/models.ts'
+import { requireKnownModel } from '../owner/publishing.ts'
 import type { AgentRecord, VersionRecord } from '../../store/store.ts'
 import { agentJson } from '../owner/present.ts'
 
@@ -66,12 +66,6 @@ function toPorch(fields: LangdockFields): Record<string, unknown> {
   }
   for (const key of Object.keys(porch)) if (porch[key] === undefined) delete porch[key]
   return porch
-}
-
-function requireKnownModel(model: string | undefined) {
-  if (model !== undefined && !knownProvider(model)) {
-    throw new ApiError(400, 'invalid_request', `model: unknown provider in "${model}" (use demo, openai:<model> or anthropic:<model>)`)
-  }
 }
 
 export function newAgentFrom(fields: z.infer<typeof LangdockCreateSchema>) {

@@ -62,7 +62,8 @@ describe('Langdock agents', () => {
     expect((await langdock('GET', `/get?agentId=${agent.id}`)).body.agent.instruction).toBe('v1.1')
 
     expect((await langdock('POST', '/publish', { agentId: agent.id })).status).toBe(200)
-    await langdock('PATCH', '/update', { agentId: agent.id, instruction: 'v2 draft' })
+    const draftEdit = await langdock('PATCH', '/update', { agentId: agent.id, instruction: 'v2 draft' })
+    expect(draftEdit.body.agent).toMatchObject({ instruction: 'v2 draft', hasUnpublishedChanges: true })
     const got = await langdock('GET', `/get?agentId=${agent.id}`)
     expect(got.status).toBe(200)
     expect(got.body).toMatchObject({ status: 'success', agent: { id: agent.id, instruction: 'v1.1', published: true, activeVersion: 1, hasUnpublishedChanges: true } })

@@ -25,6 +25,7 @@ import { ApiError, notFound } from '../../http/errors.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
 import type { ModelRegistry } from '../../runtime/models.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
+import { publishAgent } from '../owner/publishing.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import {
   agentPatchFrom,
@@ -92,22 +93,8 @@ export function langdockRoutes({ store, models, adminTokenHash, rateLimit = LANG
       .post('/agent/v1/publish', compatBodyLimit(), async (c) => {
         const { agentId, description } = await readJson(c, LangdockPublishSchema)
         const agent = await loadAgent(c, agentId)
-        const problem = models.problem(agent.config.model)
-        if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
-        const outcome = await store.publish({ agentId: agent.id, description })
-        switch (outcome.kind) {
-          case 'not_found':
-            throw notFound('Agent')
-          case 'mode_locked':
-            throw new Error('a publish that keeps api_response_mode cannot be mode-locked')
-          case 'nothing_to_publish':
-            throw new ApiError(409, 'nothing_to_publish', `Nothing to publish: the draft equals the active version ${outcome.version.version}.`)
-          case 'published': {
-            const { id, version, createdAt } = outcome.version
-            const message = outcome.created ? `Published version ${version}.` : `Version ${version} is published.`
-            return c.json({ status: 'success', message, version: { id, version, createdAt } }, 200)
-          }
-        }
+        const { reply } = await publishAgent(store, models, agent, { description })
+        return c.json(reply, 200)
       })
   )
 }
@@ -116,7 +103,7 @@ export function langdockRoutes({ store, models, adminTokenHash, rateLimit = LANG
 function perKeyRateLimit({ points, durationSeconds }: RateLimit): MiddlewareHandler<OwnerEnv> {
   const limiter = new RateLimiterMemory({ points, duration: durationSeconds })
   return async function perKeyRateLimitMiddleware(c, next) {
-    void takePoint([[limiter, c.get('principal').keyId ?? 'admin']], 'Too many requests for this key. Please wait a moment.')
+    await takePoint([[limiter, c.get('principal').keyId ?? 'admin']], 'Too many requests for this key. Please wait a moment.')
     await next()
   }
 }

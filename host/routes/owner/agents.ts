@@ -1,15 +1,16 @@
 /** Owner API: agents, their drafts, publishing, versions, and what visitors did with them. */
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type PublishReply } from '../../../shared/index.ts'
+import { CreateAgentSchema, PublishSchema, UpdateAgentSchema } from '../../../shared/index.ts'
 import { canReach, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { agentIdParam, positiveIntParam, sessionIdParam } from '../../http/ids.ts'
 import { check, readJson, readQuery } from '../../http/validate.ts'
-import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
+import type { ModelRegistry } from '../../runtime/models.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
+import { publishAgent, requireKnownModel } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
 import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
 
@@ -23,12 +24,6 @@ const PageQuerySchema = z.object({
 const ScopeQuerySchema = z.object({
   scope: z.string().regex(/^(public|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, link:<id> or key:<id>').default('public'),
 })
-
-function requireKnownModel(model: string | undefined) {
-  if (model !== undefined && !knownProvider(model)) {
-    throw new ApiError(400, 'invalid_request', `model: unknown provider in "${model}" (use demo, openai:<model> or anthropic:<model>)`)
-  }
-}
 
 export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRoutesDeps) {
   const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {
@@ -70,26 +65,8 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRout
       const agent = await loadAgent(c, c.req.param('id'))
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
       const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
-      const problem = models.problem(agent.config.model)
-      if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
-      const outcome = await store.publish({ agentId: agent.id, apiResponseMode: body.api_response_mode, access: body.access, description: body.description })
-      switch (outcome.kind) {
-        case 'not_found':
-          throw notFound('Agent')
-        case 'mode_locked':
-          throw new ApiError(400, 'mode_locked', `The agent is published in ${outcome.currentMode} mode; unpublish first to change api_response_mode.`)
-        case 'nothing_to_publish':
-          throw new ApiError(409, 'nothing_to_publish', `Nothing to publish: the draft equals the active version ${outcome.version.version}.`)
-        case 'published': {
-          const v = outcome.version
-          const reply: PublishReply = {
-            status: 'success',
-            message: outcome.created ? `Published version ${v.version}.` : `Version ${v.version} is published.`,
-            version: { id: v.id, version: v.version, createdAt: v.createdAt },
-          }
-          return c.json(reply, outcome.created ? 201 : 200)
-        }
-      }
+      const { reply, created } = await publishAgent(store, models, agent, body)
+      return c.json(reply, created ? 201 : 200)
     })
     .post('/agents/:id/unpublish', async (c) => {
       const agent = await store.unpublish((await loadAgent(c, c.req.param('id'))).id)

@@ -33,8 +33,12 @@ export const linkJson = (link: LinkRecord) => ({
   updated_at: link.updatedAt,
 })
 
-const expiry = (body: { expires_at?: string | null; expires_in_seconds?: number }): string | null | undefined =>
-  body.expires_in_seconds !== undefined ? new Date(Date.now() + body.expires_in_seconds * 1000).toISOString() : body.expires_at === undefined ? undefined : body.expires_at && new Date(body.expires_at).toISOString()
+/** The expiry asked for: a validity from now, an absolute time, null for never, undefined to keep it. */
+function expiry(body: { expires_at?: string | null; expires_in_seconds?: number }): string | null | undefined {
+  if (body.expires_in_seconds !== undefined) return new Date(Date.now() + body.expires_in_seconds * 1000).toISOString()
+  if (body.expires_at === undefined) return undefined
+  return body.expires_at === null ? null : new Date(body.expires_at).toISOString()
+}
 
 export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
   /** The new URL token with everything an owner pastes: the link URL and the snippets. */
@@ -78,7 +82,7 @@ export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
         enabled: body.enabled,
         allowedOrigins: body.allowed_origins,
         ...(token && { tokenHash: sha256Hex(token) }),
-        ...(expiry(body) !== undefined && { expiresAt: expiry(body) ?? null }),
+        ...(expiry(body) !== undefined && { expiresAt: expiry(body) }),
         ...(body.password !== undefined && { passwordHash: body.password === null ? null : await hashPassword(body.password) }),
         ...(body.quota_per_visitor_per_day !== undefined && { quotaPerVisitor: body.quota_per_visitor_per_day }),
         ...(body.quota_total !== undefined && { quotaTotal: body.quota_total }),

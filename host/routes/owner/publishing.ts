@@ -1,0 +1,31 @@
+/** Publishing, as every API that offers it (the owner API, Langdock's) answers it. */
+import type { Publish, PublishReply } from '../../../shared/index.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
+import type { AgentRecord, Store } from '../../store/store.ts'
+
+export function requireKnownModel(model: string | undefined): void {
+  if (model !== undefined && !knownProvider(model)) {
+    throw new ApiError(400, 'invalid_request', `model: unknown provider in "${model}" (use demo, openai:<model> or anthropic:<model>)`)
+  }
+}
+
+/** Publishes the agent's draft; a new version was made when `created` is true. Refusals throw. */
+export async function publishAgent(store: Store, models: ModelRegistry, agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }> {
+  const problem = models.problem(agent.config.model)
+  if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
+  const outcome = await store.publish({ agentId: agent.id, apiResponseMode: request.api_response_mode, access: request.access, description: request.description })
+  switch (outcome.kind) {
+    case 'not_found':
+      throw notFound('Agent')
+    case 'mode_locked':
+      throw new ApiError(400, 'mode_locked', `The agent is published in ${outcome.currentMode} mode; unpublish first to change api_response_mode.`)
+    case 'nothing_to_publish':
+      throw new ApiError(409, 'nothing_to_publish', `Nothing to publish: the draft equals the active version ${outcome.version.version}.`)
+    case 'published': {
+      const { id, version, createdAt } = outcome.version
+      const message = outcome.created ? `Published version ${version}.` : `Version ${version} is published.`
+      return { reply: { status: 'success', message, version: { id, version, createdAt } }, created: outcome.created }
+    }
+  }
+}
