@@ -3,7 +3,7 @@
  * `: ping` comment every heartbeat, and the headers that keep proxies from buffering.
  * The client going away detaches it from the run; the run decides whether to wait or cancel.
  */
-import type { Run } from '../runtime/runs.ts'
+import type { NumberedEvent, Run } from '../runtime/runs.ts'
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -15,11 +15,29 @@ export const SSE_HEADERS = {
 const encoder = new TextEncoder()
 const PING = encoder.encode(': ping\n\n')
 
-export function runToSse(run: Run, afterId: number, options: { heartbeatMs: number; signal: AbortSignal; headers?: Record<string, string> }): Response {
+/** How a run's events become stream text: each event, and what follows the last one. */
+export type SseFormat = {
+  /** The text for one event ('' to send nothing). */
+  event(numbered: NumberedEvent): string
+  /** Text sent after the run ended, before the stream closes ('' for none). */
+  end(): string
+}
+
+/** The standard format: `id:` (the event's number in the run), `event:` and `data:`. */
+export const porchEvents: SseFormat = {
+  event: ({ id, event }) => `id: ${id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`,
+  end: () => '',
+}
+
+export type SseOptions = { heartbeatMs: number; signal: AbortSignal; headers?: Record<string, string> }
+
+/** Streams `run` from after event `afterId` in `format`; the client going away detaches it. */
+export function runToSse(run: Run, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
   let stop = () => {}
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       let open = true
+      const send = (text: string) => open && text !== '' && controller.enqueue(encoder.encode(text))
       const heartbeat = setInterval(() => controller.enqueue(PING), options.heartbeatMs)
       let detach = () => {}
       stop = () => {
@@ -33,11 +51,10 @@ export function runToSse(run: Run, afterId: number, options: { heartbeatMs: numb
       // Flush the headers at once, so the client knows the stream is open before the first event.
       controller.enqueue(encoder.encode(': stream open\n\n'))
       detach = run.attach(afterId, {
-        onEvent: ({ id, event }) => {
-          if (open) controller.enqueue(encoder.encode(`id: ${id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`))
-        },
+        onEvent: (numbered) => send(format.event(numbered)),
         onEnd: () => {
           if (!open) return
+          send(format.end())
           stop()
           controller.close()
         },

@@ -5,7 +5,7 @@
  * so a streamed reply concatenates to exactly the text a whole reply carries.
  */
 import type { StreamEvent } from '../../../shared/index.ts'
-import { SSE_HEADERS } from '../../http/sse.ts'
+import { runToSse, type SseOptions } from '../../http/sse.ts'
 import type { Run } from '../../runtime/runs.ts'
 
 export type RunFailure = { code: string; message: string }
@@ -84,49 +84,22 @@ export type ChunkRenderer = {
   end(fold: ReplyFold): unknown[]
 }
 
-const encoder = new TextEncoder()
-const frame = (payload: unknown) => encoder.encode(`data: ${payload === DONE ? DONE : JSON.stringify(payload)}\n\n`)
+const frame = (payload: unknown) => `data: ${payload === DONE ? DONE : JSON.stringify(payload)}\n\n`
 
 /**
  * The run as an SSE response of `data:` chunks only (no `id:` or `event:` lines, which
  * OpenAI-style clients do not expect), with a `: ping` comment every heartbeat.
  */
-export function streamReply(run: Run, render: ChunkRenderer, options: { heartbeatMs: number; signal: AbortSignal; headers?: Record<string, string> }): Response {
-  let stop = () => {}
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const fold = new ReplyFold()
-      let open = true
-      const heartbeat = setInterval(() => controller.enqueue(encoder.encode(': ping\n\n')), options.heartbeatMs)
-      let detach = () => {}
-      stop = () => {
-        if (!open) return
-        open = false
-        clearInterval(heartbeat)
-        options.signal.removeEventListener('abort', stop)
-        detach()
-      }
-      options.signal.addEventListener('abort', stop, { once: true })
-      // Flush the headers at once, so the client knows the stream is open before the first chunk.
-      controller.enqueue(encoder.encode(': stream open\n\n'))
-      detach = run.attach(0, {
-        onEvent: ({ event }) => {
-          const piece = fold.add(event)
-          if (open && piece !== '') controller.enqueue(frame(render.text(piece, fold)))
-        },
-        onEnd: () => {
-          if (!open) return
-          fold.close()
-          for (const payload of render.end(fold)) controller.enqueue(frame(payload))
-          stop()
-          controller.close()
-        },
-      })
-      if (!open) detach()
+export function streamReply(run: Run, render: ChunkRenderer, options: SseOptions): Response {
+  const fold = new ReplyFold()
+  return runToSse(run, 0, options, {
+    event: ({ event }) => {
+      const piece = fold.add(event)
+      return piece === '' ? '' : frame(render.text(piece, fold))
     },
-    cancel() {
-      stop()
+    end: () => {
+      fold.close()
+      return render.end(fold).map(frame).join('')
     },
   })
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...options.headers } })
 }
