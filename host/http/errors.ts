@@ -30,6 +30,9 @@ export function errorResponse(c: Context, error: ApiError): Response {
   return c.json(errorBody(error.code, error.message, error.details), error.status)
 }
 
+/** A path as it may be logged: link tokens are secrets, so they are cut out. */
+export const redactPath = (path: string) => path.replace(/^(\/l|\/api\/v1\/links)\/[^/]+/i, '$1/[token]')
+
 export type ErrorLogger = (message: string, error: unknown) => void
 
 export function handleError(log: ErrorLogger) {
@@ -40,7 +43,7 @@ export function handleError(log: ErrorLogger) {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return c.json(errorBody('bad_request', error.message || 'bad request'), status as ContentfulStatusCode)
     }
-    log(`unhandled error on ${c.req.method} ${c.req.path}`, error)
+    log(`unhandled error on ${c.req.method} ${redactPath(c.req.path)}`, error)
     return c.json(errorBody('internal', 'Something went wrong on the server. The error has been logged.'), 500)
   }
 }

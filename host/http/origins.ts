@@ -8,11 +8,18 @@ import { ApiError } from './errors.ts'
 
 export const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID, Authorization'
 
+/**
+ * The hosted pages (`/published/…`, `/l/…`) call this API from the host's own origin. The browser
+ * says so in Sec-Fetch-Site, which page scripts cannot set, and which survives a TLS-terminating
+ * proxy (where the host's own URL and the page's origin differ in scheme).
+ */
+const sameOrigin = (c: Context) => c.req.header('sec-fetch-site') === 'same-origin'
+
 /** Checks the request's Origin against `allowed` and sets the CORS answer; throws 403 when refused. */
 export function applyOrigin(c: Context, allowed: string[]): void {
-  c.header('Vary', 'Origin', { append: true })
+  if (!c.res.headers.get('Vary')?.includes('Origin')) c.header('Vary', 'Origin', { append: true })
   const origin = c.req.header('origin')
-  if (allowed.length > 0 && (origin === undefined || !allowed.includes(origin))) {
+  if (allowed.length > 0 && !sameOrigin(c) && (origin === undefined || !allowed.includes(origin))) {
     throw new ApiError(403, 'origin_not_allowed', origin === undefined ? 'This chat may only be used from its allowed sites.' : `This chat may not be used from ${origin}.`)
   }
   if (origin !== undefined) {

@@ -34,11 +34,27 @@ export type ChatApiDeps = { store: Store; chat: ChatService; heartbeatMs: number
 
 const StopRequestSchema = z.object({ request_id: ClientIdSchema })
 
+/** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */
+const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
+
 export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: ChatApiDeps, base: (id: string) => string) {
   const access = async (c: Context, purpose: Purpose) => {
-    const granted = await resolve(c, c.req.param('id')!, purpose)
+    const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
+      if (gone(error)) applyOrigin(c, [])
+      throw error
+    })
     applyOrigin(c, granted.allowedOrigins)
     return granted
+  }
+  const preflightFor = async (c: Context) => {
+    const allowed = await resolve(c, c.req.param('id')!, 'preflight').then(
+      (granted) => granted.allowedOrigins,
+      (error: unknown) => {
+        if (gone(error)) return []
+        throw error
+      },
+    )
+    return preflight(c, allowed)
   }
 
   const requireMode = (granted: ChatAccess, id: string, mode: 'streaming' | 'non_streaming') => {
@@ -49,8 +65,8 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
   }
 
   return new Hono()
-    .options('/:id', async (c) => preflight(c, (await resolve(c, c.req.param('id'), 'preflight')).allowedOrigins))
-    .options('/:id/*', async (c) => preflight(c, (await resolve(c, c.req.param('id'), 'preflight')).allowedOrigins))
+    .options('/:id', preflightFor)
+    .options('/:id/*', preflightFor)
     .get('/:id', async (c) => {
       const granted = await access(c, 'info')
       const { agent, version } = granted.published

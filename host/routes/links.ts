@@ -23,6 +23,12 @@ export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
 const UnlockSchema = z.object({ password: z.string().min(1).max(200) })
 
+/**
+ * What a visitor token is bound to: the link, and its current password. Changing or removing
+ * the password ends every token issued for the old one.
+ */
+const tokenSubject = (link: LinkRecord) => `${link.id}.${sha256Hex(link.passwordHash ?? '').slice(0, 16)}`
+
 const linkGone = () => new ApiError(410, 'link_expired', 'This link has expired.')
 
 export function linkRoutes(deps: LinkRoutesDeps) {
@@ -43,8 +49,10 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     const allowedOrigins = link.allowedOrigins.length > 0 ? link.allowedOrigins : published.agent.allowedOrigins
     const ip = clientIp(c, deps.trustProxyHops)
     let visitor = sha256Hex(`${secret}|ip|${ip}`)
+    // Before the password check, so an allowed site's widget can read "password required".
+    if (purpose !== 'preflight') applyOrigin(c, allowedOrigins)
     if (link.passwordHash !== null && purpose === 'chat') {
-      const claims = verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', link.id)
+      const claims = verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
       if (!claims) throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
       visitor = claims.visitorId
     }
@@ -71,12 +79,14 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     // Throttle first, so a guesser learns nothing, not even whether the link exists.
     await takePoint([[limits.unlockPerIp, ip]], 'Too many password attempts. Please wait before trying again.')
     const link = await liveLink(token)
-    applyOrigin(c, link.allowedOrigins)
+    const published = await store.getPublishedAgent(link.agentId)
+    if (!published) throw notFound('Published agent')
+    applyOrigin(c, link.allowedOrigins.length > 0 ? link.allowedOrigins : published.agent.allowedOrigins)
     await takePoint([[limits.unlockPerLink, link.id]], 'Too many password attempts on this link. Please wait before trying again.')
     const { password } = await readJson(c, UnlockSchema)
     if (link.passwordHash === null) throw new ApiError(400, 'no_password', 'This link has no password.')
     if (!(await verifyPassword(password, link.passwordHash))) throw new ApiError(401, 'wrong_password', 'That password is not right.')
     const expiresAt = new Date(Date.now() + VISITOR_TOKEN_SECONDS * 1000).toISOString()
-    return c.json({ token: issueVisitorToken(secret, link.id), expires_at: expiresAt }, 200)
+    return c.json({ token: issueVisitorToken(secret, tokenSubject(link)), expires_at: expiresAt }, 200)
   })
 }

@@ -156,6 +156,16 @@ describe('changing a link', () => {
     expect((await say(link.token, await visitorToken(link.token, 'third-password'))).status).toBe(200)
   })
 
+  it('locks out visitors who unlocked with the old password when the password changes', async () => {
+    const link = await createLink({ password: 'old-password' })
+    const before = await visitorToken(link.token, 'old-password')
+    expect((await say(link.token, before)).status).toBe(200)
+    await patchLink(link.id, { password: 'new-password' })
+    const after = await say(link.token, before)
+    expect(after.status).toBe(401)
+    expect((await after.json()).error.code).toBe('password_required')
+  })
+
   it('moves the expiry: past (410), cleared, and relative', async () => {
     const link = await createLink({ expires_in_seconds: 600 })
 
