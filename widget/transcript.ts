@@ -1,0 +1,89 @@
+/**
+ * The transcript's data: stored history and sync replies folded into what the chat shows.
+ * Pure functions, shared by the controller and its tests.
+ */
+import type { ContentBlock, Message } from '../shared/protocol.ts'
+import type { SyncReply } from './api.ts'
+
+export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
+export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }
+export type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolView } | { type: 'file'; file: FileView }
+
+export type ChatMessage = {
+  id: string
+  role: 'user' | 'assistant'
+  parts: Part[]
+  state: 'streaming' | 'done' | 'stopped' | 'error'
+  /** The host's message for a failed answer. */
+  error?: string
+  /** When a failed answer may be retried (epoch ms; 0 = now). */
+  retryAt?: number
+}
+
+export function findTool(message: ChatMessage, id: string): ToolView | undefined {
+  for (const part of message.parts) if (part.type === 'tool' && part.tool.id === id) return part.tool
+  return undefined
+}
+
+export const textOf = (message: ChatMessage): string =>
+  message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
+
+export function applySyncReply(answer: ChatMessage, reply: SyncReply): void {
+  let toolIndex = 0
+  for (const step of reply.steps ?? []) {
+    if (step.role === 'assistant' && step.tool_name === null) answer.parts.push({ type: 'text', text: step.content })
+    else if (step.role === 'assistant') answer.parts.push({ type: 'tool', tool: { id: `sync-${toolIndex++}`, name: step.tool_name ?? '', input: step.tool_input } })
+    else {
+      const tool = [...answer.parts].reverse().find((p): p is Extract<Part, { type: 'tool' }> => p.type === 'tool' && p.tool.name === step.tool_name && p.tool.result === undefined)
+      if (tool) tool.tool.result = step.content
+    }
+  }
+  if (!reply.success) {
+    answer.state = 'error'
+    answer.error = reply.error ?? undefined
+    answer.retryAt = 0
+  }
+}
+
+/**
+ * Stored messages → what the transcript shows. One visitor turn is one assistant bubble, even
+ * when the agent took several model turns: tool results (stored as user messages) join the
+ * assistant message whose tool call they answer.
+ */
+export function toChatMessages(history: Message[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  const stateOf = (status: Message['status']): ChatMessage['state'] => (status === 'cancelled' ? 'stopped' : status === 'error' ? 'error' : 'done')
+  for (const [index, message] of history.entries()) {
+    const texts = message.content.filter((b): b is Extract<ContentBlock, { type: 'text' }> => b.type === 'text')
+    const results = message.content.filter((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')
+    const previous = out.at(-1)
+    if (message.role === 'user' && texts.length > 0) {
+      out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }], state: 'done' })
+      // A run that failed or was stopped before the model said anything left no assistant message.
+      if (message.status !== undefined && message.status !== 'complete' && history[index + 1]?.role !== 'assistant') {
+        out.push({ id: `h${index}a`, role: 'assistant', parts: [], state: stateOf(message.status), retryAt: 0 })
+      }
+      continue
+    }
+    if (message.role === 'user') {
+      for (const result of results) {
+        const tool = previous?.role === 'assistant' ? findTool(previous, result.tool_use_id) : undefined
+        if (tool) Object.assign(tool, { result: result.content, isError: result.is_error === true })
+      }
+      continue
+    }
+    const target = previous?.role === 'assistant' ? previous : { id: `h${index}`, role: 'assistant' as const, parts: [], state: 'done' as const }
+    if (target !== previous) out.push(target)
+    target.state = stateOf(message.status)
+    for (const block of message.content) {
+      if (block.type === 'text') {
+        const last = target.parts.at(-1)
+        if (last?.type === 'text') last.text += block.text
+        else target.parts.push({ type: 'text', text: block.text })
+      } else if (block.type === 'tool_use') {
+        target.parts.push({ type: 'tool', tool: { id: block.id, name: block.name, input: block.input } })
+      }
+    }
+  }
+  return out
+}
