@@ -1,28 +1,15 @@
 /**
  * The Store on better-sqlite3. Statements are prepared once, here; rows become typed
  * records at this boundary and nothing past it sees SQL. Every write that must be whole
- * (publishing, a finished run) is one synchronous transaction.
+ * (publishing, a finished run) is one synchronous transaction. Agents and versions live here;
+ * sessions and traces in sqlite-sessions.ts, links and keys in sqlite-access.ts.
  */
 import { randomUUID } from 'node:crypto'
-import { AgentConfigSchema, type AgentConfig, type ContentBlock } from '../../shared/index.ts'
+import { AgentConfigSchema, type AgentConfig } from '../../shared/index.ts'
 import { openDatabase, type Db } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
-import type {
-  AgentPatch,
-  AgentRecord,
-  FinishedRun,
-  NewAgent,
-  PublishOutcome,
-  PublishRequest,
-  PublishedAgent,
-  SessionKey,
-  SessionRecord,
-  Store,
-  StoredMessage,
-  TraceRecord,
-  TraceStart,
-  VersionRecord,
-} from './store.ts'
+import { createSessionStore } from './sqlite-sessions.ts'
+import type { AgentPatch, AgentRecord, NewAgent, PublishOutcome, PublishRequest, PublishedAgent, Store, VersionRecord } from './store.ts'
 
 type AgentRow = {
   id: string
@@ -47,28 +34,6 @@ type VersionRow = {
   config: string
   description: string
   created_at: string
-}
-
-type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
-
-type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
-
-type TraceRow = {
-  trace_id: string
-  agent_id: string
-  version: number
-  session_id: string
-  scope: string
-  request_id: string
-  status: TraceRecord['status']
-  started_at: string
-  first_token_ms: number | null
-  total_ms: number | null
-  turns: number
-  input_tokens: number
-  output_tokens: number
-  tool_calls: string
-  error: string | null
 }
 
 const now = () => new Date().toISOString()
@@ -99,32 +64,6 @@ const toVersion = (row: VersionRow): VersionRecord => ({
   config: parseConfig(row.config),
   description: row.description,
   createdAt: row.created_at,
-})
-
-const toSession = (row: SessionRow): SessionRecord => ({
-  agentId: row.agent_id,
-  scope: row.scope,
-  sessionId: row.id,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-})
-
-const toTrace = (row: TraceRow): TraceRecord => ({
-  traceId: row.trace_id,
-  agentId: row.agent_id,
-  version: row.version,
-  sessionId: row.session_id,
-  scope: row.scope,
-  requestId: row.request_id,
-  status: row.status,
-  startedAt: row.started_at,
-  firstTokenMs: row.first_token_ms,
-  totalMs: row.total_ms ?? 0,
-  turns: row.turns,
-  inputTokens: row.input_tokens,
-  outputTokens: row.output_tokens,
-  toolCalls: JSON.parse(row.tool_calls),
-  error: row.error,
 })
 
 /** What a version freezes; two snapshots with the same JSON publish nothing new. */
@@ -168,34 +107,6 @@ export function createSqliteStore(path: string): Store {
        WHERE a.id = ? AND a.published = 1`,
     ),
 
-    getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
-    insertSession: db.prepare<[string, string, string, string, string], SessionRow>(
-      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
-    ),
-    listSessions: db.prepare<[string, string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?',
-    ),
-    getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
-    lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
-    insertMessage: db.prepare(
-      `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
-       VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
-    ),
-
-    insertTrace: db.prepare(
-      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
-       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
-    ),
-    finishTrace: db.prepare(
-      `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
-         input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
-       WHERE trace_id = @traceId`,
-    ),
-    listTraces: db.prepare<[{ agentId: string | null; before: string; limit: number }], TraceRow>(
-      'SELECT * FROM traces WHERE (@agentId IS NULL OR agent_id = @agentId) AND started_at < @before ORDER BY started_at DESC LIMIT @limit',
-    ),
-    markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
   }
 
   const getAgentRecord = (id: string) => {
@@ -245,41 +156,9 @@ export function createSqliteStore(path: string): Store {
     return getAgentRecord(agentId)
   })
 
-  const finishRunTx = db.transaction((run: FinishedRun) => {
-    const at = now()
-    const { agentId, scope, sessionId } = run.session
-    const session = sql.insertSession.get(agentId, scope, sessionId, at, at)!
-    let seq = sql.lastSeq.get(session.pk)?.n ?? 0
-    for (const message of run.messages) {
-      seq += 1
-      sql.insertMessage.run({
-        session_pk: session.pk,
-        seq,
-        role: message.role,
-        content: JSON.stringify(message.content),
-        status: message.status,
-        trace_id: run.traceId,
-        created_at: at,
-      })
-    }
-    const o = run.outcome
-    sql.finishTrace.run({
-      traceId: run.traceId,
-      status: o.status,
-      firstTokenMs: o.firstTokenMs,
-      totalMs: o.totalMs,
-      turns: o.turns,
-      inputTokens: o.inputTokens,
-      outputTokens: o.outputTokens,
-      toolCalls: JSON.stringify(o.toolCalls),
-      error: o.error,
-    })
-  })
-
-  const FAR_FUTURE = '9999-12-31T23:59:59.999Z'
-
   return {
     ...createAccessStore(db),
+    ...createSessionStore(db),
 
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null
@@ -356,39 +235,6 @@ export function createSqliteStore(path: string): Store {
           created_at: row.v_created_at,
         }),
       }
-    },
-
-    async getSession(key: SessionKey) {
-      const row = sql.getSession.get(key.agentId, key.scope, key.sessionId)
-      return row ? toSession(row) : null
-    },
-    async getMessages(key: SessionKey) {
-      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
-      if (!session) return []
-      return sql.getMessages.all(session.pk).map((row) => ({
-        seq: row.seq,
-        role: row.role,
-        content: JSON.parse(row.content) as ContentBlock[],
-        status: row.status,
-        traceId: row.trace_id,
-        created_at: row.created_at,
-      }))
-    },
-    async listSessions(agentId, { limit, before }) {
-      return sql.listSessions.all(agentId, before ?? FAR_FUTURE, limit).map(toSession)
-    },
-
-    async startTrace(trace: TraceStart) {
-      sql.insertTrace.run(trace)
-    },
-    async finishRun(run) {
-      finishRunTx(run)
-    },
-    async listTraces({ agentId, limit, before }) {
-      return sql.listTraces.all({ agentId: agentId ?? null, before: before ?? FAR_FUTURE, limit }).map(toTrace)
-    },
-    async markInterruptedTraces() {
-      return sql.markInterrupted.run().changes
     },
 
     async close() {
