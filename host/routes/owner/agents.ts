@@ -5,11 +5,12 @@ import { CreateAgentSchema, PublishSchema, UpdateAgentSchema } from '../../../sh
 import { canReach, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { agentIdParam, positiveIntParam, sessionIdParam } from '../../http/ids.ts'
+import { positiveIntParam, sessionIdParam } from '../../http/ids.ts'
 import { check, readJson, readQuery } from '../../http/validate.ts'
 import type { ModelRegistry } from '../../runtime/models.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
+import { reachableAgent } from './load.ts'
 import { publishAgent, requireKnownModel } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
 import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
@@ -26,12 +27,7 @@ const ScopeQuerySchema = z.object({
 })
 
 export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRoutesDeps) {
-  const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {
-    const agent = await store.getAgent(agentIdParam(id))
-    if (!agent) throw notFound('Agent')
-    requireReach(c.get('principal'), agent.id)
-    return agent
-  }
+  const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
   const present = async (agent: AgentRecord) =>
     agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
 

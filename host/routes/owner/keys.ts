@@ -5,9 +5,9 @@ import { issueKey } from '../../auth/key-pair.ts'
 import { requireReach, requireRole } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { notFound } from '../../http/errors.ts'
-import { agentIdParam } from '../../http/ids.ts'
 import { readJson } from '../../http/validate.ts'
 import type { ApiKeyRecord, OwnerKeyRecord, Store } from '../../store/store.ts'
+import { reachableAgent } from './load.ts'
 
 const apiKeyJson = (key: ApiKeyRecord) => ({
   id: key.id,
@@ -39,18 +39,14 @@ export function ownerKeyRoutes({ store }: { store: Store }) {
 
   return new Hono<OwnerEnv>()
     .post('/agents/:id/keys', async (c) => {
-      const agent = await store.getAgent(agentIdParam(c.req.param('id')))
-      if (!agent) throw notFound('Agent')
-      requireReach(c.get('principal'), agent.id)
+      const agent = await reachableAgent(store, c, c.req.param('id'))
       const { name } = await readJson(c, CreateApiKeySchema)
       const issued = issueKey('key')
       const key = await store.createApiKey({ id: issued.id, agentId: agent.id, name, secretHash: issued.secretHash })
       return c.json({ ...apiKeyJson(key), key: issued.credential }, 201)
     })
     .get('/agents/:id/keys', async (c) => {
-      const agent = await store.getAgent(agentIdParam(c.req.param('id')))
-      if (!agent) throw notFound('Agent')
-      requireReach(c.get('principal'), agent.id)
+      const agent = await reachableAgent(store, c, c.req.param('id'))
       return c.json({ keys: (await store.listApiKeys(agent.id)).map(apiKeyJson) }, 200)
     })
     .post('/keys/:keyId/refresh', async (c) => {

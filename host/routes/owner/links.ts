@@ -7,10 +7,10 @@ import { hashPassword } from '../../auth/passwords.ts'
 import { sha256Hex } from '../../auth/secrets.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { notFound } from '../../http/errors.ts'
-import { agentIdParam } from '../../http/ids.ts'
 import { readJson } from '../../http/validate.ts'
 import type { LinkPatch, LinkRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
+import { reachableAgent } from './load.ts'
 import { embedSnippets } from './snippets.ts'
 
 export type LinkOwnerDeps = { store: Store; assets: WidgetAssets; publicUrl: () => string }
@@ -46,9 +46,7 @@ export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
 
   return new Hono<OwnerEnv>()
     .post('/agents/:id/links', async (c) => {
-      const agent = await store.getAgent(agentIdParam(c.req.param('id')))
-      if (!agent) throw notFound('Agent')
-      requireReach(c.get('principal'), agent.id)
+      const agent = await reachableAgent(store, c, c.req.param('id'))
       const body = await readJson(c, CreateLinkSchema)
       const token = randomBytes(32).toString('base64url')
       const link = await store.createLink({
@@ -65,9 +63,7 @@ export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
       return c.json(withToken(link, token), 201)
     })
     .get('/agents/:id/links', async (c) => {
-      const agent = await store.getAgent(agentIdParam(c.req.param('id')))
-      if (!agent) throw notFound('Agent')
-      requireReach(c.get('principal'), agent.id)
+      const agent = await reachableAgent(store, c, c.req.param('id'))
       return c.json({ links: (await store.listLinks(agent.id)).map(linkJson) }, 200)
     })
     .patch('/links/:id', async (c) => {
