@@ -36,7 +36,7 @@ export async function loadPost(url: string, body: unknown, { connections = 32, s
 export async function syncThroughput({ connections = 32, seconds = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
   const token = 'bench-admin-token-0123456789abcdef'
-  const host = await startHost(loadConfig({ PORT: '0', PORCH_DB: join(dir, 'bench.db'), PORCH_ADMIN_TOKEN: token, PORCH_RATE_CHAT_PER_MINUTE: '100000000' }), { log: silentLogger })
+  const host = await startHost(loadConfig({ PORT: '0', PORCH_DB: join(dir, 'bench.db'), PORCH_ADMIN_TOKEN: token, PORCH_RATE_CHAT_PER_MINUTE: '1000000' }), { log: silentLogger })
   try {
     const agent = await ownerClient(host.url, token).publishedAgent({ name: 'bench', model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
     const url = `${host.url}/api/v1/published/${agent.id}/chat/sync`
