@@ -49,8 +49,9 @@ export async function startExamplesServer(options: ExamplesOptions): Promise<Exa
   app.get('/react/app.js', (c) => c.body(readFileSync(`${root}dist/examples/react-app.js`), 200, { 'content-type': 'text/javascript; charset=utf-8' }))
   for (const [path, file] of Object.entries(PAGES)) app.get(path, (c) => c.html(fill(readFileSync(`${root}${file}`, 'utf8'))))
 
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.hostname }, () => resolve(s))
+    s.once('error', reject)
   })
   const { port } = server.address() as AddressInfo
   return {

@@ -37,3 +37,16 @@ it('curl.sh picks the endpoint that matches the agent’s mode', async () => {
   expect(reply).toMatchObject({ success: true })
   expect(reply.answer).toContain('> Hi from curl')
 })
+
+it('reports a busy examples port instead of crashing the host', async () => {
+  const { createServer } = await import('node:net')
+  const { startExamplesServer } = await import('./examples-server.ts')
+  const busy = createServer()
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve))
+  const port = (busy.address() as { port: number }).port
+  try {
+    await expect(startExamplesServer({ port, hostname: '127.0.0.1', porchUrl: host.url, agentId: 'x', assets: host.assets })).rejects.toThrow(/EADDRINUSE/)
+  } finally {
+    busy.close()
+  }
+})

@@ -41,8 +41,13 @@ if (demo) {
   )
 }
 if (demo && config.examplesPort !== null && host.assets.get('embed.js')) {
-  const examples = await startExamplesServer({ port: config.examplesPort, hostname: config.host, porchUrl: base, agentId: demo.id, assets: host.assets })
-  lines.push('', `Examples (served from another origin, as on a customer's site): ${examples.url}/`)
+  try {
+    const examples = await startExamplesServer({ port: config.examplesPort, hostname: config.host, porchUrl: base, agentId: demo.id, assets: host.assets })
+    lines.push('', `Examples (served from another origin, as on a customer's site): ${examples.url}/`)
+  } catch (error) {
+    // The examples are a convenience: a busy port must not keep the host from starting.
+    lines.push('', `Examples not served: ${error instanceof Error ? error.message : String(error)} (set PORCH_EXAMPLES_PORT)`)
+  }
 }
 process.stdout.write(`${lines.join('\n')}\n`)
 
