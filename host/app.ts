@@ -15,6 +15,7 @@ import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
 import type { ModelRegistry } from './runtime/models.ts'
+import type { SecretBox } from './runtime/secret-box.ts'
 import type { Store } from './store/store.ts'
 import type { WidgetAssets } from './widget-assets.ts'
 
@@ -30,6 +31,8 @@ export type AppDeps = {
   trustProxyHops: number
   /** Key for signing visitor tokens. */
   secret: string
+  /** Seals tool header secrets at rest. */
+  secretBox: SecretBox
   /** The base URL written into snippets (known once the server listens). */
   publicUrl: () => string
 }
@@ -60,7 +63,7 @@ export function createApp(deps: AppDeps) {
   const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
-  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl }))
+  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, models: deps.models, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       resumeGraceMs: 3000,
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
+      toolsAllowPrivate: false,
       providers: {},
     })
   })

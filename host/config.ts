@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
+  PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   PORCH_EXAMPLES_PORT: z.union([z.literal('off'), port]).optional(),
   OPENAI_API_KEY: optionalSecret,
   OPENAI_BASE_URL: optionalUrl,
@@ -57,6 +58,8 @@ export type Config = {
   /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
   examplesPort: number | null
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
+  /** Whether HTTP tools may call loopback and private addresses (never cloud metadata). */
+  toolsAllowPrivate: boolean
   providers: ProviderConfig
 }
 
@@ -91,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxyHops: e.PORCH_TRUST_PROXY,
     heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
+    toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),
     providers: {

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.ts'
 import { createChatService } from './runtime/chat.ts'
 import { createModelRegistry } from './runtime/models.ts'
 import { RunRegistry } from './runtime/runs.ts'
+import { createSecretBox } from './runtime/secret-box.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
 import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
 import type { Store } from './store/store.ts'
@@ -40,11 +41,13 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const secrets = await prepareSecrets(store, config)
   const models = createModelRegistry(config.providers)
   const runs = new RunRegistry()
-  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries })
+  const box = createSecretBox(secrets.secret)
+  const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
+  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries, tools })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
   const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,
-    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret })
+    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box })
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))

@@ -1,3 +1,4 @@
 export * from './limits.ts'
 export * from './protocol.ts'
 export * from './owner.ts'
+export * from './tools.ts'

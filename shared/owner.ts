@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { DEFAULTS, LIMITS } from './limits.ts'
 import { AccessSchema, ApiResponseModeSchema } from './protocol.ts'
+import { HttpToolSpecSchema } from './tools.ts'
 
 /** `provider:model-id`, or `demo` / `demo:instant` for the built-in offline model. */
 export const ModelRefSchema = z
@@ -12,6 +13,7 @@ export const ModelRefSchema = z
 
 export const ToolSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('builtin'), name: z.enum(['current_time']) }),
+  HttpToolSpecSchema,
 ])
 export type ToolSpec = z.infer<typeof ToolSpecSchema>
 
@@ -23,7 +25,11 @@ export const AgentConfigSchema = z.object({
   model: ModelRefSchema.default('demo'),
   temperature: z.number().min(0).max(2).default(DEFAULTS.temperature),
   max_turns: z.number().int().min(1).max(LIMITS.maxTurns).default(DEFAULTS.maxTurns),
-  tools: z.array(ToolSpecSchema).max(64).default([]),
+  tools: z
+    .array(ToolSpecSchema)
+    .max(64)
+    .refine((tools) => new Set(tools.map((tool) => tool.name)).size === tools.length, 'tool names must be unique within an agent')
+    .default([]),
   welcome_message: z.string().max(LIMITS.welcomeMessageChars).default(''),
   starters: z.array(z.string().min(1).max(LIMITS.starterChars)).max(LIMITS.starters).default([]),
   theme: ThemeSchema.default({}),

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import type { ModelRegistry } from './models.ts'
 import { runAgent, type AgentRunResult } from './run-agent.ts'
+import type { ToolContext } from './tools.ts'
 import { Run, RunRegistry } from './runs.ts'
 
 export type ChatServiceDeps = {
@@ -21,6 +22,7 @@ export type ChatServiceDeps = {
   resumeGraceMs: number
   /** Provider retries before a failure is reported (the AI SDK's maxRetries). */
   modelRetries?: number
+  tools: ToolContext
 }
 
 export type StartChat = {
@@ -64,6 +66,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         signal: run.signal,
         emit: (event) => run.push(event),
         streaming: input.streaming,
+        tools: deps.tools,
         maxRetries: deps.modelRetries,
       })
     } catch (error) {

@@ -9,7 +9,7 @@ import { APICallError, generateText, stepCountIs, streamText, type LanguageModel
 import type { AgentConfig, Message, MessageStatus } from '../../shared/index.ts'
 import type { ToolCallTrace } from '../store/store.ts'
 import { toModelMessages } from './history.ts'
-import { toolsFor } from './tools.ts'
+import { toolsFor, type ToolContext } from './tools.ts'
 import { TurnRecorder, type ProducedMessage, type TurnEvent } from './turn-recorder.ts'
 
 export type { TurnEvent } from './turn-recorder.ts'
@@ -23,6 +23,7 @@ export type AgentRunInput = {
   emit: (event: TurnEvent) => void
   /** Stream tokens as they come (SSE), or ask for whole replies (sync). */
   streaming: boolean
+  tools: ToolContext
   maxRetries?: number
 }
 
@@ -59,7 +60,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     model: input.model,
     system: config.instructions || undefined,
     messages: [...toModelMessages(input.history), { role: 'user', content: input.request }],
-    tools: toolsFor(config.tools),
+    tools: toolsFor(config.tools, input.tools),
     stopWhen: stepCountIs(config.max_turns),
     temperature: config.temperature,
     maxRetries: input.maxRetries ?? 2,

@@ -1,7 +1,8 @@
-/** Built-in tools an owner can give an agent. Each is an AI SDK tool with its own input schema. */
+/** The tools an owner can give an agent: built-in ones, and HTTP tools (http-tools.ts). */
 import { tool, type ToolSet } from 'ai'
 import { z } from 'zod'
 import type { ToolSpec } from '../../shared/index.ts'
+import { httpTool, type HttpToolOptions } from './http-tools.ts'
 
 const builtins = {
   current_time: tool({
@@ -22,11 +23,14 @@ const builtins = {
 
 export type BuiltinToolName = keyof typeof builtins
 
+/** What HTTP tools need from the host: whether private addresses are allowed, and the key to their secrets. */
+export type ToolContext = Pick<HttpToolOptions, 'allowPrivate' | 'decrypt'>
+
 /** The AI SDK tool set for a version's tool list. */
-export function toolsFor(specs: ToolSpec[]): ToolSet {
+export function toolsFor(specs: ToolSpec[], context: ToolContext): ToolSet {
   const tools: ToolSet = {}
   for (const spec of specs) {
-    if (spec.type === 'builtin') tools[spec.name] = builtins[spec.name]
+    tools[spec.name] = spec.type === 'builtin' ? builtins[spec.name] : httpTool(spec, context)
   }
   return tools
 }

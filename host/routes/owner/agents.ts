@@ -1,13 +1,15 @@
 /** Owner API: agents, their drafts, publishing, versions, and what visitors did with them. */
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { CreateAgentSchema, PublishSchema, UpdateAgentSchema } from '../../../shared/index.ts'
+import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type ToolSpec } from '../../../shared/index.ts'
 import { canReach, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { positiveIntParam, sessionIdParam } from '../../http/ids.ts'
 import { check, readJson, readQuery } from '../../http/validate.ts'
+import { sealToolSecrets, ToolSecretError } from '../../runtime/http-tools.ts'
 import type { ModelRegistry } from '../../runtime/models.ts'
+import type { SecretBox } from '../../runtime/secret-box.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
 import { reachableAgent } from './load.ts'
@@ -15,7 +17,7 @@ import { publishAgent, requireKnownModel } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
 import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
 
-export type OwnerRoutesDeps = { store: Store; models: ModelRegistry; assets: WidgetAssets; publicUrl: () => string }
+export type OwnerRoutesDeps = { store: Store; models: ModelRegistry; assets: WidgetAssets; publicUrl: () => string; secretBox: SecretBox }
 
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -26,7 +28,18 @@ const ScopeQuerySchema = z.object({
   scope: z.string().regex(/^(public|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, link:<id> or key:<id>').default('public'),
 })
 
-export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRoutesDeps) {
+/** Tool header secrets are sealed before they are stored; `********` keeps the one stored. */
+function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSpec[], box: SecretBox): T {
+  if (!config.tools) return config
+  try {
+    return { ...config, tools: sealToolSecrets(config.tools, previous, box) }
+  } catch (error) {
+    if (error instanceof ToolSecretError) throw new ApiError(400, 'invalid_request', `tools: ${error.message}`)
+    throw error
+  }
+}
+
+export function ownerAgentRoutes({ store, models, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
   const present = async (agent: AgentRecord) =>
     agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
@@ -36,7 +49,7 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRout
       if (c.get('principal').agentIds !== null) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
       const { name, description, ...config } = await readJson(c, CreateAgentSchema)
       requireKnownModel(config.model)
-      const agent = await store.createAgent({ name, description, config })
+      const agent = await store.createAgent({ name, description, config: sealTools(config, [], secretBox) })
       return c.json(await present(agent), 201)
     })
     .get('/agents', async (c) => {
@@ -45,10 +58,10 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl }: OwnerRout
     })
     .get('/agents/:id', async (c) => c.json(await present(await loadAgent(c, c.req.param('id'))), 200))
     .patch('/agents/:id', async (c) => {
-      const id = (await loadAgent(c, c.req.param('id'))).id
+      const current = await loadAgent(c, c.req.param('id'))
       const { name, description, allowed_origins, ...config } = await readJson(c, UpdateAgentSchema)
       requireKnownModel(config.model)
-      const agent = await store.updateAgent(id, { name, description, config, allowedOrigins: allowed_origins })
+      const agent = await store.updateAgent(current.id, { name, description, config: sealTools(config, current.config.tools, secretBox), allowedOrigins: allowed_origins })
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
     })

@@ -1,5 +1,6 @@
-/** Store records → the owner API's JSON. */
+/** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
+import { redactToolSecrets } from '../../runtime/http-tools.ts'
 import type { AgentRecord, SessionRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 
 export function agentJson(agent: AgentRecord, active: VersionRecord | null): Agent {
@@ -9,6 +10,7 @@ export function agentJson(agent: AgentRecord, active: VersionRecord | null): Age
     name: agent.name,
     description: agent.description,
     ...agent.config,
+    tools: redactToolSecrets(agent.config.tools),
     published: agent.published,
     active_version: agent.activeVersion,
     api_response_mode: agent.apiResponseMode,
@@ -26,7 +28,7 @@ export function versionJson(version: VersionRecord, agent: AgentRecord): AgentVe
     agent_id: version.agentId,
     version: version.version,
     name: version.name,
-    config: version.config,
+    config: { ...version.config, tools: redactToolSecrets(version.config.tools) },
     description: version.description,
     active: agent.activeVersion === version.version,
     created_at: version.createdAt,

@@ -1,0 +1,224 @@
+/**
+ * HTTP tools: an owner describes an endpoint (URL, method, headers, a JSON schema for the
+ * arguments) and the model may call it. The arguments are checked against the schema before
+ * anything leaves the host, every request goes through the SSRF guard, and what comes back
+ * is capped, so one tool call can neither reach inside the network nor flood the context.
+ *
+ * Secret header values are stored sealed (see secret-box.ts), opened only for the request,
+ * and never appear in an error, a result or an owner API reply.
+ */
+import { dynamicTool, jsonSchema, type JSONSchema7, type Tool } from 'ai'
+import { z } from 'zod'
+import { guardedFetch, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
+
+export { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
+import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpToolSpec } from '../../shared/tools.ts'
+
+// ---------------------------------------------------------------- the tool
+
+export type HttpToolOptions = {
+  /** Whether loopback/private/link-local targets may be reached (PORCH_TOOLS_ALLOW_PRIVATE). */
+  allowPrivate: AllowPrivate
+  /** Opens a sealed secret header value (SecretBox.open). */
+  decrypt(value: string): string
+  /** Lowers every tool's timeout (tests). */
+  fetchTimeoutCapMs?: number
+  maxResultBytes?: number
+  /** DNS, for tests; the system resolver by default. */
+  resolve?: Resolver
+}
+
+/** Secrets shorter than this are not scrubbed from results: replacing them would mangle text. */
+const MIN_SCRUBBED_SECRET = 6
+
+export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
+  const validate = argumentValidator(spec)
+  const maxResultBytes = options.maxResultBytes ?? HTTP_TOOL_LIMITS.resultBytes
+  const timeoutMs = Math.min(spec.timeout_ms, options.fetchTimeoutCapMs ?? HTTP_TOOL_LIMITS.maxTimeoutMs)
+  const host = new URL(spec.url).host
+
+  return dynamicTool({
+    description: spec.description || `Calls ${spec.method} ${host}.`,
+    // No validator here: the arguments are checked in execute, so a bad call fails with our words.
+    inputSchema: jsonSchema(spec.input_schema as JSONSchema7),
+    async execute(input, { abortSignal }) {
+      const args = validate(input)
+      const { headers, secrets } = requestHeaders(spec, options.decrypt)
+      const url = new URL(spec.url)
+      url.hash = ''
+      let body: string | undefined
+      if (spec.method === 'GET' || spec.method === 'DELETE') appendQuery(url, args)
+      else {
+        body = JSON.stringify(args)
+        if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
+      }
+
+      const timeout = AbortSignal.timeout(timeoutMs)
+      const signal = abortSignal ? AbortSignal.any([abortSignal, timeout]) : timeout
+      try {
+        const response = await guardedFetch(url, { method: spec.method, headers, body, signal }, { allowPrivate: options.allowPrivate, resolve: options.resolve })
+        const contentType = response.headers['content-type']
+        if (contentType && !isTextual(contentType) && response.status >= 200 && response.status <= 299) {
+          response.discard()
+          return `(HTTP ${response.status}: ${contentType.split(';')[0]!.trim()} content, not shown; only text results reach the model)`
+        }
+        const { text, truncated } = await response.readText(maxResultBytes)
+        if (response.status < 200 || response.status > 299) {
+          const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 300)
+          throw new HttpToolError(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`)
+        }
+        if (text === '') return `(empty response, HTTP ${response.status})`
+        const result = truncated ? `${text}\n\n[cut: the response was longer than ${formatBytes(maxResultBytes)}]` : text
+        return scrub(result, secrets)
+      } catch (error) {
+        if (abortSignal?.aborted) throw new HttpToolError(`${spec.name} was cancelled`)
+        if (timeout.aborted) throw new HttpToolError(`${spec.name} timed out after ${timeoutMs / 1000} s`)
+        throw new HttpToolError(scrub(describeFailure(error, host), secrets))
+      }
+    },
+  })
+}
+
+/** A tool failure whose message is safe to show: no header value, no secret. */
+export class HttpToolError extends Error {
+  override name = 'HttpToolError'
+}
+
+function argumentValidator(spec: HttpToolSpec): (input: unknown) => Record<string, unknown> {
+  let schema: z.ZodType | null = null
+  let problem = ''
+  try {
+    schema = z.fromJSONSchema(spec.input_schema as Parameters<typeof z.fromJSONSchema>[0])
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error)
+  }
+  return (input) => {
+    if (!schema) throw new HttpToolError(`${spec.name} cannot be called: its input schema is not usable (${problem})`)
+    const parsed = schema.safeParse(input ?? {})
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(arguments)'}: ${issue.message}`)
+      throw new HttpToolError(`invalid arguments for ${spec.name}: ${issues.join('; ')}`)
+    }
+    const args = parsed.data
+    if (typeof args !== 'object' || args === null || Array.isArray(args)) throw new HttpToolError(`invalid arguments for ${spec.name}: expected an object`)
+    return args as Record<string, unknown>
+  }
+}
+
+function requestHeaders(spec: HttpToolSpec, decrypt: (value: string) => string): { headers: Record<string, string>; secrets: string[] } {
+  const headers: Record<string, string> = {
+    accept: 'application/json, text/plain;q=0.9, */*;q=0.8',
+    'user-agent': 'Porch-HTTP-Tool/1',
+  }
+  const secrets: string[] = []
+  for (const header of spec.headers) {
+    let value = header.value ?? ''
+    if (header.secret !== undefined) {
+      try {
+        value = decrypt(header.secret)
+      } catch {
+        throw new HttpToolError(`the secret of header ${header.name} cannot be read (was the host secret changed?); the owner has to enter it again`)
+      }
+      if (value.length >= MIN_SCRUBBED_SECRET) secrets.push(value)
+    }
+    delete headers[header.name.toLowerCase()]
+    headers[header.name] = value
+  }
+  return { headers, secrets }
+}
+
+/** GET and DELETE carry the arguments in the query: arrays as repeated keys, objects as JSON. */
+function appendQuery(url: URL, args: Record<string, unknown>): void {
+  const scalar = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
+  for (const [key, value] of Object.entries(args)) {
+    if (value === undefined || value === null) continue
+    for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, scalar(item))
+  }
+}
+
+/** Text the model can read; a missing content type is given the benefit of the doubt. */
+function isTextual(contentType: string): boolean {
+  return /^text\/|json|xml|javascript|yaml|csv|x-www-form-urlencoded|graphql/i.test(contentType)
+}
+
+function describeFailure(error: unknown, host: string): string {
+  if (error instanceof RefusedTargetError || error instanceof HttpToolError) return error.message
+  const code = (error as { code?: unknown } | null)?.code
+  const message = error instanceof Error ? error.message : String(error)
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `request to ${host} failed: connection refused`
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `request to ${host} failed: the host name cannot be resolved`
+    case 'ECONNRESET':
+      return `request to ${host} failed: the connection was reset`
+    default:
+      return `request to ${host} failed: ${message}`
+  }
+}
+
+function scrub(text: string, secrets: string[]): string {
+  return secrets.reduce((result, secret) => result.split(secret).join('[secret]'), text)
+}
+
+function formatBytes(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`
+}
+
+// ---------------------------------------------------------------- secrets at rest
+
+/** An owner sent a secret header the host cannot store; the owner API answers 400 with it. */
+export class ToolSecretError extends Error {
+  override name = 'ToolSecretError'
+}
+
+type Sealer = { seal(plaintext: string): string; open(sealed: string): string }
+type AnyToolSpec = { type: string }
+
+const isHttp = (tool: AnyToolSpec): tool is HttpToolSpec => tool.type === 'http'
+const secretKey = (tool: string, header: string) => `${tool}\n${header.toLowerCase()}`
+
+/**
+ * Before a tool list is stored: every secret the owner typed is sealed; REDACTED_SECRET keeps
+ * the secret already stored for that tool and header; a secret equal to the stored one keeps
+ * its sealed form, so re-sending an unchanged list does not count as a change to publish.
+ */
+export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], previous: readonly AnyToolSpec[], box: Sealer): T[] {
+  const stored = new Map<string, string>()
+  for (const tool of previous.filter(isHttp)) {
+    for (const header of tool.headers) if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), header.secret)
+  }
+  return tools.map((tool) => {
+    if (!isHttp(tool)) return tool
+    const headers = tool.headers.map((header) => {
+      if (header.secret === undefined) return header
+      const kept = stored.get(secretKey(tool.name, header.name))
+      if (header.secret === REDACTED_SECRET) {
+        if (kept === undefined) throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: send the secret itself (${REDACTED_SECRET} only keeps a secret already stored)`)
+        return { ...header, secret: kept }
+      }
+      if (Buffer.byteLength(header.secret) > HTTP_TOOL_LIMITS.secretBytes) {
+        throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: the secret must be at most ${HTTP_TOOL_LIMITS.secretBytes} bytes`)
+      }
+      if (kept !== undefined && openOrNull(box, kept) === header.secret) return { ...header, secret: kept }
+      return { ...header, secret: box.seal(header.secret) }
+    })
+    return { ...tool, headers }
+  })
+}
+
+/** Before a tool list leaves the host in an owner API reply: every secret becomes REDACTED_SECRET. */
+export function redactToolSecrets<T extends AnyToolSpec>(tools: readonly T[]): T[] {
+  return tools.map((tool) =>
+    isHttp(tool) ? { ...tool, headers: tool.headers.map((header) => (header.secret === undefined ? header : { ...header, secret: REDACTED_SECRET })) } : tool,
+  )
+}
+
+function openOrNull(box: Sealer, sealed: string): string | null {
+  try {
+    return box.open(sealed)
+  } catch {
+    return null
+  }
+}
