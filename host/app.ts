@@ -16,6 +16,8 @@ import { publishedRoutes } from './routes/published.ts'
 import type { ChatService } from './runtime/chat.ts'
 import type { ModelRegistry } from './runtime/models.ts'
 import type { SecretBox } from './runtime/secret-box.ts'
+import type { ToolContext } from './runtime/tools.ts'
+import { createPublisher } from './routes/owner/publishing.ts'
 import type { Store } from './store/store.ts'
 import type { WidgetAssets } from './widget-assets.ts'
 
@@ -33,6 +35,8 @@ export type AppDeps = {
   secret: string
   /** Seals tool header secrets at rest. */
   secretBox: SecretBox
+  /** What tools need from the host (private addresses allowed, the key to their secrets). */
+  tools: ToolContext
   /** The base URL written into snippets (known once the server listens). */
   publicUrl: () => string
 }
@@ -60,13 +64,14 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits)
+  const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
   const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
-  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, models: deps.models, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
+  app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
-  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, models: deps.models, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
+  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, publisher, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   return app
 }

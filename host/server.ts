@@ -47,7 +47,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
   const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,
-    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box })
+    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box, tools })
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { DEFAULTS, LIMITS } from './limits.ts'
 import { AccessSchema, ApiResponseModeSchema } from './protocol.ts'
+import { McpServerSpecSchema } from './mcp.ts'
 import { HttpToolSpecSchema } from './tools.ts'
 
 /** `provider:model-id`, or `demo` / `demo:instant` for the built-in offline model. */
@@ -14,6 +15,7 @@ export const ModelRefSchema = z
 export const ToolSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('builtin'), name: z.enum(['current_time']) }),
   HttpToolSpecSchema,
+  McpServerSpecSchema,
 ])
 export type ToolSpec = z.infer<typeof ToolSpecSchema>
 

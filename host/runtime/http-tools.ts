@@ -12,7 +12,7 @@ import { z } from 'zod'
 import { guardedFetch, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
 
 export { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
-import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpToolSpec } from '../../shared/tools.ts'
+import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
 
 // ---------------------------------------------------------------- the tool
 
@@ -176,7 +176,9 @@ export class ToolSecretError extends Error {
 type Sealer = { seal(plaintext: string): string; open(sealed: string): string }
 type AnyToolSpec = { type: string }
 
-const isHttp = (tool: AnyToolSpec): tool is HttpToolSpec => tool.type === 'http'
+/** HTTP tools and MCP servers both carry headers with secrets. */
+type WithHeaders = AnyToolSpec & { name: string; headers: HttpHeaderSpec[] }
+const hasHeaders = (tool: AnyToolSpec): tool is WithHeaders => Array.isArray((tool as { headers?: unknown }).headers)
 const secretKey = (tool: string, header: string) => `${tool}\n${header.toLowerCase()}`
 
 /**
@@ -186,11 +188,11 @@ const secretKey = (tool: string, header: string) => `${tool}\n${header.toLowerCa
  */
 export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], previous: readonly AnyToolSpec[], box: Sealer): T[] {
   const stored = new Map<string, string>()
-  for (const tool of previous.filter(isHttp)) {
+  for (const tool of previous.filter(hasHeaders)) {
     for (const header of tool.headers) if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), header.secret)
   }
   return tools.map((tool) => {
-    if (!isHttp(tool)) return tool
+    if (!hasHeaders(tool)) return tool
     const headers = tool.headers.map((header) => {
       if (header.secret === undefined) return header
       const kept = stored.get(secretKey(tool.name, header.name))
@@ -211,7 +213,7 @@ export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], prev
 /** Before a tool list leaves the host in an owner API reply: every secret becomes REDACTED_SECRET. */
 export function redactToolSecrets<T extends AnyToolSpec>(tools: readonly T[]): T[] {
   return tools.map((tool) =>
-    isHttp(tool) ? { ...tool, headers: tool.headers.map((header) => (header.secret === undefined ? header : { ...header, secret: REDACTED_SECRET })) } : tool,
+    hasHeaders(tool) ? { ...tool, headers: tool.headers.map((header) => (header.secret === undefined ? header : { ...header, secret: REDACTED_SECRET })) } : tool,
   )
 }
 

@@ -1,8 +1,9 @@
-/** The tools an owner can give an agent: built-in ones, and HTTP tools (http-tools.ts). */
+/** The tools an owner can give an agent: built-in ones, HTTP tools (http-tools.ts) and MCP servers' tools (mcp-tools.ts). */
 import { tool, type ToolSet } from 'ai'
 import { z } from 'zod'
 import type { ToolSpec } from '../../shared/index.ts'
 import { httpTool, type HttpToolOptions } from './http-tools.ts'
+import { mcpTools } from './mcp-tools.ts'
 
 const builtins = {
   current_time: tool({
@@ -30,7 +31,9 @@ export type ToolContext = Pick<HttpToolOptions, 'allowPrivate' | 'decrypt'>
 export function toolsFor(specs: ToolSpec[], context: ToolContext): ToolSet {
   const tools: ToolSet = {}
   for (const spec of specs) {
-    tools[spec.name] = spec.type === 'builtin' ? builtins[spec.name] : httpTool(spec, context)
+    if (spec.type === 'builtin') tools[spec.name] = builtins[spec.name]
+    else if (spec.type === 'http') tools[spec.name] = httpTool(spec, context)
+    else Object.assign(tools, mcpTools(spec, context))
   }
   return tools
 }

@@ -7,7 +7,7 @@ import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
 import { takePoint, type RateLimits } from '../../auth/rate-limits.ts'
 import type { ChatService } from '../../runtime/chat.ts'
-import type { ModelRegistry } from '../../runtime/models.ts'
+import type { Publisher } from '../owner/publishing.ts'
 import type { Store } from '../../store/store.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'
 import { langdockRoutes, type RateLimit } from './langdock.ts'
@@ -16,7 +16,7 @@ import { openAiRoutes } from './openai.ts'
 export type CompatDeps = {
   store: Store
   chat: ChatService
-  models: ModelRegistry
+  publisher: Publisher
   /** SHA-256 (hex) of the admin token, which the Langdock API accepts like an owner key. */
   adminTokenHash: string
   /** Between `: ping` comments on open streams; the host's setting when given. */
@@ -27,12 +27,12 @@ export type CompatDeps = {
   limits?: RateLimits
 }
 
-export function compatRoutes({ store, chat, models, adminTokenHash, heartbeatMs = DEFAULTS.heartbeatSeconds * 1000, langdockRateLimit, limits }: CompatDeps) {
+export function compatRoutes({ store, chat, publisher, adminTokenHash, heartbeatMs = DEFAULTS.heartbeatSeconds * 1000, langdockRateLimit, limits }: CompatDeps) {
   const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
   return new Hono()
     .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }))
     .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
-    .route('/', langdockRoutes({ store, models, adminTokenHash, rateLimit: langdockRateLimit }))
+    .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit }))
 }
 
 export { LANGDOCK_RATE_LIMIT, type RateLimit } from './langdock.ts'

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleError } from '../../http/errors.ts'
+import { createPublisher } from '../owner/publishing.ts'
 import { createModelRegistry } from '../../runtime/models.ts'
 import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../testing/harness.ts'
 import { langdockRoutes } from './langdock.ts'
@@ -164,7 +165,7 @@ describe('Langdock rate limit', () => {
   it('429 with Retry-After once a key has spent its requests; other keys go on', async () => {
     const app = new Hono()
     app.onError(handleError(() => {}))
-    app.route('/', langdockRoutes({ store: host.store, models: createModelRegistry({}), adminTokenHash: host.secrets.adminTokenHash, rateLimit: { points: 3, durationSeconds: 60 } }))
+    app.route('/', langdockRoutes({ store: host.store, publisher: createPublisher({ store: host.store, models: createModelRegistry({}), tools: { allowPrivate: false, decrypt: (v) => v } }), adminTokenHash: host.secrets.adminTokenHash, rateLimit: { points: 3, durationSeconds: 60 } }))
     const viewer = await ownerKey(host, 'viewer')
     const list = (credential: string) => app.request('/agent/v1/list', { headers: bearer(credential) })
 

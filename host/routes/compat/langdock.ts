@@ -23,9 +23,8 @@ import { takePoint } from '../../auth/rate-limits.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
-import type { ModelRegistry } from '../../runtime/models.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
-import { publishAgent } from '../owner/publishing.ts'
+import type { Publisher } from '../owner/publishing.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import {
   agentPatchFrom,
@@ -45,11 +44,11 @@ export type RateLimit = { points: number; durationSeconds: number }
 /** Requests per key (or for the admin token) per window. */
 export const LANGDOCK_RATE_LIMIT: RateLimit = { points: 120, durationSeconds: 60 }
 
-export type LangdockRoutesDeps = { store: Store; models: ModelRegistry; adminTokenHash: string; rateLimit?: RateLimit }
+export type LangdockRoutesDeps = { store: Store; publisher: Publisher; adminTokenHash: string; rateLimit?: RateLimit }
 
 const AgentIdQuerySchema = z.object({ agentId: z.uuid() })
 
-export function langdockRoutes({ store, models, adminTokenHash, rateLimit = LANGDOCK_RATE_LIMIT }: LangdockRoutesDeps) {
+export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = LANGDOCK_RATE_LIMIT }: LangdockRoutesDeps) {
   const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {
     const agent = await store.getAgent(id)
     if (!agent) throw notFound('Agent')
@@ -93,7 +92,7 @@ export function langdockRoutes({ store, models, adminTokenHash, rateLimit = LANG
       .post('/agent/v1/publish', compatBodyLimit(), async (c) => {
         const { agentId, description } = await readJson(c, LangdockPublishSchema)
         const agent = await loadAgent(c, agentId)
-        const { reply } = await publishAgent(store, models, agent, { description })
+        const { reply } = await publisher.publish(agent, { description })
         return c.json(reply, 200)
       })
   )

@@ -8,16 +8,16 @@ import { ApiError, notFound } from '../../http/errors.ts'
 import { positiveIntParam, sessionIdParam } from '../../http/ids.ts'
 import { check, readJson, readQuery } from '../../http/validate.ts'
 import { sealToolSecrets, ToolSecretError } from '../../runtime/http-tools.ts'
-import type { ModelRegistry } from '../../runtime/models.ts'
+import { keepFrozenMcpTools } from '../../runtime/mcp-tools.ts'
 import type { SecretBox } from '../../runtime/secret-box.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
 import { reachableAgent } from './load.ts'
-import { publishAgent, requireKnownModel } from './publishing.ts'
+import { requireKnownModel, type Publisher } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
 import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
 
-export type OwnerRoutesDeps = { store: Store; models: ModelRegistry; assets: WidgetAssets; publicUrl: () => string; secretBox: SecretBox }
+export type OwnerRoutesDeps = { store: Store; publisher: Publisher; assets: WidgetAssets; publicUrl: () => string; secretBox: SecretBox }
 
 const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -32,14 +32,14 @@ const ScopeQuerySchema = z.object({
 function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSpec[], box: SecretBox): T {
   if (!config.tools) return config
   try {
-    return { ...config, tools: sealToolSecrets(config.tools, previous, box) }
+    return { ...config, tools: keepFrozenMcpTools(sealToolSecrets(config.tools, previous, box), previous) }
   } catch (error) {
     if (error instanceof ToolSecretError) throw new ApiError(400, 'invalid_request', `tools: ${error.message}`)
     throw error
   }
 }
 
-export function ownerAgentRoutes({ store, models, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
+export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
   const present = async (agent: AgentRecord) =>
     agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
@@ -74,7 +74,7 @@ export function ownerAgentRoutes({ store, models, assets, publicUrl, secretBox }
       const agent = await loadAgent(c, c.req.param('id'))
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
       const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
-      const { reply, created } = await publishAgent(store, models, agent, body)
+      const { reply, created } = await publisher.publish(agent, body)
       return c.json(reply, created ? 201 : 200)
     })
     .post('/agents/:id/unpublish', async (c) => {

@@ -1,7 +1,9 @@
 /** Publishing, as every API that offers it (the owner API, Langdock's) answers it. */
-import type { Publish, PublishReply } from '../../../shared/index.ts'
+import type { Publish, PublishReply, ToolSpec } from '../../../shared/index.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
+import { discoverMcpTools, freezeMcpTools } from '../../runtime/mcp-tools.ts'
 import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
+import type { ToolContext } from '../../runtime/tools.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 
 export function requireKnownModel(model: string | undefined): void {
@@ -10,10 +12,26 @@ export function requireKnownModel(model: string | undefined): void {
   }
 }
 
-/** Publishes the agent's draft; a new version was made when `created` is true. Refusals throw. */
-export async function publishAgent(store: Store, models: ModelRegistry, agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }> {
+export type Publisher = {
+  /** Publishes the agent's draft; a new version was made when `created` is true. Refusals throw. */
+  publish(agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }>
+}
+
+export function createPublisher({ store, models, tools }: { store: Store; models: ModelRegistry; tools: ToolContext }): Publisher {
+  return { publish: (agent, request) => publishAgent(store, models, tools, agent, request) }
+}
+
+async function publishAgent(store: Store, models: ModelRegistry, tools: ToolContext, agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }> {
   const problem = models.problem(agent.config.model)
   if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
+  // MCP servers' tools are listed now and frozen into the version, as the rest of the draft is.
+  let frozen: ToolSpec[]
+  try {
+    frozen = await freezeMcpTools(agent.config.tools, (spec) => discoverMcpTools(spec, tools))
+  } catch (error) {
+    throw new ApiError(400, 'mcp_unavailable', `Cannot publish: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (JSON.stringify(frozen) !== JSON.stringify(agent.config.tools)) await store.updateAgent(agent.id, { config: { tools: frozen } })
   const outcome = await store.publish({ agentId: agent.id, apiResponseMode: request.api_response_mode, access: request.access, description: request.description })
   switch (outcome.kind) {
     case 'not_found':
