@@ -106,18 +106,29 @@ function argumentValidator(spec: HttpToolSpec): (input: unknown) => Record<strin
 }
 
 function requestHeaders(spec: HttpToolSpec, decrypt: (value: string) => string): { headers: Record<string, string>; secrets: string[] } {
-  const headers: Record<string, string> = {
-    accept: 'application/json, text/plain;q=0.9, */*;q=0.8',
-    'user-agent': 'Porch-HTTP-Tool/1',
-  }
+  const defaults = { accept: 'application/json, text/plain;q=0.9, */*;q=0.8', 'user-agent': 'Porch-HTTP-Tool/1' }
+  return openHeaders(spec.headers, defaults, decrypt, (message) => new HttpToolError(message))
+}
+
+/**
+ * The owner's headers over `defaults`, secrets opened for this one request; also the opened
+ * secrets, to scrub from whatever comes back. HTTP tools and MCP servers share it.
+ */
+export function openHeaders(
+  owned: readonly HttpHeaderSpec[],
+  defaults: Record<string, string>,
+  decrypt: (value: string) => string,
+  fail: (message: string) => Error,
+): { headers: Record<string, string>; secrets: string[] } {
+  const headers: Record<string, string> = { ...defaults }
   const secrets: string[] = []
-  for (const header of spec.headers) {
+  for (const header of owned) {
     let value = header.value ?? ''
     if (header.secret !== undefined) {
       try {
         value = decrypt(header.secret)
       } catch {
-        throw new HttpToolError(`the secret of header ${header.name} cannot be read (was the host secret changed?); the owner has to enter it again`)
+        throw fail(`the secret of header ${header.name} cannot be read (was the host secret changed?); the owner has to enter it again`)
       }
       if (value.length >= MIN_SCRUBBED_SECRET) secrets.push(value)
     }

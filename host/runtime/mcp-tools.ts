@@ -26,6 +26,7 @@ import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 import { checkTarget, RefusedTargetError, type AllowPrivate, type ResolvedAddress, type Resolver } from './net-guard.ts'
+import { openHeaders } from './http-tools.ts'
 
 export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 
@@ -54,7 +55,6 @@ export class McpToolError extends Error {
 const CLIENT_INFO = { name: 'porch', version: '1' }
 const MAX_LIST_PAGES = 20
 /** Secrets shorter than this are not scrubbed from results: replacing them would mangle text. */
-const MIN_SCRUBBED_SECRET = 6
 const ERROR_EXCERPT_CHARS = 2000
 
 // ---------------------------------------------------------------- publish time
@@ -241,22 +241,7 @@ async function withServer<T>(
 }
 
 function ownerHeaders(spec: McpServerSpec, decrypt: (value: string) => string): { headers: Record<string, string>; secrets: string[] } {
-  const headers: Record<string, string> = { 'user-agent': 'Porch-MCP-Client/1' }
-  const secrets: string[] = []
-  for (const header of spec.headers) {
-    let value = header.value ?? ''
-    if (header.secret !== undefined) {
-      try {
-        value = decrypt(header.secret)
-      } catch {
-        throw new McpToolError(`the secret of header ${header.name} cannot be read (was the host secret changed?); the owner has to enter it again`)
-      }
-      if (value.length >= MIN_SCRUBBED_SECRET) secrets.push(value)
-    }
-    delete headers[header.name.toLowerCase()]
-    headers[header.name] = value
-  }
-  return { headers, secrets }
+  return openHeaders(spec.headers, { 'user-agent': 'Porch-MCP-Client/1' }, decrypt, (message) => new McpToolError(message))
 }
 
 function describeFailure(error: unknown, host: string): string {
