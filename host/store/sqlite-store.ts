@@ -115,8 +115,15 @@ export function createSqliteStore(path: string): Store {
   }
 
   const publishTx = db.transaction((request: PublishRequest): PublishOutcome => {
-    const agent = getAgentRecord(request.agentId)
+    let agent = getAgentRecord(request.agentId)
     if (!agent) return { kind: 'not_found' }
+    const frozen = request.frozenTools
+    if (frozen && JSON.stringify(frozen.from) !== JSON.stringify(frozen.to)) {
+      if (JSON.stringify(agent.config.tools) !== JSON.stringify(frozen.from)) return { kind: 'draft_changed' }
+      const config = AgentConfigSchema.parse({ ...agent.config, tools: frozen.to })
+      sql.updateAgent.run({ id: agent.id, name: agent.name, description: agent.description, config: JSON.stringify(config), allowed_origins: JSON.stringify(agent.allowedOrigins), now: now() })
+      agent = getAgentRecord(agent.id)!
+    }
     const mode = request.apiResponseMode ?? agent.apiResponseMode
     const access = request.access ?? agent.access
     if (agent.published && mode !== agent.apiResponseMode) return { kind: 'mode_locked', currentMode: agent.apiResponseMode }

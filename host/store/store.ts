@@ -48,6 +48,11 @@ export type PublishRequest = {
   apiResponseMode?: ApiResponseMode
   access?: Access
   description?: string
+  /**
+   * Tools completed at publish time (MCP servers' tool lists), written to the draft in the same
+   * transaction, but only if the draft's tools are still `from` (else `draft_changed`).
+   */
+  frozenTools?: { from: AgentConfig['tools']; to: AgentConfig['tools'] }
 }
 
 export type PublishOutcome =
@@ -55,6 +60,7 @@ export type PublishOutcome =
   | { kind: 'not_found' }
   | { kind: 'nothing_to_publish'; version: VersionRecord }
   | { kind: 'mode_locked'; currentMode: ApiResponseMode }
+  | { kind: 'draft_changed' }
 
 /** A session's address: a session id means something only inside its agent and scope. */
 export type SessionKey = { agentId: string; scope: string; sessionId: string }

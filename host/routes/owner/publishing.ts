@@ -31,11 +31,18 @@ async function publishAgent(store: Store, models: ModelRegistry, tools: ToolCont
   } catch (error) {
     throw new ApiError(400, 'mcp_unavailable', `Cannot publish: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (JSON.stringify(frozen) !== JSON.stringify(agent.config.tools)) await store.updateAgent(agent.id, { config: { tools: frozen } })
-  const outcome = await store.publish({ agentId: agent.id, apiResponseMode: request.api_response_mode, access: request.access, description: request.description })
+  const outcome = await store.publish({
+    agentId: agent.id,
+    apiResponseMode: request.api_response_mode,
+    access: request.access,
+    description: request.description,
+    frozenTools: { from: agent.config.tools, to: frozen },
+  })
   switch (outcome.kind) {
     case 'not_found':
       throw notFound('Agent')
+    case 'draft_changed':
+      throw new ApiError(409, 'draft_changed', 'The draft changed while it was being published; publish again.')
     case 'mode_locked':
       throw new ApiError(400, 'mode_locked', `The agent is published in ${outcome.currentMode} mode; unpublish first to change api_response_mode.`)
     case 'nothing_to_publish':
