@@ -23,7 +23,6 @@ export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/
 
 export const HEADERS = {
   lastEventId: 'Last-Event-ID',
-  traceId: 'X-Porch-Trace-Id',
 } as const
 
 export const DEFAULTS = {

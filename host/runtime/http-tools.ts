@@ -16,16 +16,20 @@ import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSp
 
 // ---------------------------------------------------------------- the tool
 
-export type HttpToolOptions = {
+/** What every outbound tool (HTTP tools, MCP servers) needs from the host. */
+export type ToolNetworkOptions = {
   /** Whether loopback/private/link-local targets may be reached (PORCH_TOOLS_ALLOW_PRIVATE). */
   allowPrivate: AllowPrivate
   /** Opens a sealed secret header value (SecretBox.open). */
   decrypt(value: string): string
-  /** Lowers every tool's timeout (tests). */
-  fetchTimeoutCapMs?: number
   maxResultBytes?: number
   /** DNS, for tests; the system resolver by default. */
   resolve?: Resolver
+}
+
+export type HttpToolOptions = ToolNetworkOptions & {
+  /** Lowers every tool's timeout (tests). */
+  fetchTimeoutCapMs?: number
 }
 
 /** Secrets shorter than this are not scrubbed from results: replacing them would mangle text. */

@@ -21,25 +21,16 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, McpError, type Tool as McpToolDescription } from '@modelcontextprotocol/sdk/types.js'
 import { dynamicTool, jsonSchema, type JSONSchema7, type ToolSet } from 'ai'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import type { LookupFunction } from 'node:net'
+import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
-import { checkTarget, RefusedTargetError, type AllowPrivate, type ResolvedAddress, type Resolver } from './net-guard.ts'
-import { openHeaders } from './http-tools.ts'
+import { checkTarget, pinnedRequest, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
+import { openHeaders, type ToolNetworkOptions } from './http-tools.ts'
 
 export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 
-export type McpToolOptions = {
-  /** Whether loopback/private/link-local targets may be reached (PORCH_TOOLS_ALLOW_PRIVATE). */
-  allowPrivate: AllowPrivate
-  /** Opens a sealed secret header value (SecretBox.open). */
-  decrypt(value: string): string
+export type McpToolOptions = ToolNetworkOptions & {
   /** Lowers every server's timeout (tests). */
   timeoutCapMs?: number
-  maxResultBytes?: number
-  /** DNS, for tests; the system resolver by default. */
-  resolve?: Resolver
 }
 
 export type McpDiscoveryOptions = McpToolOptions & {
@@ -288,7 +279,7 @@ function guardedMcpFetch(options: { allowPrivate: AllowPrivate; resolve?: Resolv
     const addresses = await checkTarget(url, { allowPrivate: options.allowPrivate, resolve: options.resolve, signal })
     const body = init.body
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new Error('unsupported request body')
-    const response = await send(url, addresses, { method, headers: Object.fromEntries(new Headers(init.headers)), body: body ?? undefined, signal })
+    const response = await pinnedRequest(url, addresses, { method, headers: Object.fromEntries(new Headers(init.headers)), body: body ?? undefined, signal })
     const status = response.statusCode ?? 0
     if (status < 200 || status > 599) {
       response.destroy()
@@ -300,37 +291,6 @@ function guardedMcpFetch(options: { allowPrivate: AllowPrivate; resolve?: Resolv
     if (empty) response.destroy()
     return new Response(empty ? null : cappedBody(response, MCP_LIMITS.responseBytes), { status, statusText: response.statusMessage ?? '', headers })
   }
-}
-
-/** A lookup that answers with the addresses already checked, never asking DNS again. */
-function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
-  return (_hostname, options, callback) => {
-    const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses
-    const usable = wanted.length > 0 ? wanted : addresses
-    if (options.all) (callback as (err: null, all: ResolvedAddress[]) => void)(null, usable)
-    else callback(null, usable[0]!.address, usable[0]!.family)
-  }
-}
-
-function send(url: URL, addresses: ResolvedAddress[], init: { method: string; headers: Record<string, string>; body: string | Uint8Array | undefined; signal: AbortSignal }): Promise<IncomingMessage> {
-  return new Promise((resolvePromise, reject) => {
-    const headers = Object.fromEntries(Object.entries(init.headers).filter(([name]) => name !== 'host'))
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)({
-      protocol: url.protocol,
-      hostname: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port || undefined,
-      path: `${url.pathname}${url.search}`,
-      method: init.method,
-      headers: init.body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(init.body)) },
-      lookup: pinnedLookup(addresses),
-      // A fresh connection per request: a pooled socket could belong to an earlier, differently checked answer.
-      agent: false,
-      signal: init.signal,
-    })
-    request.once('response', resolvePromise)
-    request.once('error', reject)
-    request.end(init.body)
-  })
 }
 
 /** The response body as a web stream, failing once it passes `maxBytes`: a server cannot flood the host. */

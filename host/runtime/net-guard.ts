@@ -122,7 +122,7 @@ export async function guardedFetch(url: string | URL, init: GuardedRequestInit, 
       if (redirects > 0 && error instanceof RefusedTargetError) throw new RefusedTargetError(error.message.replace(/^refused:/, `refused redirect ${redirects}:`))
       throw error
     }
-    const response = await send(current, addresses, { method, headers, body, signal })
+    const response = await pinnedRequest(current, addresses, { method, headers, body, signal })
     const location = response.headers.location
     if (!REDIRECT_STATUSES.has(response.statusCode ?? 0) || location === undefined || maxRedirects === 0) return wrap(response, current)
 
@@ -161,7 +161,11 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
   }
 }
 
-function send(
+/**
+ * One request to `url`, connected only to `addresses` (already checked): the way every guarded
+ * request goes out, buffered here (guardedFetch) or streamed (the MCP client's fetch).
+ */
+export function pinnedRequest(
   url: URL,
   addresses: ResolvedAddress[],
   init: { method: string; headers: Record<string, string>; body: string | Uint8Array | undefined; signal: AbortSignal | undefined },
@@ -173,7 +177,7 @@ function send(
       port: url.port || undefined,
       path: `${url.pathname}${url.search}`,
       method: init.method,
-      headers: init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+      headers: init.body === undefined ? withoutHost(init.headers) : { ...withoutHost(init.headers), 'content-length': String(Buffer.byteLength(init.body)) },
       lookup: pinnedLookup(addresses),
       // A fresh connection per request: a pooled socket could belong to an earlier, differently checked answer.
       agent: false,

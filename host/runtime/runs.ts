@@ -89,12 +89,6 @@ export class RunRegistry {
     })
   }
 
-  get active(): number {
-    let count = 0
-    for (const run of this.runs.values()) if (!run.ended) count++
-    return count
-  }
-
   /** Cancels every running run and waits until each has stored what it produced. */
   async cancelAll(reason: string): Promise<void> {
     const running = [...this.runs.values()].filter((run) => !run.ended)
