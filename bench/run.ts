@@ -59,7 +59,8 @@ if (runs('throughput')) {
   const baseline = await baselineThroughput(load)
   const sync = await porchThroughput('non_streaming', load)
   const sse = await porchThroughput('streaming', load)
-  const line = (name: string, r: typeof sync) => `${name}: ${n(r.perSecond)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx + r.errors} failed of ${n(r.total)}`
+  const line = (name: string, r: typeof sync) =>
+    `${name}: ${n(r.perSecond)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx + r.errors} failed of ${n(r.total)}, ${r.cpuMsPerChat.toFixed(2)} ms server CPU per chat`
   report(`throughput (demo:instant, SQLite on, ${sync.connections} connections from autocannon, ${load.seconds} s) — ${line('floor (node:http + better-sqlite3, same writes)', baseline)}`)
   report(`  ${line('sync chats', sync)}, ${(sync.perSecond / baseline.perSecond).toFixed(2)} × the floor — budget ≥ 2,000/s: ${verdict(sync.perSecond >= 2000)}`)
   report(`  ${line('SSE chats', sse)}, ${(sse.perSecond / baseline.perSecond).toFixed(2)} × the floor (no budget)`)

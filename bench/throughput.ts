@@ -11,8 +11,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadPost, type LoadResult } from './autocannon.ts'
 import { publishAgent, startBenchHost } from './child-host.ts'
+import { processCpuMs } from './process-cpu.ts'
 
-export type ThroughputResult = { sync: LoadResult; sse: LoadResult; baseline: LoadResult; syncRatio: number; sseRatio: number }
+/** `cpuMsPerChat`: the server's own CPU time per chat (user + system), steadier than rates on a shared machine. */
+export type Throughput = LoadResult & { cpuMsPerChat: number }
+
+export type ThroughputResult = { sync: Throughput; sse: Throughput; baseline: Throughput; syncRatio: number; sseRatio: number }
 
 type LoadOptions = { connections?: number; seconds?: number }
 
@@ -23,19 +27,19 @@ export async function chatThroughput(options: LoadOptions & { cpuProfDir?: strin
   return { sync, sse, baseline, syncRatio: sync.perSecond / baseline.perSecond, sseRatio: sse.perSecond / baseline.perSecond }
 }
 
-export async function porchThroughput(mode: 'streaming' | 'non_streaming', { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {}): Promise<LoadResult> {
+export async function porchThroughput(mode: 'streaming' | 'non_streaming', { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {}): Promise<Throughput> {
   const host = await startBenchHost({ cpuProfDir })
   try {
     const agentId = await publishAgent(host.url, 'demo:instant', mode)
     const url = `${host.url}/api/v1/published/${agentId}/${mode === 'streaming' ? 'chat' : 'chat/sync'}`
     await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
-    return await loadPost(url, { request: 'hello' }, { connections, seconds })
+    return await measured(host.pid, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
   } finally {
     await host.stop()
   }
 }
 
-export async function baselineThroughput({ connections = 32, seconds = 10 }: LoadOptions = {}): Promise<LoadResult> {
+export async function baselineThroughput({ connections = 32, seconds = 10 }: LoadOptions = {}): Promise<Throughput> {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', join(dir, 'baseline.db')], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
@@ -53,10 +57,16 @@ export async function baselineThroughput({ connections = 32, seconds = 10 }: Loa
       void exited.then(() => reject(new Error('the baseline server exited before listening')))
     })
     await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
-    return await loadPost(url, { request: 'hello' }, { connections, seconds })
+    return await measured(child.pid!, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
   } finally {
     child.kill('SIGINT')
     await exited
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+async function measured(pid: number, load: () => Promise<LoadResult>): Promise<Throughput> {
+  const before = processCpuMs(pid)
+  const result = await load()
+  return { ...result, cpuMsPerChat: (processCpuMs(pid) - before) / Math.max(1, result.total) }
 }
