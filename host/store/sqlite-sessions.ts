@@ -76,6 +76,12 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
        VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
     ),
+    insertFinishedTrace: db.prepare(
+      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at,
+         first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
+       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
+         @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error)`,
+    ),
     finishTrace: db.prepare(
       `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
@@ -85,6 +91,36 @@ export function createSessionStore(db: Db): SessionStore {
       'SELECT * FROM traces WHERE (@agentId IS NULL OR agent_id = @agentId) AND started_at < @before ORDER BY started_at DESC LIMIT @limit',
     ),
     markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
+  }
+
+  /*
+   * A trace's `running` row waits for the end of the current turn of the event loop. A run that
+   * is over by then (an instant model) is written once, finished, in finishRun's transaction; a
+   * longer one gets its row in one transaction with the other starts of that moment, so a crash
+   * still leaves it behind to be marked interrupted. Either way a chat costs one commit less.
+   */
+  const pendingStarts = new Map<string, TraceStart>()
+  let flushScheduled = false
+  const insertStarts = db.transaction((starts: TraceStart[]) => {
+    for (const trace of starts) sql.insertTrace.run(trace)
+  })
+  const flushStarts = () => {
+    flushScheduled = false
+    if (pendingStarts.size === 0 || !db.open) return
+    const starts = [...pendingStarts.values()]
+    pendingStarts.clear()
+    try {
+      insertStarts(starts)
+    } catch {
+      // One bad row (its agent deleted meanwhile) must not cost the others theirs.
+      for (const trace of starts) {
+        try {
+          sql.insertTrace.run(trace)
+        } catch {
+          // That run's finishRun fails too, and reports it.
+        }
+      }
+    }
   }
 
   const finishRunTx = db.transaction((run: FinishedRun) => {
@@ -105,7 +141,9 @@ export function createSessionStore(db: Db): SessionStore {
       })
     }
     const o = run.outcome
-    sql.finishTrace.run({
+    const start = pendingStarts.get(run.traceId)
+    ;(start ? sql.insertFinishedTrace : sql.finishTrace).run({
+      ...start,
       traceId: run.traceId,
       status: o.status,
       firstTokenMs: o.firstTokenMs,
@@ -142,12 +180,18 @@ export function createSessionStore(db: Db): SessionStore {
     },
 
     async startTrace(trace: TraceStart) {
-      sql.insertTrace.run(trace)
+      pendingStarts.set(trace.traceId, trace)
+      if (flushScheduled) return
+      flushScheduled = true
+      setImmediate(flushStarts)
     },
     async finishRun(run) {
       finishRunTx(run)
+      // Only once written: a failed transaction leaves the start to be written as running.
+      pendingStarts.delete(run.traceId)
     },
     async listTraces({ agentId, limit, before }) {
+      flushStarts()
       return sql.listTraces.all({ agentId: agentId ?? null, before: before ?? FAR_FUTURE, limit }).map(toTrace)
     },
     async markInterruptedTraces() {
