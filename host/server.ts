@@ -3,6 +3,7 @@
  * tests start on port 0. Stopping it lets running streams finish for a grace period, then
  * cancels and stores them before the database closes.
  */
+import './zod-without-cycles.ts'
 import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
