@@ -41,22 +41,23 @@ export type AppDeps = {
   publicUrl: () => string
 }
 
+const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
+
 export function createApp(deps: AppDeps) {
   const app = new Hono()
   app.onError(handleError(deps.log.error))
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: LIMITS.bodyBytes,
-      onError: (c) => {
-        // The unread rest of the body is still on the socket: close it rather than reuse it.
-        c.header('Connection', 'close')
-        return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
-      },
-    }),
-  )
+  const jsonBodyLimit = bodyLimit({
+    maxSize: LIMITS.bodyBytes,
+    onError: (c) => {
+      // The unread rest of the body is still on the socket: close it rather than reuse it.
+      c.header('Connection', 'close')
+      return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
+    },
+  })
+  // Attachment uploads are raw files with their own (larger) limit, set on their route.
+  app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*']) app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.

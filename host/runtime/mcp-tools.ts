@@ -25,6 +25,7 @@ import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 import { checkTarget, pinnedRequest, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
 import { openHeaders, type ToolNetworkOptions } from './http-tools.ts'
+import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
 
 export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 
@@ -152,7 +153,8 @@ export function mcpTools(spec: McpServerSpec, options: McpToolOptions): ToolSet 
         if (typeof args !== 'object' || Array.isArray(args)) throw new McpToolError(`invalid arguments for ${exposedName}: expected an object`)
         return withServer(spec, options, undefined, abortSignal, async (client, request, secrets) => {
           const result = await client.callTool({ name: tool.name, arguments: args as Record<string, unknown> }, undefined, request)
-          const text = scrub(resultText(result), secrets)
+          const handedOut = result.isError === true ? new Map<number, string>() : await handOutFiles(result, options.files)
+          const text = scrub(resultText(result, handedOut), secrets)
           if (result.isError === true) throw new McpToolError(text.slice(0, ERROR_EXCERPT_CHARS) || `${tool.name} failed (the server gave no reason)`)
           return capBytes(text, maxResultBytes) || '(empty result)'
         })
@@ -164,10 +166,40 @@ export function mcpTools(spec: McpServerSpec, options: McpToolOptions): ToolSet 
 
 type CallResult = Awaited<ReturnType<Client['callTool']>>
 
-/** The text the model reads: text blocks as they are, other content named but not shown. */
-function resultText(result: CallResult): string {
+/**
+ * Images and binary resources in a result become files for the visitor (when the run can take
+ * files); returns, by block index, what the model reads instead of the bytes.
+ */
+async function handOutFiles(result: CallResult, files: OutputFileSink | undefined): Promise<Map<number, string>> {
+  const handedOut = new Map<number, string>()
+  if (!files || !Array.isArray(result.content)) return handedOut
+  for (const [index, block] of (result.content as CallContent[]).entries()) {
+    let file: { filename: string; contentType: string; base64: string } | null = null
+    if (block.type === 'image' || block.type === 'audio') {
+      file = { filename: `${block.type}-${index + 1}.${block.mimeType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}`, contentType: block.mimeType, base64: block.data }
+    } else if (block.type === 'resource' && 'blob' in block.resource) {
+      const name = block.resource.uri.split(/[/:]/).pop() ?? ''
+      file = { filename: name, contentType: block.resource.mimeType ?? 'application/octet-stream', base64: block.resource.blob }
+    }
+    if (!file) continue
+    try {
+      const saved = await files.save({ filename: safeFilename(file.filename, 'download'), contentType: plainContentType(file.contentType), data: Buffer.from(file.base64, 'base64') })
+      handedOut.set(index, describeSavedFile(saved))
+    } catch (error) {
+      handedOut.set(index, `(a file could not be handed out: ${error instanceof Error ? error.message : 'unknown error'})`)
+    }
+  }
+  return handedOut
+}
+
+type CallContent = Extract<CallResult, { content: unknown }>['content'][number]
+
+/** The text the model reads: text blocks as they are, files as handed out, other content named but not shown. */
+function resultText(result: CallResult, handedOut = new Map<number, string>()): string {
   if ('toolResult' in result) return stringify(result.toolResult)
-  const parts = (result.content ?? []).map((block) => {
+  const parts = (result.content ?? []).map((block, index) => {
+    const file = handedOut.get(index)
+    if (file !== undefined) return file
     switch (block.type) {
       case 'text':
         return block.text

@@ -1,11 +1,24 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import type { FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceRecord, TraceStart } from './store.ts'
+import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceRecord, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
+
+type SummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: string }
+
+const toSummary = (row: SummaryRow): ContextSummary => ({ throughSeq: row.through_seq, summary: row.summary, tokensBefore: row.tokens_before, createdAt: row.created_at })
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: row.seq,
+  role: row.role,
+  content: JSON.parse(row.content) as ContentBlock[],
+  status: row.status,
+  traceId: row.trace_id,
+  created_at: row.created_at,
+})
 
 type TraceRow = {
   trace_id: string
@@ -53,7 +66,19 @@ const toTrace = (row: TraceRow): TraceRecord => ({
   error: row.error,
 })
 
-export type SessionStore = Pick<Store, 'getSession' | 'getMessages' | 'listSessions' | 'startTrace' | 'finishRun' | 'listTraces' | 'markInterruptedTraces'>
+export type SessionStore = Pick<
+  Store,
+  | 'getSession'
+  | 'getMessages'
+  | 'listSessions'
+  | 'getModelContext'
+  | 'saveContextSummary'
+  | 'listContextSummaries'
+  | 'startTrace'
+  | 'finishRun'
+  | 'listTraces'
+  | 'markInterruptedTraces'
+>
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {
@@ -66,6 +91,15 @@ export function createSessionStore(db: Db): SessionStore {
       'SELECT * FROM sessions WHERE agent_id = ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?',
     ),
     getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
+    getMessagesAfter: db.prepare<[number, number], MessageRow>(
+      'SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? AND seq > ? ORDER BY seq',
+    ),
+    latestSummary: db.prepare<[number], SummaryRow>('SELECT * FROM context_summaries WHERE session_pk = ? ORDER BY through_seq DESC LIMIT 1'),
+    listSummaries: db.prepare<[number], SummaryRow>('SELECT * FROM context_summaries WHERE session_pk = ? ORDER BY through_seq'),
+    insertSummary: db.prepare(
+      `INSERT OR REPLACE INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at)
+       VALUES (@session_pk, @through_seq, @summary, @tokens_before, @created_at)`,
+    ),
     lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
     insertMessage: db.prepare(
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
@@ -128,14 +162,25 @@ export function createSessionStore(db: Db): SessionStore {
     async getMessages(key: SessionKey) {
       const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       if (!session) return []
-      return sql.getMessages.all(session.pk).map((row) => ({
-        seq: row.seq,
-        role: row.role,
-        content: JSON.parse(row.content) as ContentBlock[],
-        status: row.status,
-        traceId: row.trace_id,
-        created_at: row.created_at,
-      }))
+      return sql.getMessages.all(session.pk).map(toMessage)
+    },
+    async getModelContext(key: SessionKey) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      if (!session) return { summary: null, messages: [] }
+      // One read transaction, so a summary and the messages after it always match.
+      return db.transaction(() => {
+        const summary = sql.latestSummary.get(session.pk)
+        return { summary: summary ? toSummary(summary) : null, messages: sql.getMessagesAfter.all(session.pk, summary?.through_seq ?? 0).map(toMessage) }
+      })()
+    },
+    async saveContextSummary(key, summary) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      if (!session) throw new Error('saveContextSummary: no such session')
+      sql.insertSummary.run({ session_pk: session.pk, through_seq: summary.throughSeq, summary: summary.summary, tokens_before: summary.tokensBefore, created_at: now() })
+    },
+    async listContextSummaries(key) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      return session ? sql.listSummaries.all(session.pk).map(toSummary) : []
     },
     async listSessions(agentId, { limit, before }) {
       return sql.listSessions.all(agentId, before ?? FAR_FUTURE, limit).map(toSession)

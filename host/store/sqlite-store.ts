@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { AgentConfigSchema, type AgentConfig } from '../../shared/index.ts'
 import { openDatabase, type Db } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
+import { createFileStore } from './sqlite-files.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
 import type { AgentPatch, AgentRecord, NewAgent, PublishOutcome, PublishRequest, PublishedAgent, Store, VersionRecord } from './store.ts'
 
@@ -166,6 +167,7 @@ export function createSqliteStore(path: string): Store {
   return {
     ...createAccessStore(db),
     ...createSessionStore(db),
+    ...createFileStore(db),
 
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null

@@ -180,7 +180,35 @@ export interface AccessStore {
   touchOwnerKey(id: string): Promise<void>
 }
 
-export interface Store extends AccessStore {
+export type FileKind = 'attachment' | 'output'
+
+/** A stored file's description; its bytes are read only when it is downloaded or sent to a model. */
+export type FileRecord = SessionKey & {
+  id: string
+  kind: FileKind
+  filename: string
+  contentType: string
+  size: number
+  traceId: string | null
+  createdAt: string
+}
+
+/** A summary of a session's messages up to `throughSeq`, which the model reads instead of them. */
+export type ContextSummary = { throughSeq: number; summary: string; tokensBefore: number; createdAt: string }
+
+/** What the model is given of a session: the latest summary and every message after it. */
+export type ModelContext = { summary: ContextSummary | null; messages: StoredMessage[] }
+
+/** Files of sessions: visitors' attachments and tools' output files. */
+export interface FileStore {
+  saveFile(file: Omit<FileRecord, 'createdAt'> & { data: Uint8Array }): Promise<FileRecord>
+  /** The file, only if it belongs to this session. */
+  getFile(key: SessionKey, fileId: string): Promise<(FileRecord & { data: Uint8Array }) | null>
+  /** The files of one session among `fileIds` (others are left out), with their bytes. */
+  getFiles(key: SessionKey, fileIds: string[]): Promise<(FileRecord & { data: Uint8Array })[]>
+}
+
+export interface Store extends AccessStore, FileStore {
   getSetting(key: string): Promise<string | null>
   /** Sets the value only if the key has none yet; returns the value that is stored. */
   initSetting(key: string, value: string): Promise<string>
@@ -204,6 +232,12 @@ export interface Store extends AccessStore {
   /** Every message of a session in order. */
   getMessages(key: SessionKey): Promise<StoredMessage[]>
   listSessions(agentId: string, options: { limit: number; before?: string }): Promise<SessionRecord[]>
+  /** The latest context summary and the messages after it: what the next run builds on. */
+  getModelContext(key: SessionKey): Promise<ModelContext>
+  /** Records a summary of the session's messages up to `throughSeq` (the session must exist). */
+  saveContextSummary(key: SessionKey, summary: Omit<ContextSummary, 'createdAt'>): Promise<void>
+  /** Every summary of a session, oldest first (for the owner). */
+  listContextSummaries(key: SessionKey): Promise<ContextSummary[]>
 
   startTrace(trace: TraceStart): Promise<void>
   /** Appends the run's messages (creating the session if needed) and closes its trace, atomically. */
