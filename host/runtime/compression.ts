@@ -14,7 +14,10 @@ import type { AgentConfig, ContentBlock, Message } from '../../shared/index.ts'
 const DEFAULT_WINDOWS: Record<string, number> = { openai: 128_000, anthropic: 200_000, demo: 8_000 }
 const FALLBACK_WINDOW = 32_000
 
-/** After compressing, the recent turns kept word for word take at most this share of the window. */
+/**
+ * After compressing, the recent turns kept word for word take at most this share of the window,
+ * and at most half the threshold, so that compressing always ends well below it.
+ */
 const KEEP_SHARE = 0.35
 /** The summary may take at most this share of the window (and never more than SUMMARY_MAX_TOKENS). */
 const SUMMARY_SHARE = 0.15
@@ -72,7 +75,7 @@ export async function compressIfNeeded(input: CompressInput): Promise<Compressio
     estimateTokens(config.instructions) + estimateTokens(input.summary?.text ?? '') + estimateTokens(history.map((m) => m.content)) + estimateTokens(input.request)
   if (previousTokens < contextLimit * config.compress_at) return null
 
-  const cut = keptFrom(history, contextLimit * KEEP_SHARE)
+  const cut = keptFrom(history, contextLimit * Math.min(KEEP_SHARE, config.compress_at / 2))
   if (cut === 0) return null
   const older = history.slice(0, cut)
 

@@ -112,7 +112,14 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
       const session = await store.getSession(key)
       if (!session) throw notFound('Session')
       const messages = await store.getMessages(key)
-      return c.json({ ...sessionJson(session), agent_id: agent.id, messages: messages.map(messageJson) }, 200)
+      // What the model was given instead of the older messages, when the session was compressed.
+      const summaries = (await store.listContextSummaries(key)).map((summary) => ({
+        through_seq: summary.throughSeq,
+        summary: summary.summary,
+        tokens_before: summary.tokensBefore,
+        created_at: summary.createdAt,
+      }))
+      return c.json({ ...sessionJson(session), agent_id: agent.id, messages: messages.map(messageJson), context_summaries: summaries }, 200)
     })
     .get('/traces', async (c) => {
       const { agent_id, limit, before } = readQuery(c, PageQuerySchema.extend({ agent_id: z.uuid().optional() }))
