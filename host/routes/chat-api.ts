@@ -12,7 +12,7 @@ import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgent
 import { attachmentDisposition, checkAttachment } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
-import { applyOrigin, preflight } from '../http/origins.ts'
+import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { runToSse } from '../http/sse.ts'
 import { readJson } from '../http/validate.ts'
 import { collectSyncReply, type ChatService } from '../runtime/chat.ts'
@@ -54,6 +54,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       throw error
     })
     if (purpose !== 'download') applyOrigin(c, granted.allowedOrigins)
+    else shareWithAllowedOrigin(c, granted.allowedOrigins)
     return granted
   }
   const fileUrl = (id: string) => (sessionId: string, fileId: string) =>
