@@ -24,8 +24,8 @@ afterAll(async () => {
   await model.close()
 })
 
-const upload = (base: string, session: string, body: Uint8Array | string, type: string, filename = 'file', headers: Record<string, string> = {}) =>
-  fetch(`${host.url}${base}/sessions/${session}/attachments?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { 'content-type': type, ...headers }, body })
+const upload = (base: string, session: string, body: Buffer | string, type: string, filename = 'file', headers: Record<string, string> = {}) =>
+  fetch(`${host.url}${base}/sessions/${session}/attachments?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { 'content-type': type, ...headers }, body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]) })
 
 const fileCount = () => {
   const db = new Database(host.dbPath, { readonly: true })
@@ -89,7 +89,7 @@ describe('visitor attachments', () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
     const base = `/api/v1/published/${agent.id}`
     const files = fileCount()
-    const cases: [Uint8Array | string, string, number, string][] = [
+    const cases: [Buffer | string, string, number, string][] = [
       [Buffer.from('%PDF-1.4'), 'application/pdf', 415, 'unsupported_attachment'],
       [Buffer.from('not really a png'), 'image/png', 415, 'unsupported_attachment'],
       [PNG, 'image/jpeg', 415, 'unsupported_attachment'],

@@ -119,7 +119,7 @@ describe('output files from an HTTP tool', () => {
   it('turns a binary response into a file for the visitor and tells the model so', async () => {
     const agent = await host.owner.publishedAgent({
       model: 'openai:gpt-test',
-      tools: [{ type: 'http', name: 'invoice', description: 'The invoice of an order as a PDF.', url: pdfUrl, method: 'GET', input_schema: { type: 'object', properties: { order: { type: 'string' } } } }],
+      tools: [{ type: 'http', name: 'invoice', description: 'The invoice of an order as a PDF.', url: pdfUrl, method: 'GET', headers: [], timeout_ms: 10_000, input_schema: { type: 'object', properties: { order: { type: 'string' } } } }],
     })
     const before = model.requests.length
     const events = await readSse(await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'Send me the invoice', session_id: 'pdf' }))
