@@ -39,4 +39,6 @@
  * The rest of the owner API (agents, publish, versions, links, keys, owner keys) is unchanged:
  * see README "The HTTP API" and shared/owner.ts; listings are described in shared/console.ts.
  */
-export {}
+export { consoleRoutes, consoleCsp, type ConsoleRoutesDeps } from './routes.ts'
+export { consoleApiRoutes, consoleSessionRoutes, type ConsoleApiDeps } from './api.ts'
+export { consoleSessions, type ConsoleSessions } from './session.ts'
