@@ -134,6 +134,9 @@ describe('paging at 100,000 sessions', () => {
       }
     })()
     expected = (db.prepare("SELECT id FROM sessions WHERE agent_id = ? AND scope != 'try' ORDER BY updated_at DESC, pk DESC").all(agentId) as { id: string }[]).map((r) => r.id)
+    // The seeding held the event loop (the host runs in this process): let the server close the
+    // keep-alive sockets whose timeout passed meanwhile, before the client tries to reuse one.
+    await new Promise((resolve) => setTimeout(resolve, 200))
   }, 120_000)
   afterAll(() => db.close())
 
