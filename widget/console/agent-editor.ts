@@ -13,7 +13,9 @@ import { LIMITS } from '../../shared/limits.ts'
 /** The widget's own accent colour, shown when the theme names none. */
 export const DEFAULT_ACCENT = '#2557d6'
 
-type Draft = Pick<Agent, 'name' | 'description' | 'instructions' | 'model' | 'temperature' | 'max_turns' | 'welcome_message' | 'starters' | 'theme'>
+type Draft = Pick<Agent, 'name' | 'description' | 'instructions' | 'model' | 'temperature' | 'max_turns' | 'welcome_message' | 'starters' | 'theme' | 'tools'>
+
+const hasClock = (tools: Agent['tools']) => tools.some((tool) => tool.type === 'builtin' && tool.name === 'current_time')
 
 const lines = (text: string) =>
   text
@@ -57,7 +59,15 @@ export class ConsoleAgentEditor extends ConsoleElement {
       welcome_message: text('welcome_message'),
       starters: lines(text('starters')),
       theme,
+      tools: this.toolsFrom(data.get('tool_current_time') === 'on'),
     }
+  }
+
+  /** The draft's tools with the built-in clock on or off; other tools (HTTP, MCP) are kept as they are. */
+  private toolsFrom(clock: boolean): Agent['tools'] {
+    const tools = this.agent!.tools
+    if (clock === hasClock(tools)) return tools
+    return clock ? [...tools, { type: 'builtin', name: 'current_time' }] : tools.filter((tool) => !(tool.type === 'builtin' && tool.name === 'current_time'))
   }
 
   private async save(event: SubmitEvent): Promise<void> {
@@ -130,7 +140,13 @@ export class ConsoleAgentEditor extends ConsoleElement {
           </div>
         </div>
       </fieldset>
-      ${agent.tools.length > 0 ? html`<p class="hint">This agent has ${agent.tools.length} tool${agent.tools.length === 1 ? '' : 's'} (${agent.tools.map((t) => t.name).join(', ')}), edited through the owner API.</p>` : nothing}
+      <fieldset ?disabled=${readOnly}>
+        <legend>Tools</legend>
+        <label><input type="checkbox" name="tool_current_time" ?checked=${hasClock(agent.tools)} /> Clock (<code>current_time</code>, built in)</label>
+        ${agent.tools.some((t) => t.type !== 'builtin')
+          ? html`<p class="hint">Also: ${agent.tools.filter((t) => t.type !== 'builtin').map((t) => `${t.name} (${t.type === 'http' ? 'HTTP' : 'MCP'})`).join(', ')}, edited through the owner API.</p>`
+          : nothing}
+      </fieldset>
       ${readOnly ? nothing : html`<div class="actions"><button class="primary" type="submit" ?disabled=${this.feedback.state === 'busy'}>Save draft</button></div>`}
       ${feedbackView(this.feedback)}
     </form>`

@@ -9,7 +9,7 @@ export type { Agent, AgentVersion }
 
 export type Role = 'owner' | 'editor' | 'viewer'
 
-export type ConsoleSession = { role: Role; agent_ids: string[] | null; name: string; csrf_token: string }
+export type ConsoleSession = { role: Role; agent_ids: string[] | null; name: string; csrf_token: string; expires_at?: string }
 
 export class ApiError extends Error {
   constructor(

@@ -6,7 +6,9 @@
 import { css } from 'lit'
 
 export const consoleStyles = css`
+  html, body { margin: 0; background: #f6f7f9; }
   porch-console {
+    color-scheme: light;
     --c-bg: #f6f7f9;
     --c-surface: #fff;
     --c-fg: #1b1e23;

@@ -1,13 +1,13 @@
 /**
- * The options an owner picks for a script snippet (mode, position, colour, title, open on load),
+ * The options an owner picks for a script snippet (mode, position, colour, title, colour scheme, open on load),
  * written as the `data-*` attributes embed.js reads, and the console preview URL that loads
  * embed.js with the very same attributes. Pure functions.
  */
-export type EmbedOptions = { mode: 'inline' | 'iframe'; position: 'bottom-right' | 'bottom-left'; color: string; title: string; open: boolean }
+export type EmbedOptions = { mode: 'inline' | 'iframe'; position: 'bottom-right' | 'bottom-left'; color: string; title: string; theme: '' | 'light' | 'dark'; open: boolean }
 
 export type EmbedTarget = { agent: string } | { link: string }
 
-export const DEFAULT_EMBED: EmbedOptions = { mode: 'inline', position: 'bottom-right', color: '', title: '', open: false }
+export const DEFAULT_EMBED: EmbedOptions = { mode: 'inline', position: 'bottom-right', color: '', title: '', theme: '', open: false }
 
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')
 
@@ -18,6 +18,7 @@ export function dataAttributes(options: EmbedOptions): [string, string][] {
   if (options.position === 'bottom-left') attributes.push(['data-position', 'bottom-left'])
   if (options.color) attributes.push(['data-color', options.color])
   if (options.title.trim()) attributes.push(['data-title', options.title.trim()])
+  if (options.theme) attributes.push(['data-theme', options.theme])
   if (options.open) attributes.push(['data-open', 'true'])
   return attributes
 }

@@ -14,7 +14,10 @@ type Shown = { role: string; status?: string | null; created_at?: string; parts:
 
 const blocks = (content: unknown): ContentBlock[] => (Array.isArray(content) ? content : typeof content === 'string' ? [{ type: 'text', text: content }] : []) as ContentBlock[]
 
-/** Folds tool results (stored in the next user message, Anthropic style) into their tool calls. */
+/**
+ * Folds tool results (stored in the next user message, Anthropic style) into their tool calls,
+ * and the assistant messages of one answer (text, tool call, more text) into one reply.
+ */
 export function foldTranscript(messages: TranscriptMessage[]): Shown[] {
   const calls = new Map<string, ToolCallView>()
   const shown: Shown[] = []
@@ -32,7 +35,12 @@ export function foldTranscript(messages: TranscriptMessage[]): Shown[] {
         else parts.push({ type: 'tool', tool: { name: '(result)', input: block.tool_use_id, result: block.content, isError: block.is_error } })
       }
     }
-    if (parts.length > 0) shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts })
+    if (parts.length === 0) continue
+    const previous = shown.at(-1)
+    if (previous && previous.role === 'assistant' && message.role === 'assistant') {
+      previous.parts.push(...parts)
+      previous.status = message.status
+    } else shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts })
   }
   return shown
 }

@@ -21,6 +21,7 @@ const lines = (text: string) => text.split(/[\n,\s]+/).map((l) => l.trim()).filt
 const themeDefaults = (agent: Agent): Partial<EmbedOptions> => ({
   ...(agent.theme.accent && { color: agent.theme.accent }),
   ...(agent.theme.position === 'bottom-left' && { position: 'bottom-left' as const }),
+  ...((agent.theme.scheme === 'light' || agent.theme.scheme === 'dark') && { theme: agent.theme.scheme }),
 })
 
 export function linkState(link: Link): { label: string; kind: 'ok' | 'off' | 'warn' } {

@@ -12,15 +12,16 @@ export function traceStatusBadge(status: string) {
   return html`<span class="badge ${kind}">${status}</span>`
 }
 
-export function traceTable(traces: Trace[], { label, agentId, sessionLinks = true }: { label: string; agentId: string; sessionLinks?: boolean }) {
+export function traceTable(traces: Trace[], { label, agentId, sessionLinks = true, source }: { label: string; agentId: string; sessionLinks?: boolean; source?: (scope: string) => string }) {
   return html`<div class="table-wrap" role="region" aria-label=${label} tabindex="0"><table>
     <thead><tr>
-      <th scope="col">Started</th><th scope="col">Status</th><th scope="col" class="num">First token</th><th scope="col" class="num">Total</th>
+      <th scope="col">Started</th>${source ? html`<th scope="col">Source</th>` : nothing}<th scope="col">Status</th><th scope="col" class="num">First token</th><th scope="col" class="num">Total</th>
       <th scope="col" class="num">Turns</th><th scope="col" class="num">Tokens in / out</th><th scope="col" class="num">Tool calls</th><th scope="col">Error</th>${sessionLinks ? html`<th scope="col">Session</th>` : nothing}
     </tr></thead>
     <tbody>${traces.map(
       (trace) => html`<tr data-trace=${trace.trace_id}>
         <td>${formatDate(trace.started_at)}${trace.version ? html`<div class="hint">v${trace.version}</div>` : nothing}</td>
+        ${source ? html`<td>${source(trace.scope ?? 'public')}</td>` : nothing}
         <td>${traceStatusBadge(trace.status)}</td>
         <td class="num">${ms(trace.first_token_ms ?? trace.time_to_first_token_ms)}</td>
         <td class="num">${ms(trace.total_ms)}</td>

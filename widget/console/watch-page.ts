@@ -13,12 +13,16 @@ type Filters = Extract<Route, { page: 'watch' }>
 
 const PAGE = 50
 
-/** A date input's day as the first (or, for `to`, the last) instant of that local day. */
+/**
+ * A date input's local day as an instant: its start, or for `to` the start of the next day (the
+ * host's `to` is exclusive), so "from 3 to 3 March" means all of 3 March.
+ */
 export function dayBound(day: string, end: boolean): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined
   const date = new Date(`${day}T00:00:00`)
+  if (Number.isNaN(date.getTime())) return undefined
   if (end) date.setDate(date.getDate() + 1)
-  return new Date(date.getTime() - (end ? 1 : 0)).toISOString()
+  return date.toISOString()
 }
 
 /** Whether a row falls inside the filters (the host filters too; this keeps older hosts honest). */
@@ -27,12 +31,13 @@ function matches(filters: Filters, scope: string | undefined, linkId: string | n
   const from = dayBound(filters.from, false)
   const to = dayBound(filters.to, true)
   if (from && at < from) return false
-  if (to && at > to) return false
+  if (to && at >= to) return false
   return true
 }
 
 export function sourceOf(scope: string, links: Link[]): string {
   if (scope === 'public') return 'Public embed'
+  if (scope === 'try') return 'Try it (draft)'
   if (scope.startsWith('link:')) return `Link: ${links.find((l) => l.id === scope.slice(5))?.name ?? scope.slice(5)}`
   if (scope.startsWith('key:')) return `API key ${scope.slice(4)}`
   return scope
@@ -82,7 +87,7 @@ export class ConsoleWatch extends ConsoleElement {
 
   private filterParams() {
     const { link, from, to } = this.filters
-    return { link_id: link || undefined, scope: link ? `link:${link}` : undefined, from: dayBound(from, false), to: dayBound(to, true), limit: PAGE }
+    return { link_id: link || undefined, from: dayBound(from, false), to: dayBound(to, true), limit: PAGE }
   }
 
   private async loadSessions(page: Record<string, string>): Promise<void> {
@@ -144,7 +149,7 @@ export class ConsoleWatch extends ConsoleElement {
       <section aria-labelledby="traces-heading">
         <h2 id="traces-heading">Traces</h2>
         ${this.traces.length === 0 && this.feedback.state !== 'busy' ? html`<p>No traces match.</p>` : nothing}
-        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces', agentId: f.agent }) : nothing}
+        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
         ${this.tracesNext ? html`<button type="button" @click=${() => this.more('traces')}>Load more traces</button>` : nothing}
       </section>`
   }

@@ -69,6 +69,14 @@ export class ConsoleWidgetPreview extends ConsoleElement {
             <label for=${id('title')}>Title</label>
             <input id=${id('title')} type="text" maxlength="100" .value=${options.title} placeholder="The agent's name" @input=${(e: Event) => this.set({ title: (e.target as HTMLInputElement).value })} />
           </div>
+          <div class="field">
+            <label for=${id('theme')}>Colour scheme</label>
+            <select id=${id('theme')} @change=${(e: Event) => this.set({ theme: (e.target as HTMLSelectElement).value as EmbedOptions['theme'] })}>
+              <option value="" ?selected=${options.theme === ''}>Follow the visitor</option>
+              <option value="light" ?selected=${options.theme === 'light'}>Light</option>
+              <option value="dark" ?selected=${options.theme === 'dark'}>Dark</option>
+            </select>
+          </div>
           <label><input type="checkbox" ?checked=${options.open} @change=${(e: Event) => this.set({ open: (e.target as HTMLInputElement).checked })} /> Open on load</label>
         </fieldset>
         <porch-console-copy label="Script snippet" .text=${scriptWithOptions(this.script, options)}></porch-console-copy>
