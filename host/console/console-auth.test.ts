@@ -2,6 +2,9 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../auth/secrets.ts'
+import { loadConfig } from '../config.ts'
+import { silentLogger } from '../log.ts'
+import { startHost } from '../server.ts'
 import { ADMIN_TOKEN, startTestHost, type TestHost } from '../testing/harness.ts'
 import { consoleClient, signedInClient, signIn } from './test-client.ts'
 
@@ -182,6 +185,58 @@ describe('roles through the cookie', () => {
     db.close()
     expect((await client.call('POST', '/agents', { name: 'while viewer' })).status).toBe(403)
     expect((await client.call('GET', '/api/v1/console/session')).body.role).toBe('viewer')
+  })
+})
+
+describe('the session’s life', () => {
+  it('ends when it expires', async () => {
+    const client = await signedInClient(host.url, ADMIN_TOKEN)
+    const db = new Database(host.dbPath)
+    db.prepare('UPDATE console_sessions SET expires_at = ? WHERE id_hash = ?').run(new Date(Date.now() - 1000).toISOString(), sha256Hex(client.cookie.split('=')[1]!))
+    db.close()
+    expect((await client.call('GET', '/agents')).status).toBe(401)
+    expect(consoleRows().some((row) => row.id_hash === sha256Hex(client.cookie.split('=')[1]!))).toBe(false)
+  })
+
+  it('survives a restart, but not a new admin token', async () => {
+    const first = await startTestHost()
+    const client = await signedInClient(first.url, ADMIN_TOKEN)
+    await first.close(0)
+    const start = (token: string) => startHost(loadConfig({ PORT: '0', PORCH_DB: first.dbPath, PORCH_ADMIN_TOKEN: token }), { log: silentLogger })
+    const same = await start(ADMIN_TOKEN)
+    expect((await fetch(`${same.url}/api/v1/console/session`, { headers: { cookie: client.cookie } })).status).toBe(200)
+    await same.close(0)
+    const replaced = await start('a-brand-new-admin-token-0123456789')
+    try {
+      expect((await fetch(`${replaced.url}/api/v1/console/session`, { headers: { cookie: client.cookie } })).status).toBe(401)
+    } finally {
+      await replaced.close(0)
+      await first.stop().catch(() => undefined)
+    }
+  })
+})
+
+describe('the rest of the owner API through the cookie', () => {
+  it('edits and deletes links with the CSRF token, and lists keys with their last use', async () => {
+    const client = await signedInClient(host.url, ADMIN_TOKEN)
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const link = (await client.call('POST', `/agents/${agent.id}/links`, { name: 'console link', password: 'open sesame', expires_in_seconds: 3600, quota_total: 9, allowed_origins: ['https://shop.example'] })).body
+    expect(link).toMatchObject({ has_password: true, quota_total: 9, allowed_origins: ['https://shop.example'], token: expect.any(String), iframe: expect.stringContaining('<iframe') })
+    expect((await client.call('PATCH', `/links/${link.id}`, { enabled: false }, { 'x-csrf-token': undefined })).status).toBe(403)
+    expect((await client.call('PATCH', `/links/${link.id}`, { enabled: false })).body.enabled).toBe(false)
+    const [listed] = (await client.call('GET', `/agents/${agent.id}/links`)).body.links
+    expect(Object.keys(listed).sort()).toEqual(
+      ['id', 'agent_id', 'name', 'expires_at', 'expired', 'has_password', 'enabled', 'quota_per_visitor_per_day', 'quota_total', 'used_total', 'allowed_origins', 'created_at', 'updated_at'].sort(),
+    )
+    expect((await client.call('DELETE', `/links/${link.id}`, undefined, { 'sec-fetch-site': 'cross-site' })).status).toBe(403)
+    expect((await client.call('DELETE', `/links/${link.id}`)).status).toBe(204)
+
+    const key = (await client.call('POST', `/agents/${agent.id}/keys`, { name: 'server' })).body
+    expect(key.key).toMatch(/^key_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+    expect((await client.call('GET', `/agents/${agent.id}/keys`)).body.keys[0]).toMatchObject({ id: key.id, last_used_at: null })
+    const used = await fetch(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: agent.id, messages: [{ role: 'user', content: 'hi' }] }) })
+    expect(used.status).toBe(200)
+    expect((await client.call('GET', `/agents/${agent.id}/keys`)).body.keys[0].last_used_at).toMatch(/^\d{4}-/)
   })
 })
 
