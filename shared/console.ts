@@ -154,8 +154,9 @@ export const TraceSummarySchema = z.object({
 export type TraceSummary = z.infer<typeof TraceSummarySchema>
 
 /**
- * GET /api/v1/traces. `from`/`to` bound started_at. A key limited to some agents must name
- * agent_id. `link_id` means scope `link:<id>`.
+ * GET /api/v1/traces. No scope: every scope, try-it runs included (scope `try`, version 0).
+ * `from`/`to` bound started_at. A key limited to some agents must name agent_id. `link_id`
+ * means scope `link:<id>`.
  */
 export const TraceListQuerySchema = z.object({
   agent_id: z.uuid().optional(),
