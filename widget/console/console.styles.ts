@@ -40,7 +40,8 @@ export const consoleStyles = css`
   .app-header nav ul { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; list-style: none; margin: 0; padding: 0; }
   .app-header nav a[aria-current='page'] { font-weight: 700; }
   .who { margin-left: auto; display: flex; align-items: center; gap: 0.75rem; color: var(--c-muted); }
-  main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+  /* Positioned, so visually hidden text stays inside the page (and inside scrolled tables). */
+  main { position: relative; max-width: 72rem; margin: 0 auto; padding: 1rem; }
   main:focus { outline: none; }
 
   .tabs ul { display: flex; flex-wrap: wrap; gap: 0.25rem; list-style: none; margin: 0 0 1rem; padding: 0; border-bottom: 1px solid var(--c-border); }
@@ -80,7 +81,7 @@ export const consoleStyles = css`
   .badge.warn { border-color: #8a5a00; color: #6b4600; }
   .badge.off { color: var(--c-muted); }
 
-  .table-wrap { overflow-x: auto; border: 1px solid var(--c-border); border-radius: 8px; background: var(--c-surface); margin: 0 0 1rem; }
+  .table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--c-border); border-radius: 8px; background: var(--c-surface); margin: 0 0 1rem; }
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 0.5rem 0.6rem; border-bottom: 1px solid #e3e6eb; vertical-align: top; }
   th { font-weight: 600; background: #eef0f3; white-space: nowrap; }
@@ -88,7 +89,7 @@ export const consoleStyles = css`
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 
   pre.snippet { background: #f0f2f5; border: 1px solid var(--c-border); border-radius: 6px; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: 0.25rem 0; }
-  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+  .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 
   .diff { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.85rem; white-space: pre-wrap; word-break: break-word; margin: 0; }
   .diff ins { background: #dcf5e3; color: #0d4a26; text-decoration: none; display: block; }
