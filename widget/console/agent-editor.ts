@@ -4,6 +4,7 @@
  */
 import { html, nothing } from 'lit'
 import { api, type Agent, type ConsoleSession } from './api.ts'
+import { navigate } from './router.ts'
 import { agentChanged } from './agent-status.ts'
 import { canEdit, ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import type { ConsoleModelPicker } from './model-picker.ts'
@@ -33,10 +34,12 @@ export function draftPatch(agent: Draft, next: Draft): Partial<Draft> {
 }
 
 export class ConsoleAgentEditor extends ConsoleElement {
-  static override properties = { session: { attribute: false }, agent: { attribute: false }, feedback: { state: true } }
+  static override properties = { session: { attribute: false }, agent: { attribute: false }, feedback: { state: true }, confirmDelete: { state: true }, deleteFeedback: { state: true } }
   session: ConsoleSession | null = null
   agent: Agent | null = null
   feedback: Feedback = IDLE
+  confirmDelete = false
+  deleteFeedback: Feedback = IDLE
 
   private read(form: HTMLFormElement): Draft {
     const data = new FormData(form)
@@ -82,10 +85,37 @@ export class ConsoleAgentEditor extends ConsoleElement {
     if (saved) agentChanged(this, saved)
   }
 
+  private async deleteAgent(): Promise<void> {
+    const agent = this.agent!
+    this.confirmDelete = false
+    const done = await withFeedback((f) => (this.deleteFeedback = f), { busy: `Deleting ${agent.name}…`, done: `${agent.name} is deleted.` }, async () => {
+      await api.delete(`/agents/${agent.id}`)
+      return true
+    })
+    if (done) navigate('/console/')
+  }
+
   override render() {
     const agent = this.agent
     if (!agent) return nothing
     const readOnly = !canEdit(this.session)
+    return html`${this.renderForm(agent, readOnly)}${readOnly ? nothing : this.renderDelete(agent)}`
+  }
+
+  private renderDelete(agent: Agent) {
+    return html`<section class="card" aria-labelledby="delete-agent-heading">
+      <h2 id="delete-agent-heading">Delete the agent</h2>
+      <p>Deleting removes its versions, links, keys, sessions and traces. Its embeds and links stop working at once.</p>
+      <div class="actions">
+        ${this.confirmDelete
+          ? html`<span>Delete ${agent.name} for good?</span><button type="button" class="danger" @click=${this.deleteAgent}>Yes, delete ${agent.name}</button><button type="button" @click=${() => (this.confirmDelete = false)}>Cancel</button>`
+          : html`<button type="button" class="danger" @click=${() => (this.confirmDelete = true)}>Delete agent</button>`}
+      </div>
+      ${feedbackView(this.deleteFeedback)}
+    </section>`
+  }
+
+  private renderForm(agent: Agent, readOnly: boolean) {
     return html`<form @submit=${this.save} aria-label="Draft">
       ${readOnly ? html`<p class="warning">Your role (viewer) can read the draft but not change it.</p>` : nothing}
       <fieldset ?disabled=${readOnly}>

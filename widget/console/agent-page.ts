@@ -65,7 +65,7 @@ export class ConsoleAgentPage extends ConsoleElement {
       case 'edit':
         return html`<porch-console-agent-editor .session=${this.session} .agent=${agent}></porch-console-agent-editor>`
       case 'try':
-        return html`<porch-console-try .agent=${agent}></porch-console-try>`
+        return html`<porch-console-try .session=${this.session} .agent=${agent}></porch-console-try>`
       case 'publish':
         return html`<porch-console-publish .session=${this.session} .agent=${agent}></porch-console-publish>`
       case 'share':

@@ -19,7 +19,7 @@ export class ConsoleCopyField extends ConsoleElement {
     return html`<div class="field copy-field">
       <span class="label" id=${`${this.uid}-label`}>${this.label}</span>
       <pre class="snippet" aria-labelledby=${`${this.uid}-label`} tabindex="0">${this.text}</pre>
-      <div class="actions"><button type="button" @click=${this.copy} aria-describedby=${`${this.uid}-label`}>Copy ${this.label.toLowerCase()}</button>${feedbackView(this.feedback)}</div>
+      <div class="actions"><button type="button" @click=${this.copy} aria-describedby=${`${this.uid}-label`}>Copy ${this.label.charAt(0).toLowerCase() + this.label.slice(1)}</button>${feedbackView(this.feedback)}</div>
     </div>`
   }
 }

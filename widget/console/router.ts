@@ -21,20 +21,33 @@ export const AGENT_TABS: { tab: AgentTab; label: string }[] = [
   { tab: 'api', label: 'API' },
 ]
 
-const ID = '([A-Za-z0-9._:-]{1,128})'
+const SEGMENT = '([^/]+)'
+const ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** A path segment decoded (hrefFor encodes `:` as %3A), or null when it is not an id. */
+function id(segment: string): string | null {
+  try {
+    const decoded = decodeURIComponent(segment)
+    return ID.test(decoded) ? decoded : null
+  } catch {
+    return null
+  }
+}
 
 export function parseRoute(pathname: string, search = ''): Route {
   const path = pathname.replace(/\/+$/, '') || '/'
   const params = new URLSearchParams(search)
   if (path === '/console' || path === '/console/agents') return { page: 'agents' }
   if (path === '/console/agents/new') return { page: 'new-agent' }
-  const agent = new RegExp(`^/console/agents/${ID}(?:/(edit|try|publish|share|api))?$`).exec(path)
-  if (agent) return { page: 'agent', id: agent[1]!, tab: (agent[2] as AgentTab | undefined) ?? 'edit' }
+  const agent = new RegExp(`^/console/agents/${SEGMENT}(?:/(edit|try|publish|share|api))?$`).exec(path)
+  const agentId = agent && id(agent[1]!)
+  if (agent && agentId) return { page: 'agent', id: agentId, tab: (agent[2] as AgentTab | undefined) ?? 'edit' }
   if (path === '/console/watch') {
     return { page: 'watch', agent: params.get('agent') ?? '', link: params.get('link') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' }
   }
-  const session = new RegExp(`^/console/watch/${ID}/sessions/${ID}$`).exec(path)
-  if (session) return { page: 'session', agent: session[1]!, session: session[2]!, scope: params.get('scope') ?? 'public' }
+  const session = new RegExp(`^/console/watch/${SEGMENT}/sessions/${SEGMENT}$`).exec(path)
+  const [sessionAgent, sessionId] = session ? [id(session[1]!), id(session[2]!)] : [null, null]
+  if (sessionAgent && sessionId) return { page: 'session', agent: sessionAgent, session: sessionId, scope: params.get('scope') ?? 'public' }
   if (path === '/console/owner-keys') return { page: 'owner-keys' }
   return { page: 'not-found' }
 }

@@ -3,47 +3,12 @@
  * ended) and the traces of its requests.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import type { ContentBlock } from '../../shared/protocol.ts'
-import { api, query, type Trace, type Transcript, type TranscriptMessage } from './api.ts'
+import { api, query, type Trace, type Transcript } from './api.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
-import { toolView, type ToolCallView } from './tool-view.ts'
+import { toolView } from './tool-view.ts'
+import { foldTranscript } from './transcript-fold.ts'
 import { traceTable } from './trace-table.ts'
-
-type Shown = { role: string; status?: string | null; created_at?: string; parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[] }
-
-const blocks = (content: unknown): ContentBlock[] => (Array.isArray(content) ? content : typeof content === 'string' ? [{ type: 'text', text: content }] : []) as ContentBlock[]
-
-/**
- * Folds tool results (stored in the next user message, Anthropic style) into their tool calls,
- * and the assistant messages of one answer (text, tool call, more text) into one reply.
- */
-export function foldTranscript(messages: TranscriptMessage[]): Shown[] {
-  const calls = new Map<string, ToolCallView>()
-  const shown: Shown[] = []
-  for (const message of messages) {
-    const parts: Shown['parts'] = []
-    for (const block of blocks(message.content)) {
-      if (block.type === 'text') parts.push({ type: 'text', text: block.text })
-      else if (block.type === 'tool_use') {
-        const tool: ToolCallView = { name: block.name, input: block.input }
-        calls.set(block.id, tool)
-        parts.push({ type: 'tool', tool })
-      } else {
-        const tool = calls.get(block.tool_use_id)
-        if (tool) Object.assign(tool, { result: block.content, isError: block.is_error })
-        else parts.push({ type: 'tool', tool: { name: '(result)', input: block.tool_use_id, result: block.content, isError: block.is_error } })
-      }
-    }
-    if (parts.length === 0) continue
-    const previous = shown.at(-1)
-    if (previous && previous.role === 'assistant' && message.role === 'assistant') {
-      previous.parts.push(...parts)
-      previous.status = message.status
-    } else shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts })
-  }
-  return shown
-}
 
 export class ConsoleSessionTranscript extends ConsoleElement {
   static override properties = { agentId: { attribute: false }, sessionId: { attribute: false }, scope: { attribute: false }, transcript: { state: true }, traces: { state: true }, feedback: { state: true } }

@@ -4,7 +4,7 @@ import type { Trace } from './api.ts'
 import { formatDate } from './console-element.ts'
 import { hrefFor } from './router.ts'
 
-const ms = (value: number | null | undefined) => (value === null || value === undefined ? '—' : value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(2)} s`)
+const ms = (value: number | null | undefined) => (value === null || value === undefined ? '—' : value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`)
 const count = (value: number | unknown[] | null | undefined) => (Array.isArray(value) ? value.length : (value ?? 0))
 
 export function traceStatusBadge(status: string) {

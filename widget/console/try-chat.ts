@@ -7,8 +7,8 @@
 import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source'
 import { html, nothing, type PropertyValues } from 'lit'
 import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
-import { ApiError, getCsrfToken, request, type Agent } from './api.ts'
-import { ConsoleElement, define, reasonOf } from './console-element.ts'
+import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
+import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
 import { toolView } from './tool-view.ts'
 
 type ToolCall = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
@@ -34,7 +34,8 @@ async function failure(response: Response): Promise<ApiError> {
 }
 
 export class ConsoleTryChat extends ConsoleElement {
-  static override properties = { agent: { attribute: false }, turns: { state: true }, running: { state: true }, announcement: { state: true } }
+  static override properties = { session: { attribute: false }, agent: { attribute: false }, turns: { state: true }, running: { state: true }, announcement: { state: true } }
+  session: ConsoleSession | null = null
   agent: Agent | null = null
   turns: Turn[] = []
   running: { requestId: string; abort: AbortController } | null = null
@@ -168,6 +169,7 @@ export class ConsoleTryChat extends ConsoleElement {
   override render() {
     const agent = this.agent
     if (!agent) return nothing
+    if (!canEdit(this.session)) return html`<p>Trying the draft needs the editor role; yours is ${this.session?.role}.</p>`
     return html`<p class="hint">You are chatting with the <strong>draft</strong>${agent.has_unpublished_changes ? ' (it has changes that are not published)' : ''}. Nothing here reaches visitors or their sessions.</p>
       ${agent.welcome_message ? html`<p class="msg assistant">${agent.welcome_message}</p>` : nothing}
       <div class="chat-log" role="log" aria-label="Try-it conversation" aria-live="polite" tabindex="0">

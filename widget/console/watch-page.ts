@@ -13,6 +13,9 @@ type Filters = Extract<Route, { page: 'watch' }>
 
 const PAGE = 50
 
+/** "50+ sessions" while more pages exist, "1 session" when that is all. */
+const counted = (n: number, more: unknown, noun: string) => `${n}${more ? '+' : ''} ${noun}${n === 1 && !more ? '' : 's'}`
+
 /**
  * A date input's local day as an instant: its start, or for `to` the start of the next day (the
  * host's `to` is exclusive), so "from 3 to 3 March" means all of 3 March.
@@ -79,7 +82,7 @@ export class ConsoleWatch extends ConsoleElement {
     }
     this.sessions = []
     this.traces = []
-    await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${this.sessions.length}${this.sessionsNext ? '+' : ''} sessions, ${this.traces.length}${this.tracesNext ? '+' : ''} traces.` }, async () => {
+    await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.` }, async () => {
       const [links] = await Promise.all([api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })), this.loadSessions({}), this.loadTraces({})])
       this.links = links.links
     })
