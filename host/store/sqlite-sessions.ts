@@ -1,7 +1,8 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceRecord, TraceStart } from './store.ts'
+import { createWatchQueries } from './sqlite-watch.ts'
+import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
@@ -20,24 +21,6 @@ const toMessage = (row: MessageRow): StoredMessage => ({
   created_at: row.created_at,
 })
 
-type TraceRow = {
-  trace_id: string
-  agent_id: string
-  version: number
-  session_id: string
-  scope: string
-  request_id: string
-  status: TraceRecord['status']
-  started_at: string
-  first_token_ms: number | null
-  total_ms: number | null
-  turns: number
-  input_tokens: number
-  output_tokens: number
-  tool_calls: string
-  error: string | null
-}
-
 const now = () => new Date().toISOString()
 
 const toSession = (row: SessionRow): SessionRecord => ({
@@ -48,27 +31,10 @@ const toSession = (row: SessionRow): SessionRecord => ({
   updatedAt: row.updated_at,
 })
 
-const toTrace = (row: TraceRow): TraceRecord => ({
-  traceId: row.trace_id,
-  agentId: row.agent_id,
-  version: row.version,
-  sessionId: row.session_id,
-  scope: row.scope,
-  requestId: row.request_id,
-  status: row.status,
-  startedAt: row.started_at,
-  firstTokenMs: row.first_token_ms,
-  totalMs: row.total_ms ?? 0,
-  turns: row.turns,
-  inputTokens: row.input_tokens,
-  outputTokens: row.output_tokens,
-  toolCalls: JSON.parse(row.tool_calls),
-  error: row.error,
-})
-
 export type SessionStore = Pick<
   Store,
   | 'getSession'
+  | 'getSessionSummary'
   | 'getMessages'
   | 'listSessions'
   | 'getModelContext'
@@ -77,6 +43,7 @@ export type SessionStore = Pick<
   | 'startTrace'
   | 'finishRun'
   | 'listTraces'
+  | 'listSessionTraces'
   | 'markInterruptedTraces'
 >
 
@@ -86,9 +53,6 @@ export function createSessionStore(db: Db): SessionStore {
     insertSession: db.prepare<[string, string, string, string, string], SessionRow>(
       `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
-    ),
-    listSessions: db.prepare<[string, string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?',
     ),
     getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
     getMessagesAfter: db.prepare<[number, number], MessageRow>(
@@ -114,9 +78,6 @@ export function createSessionStore(db: Db): SessionStore {
       `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
        WHERE trace_id = @traceId`,
-    ),
-    listTraces: db.prepare<[{ agentId: string | null; before: string; limit: number }], TraceRow>(
-      'SELECT * FROM traces WHERE (@agentId IS NULL OR agent_id = @agentId) AND started_at < @before ORDER BY started_at DESC LIMIT @limit',
     ),
     markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
   }
@@ -152,7 +113,7 @@ export function createSessionStore(db: Db): SessionStore {
     })
   })
 
-  const FAR_FUTURE = '9999-12-31T23:59:59.999Z'
+  const watch = createWatchQueries(db)
 
   return {
     async getSession(key: SessionKey) {
@@ -182,8 +143,11 @@ export function createSessionStore(db: Db): SessionStore {
       const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       return session ? sql.listSummaries.all(session.pk).map(toSummary) : []
     },
-    async listSessions(agentId, { limit, before }) {
-      return sql.listSessions.all(agentId, before ?? FAR_FUTURE, limit).map(toSession)
+    async getSessionSummary(key) {
+      return watch.summary(key)
+    },
+    async listSessions(agentId, query) {
+      return watch.sessions(agentId, query)
     },
 
     async startTrace(trace: TraceStart) {
@@ -192,8 +156,11 @@ export function createSessionStore(db: Db): SessionStore {
     async finishRun(run) {
       finishRunTx(run)
     },
-    async listTraces({ agentId, limit, before }) {
-      return sql.listTraces.all({ agentId: agentId ?? null, before: before ?? FAR_FUTURE, limit }).map(toTrace)
+    async listTraces(query) {
+      return watch.traces(query)
+    },
+    async listSessionTraces(key) {
+      return watch.sessionTraces(key)
     },
     async markInterruptedTraces() {
       return sql.markInterrupted.run().changes
