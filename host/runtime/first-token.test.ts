@@ -15,7 +15,7 @@ it('gives the event loop a turn between the first and the second token of a burs
     model: createDemoModel('instant'), // streams its whole reply without pauses
     config: AgentConfigSchema.parse({}),
     history: [],
-    request: 'hello',
+    request: { role: 'user', content: [{ type: 'text', text: 'hello' }] },
     signal: new AbortController().signal,
     streaming: true,
     tools: { allowPrivate: false, decrypt: (value: string) => value },
