@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 const repoRoot = fileURLToPath(new URL('..', import.meta.url))
 export const BENCH_TOKEN = 'bench-admin-token-0123456789abcdef'
 
-export type ProbeSample = { rssMb: number; p50Ms: number; p99Ms: number; maxMs: number }
+export type ProbeSample = { rssMb: number; heapMb: number; externalMb: number; p50Ms: number; p99Ms: number; maxMs: number }
 
 export type BenchHost = {
   url: string

@@ -69,7 +69,7 @@ if (runs('throughput')) {
 if (runs('streams')) {
   const s = await openStreams({ streams: quick ? 1000 : 5000 })
   report(
-    `open SSE streams: ${n(s.opened)} open for ${s.openSeconds.toFixed(0)} s, ${s.pingsPerStreamPerSecond.toFixed(2)} heartbeats per stream per second; host RSS ${s.idleRssMb} MB idle, ${s.peakRssMb} MB peak; ` +
+    `open SSE streams: ${n(s.opened)} open for ${s.openSeconds.toFixed(0)} s, ${s.pingsPerStreamPerSecond.toFixed(2)} heartbeats per stream per second; host RSS ${s.idleRssMb} MB idle, ${s.peakRssMb} MB peak (V8 heap ${s.atPeak.heapMb} MB, external ${s.atPeak.externalMb} MB); ` +
       `event-loop delay p50 ${s.loopDelay.p50Ms} ms, worst p99 ${s.loopDelay.worstP99Ms} ms, max ${s.loopDelay.maxMs} ms — budget ${n(s.streams)} streams with RSS < 1 GB: ${verdict(s.opened === s.streams && s.peakRssMb < 1024)}`,
   )
 }

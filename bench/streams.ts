@@ -17,6 +17,8 @@ export type StreamsResult = {
   pingsPerStreamPerSecond: number
   idleRssMb: number
   peakRssMb: number
+  /** V8 heap and external (buffers) at the RSS peak: where the memory is. */
+  atPeak: { heapMb: number; externalMb: number }
   loopDelay: { p50Ms: number; worstP99Ms: number; maxMs: number }
 }
 
@@ -71,6 +73,7 @@ export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 2
       pingsPerStreamPerSecond: (pings - pingsBefore) / opened / openSeconds,
       idleRssMb,
       peakRssMb: Math.max(...host.samples.map((s) => s.rssMb)),
+      atPeak: (({ heapMb, externalMb }) => ({ heapMb, externalMb }))(host.samples.reduce((a, b) => (b.rssMb > a.rssMb ? b : a))),
       loopDelay: { p50Ms: median(window.map((s) => s.p50Ms)), worstP99Ms: Math.max(...window.map((s) => s.p99Ms)), maxMs: Math.max(...window.map((s) => s.maxMs)) },
     }
   } finally {
