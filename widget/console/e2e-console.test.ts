@@ -8,7 +8,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestHost } from '../../host/testing/harness.ts'
+import { ADMIN_TOKEN, type TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
 import { say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 import { feedback, freePort, signIn } from './e2e-helpers.ts'
@@ -205,5 +205,84 @@ describe('the owner journey in the console', () => {
     await page.getByLabel('Admin token or owner key').waitFor()
     const status = await page.evaluate(async () => (await fetch('/api/v1/agents')).status)
     expect(status).toBe(401)
+  })
+})
+
+describe('roles and the keyboard', () => {
+  let agentId = ''
+  beforeAll(async () => {
+    agentId = (await host.owner.publishedAgent({ name: 'Shared agent', model: 'demo:instant' })).id
+  })
+
+  async function signedInAs(role: 'viewer' | 'editor') {
+    const created = await host.owner.call('POST', '/owner-keys', { name: `A ${role}`, role })
+    expect(created.status).toBe(201)
+    const context = await browser.newContext()
+    const rolePage = await context.newPage()
+    await signIn(rolePage, `${host.url}/console/`, created.body.key)
+    return { context, page: rolePage }
+  }
+
+  it('signs in with the keyboard alone, and then starts at the page’s content', async () => {
+    const context = await browser.newContext()
+    try {
+      const keyboardPage = await context.newPage()
+      await keyboardPage.goto(`${host.url}/console/`)
+      await keyboardPage.getByLabel('Admin token or owner key').waitFor()
+      await keyboardPage.keyboard.press('Tab')
+      expect(await keyboardPage.evaluate(() => document.activeElement?.id)).toBe('sign-in-token')
+      await keyboardPage.keyboard.type(ADMIN_TOKEN)
+      await keyboardPage.keyboard.press('Enter')
+      await keyboardPage.getByRole('heading', { level: 1, name: 'Agents' }).waitFor()
+      // Focus moves to the main landmark on every page change, so the next Tab is the page's first control.
+      expect(await keyboardPage.evaluate(() => document.activeElement?.tagName)).toBe('MAIN')
+      await keyboardPage.keyboard.press('Tab')
+      expect(await keyboardPage.evaluate(() => document.activeElement?.textContent)).toBe('New agent')
+      await keyboardPage.keyboard.press('Enter')
+      await keyboardPage.getByRole('heading', { level: 1, name: 'New agent' }).waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('lets a viewer look at everything but change nothing', async () => {
+    const { context, page: viewer } = await signedInAs('viewer')
+    try {
+      expect(await viewer.locator('.who').innerText()).toContain('viewer')
+      expect(await viewer.getByRole('link', { name: 'New agent' }).count()).toBe(0)
+      expect(await viewer.getByRole('link', { name: 'Owner keys' }).count()).toBe(0)
+      await viewer.getByRole('link', { name: 'Shared agent' }).click()
+      await viewer.getByText('can read the draft but not change it').waitFor()
+      expect(await viewer.getByLabel('Name').isDisabled()).toBe(true)
+      expect(await viewer.getByRole('button', { name: 'Save draft' }).count()).toBe(0)
+      expect(await viewer.getByRole('button', { name: 'Delete agent' }).count()).toBe(0)
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Publish' }).click()
+      await viewer.getByText('Your role (viewer) cannot publish.').waitFor()
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Try it' }).click()
+      await viewer.getByText('Trying the draft needs the editor role').waitFor()
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Share' }).click()
+      await viewer.getByText('No links yet.').waitFor()
+      expect(await viewer.getByText('New link').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('lets an editor edit and publish, but not manage owner keys', async () => {
+    const { context, page: editor } = await signedInAs('editor')
+    try {
+      expect(await editor.getByRole('link', { name: 'Owner keys' }).count()).toBe(0)
+      await editor.goto(`${host.url}/console/agents/${agentId}/edit`)
+      await editor.getByLabel('Welcome message').fill('Edited by an editor')
+      await editor.getByRole('button', { name: 'Save draft' }).click()
+      await feedback(editor, 'Saved.')
+      await editor.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Publish' }).click()
+      await editor.getByRole('button', { name: 'Publish', exact: true }).click()
+      await feedback(editor, 'Published version 2.')
+      await editor.goto(`${host.url}/console/owner-keys`)
+      await editor.getByText('Only the owner role manages owner keys.').waitFor()
+    } finally {
+      await context.close()
+    }
   })
 })
