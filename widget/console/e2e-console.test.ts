@@ -6,6 +6,7 @@
  * the session, its transcript and its trace, deletes the link, and the visitor's next message
  * is refused.
  */
+import Database from 'better-sqlite3'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type TestHost } from '../../host/testing/harness.ts'
@@ -281,6 +282,57 @@ describe('roles and the keyboard', () => {
       await feedback(editor, 'Published version 2.')
       await editor.goto(`${host.url}/console/owner-keys`)
       await editor.getByText('Only the owner role manages owner keys.').waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('watching an agent with 100,000 sessions', () => {
+  const TOTAL = 100_000
+  let agentId = ''
+
+  beforeAll(async () => {
+    agentId = (await host.owner.createAgent({ name: 'Busy agent' })).id
+    // Seeded straight into the host's SQLite file (as host/routes/owner/watch.test.ts does): a
+    // hundred thousand chats through the API would take minutes and prove nothing more here.
+    const db = new Database(host.dbPath)
+    try {
+      const base = Date.parse('2026-01-01T00:00:00.000Z')
+      const insertSession = db.prepare("INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, 'public', ?, ?, ?)")
+      const insertMessage = db.prepare("INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)")
+      db.transaction(() => {
+        for (let i = 0; i < TOTAL; i++) {
+          const at = new Date(base + i * 1000).toISOString()
+          const { lastInsertRowid } = insertSession.run(agentId, `s-${i}`, at, at)
+          insertMessage.run(lastInsertRowid, JSON.stringify([{ type: 'text', text: `question ${i}` }]), `t-${i}`, at)
+        }
+      })()
+    } finally {
+      db.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)) // let the host's stale keep-alive sockets close
+  }, 120_000)
+
+  it('shows the newest page, loads the next one on demand, and opens a deep session', async () => {
+    const context = await browser.newContext()
+    try {
+      const watcher = await context.newPage()
+      await signIn(watcher, `${host.url}/console/`)
+      await watcher.goto(`${host.url}/console/watch?agent=${agentId}`)
+      const rows = watcher.getByRole('region', { name: 'Sessions' }).locator('tbody tr')
+      await feedback(watcher, /^50\+ sessions/)
+      expect(await rows.count()).toBe(50)
+      expect(await rows.first().innerText()).toContain(`question ${TOTAL - 1}`)
+
+      await watcher.getByRole('button', { name: 'Load more sessions' }).click()
+      await feedback(watcher, 'More sessions loaded.')
+      expect(await rows.count()).toBe(100)
+      const previews = await rows.locator('td:nth-child(4)').allInnerTexts()
+      expect(previews).toEqual(Array.from({ length: 100 }, (_, i) => `question ${TOTAL - 1 - i}`))
+
+      await rows.nth(99).getByRole('link').click()
+      await watcher.getByRole('list', { name: 'Messages' }).getByText(`question ${TOTAL - 100}`, { exact: true }).waitFor()
     } finally {
       await context.close()
     }
