@@ -338,3 +338,107 @@ describe('watching an agent with 100,000 sessions', () => {
     }
   })
 })
+
+describe('managing versions, links, chat keys and owner keys', () => {
+  let agentId = ''
+  let manager: BrowserContext
+  let admin: Page
+  beforeAll(async () => {
+    agentId = (await host.owner.publishedAgent({ name: 'Managed agent', model: 'demo:instant' }, { description: 'v1' })).id
+    await host.owner.updateAgent(agentId, { welcome_message: 'Second draft' })
+    await host.owner.publish(agentId, { description: 'v2' })
+    manager = await browser.newContext()
+    admin = await manager.newPage()
+    admin.setDefaultTimeout(10_000)
+    await signIn(admin, `${host.url}/console/`)
+  })
+  afterAll(async () => {
+    await manager?.close()
+  })
+  const agent = async () => (await host.owner.call('GET', `/agents/${agentId}`)).body
+
+  it('rolls back to an older version and unpublishes', async () => {
+    await admin.goto(`${host.url}/console/agents/${agentId}/publish`)
+    await admin.getByRole('button', { name: 'Roll back to v1' }).click()
+    await feedback(admin, 'Version 1 is live again.')
+    expect(await agent()).toMatchObject({ published: true, active_version: 1 })
+    // v1 has no welcome message: the draft now differs from the live version, and says so.
+    await admin.getByRole('heading', { name: 'Welcome message' }).waitFor()
+    await admin.getByRole('button', { name: 'Unpublish' }).click()
+    await feedback(admin, 'Unpublished')
+    expect((await agent()).published).toBe(false)
+    expect((await host.get(`/api/v1/published/${agentId}`)).status).toBe(404)
+  })
+
+  it('edits a link: password removed, a preset expiry, an origin; then disables it', async () => {
+    const created = await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Flyer', password: 'secret-1' })
+    await admin.goto(`${host.url}/console/agents/${agentId}/share`)
+    const row = admin.getByRole('region', { name: 'Share links' }).locator('tr', { hasText: 'Flyer' }).first()
+    await row.getByRole('button', { name: 'Edit Flyer' }).click()
+    const form = admin.getByRole('form', { name: 'Edit link Flyer' })
+    await form.getByLabel('Remove the password').check()
+    await form.getByLabel('Expires').selectOption('7d')
+    await form.getByLabel('Allowed origins').fill('https://shop.example')
+    await form.getByRole('button', { name: 'Save link' }).click()
+    await feedback(admin, 'Flyer saved.')
+    const link = (await host.owner.call('GET', `/agents/${agentId}/links`)).body.links.find((l: { id: string }) => l.id === created.body.id)
+    expect(link).toMatchObject({ has_password: false, allowed_origins: ['https://shop.example'], enabled: true })
+    expect(Date.parse(link.expires_at) - Date.now()).toBeGreaterThan(6 * 86_400_000)
+
+    await row.getByRole('button', { name: 'Disable Flyer' }).click()
+    await feedback(admin, 'Flyer is disabled.')
+    expect((await host.owner.call('GET', `/agents/${agentId}/links`)).body.links[0].enabled).toBe(false)
+    await row.getByText('Disabled').waitFor()
+  })
+
+  it('creates a chat key shown once, refreshes it (the old secret stops working) and deletes it', async () => {
+    await host.owner.publish(agentId, {})
+    await admin.goto(`${host.url}/console/agents/${agentId}/api`)
+    await admin.getByLabel('Key name').fill('Backend')
+    await admin.getByRole('button', { name: 'Create key' }).click()
+    await feedback(admin, 'Key created')
+    const shown = admin.locator('.warning', { hasText: 'Copy the key' })
+    const first = (await shown.locator('pre').innerText()).trim()
+    expect(first).toMatch(/^key_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+    const completion = (key: string) =>
+      fetch(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: agentId, messages: [{ role: 'user', content: 'Hi' }] }) })
+    expect((await completion(first)).status).toBe(200)
+    await admin.getByRole('button', { name: 'I have copied it' }).click()
+    expect(await admin.locator('pre', { hasText: first }).count()).toBe(0) // gone from the page
+
+    await admin.reload()
+    const row = admin.getByRole('region', { name: 'Chat API keys' }).locator('tr', { hasText: 'Backend' })
+    expect(await row.locator('td').nth(3).innerText()).not.toBe('Never') // last used
+    await row.getByRole('button', { name: 'Refresh Backend' }).click()
+    await feedback(admin, 'has a new secret')
+    const second = (await admin.locator('.warning', { hasText: 'Copy the key' }).locator('pre').innerText()).trim()
+    expect(second).not.toBe(first)
+    expect((await completion(first)).status).toBe(401)
+    expect((await completion(second)).status).toBe(200)
+
+    await row.getByRole('button', { name: 'Delete Backend' }).click()
+    await row.getByRole('button', { name: 'Yes, delete' }).click()
+    await feedback(admin, 'Backend is deleted')
+    expect((await completion(second)).status).toBe(401)
+  })
+
+  it('creates an owner key limited to one agent, and deletes it', async () => {
+    await admin.goto(`${host.url}/console/owner-keys`)
+    await admin.getByLabel('Name', { exact: true }).fill('Agency')
+    await admin.getByLabel('Role').selectOption('viewer')
+    await admin.getByRole('checkbox', { name: 'Managed agent' }).check()
+    await admin.getByRole('button', { name: 'Create owner key' }).click()
+    await feedback(admin, 'Owner key created')
+    const key = (await admin.locator('.warning pre').innerText()).trim()
+    const keys = (await host.owner.call('GET', '/owner-keys')).body.owner_keys
+    expect(keys.find((k: { name: string }) => k.name === 'Agency')).toMatchObject({ role: 'viewer', agent_ids: [agentId] })
+    const reach = await fetch(`${host.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } })
+    expect((await reach.json()).agents.map((a: { id: string }) => a.id)).toEqual([agentId])
+
+    const row = admin.getByRole('region', { name: 'Owner keys' }).locator('tr', { hasText: 'Agency' })
+    await row.getByRole('button', { name: 'Delete Agency' }).click()
+    await row.getByRole('button', { name: 'Yes, delete' }).click()
+    await feedback(admin, 'Agency is deleted')
+    expect((await fetch(`${host.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401)
+  })
+})

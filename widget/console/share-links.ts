@@ -75,6 +75,8 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   private onSaved = (event: CustomEvent<Link | LinkWithToken>) => {
     if ('token' in event.detail) this.fresh = event.detail
+    // An edited link's form closes with its row: its message moves to the list's status line.
+    else this.feedback = { state: 'done', text: `${event.detail.name} saved.` }
     this.editing = ''
     void this.reloadLinks()
   }
