@@ -86,7 +86,7 @@ export class ConsoleAgentPublish extends ConsoleElement {
         ${feedbackView(this.historyFeedback)}
         ${this.versions && this.versions.length === 0 ? html`<p>No versions yet: publish to make version 1.</p>` : nothing}
         ${this.versions && this.versions.length > 0
-          ? html`<div class="table-wrap" role="region" aria-label="Versions" tabindex="0"><table>
+          ? html`<div class="table-wrap" role="region" aria-label="Versions table" tabindex="0"><table>
               <thead><tr><th scope="col">Version</th><th scope="col">Change</th><th scope="col">Model</th><th scope="col">Published</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>${this.versions.map(
                 (v) => html`<tr>

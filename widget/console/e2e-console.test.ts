@@ -30,6 +30,7 @@ beforeAll(async () => {
   owner = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url })
   page = await owner.newPage()
+  page.setDefaultTimeout(10_000)
 })
 afterAll(async () => {
   await visitor?.close()
@@ -105,7 +106,7 @@ describe('the owner journey in the console', () => {
     await page.getByLabel('Share links only').check()
     await page.getByRole('button', { name: 'Publish', exact: true }).click()
     await feedback(page, 'Published version 1.')
-    await page.getByRole('region', { name: 'Versions' }).getByText('First version').waitFor()
+    await page.getByRole('region', { name: 'Versions table' }).getByText('First version').waitFor()
     await page.getByText('The draft equals the active version v1').waitFor()
     expect((await host.owner.call('GET', `/agents/${agentId}`)).body).toMatchObject({ published: true, active_version: 1, access: 'link' })
   })
@@ -136,11 +137,12 @@ describe('the owner journey in the console', () => {
     const frame = page.frameLocator('iframe.preview-frame').first()
     await frame.locator('porch-chat [part="password-form"]').waitFor()
 
+    await page.bringToFront() // the clipboard belongs to the focused page
     await fresh.getByRole('button', { name: 'Copy script snippet' }).click()
     await feedback(page, 'Script snippet copied.', fresh)
     snippet = await page.evaluate(() => navigator.clipboard.readText())
     expect(snippet).toMatch(/^<script src="http:\/\/127\.0\.0\.1:\d+\/widget\/[^"]+\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" data-open="true" async><\/script>$/)
-    await page.getByRole('region', { name: 'Share links' }).getByRole('cell', { name: 'Partner page', exact: true }).waitFor()
+    await page.getByRole('region', { name: 'Share links table' }).getByRole('cell', { name: 'Partner page', exact: true }).waitFor()
   })
 
   it('lets a visitor on another origin unlock the link and chat', async () => {
@@ -159,12 +161,12 @@ describe('the owner journey in the console', () => {
 
   it('shows the owner the visitor’s session, its transcript and its trace', async () => {
     await page.getByRole('link', { name: 'Watch sessions and traces' }).click()
-    const sessions = page.getByRole('region', { name: 'Sessions' })
+    const sessions = page.getByRole('region', { name: 'Sessions table' })
     await sessions.getByText('Link: Partner page').waitFor()
     expect(await sessions.locator('tbody tr').count()).toBe(1) // the try-it chat is not public traffic
     await sessions.getByText('Hello from the partner page').waitFor()
     // The visitor's request, and the owner's try-it run of the draft, each labelled with its source.
-    const traces = page.getByRole('region', { name: 'Traces' })
+    const traces = page.getByRole('region', { name: 'Traces table' })
     const linkTrace = traces.locator('tbody tr', { hasText: 'Link: Partner page' })
     await linkTrace.getByText('success').waitFor()
     await traces.locator('tbody tr', { hasText: 'Try it (draft)' }).waitFor()
@@ -186,7 +188,7 @@ describe('the owner journey in the console', () => {
 
   it('deletes the link, and the visitor’s next message is refused', async () => {
     await page.goto(`${host.url}/console/agents/${agentId}/share`)
-    const row = page.getByRole('region', { name: 'Share links' }).locator('tr', { hasText: 'Partner page' })
+    const row = page.getByRole('region', { name: 'Share links table' }).locator('tr', { hasText: 'Partner page' })
     await row.getByRole('button', { name: 'Delete Partner page' }).click()
     await row.getByRole('button', { name: 'Yes, delete' }).click()
     await feedback(page, 'Partner page is deleted')
@@ -320,7 +322,7 @@ describe('watching an agent with 100,000 sessions', () => {
       const watcher = await context.newPage()
       await signIn(watcher, `${host.url}/console/`)
       await watcher.goto(`${host.url}/console/watch?agent=${agentId}`)
-      const rows = watcher.getByRole('region', { name: 'Sessions' }).locator('tbody tr')
+      const rows = watcher.getByRole('region', { name: 'Sessions table' }).locator('tbody tr')
       await feedback(watcher, /^50\+ sessions/)
       expect(await rows.count()).toBe(50)
       expect(await rows.first().innerText()).toContain(`question ${TOTAL - 1}`)
@@ -373,7 +375,7 @@ describe('managing versions, links, chat keys and owner keys', () => {
   it('edits a link: password removed, a preset expiry, an origin; then disables it', async () => {
     const created = await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Flyer', password: 'secret-1' })
     await admin.goto(`${host.url}/console/agents/${agentId}/share`)
-    const row = admin.getByRole('region', { name: 'Share links' }).locator('tr', { hasText: 'Flyer' }).first()
+    const row = admin.getByRole('region', { name: 'Share links table' }).locator('tr', { hasText: 'Flyer' }).first()
     await row.getByRole('button', { name: 'Edit Flyer' }).click()
     const form = admin.getByRole('form', { name: 'Edit link Flyer' })
     await form.getByLabel('Remove the password').check()
@@ -407,7 +409,7 @@ describe('managing versions, links, chat keys and owner keys', () => {
     expect(await admin.locator('pre', { hasText: first }).count()).toBe(0) // gone from the page
 
     await admin.reload()
-    const row = admin.getByRole('region', { name: 'Chat API keys' }).locator('tr', { hasText: 'Backend' })
+    const row = admin.getByRole('region', { name: 'Chat API keys table' }).locator('tr', { hasText: 'Backend' })
     expect(await row.locator('td').nth(3).innerText()).not.toBe('Never') // last used
     await row.getByRole('button', { name: 'Refresh Backend' }).click()
     await feedback(admin, 'has a new secret')
@@ -435,7 +437,7 @@ describe('managing versions, links, chat keys and owner keys', () => {
     const reach = await fetch(`${host.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } })
     expect((await reach.json()).agents.map((a: { id: string }) => a.id)).toEqual([agentId])
 
-    const row = admin.getByRole('region', { name: 'Owner keys' }).locator('tr', { hasText: 'Agency' })
+    const row = admin.getByRole('region', { name: 'Owner keys table' }).locator('tr', { hasText: 'Agency' })
     await row.getByRole('button', { name: 'Delete Agency' }).click()
     await row.getByRole('button', { name: 'Yes, delete' }).click()
     await feedback(admin, 'Agency is deleted')

@@ -179,7 +179,7 @@ export class ConsoleShareLinks extends ConsoleElement {
   private renderLinks(editor: boolean) {
     if (!this.links) return nothing
     if (this.links.length === 0) return html`<p>No links yet.</p>`
-    return html`<div class="table-wrap" role="region" aria-label="Share links" tabindex="0"><table>
+    return html`<div class="table-wrap" role="region" aria-label="Share links table" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Password</th><th scope="col">Expires</th><th scope="col">Quota</th><th scope="col">Origins</th><th scope="col">Actions</th></tr></thead>
       <tbody>${this.links.map((link) => {
         const state = linkState(link)

@@ -152,13 +152,13 @@ export class ConsoleWatch extends ConsoleElement {
       <section aria-labelledby="traces-heading">
         <h2 id="traces-heading">Traces</h2>
         ${this.traces.length === 0 && this.feedback.state !== 'busy' ? html`<p>No traces match.</p>` : nothing}
-        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
+        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces table', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
         ${this.tracesNext ? html`<button type="button" @click=${() => this.more('traces')}>Load more traces</button>` : nothing}
       </section>`
   }
 
   private renderSessions() {
-    return html`<div class="table-wrap" role="region" aria-label="Sessions" tabindex="0"><table>
+    return html`<div class="table-wrap" role="region" aria-label="Sessions table" tabindex="0"><table>
       <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
       <tbody>${this.sessions.map(
         (s) => html`<tr>
