@@ -41,6 +41,7 @@ export class ConsoleShareLinks extends ConsoleElement {
     confirming: { state: true },
     feedback: { state: true },
     originsFeedback: { state: true },
+    newLinkOpen: { state: true },
   }
   session: ConsoleSession | null = null
   agent: Agent | null = null
@@ -52,6 +53,8 @@ export class ConsoleShareLinks extends ConsoleElement {
   confirming: { id: string; action: 'delete' | 'rotate' } | null = null
   feedback: Feedback = IDLE
   originsFeedback: Feedback = IDLE
+  /** Whether "New link" is unfolded: at first when there is no link yet, then as the owner leaves it. */
+  newLinkOpen: boolean | null = null
   private loadedFor = ''
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -64,7 +67,10 @@ export class ConsoleShareLinks extends ConsoleElement {
   private async load(): Promise<void> {
     const id = this.agent!.id
     const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading links…', done: '' }, () => api.get<{ links: Link[] }>(`/agents/${id}/links`))
-    if (reply) this.links = reply.links
+    if (reply) {
+      this.links = reply.links
+      this.newLinkOpen ??= reply.links.length === 0
+    }
     this.embed = await api.get<Snippets>(`/agents/${id}/embed`).catch(() => null)
   }
 
@@ -125,7 +131,7 @@ export class ConsoleShareLinks extends ConsoleElement {
         ${feedbackView(this.feedback)}
         ${this.renderLinks(editor)}
         ${editor
-          ? html`<details class="card" ?open=${this.links?.length === 0}>
+          ? html`<details class="card" ?open=${this.newLinkOpen === true} @toggle=${(e: Event) => (this.newLinkOpen = (e.target as HTMLDetailsElement).open)}>
               <summary><strong>New link</strong></summary>
               <porch-console-link-form .agentId=${agent.id} @porch-link-saved=${this.onSaved}></porch-console-link-form>
             </details>`
