@@ -44,7 +44,7 @@ export class ConsoleSessionTranscript extends ConsoleElement {
         ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
             <section aria-labelledby="transcript-heading">
               <h2 id="transcript-heading">Transcript</h2>
-              <ol class="chat-log" aria-label="Messages">
+              <ol class="transcript" aria-label="Messages">
                 ${foldTranscript(t.messages).map(
                   (m) => html`<li class="msg ${m.role === 'user' ? 'user' : 'assistant'}">
                     <strong>${m.role === 'user' ? 'Visitor' : 'Agent'}</strong>${m.status && m.status !== 'complete' ? html` <span class="badge warn">${m.status}</span>` : nothing}
