@@ -102,6 +102,10 @@ export const consoleStyles = css`
   /* Model output is shown as written (raw markdown included): only its own text keeps line breaks. */
   .msg { padding: 0.5rem 0.7rem; border-radius: 8px; overflow-wrap: anywhere; max-width: 100%; }
   .msg .text { white-space: pre-wrap; }
+  .msg .md > :first-child { margin-top: 0; }
+  .msg .md > :last-child { margin-bottom: 0; }
+  .msg .md blockquote { margin: 0.4rem 0; padding-left: 0.75rem; border-left: 3px solid var(--c-border); color: var(--c-muted); }
+  .msg .md pre { background: #f0f2f5; padding: 0.5rem; border-radius: 6px; overflow-x: auto; }
   .msg.user { background: #dfe8fb; align-self: flex-end; }
   .msg.assistant { background: var(--c-surface); border: 1px solid var(--c-border); }
   .msg .meta { display: block; font-size: 0.8em; color: var(--c-muted); margin-top: 0.25rem; }

@@ -139,6 +139,7 @@ export class ConsoleShareLinks extends ConsoleElement {
       </section>
       <section aria-labelledby="public-heading">
         <h2 id="public-heading">Public embed</h2>
+        ${agent.access === 'public' && !agent.published ? html`<p class="warning">Not published yet: the embed and its preview answer once the agent is published.</p>` : nothing}
         ${agent.access === 'public'
           ? this.embed
             ? html`<porch-console-copy label="Page URL" .text=${this.embed.url}></porch-console-copy>

@@ -9,6 +9,7 @@ import { html, nothing, type PropertyValues } from 'lit'
 import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
 import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
+import { markdown } from './markdown.ts'
 import { toolView } from './tool-view.ts'
 
 type ToolCall = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
@@ -196,7 +197,9 @@ export class ConsoleTryChat extends ConsoleElement {
   private renderTurn(turn: Turn) {
     return html`<div class="msg ${turn.role}" data-state=${turn.state}>
       <span class="sr-only">${turn.role === 'user' ? 'You:' : 'Agent:'}</span>
-${turn.parts.map((part) => (part.type === 'text' ? html`<span class="text">${part.text}</span>` : toolView(part.tool)))}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
+${turn.parts.map((part, index) =>
+        part.type === 'tool' ? toolView(part.tool) : turn.role === 'user' ? html`<span class="text">${part.text}</span>` : html`<div class="md" ${markdown(part.text, turn.state !== 'streaming' || index < turn.parts.length - 1)}></div>`,
+      )}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
       ${turn.state === 'error' ? html`<span class="error meta" role="alert">Failed: ${turn.error}</span>` : nothing}
       ${turn.state === 'stopped' ? html`<span class="meta">Stopped.</span>` : nothing}
       ${turn.stats ? html`<span class="meta">${turn.stats}</span>` : nothing}

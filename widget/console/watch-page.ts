@@ -67,6 +67,8 @@ export class ConsoleWatch extends ConsoleElement {
   sessionsNext: Record<string, string> | null = null
   tracesNext: Record<string, string> | null = null
   feedback: Feedback = IDLE
+  /** Bumped by every new set of filters, so a slow reply for old filters is dropped, not mixed in. */
+  private generation = 0
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('filters')) void this.load()
@@ -82,6 +84,7 @@ export class ConsoleWatch extends ConsoleElement {
     }
     this.sessions = []
     this.traces = []
+    this.generation++
     await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.` }, async () => {
       const [links] = await Promise.all([api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })), this.loadSessions({}), this.loadTraces({})])
       this.links = links.links
@@ -94,13 +97,17 @@ export class ConsoleWatch extends ConsoleElement {
   }
 
   private async loadSessions(page: Record<string, string>): Promise<void> {
+    const generation = this.generation
     const reply = await api.get<{ sessions: SessionSummary[]; next_cursor?: string | null; next_before?: string | null }>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
+    if (generation !== this.generation) return
     this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
     this.sessionsNext = nextPage(reply)
   }
 
   private async loadTraces(page: Record<string, string>): Promise<void> {
+    const generation = this.generation
     const reply = await api.get<{ traces: Trace[]; next_cursor?: string | null; next_before?: string | null }>(`/traces${query({ agent_id: this.filters.agent, ...this.filterParams(), ...page })}`)
+    if (generation !== this.generation) return
     this.traces = [...this.traces, ...reply.traces.filter((t) => matches(this.filters, t.scope, t.link_id, t.started_at))]
     this.tracesNext = nextPage(reply)
   }
