@@ -43,6 +43,15 @@ describe('the owner journey in the console', () => {
   let agentId = ''
   let snippet = ''
 
+  it('refuses a wrong token with the host’s reason, and keeps no trace of it', async () => {
+    await page.goto(`${host.url}/console/`)
+    await page.getByLabel('Admin token or owner key').fill('not-the-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    expect(await feedback(page, /^Failed: /)).not.toContain('not-the-token')
+    expect(await page.getByLabel('Admin token or owner key').inputValue()).toBe('')
+    expect(await owner.cookies(host.url)).toEqual([])
+  })
+
   it('signs in with the admin token and lands on the agents page', async () => {
     await signIn(page, `${host.url}/console/`)
     await page.getByRole('heading', { level: 1, name: 'Agents' }).waitFor()
