@@ -50,6 +50,9 @@ const LABELS: Record<string, string> = {
   welcome_message: 'Welcome message',
   starters: 'Starter prompts',
   theme: 'Theme',
+  attachments: 'Attachments',
+  context_window: 'Context window',
+  compress_at: 'Summarise at',
 }
 
 const show = (value: unknown): string => {

@@ -82,6 +82,16 @@ describe('the owner journey in the console', () => {
     await feedback(page, 'Saved.')
     const saved = (await host.owner.call('GET', `/agents/${agentId}`)).body
     expect(saved).toMatchObject({ model: 'demo:instant', welcome_message: 'Hello, gardener!', starters: ['What should I plant?', 'When do I water?'], temperature: 0.3, tools: [{ type: 'builtin', name: 'current_time' }] })
+
+    expect(saved).toMatchObject({ attachments: false, context_window: null, compress_at: 0.8 })
+
+    await page.getByLabel(/Files for the visitor/).check()
+    await page.getByLabel('Visitors may attach images and text files').check()
+    await page.getByLabel('Context window (tokens)').fill('16000')
+    await page.getByRole('button', { name: 'Save draft' }).click()
+    await feedback(page, 'Saved.')
+    const files = (await host.owner.call('GET', `/agents/${agentId}`)).body
+    expect(files).toMatchObject({ attachments: true, context_window: 16000, tools: [{ type: 'builtin', name: 'current_time' }, { type: 'builtin', name: 'create_file' }] })
   })
 
   it('shows the host’s reason when a save fails', async () => {
