@@ -200,7 +200,7 @@ export class ConsoleAgentEditor extends ConsoleElement {
       </fieldset>
       <fieldset ?disabled=${readOnly}>
         <legend>Tools</legend>
-        ${BUILTINS.map(({ name, label }) => html`<label><input type="checkbox" name=${`tool_${name}`} ?checked=${hasBuiltin(agent.tools, name)} /> ${label} (<code>${name}</code>, built in)</label>`)}
+        ${BUILTINS.map(({ name, label }) => html`<div><label><input type="checkbox" name=${`tool_${name}`} ?checked=${hasBuiltin(agent.tools, name)} /> ${label} (<code>${name}</code>, built in)</label></div>`)}
         ${agent.tools.some((t) => t.type !== 'builtin')
           ? html`<p class="hint">Also: ${agent.tools.filter((t) => t.type !== 'builtin').map((t) => `${t.name} (${t.type === 'http' ? 'HTTP' : 'MCP'})`).join(', ')}, edited through the owner API.</p>`
           : nothing}
