@@ -25,6 +25,17 @@ export type ScriptedReply = {
   cutAfterChunks?: number
   /** Send one chunk of invalid JSON right after the first text chunk. */
   malformedChunk?: boolean
+  /** Wait this long before answering at all (no status line, no headers). */
+  waitMs?: number
+  /** Never answer: the request stays open, silent, until the client gives up or the fake closes. */
+  hang?: boolean
+  /**
+   * Go silent, connection open, once this many content chunks have been streamed (a provider
+   * that stalls mid-answer); like `cutAfterChunks`, protocol frames before them still go out.
+   */
+  stallAfterChunks?: number
+  /** Send this raw text as the whole streamed body, with a 200 (for bodies no dialect would write). */
+  rawStream?: string
 }
 
 /** A request the fake received; `body` is the parsed JSON (or the raw text if it was not JSON). */
@@ -36,7 +47,7 @@ export type FakeProvider = {
   url: string
   /** Every request received, in order. */
   requests: RecordedRequest[]
-  /** How many streaming responses the client closed before they finished. */
+  /** How many streaming (or hanging) responses the client closed before they finished. */
   aborted: number
   /** Stop listening and drop open connections. */
   close(): Promise<void>
@@ -199,9 +210,12 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     res.flushHeaders()
     const stop = reply.cutAfterChunks === undefined ? Infinity : cutIndex(frames, reply.cutAfterChunks)
+    const stall = reply.stallAfterChunks === undefined ? Infinity : cutIndex(frames, reply.stallAfterChunks)
     for (const [i, f] of frames.entries()) {
       if (i > 0 && reply.delayMs) await sleep(reply.delayMs)
       if (closed) return
+      // Silent from here on; the connection is dropped when the client gives up or the fake closes.
+      if (i === stall) return
       if (i === stop) {
         cut = true
         // end() flushes what was written before the socket goes away, unlike destroy() alone.
@@ -220,6 +234,13 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
       return sendJson(res, 404, dialect.error(404, `No fake route for ${req.method} ${req.url}`))
     }
     const reply = Array.isArray(script) ? (script[Math.min(index, script.length - 1)] ?? {}) : script(request, index)
+    if (reply.hang) return void res.on('close', () => fake.aborted++)
+    if (reply.waitMs) await sleep(reply.waitMs)
+    if (res.destroyed) return
+    if (reply.rawStream !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }).end(reply.rawStream)
+      return
+    }
     if (reply.status !== undefined && reply.status !== 200) {
       return sendJson(res, reply.status, dialect.error(reply.status, reply.errorMessage ?? `Fake error ${reply.status}`))
     }
