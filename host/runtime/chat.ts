@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ChatRequest, StreamEvent, SyncReply, SyncStep } from '../../shared/index.ts'
 import { ApiError } from '../http/errors.ts'
+import { shuttingDown } from '../http/shutting-down.ts'
 import type { Logger } from '../log.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import type { ModelRegistry } from './models.ts'
@@ -135,6 +136,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if ((input.resumeAfter ?? 0) > 0) {
         throw new ApiError(410, 'run_gone', 'That run is no longer buffered; its messages are in the session history.')
       }
+      if (runs.closed) throw shuttingDown()
       await input.admit?.()
       const sessionId = input.request.session_id ?? randomUUID()
       const traceId = randomUUID()
