@@ -182,6 +182,21 @@ function cutIndex(frames: Frame[], cut: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits `ms`; false when the client closed the request meanwhile. */
+function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', onClose)
+      resolve(true)
+    }, ms)
+    const onClose = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    res.once('close', onClose)
+  })
+}
+
 async function readBody(req: IncomingMessage): Promise<any> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -235,8 +250,7 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     }
     const reply = Array.isArray(script) ? (script[Math.min(index, script.length - 1)] ?? {}) : script(request, index)
     if (reply.hang) return void res.on('close', () => fake.aborted++)
-    if (reply.waitMs) await sleep(reply.waitMs)
-    if (res.destroyed) return
+    if (reply.waitMs && !(await waitUnlessClosed(res, reply.waitMs))) return void fake.aborted++
     if (reply.rawStream !== undefined) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }).end(reply.rawStream)
       return
