@@ -23,6 +23,8 @@ export type ChatServiceDeps = {
   resumeGraceMs: number
   /** Provider retries before a failure is reported (the AI SDK's maxRetries). */
   modelRetries?: number
+  /** How long a model may make no progress before its run fails (model_timeout). */
+  modelTimeoutMs?: number
   tools: ToolContext
 }
 
@@ -69,6 +71,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         streaming: input.streaming,
         tools: deps.tools,
         maxRetries: deps.modelRetries,
+        modelTimeoutMs: deps.modelTimeoutMs,
       })
     } catch (error) {
       // Only an unusable model gets here (runAgent reports model failures itself).
