@@ -49,7 +49,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const runs = new RunRegistry()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
-  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries, tools })
+  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelTimeoutMs: config.modelTimeoutMs, modelRetries: options.modelRetries, tools })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
   const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,

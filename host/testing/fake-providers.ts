@@ -21,9 +21,10 @@ export type ScriptedReply = {
   /**
    * Destroy the socket once this many content chunks (text pieces or tool-argument pieces)
    * have been streamed; protocol frames before them (e.g. Anthropic's message_start) still go out.
+   * A whole (non-streamed) reply is cut after half its JSON.
    */
   cutAfterChunks?: number
-  /** Send one chunk of invalid JSON right after the first text chunk. */
+  /** Send one chunk of invalid JSON right after the first text chunk (a whole reply: invalid JSON). */
   malformedChunk?: boolean
   /** Wait this long before answering at all (no status line, no headers). */
   waitMs?: number
@@ -32,6 +33,7 @@ export type ScriptedReply = {
   /**
    * Go silent, connection open, once this many content chunks have been streamed (a provider
    * that stalls mid-answer); like `cutAfterChunks`, protocol frames before them still go out.
+   * A whole reply goes silent after half its JSON.
    */
   stallAfterChunks?: number
   /** Send this raw text as the whole streamed body, with a 200 (for bodies no dialect would write). */
@@ -260,7 +262,14 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     }
     const ctx: Context = { id: `fake-${index}`, model: String(request.body?.model ?? 'fake'), created: Math.floor(Date.now() / 1000) }
     if (request.body?.stream === true) return stream(res, reply, dialect.stream(reply, ctx))
-    sendJson(res, 200, dialect.complete(reply, ctx))
+    const json = JSON.stringify(dialect.complete(reply, ctx))
+    if (!reply.malformedChunk && reply.cutAfterChunks === undefined && reply.stallAfterChunks === undefined) return sendJson(res, 200, JSON.parse(json))
+    // A whole reply gone wrong: half of it, then invalid JSON, a dropped connection or silence.
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write(json.slice(0, json.length >> 1))
+    if (reply.malformedChunk) return void res.end('}{')
+    if (reply.cutAfterChunks !== undefined) return void res.socket?.end(() => res.socket?.destroy())
+    res.on('close', () => fake.aborted++)
   }
 
   const server = createServer((req, res) => {
