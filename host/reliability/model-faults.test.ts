@@ -23,6 +23,7 @@ const faults: Fault[] = [
   { name: 'a stall in the middle (timeout)', reply: { text: TEXT, stallAfterChunks: 2 }, code: 'model_timeout', traceError: /no progress for 1000 ms/ },
   { name: 'a connection cut in the middle', reply: { text: TEXT, cutAfterChunks: 2 }, code: 'model_error', traceError: /./ },
   { name: 'a malformed chunk', reply: { text: TEXT, malformedChunk: true }, code: 'model_error', traceError: /./ },
+  { name: 'a body in no known shape', reply: { rawStream: 'data: {"nonsense": true}\n\ndata: [DONE]\n\n' }, code: 'model_error', traceError: /./ },
 ]
 
 const providers = [
