@@ -3,7 +3,7 @@
  * tests start on port 0. Stopping it lets running streams finish for a grace period, then
  * cancels and stores them before the database closes; nothing that arrives meanwhile hangs.
  */
-import { serve, type ServerType } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
@@ -58,10 +58,20 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   let closing: Promise<void> | undefined
   // Requests on connections opened before the shutdown still arrive: they get the 503, not a route.
   const fetch: typeof app.fetch = (request, ...rest) => (closing ? shuttingDownResponse() : app.fetch(request, ...rest))
-  // serve() without createServer options makes a node:http server.
-  const server = (await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch, port: config.port, hostname: config.host }, () => resolve(s))
-  })) as HttpServer
+  // A node:http server (no createServer option), listening with a deeper accept queue than
+  // Node's 511: a thousand visitors connecting at once must not find their SYNs dropped.
+  const server = createAdaptorServer({ fetch }) as HttpServer
+  // Node closes an idle keep-alive connection after 5 s, sooner than the clients and proxies
+  // that reuse it expect (nginx keeps upstreams 60 s): a request sent as the close crosses it
+  // fails with "socket hang up". Idle connections live longer than the usual proxy timeout.
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const responses = trackResponses(server)
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
@@ -85,6 +95,12 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   publicUrl = config.publicUrl ?? `http://localhost:${port}`
   return { url, publicUrl, store, secrets, runs, app, assets, close }
 }
+
+/** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */
+const KEEP_ALIVE_MS = 65_000
+
+/** Pending connections the kernel may queue for accept() (it caps this at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096
 
 /** How long cancelled streams get to send their last events before the connections are cut. */
 const FLUSH_MS = 2_000
