@@ -8,6 +8,13 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 // scripts lack). Both go to dist/widget, which the host serves. Never bundle host/: it uses a
 // native addon. vitest runs every *.test.ts next to the code it tests.
 // `vite build --mode examples` bundles the React example app for the examples server.
+// `vite build --mode console` bundles the owner console (widget/console) into dist/console, apart
+// from the visitor widget, so visitors never download a byte of it.
+const consoleApp = {
+  outDir: 'dist/console',
+  emptyOutDir: true,
+  lib: { entry: 'widget/console/console-app.ts', formats: ['es' as const], fileName: () => 'console.js' },
+}
 const examples = {
   outDir: 'dist/examples',
   emptyOutDir: true,
@@ -16,7 +23,7 @@ const examples = {
 
 export default defineConfig(({ mode }) => ({
   define: { __PORCH_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': JSON.stringify('production') },
-  build: mode === 'examples' ? { ...examples, target: 'es2021', minify: true } : {
+  build: mode === 'examples' || mode === 'console' ? { ...(mode === 'console' ? consoleApp : examples), target: 'es2021', minify: true } : {
     outDir: 'dist/widget',
     emptyOutDir: mode !== 'embed',
     target: 'es2021',

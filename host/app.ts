@@ -3,12 +3,15 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
+import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console/index.ts'
+import { consoleSessions } from './console/session.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
+import { ownerWatchRoutes } from './routes/owner/watch.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
@@ -41,24 +44,27 @@ export type AppDeps = {
   publicUrl: () => string
 }
 
+const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
+
 export function createApp(deps: AppDeps) {
   const app = new Hono()
   app.onError(handleError(deps.log.error))
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404))
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: LIMITS.bodyBytes,
-      onError: (c) => {
-        // The unread rest of the body is still on the socket: close it rather than reuse it.
-        c.header('Connection', 'close')
-        return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
-      },
-    }),
-  )
-  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store })
-  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*']) app.use(path, requireOwner)
+  const jsonBodyLimit = bodyLimit({
+    maxSize: LIMITS.bodyBytes,
+    onError: (c) => {
+      // The unread rest of the body is still on the socket: close it rather than reuse it.
+      c.header('Connection', 'close')
+      return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
+    },
+  })
+  // Attachment uploads are raw files with their own (larger) limit, set on their route.
+  app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
+  // The owner API takes a bearer (servers) or the console's cookie session (browsers, with CSRF).
+  const sessions = consoleSessions({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
+  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: sessions })
+  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models']) app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
 
@@ -71,8 +77,13 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
+  app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
+  const consoleDeps = { ...deps, sessions, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
+  app.route('/api/v1/console', consoleSessionRoutes(consoleDeps))
+  app.route('/api/v1', consoleApiRoutes(consoleDeps))
   app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, publisher, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
+  app.route('/', consoleRoutes({ assets: deps.assets }))
   return app
 }
 

@@ -32,13 +32,17 @@ export async function seedDemoAgent(store: Store): Promise<AgentRecord | null> {
   if ((await store.initSetting('demo_seeded', 'pending')) !== 'pending') return null
   const agent = await store.createAgent({
     name: 'Porch demo',
-    description: 'A demo agent on the built-in offline model: it streams markdown and can tell the time with a tool.',
+    description: 'A demo agent on the built-in offline model: it streams markdown, tells the time with a tool, hands out a CSV file and reads attachments.',
     config: AgentConfigSchema.parse({
       instructions: 'You are the demo agent of a fresh Porch install. Be brief and friendly.',
       model: 'demo',
-      tools: [{ type: 'builtin', name: 'current_time' }],
-      welcome_message: 'Hi! I am the Porch demo agent. I run offline, so I only echo, but I can tell you the time.',
-      starters: ['What can you do?', 'What time is it?'],
+      tools: [
+        { type: 'builtin', name: 'current_time' },
+        { type: 'builtin', name: 'create_file' },
+      ],
+      attachments: true,
+      welcome_message: 'Hi! I am the Porch demo agent. I run offline, so I only echo, but I can tell you the time, make you a CSV file and look at files you attach.',
+      starters: ['What can you do?', 'What time is it?', 'Make me a CSV file'],
     }),
   })
   await store.publish({ agentId: agent.id, apiResponseMode: 'streaming', access: 'public', description: 'Seeded demo' })

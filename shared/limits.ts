@@ -16,6 +16,23 @@ export const LIMITS = {
   starters: 8,
   starterChars: 200,
   maxTurns: 50,
+  /** Bytes in one file a visitor attaches to a message. */
+  attachmentBytes: 4 * 1024 * 1024,
+  /** Files on one visitor message. */
+  attachmentsPerMessage: 4,
+  /** Bytes in one file a tool hands to the visitor. */
+  outputFileBytes: 10 * 1024 * 1024,
+  /** Characters in a file name. */
+  filenameChars: 200,
+} as const
+
+/**
+ * What visitors may attach: images (sent to the model as images) and text files (sent as
+ * text). The host checks the bytes, not only the declared type.
+ */
+export const ATTACHMENT_TYPES = {
+  images: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'],
+  text: ['text/plain', 'text/markdown', 'text/csv', 'application/json'],
 } as const
 
 /** Session ids and request ids: letters, digits and `._:-`. */
@@ -30,4 +47,6 @@ export const DEFAULTS = {
   temperature: 0.7,
   /** Seconds between `: ping` comments on an open SSE stream. */
   heartbeatSeconds: 15,
+  /** Share of the context window at which older turns are summarised. */
+  compressAt: 0.8,
 } as const

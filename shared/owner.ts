@@ -13,7 +13,7 @@ export const ModelRefSchema = z
   .regex(/^[a-z][a-z0-9-]*(:[^\s]+)?$/, 'must look like provider:model-id (for example openai:gpt-4o-mini or demo)')
 
 export const ToolSpecSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('builtin'), name: z.enum(['current_time']) }),
+  z.object({ type: z.literal('builtin'), name: z.enum(['current_time', 'create_file']) }),
   HttpToolSpecSchema,
   McpServerSpecSchema,
 ])
@@ -35,6 +35,12 @@ export const AgentConfigSchema = z.object({
   welcome_message: z.string().max(LIMITS.welcomeMessageChars).default(''),
   starters: z.array(z.string().min(1).max(LIMITS.starterChars)).max(LIMITS.starters).default([]),
   theme: ThemeSchema.default({}),
+  /** Whether visitors may attach images and text files to their messages. */
+  attachments: z.boolean().default(false),
+  /** The model's context window in tokens; null: the provider's usual size (see compression.ts). */
+  context_window: z.number().int().min(1_000).max(10_000_000).nullable().default(null),
+  /** Share of the context window at which older turns are summarised by the same model. */
+  compress_at: z.number().min(0.2).max(0.95).default(DEFAULTS.compressAt),
 })
 export type AgentConfig = z.infer<typeof AgentConfigSchema>
 
@@ -59,6 +65,9 @@ export const UpdateAgentSchema = z
     welcome_message: AgentConfigSchema.shape.welcome_message.unwrap().optional(),
     starters: AgentConfigSchema.shape.starters.unwrap().optional(),
     theme: AgentConfigSchema.shape.theme.unwrap().optional(),
+    attachments: AgentConfigSchema.shape.attachments.unwrap().optional(),
+    context_window: AgentConfigSchema.shape.context_window.unwrap().optional(),
+    compress_at: AgentConfigSchema.shape.compress_at.unwrap().optional(),
     /** Who may embed the agent: exact origins; empty: any (applies at once, not frozen in versions). */
     allowed_origins: z.lazy(() => AllowedOriginsSchema).optional(),
   })

@@ -36,14 +36,38 @@ export const ToolResultBlockSchema = z.object({
   content: z.string(),
   is_error: z.boolean().optional(),
 })
+/** Porch's own block: a file a visitor attached to their message (its bytes are stored apart). */
+export const AttachmentBlockSchema = z.object({
+  type: z.literal('attachment'),
+  file_id: z.string(),
+  filename: z.string(),
+  size: z.number().int(),
+  content_type: z.string(),
+})
+/**
+ * Porch's own block: a file a tool handed to the visitor, stored beside the tool's result.
+ * Session histories add its `download_url`, which is valid only under that session.
+ */
+export const OutputFileBlockSchema = z.object({
+  type: z.literal('output_file'),
+  file_id: z.string(),
+  filename: z.string(),
+  size: z.number().int(),
+  content_type: z.string(),
+  download_url: z.string().optional(),
+})
 export const ContentBlockSchema = z.discriminatedUnion('type', [
   TextBlockSchema,
   ToolUseBlockSchema,
   ToolResultBlockSchema,
+  AttachmentBlockSchema,
+  OutputFileBlockSchema,
 ])
 export type TextBlock = z.infer<typeof TextBlockSchema>
 export type ToolUseBlock = z.infer<typeof ToolUseBlockSchema>
 export type ToolResultBlock = z.infer<typeof ToolResultBlockSchema>
+export type AttachmentBlock = z.infer<typeof AttachmentBlockSchema>
+export type OutputFileBlock = z.infer<typeof OutputFileBlockSchema>
 export type ContentBlock = z.infer<typeof ContentBlockSchema>
 
 /** How a stored message's run ended: a cancelled or failed run keeps what it produced. */
@@ -64,6 +88,8 @@ export const ChatRequestSchema = z.object({
   request: z.string().min(1, 'must not be empty').max(LIMITS.requestChars),
   session_id: ClientIdSchema.optional(),
   request_id: ClientIdSchema.optional(),
+  /** Files uploaded to this session first (`POST …/sessions/{id}/attachments`), by id. */
+  attachments: z.array(z.uuid()).max(LIMITS.attachmentsPerMessage).optional(),
 })
 export type ChatRequest = z.infer<typeof ChatRequestSchema>
 
@@ -75,6 +101,8 @@ export const PublishedAgentInfoSchema = z.object({
   welcome_message: z.string(),
   starters: z.array(z.string()),
   requires_password: z.boolean(),
+  /** Whether visitors may attach files (images, text) to their messages. */
+  accepts_attachments: z.boolean(),
 })
 export type PublishedAgentInfo = z.infer<typeof PublishedAgentInfoSchema>
 
@@ -105,6 +133,15 @@ export const SyncReplySchema = z.object({
   session_id: z.string(),
 })
 export type SyncReply = z.infer<typeof SyncReplySchema>
+
+/** The answer to an attachment upload; its `file_id` goes into the next chat request. */
+export const UploadedAttachmentSchema = z.object({
+  file_id: z.string(),
+  filename: z.string(),
+  size: z.number().int(),
+  content_type: z.string(),
+})
+export type UploadedAttachment = z.infer<typeof UploadedAttachmentSchema>
 
 // ---------------------------------------------------------------- stream events
 

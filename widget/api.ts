@@ -3,9 +3,10 @@
  * the widget does not bundle zod (6–25 KB brotli, a quarter of its budget), so responses are
  * checked here for the few fields it reads, and unknown fields are ignored.
  */
-import type { PublishedAgentInfo, SessionHistory, StreamEvent, SyncReply } from '../shared/protocol.ts'
+import { ATTACHMENT_TYPES } from '../shared/limits.ts'
+import type { PublishedAgentInfo, SessionHistory, StreamEvent, SyncReply, UploadedAttachment } from '../shared/protocol.ts'
 
-export type { PublishedAgentInfo, SessionHistory, StreamEvent, SyncReply }
+export type { PublishedAgentInfo, SessionHistory, StreamEvent, SyncReply, UploadedAttachment }
 
 /** Where a widget's chat lives: a published agent, or a share link (with its visitor token once unlocked). */
 export type ChatTarget = { host: string; agent?: string; link?: string; visitorToken?: string }
@@ -66,7 +67,25 @@ export async function fetchInfo(target: ChatTarget, signal?: AbortSignal): Promi
     welcome_message: String(info.welcome_message ?? ''),
     starters: Array.isArray(info.starters) ? info.starters.filter((s): s is string => typeof s === 'string') : [],
     requires_password: info.requires_password === true,
+    accepts_attachments: info.accepts_attachments === true,
   }
+}
+
+const TYPE_BY_EXTENSION: Record<string, string> = { md: 'text/markdown', markdown: 'text/markdown', csv: 'text/csv', txt: 'text/plain', json: 'application/json' }
+
+/** The type the host checks a file against; browsers leave it empty (or vague) for some text files. */
+export function attachmentType(file: { name: string; type: string }): string | null {
+  const allowed: readonly string[] = [...ATTACHMENT_TYPES.images, ...ATTACHMENT_TYPES.text]
+  if (allowed.includes(file.type)) return file.type
+  return TYPE_BY_EXTENSION[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? null
+}
+
+/** Uploads one attachment to the session; its `file_id` then goes with the message. */
+export async function uploadAttachment(target: ChatTarget, sessionId: string, file: File, signal?: AbortSignal): Promise<UploadedAttachment> {
+  const url = `${apiBase(target)}/sessions/${encodeURIComponent(sessionId)}/attachments?filename=${encodeURIComponent(file.name)}`
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': attachmentType(file) ?? file.type, ...authHeaders(target) }, body: file, signal })
+  if (!response.ok) throw await errorFrom(response)
+  return (await response.json()) as UploadedAttachment
 }
 
 /** The session's history, or null when the host does not know the session (any more). */

@@ -5,12 +5,16 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { fetchHistory, fetchInfo, HttpError, postSync, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
+import { LIMITS } from '../shared/limits.ts'
+import { attachmentType, fetchHistory, fetchInfo, HttpError, postSync, uploadAttachment, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { streamChat } from './stream-client.ts'
-import { applySyncReply, findTool, textOf, toChatMessages, type ChatMessage } from './transcript.ts'
+import { applySyncReply, findTool, textOf, toChatMessages, type ChatMessage, type Part } from './transcript.ts'
 
-export type { ChatMessage, FileView, Part, ToolView } from './transcript.ts'
+export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
+
+/** Why files could not be attached, for the widget to word: which rule, which file. */
+export type AttachmentProblem = { kind: 'type' | 'size' | 'count'; name: string }
 export { textOf, toChatMessages } from './transcript.ts'
 
 export type Phase = 'idle' | 'connecting' | 'locked' | 'ready' | 'unavailable'
@@ -33,6 +37,9 @@ export class ChatController implements ReactiveController {
   problem: string | null = null
   /** Short text for a polite live region: set when an answer completes or fails, not per token. */
   announcement = ''
+  /** Files chosen for the next message. */
+  attachments: File[] = []
+  attachmentProblem: AttachmentProblem | null = null
 
   private running: { abort: AbortController; requestId: string; message: ChatMessage } | null = null
   private connection: AbortController | null = null
@@ -79,7 +86,7 @@ export class ChatController implements ReactiveController {
       this.sessionId = sessionStore.get(target)
       if (this.sessionId) {
         const history = await fetchHistory(target, this.sessionId, connection.signal)
-        if (history) this.messages = toChatMessages(history.messages)
+        if (history) this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
         else sessionStore.clear(target)
       }
       this.phase = 'ready'
@@ -93,7 +100,25 @@ export class ChatController implements ReactiveController {
     }
   }
 
-  /** Sends a visitor message; resolves when the answer is complete, stopped or failed. */
+  /** Adds files for the next message, keeping only those the host will take. */
+  attach(files: Iterable<File>): void {
+    this.attachmentProblem = null
+    for (const file of files) {
+      if (this.attachments.length >= LIMITS.attachmentsPerMessage) this.attachmentProblem = { kind: 'count', name: file.name }
+      else if (!attachmentType(file)) this.attachmentProblem = { kind: 'type', name: file.name }
+      else if (file.size > LIMITS.attachmentBytes || file.size === 0) this.attachmentProblem = { kind: 'size', name: file.name }
+      else this.attachments = [...this.attachments, file]
+    }
+    this.update()
+  }
+
+  detach(index: number): void {
+    this.attachments = this.attachments.filter((_, i) => i !== index)
+    this.attachmentProblem = null
+    this.update()
+  }
+
+  /** Sends a visitor message (with the chosen files); resolves when the answer is complete, stopped or failed. */
   async send(text: string): Promise<void> {
     const request = text.trim()
     if (!request || this.running || this.phase !== 'ready' || !this.info) return
@@ -102,7 +127,11 @@ export class ChatController implements ReactiveController {
       this.sessionId = newId()
       sessionStore.set(target, this.sessionId)
     }
-    this.messages = [...this.messages, { id: newId(), role: 'user', parts: [{ type: 'text', text: request }], state: 'done' }]
+    const files = this.info.accepts_attachments ? this.attachments : []
+    this.attachments = []
+    this.attachmentProblem = null
+    const attachmentParts: Part[] = files.map((file) => ({ type: 'attachment', attachment: { filename: file.name, size: file.size } }))
+    this.messages = [...this.messages, { id: newId(), role: 'user', parts: [{ type: 'text', text: request }, ...attachmentParts], state: 'done' }]
     const answer: ChatMessage = { id: newId(), role: 'assistant', parts: [], state: 'streaming' }
     this.messages = [...this.messages, answer]
     const run = { abort: new AbortController(), requestId: newId(), message: answer }
@@ -110,8 +139,10 @@ export class ChatController implements ReactiveController {
     this.announcement = ''
     this.update()
 
-    const body = { request, session_id: this.sessionId, request_id: run.requestId }
     try {
+      const sessionId = this.sessionId
+      const uploaded = await Promise.all(files.map((file) => uploadAttachment(target, sessionId, file, run.abort.signal)))
+      const body = { request, session_id: sessionId, request_id: run.requestId, ...(uploaded.length > 0 && { attachments: uploaded.map((file) => file.file_id) }) }
       if (this.info.api_response_mode === 'streaming') {
         await streamChat({ target, body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
       } else {
@@ -176,8 +207,9 @@ export class ChatController implements ReactiveController {
 
   private async reloadHistory(): Promise<void> {
     if (!this.sessionId) return
-    const history = await fetchHistory(this.target(), this.sessionId).catch(() => null)
-    if (history) this.messages = toChatMessages(history.messages)
+    const target = this.target()
+    const history = await fetchHistory(target, this.sessionId).catch(() => null)
+    if (history) this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
   }
 
   private fail(answer: ChatMessage, error: unknown): void {

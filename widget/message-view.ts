@@ -45,7 +45,9 @@ export type MessageHandlers = { retry(id: string): void }
 export function renderMessage(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number): TemplateResult {
   if (message.role === 'user') {
     const text = message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
-    return html`<div class="message user" part="message message-user"><span class="sr-only">${strings.you}: </span>${text}</div>`
+    return html`<div class="message user" part="message message-user"><span class="sr-only">${strings.you}: </span>${text}${message.parts.map((part) =>
+      part.type === 'attachment' ? html`<span class="file attachment" part="attachment">📎 ${part.attachment.filename} (${formatSize(part.attachment.size)})</span>` : nothing,
+    )}</div>`
   }
   const done = message.state !== 'streaming'
   const empty = message.parts.length === 0
@@ -54,7 +56,8 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
     ${message.parts.map((part, index) => {
       if (part.type === 'text') return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, strings)}></div>`
       if (part.type === 'tool') return renderTool(part.tool, strings)
-      return renderFile(part.file)
+      if (part.type === 'file') return renderFile(part.file)
+      return nothing
     })}
     ${empty && message.state === 'streaming' ? html`<span class="note typing">${strings.thinking}</span>` : nothing}
     ${message.state === 'stopped' ? html`<div class="note">${strings.stopped}</div>` : nothing}
@@ -74,9 +77,10 @@ function renderTool(tool: ToolView, strings: Strings) {
 
 function renderFile(file: FileView) {
   const href = safeHref(file.url)
-  const size = file.size >= 1024 * 1024 ? `${(file.size / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(file.size / 1024))} KB`
-  return href ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${size})</a>` : nothing
+  return href ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${formatSize(file.size)})</a>` : nothing
 }
+
+export const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`)
 
 function renderError(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number) {
   const wait = Math.ceil(((message.retryAt ?? 0) - now) / 1000)

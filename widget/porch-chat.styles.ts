@@ -286,6 +286,19 @@ export const styles = css`
     text-decoration: none;
     color: var(--porch-fg);
   }
+  .attachments {
+    padding: 6px 12px 0;
+  }
+  .attachments .icon {
+    width: auto;
+    height: auto;
+    padding: 0 2px;
+    font-size: 1em;
+  }
+  .attach svg {
+    width: 20px;
+    height: 20px;
+  }
   .error {
     color: var(--porch-error);
     display: flex;

@@ -34,12 +34,15 @@
  * @cssproperty --porch-offset-x, --porch-offset-y, --porch-launcher-size, --porch-z-index
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit'
+import { ATTACHMENT_TYPES, LIMITS } from '../shared/limits.ts'
 import { ChatController } from './chat-controller.ts'
-import { renderMessage } from './message-view.ts'
+import { formatSize, renderMessage } from './message-view.ts'
 import { styles } from './porch-chat.styles.ts'
-import { stringsFor, type Strings } from './strings.ts'
+import { fill, stringsFor, type Strings } from './strings.ts'
 import { unlockLink } from './unlock.ts'
 
+const CLIP_ICON = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`
+const ACCEPT = [...ATTACHMENT_TYPES.images, ...ATTACHMENT_TYPES.text, '.md', '.csv', '.txt', '.json'].join(',')
 const CHAT_ICON = html`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`
 
 export class PorchChat extends LitElement {
@@ -234,7 +237,13 @@ export class PorchChat extends LitElement {
       ${messages.length === 0 && info?.starters.length
         ? html`<div class="starters" part="starters">${info.starters.map((starter) => html`<button type="button" part="starter" @click=${() => this.send(starter)}>${starter}</button>`)}</div>`
         : nothing}
+      ${this.renderAttachments(t)}
       <form class="composer" part="composer" @submit=${(e: Event) => (e.preventDefault(), this.send(this.draft))}>
+        ${info?.accepts_attachments
+          ? html`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${ACCEPT} @change=${this.onFilesChosen} />
+              <button type="button" class="icon attach" part="attach-button" aria-label=${t.attach} title=${t.attach} ?disabled=${phase !== 'ready' || this.chat.busy}
+                @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#files')?.click()}>${CLIP_ICON}</button>`
+          : nothing}
         <label class="sr-only" for="input">${t.messageLabel}</label>
         <textarea id="input" part="input" rows="1" placeholder=${t.placeholder} .value=${this.draft} ?disabled=${phase !== 'ready'} @input=${(e: Event) => (this.draft = (e.target as HTMLTextAreaElement).value)} @keydown=${this.onKeydown}></textarea>
         ${this.chat.busy
@@ -242,6 +251,23 @@ export class PorchChat extends LitElement {
           : html`<button type="submit" class="primary" part="send-button" ?disabled=${phase !== 'ready'}>${t.send}</button>`}
       </form>
       <div class="sr-only" role="status">${this.chat.announcement}</div>`
+  }
+
+  private onFilesChosen(event: Event): void {
+    const input = event.target as HTMLInputElement
+    this.chat.attach(input.files ?? [])
+    input.value = ''
+  }
+
+  private renderAttachments(t: Strings) {
+    const { attachments, attachmentProblem: problem } = this.chat
+    if (attachments.length === 0 && !problem) return nothing
+    const why = problem && fill(t[problem.kind === 'type' ? 'attachmentType' : problem.kind === 'size' ? 'attachmentSize' : 'attachmentCount'], { name: problem.name, mb: LIMITS.attachmentBytes / 1024 / 1024, n: LIMITS.attachmentsPerMessage })
+    return html`<div class="attachments" part="attachments">
+      ${attachments.map((file, index) => html`<span class="file" part="attachment">📎 ${file.name} (${formatSize(file.size)})
+        <button type="button" class="icon" aria-label=${fill(t.removeAttachment, { name: file.name })} @click=${() => this.chat.detach(index)}>×</button></span>`)}
+      ${why ? html`<div class="error" role="alert">${why}</div>` : nothing}
+    </div>`
   }
 }
 

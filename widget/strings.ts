@@ -27,6 +27,11 @@ export type Strings = {
   messageLabel: string
   you: string
   assistant: string
+  attach: string
+  removeAttachment: string
+  attachmentType: string
+  attachmentSize: string
+  attachmentCount: string
 }
 
 export const en: Strings = {
@@ -57,6 +62,11 @@ export const en: Strings = {
   messageLabel: 'Message',
   you: 'You',
   assistant: 'Assistant',
+  attach: 'Attach a file',
+  removeAttachment: 'Remove {name}',
+  attachmentType: '{name} cannot be attached: only images and text files can.',
+  attachmentSize: '{name} is too large (at most {mb} MB).',
+  attachmentCount: 'At most {n} files per message.',
 }
 
 export const de: Strings = {
@@ -87,6 +97,11 @@ export const de: Strings = {
   messageLabel: 'Nachricht',
   you: 'Sie',
   assistant: 'Assistent',
+  attach: 'Datei anhängen',
+  removeAttachment: '{name} entfernen',
+  attachmentType: '{name} kann nicht angehängt werden: nur Bilder und Textdateien.',
+  attachmentSize: '{name} ist zu groß (höchstens {mb} MB).',
+  attachmentCount: 'Höchstens {n} Dateien pro Nachricht.',
 }
 
 const builtIn: Record<string, Strings> = { en, de }

@@ -7,7 +7,13 @@ import type { SyncReply } from './api.ts'
 
 export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
 export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }
-export type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolView } | { type: 'file'; file: FileView }
+/** A file the visitor attached to their message (shown by name; it is not downloaded back). */
+export type AttachmentView = { filename: string; size: number }
+export type Part =
+  | { type: 'text'; text: string }
+  | { type: 'tool'; tool: ToolView }
+  | { type: 'file'; file: FileView }
+  | { type: 'attachment'; attachment: AttachmentView }
 
 export type ChatMessage = {
   id: string
@@ -50,7 +56,7 @@ export function applySyncReply(answer: ChatMessage, reply: SyncReply): void {
  * when the agent took several model turns: tool results (stored as user messages) join the
  * assistant message whose tool call they answer.
  */
-export function toChatMessages(history: Message[]): ChatMessage[] {
+export function toChatMessages(history: Message[], resolveUrl: (url: string) => string = (url) => url): ChatMessage[] {
   const out: ChatMessage[] = []
   const stateOf = (status: Message['status']): ChatMessage['state'] => (status === 'cancelled' ? 'stopped' : status === 'error' ? 'error' : 'done')
   for (const [index, message] of history.entries()) {
@@ -58,7 +64,8 @@ export function toChatMessages(history: Message[]): ChatMessage[] {
     const results = message.content.filter((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')
     const previous = out.at(-1)
     if (message.role === 'user' && texts.length > 0) {
-      out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }], state: 'done' })
+      const attachments: Part[] = message.content.flatMap((b) => (b.type === 'attachment' ? [{ type: 'attachment' as const, attachment: { filename: b.filename, size: b.size } }] : []))
+      out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }, ...attachments], state: 'done' })
       // A run that failed or was stopped before the model said anything left no assistant message.
       if (message.status !== undefined && message.status !== 'complete' && history[index + 1]?.role !== 'assistant') {
         out.push({ id: `h${index}a`, role: 'assistant', parts: [], state: stateOf(message.status), retryAt: 0 })
@@ -69,6 +76,10 @@ export function toChatMessages(history: Message[]): ChatMessage[] {
       for (const result of results) {
         const tool = previous?.role === 'assistant' ? findTool(previous, result.tool_use_id) : undefined
         if (tool) Object.assign(tool, { result: result.content, isError: result.is_error === true })
+      }
+      for (const block of message.content) {
+        if (block.type !== 'output_file' || !block.download_url || previous?.role !== 'assistant') continue
+        previous.parts.push({ type: 'file', file: { id: block.file_id, filename: block.filename, size: block.size, contentType: block.content_type, url: resolveUrl(block.download_url) } })
       }
       continue
     }

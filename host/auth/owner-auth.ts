@@ -1,9 +1,11 @@
 /**
  * Bearer authentication for the owner API: the admin token, or an owner key (`own_….SECRET`)
  * with a role (owner > editor > viewer) and optionally a list of agents it may reach.
- * Keys are for servers: a request carrying a browser Origin is refused.
+ * Keys are for servers: a request carrying a browser Origin is refused. Browsers use the owner
+ * console's cookie session instead (host/console/session.ts), which adds a CSRF check.
  */
 import type { MiddlewareHandler } from 'hono'
+import type { ConsoleSessions } from '../console/session.ts'
 import type { OwnerEnv, Principal } from '../http/env.ts'
 import { ApiError } from '../http/errors.ts'
 import type { OwnerRole, Store } from '../store/store.ts'
@@ -14,6 +16,8 @@ export type OwnerAuthOptions = {
   /** SHA-256 (hex) of the admin token. */
   adminTokenHash: string
   store: Store
+  /** Accept the console's cookie session (for requests without an Authorization header). */
+  console?: ConsoleSessions
 }
 
 const RANK: Record<OwnerRole, number> = { viewer: 0, editor: 1, owner: 2 }
@@ -36,7 +40,17 @@ export async function ownerPrincipal(credential: string, { adminTokenHash, store
 }
 
 export function ownerAuth(options: OwnerAuthOptions): MiddlewareHandler<OwnerEnv> {
+  const { console: consoleSessions } = options
   return async function ownerAuthMiddleware(c, next) {
+    const changes = c.req.method !== 'GET' && c.req.method !== 'HEAD'
+    if (consoleSessions && c.req.header('authorization') === undefined && consoleSessions.hasCookie(c)) {
+      const signedIn = await consoleSessions.current(c)
+      if (!signedIn) throw new ApiError(401, 'unauthorized', 'The console session has ended; sign in again.')
+      if (changes) consoleSessions.requireCsrf(c, signedIn.session)
+      c.set('principal', signedIn.principal)
+      if (changes) requireRole(signedIn.principal, 'editor')
+      return next()
+    }
     if (c.req.header('origin') !== undefined) throw browserRefused()
     const credential = bearer(c.req.header('authorization'))
     if (!credential) throw unauthorized('Send the admin token or an owner key as Authorization: Bearer <token>.')
@@ -44,7 +58,7 @@ export function ownerAuth(options: OwnerAuthOptions): MiddlewareHandler<OwnerEnv
     if (!principal) throw unauthorized('The token is not valid.')
     c.set('principal', principal)
     // Reading is for every role; changing anything needs an editor.
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') requireRole(principal, 'editor')
+    if (changes) requireRole(principal, 'editor')
     await next()
   }
 }

@@ -28,6 +28,16 @@ export function applyOrigin(c: Context, allowed: string[]): void {
   }
 }
 
+/**
+ * For reads that need no origin check (a download, whose random URL is its credential): lets
+ * an allowed site's script read the answer too, and never refuses.
+ */
+export function shareWithAllowedOrigin(c: Context, allowed: string[]): void {
+  c.header('Vary', 'Origin', { append: true })
+  const origin = c.req.header('origin')
+  if (origin !== undefined && (allowed.length === 0 || allowed.includes(origin))) c.header('Access-Control-Allow-Origin', origin)
+}
+
 /** The answer to a CORS preflight: allowed origins get the methods and headers, others nothing. */
 export function preflight(c: Context, allowed: string[]): Response {
   c.header('Vary', 'Origin', { append: true })

@@ -4,15 +4,19 @@
  * stop, and session history. A resolver decides who may chat, in which session scope, from which
  * origins, and what a new message costs (quotas, limits).
  */
+import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
-import { ChatRequestSchema, ClientIdSchema, HEADERS, type PublishedAgentInfo, type SessionHistory } from '../../shared/index.ts'
-import { ApiError, notFound } from '../http/errors.ts'
+import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
+import { attachmentDisposition, checkAttachment } from '../http/attachments.ts'
+import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
-import { applyOrigin, preflight } from '../http/origins.ts'
+import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { runToSse } from '../http/sse.ts'
 import { readJson } from '../http/validate.ts'
 import { collectSyncReply, type ChatService } from '../runtime/chat.ts'
+import { safeFilename } from '../runtime/output-files.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 
 export type ChatAccess = {
@@ -23,10 +27,16 @@ export type ChatAccess = {
   requiresPassword: boolean
   /** Runs once per new message (never for a resume): rate limits and quotas; throws to refuse. */
   admit(): Promise<void>
+  /** Runs once per attachment upload: rate limits (an upload is not a message, so no quota). */
+  admitUpload(): Promise<void>
 }
 
-/** What a request is for: reading the public info needs less than chatting does. */
-export type Purpose = 'preflight' | 'info' | 'chat'
+/**
+ * What a request is for: reading the public info needs less than chatting does. A download
+ * needs only a live chat: the file's random id, shown only in its session, is the credential,
+ * so a plain link (no Origin, no Authorization header) can fetch it.
+ */
+export type Purpose = 'preflight' | 'info' | 'chat' | 'download'
 
 export type ChatResolver = (c: Context, id: string, purpose: Purpose) => Promise<ChatAccess>
 
@@ -40,12 +50,15 @@ const gone = (error: unknown) => error instanceof ApiError && (error.status === 
 export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: ChatApiDeps, base: (id: string) => string) {
   const access = async (c: Context, purpose: Purpose) => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
-      if (gone(error)) applyOrigin(c, [])
+      if (gone(error) && purpose !== 'download') applyOrigin(c, [])
       throw error
     })
-    applyOrigin(c, granted.allowedOrigins)
+    if (purpose !== 'download') applyOrigin(c, granted.allowedOrigins)
+    else shareWithAllowedOrigin(c, granted.allowedOrigins)
     return granted
   }
+  const fileUrl = (id: string) => (sessionId: string, fileId: string) =>
+    `${base(id)}/sessions/${encodeURIComponent(sessionId)}/files/${fileId}`
   const preflightFor = async (c: Context) => {
     const allowed = await resolve(c, c.req.param('id')!, 'preflight').then(
       (granted) => granted.allowedOrigins,
@@ -78,6 +91,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
         welcome_message: version.config.welcome_message,
         starters: version.config.starters,
         requires_password: granted.requiresPassword,
+        accepts_attachments: version.config.attachments,
       }
       return c.json(info, 200)
     })
@@ -86,14 +100,14 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       requireMode(granted, c.req.param('id'), 'streaming')
       const request = await readJson(c, ChatRequestSchema)
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, admit: granted.admit })
+      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
       return runToSse(started.run, afterId, { heartbeatMs, signal: c.req.raw.signal, headers: Object.fromEntries(c.res.headers) })
     })
     .post('/:id/chat/sync', async (c) => {
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'non_streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: false, admit: granted.admit })
+      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: false, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
     })
     .post('/:id/chat/stop', async (c) => {
@@ -108,14 +122,51 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       const key = { agentId, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }
       const session = await store.getSession(key)
       if (!session) throw notFound('Session')
+      const withUrls = fileUrl(c.req.param('id'))
       const history: SessionHistory = {
         session_id: session.sessionId,
         agent_id: agentId,
-        messages: (await store.getMessages(key)).map(({ role, content, status, created_at }) => ({ role, content, status, created_at })),
+        messages: (await store.getMessages(key)).map(({ role, content, status, created_at }) => ({
+          role,
+          content: content.map((block) => (block.type === 'output_file' ? { ...block, download_url: withUrls(session.sessionId, block.file_id) } : block)),
+          status,
+          created_at,
+        })),
         created_at: session.createdAt,
         updated_at: session.updatedAt,
       }
       return c.json(history, 200)
+    })
+    .post('/:id/sessions/:sessionId/attachments', bodyLimit({ maxSize: LIMITS.attachmentBytes, onError: (c) => {
+      c.header('Connection', 'close')
+      return c.json(errorBody('payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`), 413)
+    } }), async (c) => {
+      const granted = await access(c, 'chat')
+      if (!granted.published.version.config.attachments) throw new ApiError(400, 'attachments_disabled', 'This agent does not accept attachments.')
+      const sessionId = sessionIdParam(c.req.param('sessionId'))
+      const filename = safeFilename(c.req.query('filename') ?? '', 'attachment')
+      await granted.admitUpload()
+      const data = new Uint8Array(await c.req.arrayBuffer())
+      const contentType = checkAttachment(c.req.header('content-type'), data)
+      const file = await store.saveFile({ id: randomUUID(), agentId: granted.published.agent.id, scope: granted.scope, sessionId, kind: 'attachment', filename, contentType, size: data.byteLength, traceId: null, data })
+      const uploaded: UploadedAttachment = { file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }
+      return c.json(uploaded, 201)
+    })
+    .get('/:id/sessions/:sessionId/files/:fileId', async (c) => {
+      const granted = await access(c, 'download')
+      const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }
+      const fileId = c.req.param('fileId')
+      const file = z.uuid().safeParse(fileId).success ? await store.getFile(key, fileId) : null
+      if (!file) throw notFound('File')
+      return c.body(file.data as Uint8Array<ArrayBuffer>, 200, {
+        'Content-Type': file.contentType.startsWith('text/') && !file.contentType.includes('charset') ? `${file.contentType}; charset=utf-8` : file.contentType,
+        'Content-Length': String(file.size),
+        'Content-Disposition': attachmentDisposition(file.filename),
+        'X-Content-Type-Options': 'nosniff',
+        // Whatever the file holds, it never runs as a page of this host.
+        'Content-Security-Policy': "default-src 'none'; sandbox",
+        'Cache-Control': 'private, max-age=3600',
+      })
     })
 }
 

@@ -50,7 +50,7 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     const ip = clientIp(c, deps.trustProxyHops)
     let visitor = sha256Hex(`${secret}|ip|${ip}`)
     // Before the password check, so an allowed site's widget can read "password required".
-    if (purpose !== 'preflight') applyOrigin(c, allowedOrigins)
+    if (purpose !== 'preflight' && purpose !== 'download') applyOrigin(c, allowedOrigins)
     if (link.passwordHash !== null && purpose === 'chat') {
       const claims = verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
       if (!claims) throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
@@ -70,6 +70,11 @@ export function linkRoutes(deps: LinkRoutesDeps) {
         if (outcome === 'visitor_spent') throw new ApiError(429, 'quota_exceeded', 'You have used all your messages through this link for today.')
         if (outcome === 'total_spent') throw new ApiError(429, 'quota_exceeded', 'This link has used all its messages.')
       },
+      admitUpload: () =>
+        takePoint([
+          [limits.chatPerIp, `${link.id}|${ip}`],
+          [limits.chatPerLink, link.id],
+        ]),
     }
   }
 

@@ -27,6 +27,7 @@ describe('published agent info', () => {
       welcome_message: 'Hello there',
       starters: ['One', 'Two'],
       requires_password: false,
+      accepts_attachments: false,
     })
   })
 

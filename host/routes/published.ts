@@ -22,6 +22,8 @@ export function publishedRoutes(deps: PublishedRoutesDeps) {
       allowedOrigins: published.agent.allowedOrigins,
       requiresPassword: false,
       admit: () => takePoint([[deps.limits.chatPerIp, `${published.agent.id}|${clientIp(c, deps.trustProxyHops)}`]]),
+      // An upload costs a request against the same per-IP limit, so files cannot be pushed faster than messages.
+      admitUpload: () => takePoint([[deps.limits.chatPerIp, `${published.agent.id}|${clientIp(c, deps.trustProxyHops)}`]]),
     }
   }
   return chatApi(resolve, deps, (id) => `/api/v1/published/${id}`)

@@ -4,11 +4,13 @@
  * one resume rule. The run goes on in the background; callers attach to it to stream or wait.
  */
 import { randomUUID } from 'node:crypto'
-import type { ChatRequest, StreamEvent, SyncReply, SyncStep } from '../../shared/index.ts'
+import type { ChatRequest, ContentBlock, Message, StreamEvent, SyncReply, SyncStep } from '../../shared/index.ts'
 import { ApiError } from '../http/errors.ts'
 import { shuttingDown } from '../http/shutting-down.ts'
 import type { Logger } from '../log.ts'
-import type { PublishedAgent, Store } from '../store/store.ts'
+import type { PublishedAgent, SessionKey, Store } from '../store/store.ts'
+import { compressIfNeeded } from './compression.ts'
+import type { AttachmentData } from './history.ts'
 import type { ModelRegistry } from './models.ts'
 import { runAgent, type AgentRunResult } from './run-agent.ts'
 import type { ToolContext } from './tools.ts'
@@ -39,7 +41,12 @@ export type StartChat = {
   admit?: () => Promise<void>
   /** The client's Last-Event-ID: it saw this run before, so it may only re-attach. */
   resumeAfter?: number
+  /** The visitor's URL of a file in a session; absent: files are kept but not announced (no route serves them). */
+  downloadUrl?: (sessionId: string, fileId: string) => string
 }
+
+/** A new run's request, checked: its session, and the visitor's message as it will be stored. */
+type PreparedRequest = { session: SessionKey; requestId: string; message: Message; attachments: AttachmentData }
 
 export type StartedChat = { run: Run; sessionId: string; requestId: string; reattached: boolean }
 
@@ -52,20 +59,46 @@ export type ChatService = {
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, models, runs, log } = deps
 
-  async function execute(run: Run, input: StartChat, sessionId: string, requestId: string, traceId: string) {
+  async function execute(run: Run, input: StartChat, prepared: PreparedRequest, traceId: string) {
     const { agent, version } = input.published
-    const session = { agentId: agent.id, scope: input.scope, sessionId }
+    const { session, requestId } = prepared
     const startedAt = performance.now()
-    run.push({ event_type: 'run_started', turn: 0, trace_id: traceId, session_id: sessionId, request_id: requestId })
+    run.push({ event_type: 'run_started', turn: 0, trace_id: traceId, session_id: session.sessionId, request_id: requestId })
 
     let result: AgentRunResult
+    let compressionTokens = { input: 0, output: 0 }
     try {
-      const history = (await store.getMessages(session)).filter((message) => message.status !== 'error')
+      const model = models.resolve(version.config.model)
+      const context = await store.getModelContext(session)
+      let history = context.messages.filter((message) => message.status !== 'error')
+      let summary = context.summary && { text: context.summary.summary, throughSeq: context.summary.throughSeq }
+      try {
+        const compression = await compressIfNeeded({ model, config: version.config, summary, history, request: prepared.message.content, signal: run.signal, maxRetries: deps.modelRetries })
+        if (compression) {
+          await store.saveContextSummary(session, { throughSeq: compression.summary.throughSeq, summary: compression.summary.text, tokensBefore: compression.previousTokens })
+          run.push({ event_type: 'context_compressed', turn: 0, previous_tokens: compression.previousTokens, context_limit: compression.contextLimit })
+          summary = compression.summary
+          history = history.filter((message) => message.seq > compression.summary.throughSeq)
+          compressionTokens = { input: compression.inputTokens, output: compression.outputTokens }
+        }
+      } catch (error) {
+        // The run can still go ahead with the full history; the provider decides if it fits.
+        if (!run.signal.aborted) log.error('context compression failed; this run sends the full history', error)
+      }
       result = await runAgent({
-        model: models.resolve(version.config.model),
+        model,
         config: version.config,
         history,
-        request: input.request.request,
+        request: prepared.message,
+        attachments: await attachmentData(session, [...history, prepared.message], prepared.attachments),
+        summary,
+        files: {
+          save: async (file) => {
+            const record = await store.saveFile({ id: randomUUID(), ...session, kind: 'output', filename: file.filename, contentType: file.contentType, size: file.data.byteLength, traceId, data: file.data })
+            return { fileId: record.id, filename: record.filename, contentType: record.contentType, size: record.size }
+          },
+          downloadUrl: (fileId) => input.downloadUrl?.(session.sessionId, fileId) ?? null,
+        },
         signal: run.signal,
         emit: (event) => run.push(event),
         streaming: input.streaming,
@@ -73,8 +106,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         maxRetries: deps.modelRetries,
         modelTimeoutMs: deps.modelTimeoutMs,
       })
+      result = { ...result, inputTokens: result.inputTokens + compressionTokens.input, outputTokens: result.outputTokens + compressionTokens.output }
     } catch (error) {
-      // Only an unusable model gets here (runAgent reports model failures itself).
+      // Only an unusable model or an unreadable session gets here (runAgent reports model failures itself).
       const message = error instanceof Error && error.name === 'ModelUnavailableError' ? error.message : 'The agent could not start.'
       if (message === 'The agent could not start.') log.error('run failed to start', error)
       result = emptyResult({ code: 'model_unavailable', message, detail: message })
@@ -85,7 +119,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       await store.finishRun({
         session,
         traceId,
-        messages: [{ role: 'user', content: [{ type: 'text', text: input.request.request }], status }, ...result.messages],
+        messages: [{ ...prepared.message, status }, ...result.messages],
         outcome: {
           status: result.status,
           firstTokenMs: result.firstTokenMs,
@@ -118,13 +152,35 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     run.end()
   }
 
+  /** The visitor's text and attachments as one message; unknown or disallowed attachments are refused (400). */
+  async function visitorMessage(input: StartChat, session: SessionKey): Promise<{ message: Message; attachments: AttachmentData }> {
+    const text: ContentBlock = { type: 'text', text: input.request.request }
+    const ids = [...new Set(input.request.attachments ?? [])]
+    if (ids.length === 0) return { message: { role: 'user', content: [text] }, attachments: new Map() }
+    if (!input.published.version.config.attachments) throw new ApiError(400, 'attachments_disabled', 'This agent does not accept attachments.')
+    if (input.request.session_id === undefined) throw new ApiError(400, 'invalid_request', 'attachments: give the session_id the files were uploaded to')
+    const files = await store.getFiles(session, ids)
+    const missing = ids.filter((id) => !files.some((file) => file.id === id && file.kind === 'attachment'))
+    if (missing.length > 0) throw new ApiError(400, 'unknown_attachment', `No attachment ${missing[0]} in this session; upload it to the session first.`)
+    const blocks: ContentBlock[] = files.map((file) => ({ type: 'attachment', file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }))
+    return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
+  }
+
+  /** The bytes of every attachment the model will see, beyond those already loaded. */
+  async function attachmentData(session: SessionKey, messages: Message[], loaded: AttachmentData): Promise<AttachmentData> {
+    const wanted = messages.flatMap((message) => message.content.flatMap((block) => (block.type === 'attachment' && !loaded.has(block.file_id) ? [block.file_id] : [])))
+    if (wanted.length === 0) return loaded
+    const files = await store.getFiles(session, wanted)
+    return new Map([...loaded, ...files.map((file) => [file.id, file.data] as const)])
+  }
+
   return {
     async start(input) {
       const { agent, version } = input.published
       const clientRequestId = input.request.request_id
       const requestId = clientRequestId ?? randomUUID()
       const key = runKey(agent.id, input.scope, requestId)
-      const fingerprint = JSON.stringify([input.request.session_id ?? null, input.request.request])
+      const fingerprint = JSON.stringify([input.request.session_id ?? null, input.request.request, input.request.attachments ?? []])
 
       const existing = clientRequestId === undefined ? undefined : runs.get(key)
       if (existing) {
@@ -140,13 +196,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         throw new ApiError(410, 'run_gone', 'That run is no longer buffered; its messages are in the session history.')
       }
       if (runs.closed) throw shuttingDown()
-      await input.admit?.()
       const sessionId = input.request.session_id ?? randomUUID()
+      const session = { agentId: agent.id, scope: input.scope, sessionId }
+      const { message, attachments } = await visitorMessage(input, session)
+      await input.admit?.()
       const traceId = randomUUID()
       await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
       const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
       runs.add(key, run, clientRequestId !== undefined)
-      void execute(run, input, sessionId, requestId, traceId).catch((error) => {
+      void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {
         log.error('run crashed', error)
         if (!run.ended) run.end()
       })

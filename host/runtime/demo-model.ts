@@ -1,7 +1,8 @@
 /**
  * `demo`: Porch's built-in offline model. No network, deterministic, and every reply says it
- * is a demo. It streams markdown and calls the `current_time` tool when asked for the time, so
- * every part of the product can be seen without an API key. `demo:instant` streams without
+ * is a demo. It streams markdown, calls the `current_time` tool when asked for the time and
+ * `create_file` when asked for a file, and names the files a visitor attaches, so every part
+ * of the product can be seen without an API key. `demo:instant` streams without
  * pauses (benchmarks, tests); `demo` paces its words like a real model.
  */
 import type {
@@ -75,21 +76,29 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
     const result = last.content.find((part) => part.type === 'tool-result')
     const output = result?.output
     const value = output && 'value' in output ? String(typeof output.value === 'string' ? output.value : JSON.stringify(output.value)) : ''
-    return { text: `${DEMO_LABEL}\n\nThe \`current_time\` tool answered: **${value}**.` }
+    return { text: `${DEMO_LABEL}\n\nThe \`${result?.toolName ?? 'tool'}\` tool answered: **${value}**.` }
   }
 
   const question = lastUserText(prompt)
-  const hasClock = options.tools?.some((tool) => tool.name === 'current_time') ?? false
-  if (hasClock && /\b(time|date|day|clock)\b/i.test(question)) {
-    const turn = prompt.filter((message) => message.role === 'user').length
+  const has = (name: string) => options.tools?.some((tool) => tool.name === name) ?? false
+  const turn = prompt.filter((message) => message.role === 'user').length
+  if (has('current_time') && /\b(time|date|day|clock)\b/i.test(question)) {
     return {
       text: 'Let me check the clock.',
       toolCall: { type: 'tool-call', toolCallId: `demo-call-${turn}`, toolName: 'current_time', input: '{}' },
     }
   }
+  if (has('create_file') && /\b(file|csv|download|export)\b/i.test(question)) {
+    const content = 'question,answered_by\n"' + question.replace(/"/g, '""').slice(0, 200) + '",Porch demo model\n'
+    return {
+      text: 'Here is a file for you.',
+      toolCall: { type: 'tool-call', toolCallId: `demo-call-${turn}`, toolName: 'create_file', input: JSON.stringify({ filename: 'demo.csv', content_type: 'text/csv', content }) },
+    }
+  }
 
   const earlier = prompt.filter((message) => message.role === 'user').length - 1
   const quote = question.split('\n').map((line) => `> ${line}`).join('\n')
+  const attached = attachmentsOf(prompt.at(-1))
   return {
     text: [
       DEMO_LABEL,
@@ -98,12 +107,14 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
       '',
       quote,
       '',
+      ...(attached.length > 0 ? [`You attached ${attached.join(' and ')}.`, ''] : []),
       `You asked **${earlier}** earlier question${earlier === 1 ? '' : 's'} in this session: the host keeps the session's memory.`,
       '',
       'Replies are **markdown**, streamed word by word:',
       '',
       '- a list, `inline code` and a [link](https://example.com)',
-      hasClock ? '- ask *what time is it?* to see a tool call' : '- give this agent the `current_time` tool to see tool calls',
+      has('current_time') ? '- ask *what time is it?* to see a tool call' : '- give this agent the `current_time` tool to see tool calls',
+      ...(has('create_file') ? ['- ask for *a CSV file* to get a download'] : []),
       '',
       '```js',
       "console.log('hello from Porch')",
@@ -114,13 +125,28 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
   }
 }
 
+/** The visitor's own words: the first text part of their last message (attached text files follow it). */
 function lastUserText(prompt: LanguageModelV3Prompt): string {
   for (let i = prompt.length - 1; i >= 0; i--) {
     const message = prompt[i]!
     if (message.role !== 'user') continue
-    return message.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
+    return message.content.find((part) => part.type === 'text')?.text ?? ''
   }
   return ''
+}
+
+/** What the visitor attached to a message: images as files, text files as their quoted text. */
+function attachmentsOf(message: LanguageModelV3Prompt[number] | undefined): string[] {
+  if (message?.role !== 'user') return []
+  const names: string[] = []
+  for (const [index, part] of message.content.entries()) {
+    if (part.type === 'file') names.push(`an image (${part.mediaType})`)
+    else if (index > 0) {
+      const name = /^The visitor attached the file "([^"]*)"/.exec(part.text)?.[1]
+      if (name !== undefined) names.push(`the text file **${name}** (${part.text.length} characters)`)
+    }
+  }
+  return names
 }
 
 /** A rough count (four characters a token), enough to make the usage numbers move. */

@@ -120,4 +120,36 @@ describe('toModelMessages', () => {
   it('returns nothing for an empty history', () => {
     expect(toModelMessages([])).toEqual([])
   })
+
+  it('sends attached images as images and text files as text, and names a file that is gone', () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47])
+    const attachment = (id: string, filename: string, type: string) => ({ type: 'attachment' as const, file_id: id, filename, size: 4, content_type: type })
+    const history = [user(text('Look'), attachment('img', 'a.png', 'image/png'), attachment('txt', 'b.csv', 'text/csv'), attachment('gone', 'c.txt', 'text/plain'))]
+    const data = new Map([
+      ['img', png],
+      ['txt', new TextEncoder().encode('x,y\n')],
+    ])
+    expect(toModelMessages(history, data)).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look' },
+          { type: 'image', image: png, mediaType: 'image/png' },
+          { type: 'text', text: 'The visitor attached the file "b.csv" (text/csv):\n\nx,y\n' },
+          { type: 'text', text: '(The attached file "c.txt" is no longer available.)' },
+        ],
+      },
+    ])
+  })
+
+  it('leaves out the files tools handed out (their tool result already says so)', () => {
+    const file = { type: 'output_file' as const, file_id: 'f', filename: 'a.csv', size: 3, content_type: 'text/csv' }
+    const history = [user(text('File?')), assistant(toolUse('t1', 'create_file')), user(toolResult('t1', 'handed out'), file), assistant(text('Done.'))]
+    expect(toModelMessages(history)).toEqual([
+      { role: 'user', content: 'File?' },
+      { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 't1', toolName: 'create_file', input: {} }] },
+      { role: 'tool', content: [{ type: 'tool-result', toolCallId: 't1', toolName: 'create_file', output: { type: 'text', value: 'handed out' } }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Done.' }] },
+    ])
+  })
 })

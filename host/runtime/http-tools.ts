@@ -9,7 +9,9 @@
  */
 import { dynamicTool, jsonSchema, type JSONSchema7, type Tool } from 'ai'
 import { z } from 'zod'
-import { guardedFetch, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
+import { LIMITS } from '../../shared/limits.ts'
+import { guardedFetch, RefusedTargetError, type AllowPrivate, type GuardedResponse, type Resolver } from './net-guard.ts'
+import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
 
 export { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
 import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
@@ -25,6 +27,8 @@ export type ToolNetworkOptions = {
   maxResultBytes?: number
   /** DNS, for tests; the system resolver by default. */
   resolve?: Resolver
+  /** Where binary results go as files for the visitor; absent: they are described, not kept. */
+  files?: OutputFileSink
 }
 
 export type HttpToolOptions = ToolNetworkOptions & {
@@ -63,8 +67,11 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
         const response = await guardedFetch(url, { method: spec.method, headers, body, signal }, { allowPrivate: options.allowPrivate, resolve: options.resolve })
         const contentType = response.headers['content-type']
         if (contentType && !isTextual(contentType) && response.status >= 200 && response.status <= 299) {
-          response.discard()
-          return `(HTTP ${response.status}: ${contentType.split(';')[0]!.trim()} content, not shown; only text results reach the model)`
+          if (!options.files) {
+            response.discard()
+            return `(HTTP ${response.status}: ${plainContentType(contentType)} content, not shown; only text results reach the model)`
+          }
+          return await handOutFile(response, options.files)
         }
         const { text, truncated } = await response.readText(maxResultBytes)
         if (response.status < 200 || response.status > 299) {
@@ -81,6 +88,35 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
       }
     },
   })
+}
+
+/** A binary response (a PDF, an image) becomes a file for the visitor; the model reads that it was handed out. */
+async function handOutFile(response: GuardedResponse, files: OutputFileSink): Promise<string> {
+  const { data, truncated } = await response.readBytes(LIMITS.outputFileBytes + 1)
+  if (truncated) throw new HttpToolError(`the response is a file larger than ${LIMITS.outputFileBytes / 1024 / 1024} MiB, too large to hand out`)
+  const saved = await files.save({ filename: filenameOf(response), contentType: plainContentType(response.headers['content-type']), data: new Uint8Array(data) })
+  return describeSavedFile(saved)
+}
+
+/** The name from Content-Disposition, else the last segment of the URL's path. */
+function filenameOf(response: GuardedResponse): string {
+  const disposition = response.headers['content-disposition'] ?? ''
+  const encoded = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition)?.[1]
+  if (encoded) {
+    try {
+      return safeFilename(decodeURIComponent(encoded.trim()))
+    } catch {
+      // A malformed escape: fall back to the plain name below.
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(disposition)?.[1]
+  if (plain) return safeFilename(plain.trim())
+  const segment = new URL(response.url).pathname.split('/').pop() ?? ''
+  try {
+    return safeFilename(decodeURIComponent(segment), 'download')
+  } catch {
+    return safeFilename(segment, 'download')
+  }
 }
 
 /** A tool failure whose message is safe to show: no header value, no secret. */

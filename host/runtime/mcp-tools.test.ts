@@ -10,13 +10,18 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
+import type { OutputFile, OutputFileSink } from './output-files.ts'
 import { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, mcpToolEntries, mcpTools, McpServerSpecSchema, type McpToolOptions } from './mcp-tools.ts'
 
 const SECRET = 'mcp-secret-4b2e9a7c1d'
 const decrypt = (sealed: string) => sealed.replace(/^sealed:/, '')
 const open: McpToolOptions = { allowPrivate: true, decrypt }
 
+const CHART = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+
 let server: Server
+let reportServer: Server
+let reportUrl = ''
 let url = ''
 const seen: { method: string; headers: IncomingHttpHeaders }[] = []
 
@@ -26,6 +31,15 @@ function mcpServer(): McpServer {
     content: [{ type: 'text', text: String(a + b) }],
   }))
   mcp.registerTool('fail', { description: 'Always fails' }, async () => ({ content: [{ type: 'text', text: 'the warehouse is closed' }], isError: true }))
+  mcp.registerTool('chart', { description: 'Draws a chart' }, async () => ({
+    content: [
+      { type: 'text', text: 'Sales went up.' },
+      { type: 'image', data: CHART.toString('base64'), mimeType: 'image/png' },
+    ],
+  }))
+  mcp.registerTool('report', { description: 'Links a report' }, async () => ({
+    content: [{ type: 'resource_link', uri: `${reportUrl}/reports/q3.pdf`, name: 'q3.pdf', mimeType: 'application/pdf' }],
+  }))
   mcp.registerTool('whoami', { description: 'Echoes the Authorization header' }, async (extra) => ({
     content: [{ type: 'text', text: `you sent ${String(extra.requestInfo?.headers.authorization)}` }],
   }))
@@ -47,8 +61,12 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`
+  reportServer = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/pdf' }).end('%PDF-1.4 report'))
+  await new Promise<void>((resolve) => reportServer.listen(0, '127.0.0.1', resolve))
+  reportUrl = `http://127.0.0.1:${(reportServer.address() as AddressInfo).port}`
 })
 afterAll(() => {
+  reportServer.close()
   server.closeAllConnections()
   server.close()
 })
@@ -70,7 +88,7 @@ async function frozenSpec(extra: Record<string, unknown> = {}) {
 describe('discovery', () => {
   it('lists the server’s tools with their descriptions and input schemas', async () => {
     const tools = await discoverMcpTools(spec(), open)
-    expect(tools.map((tool) => tool.name)).toEqual(['add', 'fail', 'whoami'])
+    expect(tools.map((tool) => tool.name)).toEqual(['add', 'fail', 'chart', 'report', 'whoami'])
     expect(tools[0]).toMatchObject({
       description: 'Adds two numbers',
       input_schema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
@@ -96,7 +114,7 @@ describe('discovery', () => {
     const builtin = { type: 'builtin', name: 'current_time' }
     const frozen = await freezeMcpTools([builtin, spec()], (server) => discoverMcpTools(server, open))
     expect(frozen[0]).toBe(builtin)
-    expect((frozen[1] as unknown as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['add', 'fail', 'whoami'])
+    expect((frozen[1] as unknown as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['add', 'fail', 'chart', 'report', 'whoami'])
 
     const down = spec({ name: 'gone', url: 'http://127.0.0.1:1/mcp' })
     await expect(freezeMcpTools([down], (server) => discoverMcpTools(server, open))).rejects.toThrow(/^MCP server gone: cannot list its tools: .*connection refused/)
@@ -106,9 +124,42 @@ describe('discovery', () => {
 describe('calls', () => {
   it('offers the frozen tools as <server>__<tool> and returns the text result', async () => {
     const tools = mcpTools(await frozenSpec(), open)
-    expect(Object.keys(tools)).toEqual(['shop__add', 'shop__fail', 'shop__whoami'])
+    expect(Object.keys(tools)).toEqual(['shop__add', 'shop__fail', 'shop__chart', 'shop__report', 'shop__whoami'])
     expect(tools.shop__add!.description).toBe('Adds two numbers')
     expect(await call(tools, 'shop__add', { a: 2, b: 3 })).toBe('5')
+  })
+
+  it('hands an image in a result to the visitor as a file, and tells the model so', async () => {
+    const saved: OutputFile[] = []
+    const files: OutputFileSink = {
+      save: async (file) => {
+        saved.push(file)
+        return { fileId: 'f1', filename: file.filename, contentType: file.contentType, size: file.data.byteLength }
+      },
+    }
+    const result = await call(mcpTools(await frozenSpec(), { ...open, files }), 'shop__chart', {})
+    expect(result).toBe(`Sales went up.\nThe file "image-2.png" (image/png, ${CHART.length} bytes) was handed to the visitor as a download.`)
+    expect(saved).toHaveLength(1)
+    expect(Buffer.from(saved[0]!.data).equals(CHART)).toBe(true)
+    // Where a run cannot take files (no sink), the image is only named.
+    expect(await call(mcpTools(await frozenSpec(), open), 'shop__chart', {})).toContain('(image content, not shown')
+  })
+
+  it('fetches a linked web resource through the network guard and hands it out as a file', async () => {
+    const saved: OutputFile[] = []
+    const files: OutputFileSink = {
+      save: async (file) => {
+        saved.push(file)
+        return { fileId: 'f2', filename: file.filename, contentType: file.contentType, size: file.data.byteLength }
+      },
+    }
+    expect(await call(mcpTools(await frozenSpec(), { ...open, files }), 'shop__report', {})).toBe('The file "q3.pdf" (application/pdf, 15 bytes) was handed to the visitor as a download.')
+    expect(Buffer.from(saved[0]!.data).toString()).toBe('%PDF-1.4 report')
+    // Where private addresses are refused, the link is not fetched and the model is told why.
+    const mcpPort = Number(new URL(url).port)
+    const guarded = mcpTools(await frozenSpec(), { ...open, files, allowPrivate: (target) => target.port === mcpPort })
+    expect(await call(guarded, 'shop__report', {})).toMatch(/^\(a file could not be handed out: refused/)
+    expect(saved).toHaveLength(1)
   })
 
   it('uses the frozen list, never the live one', async () => {

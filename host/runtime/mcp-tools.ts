@@ -23,8 +23,10 @@ import { ErrorCode, McpError, type Tool as McpToolDescription } from '@modelcont
 import { dynamicTool, jsonSchema, type JSONSchema7, type ToolSet } from 'ai'
 import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
-import { checkTarget, pinnedRequest, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
+import { LIMITS } from '../../shared/limits.ts'
+import { checkTarget, guardedFetch, pinnedRequest, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
 import { openHeaders, type ToolNetworkOptions } from './http-tools.ts'
+import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
 
 export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 
@@ -152,7 +154,8 @@ export function mcpTools(spec: McpServerSpec, options: McpToolOptions): ToolSet 
         if (typeof args !== 'object' || Array.isArray(args)) throw new McpToolError(`invalid arguments for ${exposedName}: expected an object`)
         return withServer(spec, options, undefined, abortSignal, async (client, request, secrets) => {
           const result = await client.callTool({ name: tool.name, arguments: args as Record<string, unknown> }, undefined, request)
-          const text = scrub(resultText(result), secrets)
+          const handedOut = result.isError === true ? new Map<number, string>() : await handOutFiles(result, options, spec.timeout_ms)
+          const text = scrub(resultText(result, handedOut), secrets)
           if (result.isError === true) throw new McpToolError(text.slice(0, ERROR_EXCERPT_CHARS) || `${tool.name} failed (the server gave no reason)`)
           return capBytes(text, maxResultBytes) || '(empty result)'
         })
@@ -164,10 +167,59 @@ export function mcpTools(spec: McpServerSpec, options: McpToolOptions): ToolSet 
 
 type CallResult = Awaited<ReturnType<Client['callTool']>>
 
-/** The text the model reads: text blocks as they are, other content named but not shown. */
-function resultText(result: CallResult): string {
+/**
+ * Images, binary resources and links to web resources in a result become files for the visitor
+ * (when the run can take files); returns, by block index, what the model reads instead.
+ * A linked resource is fetched through the network guard, like any outbound request.
+ */
+async function handOutFiles(result: CallResult, options: McpToolOptions, timeoutMs: number): Promise<Map<number, string>> {
+  const handedOut = new Map<number, string>()
+  const files = options.files
+  if (!files || !Array.isArray(result.content)) return handedOut
+  for (const [index, block] of (result.content as CallContent[]).entries()) {
+    let file: { filename: string; contentType: string; data: () => Promise<Uint8Array> } | null = null
+    if (block.type === 'image' || block.type === 'audio') {
+      const extension = block.mimeType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'
+      file = { filename: `${block.type}-${index + 1}.${extension}`, contentType: block.mimeType, data: async () => Buffer.from(block.data, 'base64') }
+    } else if (block.type === 'resource' && 'blob' in block.resource) {
+      const blob = block.resource.blob
+      file = { filename: lastSegment(block.resource.uri), contentType: block.resource.mimeType ?? 'application/octet-stream', data: async () => Buffer.from(blob, 'base64') }
+    } else if (block.type === 'resource_link' && /^https?:\/\//i.test(block.uri)) {
+      const uri = block.uri
+      file = { filename: block.name || lastSegment(uri), contentType: block.mimeType ?? 'application/octet-stream', data: () => fetchLinked(uri, options, timeoutMs) }
+    }
+    if (!file) continue
+    try {
+      const saved = await files.save({ filename: safeFilename(file.filename, 'download'), contentType: plainContentType(file.contentType), data: await file.data() })
+      handedOut.set(index, describeSavedFile(saved))
+    } catch (error) {
+      handedOut.set(index, `(a file could not be handed out: ${error instanceof Error ? error.message : 'unknown error'})`)
+    }
+  }
+  return handedOut
+}
+
+const lastSegment = (uri: string) => uri.split(/[/:]/).pop() ?? ''
+
+async function fetchLinked(uri: string, options: McpToolOptions, timeoutMs: number): Promise<Uint8Array> {
+  const response = await guardedFetch(uri, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, { allowPrivate: options.allowPrivate, resolve: options.resolve })
+  if (response.status < 200 || response.status > 299) {
+    response.discard()
+    throw new Error(`the linked resource answered HTTP ${response.status}`)
+  }
+  const { data, truncated } = await response.readBytes(LIMITS.outputFileBytes + 1)
+  if (truncated) throw new Error(`the linked resource is larger than ${LIMITS.outputFileBytes / 1024 / 1024} MiB`)
+  return new Uint8Array(data)
+}
+
+type CallContent = Extract<CallResult, { content: unknown }>['content'][number]
+
+/** The text the model reads: text blocks as they are, files as handed out, other content named but not shown. */
+function resultText(result: CallResult, handedOut = new Map<number, string>()): string {
   if ('toolResult' in result) return stringify(result.toolResult)
-  const parts = (result.content ?? []).map((block) => {
+  const parts = (result.content ?? []).map((block, index) => {
+    const file = handedOut.get(index)
+    if (file !== undefined) return file
     switch (block.type) {
       case 'text':
         return block.text

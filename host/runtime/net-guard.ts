@@ -98,6 +98,8 @@ export type GuardedResponse = {
   url: string
   /** Reads the body as text, at most `maxBytes` of it; the rest is never downloaded. */
   readText(maxBytes: number): Promise<{ text: string; truncated: boolean }>
+  /** Reads the body as bytes, at most `maxBytes` of it; the rest is never downloaded. */
+  readBytes(maxBytes: number): Promise<{ data: Buffer; truncated: boolean }>
   /** Drops the body unread and closes the connection. */
   discard(): void
 }
@@ -195,12 +197,17 @@ function wrap(response: IncomingMessage, url: URL): GuardedResponse {
     statusText: response.statusMessage ?? '',
     headers: response.headers,
     url: url.href,
-    readText: (maxBytes) => readCapped(response, maxBytes),
+    readText: async (maxBytes) => {
+      const { data, truncated } = await readCapped(response, maxBytes)
+      // `stream: true` holds back a character cut in half at the cap instead of mangling it.
+      return { text: decoderFor(response.headers['content-type']).decode(data, { stream: truncated }), truncated }
+    },
+    readBytes: (maxBytes) => readCapped(response, maxBytes),
     discard: () => response.destroy(),
   }
 }
 
-function readCapped(response: IncomingMessage, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+function readCapped(response: IncomingMessage, maxBytes: number): Promise<{ data: Buffer; truncated: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -208,9 +215,7 @@ function readCapped(response: IncomingMessage, maxBytes: number): Promise<{ text
     const finish = (truncated: boolean) => {
       if (settled) return
       settled = true
-      const decoder = decoderFor(response.headers['content-type'])
-      // `stream: true` holds back a character cut in half at the cap instead of mangling it.
-      resolvePromise({ text: decoder.decode(Buffer.concat(chunks, size), { stream: truncated }), truncated })
+      resolvePromise({ data: Buffer.concat(chunks, size), truncated })
     }
     response.on('data', (chunk: Buffer) => {
       if (settled) return

@@ -8,7 +8,9 @@
 import { APICallError, generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
 import type { AgentConfig, Message, MessageStatus } from '../../shared/index.ts'
 import type { ToolCallTrace } from '../store/store.ts'
-import { toModelMessages } from './history.ts'
+import { systemPrompt, type Summary } from './compression.ts'
+import { toModelMessages, type AttachmentData } from './history.ts'
+import { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile } from './output-files.ts'
 import { toolsFor, type ToolContext } from './tools.ts'
 import { TurnRecorder, type ProducedMessage, type TurnEvent } from './turn-recorder.ts'
 
@@ -17,8 +19,16 @@ export type { TurnEvent } from './turn-recorder.ts'
 export type AgentRunInput = {
   model: LanguageModel
   config: AgentConfig
+  /** The messages the model sees before the new one (after the summary, if there is one). */
   history: Message[]
-  request: string
+  /** The visitor's new message: its text and attachment blocks. */
+  request: Message
+  /** Bytes of the attachments in `history` and `request`. */
+  attachments?: AttachmentData
+  /** What the model is told of the turns before `history`. */
+  summary?: Summary | null
+  /** Where files that tools hand out are kept, and the visitor's URL for one (null: no download route). */
+  files?: { save(file: OutputFile): Promise<SavedFile>; downloadUrl(fileId: string): string | null }
   signal: AbortSignal
   emit: (event: TurnEvent) => void
   /** Stream tokens as they come (SSE), or ask for whole replies (sync). */
@@ -61,9 +71,9 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const watchdog = silenceWatchdog(input.modelTimeoutMs)
   const call: ModelCall = {
     model: input.model,
-    system: config.instructions || undefined,
-    messages: [...toModelMessages(input.history), { role: 'user', content: input.request }],
-    tools: toolsFor(config.tools, input.tools),
+    system: systemPrompt(config.instructions, input.summary ?? null),
+    messages: toModelMessages([...input.history, input.request], input.attachments),
+    tools: toolsFor(config.tools, { ...input.tools, files: input.files && recordingSink(input.files, recorder) }),
     stopWhen: stepCountIs(config.max_turns),
     temperature: config.temperature,
     maxRetries: input.maxRetries ?? 2,
@@ -96,6 +106,20 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     toolCalls: recorder.toolCalls,
     firstTokenMs: recorder.firstTokenMs,
     failure: cancelled ? { code: 'cancelled', message: 'The run was cancelled.', detail: 'cancelled by the client' } : failure,
+  }
+}
+
+/** Files saved through this sink are also written into the turn and announced to the visitor. */
+function recordingSink(files: NonNullable<AgentRunInput['files']>, recorder: TurnRecorder): OutputFileSink {
+  let saved = 0
+  return {
+    async save(file) {
+      checkOutputFile(file, saved)
+      saved += 1
+      const record = await files.save(file)
+      recorder.outputFile(record, files.downloadUrl(record.fileId))
+      return record
+    },
   }
 }
 

@@ -3,11 +3,11 @@
  * sees (handed to `emit` as they happen) and the messages to store (Anthropic content blocks).
  * Both drivers of the agent loop, streaming and one-reply, feed it the same calls.
  */
-import type { ContentBlock, Message, StreamEvent, ToolResultBlock } from '../../shared/index.ts'
+import type { ContentBlock, Message, OutputFileBlock, StreamEvent, ToolResultBlock } from '../../shared/index.ts'
 import type { ToolCallTrace } from '../store/store.ts'
 
 /** Events the loop itself produces; run_started, complete and trace_saved belong to the caller. */
-export type TurnEvent = Extract<StreamEvent, { event_type: 'turn_start' | 'text_delta' | 'tool_call' | 'tool_result' }>
+export type TurnEvent = Extract<StreamEvent, { event_type: 'turn_start' | 'text_delta' | 'tool_call' | 'tool_result' | 'output_file' }>
 
 export type ProducedMessage = { role: Message['role']; content: ContentBlock[] }
 
@@ -24,7 +24,7 @@ export class TurnRecorder {
   private readonly startedAt = performance.now()
   private readonly toolStarts = new Map<string, number>()
   private blocks: ContentBlock[] = []
-  private results: ToolResultBlock[] = []
+  private results: (ToolResultBlock | OutputFileBlock)[] = []
   private turnText = ''
 
   constructor(
@@ -58,6 +58,13 @@ export class TurnRecorder {
     const started = this.toolStarts.get(id)
     this.toolCalls.push({ tool_call_id: id, tool_name: name, turn: this.turn, is_error: isError, duration_ms: started === undefined ? null : elapsed(started) })
     this.emit({ event_type: 'tool_result', turn: this.turn, tool_call_id: id, tool_name: name, tool_input: input, tool_result: result, is_error: isError })
+  }
+
+  /** A tool handed the visitor a file: it is kept beside the tool results, and announced when it can be downloaded. */
+  outputFile(file: { fileId: string; filename: string; size: number; contentType: string }, downloadUrl: string | null): void {
+    this.results.push({ type: 'output_file', file_id: file.fileId, filename: file.filename, size: file.size, content_type: file.contentType })
+    if (downloadUrl === null) return
+    this.emit({ event_type: 'output_file', turn: this.turn, file_id: file.fileId, filename: file.filename, size: file.size, content_type: file.contentType, download_url: downloadUrl })
   }
 
   usage(input: number | undefined, output: number | undefined): void {

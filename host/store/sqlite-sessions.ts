@@ -1,29 +1,25 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import type { FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceRecord, TraceStart } from './store.ts'
+import { createWatchQueries } from './sqlite-watch.ts'
+import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
 
-type TraceRow = {
-  trace_id: string
-  agent_id: string
-  version: number
-  session_id: string
-  scope: string
-  request_id: string
-  status: TraceRecord['status']
-  started_at: string
-  first_token_ms: number | null
-  total_ms: number | null
-  turns: number
-  input_tokens: number
-  output_tokens: number
-  tool_calls: string
-  error: string | null
-}
+type SummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: string }
+
+const toSummary = (row: SummaryRow): ContextSummary => ({ throughSeq: row.through_seq, summary: row.summary, tokensBefore: row.tokens_before, createdAt: row.created_at })
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: row.seq,
+  role: row.role,
+  content: JSON.parse(row.content) as ContentBlock[],
+  status: row.status,
+  traceId: row.trace_id,
+  created_at: row.created_at,
+})
 
 const now = () => new Date().toISOString()
 
@@ -35,25 +31,21 @@ const toSession = (row: SessionRow): SessionRecord => ({
   updatedAt: row.updated_at,
 })
 
-const toTrace = (row: TraceRow): TraceRecord => ({
-  traceId: row.trace_id,
-  agentId: row.agent_id,
-  version: row.version,
-  sessionId: row.session_id,
-  scope: row.scope,
-  requestId: row.request_id,
-  status: row.status,
-  startedAt: row.started_at,
-  firstTokenMs: row.first_token_ms,
-  totalMs: row.total_ms ?? 0,
-  turns: row.turns,
-  inputTokens: row.input_tokens,
-  outputTokens: row.output_tokens,
-  toolCalls: JSON.parse(row.tool_calls),
-  error: row.error,
-})
-
-export type SessionStore = Pick<Store, 'getSession' | 'getMessages' | 'listSessions' | 'startTrace' | 'finishRun' | 'listTraces' | 'markInterruptedTraces'>
+export type SessionStore = Pick<
+  Store,
+  | 'getSession'
+  | 'getSessionSummary'
+  | 'getMessages'
+  | 'listSessions'
+  | 'getModelContext'
+  | 'saveContextSummary'
+  | 'listContextSummaries'
+  | 'startTrace'
+  | 'finishRun'
+  | 'listTraces'
+  | 'listSessionTraces'
+  | 'markInterruptedTraces'
+>
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {
@@ -62,10 +54,16 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
     ),
-    listSessions: db.prepare<[string, string, number], SessionRow>(
-      'SELECT * FROM sessions WHERE agent_id = ? AND updated_at < ? ORDER BY updated_at DESC LIMIT ?',
-    ),
     getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
+    getMessagesAfter: db.prepare<[number, number], MessageRow>(
+      'SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? AND seq > ? ORDER BY seq',
+    ),
+    latestSummary: db.prepare<[number], SummaryRow>('SELECT * FROM context_summaries WHERE session_pk = ? ORDER BY through_seq DESC LIMIT 1'),
+    listSummaries: db.prepare<[number], SummaryRow>('SELECT * FROM context_summaries WHERE session_pk = ? ORDER BY through_seq'),
+    insertSummary: db.prepare(
+      `INSERT OR REPLACE INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at)
+       VALUES (@session_pk, @through_seq, @summary, @tokens_before, @created_at)`,
+    ),
     lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
     insertMessage: db.prepare(
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
@@ -80,9 +78,6 @@ export function createSessionStore(db: Db): SessionStore {
       `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
        WHERE trace_id = @traceId`,
-    ),
-    listTraces: db.prepare<[{ agentId: string | null; before: string; limit: number }], TraceRow>(
-      'SELECT * FROM traces WHERE (@agentId IS NULL OR agent_id = @agentId) AND started_at < @before ORDER BY started_at DESC LIMIT @limit',
     ),
     markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
   }
@@ -118,7 +113,7 @@ export function createSessionStore(db: Db): SessionStore {
     })
   })
 
-  const FAR_FUTURE = '9999-12-31T23:59:59.999Z'
+  const watch = createWatchQueries(db)
 
   return {
     async getSession(key: SessionKey) {
@@ -128,17 +123,31 @@ export function createSessionStore(db: Db): SessionStore {
     async getMessages(key: SessionKey) {
       const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       if (!session) return []
-      return sql.getMessages.all(session.pk).map((row) => ({
-        seq: row.seq,
-        role: row.role,
-        content: JSON.parse(row.content) as ContentBlock[],
-        status: row.status,
-        traceId: row.trace_id,
-        created_at: row.created_at,
-      }))
+      return sql.getMessages.all(session.pk).map(toMessage)
     },
-    async listSessions(agentId, { limit, before }) {
-      return sql.listSessions.all(agentId, before ?? FAR_FUTURE, limit).map(toSession)
+    async getModelContext(key: SessionKey) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      if (!session) return { summary: null, messages: [] }
+      // One read transaction, so a summary and the messages after it always match.
+      return db.transaction(() => {
+        const summary = sql.latestSummary.get(session.pk)
+        return { summary: summary ? toSummary(summary) : null, messages: sql.getMessagesAfter.all(session.pk, summary?.through_seq ?? 0).map(toMessage) }
+      })()
+    },
+    async saveContextSummary(key, summary) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      if (!session) throw new Error('saveContextSummary: no such session')
+      sql.insertSummary.run({ session_pk: session.pk, through_seq: summary.throughSeq, summary: summary.summary, tokens_before: summary.tokensBefore, created_at: now() })
+    },
+    async listContextSummaries(key) {
+      const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+      return session ? sql.listSummaries.all(session.pk).map(toSummary) : []
+    },
+    async getSessionSummary(key) {
+      return watch.summary(key)
+    },
+    async listSessions(agentId, query) {
+      return watch.sessions(agentId, query)
     },
 
     async startTrace(trace: TraceStart) {
@@ -147,8 +156,11 @@ export function createSessionStore(db: Db): SessionStore {
     async finishRun(run) {
       finishRunTx(run)
     },
-    async listTraces({ agentId, limit, before }) {
-      return sql.listTraces.all({ agentId: agentId ?? null, before: before ?? FAR_FUTURE, limit }).map(toTrace)
+    async listTraces(query) {
+      return watch.traces(query)
+    },
+    async listSessionTraces(key) {
+      return watch.sessionTraces(key)
     },
     async markInterruptedTraces() {
       return sql.markInterrupted.run().changes

@@ -2,12 +2,15 @@
  * The Store on better-sqlite3. Statements are prepared once, here; rows become typed
  * records at this boundary and nothing past it sees SQL. Every write that must be whole
  * (publishing, a finished run) is one synchronous transaction. Agents and versions live here;
- * sessions and traces in sqlite-sessions.ts, links and keys in sqlite-access.ts.
+ * sessions and traces in sqlite-sessions.ts (their owner listings in sqlite-watch.ts), links and keys in
+ * sqlite-access.ts, console sign-ins in sqlite-console.ts.
  */
 import { randomUUID } from 'node:crypto'
 import { AgentConfigSchema, type AgentConfig } from '../../shared/index.ts'
 import { openDatabase, type Db } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
+import { createFileStore } from './sqlite-files.ts'
+import { createConsoleSessionStore } from './sqlite-console.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
 import type { AgentPatch, AgentRecord, NewAgent, PublishOutcome, PublishRequest, PublishedAgent, Store, VersionRecord } from './store.ts'
 
@@ -166,6 +169,8 @@ export function createSqliteStore(path: string): Store {
   return {
     ...createAccessStore(db),
     ...createSessionStore(db),
+    ...createFileStore(db),
+    ...createConsoleSessionStore(db),
 
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null

@@ -67,6 +67,31 @@ export type SessionKey = { agentId: string; scope: string; sessionId: string }
 
 export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string }
 
+/** A session as the owner lists it: its paging key, size and first words. */
+export type SessionSummaryRecord = SessionRecord & { pk: number; messageCount: number; preview: string }
+
+/** Where a page ended: the sort time and the row's key, so rows with equal times are never skipped. */
+export type PageCursor = { at: string; pk: number }
+
+/**
+ * One page of a listing, newest first. `from` (inclusive) and `to` (exclusive) bound the time;
+ * `after` continues after a cursor; `before` is the older paging by time alone.
+ */
+export type PageWindow = { limit: number; from?: string; to?: string; before?: string; after?: PageCursor }
+
+export type SessionQuery = PageWindow & {
+  /** Only this scope; else every scope but `excludeScope`. */
+  scope?: string
+  excludeScope?: string
+}
+
+export type TraceQuery = PageWindow & {
+  agentId?: string
+  scope?: string
+  sessionId?: string
+  status?: TraceStatus
+}
+
 export type StoredMessage = Message & { seq: number; traceId: string }
 
 export type ToolCallTrace = {
@@ -100,7 +125,7 @@ export type TraceOutcome = {
   error: string | null
 }
 
-export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus }
+export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus; pk: number }
 
 /** The messages one chat request produced, stored with its trace in one transaction. */
 export type FinishedRun = {
@@ -180,7 +205,56 @@ export interface AccessStore {
   touchOwnerKey(id: string): Promise<void>
 }
 
-export interface Store extends AccessStore {
+export type FileKind = 'attachment' | 'output'
+
+/** A stored file's description; its bytes are read only when it is downloaded or sent to a model. */
+export type FileRecord = SessionKey & {
+  id: string
+  kind: FileKind
+  filename: string
+  contentType: string
+  size: number
+  traceId: string | null
+  createdAt: string
+}
+
+/** A summary of a session's messages up to `throughSeq`, which the model reads instead of them. */
+export type ContextSummary = { throughSeq: number; summary: string; tokensBefore: number; createdAt: string }
+
+/** What the model is given of a session: the latest summary and every message after it. */
+export type ModelContext = { summary: ContextSummary | null; messages: StoredMessage[] }
+
+/** Files of sessions: visitors' attachments and tools' output files. */
+export interface FileStore {
+  saveFile(file: Omit<FileRecord, 'createdAt'> & { data: Uint8Array }): Promise<FileRecord>
+  /** The file, only if it belongs to this session. */
+  getFile(key: SessionKey, fileId: string): Promise<(FileRecord & { data: Uint8Array }) | null>
+  /** The files of one session among `fileIds` (others are left out), with their bytes. */
+  getFiles(key: SessionKey, fileIds: string[]): Promise<(FileRecord & { data: Uint8Array })[]>
+}
+
+/** A signed-in console browser. Only the hash of its cookie is stored. */
+export type ConsoleSessionRecord = {
+  idHash: string
+  kind: 'admin' | 'owner_key'
+  ownerKeyId: string | null
+  /** For admin sessions: which admin token signed in (a hash of its hash). */
+  adminRef: string | null
+  csrfToken: string
+  createdAt: string
+  expiresAt: string
+}
+
+export interface ConsoleSessionStore {
+  createConsoleSession(session: Omit<ConsoleSessionRecord, 'createdAt'>): Promise<ConsoleSessionRecord>
+  /** The session, or null when unknown or expired (an expired one is deleted on the way). */
+  getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null>
+  deleteConsoleSession(idHash: string): Promise<boolean>
+  /** Deletes expired sessions; returns how many. */
+  purgeConsoleSessions(): Promise<number>
+}
+
+export interface Store extends AccessStore, FileStore, ConsoleSessionStore {
   getSetting(key: string): Promise<string | null>
   /** Sets the value only if the key has none yet; returns the value that is stored. */
   initSetting(key: string, value: string): Promise<string>
@@ -203,12 +277,22 @@ export interface Store extends AccessStore {
   getSession(key: SessionKey): Promise<SessionRecord | null>
   /** Every message of a session in order. */
   getMessages(key: SessionKey): Promise<StoredMessage[]>
-  listSessions(agentId: string, options: { limit: number; before?: string }): Promise<SessionRecord[]>
+  /** The latest context summary and the messages after it: what the next run builds on. */
+  getModelContext(key: SessionKey): Promise<ModelContext>
+  /** Records a summary of the session's messages up to `throughSeq` (the session must exist). */
+  saveContextSummary(key: SessionKey, summary: Omit<ContextSummary, 'createdAt'>): Promise<void>
+  /** Every summary of a session, oldest first (for the owner). */
+  listContextSummaries(key: SessionKey): Promise<ContextSummary[]>
+  /** A session with its size and preview, or null. */
+  getSessionSummary(key: SessionKey): Promise<SessionSummaryRecord | null>
+  listSessions(agentId: string, query: SessionQuery): Promise<SessionSummaryRecord[]>
 
   startTrace(trace: TraceStart): Promise<void>
   /** Appends the run's messages (creating the session if needed) and closes its trace, atomically. */
   finishRun(run: FinishedRun): Promise<void>
-  listTraces(options: { agentId?: string; limit: number; before?: string }): Promise<TraceRecord[]>
+  listTraces(query: TraceQuery): Promise<TraceRecord[]>
+  /** Every trace of one session, oldest first. */
+  listSessionTraces(key: SessionKey): Promise<TraceRecord[]>
   /** Marks traces left `running` by a process that died as `interrupted`; returns how many. */
   markInterruptedTraces(): Promise<number>
 

@@ -1,12 +1,11 @@
-/** Owner API: agents, their drafts, publishing, versions, and what visitors did with them. */
+/** Owner API: agents, their drafts, publishing and versions (what visitors did with them: watch.ts). */
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type ToolSpec } from '../../../shared/index.ts'
-import { canReach, requireReach } from '../../auth/owner-auth.ts'
+import { canReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { positiveIntParam, sessionIdParam } from '../../http/ids.ts'
-import { check, readJson, readQuery } from '../../http/validate.ts'
+import { positiveIntParam } from '../../http/ids.ts'
+import { check, readJson } from '../../http/validate.ts'
 import { sealToolSecrets, ToolSecretError } from '../../runtime/http-tools.ts'
 import { keepFrozenMcpTools } from '../../runtime/mcp-tools.ts'
 import type { SecretBox } from '../../runtime/secret-box.ts'
@@ -15,18 +14,9 @@ import type { WidgetAssets } from '../../widget-assets.ts'
 import { reachableAgent } from './load.ts'
 import { requireKnownModel, type Publisher } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
-import { agentJson, messageJson, sessionJson, traceJson, versionJson } from './present.ts'
+import { agentJson, versionJson } from './present.ts'
 
 export type OwnerRoutesDeps = { store: Store; publisher: Publisher; assets: WidgetAssets; publicUrl: () => string; secretBox: SecretBox }
-
-const PageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.iso.datetime().optional(),
-})
-
-const ScopeQuerySchema = z.object({
-  scope: z.string().regex(/^(public|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, link:<id> or key:<id>').default('public'),
-})
 
 /** Tool header secrets are sealed before they are stored; `********` keeps the one stored. */
 function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSpec[], box: SecretBox): T {
@@ -96,30 +86,5 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
       const updated = await store.activateVersion(agent.id, positiveIntParam(c.req.param('n'), 'version'))
       if (!updated) throw notFound('Version')
       return c.json(await present(updated), 200)
-    })
-
-    .get('/agents/:id/sessions', async (c) => {
-      const agent = await loadAgent(c, c.req.param('id'))
-      const { limit, before } = readQuery(c, PageQuerySchema)
-      const sessions = await store.listSessions(agent.id, { limit, before })
-      const next = sessions.length === limit ? sessions.at(-1)!.updatedAt : null
-      return c.json({ sessions: sessions.map(sessionJson), next_before: next }, 200)
-    })
-    .get('/agents/:id/sessions/:sid', async (c) => {
-      const agent = await loadAgent(c, c.req.param('id'))
-      const { scope } = readQuery(c, ScopeQuerySchema)
-      const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
-      const session = await store.getSession(key)
-      if (!session) throw notFound('Session')
-      const messages = await store.getMessages(key)
-      return c.json({ ...sessionJson(session), agent_id: agent.id, messages: messages.map(messageJson) }, 200)
-    })
-    .get('/traces', async (c) => {
-      const { agent_id, limit, before } = readQuery(c, PageQuerySchema.extend({ agent_id: z.uuid().optional() }))
-      if (agent_id) requireReach(c.get('principal'), agent_id)
-      else if (c.get('principal').agentIds !== null) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
-      const traces = await store.listTraces({ agentId: agent_id, limit, before })
-      const next = traces.length === limit ? traces.at(-1)!.startedAt : null
-      return c.json({ traces: traces.map(traceJson), next_before: next }, 200)
     })
 }

@@ -1,7 +1,8 @@
 /** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
 import { redactToolSecrets } from '../../runtime/http-tools.ts'
-import type { AgentRecord, SessionRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
+import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
+import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 
 export function agentJson(agent: AgentRecord, active: VersionRecord | null): Agent {
   const frozen = active && JSON.stringify([active.name, active.agentDescription, active.config])
@@ -35,9 +36,15 @@ export function versionJson(version: VersionRecord, agent: AgentRecord): AgentVe
   }
 }
 
-export const sessionJson = (session: SessionRecord) => ({
+/** The share link a session scope belongs to, or null. */
+const linkOfScope = (scope: string) => (scope.startsWith('link:') ? scope.slice('link:'.length) : null)
+
+export const sessionSummaryJson = (session: SessionSummaryRecord): SessionSummary => ({
   session_id: session.sessionId,
   scope: session.scope,
+  link_id: linkOfScope(session.scope),
+  message_count: session.messageCount,
+  preview: session.preview,
   created_at: session.createdAt,
   updated_at: session.updatedAt,
 })
@@ -51,15 +58,17 @@ export const messageJson = (message: StoredMessage) => ({
   created_at: message.created_at,
 })
 
-export const traceJson = (trace: TraceRecord) => ({
+export const traceJson = (trace: TraceRecord): TraceSummary => ({
   trace_id: trace.traceId,
   agent_id: trace.agentId,
   version: trace.version,
   session_id: trace.sessionId,
   scope: trace.scope,
+  link_id: linkOfScope(trace.scope),
   request_id: trace.requestId,
   status: trace.status,
   started_at: trace.startedAt,
+  first_token_ms: trace.firstTokenMs,
   time_to_first_token_ms: trace.firstTokenMs,
   total_ms: trace.totalMs,
   turns: trace.turns,

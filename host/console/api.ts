@@ -1,0 +1,135 @@
+/**
+ * The console's own API: cookie sign-in and sign-out, the model picker's list, and the try-it
+ * chat that runs an agent's draft. Sign-in is throttled per IP like link passwords are; a
+ * correct token gives its point back, so only guesses use the allowance up.
+ */
+import { Hono, type Context } from 'hono'
+import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { CONSOLE, ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
+import { HEADERS } from '../../shared/index.ts'
+import { clientIp } from '../auth/client-ip.ts'
+import { ownerPrincipal } from '../auth/owner-auth.ts'
+import { takePoint } from '../auth/rate-limits.ts'
+import type { OwnerEnv } from '../http/env.ts'
+import { ApiError, notFound } from '../http/errors.ts'
+import { runToSse } from '../http/sse.ts'
+import { readJson } from '../http/validate.ts'
+import { reachableAgent } from '../routes/owner/load.ts'
+import type { ChatService } from '../runtime/chat.ts'
+import { discoverMcpTools, freezeMcpTools } from '../runtime/mcp-tools.ts'
+import type { ModelRegistry } from '../runtime/models.ts'
+import type { ToolContext } from '../runtime/tools.ts'
+import type { AgentRecord, PublishedAgent, Store } from '../store/store.ts'
+import { sessionJson, type ConsoleSessions } from './session.ts'
+
+export type ConsoleApiDeps = {
+  store: Store
+  models: ModelRegistry
+  chat: ChatService
+  tools: ToolContext
+  sessions: ConsoleSessions
+  adminTokenHash: string
+  heartbeatMs: number
+  trustProxyHops: number
+  /** Sign-in attempts per client IP per 15 minutes (the link-password setting). */
+  signInPerIpPer15Min: number
+}
+
+/** Model refs offered in the picker, per provider. */
+const SUGGESTIONS = ['demo', 'demo:instant', 'openai:gpt-4o-mini', 'openai:gpt-4o', 'openai:gpt-4.1-mini', 'anthropic:claude-sonnet-4-5', 'anthropic:claude-haiku-4-5']
+
+/**
+ * The draft dressed as a version, so the one chat runtime runs it unchanged. Version 0 marks
+ * its traces as draft runs. MCP servers are listed now, as publishing would freeze them (not for
+ * a resume, which only re-attaches to the run already going: `tools` null).
+ */
+async function draftAsVersion(agent: AgentRecord, tools: ToolContext | null): Promise<PublishedAgent> {
+  let config = agent.config
+  if (tools && config.tools.some((tool) => tool.type === 'mcp')) {
+    try {
+      config = { ...config, tools: await freezeMcpTools(config.tools, (spec) => discoverMcpTools(spec, tools)) }
+    } catch (error) {
+      throw new ApiError(400, 'mcp_unavailable', `Cannot try the draft: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+  return {
+    agent,
+    version: { id: `draft:${agent.id}`, agentId: agent.id, version: 0, name: agent.name, agentDescription: agent.description, config, description: 'draft', createdAt: agent.updatedAt },
+  }
+}
+
+function lastEventId(header: string | undefined): number {
+  if (header === undefined || header.trim() === '') return 0
+  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
+  return Number(header.trim())
+}
+
+const noStore = (c: Context) => c.header('Cache-Control', 'no-store')
+
+/** `/api/v1/console/session`: signing in and out. Mounted outside the owner auth. */
+export function consoleSessionRoutes(deps: ConsoleApiDeps) {
+  const { sessions } = deps
+  const signIns = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
+  const signedIn = async (c: Context) => {
+    const current = await sessions.current(c)
+    if (!current) throw new ApiError(401, 'unauthorized', 'Not signed in to the console.')
+    return current
+  }
+
+  return new Hono()
+    .post('/session', async (c) => {
+      noStore(c)
+      sessions.refuseCrossSite(c)
+      const ip = clientIp(c, deps.trustProxyHops)
+      // Throttle first, so a guesser learns nothing once the allowance is spent.
+      await takePoint([[signIns, ip]], 'Too many sign-in attempts. Please wait before trying again.')
+      const { token } = await readJson(c, ConsoleSignInSchema)
+      const principal = await ownerPrincipal(token.trim(), { adminTokenHash: deps.adminTokenHash, store: deps.store })
+      if (!principal) throw new ApiError(401, 'unauthorized', 'That token is not the admin token or an owner key.')
+      await signIns.reward(ip, 1)
+      void deps.store.purgeConsoleSessions()
+      const session = await sessions.start(c, principal)
+      const name = principal.keyId === null ? 'Admin token' : ((await deps.store.getOwnerKey(principal.keyId))?.name ?? principal.keyId)
+      return c.json(sessionJson({ session, principal, name }), 200)
+    })
+    .get('/session', async (c) => {
+      noStore(c)
+      return c.json(sessionJson(await signedIn(c)), 200)
+    })
+    .delete('/session', async (c) => {
+      noStore(c)
+      const current = await signedIn(c)
+      sessions.requireCsrf(c, current.session)
+      await sessions.end(c, current.session)
+      return c.body(null, 204)
+    })
+}
+
+/** `/api/v1/models` and `/api/v1/agents/{id}/try…`: behind the owner auth (bearer or cookie). */
+export function consoleApiRoutes(deps: ConsoleApiDeps) {
+  const { store, chat, models } = deps
+  return new Hono<OwnerEnv>()
+    .get('/models', (c) => {
+      const configured = new Set<string>(models.configured())
+      const reply: ModelsReply = {
+        providers: (['demo', 'openai', 'anthropic'] as const).map((id) => ({ id, configured: configured.has(id) })),
+        suggestions: SUGGESTIONS,
+      }
+      return c.json(reply, 200)
+    })
+    .post('/agents/:id/try', async (c) => {
+      const agent = await reachableAgent(store, c, c.req.param('id'))
+      const request = await readJson(c, TryRequestSchema)
+      const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
+      const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
+      // No admit(): try-it spends no link quota and no visitor rate limit.
+      const started = await chat.start({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })
+      return runToSse(started.run, afterId, { heartbeatMs: deps.heartbeatMs, signal: c.req.raw.signal, headers: Object.fromEntries(c.res.headers) })
+    })
+    .post('/agents/:id/try/stop', async (c) => {
+      const agent = await reachableAgent(store, c, c.req.param('id'))
+      const { request_id } = await readJson(c, TryStopSchema)
+      if (!chat.stop(agent.id, CONSOLE.tryScope, request_id)) throw notFound('Running request')
+      return c.body(null, 204)
+    })
+}

@@ -1,0 +1,122 @@
+/**
+ * Owner API, watching: an agent's sessions with their transcripts, and traces, filtered and
+ * paged by an opaque keyset cursor (newest first). The older `before` paging still works.
+ */
+import { Hono } from 'hono'
+import { SessionListQuerySchema, SessionScopeSchema, TraceListQuerySchema } from '../../../shared/console.ts'
+import { requireReach } from '../../auth/owner-auth.ts'
+import type { OwnerEnv } from '../../http/env.ts'
+import { ApiError, notFound } from '../../http/errors.ts'
+import { sessionIdParam } from '../../http/ids.ts'
+import { readQuery } from '../../http/validate.ts'
+import type { PageCursor, Store } from '../../store/store.ts'
+import { reachableAgent } from './load.ts'
+import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
+import { z } from 'zod'
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** A cursor is the last row's (time, key), base64url JSON: opaque to clients, checked on return. */
+export const encodeCursor = (cursor: PageCursor) => Buffer.from(JSON.stringify([cursor.at, cursor.pk])).toString('base64url')
+
+export function decodeCursor(value: string | undefined): PageCursor | undefined {
+  if (value === undefined) return undefined
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [at, pk] = parsed as unknown[]
+      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
+    }
+  } catch {
+    // Falls through to the one error below.
+  }
+  throw new ApiError(400, 'invalid_request', 'cursor: is not a next_cursor from this API')
+}
+
+/** Stored times are UTC with milliseconds; a bound given with an offset is compared in that form. */
+const utc = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString())
+
+/** `link_id` is a shorthand for scope `link:<id>`; both at once must agree. */
+function scopeOf(query: { scope?: string; link_id?: string }): string | undefined {
+  if (query.link_id === undefined) return query.scope
+  const scope = `link:${query.link_id}`
+  if (query.scope !== undefined && query.scope !== scope) throw new ApiError(400, 'invalid_request', 'link_id: names another scope than scope')
+  return scope
+}
+
+const TranscriptQuerySchema = z.object({ scope: SessionScopeSchema.default('public') })
+
+export function ownerWatchRoutes({ store }: { store: Store }) {
+  return new Hono<OwnerEnv>()
+    .get('/agents/:id/sessions', async (c) => {
+      const agent = await reachableAgent(store, c, c.req.param('id'))
+      const query = readQuery(c, SessionListQuerySchema)
+      const scope = scopeOf(query)
+      // One row more than asked tells whether another page follows.
+      const rows = await store.listSessions(agent.id, {
+        limit: query.limit + 1,
+        scope,
+        excludeScope: scope === undefined ? 'try' : undefined,
+        from: utc(query.from),
+        to: utc(query.to),
+        before: utc(query.before),
+        after: decodeCursor(query.cursor),
+      })
+      const page = rows.slice(0, query.limit)
+      const last = rows.length > query.limit ? page.at(-1)! : null
+      return c.json(
+        {
+          sessions: page.map(sessionSummaryJson),
+          next_cursor: last && encodeCursor({ at: last.updatedAt, pk: last.pk }),
+          next_before: last && last.updatedAt,
+        },
+        200,
+      )
+    })
+    .get('/agents/:id/sessions/:sid', async (c) => {
+      const agent = await reachableAgent(store, c, c.req.param('id'))
+      const { scope } = readQuery(c, TranscriptQuerySchema)
+      const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
+      const session = await store.getSessionSummary(key)
+      if (!session) throw notFound('Session')
+      const [messages, traces, summaries] = await Promise.all([store.getMessages(key), store.listSessionTraces(key), store.listContextSummaries(key)])
+      // What the model was given instead of the older messages, when the session was compressed.
+      const contextSummaries = summaries.map((summary) => ({
+        through_seq: summary.throughSeq,
+        summary: summary.summary,
+        tokens_before: summary.tokensBefore,
+        created_at: summary.createdAt,
+      }))
+      return c.json(
+        { ...sessionSummaryJson(session), agent_id: agent.id, messages: messages.map(messageJson), traces: traces.map(traceJson), context_summaries: contextSummaries },
+        200,
+      )
+    })
+    .get('/traces', async (c) => {
+      const query = readQuery(c, TraceListQuerySchema)
+      const principal = c.get('principal')
+      if (query.agent_id) requireReach(principal, query.agent_id)
+      else if (principal.agentIds !== null) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
+      const rows = await store.listTraces({
+        limit: query.limit + 1,
+        agentId: query.agent_id,
+        scope: scopeOf(query),
+        sessionId: query.session_id,
+        status: query.status,
+        from: utc(query.from),
+        to: utc(query.to),
+        before: utc(query.before),
+        after: decodeCursor(query.cursor),
+      })
+      const page = rows.slice(0, query.limit)
+      const last = rows.length > query.limit ? page.at(-1)! : null
+      return c.json(
+        {
+          traces: page.map(traceJson),
+          next_cursor: last && encodeCursor({ at: last.startedAt, pk: last.pk }),
+          next_before: last && last.startedAt,
+        },
+        200,
+      )
+    })
+}

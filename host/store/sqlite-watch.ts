@@ -1,0 +1,146 @@
+/**
+ * What the owner watches: sessions and traces, listed newest first and paged by keyset over
+ * (time DESC, rowid DESC), so the 1,000th page costs what the first does. Each query is built
+ * from the filters present (an absent filter adds no `OR @x IS NULL` that would hide the index)
+ * and prepared once per shape. Migration 004 adds the indexes these walk.
+ */
+import { CONSOLE } from '../../shared/console.ts'
+import type { Db } from './db.ts'
+import type { SessionKey, SessionQuery, SessionSummaryRecord, TraceQuery, TraceRecord } from './store.ts'
+
+export type SessionSummaryRow = {
+  pk: number
+  agent_id: string
+  scope: string
+  id: string
+  created_at: string
+  updated_at: string
+  message_count: number | null
+  preview: string | null
+}
+
+export type TraceRow = {
+  pk: number
+  trace_id: string
+  agent_id: string
+  version: number
+  session_id: string
+  scope: string
+  request_id: string
+  status: TraceRecord['status']
+  started_at: string
+  first_token_ms: number | null
+  total_ms: number | null
+  turns: number
+  input_tokens: number
+  output_tokens: number
+  tool_calls: string
+  error: string | null
+}
+
+/** The first message of a session is the visitor's; seq runs 1, 2, … so MAX(seq) is the count. */
+const SUMMARY_COLUMNS = `s.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at,
+  (SELECT MAX(m.seq) FROM messages m WHERE m.session_pk = s.pk) AS message_count,
+  (SELECT substr(json_extract(m.content, '$[0].text'), 1, ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
+
+/** The SELECT for one page of an agent's sessions; parameters are named after SessionQuery. */
+export function sessionListSql(query: Omit<SessionQuery, 'limit'>): string {
+  const where = ['s.agent_id = @agentId']
+  if (query.scope !== undefined) where.push('s.scope = @scope')
+  else if (query.excludeScope !== undefined) where.push('s.scope != @excludeScope')
+  where.push(...windowClauses(query, 's.updated_at', 's.pk'))
+  return `SELECT ${SUMMARY_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT @limit`
+}
+
+/** The SELECT for one page of traces; parameters are named after TraceQuery. */
+export function traceListSql(query: Omit<TraceQuery, 'limit'>): string {
+  const where: string[] = []
+  if (query.agentId !== undefined) where.push('t.agent_id = @agentId')
+  if (query.sessionId !== undefined) where.push('t.session_id = @sessionId')
+  if (query.scope !== undefined) where.push('t.scope = @scope')
+  if (query.status !== undefined) where.push('t.status = @status')
+  where.push(...windowClauses(query, 't.started_at', 't.rowid'))
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+  return `SELECT t.rowid AS pk, t.* FROM traces t ${filter} ORDER BY t.started_at DESC, t.rowid DESC LIMIT @limit`
+}
+
+function windowClauses(query: Omit<SessionQuery, 'limit'>, time: string, pk: string): string[] {
+  const clauses: string[] = []
+  if (query.from !== undefined) clauses.push(`${time} >= @from`)
+  if (query.to !== undefined) clauses.push(`${time} < @to`)
+  if (query.before !== undefined) clauses.push(`${time} < @before`)
+  // A row value compares (time, pk) as a pair and still walks the index.
+  if (query.after !== undefined) clauses.push(`(${time}, ${pk}) < (@afterAt, @afterPk)`)
+  return clauses
+}
+
+/** Named parameters for the SQL above: only those its shape uses (better-sqlite3 rejects extras). */
+function parameters(query: SessionQuery | TraceQuery, extra: Record<string, unknown>): Record<string, unknown> {
+  const { after, ...rest } = query
+  const params: Record<string, unknown> = { ...extra }
+  for (const [name, value] of Object.entries(rest)) if (value !== undefined) params[name] = value
+  if (after) Object.assign(params, { afterAt: after.at, afterPk: after.pk })
+  return params
+}
+
+export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord => ({
+  pk: row.pk,
+  agentId: row.agent_id,
+  scope: row.scope,
+  sessionId: row.id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  messageCount: row.message_count ?? 0,
+  preview: row.preview ?? '',
+})
+
+export const toTrace = (row: TraceRow): TraceRecord => ({
+  pk: row.pk,
+  traceId: row.trace_id,
+  agentId: row.agent_id,
+  version: row.version,
+  sessionId: row.session_id,
+  scope: row.scope,
+  requestId: row.request_id,
+  status: row.status,
+  startedAt: row.started_at,
+  firstTokenMs: row.first_token_ms,
+  totalMs: row.total_ms ?? 0,
+  turns: row.turns,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  toolCalls: JSON.parse(row.tool_calls),
+  error: row.error,
+})
+
+export function createWatchQueries(db: Db) {
+  const prepared = new Map<string, ReturnType<Db['prepare']>>()
+  const statement = (sql: string) => {
+    let found = prepared.get(sql)
+    if (!found) prepared.set(sql, (found = db.prepare(sql)))
+    return found
+  }
+  const summary = db.prepare<[string, string, string], SessionSummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM sessions s WHERE s.agent_id = ? AND s.scope = ? AND s.id = ?`,
+  )
+  const sessionTraces = db.prepare<[string, string, string], TraceRow>(
+    'SELECT rowid AS pk, * FROM traces WHERE agent_id = ? AND session_id = ? AND scope = ? ORDER BY started_at, rowid',
+  )
+
+  return {
+    summary(key: SessionKey): SessionSummaryRecord | null {
+      const row = summary.get(key.agentId, key.scope, key.sessionId)
+      return row ? toSessionSummary(row) : null
+    },
+    sessions(agentId: string, query: SessionQuery): SessionSummaryRecord[] {
+      const rows = statement(sessionListSql(query)).all(parameters(query, { agentId })) as SessionSummaryRow[]
+      return rows.map(toSessionSummary)
+    },
+    traces(query: TraceQuery): TraceRecord[] {
+      return (statement(traceListSql(query)).all(parameters(query, {})) as TraceRow[]).map(toTrace)
+    },
+    sessionTraces(key: SessionKey): TraceRecord[] {
+      return sessionTraces.all(key.agentId, key.sessionId, key.scope).map(toTrace)
+    },
+  }
+}

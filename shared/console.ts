@@ -1,0 +1,273 @@
+/**
+ * The owner console's wire contract: what `/api/v1/console/*`, `/api/v1/models`, the try-it chat,
+ * the watch endpoints (sessions, traces) and the preview page accept and answer. The host parses
+ * requests with these schemas; the console UI (widget/console) may parse replies with them.
+ * Readers tolerate unknown fields, so a newer host may add fields without breaking the console.
+ *
+ * Authentication in the browser: sign in once (POST /api/v1/console/session) and the host sets
+ * an HttpOnly cookie `porch_console`. Every owner API route then accepts that cookie instead of
+ * a bearer. A request with the cookie that is not GET/HEAD must send the header
+ * `X-CSRF-Token: <csrf_token from the sign-in reply>` and come from the host's own origin
+ * (browsers send `Sec-Fetch-Site: same-origin`); otherwise 403 `{error:{code:'csrf_failed'}}`.
+ * Send requests with `credentials: 'same-origin'` (fetch's default) and never send an
+ * Authorization header from the console (a bearer with a browser Origin is refused).
+ */
+import { z } from 'zod'
+import { ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageStatusSchema } from './protocol.ts'
+
+export const CONSOLE = {
+  cookie: 'porch_console',
+  csrfHeader: 'X-CSRF-Token',
+  /** Seconds a console session lives (absolute, not sliding). */
+  sessionSeconds: 12 * 60 * 60,
+  /** Session scope of try-it chats: never reachable through public routes. */
+  tryScope: 'try',
+  /** Largest `limit` of the paged lists. */
+  maxPage: 200,
+  defaultPage: 50,
+  /** Characters of a session's first user message shown as its preview. */
+  previewChars: 120,
+} as const
+
+export const OwnerRoleSchema = z.enum(['owner', 'editor', 'viewer'])
+export type OwnerRole = z.infer<typeof OwnerRoleSchema>
+
+// ---------------------------------------------------------------- sign-in
+
+/** POST /api/v1/console/session: the admin token or an owner key (`own_….SECRET`). */
+export const ConsoleSignInSchema = z.strictObject({ token: z.string().min(1).max(512) })
+export type ConsoleSignIn = z.infer<typeof ConsoleSignInSchema>
+
+/** The reply of POST and GET /api/v1/console/session. */
+export const ConsoleSessionSchema = z.object({
+  role: OwnerRoleSchema,
+  /** The agents this session may reach; null: every agent. */
+  agent_ids: z.array(z.string()).nullable(),
+  /** "Admin token", or the owner key's name. */
+  name: z.string(),
+  /** Send as X-CSRF-Token with every POST/PATCH/DELETE. Same value for the whole session. */
+  csrf_token: z.string(),
+  /** When the session ends (ISO-8601); sign in again after. */
+  expires_at: z.string(),
+})
+export type ConsoleSession = z.infer<typeof ConsoleSessionSchema>
+
+// ---------------------------------------------------------------- models
+
+/** GET /api/v1/models */
+export const ModelsReplySchema = z.object({
+  providers: z.array(z.object({ id: z.enum(['demo', 'openai', 'anthropic']), configured: z.boolean() })),
+  /** Model refs to offer in the picker (any provider; check `providers` for whether it runs here). */
+  suggestions: z.array(z.string()),
+})
+export type ModelsReply = z.infer<typeof ModelsReplySchema>
+
+// ---------------------------------------------------------------- try-it
+
+/** POST /api/v1/agents/{id}/try: the public chat body; answers SSE like the public streaming API. */
+export const TryRequestSchema = ChatRequestSchema
+/** POST /api/v1/agents/{id}/try/stop → 204, or 404 when nothing with that request_id runs. */
+export const TryStopSchema = z.object({ request_id: ClientIdSchema })
+
+// ---------------------------------------------------------------- watch: sessions and traces
+
+const iso = z.iso.datetime({ offset: true })
+const limit = z.coerce.number().int().min(1).max(CONSOLE.maxPage).default(CONSOLE.defaultPage)
+/** An id of a share link (`lnk_…`) or a chat key (`key_…`). */
+const accessId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{8,32}$`), `must be a ${prefix}_… id`)
+
+/** `public`, `link:<id>`, `key:<id>` or `try`. */
+export const SessionScopeSchema = z
+  .string()
+  .regex(/^(public|try|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, try, link:<id> or key:<id>')
+
+/**
+ * GET /api/v1/agents/{id}/sessions. No scope: every scope but `try`. `from`/`to` bound
+ * updated_at (from inclusive, to exclusive). `cursor` is the previous page's next_cursor (opaque).
+ * `before` (an updated_at) is the older paging, kept for existing clients.
+ */
+export const SessionListQuerySchema = z.object({
+  scope: SessionScopeSchema.optional(),
+  link_id: accessId('lnk').optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+  cursor: z.string().min(1).max(200).optional(),
+  before: iso.optional(),
+  limit,
+})
+export type SessionListQuery = z.infer<typeof SessionListQuerySchema>
+
+export const SessionSummarySchema = z.object({
+  session_id: z.string(),
+  scope: z.string(),
+  /** The share link of a `link:<id>` session, else null. */
+  link_id: z.string().nullable(),
+  message_count: z.number().int(),
+  /** The first user message, at most 120 characters. */
+  preview: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type SessionSummary = z.infer<typeof SessionSummarySchema>
+
+export const SessionListSchema = z.object({
+  sessions: z.array(SessionSummarySchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.string().nullable(),
+  /** Older paging: the updated_at to pass as `before`; null on the last page. */
+  next_before: z.string().nullable(),
+})
+export type SessionList = z.infer<typeof SessionListSchema>
+
+export const TraceStatusSchema = z.enum(['running', 'success', 'error', 'cancelled', 'interrupted'])
+
+export const ToolCallTraceSchema = z.object({
+  tool_call_id: z.string(),
+  tool_name: z.string(),
+  turn: z.number().int(),
+  is_error: z.boolean(),
+  duration_ms: z.number().nullable(),
+})
+
+export const TraceSummarySchema = z.object({
+  trace_id: z.string(),
+  agent_id: z.string(),
+  /** The agent version that answered; 0 for a try-it run of the draft. */
+  version: z.number().int(),
+  session_id: z.string(),
+  scope: z.string(),
+  link_id: z.string().nullable(),
+  request_id: z.string(),
+  status: TraceStatusSchema,
+  /** Milliseconds to the first token; null when none came. */
+  first_token_ms: z.number().nullable(),
+  /** Same value, older name. */
+  time_to_first_token_ms: z.number().nullable(),
+  total_ms: z.number(),
+  turns: z.number().int(),
+  input_tokens: z.number().int(),
+  output_tokens: z.number().int(),
+  tool_calls: z.array(ToolCallTraceSchema),
+  error: z.string().nullable(),
+  started_at: z.string(),
+})
+export type TraceSummary = z.infer<typeof TraceSummarySchema>
+
+/**
+ * GET /api/v1/traces. No scope: every scope, try-it runs included (scope `try`, version 0).
+ * `from`/`to` bound started_at. A key limited to some agents must name agent_id. `link_id`
+ * means scope `link:<id>`.
+ */
+export const TraceListQuerySchema = z.object({
+  agent_id: z.uuid().optional(),
+  link_id: accessId('lnk').optional(),
+  session_id: ClientIdSchema.optional(),
+  scope: SessionScopeSchema.optional(),
+  status: TraceStatusSchema.optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+  cursor: z.string().min(1).max(200).optional(),
+  before: iso.optional(),
+  limit,
+})
+export type TraceListQuery = z.infer<typeof TraceListQuerySchema>
+
+export const TraceListSchema = z.object({
+  traces: z.array(TraceSummarySchema),
+  next_cursor: z.string().nullable(),
+  next_before: z.string().nullable(),
+})
+export type TraceList = z.infer<typeof TraceListSchema>
+
+export const TranscriptMessageSchema = z.object({
+  seq: z.number().int(),
+  role: z.enum(['user', 'assistant']),
+  /** Anthropic blocks: text, tool_use {id,name,input}, tool_result {tool_use_id,content,is_error}. */
+  content: z.array(ContentBlockSchema),
+  status: MessageStatusSchema,
+  trace_id: z.string(),
+  created_at: z.string(),
+})
+
+/** GET /api/v1/agents/{id}/sessions/{sid}?scope= (scope defaults to `public`). */
+export const SessionTranscriptSchema = z.object({
+  session_id: z.string(),
+  agent_id: z.string(),
+  scope: z.string(),
+  link_id: z.string().nullable(),
+  message_count: z.number().int(),
+  preview: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  messages: z.array(TranscriptMessageSchema),
+  /** Every trace (chat request) of the session, oldest first. */
+  traces: z.array(TraceSummarySchema),
+})
+export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
+
+// ---------------------------------------------------------------- listings the console shows
+
+/** GET /api/v1/agents/{id}/links → {links: Link[]}; POST (create) and PATCH with rotate_token add `token`, `url`, `script_url`, `integrity`, `script`, `iframe`. */
+export const LinkSchema = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  name: z.string(),
+  expires_at: z.string().nullable(),
+  expired: z.boolean(),
+  has_password: z.boolean(),
+  enabled: z.boolean(),
+  quota_per_visitor_per_day: z.number().int().nullable(),
+  quota_total: z.number().int().nullable(),
+  used_total: z.number().int(),
+  allowed_origins: z.array(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type Link = z.infer<typeof LinkSchema>
+
+/** GET /api/v1/agents/{id}/keys → {keys: ApiKey[]}; create/refresh add `key` (KEY.SECRET, shown once). */
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  name: z.string(),
+  created_at: z.string(),
+  refreshed_at: z.string().nullable(),
+  last_used_at: z.string().nullable(),
+})
+export type ApiKey = z.infer<typeof ApiKeySchema>
+
+/** GET /api/v1/owner-keys → {owner_keys: OwnerKey[]} (owner role only); create adds `key`. */
+export const OwnerKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: OwnerRoleSchema,
+  agent_ids: z.array(z.string()).nullable(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+})
+export type OwnerKey = z.infer<typeof OwnerKeySchema>
+
+/* Agents and versions: AgentSchema and AgentVersionSchema in shared/owner.ts. */
+
+// ---------------------------------------------------------------- preview
+
+/**
+ * GET /console/preview?…: a page that loads the embed script exactly as the script snippet
+ * does, for an <iframe> in the console. Exactly one of `agent` and `link`. Any other parameter,
+ * or a value outside these, is a 400.
+ */
+export const PreviewQuerySchema = z
+  .strictObject({
+    agent: z.uuid().optional(),
+    link: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a link token').optional(),
+    mode: z.enum(['inline', 'iframe']).optional(),
+    position: z.enum(['bottom-right', 'bottom-left']).optional(),
+    /** An accent colour: #rgb, #rrggbb or #rrggbbaa. */
+    color: z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, 'must be a hex colour such as #2557d6').optional(),
+    title: z.string().min(1).max(100).regex(/^[^\u0000-\u001f\u007f<>]*$/, 'must be plain text').optional(),
+    theme: z.enum(['auto', 'light', 'dark']).optional(),
+    lang: z.enum(['en', 'de']).optional(),
+    open: z.enum(['true', 'false']).optional(),
+  })
+  .refine((q) => (q.agent === undefined) !== (q.link === undefined), 'give exactly one of agent and link')
+export type PreviewQuery = z.infer<typeof PreviewQuerySchema>

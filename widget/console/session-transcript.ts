@@ -1,0 +1,65 @@
+/**
+ * One session's full transcript (text, tool calls with their inputs and results, how each run
+ * ended) and the traces of its requests.
+ */
+import { html, nothing, type PropertyValues } from 'lit'
+import { api, query, type Trace, type Transcript } from './api.ts'
+import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { hrefFor } from './router.ts'
+import { toolView } from './tool-view.ts'
+import { foldTranscript } from './transcript-fold.ts'
+import { traceTable } from './trace-table.ts'
+
+export class ConsoleSessionTranscript extends ConsoleElement {
+  static override properties = { agentId: { attribute: false }, sessionId: { attribute: false }, scope: { attribute: false }, transcript: { state: true }, traces: { state: true }, feedback: { state: true } }
+  agentId = ''
+  sessionId = ''
+  scope = 'public'
+  transcript: Transcript | null = null
+  traces: Trace[] = []
+  feedback: Feedback = IDLE
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('sessionId') || changed.has('agentId') || changed.has('scope')) void this.load()
+  }
+
+  private async load(): Promise<void> {
+    const path = `/agents/${encodeURIComponent(this.agentId)}/sessions/${encodeURIComponent(this.sessionId)}${query({ scope: this.scope })}`
+    const transcript = await withFeedback((f) => (this.feedback = f), { busy: 'Loading the transcript…', done: (t: Transcript) => `${t.messages.length} messages.` }, () => api.get<Transcript>(path))
+    if (!transcript) return
+    this.transcript = transcript
+    if (transcript.traces) this.traces = transcript.traces
+    else {
+      const reply = await api.get<{ traces: Trace[] }>(`/traces${query({ agent_id: this.agentId, session_id: this.sessionId, limit: 200 })}`).catch(() => ({ traces: [] }))
+      this.traces = reply.traces.filter((t) => t.session_id === this.sessionId)
+    }
+  }
+
+  override render() {
+    const t = this.transcript
+    return html`<p class="hint"><a href=${hrefFor({ page: 'watch', agent: this.agentId, link: this.scope.startsWith('link:') ? this.scope.slice(5) : '', from: '', to: '' })}>Watch</a> › Session</p>
+      <h1>Session <code>${this.sessionId}</code></h1>
+      ${feedbackView(this.feedback)}
+      ${t
+        ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
+            <section aria-labelledby="transcript-heading">
+              <h2 id="transcript-heading">Transcript</h2>
+              <ol class="chat-log" aria-label="Messages">
+                ${foldTranscript(t.messages).map(
+                  (m) => html`<li class="msg ${m.role === 'user' ? 'user' : 'assistant'}">
+                    <strong>${m.role === 'user' ? 'Visitor' : 'Agent'}</strong>${m.status && m.status !== 'complete' ? html` <span class="badge warn">${m.status}</span>` : nothing}
+                    <div>${m.parts.map((p) => (p.type === 'text' ? html`<span class="text">${p.text}</span>` : toolView(p.tool)))}</div>
+                    ${m.created_at ? html`<span class="meta">${formatDate(m.created_at)}</span>` : nothing}
+                  </li>`,
+                )}
+              </ol>
+            </section>
+            <section aria-labelledby="session-traces-heading">
+              <h2 id="session-traces-heading">Traces</h2>
+              ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces of this session', agentId: this.agentId, sessionLinks: false }) : html`<p>No traces for this session.</p>`}
+            </section>`
+        : nothing}`
+  }
+}
+
+define('porch-console-session', ConsoleSessionTranscript)

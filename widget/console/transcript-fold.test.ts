@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { foldTranscript } from './transcript-fold.ts'
+
+describe('foldTranscript', () => {
+  it('folds tool results into their calls and one answer’s messages into one reply', () => {
+    const shown = foldTranscript([
+      { role: 'user', content: [{ type: 'text', text: 'What time is it?' }], status: 'complete' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'current_time', input: {} }], status: 'complete' },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '12:00', is_error: false }], status: 'complete' },
+      { role: 'assistant', content: [{ type: 'text', text: 'It is noon.' }], status: 'cancelled' },
+    ])
+    expect(shown).toEqual([
+      { role: 'user', status: 'complete', created_at: undefined, parts: [{ type: 'text', text: 'What time is it?' }] },
+      {
+        role: 'assistant',
+        status: 'cancelled',
+        created_at: undefined,
+        parts: [
+          { type: 'tool', tool: { name: 'current_time', input: {}, result: '12:00', isError: false } },
+          { type: 'text', text: 'It is noon.' },
+        ],
+      },
+    ])
+  })
+
+  it('keeps a result whose call it never saw, and tolerates plain-string content', () => {
+    const shown = foldTranscript([
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'gone', content: 'late', is_error: true }] },
+      { role: 'assistant', content: 'plain' },
+    ])
+    expect(shown.map((m) => m.parts)).toEqual([[{ type: 'tool', tool: { name: '(result)', input: 'gone', result: 'late', isError: true } }], [{ type: 'text', text: 'plain' }]])
+  })
+})

@@ -1,0 +1,47 @@
+/** A stored session's messages as the console shows them. Pure functions (tested without a browser). */
+import type { ContentBlock } from '../../shared/protocol.ts'
+import type { TranscriptMessage } from './api.ts'
+import type { ToolCallView } from './tool-view.ts'
+
+export type Shown = { role: string; status?: string | null; created_at?: string; parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[] }
+
+const blocks = (content: unknown): ContentBlock[] => (Array.isArray(content) ? content : typeof content === 'string' ? [{ type: 'text', text: content }] : []) as ContentBlock[]
+
+/**
+ * Folds tool results (stored in the next user message, Anthropic style) into their tool calls,
+ * and the assistant messages of one answer (text, tool call, more text) into one reply.
+ */
+export function foldTranscript(messages: TranscriptMessage[]): Shown[] {
+  const calls = new Map<string, ToolCallView>()
+  const shown: Shown[] = []
+  for (const message of messages) {
+    const parts: Shown['parts'] = []
+    for (const block of blocks(message.content)) {
+      if (block.type === 'text') parts.push({ type: 'text', text: block.text })
+      else if (block.type === 'tool_use') {
+        const tool: ToolCallView = { name: block.name, input: block.input }
+        calls.set(block.id, tool)
+        parts.push({ type: 'tool', tool })
+      } else if (block.type === 'attachment') {
+        parts.push({ type: 'text', text: `📎 Attached ${block.filename} (${block.content_type}, ${block.size} bytes)` })
+      } else if (block.type === 'output_file') {
+        // Handed out by a tool: it belongs to the answer the tool call is part of.
+        const answer = shown.at(-1)
+        const part = { type: 'text' as const, text: `⬇ Handed out ${block.filename} (${block.content_type}, ${block.size} bytes)` }
+        if (answer?.role === 'assistant') answer.parts.push(part)
+        else parts.push(part)
+      } else {
+        const tool = calls.get(block.tool_use_id)
+        if (tool) Object.assign(tool, { result: block.content, isError: block.is_error })
+        else parts.push({ type: 'tool', tool: { name: '(result)', input: block.tool_use_id, result: block.content, isError: block.is_error } })
+      }
+    }
+    if (parts.length === 0) continue
+    const previous = shown.at(-1)
+    if (previous && previous.role === 'assistant' && message.role === 'assistant') {
+      previous.parts.push(...parts)
+      previous.status = message.status
+    } else shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts })
+  }
+  return shown
+}

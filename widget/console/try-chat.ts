@@ -1,0 +1,207 @@
+/**
+ * Try it: a chat with the agent's DRAFT, through the console's own endpoint, so nothing here
+ * touches public traffic or its sessions. It speaks the same stream events as the public API
+ * (shared/protocol.ts); `<porch-chat>` is not reused because it only talks to the public
+ * endpoints and cannot send the console's CSRF header.
+ */
+import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source'
+import { html, nothing, type PropertyValues } from 'lit'
+import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
+import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
+import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
+import { toolView } from './tool-view.ts'
+
+type ToolCall = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
+type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolCall }
+type Turn = {
+  role: 'user' | 'assistant'
+  /** In the order the model produced them: text, a tool call, more text. */
+  parts: Part[]
+  state: 'streaming' | 'done' | 'stopped' | 'error'
+  error?: string
+  stats?: string
+}
+
+const newId = () => crypto.randomUUID()
+
+async function failure(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string } }
+    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? `The host answered ${response.status}.`)
+  } catch {
+    return new ApiError(response.status, 'http_error', `The host answered ${response.status}.`)
+  }
+}
+
+export class ConsoleTryChat extends ConsoleElement {
+  static override properties = { session: { attribute: false }, agent: { attribute: false }, turns: { state: true }, running: { state: true }, announcement: { state: true } }
+  session: ConsoleSession | null = null
+  agent: Agent | null = null
+  turns: Turn[] = []
+  running: { requestId: string; abort: AbortController } | null = null
+  announcement = ''
+  private sessionId: string = newId()
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('agent') && changed.get('agent')?.id !== this.agent?.id) this.newChat()
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.running?.abort.abort()
+  }
+
+  private newChat(): void {
+    this.running?.abort.abort()
+    this.running = null
+    this.turns = []
+    this.sessionId = newId()
+    this.announcement = 'New chat started.'
+  }
+
+  private async send(text: string): Promise<void> {
+    if (!text.trim() || this.running || !this.agent) return
+    const requestId = newId()
+    const abort = new AbortController()
+    this.running = { requestId, abort }
+    const answer: Turn = { role: 'assistant', parts: [], state: 'streaming' }
+    this.turns = [...this.turns, { role: 'user', parts: [{ type: 'text', text }], state: 'done' }, answer]
+    this.announcement = 'Sending…'
+    const changed = () => (this.turns = [...this.turns])
+    try {
+      await fetchEventSource(`/api/v1/agents/${encodeURIComponent(this.agent.id)}/try`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': getCsrfToken() },
+        credentials: 'same-origin',
+        body: JSON.stringify({ request: text, session_id: this.sessionId, request_id: requestId }),
+        signal: abort.signal,
+        openWhenHidden: true,
+        async onopen(response) {
+          if (response.ok && response.headers.get('content-type')?.startsWith(EventStreamContentType)) return
+          throw response.ok ? new ApiError(response.status, 'bad_response', 'The host answered with something other than a stream.') : await failure(response)
+        },
+        onmessage: (message) => {
+          const parsed = StreamEventSchema.safeParse(JSON.parse(message.data || 'null'))
+          if (parsed.success) this.apply(answer, parsed.data)
+          changed()
+        },
+        onerror(error) {
+          throw error // no automatic retries: the owner sees the reason and sends again
+        },
+      })
+      if (answer.state === 'streaming') answer.state = 'done'
+    } catch (error) {
+      if (abort.signal.aborted) answer.state = 'stopped'
+      else {
+        answer.state = 'error'
+        answer.error = reasonOf(error)
+      }
+    } finally {
+      this.running = null
+      this.announcement = answer.state === 'done' ? 'Answer complete.' : answer.state === 'stopped' ? 'Stopped.' : `Failed: ${answer.error}`
+      changed()
+    }
+  }
+
+  private apply(answer: Turn, event: StreamEvent): void {
+    switch (event.event_type) {
+      case 'run_started':
+        this.sessionId = event.session_id
+        break
+      case 'text_delta': {
+        const last = answer.parts.at(-1)
+        if (last?.type === 'text') last.text += event.text
+        else answer.parts.push({ type: 'text', text: event.text })
+        break
+      }
+      case 'tool_call':
+        answer.parts.push({ type: 'tool', tool: { id: event.tool_call_id, name: event.tool_name, input: event.tool_input } })
+        break
+      case 'tool_result': {
+        const part = answer.parts.find((p) => p.type === 'tool' && p.tool.id === event.tool_call_id)
+        if (part?.type === 'tool') Object.assign(part.tool, { result: event.tool_result, isError: event.is_error })
+        break
+      }
+      case 'error':
+        answer.state = 'error'
+        answer.error = event.message
+        break
+      case 'complete':
+        if (!event.success) {
+          answer.state = 'error'
+          answer.error ??= event.error ?? 'The run failed.'
+        } else answer.state = 'done'
+        answer.stats = `${event.total_turns} turn${event.total_turns === 1 ? '' : 's'} · ${event.total_input_tokens} tokens in · ${event.total_output_tokens} out`
+        break
+      default:
+        break
+    }
+  }
+
+  private async stop(): Promise<void> {
+    const running = this.running
+    if (!running || !this.agent) return
+    // Ask the host to stop the run (so the model stops spending), then drop the stream.
+    await request('POST', `/agents/${encodeURIComponent(this.agent.id)}/try/stop`, { request_id: running.requestId }).catch(() => undefined)
+    running.abort.abort()
+  }
+
+  private submit(event: SubmitEvent): void {
+    event.preventDefault()
+    const textarea = (event.target as HTMLFormElement).querySelector('textarea')!
+    const text = textarea.value
+    textarea.value = ''
+    void this.send(text)
+  }
+
+  private onKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault()
+      ;(event.target as HTMLTextAreaElement).form?.requestSubmit()
+    }
+  }
+
+  protected override updated(): void {
+    const log = this.querySelector('.chat-log')
+    if (log) log.scrollTop = log.scrollHeight
+  }
+
+  override render() {
+    const agent = this.agent
+    if (!agent) return nothing
+    if (!canEdit(this.session)) return html`<p>Trying the draft needs the editor role; yours is ${this.session?.role}.</p>`
+    return html`<p class="hint">You are chatting with the <strong>draft</strong>${agent.has_unpublished_changes ? ' (it has changes that are not published)' : ''}. Nothing here reaches visitors or their sessions.</p>
+      ${agent.welcome_message ? html`<p class="msg assistant">${agent.welcome_message}</p>` : nothing}
+      <div class="chat-log" role="log" aria-label="Try-it conversation" aria-live="polite" tabindex="0">
+        ${this.turns.length === 0 ? html`<p class="hint">Send a message to try the draft.</p>` : nothing}
+        ${this.turns.map((turn) => this.renderTurn(turn))}
+      </div>
+      ${this.turns.length === 0 && agent.starters.length > 0
+        ? html`<div class="actions" aria-label="Starter prompts" role="group">${agent.starters.map((s) => html`<button type="button" @click=${() => this.send(s)}>${s}</button>`)}</div>`
+        : nothing}
+      <form class="card" @submit=${this.submit} aria-label="Message the draft">
+        <div class="field">
+          <label for="try-input">Message</label>
+          <textarea id="try-input" name="message" rows="2" @keydown=${this.onKeydown} aria-describedby="try-hint"></textarea>
+          <p class="hint" id="try-hint">Enter sends, Shift+Enter makes a new line.</p>
+        </div>
+        <div class="actions">
+          ${this.running ? html`<button type="button" class="danger" @click=${this.stop}>Stop</button>` : html`<button type="submit" class="primary">Send</button>`}
+          <button type="button" @click=${this.newChat} ?disabled=${this.turns.length === 0}>New chat</button>
+        </div>
+      </form>
+      <p class="sr-only" role="status">${this.announcement}</p>`
+  }
+
+  private renderTurn(turn: Turn) {
+    return html`<div class="msg ${turn.role}" data-state=${turn.state}>
+      <span class="sr-only">${turn.role === 'user' ? 'You:' : 'Agent:'}</span>
+${turn.parts.map((part) => (part.type === 'text' ? part.text : toolView(part.tool)))}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
+      ${turn.state === 'error' ? html`<span class="error meta" role="alert">Failed: ${turn.error}</span>` : nothing}
+      ${turn.state === 'stopped' ? html`<span class="meta">Stopped.</span>` : nothing}
+      ${turn.stats ? html`<span class="meta">${turn.stats}</span>` : nothing}
+    </div>`
+  }
+}
+
+define('porch-console-try', ConsoleTryChat)

@@ -1,0 +1,177 @@
+/**
+ * Watch: an agent's sessions and traces, filtered by link and date, paged by the host's cursor
+ * (keyset paging stays fast at any depth: "Load more" asks for the next page only). Filters
+ * live in the URL, so a filtered view can be bookmarked and the back button undoes a filter.
+ */
+import { html, nothing, type PropertyValues } from 'lit'
+import { api, nextPage, query, type Agent, type ConsoleSession, type Link, type SessionSummary, type Trace } from './api.ts'
+import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { hrefFor, navigate, type Route } from './router.ts'
+import { traceTable } from './trace-table.ts'
+
+type Filters = Extract<Route, { page: 'watch' }>
+
+const PAGE = 50
+
+/** "50+ sessions" while more pages exist, "1 session" when that is all. */
+const counted = (n: number, more: unknown, noun: string) => `${n}${more ? '+' : ''} ${noun}${n === 1 && !more ? '' : 's'}`
+
+/**
+ * A date input's local day as an instant: its start, or for `to` the start of the next day (the
+ * host's `to` is exclusive), so "from 3 to 3 March" means all of 3 March.
+ */
+export function dayBound(day: string, end: boolean): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined
+  const date = new Date(`${day}T00:00:00`)
+  if (Number.isNaN(date.getTime())) return undefined
+  if (end) date.setDate(date.getDate() + 1)
+  return date.toISOString()
+}
+
+/** Whether a row falls inside the filters (the host filters too; this keeps older hosts honest). */
+function matches(filters: Filters, scope: string | undefined, linkId: string | null | undefined, at: string): boolean {
+  if (filters.link && linkId !== filters.link && scope !== `link:${filters.link}`) return false
+  const from = dayBound(filters.from, false)
+  const to = dayBound(filters.to, true)
+  if (from && at < from) return false
+  if (to && at >= to) return false
+  return true
+}
+
+export function sourceOf(scope: string, links: Link[]): string {
+  if (scope === 'public') return 'Public embed'
+  if (scope === 'try') return 'Try it (draft)'
+  if (scope.startsWith('link:')) return `Link: ${links.find((l) => l.id === scope.slice(5))?.name ?? scope.slice(5)}`
+  if (scope.startsWith('key:')) return `API key ${scope.slice(4)}`
+  return scope
+}
+
+export class ConsoleWatch extends ConsoleElement {
+  static override properties = {
+    session: { attribute: false },
+    filters: { attribute: false },
+    agents: { state: true },
+    links: { state: true },
+    sessions: { state: true },
+    traces: { state: true },
+    sessionsNext: { state: true },
+    tracesNext: { state: true },
+    feedback: { state: true },
+  }
+  session: ConsoleSession | null = null
+  filters: Filters = { page: 'watch', agent: '', link: '', from: '', to: '' }
+  agents: Agent[] | null = null
+  links: Link[] = []
+  sessions: SessionSummary[] = []
+  traces: Trace[] = []
+  sessionsNext: Record<string, string> | null = null
+  tracesNext: Record<string, string> | null = null
+  feedback: Feedback = IDLE
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('filters')) void this.load()
+  }
+
+  private async load(): Promise<void> {
+    this.agents ??= (await api.get<{ agents: Agent[] }>('/agents').catch(() => ({ agents: [] }))).agents
+    const agent = this.filters.agent || this.agents[0]?.id
+    if (!agent) return
+    if (!this.filters.agent) {
+      navigate(hrefFor({ ...this.filters, agent }), { replace: true })
+      return
+    }
+    this.sessions = []
+    this.traces = []
+    await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.` }, async () => {
+      const [links] = await Promise.all([api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })), this.loadSessions({}), this.loadTraces({})])
+      this.links = links.links
+    })
+  }
+
+  private filterParams() {
+    const { link, from, to } = this.filters
+    return { link_id: link || undefined, from: dayBound(from, false), to: dayBound(to, true), limit: PAGE }
+  }
+
+  private async loadSessions(page: Record<string, string>): Promise<void> {
+    const reply = await api.get<{ sessions: SessionSummary[]; next_cursor?: string | null; next_before?: string | null }>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
+    this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
+    this.sessionsNext = nextPage(reply)
+  }
+
+  private async loadTraces(page: Record<string, string>): Promise<void> {
+    const reply = await api.get<{ traces: Trace[]; next_cursor?: string | null; next_before?: string | null }>(`/traces${query({ agent_id: this.filters.agent, ...this.filterParams(), ...page })}`)
+    this.traces = [...this.traces, ...reply.traces.filter((t) => matches(this.filters, t.scope, t.link_id, t.started_at))]
+    this.tracesNext = nextPage(reply)
+  }
+
+  private more(kind: 'sessions' | 'traces'): void {
+    const next = kind === 'sessions' ? this.sessionsNext : this.tracesNext
+    if (!next) return
+    void withFeedback((f) => (this.feedback = f), { busy: `Loading more ${kind}…`, done: `More ${kind} loaded.` }, () => (kind === 'sessions' ? this.loadSessions(next) : this.loadTraces(next)))
+  }
+
+  private applyFilters(event: SubmitEvent): void {
+    event.preventDefault()
+    const data = new FormData(event.target as HTMLFormElement)
+    const value = (name: string) => String(data.get(name) ?? '')
+    const agent = value('agent')
+    navigate(hrefFor({ page: 'watch', agent, link: agent === this.filters.agent ? value('link') : '', from: value('from'), to: value('to') }))
+  }
+
+  override render() {
+    const f = this.filters
+    if (this.agents && this.agents.length === 0) return html`<h1>Watch</h1><p>No agents yet: there is nothing to watch.</p>`
+    return html`<h1>Watch</h1>
+      <form class="card" @submit=${this.applyFilters} aria-label="Filters">
+        <div class="grid">
+          <div class="field">
+            <label for="watch-agent">Agent</label>
+            <select id="watch-agent" name="agent">${(this.agents ?? []).map((a) => html`<option value=${a.id} ?selected=${a.id === f.agent}>${a.name}</option>`)}</select>
+          </div>
+          <div class="field">
+            <label for="watch-link">Link</label>
+            <select id="watch-link" name="link">
+              <option value="" ?selected=${!f.link}>All traffic</option>
+              ${this.links.map((l) => html`<option value=${l.id} ?selected=${l.id === f.link}>${l.name}</option>`)}
+              ${f.link && !this.links.some((l) => l.id === f.link) ? html`<option value=${f.link} selected>${f.link}</option>` : nothing}
+            </select>
+          </div>
+          <div class="field"><label for="watch-from">From</label><input id="watch-from" name="from" type="date" .value=${f.from} /></div>
+          <div class="field"><label for="watch-to">To</label><input id="watch-to" name="to" type="date" .value=${f.to} /></div>
+        </div>
+        <div class="actions"><button type="submit" class="primary">Apply filters</button><a href=${hrefFor({ page: 'watch', agent: f.agent, link: '', from: '', to: '' })}>Clear</a></div>
+      </form>
+      ${feedbackView(this.feedback)}
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Sessions</h2>
+        ${this.sessions.length === 0 && this.feedback.state !== 'busy' ? html`<p>No sessions match.</p>` : nothing}
+        ${this.sessions.length > 0 ? this.renderSessions() : nothing}
+        ${this.sessionsNext ? html`<button type="button" @click=${() => this.more('sessions')}>Load more sessions</button>` : nothing}
+      </section>
+      <section aria-labelledby="traces-heading">
+        <h2 id="traces-heading">Traces</h2>
+        ${this.traces.length === 0 && this.feedback.state !== 'busy' ? html`<p>No traces match.</p>` : nothing}
+        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
+        ${this.tracesNext ? html`<button type="button" @click=${() => this.more('traces')}>Load more traces</button>` : nothing}
+      </section>`
+  }
+
+  private renderSessions() {
+    return html`<div class="table-wrap" role="region" aria-label="Sessions" tabindex="0"><table>
+      <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
+      <tbody>${this.sessions.map(
+        (s) => html`<tr>
+          <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a></td>
+          <td>${sourceOf(s.scope, this.links)}</td>
+          <td class="num">${s.message_count ?? '—'}</td>
+          <td>${s.preview ?? ''}</td>
+          <td>${formatDate(s.created_at)}</td>
+          <td>${formatDate(s.updated_at)}</td>
+        </tr>`,
+      )}</tbody>
+    </table></div>`
+  }
+}
+
+define('porch-console-watch', ConsoleWatch)
