@@ -105,6 +105,10 @@ beforeAll(async () => {
     doomedOwnerKey: [doomedOwnerKey.id],
     widgetVersion: ['0.1.0'],
     widgetFile: ['embed.js', 'porch-chat.js'],
+    // No file was ever stored: a well-formed id that names none, and junk.
+    file: [randomUUID()],
+    consoleAsset: ['console.js', 'console.css', 'missing.js'],
+    consolePage: ['agents', `agents/${spare.id}`, 'keys'],
     page: [kept.id, open.token],
   }
   auths = [`Bearer ${ADMIN_TOKEN}`, `Bearer ${chatKey}`, `Bearer ${editorKey}`, `Bearer ${visitor}`]
@@ -121,11 +125,12 @@ function poolFor(route: Route, index: number, method = route.method): string | u
   const parts = route.path.split('/')
   const name = paramsOf(route.path)[index]
   const doomed = (pool: string) => (method === 'DELETE' ? `doomed${pool[0]!.toUpperCase()}${pool.slice(1)}` : pool)
-  if (route.path.startsWith('/api/v1/published/')) return name === ':id' ? 'published' : name === ':sessionId' || name === '*' ? 'session' : undefined
+  if (route.path.startsWith('/api/v1/published/')) return name === ':id' ? 'published' : name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
   if (route.path.startsWith('/api/v1/links/')) {
     if (name === ':id') return route.path === '/api/v1/links/:id' && (method === 'PATCH' || method === 'DELETE') ? doomed('linkId') : 'link'
-    return name === ':sessionId' || name === '*' ? 'session' : undefined
+    return name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
   }
+  if (route.path.startsWith('/console/')) return name === ':file' ? 'consoleAsset' : 'consolePage'
   if (route.path.startsWith('/api/v1/agents/')) {
     if (name === ':id') return route.path === '/api/v1/agents/:id' ? doomed('agent') : 'agent'
     return name === ':n' ? 'version' : name === ':sid' ? 'session' : undefined
