@@ -26,6 +26,7 @@ const lines = [`Porch is listening on ${host.url} (public URL ${base})`]
 if (host.secrets.newAdminToken) {
   lines.push('', 'Admin token, shown only this once (it is stored hashed; set PORCH_ADMIN_TOKEN to choose your own):', `  ${host.secrets.newAdminToken}`)
 }
+lines.push('', `Owner console: ${base}/console (sign in with the admin token or an owner key)`)
 if (demo) {
   const chatUrl = `${base}/api/v1/published/${demo.id}/${demo.apiResponseMode === 'streaming' ? 'chat' : 'chat/sync'}`
   lines.push(

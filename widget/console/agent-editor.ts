@@ -14,9 +14,20 @@ import { LIMITS } from '../../shared/limits.ts'
 /** The widget's own accent colour, shown when the theme names none. */
 export const DEFAULT_ACCENT = '#2557d6'
 
-type Draft = Pick<Agent, 'name' | 'description' | 'instructions' | 'model' | 'temperature' | 'max_turns' | 'welcome_message' | 'starters' | 'theme' | 'tools'>
+type Draft = Pick<
+  Agent,
+  'name' | 'description' | 'instructions' | 'model' | 'temperature' | 'max_turns' | 'welcome_message' | 'starters' | 'theme' | 'tools' | 'attachments' | 'context_window' | 'compress_at'
+>
 
-const hasClock = (tools: Agent['tools']) => tools.some((tool) => tool.type === 'builtin' && tool.name === 'current_time')
+type BuiltinName = Extract<Agent['tools'][number], { type: 'builtin' }>['name']
+
+/** The built-in tools an owner can switch on, as the editor names them. */
+const BUILTINS: { name: BuiltinName; label: string }[] = [
+  { name: 'current_time', label: 'Clock' },
+  { name: 'create_file', label: 'Files for the visitor' },
+]
+
+const hasBuiltin = (tools: Agent['tools'], name: BuiltinName) => tools.some((tool) => tool.type === 'builtin' && tool.name === name)
 
 const lines = (text: string) =>
   text
@@ -62,15 +73,21 @@ export class ConsoleAgentEditor extends ConsoleElement {
       welcome_message: text('welcome_message'),
       starters: lines(text('starters')),
       theme,
-      tools: this.toolsFrom(data.get('tool_current_time') === 'on'),
+      tools: this.toolsFrom(new Set(BUILTINS.filter(({ name }) => data.get(`tool_${name}`) === 'on').map(({ name }) => name))),
+      attachments: data.get('attachments') === 'on',
+      context_window: text('context_window').trim() === '' ? null : Number(text('context_window')),
+      compress_at: Number(text('compress_at')),
     }
   }
 
-  /** The draft's tools with the built-in clock on or off; other tools (HTTP, MCP) are kept as they are. */
-  private toolsFrom(clock: boolean): Agent['tools'] {
-    const tools = this.agent!.tools
-    if (clock === hasClock(tools)) return tools
-    return clock ? [...tools, { type: 'builtin', name: 'current_time' }] : tools.filter((tool) => !(tool.type === 'builtin' && tool.name === 'current_time'))
+  /** The draft's tools with each built-in on or off as ticked; other tools (HTTP, MCP) are kept as they are. */
+  private toolsFrom(on: Set<BuiltinName>): Agent['tools'] {
+    let tools = this.agent!.tools
+    for (const { name } of BUILTINS) {
+      if (on.has(name) === hasBuiltin(tools, name)) continue
+      tools = on.has(name) ? [...tools, { type: 'builtin', name }] : tools.filter((tool) => !(tool.type === 'builtin' && tool.name === name))
+    }
+    return tools
   }
 
   private async save(event: SubmitEvent): Promise<void> {
@@ -141,7 +158,18 @@ export class ConsoleAgentEditor extends ConsoleElement {
             <input id="agent-max-turns" name="max_turns" type="number" min="1" max=${LIMITS.maxTurns} step="1" required .value=${String(agent.max_turns)} aria-describedby="agent-max-turns-hint" />
             <p class="hint" id="agent-max-turns-hint">Model calls per visitor message (tool use takes more than one).</p>
           </div>
+          <div class="field">
+            <label for="agent-context-window">Context window (tokens)</label>
+            <input id="agent-context-window" name="context_window" type="number" min="1000" max="10000000" step="1" placeholder="the model's usual size" .value=${agent.context_window === null ? '' : String(agent.context_window)} aria-describedby="agent-context-window-hint" />
+            <p class="hint" id="agent-context-window-hint">Empty: 128,000 for OpenAI, 200,000 for Anthropic, 8,000 for the demo.</p>
+          </div>
+          <div class="field">
+            <label for="agent-compress-at">Summarise older turns at</label>
+            <input id="agent-compress-at" name="compress_at" type="number" min="0.2" max="0.95" step="0.05" required .value=${String(agent.compress_at)} aria-describedby="agent-compress-at-hint" />
+            <p class="hint" id="agent-compress-at-hint">Share of the context window; the full history stays stored.</p>
+          </div>
         </div>
+        <label><input type="checkbox" name="attachments" ?checked=${agent.attachments} /> Visitors may attach images and text files</label>
       </fieldset>
       <fieldset ?disabled=${readOnly}>
         <legend>What visitors see first</legend>
@@ -172,7 +200,7 @@ export class ConsoleAgentEditor extends ConsoleElement {
       </fieldset>
       <fieldset ?disabled=${readOnly}>
         <legend>Tools</legend>
-        <label><input type="checkbox" name="tool_current_time" ?checked=${hasClock(agent.tools)} /> Clock (<code>current_time</code>, built in)</label>
+        ${BUILTINS.map(({ name, label }) => html`<label><input type="checkbox" name=${`tool_${name}`} ?checked=${hasBuiltin(agent.tools, name)} /> ${label} (<code>${name}</code>, built in)</label>`)}
         ${agent.tools.some((t) => t.type !== 'builtin')
           ? html`<p class="hint">Also: ${agent.tools.filter((t) => t.type !== 'builtin').map((t) => `${t.name} (${t.type === 'http' ? 'HTTP' : 'MCP'})`).join(', ')}, edited through the owner API.</p>`
           : nothing}

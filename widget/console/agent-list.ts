@@ -26,7 +26,7 @@ export class ConsoleAgentList extends ConsoleElement {
       ${feedbackView(this.feedback)}
       ${this.agents && this.agents.length === 0 ? html`<p>No agents yet.${mayCreate ? ' Create one to start.' : ''}</p>` : nothing}
       ${this.agents && this.agents.length > 0
-        ? html`<div class="table-wrap" role="region" aria-label="Agents" tabindex="0">
+        ? html`<div class="table-wrap" role="region" aria-label="Agents table" tabindex="0">
             <table>
               <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Mode</th><th scope="col">Access</th><th scope="col">Model</th><th scope="col">Updated</th></tr></thead>
               <tbody>

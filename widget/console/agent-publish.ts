@@ -27,15 +27,17 @@ export class ConsoleAgentPublish extends ConsoleElement {
     }
   }
 
-  private async loadVersions(): Promise<void> {
-    const reply = await withFeedback((f) => (this.historyFeedback = f), { busy: 'Loading versions…', done: '' }, () => api.get<{ versions: AgentVersion[] }>(`/agents/${this.agent!.id}/versions`))
+  /** Loads the history; `quiet` keeps the last action's message on screen (a reload after it). */
+  private async loadVersions(quiet = false): Promise<void> {
+    const load = () => api.get<{ versions: AgentVersion[] }>(`/agents/${this.agent!.id}/versions`)
+    const reply = quiet ? await load().catch(() => null) : await withFeedback((f) => (this.historyFeedback = f), { busy: 'Loading versions…', done: '' }, load)
     if (reply) this.versions = [...reply.versions].sort((a, b) => b.version - a.version)
   }
 
   private async refresh(): Promise<void> {
     const agent = await api.get<Agent>(`/agents/${this.agent!.id}`)
     agentChanged(this, agent)
-    await this.loadVersions()
+    await this.loadVersions(true)
   }
 
   private async publish(event: SubmitEvent): Promise<void> {
@@ -62,7 +64,7 @@ export class ConsoleAgentPublish extends ConsoleElement {
     const agent = await withFeedback((f) => (this.historyFeedback = f), { busy: `Rolling back to version ${version}…`, done: `Version ${version} is live again.` }, () => api.post<Agent>(`/agents/${this.agent!.id}/versions/${version}/activate`))
     if (agent) {
       agentChanged(this, agent)
-      await this.loadVersions()
+      await this.loadVersions(true)
     }
   }
 
@@ -84,7 +86,7 @@ export class ConsoleAgentPublish extends ConsoleElement {
         ${feedbackView(this.historyFeedback)}
         ${this.versions && this.versions.length === 0 ? html`<p>No versions yet: publish to make version 1.</p>` : nothing}
         ${this.versions && this.versions.length > 0
-          ? html`<div class="table-wrap" role="region" aria-label="Versions" tabindex="0"><table>
+          ? html`<div class="table-wrap" role="region" aria-label="Versions table" tabindex="0"><table>
               <thead><tr><th scope="col">Version</th><th scope="col">Change</th><th scope="col">Model</th><th scope="col">Published</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>${this.versions.map(
                 (v) => html`<tr>

@@ -115,7 +115,7 @@ export class ConsoleApiKeys extends ConsoleElement {
   private renderKeys(editor: boolean) {
     if (!this.keys) return nothing
     if (this.keys.length === 0) return html`<p>No keys yet.</p>`
-    return html`<div class="table-wrap" role="region" aria-label="Chat API keys" tabindex="0"><table>
+    return html`<div class="table-wrap" role="region" aria-label="Chat API keys table" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">Key id</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Actions</th></tr></thead>
       <tbody>${this.keys.map(
         (key) => html`<tr>

@@ -49,6 +49,7 @@ export const consoleStyles = css`
   .tabs a[aria-current='page'] { background: var(--c-surface); border-color: var(--c-border); color: var(--c-fg); font-weight: 600; margin-bottom: -1px; }
 
   .card { background: var(--c-surface); border: 1px solid var(--c-border); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; }
+  .card > :first-child { margin-top: 0; }
   .row { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: flex-end; }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
 
@@ -96,9 +97,15 @@ export const consoleStyles = css`
   .diff del { background: #fbe0e0; color: #7a1013; text-decoration: line-through; display: block; }
   .diff span { display: block; color: var(--c-muted); }
 
-  ol.chat-log { list-style: none; margin: 0; }
   .chat-log { display: flex; flex-direction: column; gap: 0.6rem; max-height: 28rem; overflow-y: auto; padding: 0.5rem; background: var(--c-bg); border: 1px solid var(--c-border); border-radius: 8px; }
-  .msg { padding: 0.5rem 0.7rem; border-radius: 8px; white-space: pre-wrap; overflow-wrap: anywhere; max-width: 100%; }
+  .transcript { display: flex; flex-direction: column; gap: 0.6rem; list-style: none; margin: 0; padding: 0.5rem; background: var(--c-bg); border: 1px solid var(--c-border); border-radius: 8px; }
+  /* Model output is shown as written (raw markdown included): only its own text keeps line breaks. */
+  .msg { padding: 0.5rem 0.7rem; border-radius: 8px; overflow-wrap: anywhere; max-width: 100%; }
+  .msg .text { white-space: pre-wrap; }
+  .msg .md > :first-child { margin-top: 0; }
+  .msg .md > :last-child { margin-bottom: 0; }
+  .msg .md blockquote { margin: 0.4rem 0; padding-left: 0.75rem; border-left: 3px solid var(--c-border); color: var(--c-muted); }
+  .msg .md pre { background: #f0f2f5; padding: 0.5rem; border-radius: 6px; overflow-x: auto; }
   .msg.user { background: #dfe8fb; align-self: flex-end; }
   .msg.assistant { background: var(--c-surface); border: 1px solid var(--c-border); }
   .msg .meta { display: block; font-size: 0.8em; color: var(--c-muted); margin-top: 0.25rem; }

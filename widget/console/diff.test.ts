@@ -21,6 +21,14 @@ describe('diffLines', () => {
     expect(lines.filter((l) => l.kind === 'same')).toHaveLength(4)
   })
 
+  it('shows a text that was empty as additions only, and one emptied as removals only', () => {
+    expect(diffLines('', 'a\nb')).toEqual([
+      { kind: 'added', text: 'a' },
+      { kind: 'added', text: 'b' },
+    ])
+    expect(diffLines('a', '')).toEqual([{ kind: 'removed', text: 'a' }])
+  })
+
   it('falls back to all removed, all added past its size bound', () => {
     expect(diffLines('a\nb', 'a\nc', 1)).toEqual([
       { kind: 'removed', text: 'a' },

@@ -9,8 +9,9 @@ export type DiffLine = { kind: 'same' | 'added' | 'removed'; text: string }
  * (instructions of a few hundred lines); past that it degrades to "all removed, all added".
  */
 export function diffLines(before: string, after: string, maxCells = 4_000_000): DiffLine[] {
-  const a = before.split('\n')
-  const b = after.split('\n')
+  // An empty text has no lines (not one empty line), so a new field shows only additions.
+  const a = before === '' ? [] : before.split('\n')
+  const b = after === '' ? [] : after.split('\n')
   if (a.length * b.length > maxCells) return [...a.map((text) => ({ kind: 'removed' as const, text })), ...b.map((text) => ({ kind: 'added' as const, text }))]
   // lcs[i][j]: length of the LCS of a[i..] and b[j..], in one flat array.
   const width = b.length + 1
@@ -49,6 +50,9 @@ const LABELS: Record<string, string> = {
   welcome_message: 'Welcome message',
   starters: 'Starter prompts',
   theme: 'Theme',
+  attachments: 'Attachments',
+  context_window: 'Context window',
+  compress_at: 'Summarise at',
 }
 
 const show = (value: unknown): string => {

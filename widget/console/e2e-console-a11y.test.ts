@@ -50,7 +50,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 type ConsolePage = { name: string; path: () => string; ready: (page: Page) => Promise<unknown> }
 
 const PAGES: ConsolePage[] = [
-  { name: 'agents', path: () => '/console/', ready: (p) => p.getByRole('region', { name: 'Agents' }).waitFor() },
+  { name: 'agents', path: () => '/console/', ready: (p) => p.getByRole('region', { name: 'Agents table' }).waitFor() },
   { name: 'new-agent', path: () => '/console/agents/new', ready: (p) => p.getByRole('button', { name: 'Create agent' }).waitFor() },
   { name: 'agent-edit', path: () => `/console/agents/${agentId}/edit`, ready: (p) => p.getByRole('button', { name: 'Save draft' }).waitFor() },
   {
@@ -61,7 +61,7 @@ const PAGES: ConsolePage[] = [
       await p.locator('.chat-log .msg.assistant[data-state="done"]').waitFor()
     },
   },
-  { name: 'agent-publish', path: () => `/console/agents/${agentId}/publish`, ready: (p) => p.getByRole('region', { name: 'Versions' }).waitFor() },
+  { name: 'agent-publish', path: () => `/console/agents/${agentId}/publish`, ready: (p) => p.getByRole('region', { name: 'Versions table' }).waitFor() },
   {
     name: 'agent-share',
     path: () => `/console/agents/${agentId}/share`,
@@ -81,7 +81,7 @@ const PAGES: ConsolePage[] = [
       await feedback(p, 'Key created')
     },
   },
-  { name: 'watch', path: () => `/console/watch?agent=${agentId}`, ready: (p) => p.getByRole('region', { name: 'Traces' }).waitFor() },
+  { name: 'watch', path: () => `/console/watch?agent=${agentId}`, ready: (p) => p.getByRole('region', { name: 'Traces table' }).waitFor() },
   { name: 'session', path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`, ready: (p) => p.getByRole('region', { name: 'Traces of this session' }).waitFor() },
   { name: 'owner-keys', path: () => '/console/owner-keys', ready: (p) => p.getByRole('button', { name: 'Create owner key' }).waitFor() },
   { name: 'not-found', path: () => '/console/no-such-page', ready: (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor() },

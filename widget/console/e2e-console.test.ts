@@ -6,9 +6,10 @@
  * the session, its transcript and its trace, deletes the link, and the visitor's next message
  * is refused.
  */
+import Database from 'better-sqlite3'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestHost } from '../../host/testing/harness.ts'
+import { ADMIN_TOKEN, type TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
 import { say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 import { feedback, freePort, signIn } from './e2e-helpers.ts'
@@ -29,6 +30,7 @@ beforeAll(async () => {
   owner = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url })
   page = await owner.newPage()
+  page.setDefaultTimeout(10_000)
 })
 afterAll(async () => {
   await visitor?.close()
@@ -40,6 +42,15 @@ afterAll(async () => {
 describe('the owner journey in the console', () => {
   let agentId = ''
   let snippet = ''
+
+  it('refuses a wrong token with the host’s reason, and keeps no trace of it', async () => {
+    await page.goto(`${host.url}/console/`)
+    await page.getByLabel('Admin token or owner key').fill('not-the-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    expect(await feedback(page, /^Failed: /)).not.toContain('not-the-token')
+    expect(await page.getByLabel('Admin token or owner key').inputValue()).toBe('')
+    expect(await owner.cookies(host.url)).toEqual([])
+  })
 
   it('signs in with the admin token and lands on the agents page', async () => {
     await signIn(page, `${host.url}/console/`)
@@ -71,6 +82,16 @@ describe('the owner journey in the console', () => {
     await feedback(page, 'Saved.')
     const saved = (await host.owner.call('GET', `/agents/${agentId}`)).body
     expect(saved).toMatchObject({ model: 'demo:instant', welcome_message: 'Hello, gardener!', starters: ['What should I plant?', 'When do I water?'], temperature: 0.3, tools: [{ type: 'builtin', name: 'current_time' }] })
+
+    expect(saved).toMatchObject({ attachments: false, context_window: null, compress_at: 0.8 })
+
+    await page.getByLabel(/Files for the visitor/).check()
+    await page.getByLabel('Visitors may attach images and text files').check()
+    await page.getByLabel('Context window (tokens)').fill('16000')
+    await page.getByRole('button', { name: 'Save draft' }).click()
+    await feedback(page, 'Saved.')
+    const files = (await host.owner.call('GET', `/agents/${agentId}`)).body
+    expect(files).toMatchObject({ attachments: true, context_window: 16000, tools: [{ type: 'builtin', name: 'current_time' }, { type: 'builtin', name: 'create_file' }] })
   })
 
   it('shows the host’s reason when a save fails', async () => {
@@ -104,7 +125,7 @@ describe('the owner journey in the console', () => {
     await page.getByLabel('Share links only').check()
     await page.getByRole('button', { name: 'Publish', exact: true }).click()
     await feedback(page, 'Published version 1.')
-    await page.getByRole('region', { name: 'Versions' }).getByText('First version').waitFor()
+    await page.getByRole('region', { name: 'Versions table' }).getByText('First version').waitFor()
     await page.getByText('The draft equals the active version v1').waitFor()
     expect((await host.owner.call('GET', `/agents/${agentId}`)).body).toMatchObject({ published: true, active_version: 1, access: 'link' })
   })
@@ -135,11 +156,12 @@ describe('the owner journey in the console', () => {
     const frame = page.frameLocator('iframe.preview-frame').first()
     await frame.locator('porch-chat [part="password-form"]').waitFor()
 
+    await page.bringToFront() // the clipboard belongs to the focused page
     await fresh.getByRole('button', { name: 'Copy script snippet' }).click()
     await feedback(page, 'Script snippet copied.', fresh)
     snippet = await page.evaluate(() => navigator.clipboard.readText())
     expect(snippet).toMatch(/^<script src="http:\/\/127\.0\.0\.1:\d+\/widget\/[^"]+\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" data-open="true" async><\/script>$/)
-    await page.getByRole('region', { name: 'Share links' }).getByRole('cell', { name: 'Partner page', exact: true }).waitFor()
+    await page.getByRole('region', { name: 'Share links table' }).getByRole('cell', { name: 'Partner page', exact: true }).waitFor()
   })
 
   it('lets a visitor on another origin unlock the link and chat', async () => {
@@ -158,12 +180,12 @@ describe('the owner journey in the console', () => {
 
   it('shows the owner the visitor’s session, its transcript and its trace', async () => {
     await page.getByRole('link', { name: 'Watch sessions and traces' }).click()
-    const sessions = page.getByRole('region', { name: 'Sessions' })
+    const sessions = page.getByRole('region', { name: 'Sessions table' })
     await sessions.getByText('Link: Partner page').waitFor()
     expect(await sessions.locator('tbody tr').count()).toBe(1) // the try-it chat is not public traffic
     await sessions.getByText('Hello from the partner page').waitFor()
     // The visitor's request, and the owner's try-it run of the draft, each labelled with its source.
-    const traces = page.getByRole('region', { name: 'Traces' })
+    const traces = page.getByRole('region', { name: 'Traces table' })
     const linkTrace = traces.locator('tbody tr', { hasText: 'Link: Partner page' })
     await linkTrace.getByText('success').waitFor()
     await traces.locator('tbody tr', { hasText: 'Try it (draft)' }).waitFor()
@@ -185,7 +207,7 @@ describe('the owner journey in the console', () => {
 
   it('deletes the link, and the visitor’s next message is refused', async () => {
     await page.goto(`${host.url}/console/agents/${agentId}/share`)
-    const row = page.getByRole('region', { name: 'Share links' }).locator('tr', { hasText: 'Partner page' })
+    const row = page.getByRole('region', { name: 'Share links table' }).locator('tr', { hasText: 'Partner page' })
     await row.getByRole('button', { name: 'Delete Partner page' }).click()
     await row.getByRole('button', { name: 'Yes, delete' }).click()
     await feedback(page, 'Partner page is deleted')
@@ -205,5 +227,239 @@ describe('the owner journey in the console', () => {
     await page.getByLabel('Admin token or owner key').waitFor()
     const status = await page.evaluate(async () => (await fetch('/api/v1/agents')).status)
     expect(status).toBe(401)
+  })
+})
+
+describe('roles and the keyboard', () => {
+  let agentId = ''
+  beforeAll(async () => {
+    agentId = (await host.owner.publishedAgent({ name: 'Shared agent', model: 'demo:instant' })).id
+  })
+
+  async function signedInAs(role: 'viewer' | 'editor') {
+    const created = await host.owner.call('POST', '/owner-keys', { name: `A ${role}`, role })
+    expect(created.status).toBe(201)
+    const context = await browser.newContext()
+    const rolePage = await context.newPage()
+    await signIn(rolePage, `${host.url}/console/`, created.body.key)
+    return { context, page: rolePage }
+  }
+
+  it('signs in with the keyboard alone, and then starts at the page’s content', async () => {
+    const context = await browser.newContext()
+    try {
+      const keyboardPage = await context.newPage()
+      await keyboardPage.goto(`${host.url}/console/`)
+      await keyboardPage.getByLabel('Admin token or owner key').waitFor()
+      await keyboardPage.keyboard.press('Tab')
+      expect(await keyboardPage.evaluate(() => document.activeElement?.id)).toBe('sign-in-token')
+      await keyboardPage.keyboard.type(ADMIN_TOKEN)
+      await keyboardPage.keyboard.press('Enter')
+      await keyboardPage.getByRole('heading', { level: 1, name: 'Agents' }).waitFor()
+      // Focus moves to the main landmark on every page change, so the next Tab is the page's first control.
+      expect(await keyboardPage.evaluate(() => document.activeElement?.tagName)).toBe('MAIN')
+      await keyboardPage.keyboard.press('Tab')
+      expect(await keyboardPage.evaluate(() => document.activeElement?.textContent)).toBe('New agent')
+      await keyboardPage.keyboard.press('Enter')
+      await keyboardPage.getByRole('heading', { level: 1, name: 'New agent' }).waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('lets a viewer look at everything but change nothing', async () => {
+    const { context, page: viewer } = await signedInAs('viewer')
+    try {
+      expect(await viewer.locator('.who').innerText()).toContain('viewer')
+      expect(await viewer.getByRole('link', { name: 'New agent' }).count()).toBe(0)
+      expect(await viewer.getByRole('link', { name: 'Owner keys' }).count()).toBe(0)
+      await viewer.getByRole('link', { name: 'Shared agent' }).click()
+      await viewer.getByText('can read the draft but not change it').waitFor()
+      expect(await viewer.getByLabel('Name').isDisabled()).toBe(true)
+      expect(await viewer.getByRole('button', { name: 'Save draft' }).count()).toBe(0)
+      expect(await viewer.getByRole('button', { name: 'Delete agent' }).count()).toBe(0)
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Publish' }).click()
+      await viewer.getByText('Your role (viewer) cannot publish.').waitFor()
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Try it' }).click()
+      await viewer.getByText('Trying the draft needs the editor role').waitFor()
+      await viewer.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Share' }).click()
+      await viewer.getByText('No links yet.').waitFor()
+      expect(await viewer.getByText('New link').count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('lets an editor edit and publish, but not manage owner keys', async () => {
+    const { context, page: editor } = await signedInAs('editor')
+    try {
+      expect(await editor.getByRole('link', { name: 'Owner keys' }).count()).toBe(0)
+      await editor.goto(`${host.url}/console/agents/${agentId}/edit`)
+      await editor.getByLabel('Welcome message').fill('Edited by an editor')
+      await editor.getByRole('button', { name: 'Save draft' }).click()
+      await feedback(editor, 'Saved.')
+      await editor.getByRole('navigation', { name: 'Agent' }).getByRole('link', { name: 'Publish' }).click()
+      await editor.getByRole('button', { name: 'Publish', exact: true }).click()
+      await feedback(editor, 'Published version 2.')
+      await editor.goto(`${host.url}/console/owner-keys`)
+      await editor.getByText('Only the owner role manages owner keys.').waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('watching an agent with 100,000 sessions', () => {
+  const TOTAL = 100_000
+  let agentId = ''
+
+  beforeAll(async () => {
+    agentId = (await host.owner.createAgent({ name: 'Busy agent' })).id
+    // Seeded straight into the host's SQLite file (as host/routes/owner/watch.test.ts does): a
+    // hundred thousand chats through the API would take minutes and prove nothing more here.
+    const db = new Database(host.dbPath)
+    try {
+      const base = Date.parse('2026-01-01T00:00:00.000Z')
+      const insertSession = db.prepare("INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, 'public', ?, ?, ?)")
+      const insertMessage = db.prepare("INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)")
+      db.transaction(() => {
+        for (let i = 0; i < TOTAL; i++) {
+          const at = new Date(base + i * 1000).toISOString()
+          const { lastInsertRowid } = insertSession.run(agentId, `s-${i}`, at, at)
+          insertMessage.run(lastInsertRowid, JSON.stringify([{ type: 'text', text: `question ${i}` }]), `t-${i}`, at)
+        }
+      })()
+    } finally {
+      db.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)) // let the host's stale keep-alive sockets close
+  }, 120_000)
+
+  it('shows the newest page, loads the next one on demand, and opens a deep session', async () => {
+    const context = await browser.newContext()
+    try {
+      const watcher = await context.newPage()
+      await signIn(watcher, `${host.url}/console/`)
+      await watcher.goto(`${host.url}/console/watch?agent=${agentId}`)
+      const rows = watcher.getByRole('region', { name: 'Sessions table' }).locator('tbody tr')
+      await feedback(watcher, /^50\+ sessions/)
+      expect(await rows.count()).toBe(50)
+      expect(await rows.first().innerText()).toContain(`question ${TOTAL - 1}`)
+
+      await watcher.getByRole('button', { name: 'Load more sessions' }).click()
+      await feedback(watcher, 'More sessions loaded.')
+      expect(await rows.count()).toBe(100)
+      const previews = await rows.locator('td:nth-child(4)').allInnerTexts()
+      expect(previews).toEqual(Array.from({ length: 100 }, (_, i) => `question ${TOTAL - 1 - i}`))
+
+      await rows.nth(99).getByRole('link').click()
+      await watcher.getByRole('list', { name: 'Messages' }).getByText(`question ${TOTAL - 100}`, { exact: true }).waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('managing versions, links, chat keys and owner keys', () => {
+  let agentId = ''
+  let manager: BrowserContext
+  let admin: Page
+  beforeAll(async () => {
+    agentId = (await host.owner.publishedAgent({ name: 'Managed agent', model: 'demo:instant' }, { description: 'v1' })).id
+    await host.owner.updateAgent(agentId, { welcome_message: 'Second draft' })
+    await host.owner.publish(agentId, { description: 'v2' })
+    manager = await browser.newContext()
+    admin = await manager.newPage()
+    admin.setDefaultTimeout(10_000)
+    await signIn(admin, `${host.url}/console/`)
+  })
+  afterAll(async () => {
+    await manager?.close()
+  })
+  const agent = async () => (await host.owner.call('GET', `/agents/${agentId}`)).body
+
+  it('rolls back to an older version and unpublishes', async () => {
+    await admin.goto(`${host.url}/console/agents/${agentId}/publish`)
+    await admin.getByRole('button', { name: 'Roll back to v1' }).click()
+    await feedback(admin, 'Version 1 is live again.')
+    expect(await agent()).toMatchObject({ published: true, active_version: 1 })
+    // v1 has no welcome message: the draft now differs from the live version, and says so.
+    await admin.getByRole('heading', { name: 'Welcome message' }).waitFor()
+    await admin.getByRole('button', { name: 'Unpublish' }).click()
+    await feedback(admin, 'Unpublished')
+    expect((await agent()).published).toBe(false)
+    expect((await host.get(`/api/v1/published/${agentId}`)).status).toBe(404)
+  })
+
+  it('edits a link: password removed, a preset expiry, an origin; then disables it', async () => {
+    const created = await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Flyer', password: 'secret-1' })
+    await admin.goto(`${host.url}/console/agents/${agentId}/share`)
+    const row = admin.getByRole('region', { name: 'Share links table' }).locator('tr', { hasText: 'Flyer' }).first()
+    await row.getByRole('button', { name: 'Edit Flyer' }).click()
+    const form = admin.getByRole('form', { name: 'Edit link Flyer' })
+    await form.getByLabel('Remove the password').check()
+    await form.getByLabel('Expires').selectOption('7d')
+    await form.getByLabel('Allowed origins').fill('https://shop.example')
+    await form.getByRole('button', { name: 'Save link' }).click()
+    await feedback(admin, 'Flyer saved.')
+    const link = (await host.owner.call('GET', `/agents/${agentId}/links`)).body.links.find((l: { id: string }) => l.id === created.body.id)
+    expect(link).toMatchObject({ has_password: false, allowed_origins: ['https://shop.example'], enabled: true })
+    expect(Date.parse(link.expires_at) - Date.now()).toBeGreaterThan(6 * 86_400_000)
+
+    await row.getByRole('button', { name: 'Disable Flyer' }).click()
+    await feedback(admin, 'Flyer is disabled.')
+    expect((await host.owner.call('GET', `/agents/${agentId}/links`)).body.links[0].enabled).toBe(false)
+    await row.getByText('Disabled').waitFor()
+  })
+
+  it('creates a chat key shown once, refreshes it (the old secret stops working) and deletes it', async () => {
+    await host.owner.publish(agentId, {})
+    await admin.goto(`${host.url}/console/agents/${agentId}/api`)
+    await admin.getByLabel('Key name').fill('Backend')
+    await admin.getByRole('button', { name: 'Create key' }).click()
+    await feedback(admin, 'Key created')
+    const shown = admin.locator('.warning', { hasText: 'Copy the key' })
+    const first = (await shown.locator('pre').innerText()).trim()
+    expect(first).toMatch(/^key_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+    const completion = (key: string) =>
+      fetch(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: agentId, messages: [{ role: 'user', content: 'Hi' }] }) })
+    expect((await completion(first)).status).toBe(200)
+    await admin.getByRole('button', { name: 'I have copied it' }).click()
+    expect(await admin.locator('pre', { hasText: first }).count()).toBe(0) // gone from the page
+
+    await admin.reload()
+    const row = admin.getByRole('region', { name: 'Chat API keys table' }).locator('tr', { hasText: 'Backend' })
+    expect(await row.locator('td').nth(3).innerText()).not.toBe('Never') // last used
+    await row.getByRole('button', { name: 'Refresh Backend' }).click()
+    await feedback(admin, 'has a new secret')
+    const second = (await admin.locator('.warning', { hasText: 'Copy the key' }).locator('pre').innerText()).trim()
+    expect(second).not.toBe(first)
+    expect((await completion(first)).status).toBe(401)
+    expect((await completion(second)).status).toBe(200)
+
+    await row.getByRole('button', { name: 'Delete Backend' }).click()
+    await row.getByRole('button', { name: 'Yes, delete' }).click()
+    await feedback(admin, 'Backend is deleted')
+    expect((await completion(second)).status).toBe(401)
+  })
+
+  it('creates an owner key limited to one agent, and deletes it', async () => {
+    await admin.goto(`${host.url}/console/owner-keys`)
+    await admin.getByLabel('Name', { exact: true }).fill('Agency')
+    await admin.getByLabel('Role').selectOption('viewer')
+    await admin.getByRole('checkbox', { name: 'Managed agent' }).check()
+    await admin.getByRole('button', { name: 'Create owner key' }).click()
+    await feedback(admin, 'Owner key created')
+    const key = (await admin.locator('.warning pre').innerText()).trim()
+    const keys = (await host.owner.call('GET', '/owner-keys')).body.owner_keys
+    expect(keys.find((k: { name: string }) => k.name === 'Agency')).toMatchObject({ role: 'viewer', agent_ids: [agentId] })
+    const reach = await fetch(`${host.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } })
+    expect((await reach.json()).agents.map((a: { id: string }) => a.id)).toEqual([agentId])
+
+    const row = admin.getByRole('region', { name: 'Owner keys table' }).locator('tr', { hasText: 'Agency' })
+    await row.getByRole('button', { name: 'Delete Agency' }).click()
+    await row.getByRole('button', { name: 'Yes, delete' }).click()
+    await feedback(admin, 'Agency is deleted')
+    expect((await fetch(`${host.url}/api/v1/agents`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401)
   })
 })

@@ -9,8 +9,12 @@ import { ConsoleElement, define } from './console-element.ts'
 const PROVIDER_NAMES: Record<string, string> = { demo: 'Demo (built in, offline)', openai: 'OpenAI or compatible', anthropic: 'Anthropic' }
 
 let modelsInfo: Promise<ModelsInfo | null> | undefined
-/** The host's providers, asked once per page load. */
-const loadModels = () => (modelsInfo ??= api.get<ModelsInfo>('/models').catch(() => null))
+/** The host's providers, asked once per page load (asked again after a failure). */
+const loadModels = () =>
+  (modelsInfo ??= api.get<ModelsInfo>('/models').catch(() => {
+    modelsInfo = undefined
+    return null
+  }))
 
 export function splitModel(model: string): { provider: string; id: string } {
   const colon = model.indexOf(':')

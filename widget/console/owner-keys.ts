@@ -65,7 +65,7 @@ export class ConsoleOwnerKeys extends ConsoleElement {
         : nothing}
       ${this.keys && this.keys.length === 0 ? html`<p>No owner keys yet.</p>` : nothing}
       ${this.keys && this.keys.length > 0
-        ? html`<div class="table-wrap" role="region" aria-label="Owner keys" tabindex="0"><table>
+        ? html`<div class="table-wrap" role="region" aria-label="Owner keys table" tabindex="0"><table>
             <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Agents</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Actions</th></tr></thead>
             <tbody>${this.keys.map(
               (key) => html`<tr>

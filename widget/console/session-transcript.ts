@@ -6,6 +6,7 @@ import { html, nothing, type PropertyValues } from 'lit'
 import { api, query, type Trace, type Transcript } from './api.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
+import { markdown } from './markdown.ts'
 import { toolView } from './tool-view.ts'
 import { foldTranscript } from './transcript-fold.ts'
 import { traceTable } from './trace-table.ts'
@@ -44,11 +45,11 @@ export class ConsoleSessionTranscript extends ConsoleElement {
         ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
             <section aria-labelledby="transcript-heading">
               <h2 id="transcript-heading">Transcript</h2>
-              <ol class="chat-log" aria-label="Messages">
+              <ol class="transcript" aria-label="Messages">
                 ${foldTranscript(t.messages).map(
                   (m) => html`<li class="msg ${m.role === 'user' ? 'user' : 'assistant'}">
                     <strong>${m.role === 'user' ? 'Visitor' : 'Agent'}</strong>${m.status && m.status !== 'complete' ? html` <span class="badge warn">${m.status}</span>` : nothing}
-                    <div>${m.parts.map((p) => (p.type === 'text' ? html`<span class="text">${p.text}</span>` : toolView(p.tool)))}</div>
+                    <div>${m.parts.map((p) => (p.type === 'tool' ? toolView(p.tool) : m.role === 'user' ? html`<span class="text">${p.text}</span>` : html`<div class="md" ${markdown(p.text, true)}></div>`))}</div>
                     ${m.created_at ? html`<span class="meta">${formatDate(m.created_at)}</span>` : nothing}
                   </li>`,
                 )}

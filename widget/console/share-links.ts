@@ -41,6 +41,7 @@ export class ConsoleShareLinks extends ConsoleElement {
     confirming: { state: true },
     feedback: { state: true },
     originsFeedback: { state: true },
+    newLinkOpen: { state: true },
   }
   session: ConsoleSession | null = null
   agent: Agent | null = null
@@ -52,6 +53,8 @@ export class ConsoleShareLinks extends ConsoleElement {
   confirming: { id: string; action: 'delete' | 'rotate' } | null = null
   feedback: Feedback = IDLE
   originsFeedback: Feedback = IDLE
+  /** Whether "New link" is unfolded: at first when there is no link yet, then as the owner leaves it. */
+  newLinkOpen: boolean | null = null
   private loadedFor = ''
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -64,7 +67,10 @@ export class ConsoleShareLinks extends ConsoleElement {
   private async load(): Promise<void> {
     const id = this.agent!.id
     const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading links…', done: '' }, () => api.get<{ links: Link[] }>(`/agents/${id}/links`))
-    if (reply) this.links = reply.links
+    if (reply) {
+      this.links = reply.links
+      this.newLinkOpen ??= reply.links.length === 0
+    }
     this.embed = await api.get<Snippets>(`/agents/${id}/embed`).catch(() => null)
   }
 
@@ -75,6 +81,8 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   private onSaved = (event: CustomEvent<Link | LinkWithToken>) => {
     if ('token' in event.detail) this.fresh = event.detail
+    // An edited link's form closes with its row: its message moves to the list's status line.
+    else this.feedback = { state: 'done', text: `${event.detail.name} saved.` }
     this.editing = ''
     void this.reloadLinks()
   }
@@ -123,7 +131,7 @@ export class ConsoleShareLinks extends ConsoleElement {
         ${feedbackView(this.feedback)}
         ${this.renderLinks(editor)}
         ${editor
-          ? html`<details class="card" ?open=${this.links?.length === 0}>
+          ? html`<details class="card" ?open=${this.newLinkOpen === true} @toggle=${(e: Event) => (this.newLinkOpen = (e.target as HTMLDetailsElement).open)}>
               <summary><strong>New link</strong></summary>
               <porch-console-link-form .agentId=${agent.id} @porch-link-saved=${this.onSaved}></porch-console-link-form>
             </details>`
@@ -131,6 +139,7 @@ export class ConsoleShareLinks extends ConsoleElement {
       </section>
       <section aria-labelledby="public-heading">
         <h2 id="public-heading">Public embed</h2>
+        ${agent.access === 'public' && !agent.published ? html`<p class="warning">Not published yet: the embed and its preview answer once the agent is published.</p>` : nothing}
         ${agent.access === 'public'
           ? this.embed
             ? html`<porch-console-copy label="Page URL" .text=${this.embed.url}></porch-console-copy>
@@ -177,7 +186,7 @@ export class ConsoleShareLinks extends ConsoleElement {
   private renderLinks(editor: boolean) {
     if (!this.links) return nothing
     if (this.links.length === 0) return html`<p>No links yet.</p>`
-    return html`<div class="table-wrap" role="region" aria-label="Share links" tabindex="0"><table>
+    return html`<div class="table-wrap" role="region" aria-label="Share links table" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">State</th><th scope="col">Password</th><th scope="col">Expires</th><th scope="col">Quota</th><th scope="col">Origins</th><th scope="col">Actions</th></tr></thead>
       <tbody>${this.links.map((link) => {
         const state = linkState(link)

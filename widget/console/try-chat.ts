@@ -9,6 +9,7 @@ import { html, nothing, type PropertyValues } from 'lit'
 import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
 import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
+import { markdown } from './markdown.ts'
 import { toolView } from './tool-view.ts'
 
 type ToolCall = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
@@ -171,7 +172,7 @@ export class ConsoleTryChat extends ConsoleElement {
     if (!agent) return nothing
     if (!canEdit(this.session)) return html`<p>Trying the draft needs the editor role; yours is ${this.session?.role}.</p>`
     return html`<p class="hint">You are chatting with the <strong>draft</strong>${agent.has_unpublished_changes ? ' (it has changes that are not published)' : ''}. Nothing here reaches visitors or their sessions.</p>
-      ${agent.welcome_message ? html`<p class="msg assistant">${agent.welcome_message}</p>` : nothing}
+      ${agent.welcome_message ? html`<p class="msg assistant"><span class="text">${agent.welcome_message}</span></p>` : nothing}
       <div class="chat-log" role="log" aria-label="Try-it conversation" aria-live="polite" tabindex="0">
         ${this.turns.length === 0 ? html`<p class="hint">Send a message to try the draft.</p>` : nothing}
         ${this.turns.map((turn) => this.renderTurn(turn))}
@@ -196,7 +197,9 @@ export class ConsoleTryChat extends ConsoleElement {
   private renderTurn(turn: Turn) {
     return html`<div class="msg ${turn.role}" data-state=${turn.state}>
       <span class="sr-only">${turn.role === 'user' ? 'You:' : 'Agent:'}</span>
-${turn.parts.map((part) => (part.type === 'text' ? part.text : toolView(part.tool)))}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
+${turn.parts.map((part, index) =>
+        part.type === 'tool' ? toolView(part.tool) : turn.role === 'user' ? html`<span class="text">${part.text}</span>` : html`<div class="md" ${markdown(part.text, turn.state !== 'streaming' || index < turn.parts.length - 1)}></div>`,
+      )}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
       ${turn.state === 'error' ? html`<span class="error meta" role="alert">Failed: ${turn.error}</span>` : nothing}
       ${turn.state === 'stopped' ? html`<span class="meta">Stopped.</span>` : nothing}
       ${turn.stats ? html`<span class="meta">${turn.stats}</span>` : nothing}

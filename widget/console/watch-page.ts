@@ -67,6 +67,8 @@ export class ConsoleWatch extends ConsoleElement {
   sessionsNext: Record<string, string> | null = null
   tracesNext: Record<string, string> | null = null
   feedback: Feedback = IDLE
+  /** Bumped by every new set of filters, so a slow reply for old filters is dropped, not mixed in. */
+  private generation = 0
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('filters')) void this.load()
@@ -82,6 +84,7 @@ export class ConsoleWatch extends ConsoleElement {
     }
     this.sessions = []
     this.traces = []
+    this.generation++
     await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.` }, async () => {
       const [links] = await Promise.all([api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })), this.loadSessions({}), this.loadTraces({})])
       this.links = links.links
@@ -94,13 +97,17 @@ export class ConsoleWatch extends ConsoleElement {
   }
 
   private async loadSessions(page: Record<string, string>): Promise<void> {
+    const generation = this.generation
     const reply = await api.get<{ sessions: SessionSummary[]; next_cursor?: string | null; next_before?: string | null }>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
+    if (generation !== this.generation) return
     this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
     this.sessionsNext = nextPage(reply)
   }
 
   private async loadTraces(page: Record<string, string>): Promise<void> {
+    const generation = this.generation
     const reply = await api.get<{ traces: Trace[]; next_cursor?: string | null; next_before?: string | null }>(`/traces${query({ agent_id: this.filters.agent, ...this.filterParams(), ...page })}`)
+    if (generation !== this.generation) return
     this.traces = [...this.traces, ...reply.traces.filter((t) => matches(this.filters, t.scope, t.link_id, t.started_at))]
     this.tracesNext = nextPage(reply)
   }
@@ -152,13 +159,13 @@ export class ConsoleWatch extends ConsoleElement {
       <section aria-labelledby="traces-heading">
         <h2 id="traces-heading">Traces</h2>
         ${this.traces.length === 0 && this.feedback.state !== 'busy' ? html`<p>No traces match.</p>` : nothing}
-        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
+        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces table', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
         ${this.tracesNext ? html`<button type="button" @click=${() => this.more('traces')}>Load more traces</button>` : nothing}
       </section>`
   }
 
   private renderSessions() {
-    return html`<div class="table-wrap" role="region" aria-label="Sessions" tabindex="0"><table>
+    return html`<div class="table-wrap" role="region" aria-label="Sessions table" tabindex="0"><table>
       <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
       <tbody>${this.sessions.map(
         (s) => html`<tr>
