@@ -1,27 +1,95 @@
 /**
- * `npm run bench`: runs every benchmark and prints one line per result, with the budget it is
- * held to. Results are recorded by hand in BENCHMARKS.md with the command, machine and date.
+ * `npm run bench`: runs every benchmark and prints each result against its budget, with the
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render` runs some of them;
+ * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md);
+ * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
+ * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
  */
-import { cpus, totalmem } from 'node:os'
 import { execFileSync } from 'node:child_process'
 import { appendGrowth } from './append-growth.ts'
+import { hostOverhead } from './overhead.ts'
+import { describeMachine, today } from './machine.ts'
 import { widgetSizes } from './size.ts'
-import { syncThroughput } from './sync-throughput.ts'
+import { openStreams } from './streams.ts'
+import { baselineThroughput, porchThroughput } from './throughput.ts'
+import { widgetRender } from './widget-render.ts'
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
-console.log(`Porch benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine}\n`)
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render'] as const
+type Bench = (typeof BENCHES)[number]
 
-execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' })
-for (const row of widgetSizes()) {
-  console.log(`size ${row.file}: ${row.raw} B raw, ${row.gzip} B gzip, ${row.brotli} B brotli (budget ${row.budget} B brotli)`)
+const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
+const only = flag('only')?.split(',') ?? [...BENCHES]
+const unknown = only.filter((name) => !(BENCHES as readonly string[]).includes(name))
+if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`)
+const quick = process.argv.includes('--quick')
+const cpuProfDir = flag('cpu-prof')
+const runs = (name: Bench) => only.includes(name)
+
+const summary: string[] = []
+const report = (line: string) => {
+  console.log(line)
+  summary.push(line)
+}
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED')
+const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+console.log(`Porch benchmarks — ${today()} — ${describeMachine()}\n`)
+
+if (runs('size')) {
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' })
+  const rows = widgetSizes()
+  for (const row of rows) {
+    report(`size ${row.file}: ${n(row.raw)} B raw, ${n(row.gzip)} B gzip, ${n(row.brotli)} B brotli — budget ≤ ${n(row.budget)} B brotli: ${verdict(row.brotli <= row.budget)}`)
+  }
+  const sum = (key: 'raw' | 'gzip' | 'brotli') => n(rows.reduce((total, row) => total + row[key], 0))
+  report(`size of an opened chat bubble (embed.js, then porch-chat.js on open): ${sum('raw')} B raw, ${sum('gzip')} B gzip, ${sum('brotli')} B brotli (no budget of its own)`)
 }
 
-const growth = await appendGrowth()
-console.log(
-  `append growth: turn 1–200 median ${growth.earlyMedianUs.toFixed(0)} µs, turn ${growth.turns - 199}–${growth.turns} median ${growth.lateMedianUs.toFixed(0)} µs, ratio ${growth.ratio.toFixed(2)} (budget: ≈1, O(1))`,
-)
+if (runs('overhead')) {
+  const o = await hostOverhead({ pairs: quick ? 200 : 1000, cpuProfDir })
+  report(
+    `host overhead (${o.pairs} pairs, SSE, model server streaming 20 tokens at once): to first token median ${o.firstToken.medianMs} ms, p99 ${o.firstToken.p99Ms} ms; ` +
+      `to the end median ${o.total.medianMs} ms, p99 ${o.total.p99Ms} ms (direct: first token ${o.direct.firstTokenMedianMs} ms, end ${o.direct.totalMedianMs} ms; ` +
+      `through Porch: ${o.porch.firstTokenMedianMs} ms, ${o.porch.totalMedianMs} ms) — budget ≤ 2 ms median to first token: ${verdict(o.firstToken.medianMs <= 2)}`,
+  )
+}
 
-const sync = await syncThroughput()
-console.log(
-  `sync chats: ${sync.perSecond.toFixed(0)}/s, p50 ${sync.p50Ms} ms, p99 ${sync.p99Ms} ms, ${sync.connections} connections, ${sync.non2xx + sync.errors} failed of ${sync.total} (demo:instant, SQLite on; budget ≥ 2,000/s)`,
-)
+if (runs('throughput')) {
+  const load = { seconds: quick ? 5 : 10, cpuProfDir }
+  const baseline = await baselineThroughput(load)
+  const sync = await porchThroughput('non_streaming', load)
+  const sse = await porchThroughput('streaming', load)
+  const line = (name: string, r: typeof sync) =>
+    `${name}: ${n(r.perSecond)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx + r.errors} failed of ${n(r.total)}, ${r.cpuMsPerChat.toFixed(2)} ms server CPU per chat`
+  report(`throughput (demo:instant, SQLite on, ${sync.connections} connections from autocannon, ${load.seconds} s) — ${line('floor (node:http + better-sqlite3, same writes)', baseline)}`)
+  report(`  ${line('sync chats', sync)}, ${(sync.perSecond / baseline.perSecond).toFixed(2)} × the floor — budget ≥ 2,000/s: ${verdict(sync.perSecond >= 2000)}`)
+  report(`  ${line('SSE chats', sse)}, ${(sse.perSecond / baseline.perSecond).toFixed(2)} × the floor (no budget)`)
+}
+
+if (runs('streams')) {
+  const s = await openStreams({ streams: quick ? 1000 : 5000 })
+  report(
+    `open SSE streams: ${n(s.opened)} open for ${s.openSeconds.toFixed(0)} s, ${s.pingsPerStreamPerSecond.toFixed(2)} heartbeats per stream per second; host RSS ${s.idleRssMb} MB idle, ${s.peakRssMb} MB peak (V8 heap ${s.atPeak.heapMb} MB, external ${s.atPeak.externalMb} MB); ` +
+      `event-loop delay p50 ${s.loopDelay.p50Ms} ms, worst p99 ${s.loopDelay.worstP99Ms} ms, max ${s.loopDelay.maxMs} ms — budget ${n(s.streams)} streams with RSS < 1 GB: ${verdict(s.opened === s.streams && s.peakRssMb < 1024)}`,
+  )
+}
+
+if (runs('growth')) {
+  const g = await appendGrowth()
+  report(`append growth: turns 1–200 median ${g.earlyMedianUs.toFixed(0)} µs, turns ${g.turns - 199}–${g.turns} median ${g.lateMedianUs.toFixed(0)} µs, ratio ${g.ratio.toFixed(2)} — budget ≈ 1 (O(1)): ${verdict(g.ratio < 1.5)}`)
+}
+
+if (runs('render')) {
+  const rows = await widgetRender({ repeats: quick ? 1 : 3 })
+  const worst = Math.max(...rows.map((r) => r.ratioToPrevious ?? 0))
+  report(`widget render work (Chromium main thread while the answer streams; median of ${quick ? 1 : 3} pages):`)
+  for (const r of rows) {
+    report(
+      `  ${n(r.tokens)} tokens: ${r.taskMs} ms (script ${r.scriptMs}, layout ${r.layoutMs}, style ${r.styleMs})` +
+        (r.ratioToPrevious === null ? '' : `, ×${r.ratioToPrevious} the previous, ${r.marginalMsPerThousand} ms per added 1,000 tokens`),
+    )
+  }
+  report(`  worst ratio per doubling ${worst} — budget linear (≈ 2 per doubling, 4 would be quadratic): ${verdict(worst < 3)}`)
+}
+
+console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)

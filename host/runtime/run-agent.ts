@@ -6,6 +6,7 @@
  * through a TurnRecorder, so they emit the same events and store the same messages.
  */
 import { APICallError, generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { AgentConfig, Message, MessageStatus } from '../../shared/index.ts'
 import type { ToolCallTrace } from '../store/store.ts'
 import { systemPrompt, type Summary } from './compression.ts'
@@ -127,6 +128,7 @@ async function streamTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Wa
   // Failures arrive as `error` parts; the default onError would also print them to the console.
   const result = streamText({ ...call, onError: () => {} })
   let failure: RunFailure | null = null
+  let firstTokenOut = false
   for await (const part of result.fullStream) {
     watchdog?.progress()
     switch (part.type) {
@@ -135,6 +137,12 @@ async function streamTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Wa
         break
       case 'text-delta':
         recorder.text(part.text)
+        if (!firstTokenOut) {
+          firstTokenOut = true
+          // A burst of tokens read at once is worked through in one chain of promises, and the
+          // socket writes only after it; one turn of the event loop sends the first token now.
+          await yieldToEventLoop()
+        }
         break
       case 'tool-call':
         recorder.toolCall(part.toolCallId, part.toolName, part.input)

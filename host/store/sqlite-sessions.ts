@@ -74,12 +74,48 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
        VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
     ),
+    insertFinishedTrace: db.prepare(
+      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at,
+         first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
+       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
+         @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error)`,
+    ),
     finishTrace: db.prepare(
       `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
        WHERE trace_id = @traceId`,
     ),
     markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
+  }
+
+  /*
+   * A trace's `running` row waits for the end of the current turn of the event loop. A run that
+   * is over by then (an instant model) is written once, finished, in finishRun's transaction; a
+   * longer one gets its row in one transaction with the other starts of that moment, so a crash
+   * still leaves it behind to be marked interrupted. Either way a chat costs one commit less.
+   */
+  const pendingStarts = new Map<string, TraceStart>()
+  let flushScheduled = false
+  const insertStarts = db.transaction((starts: TraceStart[]) => {
+    for (const trace of starts) sql.insertTrace.run(trace)
+  })
+  const flushStarts = () => {
+    flushScheduled = false
+    if (pendingStarts.size === 0 || !db.open) return
+    const starts = [...pendingStarts.values()]
+    pendingStarts.clear()
+    try {
+      insertStarts(starts)
+    } catch {
+      // One bad row (its agent deleted meanwhile) must not cost the others theirs.
+      for (const trace of starts) {
+        try {
+          sql.insertTrace.run(trace)
+        } catch {
+          // That run's finishRun fails too, and reports it.
+        }
+      }
+    }
   }
 
   const finishRunTx = db.transaction((run: FinishedRun) => {
@@ -100,7 +136,9 @@ export function createSessionStore(db: Db): SessionStore {
       })
     }
     const o = run.outcome
-    sql.finishTrace.run({
+    const start = pendingStarts.get(run.traceId)
+    ;(start ? sql.insertFinishedTrace : sql.finishTrace).run({
+      ...start,
       traceId: run.traceId,
       status: o.status,
       firstTokenMs: o.firstTokenMs,
@@ -144,6 +182,7 @@ export function createSessionStore(db: Db): SessionStore {
       return session ? sql.listSummaries.all(session.pk).map(toSummary) : []
     },
     async getSessionSummary(key) {
+      flushStarts()
       return watch.summary(key)
     },
     async listSessions(agentId, query) {
@@ -151,15 +190,22 @@ export function createSessionStore(db: Db): SessionStore {
     },
 
     async startTrace(trace: TraceStart) {
-      sql.insertTrace.run(trace)
+      pendingStarts.set(trace.traceId, trace)
+      if (flushScheduled) return
+      flushScheduled = true
+      setImmediate(flushStarts)
     },
     async finishRun(run) {
       finishRunTx(run)
+      // Only once written: a failed transaction leaves the start to be written as running.
+      pendingStarts.delete(run.traceId)
     },
     async listTraces(query) {
+      flushStarts()
       return watch.traces(query)
     },
     async listSessionTraces(key) {
+      flushStarts()
       return watch.sessionTraces(key)
     },
     async markInterruptedTraces() {

@@ -1,0 +1,72 @@
+/**
+ * Budget: ≥ 2,000 sync chats/s (instant model, 2 cores, SQLite on). Chats per second through the
+ * whole host (its own process: HTTP, validation, runtime, SQLite writes) with `demo:instant`,
+ * for the sync API and for SSE chats, against the floor of bench/baseline-server.ts doing the
+ * same writes. Load comes from autocannon in another process; each gets about a core.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { loadPost, type LoadResult } from './autocannon.ts'
+import { publishAgent, startBenchHost } from './child-host.ts'
+import { processCpuMs } from './process-cpu.ts'
+
+/** `cpuMsPerChat`: the server's own CPU time per chat (user + system), steadier than rates on a shared machine. */
+export type Throughput = LoadResult & { cpuMsPerChat: number }
+
+export type ThroughputResult = { sync: Throughput; sse: Throughput; baseline: Throughput; syncRatio: number; sseRatio: number }
+
+type LoadOptions = { connections?: number; seconds?: number }
+
+export async function chatThroughput(options: LoadOptions & { cpuProfDir?: string } = {}): Promise<ThroughputResult> {
+  const baseline = await baselineThroughput(options)
+  const sync = await porchThroughput('non_streaming', options)
+  const sse = await porchThroughput('streaming', options)
+  return { sync, sse, baseline, syncRatio: sync.perSecond / baseline.perSecond, sseRatio: sse.perSecond / baseline.perSecond }
+}
+
+export async function porchThroughput(mode: 'streaming' | 'non_streaming', { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {}): Promise<Throughput> {
+  const host = await startBenchHost({ cpuProfDir })
+  try {
+    const agentId = await publishAgent(host.url, 'demo:instant', mode)
+    const url = `${host.url}/api/v1/published/${agentId}/${mode === 'streaming' ? 'chat' : 'chat/sync'}`
+    await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
+    return await measured(host.pid, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
+  } finally {
+    await host.stop()
+  }
+}
+
+export async function baselineThroughput({ connections = 32, seconds = 10 }: LoadOptions = {}): Promise<Throughput> {
+  const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', join(dir, 'baseline.db')], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+        out += text
+        const match = /listening on (\S+)/.exec(out)
+        if (match) resolve(match[1]!)
+      })
+      void exited.then(() => reject(new Error('the baseline server exited before listening')))
+    })
+    await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
+    return await measured(child.pid!, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
+  } finally {
+    child.kill('SIGINT')
+    await exited
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function measured(pid: number, load: () => Promise<LoadResult>): Promise<Throughput> {
+  const before = processCpuMs(pid)
+  const result = await load()
+  return { ...result, cpuMsPerChat: (processCpuMs(pid) - before) / Math.max(1, result.total) }
+}

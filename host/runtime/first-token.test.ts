@@ -1,0 +1,32 @@
+/**
+ * The first token leaves at once, even when a provider's whole answer arrives in one network
+ * read: the run gives the event loop a turn after it, so the SSE writer can send it before the
+ * rest of the burst (and the database write at the end) is worked through.
+ */
+import { expect, it } from 'vitest'
+import { AgentConfigSchema } from '../../shared/index.ts'
+import { createDemoModel } from './demo-model.ts'
+import { runAgent, type TurnEvent } from './run-agent.ts'
+
+it('gives the event loop a turn between the first and the second token of a burst', async () => {
+  let turnsOfTheLoop = 0
+  const seenAtToken: number[] = []
+  const result = await runAgent({
+    model: createDemoModel('instant'), // streams its whole reply without pauses
+    config: AgentConfigSchema.parse({}),
+    history: [],
+    request: { role: 'user', content: [{ type: 'text', text: 'hello' }] },
+    signal: new AbortController().signal,
+    streaming: true,
+    tools: { allowPrivate: false, decrypt: (value: string) => value },
+    emit: (event: TurnEvent) => {
+      if (event.event_type !== 'text_delta') return
+      if (seenAtToken.length === 0) setImmediate(() => turnsOfTheLoop++)
+      seenAtToken.push(turnsOfTheLoop)
+    },
+  })
+  expect(result.status).toBe('success')
+  expect(seenAtToken.length).toBeGreaterThan(2)
+  expect(seenAtToken[0]).toBe(0)
+  expect(seenAtToken[1]).toBe(1)
+})
