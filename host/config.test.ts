@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       trustProxyHops: 0,
       heartbeatMs: 15_000,
       resumeGraceMs: 3000,
+      shutdownGraceMs: 10_000,
+      modelTimeoutMs: 120_000,
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
@@ -60,6 +62,8 @@ describe('loadConfig', () => {
       PORCH_TRUST_PROXY: '2',
       PORCH_HEARTBEAT_SECONDS: '0.5',
       PORCH_RESUME_GRACE_MS: '0',
+      PORCH_SHUTDOWN_GRACE_SECONDS: '2.5',
+      PORCH_MODEL_TIMEOUT_SECONDS: '30',
     })
     expect(config).toMatchObject({
       port: 0,
@@ -70,6 +74,8 @@ describe('loadConfig', () => {
       trustProxyHops: 2,
       heartbeatMs: 500,
       resumeGraceMs: 0,
+      shutdownGraceMs: 2500,
+      modelTimeoutMs: 30_000,
     })
   })
 
@@ -85,6 +91,11 @@ describe('loadConfig', () => {
     ['PORCH_PUBLIC_URL', 'localhost:8787'],
     ['PORCH_PUBLIC_URL', 'ftp://example.com'],
     ['PORCH_HEARTBEAT_SECONDS', '0'],
+    ['PORCH_SHUTDOWN_GRACE_SECONDS', '-1'],
+    ['PORCH_SHUTDOWN_GRACE_SECONDS', 'soon'],
+    ['PORCH_SHUTDOWN_GRACE_SECONDS', '3601'],
+    ['PORCH_MODEL_TIMEOUT_SECONDS', '0'],
+    ['PORCH_MODEL_TIMEOUT_SECONDS', 'never'],
     ['OPENAI_BASE_URL', 'not a url'],
     ['ANTHROPIC_BASE_URL', 'file:///etc/passwd'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value) => {

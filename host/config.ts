@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PORCH_TRUST_PROXY: wholeNumber(0, 10).default(0),
   PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
+  PORCH_SHUTDOWN_GRACE_SECONDS: decimal(0, 3600).default(10),
+  PORCH_MODEL_TIMEOUT_SECONDS: decimal(1, 3600).default(120),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -55,6 +57,10 @@ export type Config = {
   heartbeatMs: number
   /** How long a run whose client dropped keeps going, waiting for a resume, before it is cancelled. */
   resumeGraceMs: number
+  /** On SIGTERM, how long running chats may go on before they are cancelled (and stored as cancelled). */
+  shutdownGraceMs: number
+  /** How long a model may go without making progress (no reply, no chunk) before its run fails. */
+  modelTimeoutMs: number
   /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
   examplesPort: number | null
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
@@ -94,6 +100,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxyHops: e.PORCH_TRUST_PROXY,
     heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
+    shutdownGraceMs: e.PORCH_SHUTDOWN_GRACE_SECONDS * 1000,
+    modelTimeoutMs: e.PORCH_MODEL_TIMEOUT_SECONDS * 1000,
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),

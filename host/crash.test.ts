@@ -1,10 +1,12 @@
 /**
  * "A crash never leaves a half-written turn" (design.md, Persistence), tested with a real crash:
- * the host runs as a child process, 20 chats stream from it, and it gets SIGKILL in the middle.
- * After each kill the SQLite file must be intact, hold only whole turns, and keep every turn that
- * had completed; the restarted host marks the runs it lost as interrupted.
+ * the host runs as a child process, 50 chats stream from it, and it gets SIGKILL in the middle,
+ * 10 times over. After each kill the SQLite file must be intact, hold only whole turns, none of
+ * them twice, and keep every turn that had completed; the restarted host marks the runs it lost
+ * as interrupted.
  */
 import Database from 'better-sqlite3'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,8 +16,8 @@ import { killAllChildren, startChildHost, type ChildHost } from './testing/child
 import { eventually, ownerClient, parseSse, readSse } from './testing/harness.ts'
 
 const TOKEN = 'crash-test-admin-token-0123456789abcdef'
-const CYCLES = 3
-const CHATS = 20
+const CYCLES = 10
+const CHATS = 50
 const WARM_SESSIONS = 5
 
 const dir = mkdtempSync(join(tmpdir(), 'porch-crash-'))
@@ -37,7 +39,7 @@ const postChat = (host: ChildHost, agentId: string, body: object) =>
   fetch(chatUrl(host, agentId), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
 async function completeTurn(host: ChildHost, agentId: string, sessionId: string): Promise<CompletedTurn> {
-  const request = `An earlier question in ${sessionId}`
+  const request = `An earlier question in ${sessionId} (${randomUUID()})`
   const response = await postChat(host, agentId, { request, session_id: sessionId })
   expect(response.status).toBe(200)
   const events = (await readSse(response)).map((message) => message.data)
@@ -52,7 +54,8 @@ async function completeTurn(host: ChildHost, agentId: string, sessionId: string)
 function openChat(host: ChildHost, agentId: string, sessionId: string): LiveChat {
   const chat: LiveChat = { sessionId, status: null, traceId: null, deltas: 0, completed: false, closed: Promise.resolve() }
   // A long request makes a long reply (the demo model quotes it), so the kill lands mid-stream.
-  const request = `Keep talking, ${sessionId}: ${'and then some more words '.repeat(20)}`
+  // Every request is unique (the session ids are unique per cycle), so a stored duplicate shows.
+  const request = `Keep talking, ${sessionId} (${randomUUID()}): ${'and then some more words '.repeat(20)}`
   chat.closed = (async () => {
     const response = await postChat(host, agentId, { request, session_id: sessionId })
     chat.status = response.status
@@ -143,7 +146,12 @@ function expectOnlyWholeTurns({ integrity, messages, traces }: Snapshot) {
   }
   for (const trace of traces.values()) {
     if (trace.status === 'running' || trace.status === 'interrupted') expect(byTrace.has(trace.trace_id), `messages of ${trace.status} trace`).toBe(false)
+    if (trace.status === 'success') expect(byTrace.has(trace.trace_id), 'messages of a finished trace').toBe(true)
   }
+
+  // No turn stored twice: every request was sent once, so its text is in one user message at most.
+  const requests = messages.filter((row) => row.role === 'user').map((row) => textOfContent(row.content))
+  expect(requests.length - new Set(requests).size, 'duplicated turns').toBe(0)
 }
 
 function expectCompletedTurnsKept({ messages, traces }: Snapshot, completed: CompletedTurn[]) {
@@ -178,7 +186,7 @@ describe('a host killed while chats stream', () => {
       const chats = sessionIds.map((sessionId) => openChat(host, agent.id, sessionId))
 
       // Kill once every stream is open and most are a few words into their answer.
-      await eventually(() => (chats.every((chat) => chat.traceId !== null) && chats.filter((chat) => chat.deltas >= 3).length >= 15) || undefined, 20_000)
+      await eventually(() => (chats.every((chat) => chat.traceId !== null) && chats.filter((chat) => chat.deltas >= 3).length >= (CHATS * 3) / 4) || undefined, 60_000)
       const exit = await host.kill('SIGKILL')
       expect(exit.signal).toBe('SIGKILL')
       await Promise.all(chats.map((chat) => chat.closed))
@@ -216,5 +224,5 @@ describe('a host killed while chats stream', () => {
     expectCompletedTurnsKept(readDatabase(), [...completed, after])
     const exit = await host.kill('SIGTERM')
     expect(exit.code).toBe(0)
-  }, 120_000)
+  }, 300_000)
 })

@@ -57,7 +57,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) process.exit(1)
     stopping = true
-    log.info(`${signal}: finishing running chats, then stopping`)
+    log.info(`${signal}: finishing running chats (up to ${config.shutdownGraceMs / 1000} s, PORCH_SHUTDOWN_GRACE_SECONDS), then stopping`)
     host.close().then(
       () => process.exit(0),
       (error) => {

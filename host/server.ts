@@ -1,14 +1,16 @@
 /**
  * Builds a whole host from a Config and serves it over HTTP: what `main.ts` runs and what the
  * tests start on port 0. Stopping it lets running streams finish for a grace period, then
- * cancels and stores them before the database closes.
+ * cancels and stores them before the database closes; nothing that arrives meanwhile hangs.
  */
 import './zod-without-cycles.ts'
-import { serve, type ServerType } from '@hono/node-server'
+import { createAdaptorServer } from '@hono/node-server'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import type { Config } from './config.ts'
+import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { createChatService } from './runtime/chat.ts'
 import { createModelRegistry } from './runtime/models.ts'
@@ -28,7 +30,11 @@ export type Host = {
   runs: RunRegistry
   app: ReturnType<typeof createApp>
   assets: WidgetAssets
-  /** Stops accepting, waits up to `graceMs` for running chats, cancels the rest, closes the store. */
+  /**
+   * Stops accepting (new requests get 503 + Retry-After), waits up to `graceMs` (default: the
+   * config's shutdown grace) for running chats and open responses, cancels the rest (stored as
+   * cancelled, their streams end with `complete`), then closes the store.
+   */
   close(graceMs?: number): Promise<void>
 }
 
@@ -44,28 +50,86 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const runs = new RunRegistry()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
-  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelRetries: options.modelRetries, tools })
+  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelTimeoutMs: config.modelTimeoutMs, modelRetries: options.modelRetries, tools })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
   const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,
     rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box, tools })
 
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  let closing: Promise<void> | undefined
+  // Requests on connections opened before the shutdown still arrive: they get the 503, not a route.
+  const fetch: typeof app.fetch = (request, ...rest) => (closing ? shuttingDownResponse() : app.fetch(request, ...rest))
+  // A node:http server (no createServer option), listening with a deeper accept queue than
+  // Node's 511: a thousand visitors connecting at once must not find their SYNs dropped.
+  const server = createAdaptorServer({ fetch }) as HttpServer
+  // Node closes an idle keep-alive connection after 5 s, sooner than the clients and proxies
+  // that reuse it expect (nginx keeps upstreams 60 s): a request sent as the close crosses it
+  // fails with "socket hang up". Idle connections live longer than the usual proxy timeout.
+  server.keepAliveTimeout = KEEP_ALIVE_MS
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  const responses = trackResponses(server)
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
-  let closing: Promise<void> | undefined
-  const close = (graceMs = 10_000) =>
+  const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
+      runs.closed = true
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
-      if (!(await runs.drain(graceMs))) await runs.cancelAll('the host is shutting down')
-      if ('closeAllConnections' in server) server.closeAllConnections()
+      const deadline = Date.now() + graceMs
+      const finished = (await runs.drain(graceMs)) && (await responses.idle(deadline - Date.now()))
+      if (!finished) await runs.cancelAll('the host is shutting down')
+      // Cancelled runs end their streams with `complete`: let those last bytes go out.
+      await responses.idle(FLUSH_MS)
+      server.closeAllConnections()
       await stopped
+      // A request that was mid-admission when the runs were cancelled may have started one since.
+      await runs.cancelAll('the host is shutting down')
       await store.close()
     })())
 
   publicUrl = config.publicUrl ?? `http://localhost:${port}`
   return { url, publicUrl, store, secrets, runs, app, assets, close }
+}
+
+/** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */
+const KEEP_ALIVE_MS = 65_000
+
+/** Pending connections the kernel may queue for accept() (it caps this at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096
+
+/** How long cancelled streams get to send their last events before the connections are cut. */
+const FLUSH_MS = 2_000
+
+/** Counts responses not yet finished, so a shutdown can wait for the last bytes of each. */
+function trackResponses(server: HttpServer) {
+  let open = 0
+  let waiters: (() => void)[] = []
+  server.on('request', (_request, response) => {
+    open += 1
+    response.once('close', () => {
+      open -= 1
+      if (open > 0) return
+      for (const wake of waiters) wake()
+      waiters = []
+    })
+  })
+  return {
+    /** Resolves true once no response is open, or false after `ms`. */
+    idle(ms: number): Promise<boolean> {
+      if (open === 0) return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), Math.max(0, ms))
+        waiters.push(() => {
+          clearTimeout(timer)
+          resolve(true)
+        })
+      })
+    },
+  }
 }

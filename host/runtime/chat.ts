@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ChatRequest, ContentBlock, Message, StreamEvent, SyncReply, SyncStep } from '../../shared/index.ts'
 import { ApiError } from '../http/errors.ts'
+import { shuttingDown } from '../http/shutting-down.ts'
 import type { Logger } from '../log.ts'
 import type { PublishedAgent, SessionKey, Store } from '../store/store.ts'
 import { compressIfNeeded } from './compression.ts'
@@ -24,6 +25,8 @@ export type ChatServiceDeps = {
   resumeGraceMs: number
   /** Provider retries before a failure is reported (the AI SDK's maxRetries). */
   modelRetries?: number
+  /** How long a model may make no progress before its run fails (model_timeout). */
+  modelTimeoutMs?: number
   tools: ToolContext
 }
 
@@ -101,6 +104,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         streaming: input.streaming,
         tools: deps.tools,
         maxRetries: deps.modelRetries,
+        modelTimeoutMs: deps.modelTimeoutMs,
       })
       result = { ...result, inputTokens: result.inputTokens + compressionTokens.input, outputTokens: result.outputTokens + compressionTokens.output }
     } catch (error) {
@@ -191,6 +195,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if ((input.resumeAfter ?? 0) > 0) {
         throw new ApiError(410, 'run_gone', 'That run is no longer buffered; its messages are in the session history.')
       }
+      if (runs.closed) throw shuttingDown()
       const sessionId = input.request.session_id ?? randomUUID()
       const session = { agentId: agent.id, scope: input.scope, sessionId }
       const { message, attachments } = await visitorMessage(input, session)

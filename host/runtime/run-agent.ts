@@ -36,6 +36,8 @@ export type AgentRunInput = {
   streaming: boolean
   tools: ToolContext
   maxRetries?: number
+  /** How long the model may make no progress (no reply, no chunk) before the run fails; none: no limit. */
+  modelTimeoutMs?: number
 }
 
 export type RunFailure = { code: string; message: string; detail: string }
@@ -67,6 +69,7 @@ type ModelCall = {
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const { config, signal } = input
   const recorder = new TurnRecorder(input.emit, config.max_turns)
+  const watchdog = silenceWatchdog(input.modelTimeoutMs)
   const call: ModelCall = {
     model: input.model,
     system: systemPrompt(config.instructions, input.summary ?? null),
@@ -75,14 +78,19 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     stopWhen: stepCountIs(config.max_turns),
     temperature: config.temperature,
     maxRetries: input.maxRetries ?? 2,
-    abortSignal: signal,
+    abortSignal: watchdog ? AbortSignal.any([signal, watchdog.signal]) : signal,
   }
 
   let failure: RunFailure | null = null
   try {
-    failure = input.streaming ? await streamTurns(call, recorder) : await generateTurns(call, recorder)
+    failure = input.streaming ? await streamTurns(call, recorder, watchdog) : await generateTurns(call, recorder, watchdog)
   } catch (error) {
     if (!signal.aborted) failure = describeFailure(error)
+  }
+  watchdog?.stop()
+  // The SDK reports our own abort as an abort or a generic error: name the real cause.
+  if (watchdog?.fired && !signal.aborted) {
+    failure = { code: 'model_timeout', message: 'The model took too long to answer. Please try again.', detail: `the model made no progress for ${input.modelTimeoutMs} ms` }
   }
   recorder.endTurn()
 
@@ -116,12 +124,13 @@ function recordingSink(files: NonNullable<AgentRunInput['files']>, recorder: Tur
   }
 }
 
-async function streamTurns(call: ModelCall, recorder: TurnRecorder): Promise<RunFailure | null> {
+async function streamTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Watchdog | null): Promise<RunFailure | null> {
   // Failures arrive as `error` parts; the default onError would also print them to the console.
   const result = streamText({ ...call, onError: () => {} })
   let failure: RunFailure | null = null
   let firstTokenOut = false
   for await (const part of result.fullStream) {
+    watchdog?.progress()
     switch (part.type) {
       case 'start-step':
         recorder.startTurn()
@@ -156,8 +165,8 @@ async function streamTurns(call: ModelCall, recorder: TurnRecorder): Promise<Run
   return failure
 }
 
-async function generateTurns(call: ModelCall, recorder: TurnRecorder): Promise<RunFailure | null> {
-  const result = await generateText(call)
+async function generateTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Watchdog | null): Promise<RunFailure | null> {
+  const result = await generateText({ ...call, onStepFinish: () => watchdog?.progress() })
   for (const step of result.steps) {
     recorder.startTurn()
     for (const part of step.content) {
@@ -170,6 +179,31 @@ async function generateTurns(call: ModelCall, recorder: TurnRecorder): Promise<R
     recorder.endTurn()
   }
   return null
+}
+
+type Watchdog = NonNullable<ReturnType<typeof silenceWatchdog>>
+
+/**
+ * Aborts the model call when it makes no progress for `ms`: a provider that accepts the request
+ * and then says nothing would otherwise hold the visitor (and the run) forever. The SDK's own
+ * chunk timeout starts only at the first chunk, and its step timeout would cut long answers.
+ */
+function silenceWatchdog(ms: number | undefined) {
+  if (ms === undefined) return null
+  const controller = new AbortController()
+  const fire = () => controller.abort(new DOMException(`no progress for ${ms} ms`, 'TimeoutError'))
+  let timer = setTimeout(fire, ms)
+  return {
+    signal: controller.signal,
+    get fired() {
+      return controller.signal.aborted
+    },
+    progress() {
+      clearTimeout(timer)
+      if (!controller.signal.aborted) timer = setTimeout(fire, ms)
+    },
+    stop: () => clearTimeout(timer),
+  }
 }
 
 /** What the visitor is told stays generic; the owner's trace gets the provider's own words. */

@@ -73,6 +73,8 @@ export class Run {
 
 export class RunRegistry {
   private readonly runs = new Map<string, Run>()
+  /** Set when the host shuts down: running runs may finish, no new one starts. */
+  closed = false
 
   constructor(private readonly retainMs = 60_000) {}
 

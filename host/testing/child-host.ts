@@ -17,6 +17,8 @@ export type ChildHost = {
   output(): { stdout: string; stderr: string }
   /** Sends `signal` and resolves once the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<Exit>
+  /** Settles when the process is gone, however it went (for signals sent with `child.kill`). */
+  exited: Promise<Exit>
 }
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -86,6 +88,7 @@ export async function startChildHost(env: Record<string, string>, timeoutMs = 20
     url,
     child,
     output,
+    exited,
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       return exited

@@ -132,6 +132,25 @@ describe.each(providers)('fake $name provider', ({ start, model, path, authHeade
     expect(second.toolCalls[0]).toMatchObject({ toolCallId: 'call_2', toolName: 'weather', input: { city: 'Oslo', days: 1 } })
   })
 
+  it('stays silent when told to hang or stall, until the client gives up, and counts that', async () => {
+    const { fake: f, model } = await fake([{ hang: true }, { text: ['a', 'b', 'c'], stallAfterChunks: 1 }, { text: ['whole'], stallAfterChunks: 0 }])
+    const hung = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(() => 'answered', () => 'gave up')
+    expect(hung).toBe('gave up')
+    const deltas: string[] = []
+    const stalled = streamText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...quiet })
+    for await (const part of stalled.fullStream) if (part.type === 'text-delta') deltas.push(part.text)
+    expect(deltas).toEqual(['a'])
+    const half = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(() => 'answered', () => 'gave up')
+    expect(half).toBe('gave up')
+    await expect.poll(() => f.aborted).toBe(3)
+  })
+
+  it('waits before answering, and breaks whole replies: cut, malformed, or not its protocol at all', async () => {
+    const { model } = await fake([{ text: ['late'], waitMs: 100 }, { text: ['x'], cutAfterChunks: 0 }, { text: ['x'], malformedChunk: true }, { rawStream: 'not json' }])
+    expect((await generateText({ model, prompt: 'hi', ...base })).text).toBe('late')
+    for (let i = 0; i < 3; i++) await expect(generateText({ model, prompt: 'hi', ...base })).rejects.toThrow()
+  })
+
   it('repeats the last scripted reply and passes the index to script functions', async () => {
     const { model } = await fake([{ text: ['one'] }, { text: ['again'] }])
     const texts = []

@@ -21,10 +21,23 @@ export type ScriptedReply = {
   /**
    * Destroy the socket once this many content chunks (text pieces or tool-argument pieces)
    * have been streamed; protocol frames before them (e.g. Anthropic's message_start) still go out.
+   * A whole (non-streamed) reply is cut after half its JSON.
    */
   cutAfterChunks?: number
-  /** Send one chunk of invalid JSON right after the first text chunk. */
+  /** Send one chunk of invalid JSON right after the first text chunk (a whole reply: invalid JSON). */
   malformedChunk?: boolean
+  /** Wait this long before answering at all (no status line, no headers). */
+  waitMs?: number
+  /** Never answer: the request stays open, silent, until the client gives up or the fake closes. */
+  hang?: boolean
+  /**
+   * Go silent, connection open, once this many content chunks have been streamed (a provider
+   * that stalls mid-answer); like `cutAfterChunks`, protocol frames before them still go out.
+   * A whole reply goes silent after half its JSON.
+   */
+  stallAfterChunks?: number
+  /** Send this raw text as the whole streamed body, with a 200 (for bodies no dialect would write). */
+  rawStream?: string
 }
 
 /** A request the fake received; `body` is the parsed JSON (or the raw text if it was not JSON). */
@@ -36,7 +49,7 @@ export type FakeProvider = {
   url: string
   /** Every request received, in order. */
   requests: RecordedRequest[]
-  /** How many streaming responses the client closed before they finished. */
+  /** How many streaming (or hanging) responses the client closed before they finished. */
   aborted: number
   /** Stop listening and drop open connections. */
   close(): Promise<void>
@@ -171,6 +184,21 @@ function cutIndex(frames: Frame[], cut: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits `ms`; false when the client closed the request meanwhile. */
+function waitUnlessClosed(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      res.off('close', onClose)
+      resolve(true)
+    }, ms)
+    const onClose = () => {
+      clearTimeout(timer)
+      resolve(false)
+    }
+    res.once('close', onClose)
+  })
+}
+
 async function readBody(req: IncomingMessage): Promise<any> {
   const chunks: Buffer[] = []
   for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -199,9 +227,12 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     res.flushHeaders()
     const stop = reply.cutAfterChunks === undefined ? Infinity : cutIndex(frames, reply.cutAfterChunks)
+    const stall = reply.stallAfterChunks === undefined ? Infinity : cutIndex(frames, reply.stallAfterChunks)
     for (const [i, f] of frames.entries()) {
       if (i > 0 && reply.delayMs) await sleep(reply.delayMs)
       if (closed) return
+      // Silent from here on; the connection is dropped when the client gives up or the fake closes.
+      if (i === stall) return
       if (i === stop) {
         cut = true
         // end() flushes what was written before the socket goes away, unlike destroy() alone.
@@ -220,12 +251,25 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
       return sendJson(res, 404, dialect.error(404, `No fake route for ${req.method} ${req.url}`))
     }
     const reply = Array.isArray(script) ? (script[Math.min(index, script.length - 1)] ?? {}) : script(request, index)
+    if (reply.hang) return void res.on('close', () => fake.aborted++)
+    if (reply.waitMs && !(await waitUnlessClosed(res, reply.waitMs))) return void fake.aborted++
+    if (reply.rawStream !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }).end(reply.rawStream)
+      return
+    }
     if (reply.status !== undefined && reply.status !== 200) {
       return sendJson(res, reply.status, dialect.error(reply.status, reply.errorMessage ?? `Fake error ${reply.status}`))
     }
     const ctx: Context = { id: `fake-${index}`, model: String(request.body?.model ?? 'fake'), created: Math.floor(Date.now() / 1000) }
     if (request.body?.stream === true) return stream(res, reply, dialect.stream(reply, ctx))
-    sendJson(res, 200, dialect.complete(reply, ctx))
+    const json = JSON.stringify(dialect.complete(reply, ctx))
+    if (!reply.malformedChunk && reply.cutAfterChunks === undefined && reply.stallAfterChunks === undefined) return sendJson(res, 200, JSON.parse(json))
+    // A whole reply gone wrong: half of it, then invalid JSON, a dropped connection or silence.
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.write(json.slice(0, json.length >> 1))
+    if (reply.malformedChunk) return void res.end('}{')
+    if (reply.cutAfterChunks !== undefined) return void res.socket?.end(() => res.socket?.destroy())
+    res.on('close', () => fake.aborted++)
   }
 
   const server = createServer((req, res) => {
