@@ -7,8 +7,9 @@
  * Tokens are estimated at four characters each: no tokenizer is shipped for every provider,
  * and the threshold leaves room for the estimate to be off.
  */
-import { generateText, type LanguageModel } from 'ai'
+import type { LanguageModel } from 'ai'
 import type { AgentConfig, ContentBlock, Message } from '../../shared/index.ts'
+import { generateOnce } from './model-loop.ts'
 
 /** The usual context windows, for agents that do not set `context_window`. */
 const DEFAULT_WINDOWS: Record<string, number> = { openai: 128_000, anthropic: 200_000, demo: 8_000 }
@@ -84,8 +85,7 @@ export async function compressIfNeeded(input: CompressInput): Promise<Compressio
     input.summary ? `Summary of the conversation before this part:\n${input.summary.text}\n\n` : '',
     `Conversation:\n${transcript}`,
   ].join('')
-  const result = await generateText({
-    model: input.model,
+  const result = await generateOnce(input.model, {
     system: SUMMARY_INSTRUCTIONS,
     prompt,
     maxOutputTokens: Math.min(SUMMARY_MAX_TOKENS, Math.floor(contextLimit * SUMMARY_SHARE)),
@@ -97,8 +97,8 @@ export async function compressIfNeeded(input: CompressInput): Promise<Compressio
     summary: { text: result.text.trim(), throughSeq: older.at(-1)!.seq },
     previousTokens,
     contextLimit,
-    inputTokens: result.usage.inputTokens ?? 0,
-    outputTokens: result.usage.outputTokens ?? 0,
+    inputTokens: result.inputTokens,
+    outputTokens: result.outputTokens,
   }
 }
 

@@ -5,12 +5,14 @@
  * API) asks the provider for whole replies, which costs far less per answer. Both report
  * through a TurnRecorder, so they emit the same events and store the same messages.
  */
-import { APICallError, generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type ToolSet } from 'ai'
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from '@ai-sdk/provider'
+import { APICallError, type LanguageModel, type ToolSet } from 'ai'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { AgentConfig, Message, MessageStatus } from '../../shared/index.ts'
 import type { ToolCallTrace } from '../store/store.ts'
 import { systemPrompt, type Summary } from './compression.ts'
 import { toModelMessages, type AttachmentData } from './history.ts'
+import { errorText, executeTool, parseToolCall, providerModel, providerTools, tokensOf, toolOutput, toProviderPrompt, withRetries, type ToolRun } from './model-loop.ts'
 import { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile } from './output-files.ts'
 import { toolsFor, type ToolContext } from './tools.ts'
 import { TurnRecorder, type ProducedMessage, type TurnEvent } from './turn-recorder.ts'
@@ -55,40 +57,50 @@ export type AgentRunResult = {
   failure: RunFailure | null
 }
 
+/** What every model call of a run shares; `prompt` grows by each turn's messages. */
 type ModelCall = {
-  model: LanguageModel
-  system: string | undefined
-  messages: ModelMessage[]
+  model: LanguageModelV3
+  options: LanguageModelV3CallOptions
   tools: ToolSet
-  stopWhen: ReturnType<typeof stepCountIs>
-  temperature: number
   maxRetries: number
-  abortSignal: AbortSignal
+  /** The visitor's cancel: tools stop with it, the model call also with the watchdog. */
+  signal: AbortSignal
+  watchdog: Watchdog | null
 }
 
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const { config, signal } = input
   const recorder = new TurnRecorder(input.emit, config.max_turns)
   const watchdog = silenceWatchdog(input.modelTimeoutMs)
-  const call: ModelCall = {
-    model: input.model,
-    system: systemPrompt(config.instructions, input.summary ?? null),
-    messages: toModelMessages([...input.history, input.request], input.attachments),
-    tools: toolsFor(config.tools, { ...input.tools, files: input.files && recordingSink(input.files, recorder) }),
-    stopWhen: stepCountIs(config.max_turns),
-    temperature: config.temperature,
-    maxRetries: input.maxRetries ?? 2,
-    abortSignal: watchdog ? AbortSignal.any([signal, watchdog.signal]) : signal,
-  }
 
   let failure: RunFailure | null = null
   try {
-    failure = input.streaming ? await streamTurns(call, recorder, watchdog) : await generateTurns(call, recorder, watchdog)
+    const tools = toolsFor(config.tools, { ...input.tools, files: input.files && recordingSink(input.files, recorder) })
+    const providerToolList = await providerTools(tools)
+    const call: ModelCall = {
+      model: providerModel(input.model),
+      options: {
+        prompt: toProviderPrompt(systemPrompt(config.instructions, input.summary ?? null), toModelMessages([...input.history, input.request], input.attachments)),
+        tools: providerToolList,
+        toolChoice: providerToolList && { type: 'auto' },
+        temperature: config.temperature,
+        abortSignal: watchdog ? AbortSignal.any([signal, watchdog.signal]) : signal,
+      },
+      tools,
+      maxRetries: input.maxRetries ?? 2,
+      signal,
+      watchdog,
+    }
+    for (let turn = 0; turn < config.max_turns && failure === null; turn += 1) {
+      const step = input.streaming ? await streamTurn(call, recorder) : await generateTurn(call, recorder)
+      failure = step.failure
+      if (step.toolRuns.length === 0) break
+    }
   } catch (error) {
     if (!signal.aborted) failure = describeFailure(error)
   }
   watchdog?.stop()
-  // The SDK reports our own abort as an abort or a generic error: name the real cause.
+  // Our own abort surfaces as an abort or a generic error: name the real cause.
   if (watchdog?.fired && !signal.aborted) {
     failure = { code: 'model_timeout', message: 'The model took too long to answer. Please try again.', detail: `the model made no progress for ${input.modelTimeoutMs} ms` }
   }
@@ -124,85 +136,154 @@ function recordingSink(files: NonNullable<AgentRunInput['files']>, recorder: Tur
   }
 }
 
-async function streamTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Watchdog | null): Promise<RunFailure | null> {
-  // Failures arrive as `error` parts; the default onError would also print them to the console.
-  const result = streamText({ ...call, onError: () => {} })
+type Step = { toolRuns: ToolRun[]; failure: RunFailure | null }
+
+/** One streamed model call: tokens go out as they come, each tool call runs as soon as it is complete. */
+async function streamTurn(call: ModelCall, recorder: TurnRecorder): Promise<Step> {
+  const { watchdog } = call
+  watchdog?.arm()
+  const { stream } = await withRetries(() => call.model.doStream(call.options), call.maxRetries, call.signal)
+  const reader = stream.getReader()
+  const assistant: AssistantContent = []
+  const running: Promise<ToolRun>[] = []
   let failure: RunFailure | null = null
+  let started = false
   let firstTokenOut = false
-  for await (const part of result.fullStream) {
-    watchdog?.progress()
-    switch (part.type) {
-      case 'start-step':
+  try {
+    for (;;) {
+      const { done, value: part } = await reader.read()
+      if (done) break
+      watchdog?.progress()
+      if (part.type === 'stream-start') continue
+      if (!started) {
+        // As streamText did: the turn starts with the provider's first part, not with the request.
+        started = true
         recorder.startTurn()
-        break
-      case 'text-delta':
-        recorder.text(part.text)
+      }
+      if (part.type === 'text-delta') {
+        if (part.delta === '') continue
+        recorder.text(part.delta)
+        appendText(assistant, part.delta)
         if (!firstTokenOut) {
           firstTokenOut = true
           // A burst of tokens read at once is worked through in one chain of promises, and the
           // socket writes only after it; one turn of the event loop sends the first token now.
           await yieldToEventLoop()
         }
+      } else if (part.type === 'tool-call') {
+        if (part.providerExecuted) continue
+        const parsed = await parseToolCall(call.tools, part)
+        recorder.toolCall(parsed.toolCallId, parsed.toolName, parsed.input)
+        assistant.push(toolCallPart(parsed))
+        running.push(
+          executeTool(call.tools, parsed, call.signal).then((run) => {
+            recordResult(recorder, run)
+            return run
+          }),
+        )
+      } else if (part.type === 'finish') {
+        const tokens = tokensOf(part.usage)
+        recorder.usage(tokens.input, tokens.output)
+      } else if (part.type === 'error') {
+        if (!call.signal.aborted) failure = describeFailure(part.error)
+        await reader.cancel().catch(() => {})
         break
-      case 'tool-call':
-        recorder.toolCall(part.toolCallId, part.toolName, part.input)
-        break
-      case 'tool-result':
-        recorder.toolResult(part.toolCallId, part.toolName, part.input, stringify(part.output), false)
-        break
-      case 'tool-error':
-        recorder.toolResult(part.toolCallId, part.toolName, part.input, errorText(part.error), true)
-        break
-      case 'finish-step':
-        recorder.usage(part.usage.inputTokens, part.usage.outputTokens)
-        recorder.endTurn()
-        break
-      case 'error':
-        if (!call.abortSignal.aborted) failure ??= describeFailure(part.error)
-        break
+      }
     }
+  } finally {
+    watchdog?.disarm()
+    reader.releaseLock()
   }
-  return failure
+  const toolRuns = await Promise.all(running)
+  if (started) recorder.endTurn()
+  appendTurn(call, assistant, toolRuns)
+  return { toolRuns: failure ? [] : toolRuns, failure }
 }
 
-async function generateTurns(call: ModelCall, recorder: TurnRecorder, watchdog: Watchdog | null): Promise<RunFailure | null> {
-  const result = await generateText({ ...call, onStepFinish: () => watchdog?.progress() })
-  for (const step of result.steps) {
-    recorder.startTurn()
-    for (const part of step.content) {
-      if (part.type === 'text') recorder.text(part.text)
-      else if (part.type === 'tool-call') recorder.toolCall(part.toolCallId, part.toolName, part.input)
-      else if (part.type === 'tool-result') recorder.toolResult(part.toolCallId, part.toolName, part.input, stringify(part.output), false)
-      else if (part.type === 'tool-error') recorder.toolResult(part.toolCallId, part.toolName, part.input, errorText(part.error), true)
+/** One whole-reply model call (the sync API), then its tool calls. */
+async function generateTurn(call: ModelCall, recorder: TurnRecorder): Promise<Step> {
+  const { watchdog } = call
+  watchdog?.arm()
+  const result = await withRetries(() => call.model.doGenerate(call.options), call.maxRetries, call.signal).finally(() => watchdog?.disarm())
+  recorder.startTurn()
+  const assistant: AssistantContent = []
+  const parsedCalls: ToolRun[] = []
+  for (const part of result.content) {
+    if (part.type === 'text') {
+      recorder.text(part.text)
+      appendText(assistant, part.text)
+    } else if (part.type === 'tool-call' && !part.providerExecuted) {
+      const parsed = await parseToolCall(call.tools, part)
+      recorder.toolCall(parsed.toolCallId, parsed.toolName, parsed.input)
+      assistant.push(toolCallPart(parsed))
+      parsedCalls.push(parsed)
     }
-    recorder.usage(step.usage.inputTokens, step.usage.outputTokens)
-    recorder.endTurn()
   }
-  return null
+  const toolRuns = await Promise.all(parsedCalls.map((parsed) => executeTool(call.tools, parsed, call.signal)))
+  for (const run of toolRuns) recordResult(recorder, run)
+  const tokens = tokensOf(result.usage)
+  recorder.usage(tokens.input, tokens.output)
+  recorder.endTurn()
+  appendTurn(call, assistant, toolRuns)
+  return { toolRuns, failure: null }
+}
+
+type AssistantContent = Extract<LanguageModelV3Message, { role: 'assistant' }>['content']
+
+function appendText(content: AssistantContent, text: string): void {
+  if (text === '') return
+  const last = content.at(-1)
+  if (last?.type === 'text') last.text += text
+  else content.push({ type: 'text', text })
+}
+
+/** An invalid call's input goes back as the SDK sent it: an object, or {} when it was not one. */
+const toolCallPart = (run: ToolRun) => ({
+  type: 'tool-call' as const,
+  toolCallId: run.toolCallId,
+  toolName: run.toolName,
+  input: run.parsed || (typeof run.input === 'object' && run.input !== null) ? run.input : {},
+})
+
+function recordResult(recorder: TurnRecorder, run: ToolRun): void {
+  if ('error' in run) recorder.toolResult(run.toolCallId, run.toolName, run.input, errorText(run.error), true)
+  else recorder.toolResult(run.toolCallId, run.toolName, run.input, stringify(run.output), false)
+}
+
+/** The turn's assistant message and its tool results, for the next call's prompt. */
+function appendTurn(call: ModelCall, assistant: AssistantContent, toolRuns: ToolRun[]): void {
+  if (assistant.length > 0) call.options.prompt.push({ role: 'assistant', content: assistant })
+  if (toolRuns.length > 0) {
+    call.options.prompt.push({ role: 'tool', content: toolRuns.map((run) => ({ type: 'tool-result', toolCallId: run.toolCallId, toolName: run.toolName, output: toolOutput(run) })) })
+  }
 }
 
 type Watchdog = NonNullable<ReturnType<typeof silenceWatchdog>>
 
 /**
  * Aborts the model call when it makes no progress for `ms`: a provider that accepts the request
- * and then says nothing would otherwise hold the visitor (and the run) forever. The SDK's own
- * chunk timeout starts only at the first chunk, and its step timeout would cut long answers.
+ * and then says nothing would otherwise hold the visitor (and the run) forever. It runs only
+ * while a model call is open (armed), so a slow tool is not the model's silence.
  */
 function silenceWatchdog(ms: number | undefined) {
   if (ms === undefined) return null
   const controller = new AbortController()
   const fire = () => controller.abort(new DOMException(`no progress for ${ms} ms`, 'TimeoutError'))
-  let timer = setTimeout(fire, ms)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const disarm = () => clearTimeout(timer)
+  const arm = () => {
+    disarm()
+    if (!controller.signal.aborted) timer = setTimeout(fire, ms)
+  }
   return {
     signal: controller.signal,
     get fired() {
       return controller.signal.aborted
     },
-    progress() {
-      clearTimeout(timer)
-      if (!controller.signal.aborted) timer = setTimeout(fire, ms)
-    },
-    stop: () => clearTimeout(timer),
+    arm,
+    progress: arm,
+    disarm,
+    stop: disarm,
   }
 }
 
@@ -215,11 +296,6 @@ function describeFailure(error: unknown): RunFailure {
     return { code: 'model_error', message: `The model could not answer${status && status >= 400 ? ` (its provider returned HTTP ${status})` : ''}.`, detail }
   }
   return { code: 'model_error', message: 'The model could not answer.', detail }
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message
-  return typeof error === 'string' ? error : (JSON.stringify(error) ?? 'unknown error')
 }
 
 function stringify(value: unknown): string {
