@@ -62,16 +62,8 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         before: utc(query.before),
         after: decodeCursor(query.cursor),
       })
-      const page = rows.slice(0, query.limit)
-      const last = rows.length > query.limit ? page.at(-1)! : null
-      return c.json(
-        {
-          sessions: page.map(sessionSummaryJson),
-          next_cursor: last && encodeCursor({ at: last.updatedAt, pk: last.pk }),
-          next_before: last && last.updatedAt,
-        },
-        200,
-      )
+      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.updatedAt, pk: row.pk }))
+      return c.json({ sessions: page.map(sessionSummaryJson), next_cursor, next_before }, 200)
     })
     .get('/agents/:id/sessions/:sid', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
@@ -108,15 +100,17 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         before: utc(query.before),
         after: decodeCursor(query.cursor),
       })
-      const page = rows.slice(0, query.limit)
-      const last = rows.length > query.limit ? page.at(-1)! : null
-      return c.json(
-        {
-          traces: page.map(traceJson),
-          next_cursor: last && encodeCursor({ at: last.startedAt, pk: last.pk }),
-          next_before: last && last.startedAt,
-        },
-        200,
-      )
+      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.startedAt, pk: row.pk }))
+      return c.json({ traces: page.map(traceJson), next_cursor, next_before }, 200)
     })
+}
+
+/**
+ * A page of `rows` fetched with one row more than `limit`: that extra row says another page
+ * follows, and the last row shown is where the next page starts.
+ */
+function paged<T>(rows: T[], limit: number, position: (row: T) => { at: string; pk: number }) {
+  const page = rows.slice(0, limit)
+  const last = rows.length > limit ? position(page.at(-1)!) : null
+  return { page, next_cursor: last && encodeCursor(last), next_before: last && last.at }
 }
