@@ -43,6 +43,7 @@ export type ChatResolver = (c: Context, id: string, purpose: Purpose) => Promise
 export type ChatApiDeps = { store: Store; chat: ChatService; heartbeatMs: number }
 
 const StopRequestSchema = z.object({ request_id: ClientIdSchema })
+const FileIdSchema = z.uuid()
 
 /** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
@@ -156,7 +157,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       const granted = await access(c, 'download')
       const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }
       const fileId = c.req.param('fileId')
-      const file = z.uuid().safeParse(fileId).success ? await store.getFile(key, fileId) : null
+      const file = FileIdSchema.safeParse(fileId).success ? await store.getFile(key, fileId) : null
       if (!file) throw notFound('File')
       return c.body(file.data as Uint8Array<ArrayBuffer>, 200, {
         'Content-Type': file.contentType.startsWith('text/') && !file.contentType.includes('charset') ? `${file.contentType}; charset=utf-8` : file.contentType,

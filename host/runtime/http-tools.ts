@@ -10,7 +10,7 @@
 import { dynamicTool, jsonSchema, type JSONSchema7, type Tool } from 'ai'
 import { z } from 'zod'
 import { LIMITS } from '../../shared/limits.ts'
-import { guardedFetch, RefusedTargetError, type AllowPrivate, type GuardedResponse, type Resolver } from './net-guard.ts'
+import { describeNetworkFailure, guardedFetch, type AllowPrivate, type GuardedResponse, type Resolver } from './net-guard.ts'
 import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
 
 export { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../shared/tools.ts'
@@ -84,7 +84,7 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
       } catch (error) {
         if (abortSignal?.aborted) throw new HttpToolError(`${spec.name} was cancelled`)
         if (timeout.aborted) throw new HttpToolError(`${spec.name} timed out after ${timeoutMs / 1000} s`)
-        throw new HttpToolError(scrub(describeFailure(error, host), secrets))
+        throw new HttpToolError(scrub(error instanceof HttpToolError ? error.message : describeNetworkFailure(error, host), secrets))
       }
     },
   })
@@ -192,24 +192,8 @@ function isTextual(contentType: string): boolean {
   return /^text\/|json|xml|javascript|yaml|csv|x-www-form-urlencoded|graphql/i.test(contentType)
 }
 
-function describeFailure(error: unknown, host: string): string {
-  if (error instanceof RefusedTargetError || error instanceof HttpToolError) return error.message
-  const code = (error as { code?: unknown } | null)?.code
-  const message = error instanceof Error ? error.message : String(error)
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `request to ${host} failed: connection refused`
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `request to ${host} failed: the host name cannot be resolved`
-    case 'ECONNRESET':
-      return `request to ${host} failed: the connection was reset`
-    default:
-      return `request to ${host} failed: ${message}`
-  }
-}
-
-function scrub(text: string, secrets: string[]): string {
+/** The text with every opened secret replaced, so no result or error carries one. */
+export function scrub(text: string, secrets: string[]): string {
   return secrets.reduce((result, secret) => result.split(secret).join('[secret]'), text)
 }
 

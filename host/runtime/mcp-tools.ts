@@ -24,8 +24,8 @@ import { dynamicTool, jsonSchema, type JSONSchema7, type ToolSet } from 'ai'
 import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 import { LIMITS } from '../../shared/limits.ts'
-import { checkTarget, guardedFetch, pinnedRequest, RefusedTargetError, type AllowPrivate, type Resolver } from './net-guard.ts'
-import { openHeaders, type ToolNetworkOptions } from './http-tools.ts'
+import { checkTarget, describeNetworkFailure, guardedFetch, pinnedRequest, type AllowPrivate, type Resolver } from './net-guard.ts'
+import { openHeaders, scrub, type ToolNetworkOptions } from './http-tools.ts'
 import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
 
 export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
@@ -47,7 +47,7 @@ export class McpToolError extends Error {
 
 const CLIENT_INFO = { name: 'porch', version: '1' }
 const MAX_LIST_PAGES = 20
-/** Secrets shorter than this are not scrubbed from results: replacing them would mangle text. */
+/** Characters of a server's error message passed on to the model. */
 const ERROR_EXCERPT_CHARS = 2000
 
 // ---------------------------------------------------------------- publish time
@@ -273,7 +273,7 @@ async function withServer<T>(
     if (abortSignal?.aborted) throw new McpToolError(`the call to ${host} was cancelled`)
     if (timeout.aborted || (error instanceof McpError && error.code === ErrorCode.RequestTimeout)) throw new McpToolError(`${host} did not answer within ${timeoutMs / 1000} s`)
     if (error instanceof McpToolError) throw error
-    throw new McpToolError(scrub(describeFailure(error, host), secrets).slice(0, ERROR_EXCERPT_CHARS))
+    throw new McpToolError(scrub(describeNetworkFailure(error, host), secrets).slice(0, ERROR_EXCERPT_CHARS))
   } finally {
     // Ending a stateful server's session is a courtesy: it need not delay the answer.
     void transport
@@ -287,27 +287,6 @@ function ownerHeaders(spec: McpServerSpec, decrypt: (value: string) => string): 
   return openHeaders(spec.headers, { 'user-agent': 'Porch-MCP-Client/1' }, decrypt, (message) => new McpToolError(message))
 }
 
-function describeFailure(error: unknown, host: string): string {
-  if (error instanceof RefusedTargetError) return error.message
-  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
-    if (cause instanceof RefusedTargetError) return cause.message
-    switch ((cause as { code?: unknown }).code) {
-      case 'ECONNREFUSED':
-        return `request to ${host} failed: connection refused`
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return `request to ${host} failed: the host name cannot be resolved`
-      case 'ECONNRESET':
-        return `request to ${host} failed: the connection was reset`
-    }
-  }
-  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()
-  return `request to ${host} failed: ${message}`
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets.reduce((result, secret) => result.split(secret).join('[secret]'), text)
-}
 
 function stringify(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '')

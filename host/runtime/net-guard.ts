@@ -273,3 +273,22 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
     )
   })
 }
+
+/** A failed outbound request in words safe to show: the refusal, or what the network said (never a header). */
+export function describeNetworkFailure(error: unknown, host: string): string {
+  if (error instanceof RefusedTargetError) return error.message
+  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause instanceof RefusedTargetError) return cause.message
+    switch ((cause as { code?: unknown }).code) {
+      case 'ECONNREFUSED':
+        return `request to ${host} failed: connection refused`
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return `request to ${host} failed: the host name cannot be resolved`
+      case 'ECONNRESET':
+        return `request to ${host} failed: the connection was reset`
+    }
+  }
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()
+  return `request to ${host} failed: ${message}`
+}
