@@ -124,7 +124,7 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
       const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
       // No admit(): try-it spends no link quota and no visitor rate limit.
       const started = await chat.start({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })
-      return runToSse(started.run, afterId, { heartbeatMs: deps.heartbeatMs, signal: c.req.raw.signal, headers: Object.fromEntries(c.res.headers) })
+      return runToSse(c, started.run, afterId, { heartbeatMs: deps.heartbeatMs })
     })
     .post('/agents/:id/try/stop', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))

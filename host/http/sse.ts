@@ -3,6 +3,8 @@
  * `: ping` comment every heartbeat, and the headers that keep proxies from buffering.
  * The client going away detaches it from the run; the run decides whether to wait or cancel.
  */
+import type { HttpBindings } from '@hono/node-server'
+import type { Context } from 'hono'
 import type { NumberedEvent, Run } from '../runtime/runs.ts'
 
 export const SSE_HEADERS = {
@@ -12,8 +14,10 @@ export const SSE_HEADERS = {
   Connection: 'keep-alive',
 } as const
 
-const encoder = new TextEncoder()
-const PING = encoder.encode(': ping\n\n')
+const OPENED = ': stream open\n\n'
+const PING = ': ping\n\n'
+/** Tells @hono/node-server that the handler wrote the response itself. */
+const ALREADY_SENT = { 'x-hono-already-sent': '1' }
 
 /** How a run's events become stream text: each event, and what follows the last one. */
 export type SseFormat = {
@@ -29,63 +33,92 @@ export const porchEvents: SseFormat = {
   end: () => '',
 }
 
-export type SseOptions = { heartbeatMs: number; signal: AbortSignal; headers?: Record<string, string> }
+/** `headers` are added to the SSE headers and those already set on the context (CORS). */
+export type SseOptions = { heartbeatMs: number; headers?: Record<string, string> }
+
+/** Where stream text goes: the socket, or a web stream when no Node response is at hand. */
+type Sink = { write(text: string): void; close(): void; onGone(stop: () => void): void }
 
 /**
  * Streams `run` from after event `afterId` in `format`; the client going away detaches it.
  * Events that come in one turn of the event loop (a burst of tokens read in one network chunk,
- * a replay) leave as one chunk at the end of that turn: one encode and one socket write instead
- * of one per event, which was most of an SSE chat's cost (see BENCHMARKS.md).
+ * a replay) leave as one chunk at the end of that turn: one socket write instead of one per
+ * event, which was most of an SSE chat's cost (see BENCHMARKS.md).
+ *
+ * Under @hono/node-server the text is written to the Node response directly: a web
+ * ReadableStream in between cost about a millisecond per chat, and the adapter held the
+ * headers back for a timer tick while it looked for a content length (BENCHMARKS.md, issue 7).
+ * Elsewhere (`app.request` in tests, other runtimes) the same text goes into a ReadableStream.
  */
-export function runToSse(run: Run, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
-  let stop = () => {}
+export function runToSse(c: Context, run: Run, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
+  const headers = { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers), ...options.headers }
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
+  if (outgoing) {
+    outgoing.writeHead(200, headers)
+    pump(run, afterId, options, format, {
+      write: (text) => outgoing.write(text),
+      close: () => outgoing.end(),
+      onGone: (stop) => outgoing.once('close', stop),
+    })
+    return new Response(null, { headers: ALREADY_SENT })
+  }
+  const encoder = new TextEncoder()
+  let cancelled = () => {}
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      let open = true
-      let pending = ''
-      let flushScheduled = false
-      const flush = () => {
-        flushScheduled = false
-        if (open && pending !== '') controller.enqueue(encoder.encode(pending))
-        pending = ''
-      }
-      const send = (text: string) => {
-        if (!open || text === '') return
-        pending += text
-        if (flushScheduled) return
-        flushScheduled = true
-        setImmediate(flush)
-      }
-      const heartbeat = setInterval(() => {
-        flush()
-        controller.enqueue(PING)
-      }, options.heartbeatMs)
-      let detach = () => {}
-      stop = () => {
-        if (!open) return
-        open = false
-        clearInterval(heartbeat)
-        options.signal.removeEventListener('abort', stop)
-        detach()
-      }
-      options.signal.addEventListener('abort', stop, { once: true })
-      // Flush the headers at once, so the client knows the stream is open before the first event.
-      controller.enqueue(encoder.encode(': stream open\n\n'))
-      detach = run.attach(afterId, {
-        onEvent: (numbered) => send(format.event(numbered)),
-        onEnd: () => {
-          if (!open) return
-          send(format.end())
-          flush()
-          stop()
-          controller.close()
+      pump(run, afterId, options, format, {
+        write: (text) => controller.enqueue(encoder.encode(text)),
+        close: () => controller.close(),
+        onGone: (stop) => {
+          cancelled = stop
+          c.req.raw.signal.addEventListener('abort', stop, { once: true })
         },
       })
-      if (!open) detach()
     },
-    cancel() {
+    cancel: () => cancelled(),
+  })
+  return new Response(body, { status: 200, headers })
+}
+
+function pump(run: Run, afterId: number, options: SseOptions, format: SseFormat, sink: Sink) {
+  let open = true
+  let pending = ''
+  let flushScheduled = false
+  const flush = () => {
+    flushScheduled = false
+    if (open && pending !== '') sink.write(pending)
+    pending = ''
+  }
+  const send = (text: string) => {
+    if (!open || text === '') return
+    pending += text
+    if (flushScheduled) return
+    flushScheduled = true
+    setImmediate(flush)
+  }
+  const heartbeat = setInterval(() => {
+    flush()
+    sink.write(PING)
+  }, options.heartbeatMs)
+  let detach = () => {}
+  const stop = () => {
+    if (!open) return
+    open = false
+    clearInterval(heartbeat)
+    detach()
+  }
+  sink.onGone(stop)
+  // Send the headers at once, so the client knows the stream is open before the first event.
+  sink.write(OPENED)
+  detach = run.attach(afterId, {
+    onEvent: (numbered) => send(format.event(numbered)),
+    onEnd: () => {
+      if (!open) return
+      send(format.end())
+      flush()
       stop()
+      sink.close()
     },
   })
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...options.headers } })
+  if (!open) detach()
 }

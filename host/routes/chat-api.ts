@@ -102,7 +102,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       const request = await readJson(c, ChatRequestSchema)
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
       const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
-      return runToSse(started.run, afterId, { heartbeatMs, signal: c.req.raw.signal, headers: Object.fromEntries(c.res.headers) })
+      return runToSse(c, started.run, afterId, { heartbeatMs })
     })
     .post('/:id/chat/sync', async (c) => {
       const granted = await access(c, 'chat')

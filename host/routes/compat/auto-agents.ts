@@ -58,6 +58,7 @@ export function autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }: AutoAge
 
     if (streaming) {
       return streamReply(
+        c,
         run,
         {
           text: (content) => ({ chatId, choices: [{ index: 0, delta: { role: 'assistant', content }, finish_reason: null }] }),
@@ -66,7 +67,7 @@ export function autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }: AutoAge
               ? [{ chatId, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: fold.usage }, DONE]
               : [{ chatId, error: failureOf(fold) }],
         },
-        { heartbeatMs, signal: c.req.raw.signal },
+        { heartbeatMs },
       )
     }
     const fold = await collectReply(run, c.req.raw.signal)

@@ -93,6 +93,7 @@ export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoute
           return { ...base(fold, 'chat.completion.chunk'), choices: [{ index: 0, delta: withRole, logprobs: null, finish_reason: finish }] }
         }
         return streamReply(
+          c,
           run,
           {
             text: (content, fold) => chunk(fold, { content }, null),
@@ -102,7 +103,7 @@ export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoute
               return [chunk(fold, {}, 'stop'), ...usage, DONE]
             },
           },
-          { heartbeatMs, signal: c.req.raw.signal, headers: { [SESSION_HEADER]: sessionId } },
+          { heartbeatMs, headers: { [SESSION_HEADER]: sessionId } },
         )
       }
 

@@ -4,6 +4,7 @@
  * compat callers see only text. Each turn's text is kept and turns are joined by a blank line,
  * so a streamed reply concatenates to exactly the text a whole reply carries.
  */
+import type { Context } from 'hono'
 import type { StreamEvent } from '../../../shared/index.ts'
 import { runToSse, type SseOptions } from '../../http/sse.ts'
 import type { Run } from '../../runtime/runs.ts'
@@ -90,9 +91,9 @@ const frame = (payload: unknown) => `data: ${payload === DONE ? DONE : JSON.stri
  * The run as an SSE response of `data:` chunks only (no `id:` or `event:` lines, which
  * OpenAI-style clients do not expect), with a `: ping` comment every heartbeat.
  */
-export function streamReply(run: Run, render: ChunkRenderer, options: SseOptions): Response {
+export function streamReply(c: Context, run: Run, render: ChunkRenderer, options: SseOptions): Response {
   const fold = new ReplyFold()
-  return runToSse(run, 0, options, {
+  return runToSse(c, run, 0, options, {
     event: ({ event }) => {
       const piece = fold.add(event)
       return piece === '' ? '' : frame(render.text(piece, fold))
