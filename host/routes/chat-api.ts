@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { bodyLimit } from '../http/body-limit.ts'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
 import { attachmentDisposition, checkAttachment } from '../http/attachments.ts'

@@ -7,6 +7,7 @@ import { createOpenAI } from '@ai-sdk/openai'
 import type { LanguageModel } from 'ai'
 import type { ProviderConfig } from '../config.ts'
 import { createDemoModel } from './demo-model.ts'
+import { providerFetch } from './provider-fetch.ts'
 
 export const PROVIDERS = ['demo', 'openai', 'anthropic'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
@@ -25,8 +26,8 @@ export type ModelRegistry = {
 
 export function createModelRegistry(config: ProviderConfig): ModelRegistry {
   // Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
-  const openai = config.openai && createOpenAI({ baseURL: config.openai.baseURL, apiKey: config.openai.apiKey ?? 'unused' })
-  const anthropic = config.anthropic && createAnthropic({ baseURL: config.anthropic.baseURL, apiKey: config.anthropic.apiKey ?? 'unused' })
+  const openai = config.openai && createOpenAI({ baseURL: config.openai.baseURL, apiKey: config.openai.apiKey ?? 'unused', fetch: providerFetch })
+  const anthropic = config.anthropic && createAnthropic({ baseURL: config.anthropic.baseURL, apiKey: config.anthropic.apiKey ?? 'unused', fetch: providerFetch })
 
   const configured = (): ProviderName[] => PROVIDERS.filter((name) => name === 'demo' || config[name] !== undefined)
 
