@@ -15,9 +15,16 @@ export const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID, Authorization'
  */
 const sameOrigin = (c: Context) => c.req.header('sec-fetch-site') === 'same-origin'
 
+// Requests whose answer already varies by Origin. Not read off `c.res`: touching it makes Hono
+// build a Response early and copy it into the real one, a tenth of a sync chat (BENCHMARKS.md).
+const variesByOrigin = new WeakSet<Context>()
+
 /** Checks the request's Origin against `allowed` and sets the CORS answer; throws 403 when refused. */
 export function applyOrigin(c: Context, allowed: string[]): void {
-  if (!c.res.headers.get('Vary')?.includes('Origin')) c.header('Vary', 'Origin', { append: true })
+  if (!variesByOrigin.has(c)) {
+    variesByOrigin.add(c)
+    c.header('Vary', 'Origin', { append: true })
+  }
   const origin = c.req.header('origin')
   if (allowed.length > 0 && !sameOrigin(c) && (origin === undefined || !allowed.includes(origin))) {
     throw new ApiError(403, 'origin_not_allowed', origin === undefined ? 'This chat may only be used from its allowed sites.' : `This chat may not be used from ${origin}.`)

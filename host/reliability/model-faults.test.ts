@@ -163,6 +163,19 @@ describe.each(providers)('a misbehaving $name provider', ({ name, model }) => {
   })
 })
 
+describe('a slow model that keeps talking', () => {
+  it('is not cut off, though its answer takes longer in all than the silence timeout', async () => {
+    const agent = await host.owner.publishedAgent({ name: 'slow but steady', model: 'openai:gpt-test' })
+    const pieces = Array.from({ length: 8 }, (_, i) => `piece ${i} `)
+    // 8 × 300 ms = 2.4 s in all, never silent for the 1 s timeout.
+    fakes.get('openai')!.queue = [{ text: pieces, delayMs: 300 }]
+    const response = await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'take your time' })
+    const events = await readSse(response)
+    expect(events.filter((event) => event.event === 'error')).toEqual([])
+    expect(events.find((event) => event.event === 'complete')?.data).toMatchObject({ event_type: 'complete', success: true, answer: pieces.join('') })
+  })
+})
+
 describe('after every fault', () => {
   it('still serves, and gave up on every provider call it was not answered', async () => {
     expect((await host.get('/health')).status).toBe(200)

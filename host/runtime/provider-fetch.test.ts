@@ -98,7 +98,7 @@ describe('providerFetch', () => {
     expect(String((error as TypeError).cause)).toContain('ECONNREFUSED')
 
     const model = createOpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'k', fetch: providerFetch }).chat('m')
-    const sdkError = await model.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }).catch((caught: unknown) => caught)
+    const sdkError = await Promise.resolve(model.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] })).catch((caught: unknown) => caught)
     expect(APICallError.isInstance(sdkError)).toBe(true)
     expect((sdkError as APICallError).isRetryable).toBe(true)
   })

@@ -71,7 +71,7 @@ type ModelCall = {
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const { config, signal } = input
   const recorder = new TurnRecorder(input.emit, config.max_turns)
-  const watchdog = silenceWatchdog(input.modelTimeoutMs)
+  const watchdog = silenceWatchdog(input.modelTimeoutMs, signal)
 
   let failure: RunFailure | null = null
   try {
@@ -84,7 +84,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         tools: providerToolList,
         toolChoice: providerToolList && { type: 'auto' },
         temperature: config.temperature,
-        abortSignal: watchdog ? AbortSignal.any([signal, watchdog.signal]) : signal,
+        abortSignal: watchdog?.signal ?? signal,
       },
       tools,
       maxRetries: input.maxRetries ?? 2,
@@ -263,27 +263,57 @@ type Watchdog = NonNullable<ReturnType<typeof silenceWatchdog>>
 /**
  * Aborts the model call when it makes no progress for `ms`: a provider that accepts the request
  * and then says nothing would otherwise hold the visitor (and the run) forever. It runs only
- * while a model call is open (armed), so a slow tool is not the model's silence.
+ * while a model call is open (armed), so a slow tool is not the model's silence. Its signal also
+ * follows the run's (the visitor's cancel).
+ *
+ * Progress only notes the time; the one timer, when it fires, looks whether the silence has
+ * really lasted `ms` and otherwise waits out the rest. Re-arming a timer per token, and
+ * AbortSignal.any, were a visible share of a short chat's CPU (BENCHMARKS.md, issue 7).
  */
-function silenceWatchdog(ms: number | undefined) {
+function silenceWatchdog(ms: number | undefined, runSignal: AbortSignal) {
   if (ms === undefined) return null
   const controller = new AbortController()
-  const fire = () => controller.abort(new DOMException(`no progress for ${ms} ms`, 'TimeoutError'))
+  let fired = false
+  let armed = false
+  let lastProgress = 0
   let timer: ReturnType<typeof setTimeout> | undefined
-  const disarm = () => clearTimeout(timer)
-  const arm = () => {
-    disarm()
-    if (!controller.signal.aborted) timer = setTimeout(fire, ms)
+  const check = () => {
+    timer = undefined
+    if (!armed || controller.signal.aborted) return
+    const quietMs = performance.now() - lastProgress
+    if (quietMs < ms) {
+      timer = setTimeout(check, ms - quietMs)
+      return
+    }
+    fired = true
+    controller.abort(new DOMException(`no progress for ${ms} ms`, 'TimeoutError'))
+  }
+  const followRun = () => controller.abort(runSignal.reason)
+  if (runSignal.aborted) followRun()
+  else runSignal.addEventListener('abort', followRun, { once: true })
+  const disarm = () => {
+    armed = false
+    clearTimeout(timer)
+    timer = undefined
   }
   return {
     signal: controller.signal,
     get fired() {
-      return controller.signal.aborted
+      return fired
     },
-    arm,
-    progress: arm,
+    arm() {
+      armed = true
+      lastProgress = performance.now()
+      timer ??= setTimeout(check, ms)
+    },
+    progress() {
+      lastProgress = performance.now()
+    },
     disarm,
-    stop: disarm,
+    stop() {
+      disarm()
+      runSignal.removeEventListener('abort', followRun)
+    },
   }
 }
 
