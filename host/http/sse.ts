@@ -4,6 +4,7 @@
  * The client going away detaches it from the run; the run decides whether to wait or cancel.
  */
 import type { HttpBindings } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { NumberedEvent, Run } from '../runtime/runs.ts'
 
@@ -16,8 +17,6 @@ export const SSE_HEADERS = {
 
 const OPENED = ': stream open\n\n'
 const PING = ': ping\n\n'
-/** Tells @hono/node-server that the handler wrote the response itself. */
-const ALREADY_SENT = { 'x-hono-already-sent': '1' }
 
 /** How a run's events become stream text: each event, and what follows the last one. */
 export type SseFormat = {
@@ -51,16 +50,20 @@ type Sink = { write(text: string): void; close(): void; onGone(stop: () => void)
  * Elsewhere (`app.request` in tests, other runtimes) the same text goes into a ReadableStream.
  */
 export function runToSse(c: Context, run: Run, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
-  const headers = { ...SSE_HEADERS, ...Object.fromEntries(c.res.headers), ...options.headers }
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
   if (outgoing) {
-    outgoing.writeHead(200, headers)
+    // The headers set on the context (CORS) are read off a response c.body() builds and drops;
+    // reading c.res instead would make Hono copy the response once more when the handler returns.
+    const headers: Record<string, string> = { ...Object.fromEntries(c.body(null).headers), ...SSE_HEADERS, ...options.headers }
     pump(run, afterId, options, format, {
-      write: (text) => outgoing.write(text),
+      write: (text) => {
+        if (!outgoing.headersSent) outgoing.writeHead(200, headers)
+        outgoing.write(text)
+      },
       close: () => outgoing.end(),
       onGone: (stop) => outgoing.once('close', stop),
     })
-    return new Response(null, { headers: ALREADY_SENT })
+    return RESPONSE_ALREADY_SENT
   }
   const encoder = new TextEncoder()
   let cancelled = () => {}
@@ -77,7 +80,7 @@ export function runToSse(c: Context, run: Run, afterId: number, options: SseOpti
     },
     cancel: () => cancelled(),
   })
-  return new Response(body, { status: 200, headers })
+  return c.body(body, 200, { ...SSE_HEADERS, ...options.headers })
 }
 
 function pump(run: Run, afterId: number, options: SseOptions, format: SseFormat, sink: Sink) {
@@ -108,8 +111,10 @@ function pump(run: Run, afterId: number, options: SseOptions, format: SseFormat,
     detach()
   }
   sink.onGone(stop)
-  // Send the headers at once, so the client knows the stream is open before the first event.
-  sink.write(OPENED)
+  // The headers leave with the first flush, at the end of this turn of the event loop: the
+  // client knows the stream is open before the first event, and the run's model request has
+  // gone out first (a socket write here would delay it).
+  send(OPENED)
   detach = run.attach(afterId, {
     onEvent: (numbered) => send(format.event(numbered)),
     onEnd: () => {
