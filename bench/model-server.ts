@@ -3,7 +3,8 @@
  * 127.0.0.1 whose answers cost it next to nothing, so what is measured is whoever calls it.
  * The last user message steers it: `tokens=N` (answer length), `pace=K` (stream K tokens per
  * millisecond tick instead of all at once), `hold` (send one token, then keep the stream open
- * until the client leaves).
+ * until the client leaves), `think=MS` (send the headers at once, as real providers do, and the
+ * answer MS milliseconds later).
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -27,17 +28,17 @@ export function answerTokens(count: number): string[] {
   return tokens.slice(0, count)
 }
 
-type Steering = { tokens: number; pace: number; hold: boolean }
+type Steering = { tokens: number; pace: number; hold: boolean; think: number }
 
 function steer(body: { messages?: { role: string; content: unknown }[] }, defaults: Steering): Steering {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')
   const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '')
   const number = (name: string, fallback: number) => Number(new RegExp(`${name}=(\\d+)`).exec(text)?.[1] ?? fallback)
-  return { tokens: number('tokens', defaults.tokens), pace: number('pace', defaults.pace), hold: /\bhold\b/.test(text) || defaults.hold }
+  return { tokens: number('tokens', defaults.tokens), pace: number('pace', defaults.pace), hold: /\bhold\b/.test(text) || defaults.hold, think: number('think', defaults.think) }
 }
 
 export async function startModelServer(defaults: Partial<Steering> = {}): Promise<ModelServer> {
-  const base: Steering = { tokens: 20, pace: 0, hold: false, ...defaults }
+  const base: Steering = { tokens: 20, pace: 0, hold: false, think: 0, ...defaults }
   let open = 0
   const server = createServer((request, response) => {
     let raw = ''
@@ -58,6 +59,11 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
       if (plan.hold) {
         response.write(tokens.map(chunk).join(''))
         return // the client ends it
+      }
+      if (plan.think > 0) {
+        response.flushHeaders()
+        setTimeout(() => response.end(tokens.map(chunk).join('') + FINISH), plan.think)
+        return
       }
       if (plan.pace === 0) {
         response.end(tokens.map(chunk).join('') + FINISH)

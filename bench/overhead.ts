@@ -1,53 +1,83 @@
 /**
  * Budget: ≤ 2 ms median host overhead to first token. A model server on 127.0.0.1 streams a
- * fixed answer at once; in the same run, alternating, the same answer is asked for directly
- * from it and through Porch (SSE API, host in its own process, SQLite on). The overhead is
- * Porch's time minus the direct time of the pair, to the first token and to the end.
+ * fixed answer at once; in the same run, in rotating order, the same answer is asked for
+ * directly from it, through a bare pass-through proxy (the floor: bench/proxy-server.ts), and
+ * through Porch (SSE API, host in its own process, SQLite on). An overhead is that path's time
+ * minus the direct time of the same round, to the first token and to the end.
  */
 import { publishAgent, startBenchHost } from './child-host.ts'
+import { startFloorProcess } from './floor-process.ts'
 import { timePost, type Timing } from './http-timing.ts'
 import { startModelServer } from './model-server.ts'
 import { processCpuMs } from './process-cpu.ts'
 import { median, percentile, round } from './stats.ts'
 
+type Path = 'direct' | 'proxy' | 'porch'
+type Spread = { medianMs: number; p99Ms: number }
+
 export type OverheadResult = {
-  pairs: number
+  rounds: number
+  thinkMs: number
   /** The host's own CPU time (user + system) per chat, one chat at a time. */
   hostCpuMsPerChat: number
-  direct: { firstTokenMedianMs: number; totalMedianMs: number }
-  porch: { firstTokenMedianMs: number; totalMedianMs: number }
-  firstToken: { medianMs: number; p99Ms: number }
-  total: { medianMs: number; p99Ms: number }
+  /** Medians of each path's own times. */
+  times: Record<Path, { firstTokenMs: number; totalMs: number }>
+  /** Porch's overhead over the direct call. */
+  firstToken: Spread
+  total: Spread
+  /** The floor's overhead over the direct call, to the first token. */
+  proxyFirstToken: Spread
 }
 
-export async function hostOverhead({ pairs = 500, warmup = 100, cpuProfDir }: { pairs?: number; warmup?: number; cpuProfDir?: string } = {}): Promise<OverheadResult> {
+/**
+ * `thinkMs`: the model server sends its headers at once and the answer that much later, as a
+ * real provider does; work the host does between the two (such as the AI SDK building its
+ * stream parser) then costs the visitor nothing. 0 (the budget's case): everything at once.
+ */
+export async function hostOverhead({ rounds = 500, warmup = 100, thinkMs = 0, cpuProfDir }: { rounds?: number; warmup?: number; thinkMs?: number; cpuProfDir?: string } = {}): Promise<OverheadResult> {
   const model = await startModelServer({ tokens: 20 })
   const host = await startBenchHost({ env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench' }, cpuProfDir })
+  const proxy = await startFloorProcess('bench/proxy-server.ts', [model.url])
   try {
     const agentId = await publishAgent(host.url, 'openai:bench', 'streaming')
-    const direct = () =>
-      timePost(`${model.baseURL}/chat/completions`, { model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hello' }] }, /"content"/)
-    const porch = () => timePost(`${host.url}/api/v1/published/${agentId}/chat`, { request: 'hello' }, /event: text_delta/)
-    const samples: { direct: Timing; porch: Timing }[] = []
-    let cpuBefore = 0
-    for (let i = 0; i < warmup + pairs; i++) {
-      if (i === warmup) cpuBefore = processCpuMs(host.pid)
-      // Alternate which goes first, so neither always finds the caches warmer.
-      const pair = i % 2 === 0 ? { direct: await direct(), porch: await porch() } : { porch: await porch(), direct: await direct() }
-      if (i >= warmup) samples.push(pair)
+    const request = thinkMs > 0 ? `hello think=${thinkMs}` : 'hello'
+    const completion = { model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: request }] }
+    const time: Record<Path, () => Promise<Timing>> = {
+      direct: () => timePost(`${model.baseURL}/chat/completions`, completion, /"content"/),
+      proxy: () => timePost(proxy.url, completion, /"content"/),
+      porch: () => timePost(`${host.url}/api/v1/published/${agentId}/chat`, { request }, /event: text_delta/),
     }
-    const hostCpuMsPerChat = round((processCpuMs(host.pid) - cpuBefore) / pairs)
-    const diff = (key: keyof Timing) => samples.map((s) => s.porch[key] - s.direct[key])
-    const med = (side: 'direct' | 'porch', key: keyof Timing) => round(median(samples.map((s) => s[side][key])))
+    // Rotate which goes first, so none always finds the caches warmer.
+    const orders: Path[][] = [['direct', 'proxy', 'porch'], ['proxy', 'porch', 'direct'], ['porch', 'direct', 'proxy']]
+    const samples: Record<Path, Timing>[] = []
+    let cpuBefore = 0
+    let porchChats = 0
+    for (let i = 0; i < warmup + rounds; i++) {
+      if (i === warmup) cpuBefore = processCpuMs(host.pid)
+      const round = {} as Record<Path, Timing>
+      for (const path of orders[i % orders.length]!) round[path] = await time[path]()
+      if (i >= warmup) {
+        samples.push(round)
+        porchChats += 1
+      }
+    }
+    const hostCpuMsPerChat = round((processCpuMs(host.pid) - cpuBefore) / porchChats)
+    const over = (path: Path, key: keyof Timing): Spread => {
+      const differences = samples.map((s) => s[path][key] - s.direct[key])
+      return { medianMs: round(median(differences)), p99Ms: round(percentile(differences, 99)) }
+    }
+    const own = (path: Path) => ({ firstTokenMs: round(median(samples.map((s) => s[path].firstTokenMs))), totalMs: round(median(samples.map((s) => s[path].totalMs))) })
     return {
-      pairs,
+      rounds,
+      thinkMs,
       hostCpuMsPerChat,
-      direct: { firstTokenMedianMs: med('direct', 'firstTokenMs'), totalMedianMs: med('direct', 'totalMs') },
-      porch: { firstTokenMedianMs: med('porch', 'firstTokenMs'), totalMedianMs: med('porch', 'totalMs') },
-      firstToken: { medianMs: round(median(diff('firstTokenMs'))), p99Ms: round(percentile(diff('firstTokenMs'), 99)) },
-      total: { medianMs: round(median(diff('totalMs'))), p99Ms: round(percentile(diff('totalMs'), 99)) },
+      times: { direct: own('direct'), proxy: own('proxy'), porch: own('porch') },
+      firstToken: over('porch', 'firstTokenMs'),
+      total: over('porch', 'totalMs'),
+      proxyFirstToken: over('proxy', 'firstTokenMs'),
     }
   } finally {
+    await proxy.stop()
     await host.stop()
     await model.close()
   }

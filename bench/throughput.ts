@@ -4,13 +4,12 @@
  * for the sync API and for SSE chats, against the floor of bench/baseline-server.ts doing the
  * same writes. Load comes from autocannon in another process; each gets about a core.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadPost, type LoadResult } from './autocannon.ts'
 import { publishAgent, startBenchHost } from './child-host.ts'
+import { startFloorProcess } from './floor-process.ts'
 import { processCpuMs } from './process-cpu.ts'
 
 /** `cpuMsPerChat`: the server's own CPU time per chat (user + system), steadier than rates on a shared machine. */
@@ -41,26 +40,12 @@ export async function porchThroughput(mode: 'streaming' | 'non_streaming', { con
 
 export async function baselineThroughput({ connections = 32, seconds = 10 }: LoadOptions = {}): Promise<Throughput> {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', join(dir, 'baseline.db')], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+  const floor = await startFloorProcess('bench/baseline-server.ts', [join(dir, 'baseline.db')])
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-        out += text
-        const match = /listening on (\S+)/.exec(out)
-        if (match) resolve(match[1]!)
-      })
-      void exited.then(() => reject(new Error('the baseline server exited before listening')))
-    })
-    await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
-    return await measured(child.pid!, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
+    await loadPost(floor.url, { request: 'warm up' }, { connections, seconds: 2 })
+    return await measured(floor.pid, () => loadPost(floor.url, { request: 'hello' }, { connections, seconds }))
   } finally {
-    child.kill('SIGINT')
-    await exited
+    await floor.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
