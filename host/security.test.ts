@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS, type Agent } from '../shared/index.ts'
 import { safeUrl } from '../widget/markdown.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from './testing/harness.ts'
+import { secondsToNextUtcDay } from './routes/links.ts'
 
 type CreatedLink = { id: string; token: string; url: string }
 type SyncStep = { tool_name: string | null }
@@ -195,7 +196,10 @@ describe('property 5: expiry and quota are checked on every request; quota count
       expect((await response.json()).error.code).toBe('quota_exceeded')
     }
     expect(await usedTotal(agent.id, link.id)).toBe(5)
-    expect((await linkSync(link, { request: 'one more' })).status).toBe(429)
+    const spent = await linkSync(link, { request: 'one more' })
+    expect(spent.status).toBe(429)
+    // A spent total does not come back by waiting.
+    expect(spent.headers.get('retry-after')).toBeNull()
   })
 
   it('refuses streaming messages over the quota with a JSON 429 before any stream opens', async () => {
@@ -225,8 +229,16 @@ describe('property 5: expiry and quota are checked on every request; quota count
     const over = await linkSync(link, { request: '3' }, first)
     expect(over.status).toBe(429)
     expect((await over.json()).error.message).toMatch(/for today/)
+    // Retry-After says when the day (UTC) turns, give or take the request's own time.
+    expect(Math.abs(Number(over.headers.get('retry-after')) - secondsToNextUtcDay(Date.now()))).toBeLessThanOrEqual(2)
     expect((await linkSync(link, { request: '1' }, second)).status).toBe(200)
     expect(await usedTotal(agent.id, link.id)).toBe(3)
+  })
+
+  it('counts Retry-After to the next midnight UTC', () => {
+    expect(secondsToNextUtcDay(Date.parse('2026-11-22T23:59:59.500Z'))).toBe(1)
+    expect(secondsToNextUtcDay(Date.parse('2026-11-22T00:00:00.000Z'))).toBe(86_400)
+    expect(secondsToNextUtcDay(Date.parse('2026-11-22T12:00:00.000Z'))).toBe(43_200)
   })
 
   it('reads the quota from the database on every request', async () => {

@@ -76,6 +76,8 @@ describe('a rate-limited host', () => {
   let limited: Server
   let limitedUrl = ''
   let chatPosts = 0
+  let retryAfter = '30'
+  let refusal = { code: 'rate_limited', message: 'Slow down: 3 messages a minute.' }
   beforeAll(async () => {
     // A host that answers every chat with 429 and Retry-After, as a rate limiter does.
     limited = createServer((req, res) => {
@@ -86,8 +88,8 @@ describe('a rate-limited host', () => {
         return void res.end(JSON.stringify({ id: 'a', name: 'Busy agent', description: '', api_response_mode: 'streaming', welcome_message: '', starters: [], requires_password: false }))
       }
       chatPosts++
-      res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '30' })
-      res.end(JSON.stringify({ error: { code: 'rate_limited', message: 'Slow down: 3 messages a minute.' } }))
+      res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': retryAfter })
+      res.end(JSON.stringify({ error: refusal }))
     })
     await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve))
     limitedUrl = `http://127.0.0.1:${(limited.address() as AddressInfo).port}`
@@ -111,6 +113,32 @@ describe('a rate-limited host', () => {
       await page.waitForTimeout(1500)
       expect(chatPosts).toBe(1)
     } finally {
+      await close()
+    }
+  })
+
+  it('names the clock time for a long wait (a daily quota), not hours of seconds', async () => {
+    retryAfter = '7200'
+    refusal = { code: 'quota_exceeded', message: 'You have used all your messages through this link for today.' }
+    const { page, close } = await openPage(browser, { html: inlineChatHtml(host, limitedUrl, '00000000-0000-4000-8000-000000000000') })
+    try {
+      await page.locator('porch-chat textarea:not([disabled])').waitFor()
+      await say(page, 'another one')
+      await waitForAnswer(page)
+      const error = page.locator('porch-chat [part="error"]')
+      await error.getByText('for today').waitFor()
+      await error.getByText(/You can send again at /).waitFor()
+      // The page's own clock two hours on (either side of a minute turning while the test ran).
+      const candidates = await page.evaluate(() =>
+        [0, 5_000].map((ago) => new Date(Date.now() - ago + 7_200_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+      )
+      const note = (await error.textContent()) ?? ''
+      expect(candidates.some((time) => note.includes(`You can send again at ${time}.`)), note).toBe(true)
+      expect(note).not.toMatch(/\d+ s\./)
+      expect(await page.locator('porch-chat [part="retry-button"]').isDisabled()).toBe(true)
+    } finally {
+      retryAfter = '30'
+      refusal = { code: 'rate_limited', message: 'Slow down: 3 messages a minute.' }
       await close()
     }
   })

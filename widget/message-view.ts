@@ -83,12 +83,19 @@ function renderFile(file: FileView) {
 export const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`)
 
 function renderError(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number) {
-  const wait = Math.ceil(((message.retryAt ?? 0) - now) / 1000)
+  const retryAt = message.retryAt ?? 0
+  const wait = Math.ceil((retryAt - now) / 1000)
   return html`<div class="error" part="error" role="alert">
     <span>${message.error || strings.failed}</span>
-    ${wait > 0 ? html`<span class="note">${fill(strings.tryAgainIn, { s: wait })}</span>` : nothing}
+    ${wait > 0 ? html`<span class="note">${retryNote(strings, wait, retryAt)}</span>` : nothing}
     <button type="button" class="ghost" part="retry-button" ?disabled=${wait > 0} @click=${() => handlers.retry(message.id)}>${strings.retry}</button>
   </div>`
+}
+
+/** Seconds for a short wait (a rate limit); the clock time for a long one (a daily quota). */
+function retryNote(strings: Strings, wait: number, retryAt: number): string {
+  if (wait <= 90) return fill(strings.tryAgainIn, { s: wait })
+  return fill(strings.tryAgainAt, { time: new Date(retryAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) })
 }
 
 /** Only http(s) URLs (absolute, or relative to the page) become links. */

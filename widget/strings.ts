@@ -15,6 +15,8 @@ export type Strings = {
   offline: string
   rateLimited: string
   tryAgainIn: string
+  /** For a longer wait (a daily quota): `{time}` is the local clock time. */
+  tryAgainAt: string
   toolCall: string
   toolError: string
   input: string
@@ -50,6 +52,7 @@ export const en: Strings = {
   offline: 'The chat is not available right now.',
   rateLimited: 'Too many messages. Please wait a moment.',
   tryAgainIn: 'You can send again in {s} s.',
+  tryAgainAt: 'You can send again at {time}.',
   toolCall: 'Used {name}',
   toolError: '{name} failed',
   input: 'Input',
@@ -85,6 +88,7 @@ export const de: Strings = {
   offline: 'Der Chat ist gerade nicht erreichbar.',
   rateLimited: 'Zu viele Nachrichten. Bitte kurz warten.',
   tryAgainIn: 'Sie können in {s} s wieder senden.',
+  tryAgainAt: 'Sie können um {time} Uhr wieder senden.',
   toolCall: '{name} verwendet',
   toolError: '{name} fehlgeschlagen',
   input: 'Eingabe',

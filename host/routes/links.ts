@@ -67,7 +67,13 @@ export function linkRoutes(deps: LinkRoutesDeps) {
           [limits.chatPerLink, link.id],
         ])
         const outcome = await store.consumeLinkQuota(link.id, visitor, new Date().toISOString().slice(0, 10))
-        if (outcome === 'visitor_spent') throw new ApiError(429, 'quota_exceeded', 'You have used all your messages through this link for today.')
+        if (outcome === 'visitor_spent') {
+          // The day is UTC's (consumeLinkQuota counts per UTC date): say when it turns.
+          throw new ApiError(429, 'quota_exceeded', 'You have used all your messages through this link for today. They start again at midnight UTC.', undefined, {
+            'Retry-After': String(secondsToNextUtcDay(Date.now())),
+          })
+        }
+        // A spent total does not come back by waiting, so no Retry-After.
         if (outcome === 'total_spent') throw new ApiError(429, 'quota_exceeded', 'This link has used all its messages.')
       },
       admitUpload: () =>
@@ -94,4 +100,11 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     const expiresAt = new Date(Date.now() + VISITOR_TOKEN_SECONDS * 1000).toISOString()
     return c.json({ token: issueVisitorToken(secret, tokenSubject(link)), expires_at: expiresAt }, 200)
   })
+}
+
+const DAY_MS = 86_400_000
+
+/** Whole seconds until the next midnight UTC (Unix time has no leap seconds: days are DAY_MS long). */
+export function secondsToNextUtcDay(nowMs: number): number {
+  return Math.ceil((DAY_MS - (nowMs % DAY_MS)) / 1000)
 }
