@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Message } from '../shared/protocol.ts'
+import { startFakeOpenAI } from '../host/testing/fake-providers.ts'
 import { eventually, startTestHost, type TestHost } from '../host/testing/harness.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
 
@@ -109,6 +110,41 @@ describe('ChatController', () => {
       ['assistant', 'done'],
     ])
     expect(textOf(controller.messages[1]!)).toContain('> Try again')
+  })
+})
+
+describe('retrying a failed answer that had attachments', () => {
+  it('sends the same attachments again, without uploading them a second time', async () => {
+    // 400 is not retried by the host, so the first answer fails at once; the second succeeds.
+    const fake = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: ['Got the table.'] }])
+    const withModel = await startTestHost({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
+    const realFetch = globalThis.fetch
+    const uploads: string[] = []
+    globalThis.fetch = (input, init) => {
+      if (String(input instanceof Request ? input.url : input).includes('/attachments')) uploads.push(String(input))
+      return realFetch(input, init)
+    }
+    try {
+      const agent = await withModel.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
+      const controller = new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: withModel.url, agent: agent.id }) })
+      await controller.connect()
+      controller.attach([new File(['city,visitors\nBerlin,12\n'], 'table.csv', { type: 'text/csv' })])
+      await controller.send('Read this')
+      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'error'])
+
+      await controller.retry(controller.messages[1]!.id)
+      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'done'])
+      expect(textOf(controller.messages[1]!)).toBe('Got the table.')
+      expect(controller.messages[0]!.parts.map((p) => p.type)).toEqual(['text', 'attachment'])
+      expect(uploads).toHaveLength(1)
+      // Both model calls read the file.
+      expect(fake.requests).toHaveLength(2)
+      for (const request of fake.requests) expect(JSON.stringify(request.body.messages)).toContain('Berlin,12')
+    } finally {
+      globalThis.fetch = realFetch
+      await withModel.stop()
+      await fake.close()
+    }
   })
 })
 

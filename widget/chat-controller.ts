@@ -9,7 +9,7 @@ import { LIMITS } from '../shared/limits.ts'
 import { attachmentType, fetchHistory, fetchInfo, HttpError, postSync, uploadAttachment, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { streamChat } from './stream-client.ts'
-import { applySyncReply, findTool, textOf, toChatMessages, type ChatMessage, type Part } from './transcript.ts'
+import { applySyncReply, findTool, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
 
 export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
 
@@ -118,8 +118,11 @@ export class ChatController implements ReactiveController {
     this.update()
   }
 
-  /** Sends a visitor message (with the chosen files); resolves when the answer is complete, stopped or failed. */
-  async send(text: string): Promise<void> {
+  /**
+   * Sends a visitor message with the chosen files (or, for a retry, the attachments it had);
+   * resolves when the answer is complete, stopped or failed.
+   */
+  async send(text: string, resend?: AttachmentView[]): Promise<void> {
     const request = text.trim()
     if (!request || this.running || this.phase !== 'ready' || !this.info) return
     const target = this.target()
@@ -127,10 +130,11 @@ export class ChatController implements ReactiveController {
       this.sessionId = newId()
       sessionStore.set(target, this.sessionId)
     }
-    const files = this.info.accepts_attachments ? this.attachments : []
-    this.attachments = []
+    const chosen = resend ?? this.attachments.map((file): AttachmentView => ({ filename: file.name, size: file.size, file }))
+    const attachments = this.info.accepts_attachments ? chosen : []
+    if (!resend) this.attachments = []
     this.attachmentProblem = null
-    const attachmentParts: Part[] = files.map((file) => ({ type: 'attachment', attachment: { filename: file.name, size: file.size } }))
+    const attachmentParts: Part[] = attachments.map((attachment) => ({ type: 'attachment', attachment }))
     this.messages = [...this.messages, { id: newId(), role: 'user', parts: [{ type: 'text', text: request }, ...attachmentParts], state: 'done' }]
     const answer: ChatMessage = { id: newId(), role: 'assistant', parts: [], state: 'streaming' }
     this.messages = [...this.messages, answer]
@@ -141,8 +145,15 @@ export class ChatController implements ReactiveController {
 
     try {
       const sessionId = this.sessionId
-      const uploaded = await Promise.all(files.map((file) => uploadAttachment(target, sessionId, file, run.abort.signal)))
-      const body = { request, session_id: sessionId, request_id: run.requestId, ...(uploaded.length > 0 && { attachments: uploaded.map((file) => file.file_id) }) }
+      // Each file is uploaded once: a retry after a failed answer reuses what the host has.
+      const fileIds = await Promise.all(
+        attachments.map(async (attachment) => {
+          if (!attachment.fileId && attachment.file) attachment.fileId = (await uploadAttachment(target, sessionId, attachment.file, run.abort.signal)).file_id
+          return attachment.fileId
+        }),
+      )
+      const ids = fileIds.filter((id): id is string => id !== undefined)
+      const body = { request, session_id: sessionId, request_id: run.requestId, ...(ids.length > 0 && { attachments: ids }) }
       if (this.info.api_response_mode === 'streaming') {
         await streamChat({ target, body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
       } else {
@@ -178,13 +189,14 @@ export class ChatController implements ReactiveController {
     }).catch(() => {})
   }
 
-  /** Sends the visitor message before a failed answer again. */
+  /** Sends the visitor message before a failed answer again, with its attachments. */
   async retry(messageId: string): Promise<void> {
     const index = this.messages.findIndex((m) => m.id === messageId)
     const question = this.messages[index - 1]
     if (index < 1 || question?.role !== 'user' || this.running) return
     this.messages = this.messages.slice(0, index - 1)
-    await this.send(textOf(question))
+    const attachments = question.parts.flatMap((part) => (part.type === 'attachment' ? [{ ...part.attachment }] : []))
+    await this.send(textOf(question), attachments)
   }
 
   /** Forgets this tab's session and starts over. */

@@ -7,8 +7,12 @@ import type { SyncReply } from './api.ts'
 
 export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
 export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }
-/** A file the visitor attached to their message (shown by name; it is not downloaded back). */
-export type AttachmentView = { filename: string; size: number }
+/**
+ * A file the visitor attached to their message (shown by name; it is not downloaded back).
+ * `fileId` once the host has it (uploaded, or from history), `file` while only this tab has it:
+ * a retry sends the same attachments again.
+ */
+export type AttachmentView = { filename: string; size: number; fileId?: string; file?: File }
 export type Part =
   | { type: 'text'; text: string }
   | { type: 'tool'; tool: ToolView }
@@ -64,7 +68,7 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
     const results = message.content.filter((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')
     const previous = out.at(-1)
     if (message.role === 'user' && texts.length > 0) {
-      const attachments: Part[] = message.content.flatMap((b) => (b.type === 'attachment' ? [{ type: 'attachment' as const, attachment: { filename: b.filename, size: b.size } }] : []))
+      const attachments: Part[] = message.content.flatMap((b) => (b.type === 'attachment' ? [{ type: 'attachment' as const, attachment: { filename: b.filename, size: b.size, fileId: b.file_id } }] : []))
       out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }, ...attachments], state: 'done' })
       // A run that failed or was stopped before the model said anything left no assistant message.
       if (message.status !== undefined && message.status !== 'complete' && history[index + 1]?.role !== 'assistant') {
