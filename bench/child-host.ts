@@ -27,7 +27,9 @@ export type BenchHostOptions = { env?: Record<string, string>; probe?: boolean; 
 
 export async function startBenchHost(options: BenchHostOptions = {}): Promise<BenchHost> {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
-  const nodeArgs = ['--import', 'tsx', ...(options.probe ? ['--import', './bench/probe.ts'] : []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])]
+  // BENCH_HOST_IMPORT: one more module for the host to preload (bench/stage-timer.mjs).
+  const preload = process.env.BENCH_HOST_IMPORT ? ['--import', process.env.BENCH_HOST_IMPORT] : []
+  const nodeArgs = ['--import', 'tsx', ...preload, ...(options.probe ? ['--import', './bench/probe.ts'] : []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])]
   const command = [process.execPath, ...nodeArgs, 'host/main.ts'].map((arg) => `'${arg}'`).join(' ')
   // ulimit is per process: raise the soft limit to the hard one for the host alone.
   const script = `${options.raiseFileLimit ? 'ulimit -n "$(ulimit -Hn)"; ' : ''}exec ${command}`
