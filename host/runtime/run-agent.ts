@@ -161,7 +161,7 @@ async function streamTurn(call: ModelCall, recorder: TurnRecorder): Promise<Step
         recorder.startTurn()
       }
       if (part.type === 'text-delta') {
-
+        if (part.delta === '') continue
         recorder.text(part.delta)
         appendText(assistant, part.delta)
         if (!firstTokenOut) {
