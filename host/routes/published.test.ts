@@ -180,3 +180,22 @@ describe('sessions', () => {
     expect((await host.get(`/api/v1/published/${agent.id}/sessions/private`)).status).toBe(200)
   })
 })
+
+describe('the stream without a Node response under it', () => {
+  it('is the same SSE stream when the app is called in-process (app.request, other runtimes)', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const response = await host.app.request(`/api/v1/published/${agent.id}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://site.example' },
+      body: JSON.stringify({ request: 'in process' }),
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://site.example')
+    const events = await readSse(response)
+    expect(events[0]?.data.event_type).toBe('run_started')
+    expect(events.find((event) => event.data.event_type === 'complete')?.data).toMatchObject({ success: true })
+    expect(events.map((event) => Number(event.id))).toEqual(events.map((_, i) => i + 1))
+  })
+})
+
