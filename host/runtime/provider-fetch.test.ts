@@ -12,6 +12,7 @@ import { providerFetch } from './provider-fetch.ts'
 
 let base = ''
 let release = () => {}
+let flakyRequests = 0
 const held: ServerResponse[] = []
 const server = createServer((request, response) => {
   let body = ''
@@ -41,6 +42,17 @@ const server = createServer((request, response) => {
       case '/hang':
         held.push(response)
         return
+      case '/flaky-keepalive': {
+        // The second request on a connection finds it closed, as when a server's keep-alive
+        // limit ends just as the client reuses the connection.
+        const socket = request.socket as typeof request.socket & { served?: number }
+        socket.served = (socket.served ?? 0) + 1
+        flakyRequests += 1
+        if (socket.served === 2) return void socket.destroy()
+        response.writeHead(200, { 'content-type': 'text/plain' })
+        response.end(`answer ${flakyRequests}`)
+        return
+      }
     }
   })
 })
@@ -126,6 +138,14 @@ describe('providerFetch', () => {
     const error = await response.text().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(TypeError)
     expect((error as TypeError).message).toBe('terminated')
+  })
+
+  it('sends a request again at once when its kept-alive connection was closed under it', async () => {
+    expect(await (await providerFetch(`${base}/flaky-keepalive`, { method: 'POST', body: 'one' })).text()).toBe('answer 1')
+    // Reuses the connection, which the server drops: sent again on a fresh one.
+    const again = await providerFetch(`${base}/flaky-keepalive`, { method: 'POST', body: 'two' })
+    expect(await again.text()).toBe('answer 3')
+    expect(flakyRequests).toBe(3)
   })
 
   it('refuses a URL that is not http or https', async () => {

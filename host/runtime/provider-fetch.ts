@@ -25,21 +25,35 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304])
 
 export const providerFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input))
+  return send(url, init, true)
+}
+
+/**
+ * `retryStale`: a kept-alive connection that the server closed as this request went out (it
+ * had been idle up to the server's keep-alive limit) fails with ECONNRESET before any answer.
+ * Such a request is sent once more at once, on a fresh connection, as Node's documentation
+ * advises, instead of failing into the SDK's retry seconds later.
+ */
+function send(url: URL, init: RequestInit | undefined, retryStale: boolean): Promise<Response> {
   const signal = init?.signal ?? undefined
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     const secure = url.protocol === 'https:'
     if (!secure && url.protocol !== 'http:') return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) }))
-    const send = secure ? httpsRequest : httpRequest
-    const request = send(url, { method: init?.method ?? 'GET', headers: plainHeaders(init?.headers), agent: secure ? agents.https : agents.http }, (response) => {
+    const open = secure ? httpsRequest : httpRequest
+    let answered = false
+    const request = open(url, { method: init?.method ?? 'GET', headers: plainHeaders(init?.headers), agent: secure ? agents.https : agents.http }, (response) => {
+      answered = true
       signal?.removeEventListener('abort', abortRequest)
       resolve(toResponse(response, signal))
     })
     const abortRequest = () => request.destroy(signal!.reason)
     signal?.addEventListener('abort', abortRequest, { once: true })
-    request.on('error', (error) => {
+    request.on('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', abortRequest)
-      reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }))
+      if (signal?.aborted) return reject(signal.reason)
+      if (retryStale && !answered && request.reusedSocket && error.code === 'ECONNRESET') return resolve(send(url, init, false))
+      reject(new TypeError('fetch failed', { cause: error }))
     })
     request.end(requestBody(init?.body))
   })
