@@ -112,7 +112,8 @@ describe('a dropped connection', () => {
   const chatRequests: { lastEventId: string | undefined }[] = []
 
   beforeAll(async () => {
-    // Between the browser and the host: cuts the first chat stream after a few events.
+    // Between the browser and the host: cuts the first chat stream after a few events, at the
+    // start of a chunk, so the browser has every event before the cut (and their ids).
     proxy = createServer((incoming, outgoing) => {
       const isChat = incoming.method === 'POST' && /\/chat$/.test(incoming.url ?? '')
       const lastEventId = incoming.headers['last-event-id'] as string | undefined
@@ -122,12 +123,13 @@ describe('a dropped connection', () => {
         outgoing.writeHead(response.statusCode ?? 502, response.headers)
         let events = 0
         response.on('data', (chunk: Buffer) => {
-          outgoing.write(chunk)
-          events += chunk.toString().split('\n\n').length - 1
           if (isChat && chatRequests.length === 1 && events >= 8) {
             response.destroy()
             outgoing.socket?.destroy()
+            return
           }
+          outgoing.write(chunk)
+          events += chunk.toString().split('\n\n').length - 1
         })
         response.on('end', () => outgoing.end())
       })
