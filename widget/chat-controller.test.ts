@@ -9,6 +9,7 @@ import type { Message } from '../shared/protocol.ts'
 import { startFakeOpenAI } from '../host/testing/fake-providers.ts'
 import { eventually, startTestHost, type TestHost } from '../host/testing/harness.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
+import { foldAnswerEvent, type ChatMessage } from './transcript.ts'
 
 ;(globalThis as { window?: unknown }).window ??= globalThis
 ;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
@@ -167,3 +168,23 @@ describe('toChatMessages', () => {
     expect(messages[1]!.parts[1]).toEqual({ type: 'tool', tool: { id: 't1', name: 'current_time', input: {}, result: 'noon', isError: false } })
   })
 })
+
+describe('foldAnswerEvent', () => {
+  it('joins text deltas, adds tool calls in order and gives each its result; other events are the caller’s', () => {
+    const answer: Pick<ChatMessage, 'parts'> = { parts: [] }
+    const fold = (event: object) => foldAnswerEvent(answer, { turn: 1, ...event } as never)
+    expect(fold({ event_type: 'text_delta', text: 'Let me ' })).toBe(true)
+    fold({ event_type: 'text_delta', text: 'check.' })
+    fold({ event_type: 'tool_call', tool_call_id: 'c1', tool_name: 'current_time', tool_input: {} })
+    fold({ event_type: 'tool_result', tool_call_id: 'c1', tool_name: 'current_time', tool_input: {}, tool_result: 'noon', is_error: false })
+    fold({ event_type: 'tool_result', tool_call_id: 'unknown', tool_name: 'x', tool_input: {}, tool_result: 'ignored', is_error: false })
+    fold({ event_type: 'text_delta', text: 'It is noon.' })
+    expect(fold({ event_type: 'complete', success: true })).toBe(false)
+    expect(answer.parts).toEqual([
+      { type: 'text', text: 'Let me check.' },
+      { type: 'tool', tool: { id: 'c1', name: 'current_time', input: {}, result: 'noon', isError: false } },
+      { type: 'text', text: 'It is noon.' },
+    ])
+  })
+})
+

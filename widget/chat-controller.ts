@@ -9,7 +9,7 @@ import { LIMITS } from '../shared/limits.ts'
 import { attachmentType, fetchHistory, fetchInfo, HttpError, postSync, uploadAttachment, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { streamChat } from './stream-client.ts'
-import { applySyncReply, findTool, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
+import { applySyncReply, foldAnswerEvent, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
 
 export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
 
@@ -231,21 +231,8 @@ export class ChatController implements ReactiveController {
   }
 
   private onEvent(answer: ChatMessage, event: StreamEvent): void {
+    if (foldAnswerEvent(answer, event)) return this.update()
     switch (event.event_type) {
-      case 'text_delta': {
-        const last = answer.parts.at(-1)
-        if (last?.type === 'text') last.text += event.text
-        else answer.parts.push({ type: 'text', text: event.text })
-        break
-      }
-      case 'tool_call':
-        answer.parts.push({ type: 'tool', tool: { id: event.tool_call_id, name: event.tool_name, input: event.tool_input } })
-        break
-      case 'tool_result': {
-        const tool = findTool(answer, event.tool_call_id)
-        if (tool) Object.assign(tool, { result: event.tool_result, isError: event.is_error })
-        break
-      }
       case 'output_file':
         answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: resolveUrl(this.options.target().host, event.download_url) } })
         break

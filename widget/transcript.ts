@@ -2,7 +2,7 @@
  * The transcript's data: stored history and sync replies folded into what the chat shows.
  * Pure functions, shared by the controller and its tests.
  */
-import type { ContentBlock, Message } from '../shared/protocol.ts'
+import type { ContentBlock, Message, StreamEvent } from '../shared/protocol.ts'
 import type { SyncReply } from './api.ts'
 
 export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
@@ -30,9 +30,34 @@ export type ChatMessage = {
   retryAt?: number
 }
 
-export function findTool(message: ChatMessage, id: string): ToolView | undefined {
+export function findTool(message: Pick<ChatMessage, 'parts'>, id: string): ToolView | undefined {
   for (const part of message.parts) if (part.type === 'tool' && part.tool.id === id) return part.tool
   return undefined
+}
+
+/**
+ * Folds a streamed answer's text and tool events into its parts, in the order the model produced
+ * them; false for any other event (the caller's own). The widget and the console's try-it share it.
+ */
+export function foldAnswerEvent(answer: Pick<ChatMessage, 'parts'>, event: StreamEvent): boolean {
+  switch (event.event_type) {
+    case 'text_delta': {
+      const last = answer.parts.at(-1)
+      if (last?.type === 'text') last.text += event.text
+      else answer.parts.push({ type: 'text', text: event.text })
+      return true
+    }
+    case 'tool_call':
+      answer.parts.push({ type: 'tool', tool: { id: event.tool_call_id, name: event.tool_name, input: event.tool_input } })
+      return true
+    case 'tool_result': {
+      const tool = findTool(answer, event.tool_call_id)
+      if (tool) Object.assign(tool, { result: event.tool_result, isError: event.is_error })
+      return true
+    }
+    default:
+      return false
+  }
 }
 
 export const textOf = (message: ChatMessage): string =>

@@ -7,13 +7,14 @@
 import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source'
 import { html, nothing, type PropertyValues } from 'lit'
 import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
+import { foldAnswerEvent, type ToolView } from '../transcript.ts'
 import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
 import { markdown } from './markdown.ts'
 import { toolView } from './tool-view.ts'
 
-type ToolCall = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
-type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolCall }
+// Try-it shows text and tool calls (no files: its sessions have no download route).
+type Part = { type: 'text'; text: string } | { type: 'tool'; tool: ToolView }
 type Turn = {
   role: 'user' | 'assistant'
   /** In the order the model produced them: text, a tool call, more text. */
@@ -105,24 +106,11 @@ export class ConsoleTryChat extends ConsoleElement {
   }
 
   private apply(answer: Turn, event: StreamEvent): void {
+    if (foldAnswerEvent(answer, event)) return
     switch (event.event_type) {
       case 'run_started':
         this.sessionId = event.session_id
         break
-      case 'text_delta': {
-        const last = answer.parts.at(-1)
-        if (last?.type === 'text') last.text += event.text
-        else answer.parts.push({ type: 'text', text: event.text })
-        break
-      }
-      case 'tool_call':
-        answer.parts.push({ type: 'tool', tool: { id: event.tool_call_id, name: event.tool_name, input: event.tool_input } })
-        break
-      case 'tool_result': {
-        const part = answer.parts.find((p) => p.type === 'tool' && p.tool.id === event.tool_call_id)
-        if (part?.type === 'tool') Object.assign(part.tool, { result: event.tool_result, isError: event.is_error })
-        break
-      }
       case 'error':
         answer.state = 'error'
         answer.error = event.message
