@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       resumeGraceMs: 3000,
       shutdownGraceMs: 10_000,
       modelTimeoutMs: 120_000,
+      fileRetentionMs: null,
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
@@ -64,6 +65,7 @@ describe('loadConfig', () => {
       PORCH_RESUME_GRACE_MS: '0',
       PORCH_SHUTDOWN_GRACE_SECONDS: '2.5',
       PORCH_MODEL_TIMEOUT_SECONDS: '30',
+      PORCH_FILE_RETENTION_DAYS: '30',
     })
     expect(config).toMatchObject({
       port: 0,
@@ -76,6 +78,7 @@ describe('loadConfig', () => {
       resumeGraceMs: 0,
       shutdownGraceMs: 2500,
       modelTimeoutMs: 30_000,
+      fileRetentionMs: 30 * 86_400_000,
     })
   })
 
@@ -96,6 +99,8 @@ describe('loadConfig', () => {
     ['PORCH_SHUTDOWN_GRACE_SECONDS', '3601'],
     ['PORCH_MODEL_TIMEOUT_SECONDS', '0'],
     ['PORCH_MODEL_TIMEOUT_SECONDS', 'never'],
+    ['PORCH_FILE_RETENTION_DAYS', '0'],
+    ['PORCH_FILE_RETENTION_DAYS', 'forever'],
     ['OPENAI_BASE_URL', 'not a url'],
     ['ANTHROPIC_BASE_URL', 'file:///etc/passwd'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value) => {

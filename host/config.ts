@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
   PORCH_SHUTDOWN_GRACE_SECONDS: decimal(0, 3600).default(10),
   PORCH_MODEL_TIMEOUT_SECONDS: decimal(1, 3600).default(120),
+  PORCH_FILE_RETENTION_DAYS: decimal(0.001, 36_500).optional(),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -61,6 +62,8 @@ export type Config = {
   shutdownGraceMs: number
   /** How long a model may go without making progress (no reply, no chunk) before its run fails. */
   modelTimeoutMs: number
+  /** Files (attachments, tools' output) older than this are deleted; null: kept for ever. */
+  fileRetentionMs: number | null
   /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
   examplesPort: number | null
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
@@ -102,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
     shutdownGraceMs: e.PORCH_SHUTDOWN_GRACE_SECONDS * 1000,
     modelTimeoutMs: e.PORCH_MODEL_TIMEOUT_SECONDS * 1000,
+    fileRetentionMs: e.PORCH_FILE_RETENTION_DAYS === undefined ? null : e.PORCH_FILE_RETENTION_DAYS * 86_400_000,
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),

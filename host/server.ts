@@ -13,6 +13,7 @@ import type { Config } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { createChatService } from './runtime/chat.ts'
+import { sweepOldFiles } from './runtime/file-retention.ts'
 import { createModelRegistry } from './runtime/models.ts'
 import { RunRegistry } from './runtime/runs.ts'
 import { createSecretBox } from './runtime/secret-box.ts'
@@ -77,9 +78,12 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
+  const sweeper = config.fileRetentionMs === null ? null : sweepOldFiles(store, config.fileRetentionMs, log)
+
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       runs.closed = true
+      sweeper?.stop()
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       const deadline = Date.now() + graceMs
       const finished = (await runs.drain(graceMs)) && (await responses.idle(deadline - Date.now()))

@@ -39,6 +39,7 @@ export function createFileStore(db: Db): FileStore {
     get: db.prepare<[string, string, string, string], FileRow & { data: Buffer }>(
       'SELECT * FROM files WHERE id = ? AND agent_id = ? AND scope = ? AND session_id = ?',
     ),
+    deleteBefore: db.prepare<[string, number]>('DELETE FROM files WHERE rowid IN (SELECT rowid FROM files WHERE created_at < ? ORDER BY created_at LIMIT ?)'),
   }
 
   const getFile = (key: SessionKey, fileId: string) => {
@@ -57,6 +58,9 @@ export function createFileStore(db: Db): FileStore {
     },
     async getFiles(key, fileIds) {
       return fileIds.map((id) => getFile(key, id)).filter((file) => file !== null)
+    },
+    async deleteFilesCreatedBefore(cutoff, limit) {
+      return sql.deleteBefore.run(cutoff, limit).changes
     },
   }
 }

@@ -231,6 +231,8 @@ export interface FileStore {
   getFile(key: SessionKey, fileId: string): Promise<(FileRecord & { data: Uint8Array }) | null>
   /** The files of one session among `fileIds` (others are left out), with their bytes. */
   getFiles(key: SessionKey, fileIds: string[]): Promise<(FileRecord & { data: Uint8Array })[]>
+  /** Deletes up to `limit` files created before `cutoff` (ISO time), oldest first; how many went. */
+  deleteFilesCreatedBefore(cutoff: string, limit: number): Promise<number>
 }
 
 /** A signed-in console browser. Only the hash of its cookie is stored. */
