@@ -78,14 +78,15 @@ describe('a rate-limited host', () => {
   let chatPosts = 0
   let retryAfter = '30'
   let refusal = { code: 'rate_limited', message: 'Slow down: 3 messages a minute.' }
+  let infoDelayMs = 0
   beforeAll(async () => {
     // A host that answers every chat with 429 and Retry-After, as a rate limiter does.
     limited = createServer((req, res) => {
       const cors = { 'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-headers': 'content-type, last-event-id', 'access-control-expose-headers': 'retry-after' }
       if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end()
       if (req.method === 'GET') {
-        res.writeHead(200, { ...cors, 'content-type': 'application/json' })
-        return void res.end(JSON.stringify({ id: 'a', name: 'Busy agent', description: '', api_response_mode: 'streaming', welcome_message: '', starters: [], requires_password: false }))
+        const info = JSON.stringify({ id: 'a', name: 'Busy agent', description: '', api_response_mode: 'streaming', welcome_message: '', starters: [], requires_password: false })
+        return void setTimeout(() => res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(info), infoDelayMs)
       }
       chatPosts++
       res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': retryAfter })
@@ -113,6 +114,25 @@ describe('a rate-limited host', () => {
       await page.waitForTimeout(1500)
       expect(chatPosts).toBe(1)
     } finally {
+      await close()
+    }
+  })
+
+  it('closes the popup with Esc from the launcher while the chat is still loading', async () => {
+    infoDelayMs = 3000
+    const html = `<porch-chat host="${limitedUrl}" agent="00000000-0000-4000-8000-000000000000"></porch-chat>
+      <script type="module" src="${host.url}/widget/${host.assets.version}/porch-chat.js"></script>`
+    const { page, close } = await openPage(browser, { html })
+    try {
+      await page.locator('porch-chat [part="launcher"]').click()
+      await page.locator('porch-chat .panel.open').waitFor()
+      // Still loading: the input is disabled, so focus stays on the launcher.
+      expect(await page.locator('porch-chat textarea').isDisabled()).toBe(true)
+      await page.keyboard.press('Escape')
+      await page.locator('porch-chat .panel.open').waitFor({ state: 'detached' })
+      expect(await page.evaluate(() => document.querySelector('porch-chat')?.shadowRoot?.activeElement?.getAttribute('part'))).toBe('launcher')
+    } finally {
+      infoDelayMs = 0
       await close()
     }
   })
@@ -191,6 +211,8 @@ describe('keyboard use', () => {
     try {
       await page.locator('[data-porch-embed] button').click()
       await page.locator('porch-chat .panel.open').waitFor()
+      // From inside the loaded popup (Esc from the launcher while it loads has its own test).
+      await page.waitForFunction(() => document.querySelector('porch-chat')?.shadowRoot?.activeElement?.tagName === 'TEXTAREA')
       await page.keyboard.press('Escape')
       await page.waitForFunction(() => document.querySelector('porch-chat')?.shadowRoot?.activeElement?.getAttribute('part') === 'launcher')
       await page.keyboard.press('Enter')

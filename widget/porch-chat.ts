@@ -170,6 +170,13 @@ export class PorchChat extends LitElement {
     }
   }
 
+  /** Esc closes the popup from the launcher too: focus stays there while the chat still loads. */
+  private onLauncherKeydown(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.open) return
+    event.preventDefault()
+    this.open = false
+  }
+
   /** Esc closes the popup; Tab stays inside it. */
   private onPanelKeydown(event: KeyboardEvent): void {
     if (this.mode !== 'bubble') return
@@ -215,7 +222,7 @@ export class PorchChat extends LitElement {
       ${this.renderBody(t)}
     </section>`
     if (this.mode !== 'bubble') return panel
-    return html`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? t.close : t.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => (this.open = !this.open)}>${CHAT_ICON}</button>${panel}`
+    return html`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? t.close : t.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => (this.open = !this.open)} @keydown=${this.onLauncherKeydown}>${CHAT_ICON}</button>${panel}`
   }
 
   private renderBody(t: Strings) {
