@@ -51,17 +51,13 @@ export async function hostOverhead({ rounds = 500, warmup = 100, thinkMs = 0, cp
     const orders: Path[][] = [['direct', 'proxy', 'porch'], ['proxy', 'porch', 'direct'], ['porch', 'direct', 'proxy']]
     const samples: Record<Path, Timing>[] = []
     let cpuBefore = 0
-    let porchChats = 0
     for (let i = 0; i < warmup + rounds; i++) {
       if (i === warmup) cpuBefore = processCpuMs(host.pid)
       const round = {} as Record<Path, Timing>
       for (const path of orders[i % orders.length]!) round[path] = await time[path]()
-      if (i >= warmup) {
-        samples.push(round)
-        porchChats += 1
-      }
+      if (i >= warmup) samples.push(round)
     }
-    const hostCpuMsPerChat = round((processCpuMs(host.pid) - cpuBefore) / porchChats)
+    const hostCpuMsPerChat = round((processCpuMs(host.pid) - cpuBefore) / samples.length)
     const over = (path: Path, key: keyof Timing): Spread => {
       const differences = samples.map((s) => s[path][key] - s.direct[key])
       return { medianMs: round(median(differences)), p99Ms: round(percentile(differences, 99)) }

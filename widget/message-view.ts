@@ -1,44 +1,8 @@
 /** How one transcript message looks: markdown text, tool rows, file chips, and its error. */
 import { html, nothing, type TemplateResult } from 'lit'
-import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js'
 import type { ChatMessage, FileView, ToolView } from './chat-controller.ts'
-import { MarkdownView } from './markdown.ts'
+import { markdown } from './markdown-directive.ts'
 import { fill, type Strings } from './strings.ts'
-
-/**
- * Renders a growing markdown text into its element incrementally: each update writes only the
- * new characters to a MarkdownView (batched per animation frame by the view), never the whole.
- */
-class MarkdownDirective extends Directive {
-  private view: MarkdownView | null = null
-  private ended = false
-
-  constructor(part: PartInfo) {
-    super(part)
-    if (part.type !== PartType.ELEMENT) throw new Error('markdown() goes on an element')
-  }
-
-  render(_text: string, _done: boolean, _strings: Strings) {
-    return nothing
-  }
-
-  override update(part: ElementPart, [text, done, strings]: [string, boolean, Strings]) {
-    const root = part.element as HTMLElement
-    if (!this.view || !text.startsWith(this.view.text) || (this.ended && text !== this.view.text)) {
-      root.replaceChildren()
-      this.view = new MarkdownView(root, { copyLabel: strings.copy, copiedLabel: strings.copied })
-      this.ended = false
-    }
-    if (text.length > this.view.text.length) this.view.write(text.slice(this.view.text.length))
-    if (done && !this.ended) {
-      this.view.end()
-      this.ended = true
-    }
-    return nothing
-  }
-}
-
-const markdown = directive(MarkdownDirective)
 
 export type MessageHandlers = { retry(id: string): void }
 
@@ -54,7 +18,7 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
   return html`<div class="message assistant" part="message message-assistant" data-state=${message.state}>
     <span class="sr-only">${strings.assistant}: </span>
     ${message.parts.map((part, index) => {
-      if (part.type === 'text') return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, strings)}></div>`
+      if (part.type === 'text') return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, { copyLabel: strings.copy, copiedLabel: strings.copied })}></div>`
       if (part.type === 'tool') return renderTool(part.tool, strings)
       if (part.type === 'file') return renderFile(part.file)
       return nothing

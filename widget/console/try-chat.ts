@@ -10,7 +10,7 @@ import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
 import { foldAnswerEvent, type ToolView } from '../transcript.ts'
 import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
-import { markdown } from './markdown.ts'
+import { markdown } from '../markdown-directive.ts'
 import { toolView } from './tool-view.ts'
 
 // Try-it shows text and tool calls (no files: its sessions have no download route).

@@ -1,11 +1,15 @@
 /**
- * Model text rendered as the visitor sees it, through the widget's own incremental, sanitizing
- * markdown view (no raw HTML; links only http/https/mailto). A streaming answer is written
- * chunk by chunk, never re-parsed whole.
+ * `<div ${markdown(text, done, labels)}>`: renders a growing markdown text into its element
+ * incrementally. Each update writes only the new characters to a MarkdownView (batched per
+ * animation frame by the view), never the whole; `done` once no more text will come. Text that
+ * does not continue what was written (a new message in the same slot) starts over. Shared by
+ * the widget's transcript and the console's.
  */
 import { nothing } from 'lit'
 import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js'
-import { MarkdownView } from '../markdown.ts'
+import { MarkdownView } from './markdown.ts'
+
+type Labels = { copyLabel: string; copiedLabel: string }
 
 class MarkdownDirective extends Directive {
   private view: MarkdownView | null = null
@@ -16,16 +20,15 @@ class MarkdownDirective extends Directive {
     if (part.type !== PartType.ELEMENT) throw new Error('markdown() goes on an element')
   }
 
-  render(_text: string, _done: boolean) {
+  render(_text: string, _done: boolean, _labels?: Labels) {
     return nothing
   }
 
-  override update(part: ElementPart, [text, done]: [string, boolean]) {
+  override update(part: ElementPart, [text, done, labels]: [string, boolean, Labels?]) {
     const root = part.element as HTMLElement
-    // Text that is not a continuation of what was written (a new message in the same slot) starts over.
     if (!this.view || !text.startsWith(this.view.text) || (this.ended && text !== this.view.text)) {
       root.replaceChildren()
-      this.view = new MarkdownView(root)
+      this.view = new MarkdownView(root, labels)
       this.ended = false
     }
     if (text.length > this.view.text.length) this.view.write(text.slice(this.view.text.length))
@@ -37,5 +40,4 @@ class MarkdownDirective extends Directive {
   }
 }
 
-/** `<div ${markdown(text, done)}>`: renders `text`; `done` once no more text will come. */
 export const markdown = directive(MarkdownDirective)
