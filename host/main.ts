@@ -22,9 +22,12 @@ const base = host.publicUrl
 
 const published = (await host.store.listAgents()).filter((agent) => agent.published)
 const demo = published.find((agent) => agent.id === seeded?.id) ?? published[0]
+const token = host.secrets.newAdminToken
 const lines = [`Porch is listening on ${host.url} (public URL ${base})`]
-if (host.secrets.newAdminToken) {
-  lines.push('', 'Admin token, shown only this once (it is stored hashed; set PORCH_ADMIN_TOKEN to choose your own):', `  ${host.secrets.newAdminToken}`)
+// The token is printed once: inside the export line when there is one, else on its own.
+if (token) {
+  const where = demo ? 'it is PORCH_TOKEN in the export line below' : `here it is:\n  ${token}`
+  lines.push('', `Admin token, shown only this once (it is stored hashed; set PORCH_ADMIN_TOKEN to choose your own): ${where}`)
 }
 lines.push('', `Owner console: ${base}/console (sign in with the admin token or an owner key)`)
 if (demo) {
@@ -38,7 +41,7 @@ if (demo) {
     `  curl -N ${chatUrl} -H 'Content-Type: application/json' -d '{"request":"What time is it?"}'`,
     '',
     'For the owner API and more examples:',
-    `  export PORCH_URL=${base} PORCH_AGENT=${demo.id}${host.secrets.newAdminToken ? ` PORCH_TOKEN=${host.secrets.newAdminToken}` : ''}`,
+    `  export PORCH_URL=${base} PORCH_AGENT=${demo.id}${token ? ` PORCH_TOKEN=${token}` : ''}`,
   )
 }
 if (demo && config.examplesPort !== null && host.assets.get('embed.js')) {

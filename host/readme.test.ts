@@ -35,15 +35,18 @@ it('runs the README transcript as printed against a fresh host', async () => {
   const host = await startChildHost({ PORT: String(await freePort()), PORCH_DB: join(dir, 'porch.db') })
   const printed = host.output().stdout
   expect(printed).toContain('Admin token, shown only this once')
-  const exportLine = /^\s*(export PORCH_URL=\S+ PORCH_AGENT=\S+ PORCH_TOKEN=\S+)$/m.exec(printed)?.[1]
+  const exportLine = /^\s*(export PORCH_URL=\S+ PORCH_AGENT=\S+ PORCH_TOKEN=(\S+))$/m.exec(printed)
   expect(exportLine, 'npm start prints the export line').toBeTruthy()
+  // The generated token is printed once, in the export line, and nowhere else.
+  expect(printed.split(exportLine![2]!).length - 1).toBe(1)
+  expect(host.output().stderr).not.toContain(exportLine![2]!)
 
   // The printed curl command works as printed, too.
   const printedCurl = /^\s*(curl -N .+)$/m.exec(printed)![1]!
   const { stdout: curlOut } = await promisify(execFile)('bash', ['-c', printedCurl], { timeout: 30_000 })
   expect(parseSse(curlOut).at(-2)?.data).toMatchObject({ event_type: 'complete', success: true })
 
-  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine}\n${block}`], { timeout: 60_000 })
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine![1]}\n${block}`], { timeout: 60_000 })
 
   // 1: the SSE chat streamed a tool call and completed.
   const sse = parseSse(stdout.slice(0, stdout.indexOf('{"session_id"')))
@@ -61,7 +64,7 @@ it('runs the README transcript as printed against a fresh host', async () => {
   // The access transcript: a password link, a visitor through it, a key, the three compat APIs.
   const access = /<!-- access-transcript:start -->\s*```sh\n([\s\S]*?)```\s*<!-- access-transcript:end -->/.exec(readme)?.[1]
   expect(access, 'README has an access transcript block').toBeTruthy()
-  const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine}\n${access}`], { timeout: 60_000 })
+  const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine![1]}\n${access}`], { timeout: 60_000 })
   const lines = out.split('\n')
   expect(lines[0]).toMatch(/^http:\/\/localhost:\d+\/l\/[A-Za-z0-9_-]{43}$/)
   expect(lines[1]).toMatch(/^<script src=".*\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" async><\/script>$/)

@@ -126,6 +126,25 @@ describe('property 6: the client IP honours only PORCH_TRUST_PROXY hops', () => 
       expect((await env.unlock(target, 'the-right-password')).status).toBe(200)
     })
 
+    it('gives each client behind the proxy its own daily link quota, password or not, however often it unlocks', async () => {
+      for (const password of [undefined, 'quota-password']) {
+        const target = await env.link({ quota_per_visitor_per_day: 1, ...(password && { password }) })
+        const tokenFor = async (headers: Record<string, string>): Promise<Record<string, string>> => {
+          if (!password) return {}
+          const unlocked = await env.unlock(target, password, headers)
+          expect(unlocked.status).toBe(200)
+          return { authorization: `Bearer ${(await unlocked.json()).token}` }
+        }
+        const first = xff('203.0.113.30')
+        const second = xff('203.0.113.31')
+        expect((await env.chat({ ...first, ...(await tokenFor(first)) }, target)).status).toBe(200)
+        const again = await env.chat({ ...first, ...(await tokenFor(first)) }, target)
+        expect(again.status).toBe(429)
+        expect((await again.json()).error.code).toBe('quota_exceeded')
+        expect((await env.chat({ ...second, ...(await tokenFor(second)) }, target)).status).toBe(200)
+      }
+    })
+
     it('counts the rightmost entry for the chat limit too', async () => {
       const chatter = xff('203.0.113.20')
       for (let i = 0; i < 3; i++) expect((await env.chat(chatter)).status).toBe(200)

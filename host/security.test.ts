@@ -221,18 +221,24 @@ describe('property 5: expiry and quota are checked on every request; quota count
   })
 
   it('counts the daily quota per visitor, and only messages that were let through', async () => {
-    const link = await createLink(agent.id, { password: 'per-visitor-pw', quota_per_visitor_per_day: 2 })
-    const first = await unlock(link, 'per-visitor-pw')
-    const second = await unlock(link, 'per-visitor-pw')
-    expect((await linkSync(link, { request: '1' }, first)).status).toBe(200)
-    expect((await linkSync(link, { request: '2' }, first)).status).toBe(200)
-    const over = await linkSync(link, { request: '3' }, first)
+    const link = await createLink(agent.id, { quota_per_visitor_per_day: 2 })
+    expect((await linkSync(link, { request: '1' })).status).toBe(200)
+    expect((await linkSync(link, { request: '2' })).status).toBe(200)
+    const over = await linkSync(link, { request: '3' })
     expect(over.status).toBe(429)
     expect((await over.json()).error.message).toMatch(/for today/)
     // Retry-After says when the day (UTC) turns, give or take the request's own time.
     expect(Math.abs(Number(over.headers.get('retry-after')) - secondsToNextUtcDay(Date.now()))).toBeLessThanOrEqual(2)
-    expect((await linkSync(link, { request: '1' }, second)).status).toBe(200)
-    expect(await usedTotal(agent.id, link.id)).toBe(3)
+    expect(await usedTotal(agent.id, link.id)).toBe(2)
+  })
+
+  it('counts a password link’s visitor the same way: unlocking again does not bring a fresh daily quota', async () => {
+    const link = await createLink(agent.id, { password: 'per-visitor-pw', quota_per_visitor_per_day: 2 })
+    const tokens = [await unlock(link, 'per-visitor-pw'), await unlock(link, 'per-visitor-pw'), await unlock(link, 'per-visitor-pw')]
+    const statuses = []
+    for (const visitor of tokens) for (const request of ['1', '2']) statuses.push((await linkSync(link, { request }, visitor)).status)
+    expect(statuses).toEqual([200, 200, 429, 429, 429, 429])
+    expect(await usedTotal(agent.id, link.id)).toBe(2)
   })
 
   it('counts Retry-After to the next midnight UTC', () => {
@@ -301,6 +307,27 @@ describe('property 8: sessions are isolated per agent and scope; no public route
     expect(await earlierQuestions(await linkSync(otherLink, { request: 'hi', session_id: 'link-session' }))).toBe('0')
     expect(await earlierQuestions(await linkSync(link, { request: 'hi', session_id: 'public-session' }))).toBe('0')
     expect(await earlierQuestions(await linkSync(link, { request: 'again', session_id: 'link-session' }))).toBe('1')
+  })
+
+  it('tells a password link’s visitor only what the password form needs until they unlock it', async () => {
+    const welcomed = await host.owner.publishedAgent({ name: 'Welcoming agent', model: 'demo:instant', welcome_message: 'Welcome, insider!', starters: ['Secret starter'] })
+    const link = await createLink(welcomed.id, { password: 'info-pw' })
+    const other = await createLink(welcomed.id, { password: 'info-pw' })
+    const info = async (headers: Record<string, string> = {}) => {
+      const response = await host.get(`/api/v1/links/${link.token}`, headers)
+      expect(response.status).toBe(200)
+      return response.json()
+    }
+
+    for (const headers of [{}, bearer('pv1.forged.token'), bearer(await unlock(other, 'info-pw'))]) {
+      const locked = await info(headers)
+      expect(locked).toMatchObject({ id: '', name: 'Welcoming agent', welcome_message: '', starters: [], requires_password: true })
+      expect(JSON.stringify(locked)).not.toContain(welcomed.id)
+      expect(JSON.stringify(locked)).not.toMatch(/insider|Secret starter/)
+    }
+    expect(await info(bearer(await unlock(link, 'info-pw')))).toMatchObject({ id: welcomed.id, welcome_message: 'Welcome, insider!', starters: ['Secret starter'], requires_password: true })
+    // A link without a password shows everything at once, as before.
+    expect(await (await host.get(`/api/v1/links/${(await createLink(welcomed.id)).token}`)).json()).toMatchObject({ id: welcomed.id, welcome_message: 'Welcome, insider!' })
   })
 
   it('shows a password link’s history only with a visitor token of that link', async () => {

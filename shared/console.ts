@@ -207,7 +207,22 @@ export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
 
 // ---------------------------------------------------------------- listings the console shows
 
-/** GET /api/v1/agents/{id}/links → {links: Link[]}; POST (create) and PATCH with rotate_token add `token`, `url`, `script_url`, `integrity`, `script`, `iframe`. */
+/**
+ * What a link's owner should know when they create or change it: `agent_is_public` when the
+ * link has a password but its agent is public, so the agent's id opens it without one; `fix`
+ * is the one request that makes the agent link-only.
+ */
+export const LinkWarningSchema = z.object({
+  code: z.literal('agent_is_public'),
+  message: z.string(),
+  fix: z.object({ method: z.literal('PATCH'), path: z.string(), body: z.object({ access: z.literal('link') }) }),
+})
+export type LinkWarning = z.infer<typeof LinkWarningSchema>
+
+/**
+ * GET /api/v1/agents/{id}/links → {links: Link[]}; POST (create) and PATCH with rotate_token add `token`, `url`, `script_url`, `integrity`, `script`, `iframe`;
+ * POST and PATCH add `warnings: LinkWarning[]`.
+ */
 export const LinkSchema = z.object({
   id: z.string(),
   agent_id: z.string(),

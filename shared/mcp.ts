@@ -6,6 +6,7 @@
  * model as `<server name>__<tool name>`.
  */
 import { z } from 'zod'
+import { JSON_MAX_DEPTH, nestsDeeperThan } from './json-depth.ts'
 import { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema } from './tools.ts'
 
 export const MCP_LIMITS = {
@@ -37,6 +38,8 @@ export const FrozenMcpToolSchema = z.object({
   input_schema: z
     .record(z.string(), z.unknown())
     .refine((schema) => schema.type === 'object', 'must be a JSON schema with "type": "object"')
+    // Measured first, and the rest skipped when too deep: JSON.stringify recurses.
+    .refine((schema) => !nestsDeeperThan(schema), { message: `must nest at most ${JSON_MAX_DEPTH} levels deep`, abort: true })
     .refine((schema) => JSON.stringify(schema).length <= MCP_LIMITS.inputSchemaChars, `must be at most ${MCP_LIMITS.inputSchemaChars} characters of JSON`),
 })
 export type FrozenMcpTool = z.infer<typeof FrozenMcpToolSchema>

@@ -70,6 +70,8 @@ export const UpdateAgentSchema = z
     compress_at: AgentConfigSchema.shape.compress_at.unwrap().optional(),
     /** Who may embed the agent: exact origins; empty: any (applies at once, not frozen in versions). */
     allowed_origins: z.lazy(() => AllowedOriginsSchema).optional(),
+    /** `link`: only share links open the agent; `public`: its id does too (applies at once, like publish's `access`). */
+    access: AccessSchema.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, 'name at least one field to change')
 export type UpdateAgent = z.infer<typeof UpdateAgentSchema>

@@ -4,6 +4,7 @@
  * and come back only as REDACTED_SECRET.
  */
 import { z } from 'zod'
+import { JSON_MAX_DEPTH, nestsDeeperThan } from './json-depth.ts'
 
 export const HTTP_TOOL_LIMITS = {
   headers: 20,
@@ -48,6 +49,8 @@ const InputSchemaSchema = z
   .record(z.string(), z.unknown())
   .superRefine((schema, ctx) => {
     if (schema.type !== 'object') ctx.addIssue({ code: 'custom', message: 'must be a JSON schema with "type": "object" (the tool\'s arguments)' })
+    // Measured before JSON.stringify below, which recurses (the console parses with this schema too).
+    else if (nestsDeeperThan(schema)) ctx.addIssue({ code: 'custom', message: `must nest at most ${JSON_MAX_DEPTH} levels deep` })
     else if (JSON.stringify(schema).length > HTTP_TOOL_LIMITS.inputSchemaChars) ctx.addIssue({ code: 'custom', message: `must be at most ${HTTP_TOOL_LIMITS.inputSchemaChars} characters of JSON` })
     else {
       try {

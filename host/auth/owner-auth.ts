@@ -67,7 +67,20 @@ export function requireRole(principal: Principal, role: OwnerRole): void {
   if (RANK[principal.role] < RANK[role]) throw new ApiError(403, 'forbidden', `This needs the ${role} role; the key has ${principal.role}.`)
 }
 
-export const canReach = (principal: Principal, agentId: string) => principal.agentIds === null || principal.agentIds.includes(agentId)
+/**
+ * Owner keys are credentials over agents, so only a caller whose own reach is unlimited may
+ * mint, list or delete them: a key limited to some agents could otherwise mint itself a key
+ * without limits, or delete the keys of others.
+ */
+export function requireKeyManager(principal: Principal): void {
+  requireRole(principal, 'owner')
+  if (!reachesAll(principal)) throw new ApiError(403, 'forbidden', 'Owner keys are managed by the admin token or an owner key without agent limits; this key is limited to some agents.')
+}
+
+/** True when the principal may reach every agent (the admin token, or a key without agent limits). */
+export const reachesAll = (principal: Principal) => principal.agentIds === null
+
+export const canReach = (principal: Principal, agentId: string) => reachesAll(principal) || principal.agentIds!.includes(agentId)
 
 export function requireReach(principal: Principal, agentId: string): void {
   if (!canReach(principal, agentId)) throw new ApiError(403, 'forbidden', 'This key may not reach that agent.')

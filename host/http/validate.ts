@@ -1,9 +1,11 @@
 /**
  * The one validation wrapper: every JSON body and query is read and checked the same way, so
- * bad JSON, bad UTF-8, a wrong type or a missing field all fail with a 400 that says which.
+ * bad JSON, bad UTF-8, JSON nested too deep, a wrong type or a missing field all fail with a 400
+ * that says which.
  */
 import type { Context } from 'hono'
 import type { z } from 'zod'
+import { JSON_MAX_DEPTH, nestsDeeperThan } from '../../shared/json-depth.ts'
 import { ApiError } from './errors.ts'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -27,6 +29,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     throw new ApiError(400, 'invalid_json', 'The body is not valid JSON.')
   }
   if (value === undefined) throw new ApiError(400, 'invalid_json', 'The body is empty; send a JSON object.')
+  // Before anything recurses over it: validation and JSON.stringify would overflow the stack.
+  if (nestsDeeperThan(value)) throw new ApiError(400, 'invalid_json', `The body nests deeper than ${JSON_MAX_DEPTH} levels of arrays and objects.`)
   return check(schema, value)
 }
 

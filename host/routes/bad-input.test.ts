@@ -309,6 +309,50 @@ describe('owner API: bad bodies, ids and queries', () => {
     await expectError(await owner('POST', '/agents', body), status, code)
   })
 
+  /** `levels` nested arrays around `inner`, as JSON text: 100,000 levels fit in the 256 KiB body limit. */
+  const nested = (levels: number, inner = '1') => '['.repeat(levels) + inner + ']'.repeat(levels)
+  const deepSchema = (levels: number) => `{"type":"object","properties":{"a":${nested(levels, '{}')}}}`
+
+  it('refuses JSON nested 100,000 levels deep with 400 on every route that takes JSON, owner and visitor routes alike', async () => {
+    const chatKey = (await host.owner.call('POST', `/agents/${syncAgent.id}/keys`, { name: 'deep' })).body.key as string
+    const ownerKey = (await host.owner.call('POST', '/owner-keys', { name: 'deep', role: 'editor' })).body.key as string
+    const deep = nested(100_000)
+    const tool = (schema: string) => `{"name":"deep","tools":[{"type":"http","name":"t","url":"https://api.example/x","input_schema":${schema}}]}`
+    const cases: [string, string, string, Record<string, string>][] = [
+      ['POST', '/api/v1/agents', tool(deepSchema(100_000)), AUTH],
+      ['PATCH', `/api/v1/agents/${agent.id}`, `{"starters":${deep}}`, AUTH],
+      ['POST', `/api/v1/agents/${agent.id}/publish`, `{"description":${deep}}`, AUTH],
+      ['POST', `/api/v1/agents/${agent.id}/links`, `{"name":${deep}}`, AUTH],
+      ['POST', `/api/v1/agents/${agent.id}/keys`, `{"name":${deep}}`, AUTH],
+      ['POST', '/api/v1/owner-keys', `{"name":${deep}}`, AUTH],
+      ['POST', `/api/v1/published/${agent.id}/chat`, `{"request":${deep}}`, {}],
+      ['POST', `/api/v1/published/${syncAgent.id}/chat/sync`, `{"request":${deep}}`, {}],
+      ['POST', `/api/v1/published/${agent.id}/chat/stop`, `{"request_id":${deep}}`, {}],
+      ['POST', '/api/v1/console/session', `{"token":${deep}}`, {}],
+      ['POST', '/v1/chat/completions', `{"model":"${syncAgent.id}","messages":${deep}}`, { authorization: `Bearer ${chatKey}` }],
+      ['POST', '/openapi/agent/chat/completions/v1', `{"agentId":"${syncAgent.id}","userChatInput":${deep}}`, { authorization: `Bearer ${chatKey}` }],
+      ['POST', '/agent/v1/create', `{"name":${deep}}`, { authorization: `Bearer ${ownerKey}` }],
+      ['PATCH', '/agent/v1/update', `{"agentId":"${agent.id}","instruction":${deep}}`, { authorization: `Bearer ${ownerKey}` }],
+    ]
+    for (const [method, path, body, headers] of cases) {
+      const response = await send(method, path, body, { ...headers, ...JSON_TYPE })
+      const text = await response.text()
+      expect({ path, status: response.status }).toEqual({ path, status: 400 })
+      expect(text, path).toMatch(/nests deeper than 64 levels/)
+    }
+  })
+
+  it('takes a body nested exactly 64 levels deep and refuses 65, a tool schema included', async () => {
+    // Each wrapping level of the schema is two levels of JSON (the object and its properties).
+    const schema = (wraps: number): string => (wraps === 0 ? '{"type":"string"}' : `{"type":"object","properties":{"a":${schema(wraps - 1)}}}`)
+    // The body adds three levels above the schema: the body, `tools`, the tool.
+    const create = (wraps: number) => owner('POST', '/agents', `{"name":"schema","tools":[{"type":"http","name":"t","url":"https://api.example/x","input_schema":${schema(wraps)}}]}`)
+    await expectError(await create(31), 400, 'invalid_json', /nests deeper than 64 levels/)
+    const inside = await create(30)
+    expect(inside.status).toBe(201)
+    expect((await owner('DELETE', `/agents/${(await inside.json()).id}`)).status).toBe(204)
+  })
+
   it('refuses a non-JSON content type, bad UTF-8 and an oversized body', async () => {
     await expectError(await send('POST', '/api/v1/agents', 'name=x', { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type')
     await expectError(await send('PATCH', `/api/v1/agents/${agent.id}`, invalidUtf8(), { ...AUTH, ...JSON_TYPE }), 400, 'invalid_encoding')

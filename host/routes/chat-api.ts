@@ -25,6 +25,12 @@ export type ChatAccess = {
   scope: string
   allowedOrigins: string[]
   requiresPassword: boolean
+  /**
+   * A password link whose visitor has not shown a valid visitor token: its info answers only
+   * what the password form needs, never the agent's id (which may open a public agent without
+   * the password), its welcome message or its starters.
+   */
+  locked: boolean
   /** Runs once per new message (never for a resume): rate limits and quotas; throws to refuse. */
   admit(): Promise<void>
   /** Runs once per attachment upload: rate limits (an upload is not a message, so no quota). */
@@ -84,7 +90,17 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
     .get('/:id', async (c) => {
       const granted = await access(c, 'info')
       const { agent, version } = granted.published
-      const info: PublishedAgentInfo = {
+      // Every field stays (old widgets read them), empty until the password is given.
+      const info: PublishedAgentInfo = granted.locked ? {
+        id: '',
+        name: version.name,
+        description: '',
+        api_response_mode: agent.apiResponseMode,
+        welcome_message: '',
+        starters: [],
+        requires_password: true,
+        accepts_attachments: false,
+      } : {
         id: agent.id,
         name: version.name,
         description: version.agentDescription,

@@ -48,19 +48,19 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     if (!published) throw notFound('Published agent')
     const allowedOrigins = link.allowedOrigins.length > 0 ? link.allowedOrigins : published.agent.allowedOrigins
     const ip = clientIp(c, deps.trustProxyHops)
-    let visitor = sha256Hex(`${secret}|ip|${ip}`)
+    // A visitor is its client IP on every link, password or not: a visitor token is only proof
+    // of the password, and a fresh one (each unlock makes one) must not bring a fresh quota.
+    const visitor = sha256Hex(`${secret}|ip|${ip}`)
     // Before the password check, so an allowed site's widget can read "password required".
     if (purpose !== 'preflight' && purpose !== 'download') applyOrigin(c, allowedOrigins)
-    if (link.passwordHash !== null && purpose === 'chat') {
-      const claims = verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
-      if (!claims) throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
-      visitor = claims.visitorId
-    }
+    const locked = link.passwordHash !== null && (purpose === 'chat' || purpose === 'info') && !verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
+    if (locked && purpose === 'chat') throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
     return {
       published,
       scope: `link:${link.id}`,
       allowedOrigins,
       requiresPassword: link.passwordHash !== null,
+      locked,
       admit: async () => {
         await takePoint([
           [limits.chatPerIp, `${link.id}|${ip}`],

@@ -21,6 +21,7 @@ export function publishedRoutes(deps: PublishedRoutesDeps) {
       scope: 'public',
       allowedOrigins: published.agent.allowedOrigins,
       requiresPassword: false,
+      locked: false,
       admit: () => takePoint([[deps.limits.chatPerIp, `${published.agent.id}|${clientIp(c, deps.trustProxyHops)}`]]),
       // An upload costs a request against the same per-IP limit, so files cannot be pushed faster than messages.
       admitUpload: () => takePoint([[deps.limits.chatPerIp, `${published.agent.id}|${clientIp(c, deps.trustProxyHops)}`]]),

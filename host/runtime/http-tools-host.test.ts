@@ -96,6 +96,31 @@ describe('an HTTP tool', () => {
     expect(fresh.status).toBe(400)
   })
 
+  it('refuses `********` from an editor who moves the tool (or an MCP server) to another origin, and keeps the draft as it was', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test', tools: [orderTool()] as never })
+    const editor = (await host.owner.call('POST', '/owner-keys', { name: 'hostile editor', role: 'editor' })).body.key as string
+    const patch = (tools: unknown) =>
+      fetch(`${host.url}/api/v1/agents/${agent.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' }, body: JSON.stringify({ tools }) })
+    const { port } = new URL(toolUrl)
+    const elsewhere = `http://127.0.0.1:${Number(port) + 1}/collect`
+
+    const moved = await patch(agent.tools.map((tool) => ({ ...tool, url: elsewhere })))
+    expect(moved.status).toBe(400)
+    expect((await moved.json()).error.message).toMatch(/order_status, header Authorization: the tool now sends to http:\/\/127\.0\.0\.1:\d+; type the secret again/)
+    const after = await host.owner.call('GET', `/agents/${agent.id}`)
+    expect(after.body.tools[0].url).toBe(toolUrl)
+    expect(after.body.has_unpublished_changes).toBe(false)
+
+    // Moving an MCP server that carries a secret is refused the same way.
+    const mcp = { type: 'mcp', name: 'shop', url: `${new URL(toolUrl).origin}/mcp`, headers: [{ name: 'Authorization', secret: `Bearer ${SECRET}` }] }
+    expect((await host.owner.call('PATCH', `/agents/${agent.id}`, { tools: [mcp] })).status).toBe(200)
+    expect((await patch([{ ...mcp, url: `${elsewhere}/mcp`, headers: [{ name: 'Authorization', secret: '********' }] }])).status).toBe(400)
+
+    // A path on the same origin keeps the secret, and the secret typed again may go anywhere.
+    expect((await patch([{ ...mcp, url: `${new URL(toolUrl).origin}/v2/mcp`, headers: [{ name: 'Authorization', secret: '********' }] }])).status).toBe(200)
+    expect((await patch([{ ...mcp, url: `${elsewhere}/mcp`, headers: [{ name: 'Authorization', secret: 'Bearer typed-again' }] }])).status).toBe(200)
+  })
+
   it('refuses duplicate tool names and a bad input schema', async () => {
     const twice = await host.owner.call('POST', '/agents', { name: 'Twice', tools: [orderTool(), orderTool()] })
     expect(twice.status).toBe(400)

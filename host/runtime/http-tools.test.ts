@@ -320,6 +320,22 @@ describe('sealToolSecrets and redactToolSecrets', () => {
     expect(() => sealToolSecrets([withSecret(REDACTED_SECRET, 'renamed')], stored, box)).toThrow(/tool renamed, header Authorization: send the secret itself/)
   })
 
+  it('keeps a stored secret only while the tool stays on the same origin', () => {
+    const stored = sealToolSecrets([withSecret('Bearer one')], [], box)
+    const moved = (url: string) => [{ ...redactToolSecrets(stored)[0]!, url }]
+    // Another path, query or fragment on the same origin keeps it.
+    const [samePlace] = sealToolSecrets(moved(`${base}/v2/orders?x=1`), stored, box) as ReturnType<typeof spec>[]
+    expect(box.open(samePlace!.headers[1]!.secret!)).toBe('Bearer one')
+    // Another host, port or scheme does not: the owner must type the secret again.
+    const { hostname, port } = new URL(base)
+    for (const url of ['https://attacker.example/collect', `http://${hostname}:${Number(port) + 1}/echo`, `https://${hostname}:${port}/echo`, `http://localhost.attacker.example:${port}/echo`]) {
+      expect(() => sealToolSecrets(moved(url), stored, box)).toThrow(/type the secret again/)
+    }
+    // Typed again, the new origin gets it.
+    const [retyped] = sealToolSecrets([{ ...withSecret('Bearer two'), url: 'https://elsewhere.example/api' }], stored, box) as ReturnType<typeof spec>[]
+    expect(box.open(retyped!.headers[1]!.secret!)).toBe('Bearer two')
+  })
+
   it('refuses a secret that is too long to store', () => {
     expect(() => sealToolSecrets([withSecret('x'.repeat(2049))], [], box)).toThrow(/at most 2048 bytes/)
   })

@@ -211,27 +211,41 @@ export class ToolSecretError extends Error {
 type Sealer = { seal(plaintext: string): string; open(sealed: string): string }
 type AnyToolSpec = { type: string }
 
-/** HTTP tools and MCP servers both carry headers with secrets. */
-type WithHeaders = AnyToolSpec & { name: string; headers: HttpHeaderSpec[] }
+/** HTTP tools and MCP servers both carry headers with secrets, and the URL they send them to. */
+type WithHeaders = AnyToolSpec & { name: string; url: string; headers: HttpHeaderSpec[] }
 const hasHeaders = (tool: AnyToolSpec): tool is WithHeaders => Array.isArray((tool as { headers?: unknown }).headers)
 const secretKey = (tool: string, header: string) => `${tool}\n${header.toLowerCase()}`
+const originOf = (url: string) => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return null
+  }
+}
 
 /**
  * Before a tool list is stored: every secret the owner typed is sealed; REDACTED_SECRET keeps
- * the secret already stored for that tool and header; a secret equal to the stored one keeps
- * its sealed form, so re-sending an unchanged list does not count as a change to publish.
+ * the secret already stored for that tool and header, but only while the tool still sends it to
+ * the same origin (scheme, host and port): whoever re-points a tool elsewhere must type the
+ * secret again, or an editor could move it to their own server and receive it. A secret equal
+ * to the stored one keeps its sealed form, so re-sending an unchanged list is no change to publish.
  */
 export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], previous: readonly AnyToolSpec[], box: Sealer): T[] {
-  const stored = new Map<string, string>()
+  const stored = new Map<string, { sealed: string; origin: string | null }>()
   for (const tool of previous.filter(hasHeaders)) {
-    for (const header of tool.headers) if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), header.secret)
+    for (const header of tool.headers) if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), { sealed: header.secret, origin: originOf(tool.url) })
   }
   return tools.map((tool) => {
     if (!hasHeaders(tool)) return tool
+    const origin = originOf(tool.url)
     const headers = tool.headers.map((header) => {
       if (header.secret === undefined) return header
-      const kept = stored.get(secretKey(tool.name, header.name))
+      const stillHere = stored.get(secretKey(tool.name, header.name))
+      const kept = stillHere && stillHere.origin !== null && stillHere.origin === origin ? stillHere.sealed : undefined
       if (header.secret === REDACTED_SECRET) {
+        if (stillHere && kept === undefined) {
+          throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: the tool now sends to ${origin ?? 'another address'}; type the secret again (${REDACTED_SECRET} keeps a stored secret only while the tool's URL stays on the same origin)`)
+        }
         if (kept === undefined) throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: send the secret itself (${REDACTED_SECRET} only keeps a secret already stored)`)
         return { ...header, secret: kept }
       }

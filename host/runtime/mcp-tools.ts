@@ -24,6 +24,7 @@ import { dynamicTool, jsonSchema, type JSONSchema7, type ToolSet } from 'ai'
 import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../shared/mcp.ts'
 import { LIMITS } from '../../shared/limits.ts'
+import { JSON_MAX_DEPTH, nestsDeeperThan } from '../../shared/json-depth.ts'
 import { checkTarget, describeNetworkFailure, guardedFetch, pinnedRequest, type AllowPrivate, type Resolver } from './net-guard.ts'
 import { openHeaders, scrub, type ToolNetworkOptions } from './http-tools.ts'
 import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
@@ -82,6 +83,8 @@ function freezeList(spec: McpServerSpec, listed: McpToolDescription[]): FrozenMc
   return chosen.map((tool) => {
     if (tool.name.length > MCP_LIMITS.toolNameChars) throw new McpToolError(`a tool name is longer than ${MCP_LIMITS.toolNameChars} characters`)
     const schema = tool.inputSchema as Record<string, unknown>
+    // A server's schema is as untrusted as a visitor's body: measured before JSON.stringify recurses into it.
+    if (nestsDeeperThan(schema)) throw new McpToolError(`the input schema of ${tool.name} nests deeper than ${JSON_MAX_DEPTH} levels: leave the tool out with allowed_tools`)
     if (JSON.stringify(schema).length > MCP_LIMITS.inputSchemaChars) {
       throw new McpToolError(`the input schema of ${tool.name} is longer than ${MCP_LIMITS.inputSchemaChars} characters: leave the tool out with allowed_tools`)
     }

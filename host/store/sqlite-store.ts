@@ -112,7 +112,7 @@ export function createSqliteStore(path: string): Store {
     listAgents: db.prepare<[], AgentRow>('SELECT * FROM agents ORDER BY created_at DESC, id'),
     getAgent: db.prepare<[string], AgentRow>('SELECT * FROM agents WHERE id = ?'),
     updateAgent: db.prepare(
-      'UPDATE agents SET name = @name, description = @description, config = @config, allowed_origins = @allowed_origins, updated_at = @now WHERE id = @id',
+      'UPDATE agents SET name = @name, description = @description, config = @config, allowed_origins = @allowed_origins, access = @access, updated_at = @now WHERE id = @id',
     ),
     deleteAgent: db.prepare('DELETE FROM agents WHERE id = ?'),
     setPublication: db.prepare(
@@ -148,7 +148,7 @@ export function createSqliteStore(path: string): Store {
     if (frozen && JSON.stringify(frozen.from) !== JSON.stringify(frozen.to)) {
       if (JSON.stringify(agent.config.tools) !== JSON.stringify(frozen.from)) return { kind: 'draft_changed' }
       const config = AgentConfigSchema.parse({ ...agent.config, tools: frozen.to })
-      sql.updateAgent.run({ id: agent.id, name: agent.name, description: agent.description, config: JSON.stringify(config), allowed_origins: JSON.stringify(agent.allowedOrigins), now: now() })
+      sql.updateAgent.run({ id: agent.id, name: agent.name, description: agent.description, config: JSON.stringify(config), allowed_origins: JSON.stringify(agent.allowedOrigins), access: agent.access, now: now() })
       agent = getAgentRecord(agent.id)!
     }
     const mode = request.apiResponseMode ?? agent.apiResponseMode
@@ -228,6 +228,7 @@ export function createSqliteStore(path: string): Store {
         description: patch.description ?? agent.description,
         config: JSON.stringify(config),
         allowed_origins: JSON.stringify(patch.allowedOrigins ?? agent.allowedOrigins),
+        access: patch.access ?? agent.access,
         now: now(),
       })
       return getAgentRecord(id)

@@ -41,7 +41,7 @@ export type VersionRecord = {
 export type PublishedAgent = { agent: AgentRecord; version: VersionRecord }
 
 export type NewAgent = { name: string; description: string; config: AgentConfig }
-export type AgentPatch = { name?: string; description?: string; config?: Partial<AgentConfig>; allowedOrigins?: string[] }
+export type AgentPatch = { name?: string; description?: string; config?: Partial<AgentConfig>; allowedOrigins?: string[]; access?: Access }
 
 export type PublishRequest = {
   agentId: string

@@ -7,7 +7,7 @@
  */
 import { html, nothing } from 'lit'
 import { api, setCsrfToken, setUnauthorizedHandler, type ConsoleSession } from './api.ts'
-import { ConsoleElement, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
 import { consoleStyles } from './console.styles.ts'
 import { hrefFor, isAppClick, navigate, NAVIGATE_EVENT, parseRoute, type Route } from './router.ts'
 import './sign-in.ts'
@@ -119,7 +119,7 @@ export class PorchConsole extends ConsoleElement {
           <ul>
             <li><a href="/console/" aria-current=${current('agents')}>Agents</a></li>
             <li><a href=${hrefFor({ page: 'watch', agent: '', link: '', from: '', to: '' })} aria-current=${current('watch')}>Watch</a></li>
-            ${role === 'owner' ? html`<li><a href="/console/owner-keys" aria-current=${current('owner-keys')}>Owner keys</a></li>` : nothing}
+            ${managesKeys(this.session) ? html`<li><a href="/console/owner-keys" aria-current=${current('owner-keys')}>Owner keys</a></li>` : nothing}
           </ul>
         </nav>
         <div class="who">
@@ -143,9 +143,9 @@ export class PorchConsole extends ConsoleElement {
       case 'session':
         return html`<porch-console-session .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session>`
       case 'owner-keys':
-        return session.role === 'owner'
+        return managesKeys(session)
           ? html`<porch-console-owner-keys .session=${session}></porch-console-owner-keys>`
-          : html`<h1>Owner keys</h1><p>Only the owner role manages owner keys.</p>`
+          : html`<h1>Owner keys</h1><p>Only the admin token and owner keys without agent limits manage owner keys.</p>`
       case 'not-found':
         return html`<h1>Page not found</h1><p>There is no console page at this address. <a href="/console/">Back to the agents</a>.</p>`
     }

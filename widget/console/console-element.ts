@@ -61,4 +61,7 @@ export function define(name: string, element: CustomElementConstructor): void {
 }
 
 /** Whether the signed-in role may change things (editor and owner) or only look (viewer). */
+/** Owner keys are managed only by an owner whose reach is unlimited (the host refuses the rest). */
+export const managesKeys = (session: { role: string; agent_ids: string[] | null } | null | undefined): boolean => session?.role === 'owner' && session.agent_ids === null
+
 export const canEdit = (session: { role: string } | null | undefined): boolean => session?.role === 'owner' || session?.role === 'editor'

@@ -302,7 +302,7 @@ describe('roles and the keyboard', () => {
       await editor.getByRole('button', { name: 'Publish', exact: true }).click()
       await feedback(editor, 'Published version 2.')
       await editor.goto(`${host.url}/console/owner-keys`)
-      await editor.getByText('Only the owner role manages owner keys.').waitFor()
+      await editor.getByText('Only the admin token and owner keys without agent limits manage owner keys.').waitFor()
     } finally {
       await context.close()
     }
@@ -360,6 +360,24 @@ describe('watching an agent with 100,000 sessions', () => {
   })
 })
 
+describe('an owner key limited to some agents', () => {
+  it('is offered no owner-key management, and the page says why', async () => {
+    const agentId = (await host.owner.publishedAgent({ name: 'Limited reach', model: 'demo:instant' })).id
+    const created = await host.owner.call('POST', '/owner-keys', { name: 'Limited owner', role: 'owner', agent_ids: [agentId] })
+    const context = await browser.newContext()
+    try {
+      const limited = await context.newPage()
+      await signIn(limited, `${host.url}/console/`, created.body.key)
+      await limited.getByRole('heading', { level: 1, name: 'Agents' }).waitFor()
+      expect(await limited.getByRole('link', { name: 'Owner keys' }).count()).toBe(0)
+      await limited.goto(`${host.url}/console/owner-keys`)
+      await limited.getByText('Only the admin token and owner keys without agent limits manage owner keys.').waitFor()
+    } finally {
+      await context.close()
+    }
+  })
+})
+
 describe('managing versions, links, chat keys and owner keys', () => {
   let agentId = ''
   let manager: BrowserContext
@@ -410,6 +428,22 @@ describe('managing versions, links, chat keys and owner keys', () => {
     await feedback(admin, 'Flyer is disabled.')
     expect((await host.owner.call('GET', `/agents/${agentId}/links`)).body.links[0].enabled).toBe(false)
     await row.getByText('Disabled').waitFor()
+  })
+
+  it('warns when password links guard a public agent, and makes it link-only in one click', async () => {
+    const guarded = await host.owner.publishedAgent({ name: 'Guarded agent', model: 'demo:instant' })
+    expect((await host.owner.call('POST', `/agents/${guarded.id}/links`, { name: 'Club', password: 'club-secret' })).status).toBe(201)
+    await admin.goto(`${host.url}/console/agents/${guarded.id}/share`)
+    const note = admin.getByRole('note').filter({ hasText: 'These passwords do not protect the agent yet.' })
+    await note.getByRole('button', { name: 'Make the agent link-only' }).click()
+    await feedback(admin, /link-only now/)
+    expect((await host.owner.call('GET', `/agents/${guarded.id}`)).body).toMatchObject({ access: 'link', published: true, has_unpublished_changes: false })
+    await note.waitFor({ state: 'detached' })
+    expect((await host.post(`/api/v1/published/${guarded.id}/chat`, { request: 'hi' })).status).toBe(403)
+    // And back, from the public embed section.
+    await admin.getByRole('button', { name: 'Make the agent public' }).click()
+    await feedback(admin, /public now/)
+    expect((await host.owner.call('GET', `/agents/${guarded.id}`)).body.access).toBe('public')
   })
 
   it('creates a chat key shown once, refreshes it (the old secret stops working) and deletes it', async () => {

@@ -1,6 +1,7 @@
 /**
  * Share: the agent's public embed (when its access is public) with the origins allowed to embed
- * it, and its share links: create, list, enable/disable, edit, rotate the URL, delete. A link's
+ * it, who may chat (public or link-only, with a warning when password links guard a public
+ * agent), and its share links: create, list, enable/disable, edit, rotate the URL, delete. A link's
  * URL token exists only in the create or rotate reply, so its URL, snippets, preview and QR code
  * are shown then; later the owner rotates to get a new one.
  */
@@ -41,6 +42,7 @@ export class ConsoleShareLinks extends ConsoleElement {
     confirming: { state: true },
     feedback: { state: true },
     originsFeedback: { state: true },
+    accessFeedback: { state: true },
     newLinkOpen: { state: true },
   }
   session: ConsoleSession | null = null
@@ -53,6 +55,7 @@ export class ConsoleShareLinks extends ConsoleElement {
   confirming: { id: string; action: 'delete' | 'rotate' } | null = null
   feedback: Feedback = IDLE
   originsFeedback: Feedback = IDLE
+  accessFeedback: Feedback = IDLE
   /** Whether "New link" is unfolded: at first when there is no link yet, then as the owner leaves it. */
   newLinkOpen: boolean | null = null
   private loadedFor = ''
@@ -113,6 +116,13 @@ export class ConsoleShareLinks extends ConsoleElement {
     }
   }
 
+  /** `link`: only share links open the agent; `public`: its id does too. Applies at once, without publishing. */
+  private async setAccess(access: 'link' | 'public'): Promise<void> {
+    const done = access === 'link' ? 'The agent is link-only now: its id no longer opens it, and link passwords hold.' : 'The agent is public now: its id and embed open it.'
+    const agent = await withFeedback((f) => (this.accessFeedback = f), { busy: 'Changing who may chat…', done }, () => api.patch<Agent>(`/agents/${this.agent!.id}`, { access }))
+    if (agent) agentChanged(this, agent)
+  }
+
   private async saveOrigins(event: SubmitEvent): Promise<void> {
     event.preventDefault()
     const origins = lines(String(new FormData(event.target as HTMLFormElement).get('origins') ?? ''))
@@ -128,6 +138,13 @@ export class ConsoleShareLinks extends ConsoleElement {
       <section aria-labelledby="links-heading">
         <h2 id="links-heading">Share links</h2>
         ${!agent.published ? html`<p class="warning">The agent is not published: its links answer only once it is.</p>` : nothing}
+        ${agent.access === 'public' && (this.links?.some((link) => link.has_password) || this.fresh?.has_password)
+          ? html`<div class="warning" role="note">
+              <p><strong>These passwords do not protect the agent yet.</strong> Its access is public, so anyone with the agent's id can chat without a password.</p>
+              ${editor ? html`<button type="button" @click=${() => this.setAccess('link')}>Make the agent link-only</button>` : nothing}
+            </div>`
+          : nothing}
+        ${feedbackView(this.accessFeedback)}
         ${feedbackView(this.feedback)}
         ${this.renderLinks(editor)}
         ${editor
@@ -146,7 +163,8 @@ export class ConsoleShareLinks extends ConsoleElement {
                 <porch-console-copy label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy>
                 <porch-console-widget-preview .target=${{ agent: agent.id }} .script=${this.embed.script} .defaults=${themeDefaults(agent)}></porch-console-widget-preview>`
             : html`<p class="hint">Loading the snippets…</p>`
-          : html`<p>The agent's access is <strong>links only</strong>: it has no public embed. Publish it with public access to get one.</p>`}
+          : html`<p>The agent's access is <strong>links only</strong>: it has no public embed.</p>
+              ${editor ? html`<button type="button" @click=${() => this.setAccess('public')}>Make the agent public</button>` : nothing}`}
         <form class="card" @submit=${this.saveOrigins}>
           <fieldset ?disabled=${!editor}>
             <legend>Sites allowed to embed the agent</legend>

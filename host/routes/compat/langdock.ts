@@ -18,7 +18,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { z } from 'zod'
-import { ownerAuth, requireReach } from '../../auth/owner-auth.ts'
+import { canReach, ownerAuth, reachesAll, requireReach } from '../../auth/owner-auth.ts'
 import { takePoint } from '../../auth/rate-limits.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
@@ -63,7 +63,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
       // Origin refusal, 401, and editor-or-above for everything but GET: the owner API's own rules.
       .use('/agent/v1/*', ownerAuth({ adminTokenHash, store }), perKeyRateLimit(rateLimit))
       .post('/agent/v1/create', compatBodyLimit(), async (c) => {
-        if (c.get('principal').agentIds !== null) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
+        if (!reachesAll(c.get('principal'))) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
         const agent = await store.createAgent(newAgentFrom(await readJson(c, LangdockCreateSchema)))
         return c.json({ status: 'success', message: 'Agent created successfully', agent: await present(agent, 'draft') }, 201)
       })
@@ -82,7 +82,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
         const after = cursor === undefined ? null : decodeCursor(cursor)
         const principal = c.get('principal')
         const reachable = (await store.listAgents())
-          .filter((agent) => principal.agentIds === null || principal.agentIds.includes(agent.id))
+          .filter((agent) => canReach(principal, agent.id))
           .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? -1 : 1) : a.createdAt < b.createdAt ? 1 : -1))
         const rest = after === null ? reachable : reachable.filter((agent) => isAfter(agent, after))
         const page = rest.slice(0, limit)

@@ -1,7 +1,7 @@
 /** Owner API: agents, their drafts, publishing and versions (what visitors did with them: watch.ts). */
 import { Hono, type Context } from 'hono'
 import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type ToolSpec } from '../../../shared/index.ts'
-import { canReach } from '../../auth/owner-auth.ts'
+import { canReach, reachesAll } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { positiveIntParam } from '../../http/ids.ts'
@@ -36,7 +36,7 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
 
   return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {
-      if (c.get('principal').agentIds !== null) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
+      if (!reachesAll(c.get('principal'))) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
       const { name, description, ...config } = await readJson(c, CreateAgentSchema)
       requireKnownModel(config.model)
       const agent = await store.createAgent({ name, description, config: sealTools(config, [], secretBox) })
@@ -49,9 +49,9 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
     .get('/agents/:id', async (c) => c.json(await present(await loadAgent(c, c.req.param('id'))), 200))
     .patch('/agents/:id', async (c) => {
       const current = await loadAgent(c, c.req.param('id'))
-      const { name, description, allowed_origins, ...config } = await readJson(c, UpdateAgentSchema)
+      const { name, description, allowed_origins, access, ...config } = await readJson(c, UpdateAgentSchema)
       requireKnownModel(config.model)
-      const agent = await store.updateAgent(current.id, { name, description, config: sealTools(config, current.config.tools, secretBox), allowedOrigins: allowed_origins })
+      const agent = await store.updateAgent(current.id, { name, description, config: sealTools(config, current.config.tools, secretBox), allowedOrigins: allowed_origins, access })
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
     })

@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import { CreateApiKeySchema, CreateOwnerKeySchema } from '../../../shared/index.ts'
 import { issueKey } from '../../auth/key-pair.ts'
-import { requireReach, requireRole } from '../../auth/owner-auth.ts'
+import { requireKeyManager, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { notFound } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
@@ -63,18 +63,18 @@ export function ownerKeyRoutes({ store }: { store: Store }) {
     })
 
     .post('/owner-keys', async (c) => {
-      requireRole(c.get('principal'), 'owner')
+      requireKeyManager(c.get('principal'))
       const body = await readJson(c, CreateOwnerKeySchema)
       const issued = issueKey('own')
       const key = await store.createOwnerKey({ id: issued.id, name: body.name, role: body.role, agentIds: body.agent_ids ?? null, secretHash: issued.secretHash })
       return c.json({ ...ownerKeyJson(key), key: issued.credential }, 201)
     })
     .get('/owner-keys', async (c) => {
-      requireRole(c.get('principal'), 'owner')
+      requireKeyManager(c.get('principal'))
       return c.json({ owner_keys: (await store.listOwnerKeys()).map(ownerKeyJson) }, 200)
     })
     .delete('/owner-keys/:keyId', async (c) => {
-      requireRole(c.get('principal'), 'owner')
+      requireKeyManager(c.get('principal'))
       const id = c.req.param('keyId')
       if (!KEY_ID.test(id) || !(await store.deleteOwnerKey(id))) throw notFound('Owner key')
       return c.body(null, 204)

@@ -319,3 +319,34 @@ describe('who may manage links', () => {
     expect(await visit(link.token)).toBe(200)
   })
 })
+
+describe('a password link on a public agent', () => {
+  it('warns that the agent id opens the agent without the password, with the one PATCH that makes it link-only', async () => {
+    const exposed = await host.owner.publishedAgent({ name: 'Exposed', model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
+    const openLink = await host.owner.call('POST', `/agents/${exposed.id}/links`, { name: 'No password' })
+    expect(openLink.body.warnings).toEqual([])
+
+    const created = await host.owner.call('POST', `/agents/${exposed.id}/links`, { name: 'Guarded', password: 'guarded-pw' })
+    expect(created.status).toBe(201)
+    const [warning] = created.body.warnings
+    expect(warning).toMatchObject({ code: 'agent_is_public', fix: { method: 'PATCH', path: `/api/v1/agents/${exposed.id}`, body: { access: 'link' } } })
+    expect(warning.message).toMatch(/anyone with its id can chat without this link's password/)
+    // A password added later warns too.
+    expect((await patchLink(openLink.body.id, { password: 'added-later' })).body.warnings).toHaveLength(1)
+    // The id does open it, as warned.
+    expect((await host.post(`/api/v1/published/${exposed.id}/chat/sync`, { request: 'hi' })).status).toBe(200)
+
+    const fixed = await host.owner.call(warning.fix.method, warning.fix.path.replace('/api/v1', ''), warning.fix.body)
+    expect(fixed.status).toBe(200)
+    expect(fixed.body).toMatchObject({ access: 'link', published: true, has_unpublished_changes: false })
+    const refused = await host.post(`/api/v1/published/${exposed.id}/chat/sync`, { request: 'hi' })
+    expect(refused.status).toBe(403)
+    expect((await refused.json()).error.code).toBe('link_only')
+    // The link goes on, password and all.
+    expect((await host.post(`/api/v1/links/${created.body.token}/chat/sync`, { request: 'hi' })).status).toBe(401)
+    expect((await host.post(`/api/v1/links/${created.body.token}/unlock`, { password: 'guarded-pw' })).status).toBe(200)
+    expect((await patchLink(created.body.id, { name: 'Still guarded' })).body.warnings).toEqual([])
+    // And the version was not republished by the change of access.
+    expect((await host.owner.call('GET', `/agents/${exposed.id}/versions`)).body.versions).toHaveLength(1)
+  })
+})

@@ -1,6 +1,7 @@
 /** Owner API: share links. The URL token is shown once, at creation or rotation; only its hash is kept. */
 import { randomBytes } from 'node:crypto'
 import { Hono } from 'hono'
+import type { LinkWarning } from '../../../shared/console.ts'
 import { CreateLinkSchema, UpdateLinkSchema } from '../../../shared/index.ts'
 import { requireReach } from '../../auth/owner-auth.ts'
 import { hashPassword } from '../../auth/passwords.ts'
@@ -8,7 +9,7 @@ import { sha256Hex } from '../../auth/secrets.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { notFound } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
-import type { LinkPatch, LinkRecord, Store } from '../../store/store.ts'
+import type { AgentRecord, LinkPatch, LinkRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
 import { reachableAgent } from './load.ts'
 import { embedSnippets } from './snippets.ts'
@@ -32,6 +33,16 @@ export const linkJson = (link: LinkRecord) => ({
   created_at: link.createdAt,
   updated_at: link.updatedAt,
 })
+
+/** A password protects nothing while the agent's own id opens it too: say so, with the fix. */
+export function linkWarnings(agent: AgentRecord, link: LinkRecord): LinkWarning[] {
+  if (link.passwordHash === null || agent.access !== 'public') return []
+  return [{
+    code: 'agent_is_public',
+    message: `The agent "${agent.name}" is public: anyone with its id can chat without this link's password. Make it link-only to keep the password meaningful.`,
+    fix: { method: 'PATCH', path: `/api/v1/agents/${agent.id}`, body: { access: 'link' } },
+  }]
+}
 
 /** The expiry asked for: a validity from now, an absolute time, null for never, undefined to keep it. */
 function expiry(body: { expires_at?: string | null; expires_in_seconds?: number }): string | null | undefined {
@@ -60,7 +71,7 @@ export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
         quotaTotal: body.quota_total ?? null,
         allowedOrigins: body.allowed_origins,
       })
-      return c.json(withToken(link, token), 201)
+      return c.json({ ...withToken(link, token), warnings: linkWarnings(agent, link) }, 201)
     })
     .get('/agents/:id/links', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
@@ -84,8 +95,9 @@ export function ownerLinkRoutes({ store, assets, publicUrl }: LinkOwnerDeps) {
         ...(body.quota_total !== undefined && { quotaTotal: body.quota_total }),
       }
       const link = await store.updateLink(existing.id, patch)
-      if (!link) throw notFound('Link')
-      return c.json(token ? withToken(link, token) : linkJson(link), 200)
+      const agent = link && (await store.getAgent(link.agentId))
+      if (!link || !agent) throw notFound('Link')
+      return c.json({ ...(token ? withToken(link, token) : linkJson(link)), warnings: linkWarnings(agent, link) }, 200)
     })
     .delete('/links/:id', async (c) => {
       const id = c.req.param('id')

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import { SessionListQuerySchema, SessionScopeSchema, TraceListQuerySchema } from '../../../shared/console.ts'
-import { requireReach } from '../../auth/owner-auth.ts'
+import { reachesAll, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { sessionIdParam } from '../../http/ids.ts'
@@ -88,7 +88,7 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
       const query = readQuery(c, TraceListQuerySchema)
       const principal = c.get('principal')
       if (query.agent_id) requireReach(principal, query.agent_id)
-      else if (principal.agentIds !== null) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
+      else if (!reachesAll(principal)) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
       const rows = await store.listTraces({
         limit: query.limit + 1,
         agentId: query.agent_id,
