@@ -19,14 +19,20 @@
  * @event porch-send - A visitor message is about to be sent (cancelable; `detail.text`).
  * @event porch-answer - An answer finished (`detail.state`: done, stopped or error).
  *
+ * The events bubble out of the shadow root; their types are `PorchChatEventMap`, so
+ * `addEventListener('porch-send', (e) => e.detail.text)` type-checks in TypeScript.
+ *
  * @csspart launcher - The round launcher button (bubble mode).
  * @csspart panel - The chat surface.
  * @csspart header, title, new-chat-button, close-button - The header and its controls.
+ * @csspart password-form - The form a password link shows before it is unlocked.
  * @csspart transcript - The message list (`role="log"`).
- * @csspart message, message-user, message-assistant - One message.
+ * @csspart message, message-user, message-assistant, welcome - One message (the welcome message has all three of its own).
  * @csspart tool, file, error, retry-button - Parts of an answer.
+ * @csspart code-block, copy-button - A fenced code block in an answer and its Copy button.
  * @csspart starters, starter - Suggested first messages.
  * @csspart composer, input, send-button, stop-button - Where the visitor writes.
+ * @csspart attach-button, attachments, attachment - Files chosen for the next message.
  *
  * @cssproperty --porch-accent, --porch-accent-text, --porch-bg, --porch-fg, --porch-muted, --porch-border
  * @cssproperty --porch-bubble-user, --porch-bubble-assistant, --porch-error, --porch-radius
@@ -35,7 +41,7 @@
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit'
 import { ATTACHMENT_TYPES, LIMITS } from '../shared/limits.ts'
-import { ChatController } from './chat-controller.ts'
+import { ChatController, type ChatMessage } from './chat-controller.ts'
 import { formatSize, renderMessage } from './message-view.ts'
 import { styles } from './porch-chat.styles.ts'
 import { fill, stringsFor, type Strings } from './strings.ts'
@@ -109,7 +115,7 @@ export class PorchChat extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('open') && this.mode === 'bubble' && changed.get('open') !== undefined) {
-      this.dispatchEvent(new CustomEvent(this.open ? 'porch-open' : 'porch-close', { bubbles: true, composed: true }))
+      this.emit(this.open ? 'porch-open' : 'porch-close', null)
       if (this.open) this.focusInput()
     }
     this.followTranscript()
@@ -150,17 +156,21 @@ export class PorchChat extends LitElement {
     textarea.focus()
   }
 
+  /** Dispatches one of the element's events; false when a listener cancelled it. */
+  private emit<K extends keyof PorchChatEventMap>(name: K, detail: PorchChatEventMap[K]['detail'], cancelable = false): boolean {
+    return this.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, cancelable, detail }))
+  }
+
   private async send(text: string): Promise<void> {
     if (!text.trim() || this.chat.busy) return
-    const request = new CustomEvent('porch-send', { bubbles: true, composed: true, cancelable: true, detail: { text } })
-    if (!this.dispatchEvent(request)) return
+    if (!this.emit('porch-send', { text }, true)) return
     this.draft = ''
     this.stickToBottom = true
     const textarea = this.renderRoot.querySelector('textarea')
     if (textarea) textarea.value = ''
     await this.chat.send(text)
     const last = this.chat.messages.at(-1)
-    this.dispatchEvent(new CustomEvent('porch-answer', { bubbles: true, composed: true, detail: { state: last?.state } }))
+    this.emit('porch-answer', { state: last?.state })
   }
 
   private onKeydown(event: KeyboardEvent): void {
@@ -280,8 +290,20 @@ export class PorchChat extends LitElement {
 
 if (typeof customElements !== 'undefined' && !customElements.get('porch-chat')) customElements.define('porch-chat', PorchChat)
 
+/** What `<porch-chat>` dispatches, by event name (all bubble and cross the shadow root). */
+export type PorchChatEventMap = {
+  'porch-open': CustomEvent<null>
+  'porch-close': CustomEvent<null>
+  /** Cancelable: `preventDefault()` keeps the message from being sent. */
+  'porch-send': CustomEvent<{ text: string }>
+  /** `state`: done, stopped or error (the answer's, once it has finished). */
+  'porch-answer': CustomEvent<{ state: ChatMessage['state'] | undefined }>
+}
+
 declare global {
   interface HTMLElementTagNameMap {
     'porch-chat': PorchChat
   }
+  // Merged into the DOM's own map, so addEventListener knows each event's detail.
+  interface GlobalEventHandlersEventMap extends PorchChatEventMap {}
 }
