@@ -28,6 +28,10 @@ export default defineConfig(({ mode }) => ({
     emptyOutDir: mode !== 'embed',
     target: 'es2021',
     minify: true,
+    // Released widget files are frozen byte for byte (widget/releases), so the build must not
+    // depend on where it runs: rolldown's `// <module path>` comments name node_modules by its
+    // real path, which differs in a checkout whose node_modules is a symlink.
+    rolldownOptions: { experimental: { attachDebugInfo: 'none' as const } },
     lib:
       mode === 'embed'
         ? { entry: 'widget/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }

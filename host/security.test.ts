@@ -474,11 +474,13 @@ describe('property 10: the hosted pages send a CSP without inline scripts; the w
     }
   })
 
-  it('ships widget files that never touch localStorage', () => {
-    for (const file of ['porch-chat.js', 'embed.js']) {
-      const asset = host.assets.get(file)
-      expect(asset, `${file} is built`).not.toBeNull()
-      expect(new TextDecoder().decode(asset!.body)).not.toContain('localStorage')
+  it('ships widget files, of every version served, that never touch localStorage', () => {
+    for (const version of host.assets.versions()) {
+      for (const file of ['porch-chat.js', 'embed.js']) {
+        const asset = host.assets.get(file, version)
+        expect(asset, `${version}/${file} is there`).not.toBeNull()
+        expect(new TextDecoder().decode(asset!.body), `${version}/${file}`).not.toContain('localStorage')
+      }
     }
   })
 

@@ -1,14 +1,21 @@
 /**
- * The built widget (dist/widget, made by `npm run build`), held in memory with its SRI hashes.
- * Files are served under a versioned path that never changes meaning, so they can be cached
- * for a year and pinned with `integrity`.
+ * The widget files, held in memory with their SRI hashes: the current version from the build
+ * (dist/widget, made by `npm run build`), every older one from its frozen copy in
+ * widget/releases/<version>/. Files are served under a versioned path that never changes
+ * meaning, so they can be cached for a year and pinned with `integrity`; keeping the old
+ * versions is what keeps a snippet pasted years ago working after the host is upgraded.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 export const WIDGET_VERSION = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version
+export const RELEASES_DIR = `${root}widget/releases`
+/** The files a release freezes: what a snippet pins (embed.js) and what it loads (porch-chat.js). */
+export const RELEASED_FILES = ['embed.js', 'porch-chat.js'] as const
+/** Semver, strictly: one path segment of digits, dots and (pre-release) letters, never `..` or `/`. */
+export const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/
 
 export type Asset = { body: Uint8Array; contentType: string; integrity: string; etag: string }
 
@@ -19,8 +26,10 @@ const FILES: Record<string, string> = { 'porch-chat.js': 'text/javascript; chars
 
 export type WidgetAssets = {
   version: string
-  /** A file of the current version, or null when unknown (or the widget is not built). */
-  get(name: string): Asset | null
+  /** Every version this host serves, oldest first: the frozen releases and the current one. */
+  versions(): string[]
+  /** A file of `version` (the current one by default), or null when unknown (or the widget is not built). */
+  get(name: string, version?: string): Asset | null
 }
 
 const asset = (body: Uint8Array, contentType: string): Asset => {
@@ -28,22 +37,37 @@ const asset = (body: Uint8Array, contentType: string): Asset => {
   return { body, contentType, integrity: `sha384-${digest}`, etag: `"${digest.slice(0, 27)}"` }
 }
 
-export function loadWidgetAssets(dir = `${root}dist/widget`): WidgetAssets {
-  const cache = new Map<string, Asset>([['page.css', asset(new TextEncoder().encode(PAGE_CSS), 'text/css; charset=utf-8')]])
+const bySemver = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
+
+export function loadWidgetAssets(dir = `${root}dist/widget`, releasesDir = RELEASES_DIR): WidgetAssets {
+  const cache = new Map<string, Asset>([[`${WIDGET_VERSION}/page.css`, asset(new TextEncoder().encode(PAGE_CSS), 'text/css; charset=utf-8')]])
+  // Listed once: releases ship with the code, and a request for an unknown version then never reaches the disk.
+  let released: Set<string> | undefined
+  const releases = () => (released ??= new Set(listDir(releasesDir).filter((name) => VERSION_PATTERN.test(name) && name !== WIDGET_VERSION)))
   return {
     version: WIDGET_VERSION,
-    get(name) {
-      const cached = cache.get(name)
+    versions: () => [...releases(), WIDGET_VERSION].sort(bySemver),
+    get(name, version = WIDGET_VERSION) {
+      const key = `${version}/${name}`
+      const cached = cache.get(key)
       if (cached) return cached
       const type = FILES[name]
-      if (!type) return null
+      if (!type || (version !== WIDGET_VERSION && !releases().has(version))) return null
       try {
-        const loaded = asset(readFileSync(`${dir}/${name}`), type)
-        cache.set(name, loaded)
+        const loaded = asset(readFileSync(version === WIDGET_VERSION ? `${dir}/${name}` : `${releasesDir}/${version}/${name}`), type)
+        cache.set(key, loaded)
         return loaded
       } catch {
         return null
       }
     },
+  }
+}
+
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path)
+  } catch {
+    return []
   }
 }

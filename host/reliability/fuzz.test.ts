@@ -103,7 +103,7 @@ beforeAll(async () => {
     doomedAgent: [doomed.id],
     doomedApiKey: [doomedKey.id],
     doomedOwnerKey: [doomedOwnerKey.id],
-    widgetVersion: ['0.1.0'],
+    widgetVersion: host.assets.versions(), // the current one and every frozen release
     widgetFile: ['embed.js', 'porch-chat.js'],
     // No file was ever stored: a well-formed id that names none, and junk.
     file: [randomUUID()],

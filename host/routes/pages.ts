@@ -59,8 +59,8 @@ function sendPage(c: Context, html: string, status: 200 | 404 | 410, frameAncest
 }
 
 export function pageRoutes({ store, assets }: PagesDeps) {
-  const serveAsset = (c: Context, name: string, cacheControl: string) => {
-    const file = assets.get(name)
+  const serveAsset = (c: Context, name: string, cacheControl: string, version = assets.version) => {
+    const file = assets.get(name, version)
     if (!file) throw new ApiError(404, 'not_found', name.endsWith('.js') && !assets.get('embed.js') ? 'The widget is not built: run `npm run build`.' : `No widget file ${name}`)
     c.header('Content-Type', file.contentType)
     c.header('Cache-Control', cacheControl)
@@ -74,8 +74,10 @@ export function pageRoutes({ store, assets }: PagesDeps) {
 
   return new Hono()
     .get('/widget/:version/:file', (c) => {
-      if (c.req.param('version') !== assets.version) throw new ApiError(404, 'not_found', `This host serves widget version ${assets.version}.`)
-      return serveAsset(c, c.req.param('file'), 'public, max-age=31536000, immutable')
+      // Every version ever handed out, not just the current one: pasted snippets pin theirs.
+      const version = c.req.param('version')
+      if (!assets.versions().includes(version)) throw new ApiError(404, 'not_found', `Unknown widget version: this host serves ${assets.versions().join(', ')}.`)
+      return serveAsset(c, c.req.param('file'), 'public, max-age=31536000, immutable', version)
     })
     .get('/embed.js', (c) => serveAsset(c, 'embed.js', 'public, max-age=300'))
     .get('/published/:agentId', async (c) => {
