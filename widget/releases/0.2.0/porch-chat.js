@@ -2428,10 +2428,7 @@ var ln, un = E`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		((e.has("agent") || e.has("link") || e.has("host")) && this.started || t && !this.started) && this.start();
 	}
 	updated(e) {
-		e.has("open") && this.mode === "bubble" && e.get("open") !== void 0 && (this.dispatchEvent(new CustomEvent(this.open ? "porch-open" : "porch-close", {
-			bubbles: !0,
-			composed: !0
-		})), this.open && this.focusInput()), this.followTranscript(), this.focusWhenReady();
+		e.has("open") && this.mode === "bubble" && e.get("open") !== void 0 && (this.emit(this.open ? "porch-open" : "porch-close", null), this.open && this.focusInput()), this.followTranscript(), this.focusWhenReady();
 	}
 	followTranscript() {
 		let e = this.renderRoot.querySelector(".transcript");
@@ -2455,24 +2452,21 @@ var ln, un = E`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		let e = this.renderRoot.querySelector("textarea");
 		this.wantFocus && e && !e.disabled && (this.wantFocus = !1, e.focus());
 	}
-	async send(e) {
-		if (!e.trim() || this.chat.busy) return;
-		let t = new CustomEvent("porch-send", {
+	emit(e, t, n = !1) {
+		return this.dispatchEvent(new CustomEvent(e, {
 			bubbles: !0,
 			composed: !0,
-			cancelable: !0,
-			detail: { text: e }
-		});
-		if (!this.dispatchEvent(t)) return;
-		this.draft = "", this.stickToBottom = !0;
-		let n = this.renderRoot.querySelector("textarea");
-		n && (n.value = ""), await this.chat.send(e);
-		let r = this.chat.messages.at(-1);
-		this.dispatchEvent(new CustomEvent("porch-answer", {
-			bubbles: !0,
-			composed: !0,
-			detail: { state: r?.state }
+			cancelable: n,
+			detail: t
 		}));
+	}
+	async send(e) {
+		if (!e.trim() || this.chat.busy || !this.emit("porch-send", { text: e }, !0)) return;
+		this.draft = "", this.stickToBottom = !0;
+		let t = this.renderRoot.querySelector("textarea");
+		t && (t.value = ""), await this.chat.send(e);
+		let n = this.chat.messages.at(-1);
+		this.emit("porch-answer", { state: n?.state });
 	}
 	onKeydown(e) {
 		e.key === "Enter" && !e.shiftKey && !e.isComposing && (e.preventDefault(), this.send(e.target.value));
