@@ -7,6 +7,7 @@ import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console
 import { consoleSessions } from './console/session.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
+import type { UploadLimits } from './config.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
@@ -42,6 +43,8 @@ export type AppDeps = {
   tools: ToolContext
   /** The base URL written into snippets (known once the server listens). */
   publicUrl: () => string
+  /** How long an unnamed upload is kept, and the attachment budgets. */
+  uploads: UploadLimits
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -71,7 +74,7 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
-  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops }
+  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops, uploads: deps.uploads }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
