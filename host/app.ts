@@ -10,6 +10,7 @@ import { errorBody, handleError } from './http/errors.ts'
 import type { UploadLimits } from './config.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { ownerFileRoutes } from './routes/owner/files.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   const consoleDeps = { ...deps, sessions, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
   app.route('/api/v1/console', consoleSessionRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))
