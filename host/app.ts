@@ -7,8 +7,10 @@ import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console
 import { consoleSessions } from './console/session.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
+import type { UploadLimits } from './config.ts'
 import type { Logger } from './log.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { ownerFileRoutes } from './routes/owner/files.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
@@ -42,6 +44,8 @@ export type AppDeps = {
   tools: ToolContext
   /** The base URL written into snippets (known once the server listens). */
   publicUrl: () => string
+  /** How long an unnamed upload is kept, and the attachment budgets. */
+  uploads: UploadLimits
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -71,13 +75,14 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
-  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops }
+  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops, uploads: deps.uploads }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   const consoleDeps = { ...deps, sessions, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
   app.route('/api/v1/console', consoleSessionRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       modelTimeoutMs: 120_000,
       fileRetentionMs: null,
+      uploads: { unusedMs: 30 * 60_000, sessionBytes: 50 * 1024 * 1024, agentDayBytes: 1024 * 1024 * 1024 },
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
@@ -66,6 +67,9 @@ describe('loadConfig', () => {
       PORCH_SHUTDOWN_GRACE_SECONDS: '2.5',
       PORCH_MODEL_TIMEOUT_SECONDS: '30',
       PORCH_FILE_RETENTION_DAYS: '30',
+      PORCH_UPLOAD_UNUSED_MINUTES: '5',
+      PORCH_ATTACHMENT_SESSION_MB: '2.5',
+      PORCH_ATTACHMENT_AGENT_DAY_MB: '100',
     })
     expect(config).toMatchObject({
       port: 0,
@@ -79,6 +83,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 2500,
       modelTimeoutMs: 30_000,
       fileRetentionMs: 30 * 86_400_000,
+      uploads: { unusedMs: 5 * 60_000, sessionBytes: 2.5 * 1024 * 1024, agentDayBytes: 100 * 1024 * 1024 },
     })
   })
 
@@ -101,12 +106,26 @@ describe('loadConfig', () => {
     ['PORCH_MODEL_TIMEOUT_SECONDS', 'never'],
     ['PORCH_FILE_RETENTION_DAYS', '0'],
     ['PORCH_FILE_RETENTION_DAYS', 'forever'],
+    ['PORCH_UPLOAD_UNUSED_MINUTES', '0'],
+    ['PORCH_UPLOAD_UNUSED_MINUTES', '0.5'],
+    ['PORCH_UPLOAD_UNUSED_MINUTES', 'never'],
+    ['PORCH_UPLOAD_UNUSED_MINUTES', '10081'],
+    ['PORCH_ATTACHMENT_SESSION_MB', '0'],
+    ['PORCH_ATTACHMENT_SESSION_MB', '-5'],
+    ['PORCH_ATTACHMENT_SESSION_MB', '50MB'],
+    ['PORCH_ATTACHMENT_AGENT_DAY_MB', '0'],
+    ['PORCH_ATTACHMENT_AGENT_DAY_MB', 'unlimited'],
+    ['PORCH_ATTACHMENT_AGENT_DAY_MB', '2000000'],
     ['OPENAI_BASE_URL', 'not a url'],
     ['ANTHROPIC_BASE_URL', 'file:///etc/passwd'],
   ])('refuses %s=%j with a ConfigError naming it', (name, value) => {
     const error = configError({ [name]: value })
     expect(error.name).toBe('ConfigError')
     expect(error.message).toMatch(new RegExp(`^  ${name}: `, 'm'))
+  })
+
+  it('reads attachment budgets in MiB, fractions too, as whole bytes', () => {
+    expect(loadConfig({ PORCH_ATTACHMENT_SESSION_MB: '0.001', PORCH_ATTACHMENT_AGENT_DAY_MB: '0.5' }).uploads).toMatchObject({ sessionBytes: 1048, agentDayBytes: 524_288 })
   })
 
   it('refuses a whitespace-only PORT instead of quietly listening on a random port', () => {

@@ -36,6 +36,9 @@ const EnvSchema = z.object({
   PORCH_SHUTDOWN_GRACE_SECONDS: decimal(0, 3600).default(10),
   PORCH_MODEL_TIMEOUT_SECONDS: decimal(1, 3600).default(120),
   PORCH_FILE_RETENTION_DAYS: decimal(0.001, 36_500).optional(),
+  PORCH_UPLOAD_UNUSED_MINUTES: decimal(1, 10_080).default(30),
+  PORCH_ATTACHMENT_SESSION_MB: decimal(0.001, 1_048_576).default(50),
+  PORCH_ATTACHMENT_AGENT_DAY_MB: decimal(0.001, 1_048_576).default(1024),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -64,6 +67,7 @@ export type Config = {
   modelTimeoutMs: number
   /** Files (attachments, tools' output) older than this are deleted; null: kept for ever. */
   fileRetentionMs: number | null
+  uploads: UploadLimits
   /** Where `npm start` serves examples/ (another origin than the host); null: not at all. */
   examplesPort: number | null
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
@@ -71,6 +75,21 @@ export type Config = {
   toolsAllowPrivate: boolean
   providers: ProviderConfig
 }
+
+/**
+ * What visitors' attachments may take. Each is stored at upload, before a message names it, so
+ * an upload no message names is deleted after a while, and uploads have budgets in bytes.
+ */
+export type UploadLimits = {
+  /** An attachment that no message has named this long after its upload is deleted. */
+  unusedMs: number
+  /** Bytes of attachments one session may hold. */
+  sessionBytes: number
+  /** Bytes of attachments one agent may receive per UTC day (deleting them gives none back). */
+  agentDayBytes: number
+}
+
+const MIB = 1024 * 1024
 
 export type ProviderConfig = {
   openai?: { apiKey?: string; baseURL?: string }
@@ -106,6 +125,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.PORCH_SHUTDOWN_GRACE_SECONDS * 1000,
     modelTimeoutMs: e.PORCH_MODEL_TIMEOUT_SECONDS * 1000,
     fileRetentionMs: e.PORCH_FILE_RETENTION_DAYS === undefined ? null : e.PORCH_FILE_RETENTION_DAYS * 86_400_000,
+    uploads: {
+      unusedMs: e.PORCH_UPLOAD_UNUSED_MINUTES * 60_000,
+      sessionBytes: Math.floor(e.PORCH_ATTACHMENT_SESSION_MB * MIB),
+      agentDayBytes: Math.floor(e.PORCH_ATTACHMENT_AGENT_DAY_MB * MIB),
+    },
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),

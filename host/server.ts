@@ -14,6 +14,7 @@ import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { createChatService } from './runtime/chat.ts'
 import { sweepOldFiles } from './runtime/file-retention.ts'
+import { sweepUnusedUploads } from './runtime/upload-sweep.ts'
 import { createModelRegistry } from './runtime/models.ts'
 import { RunRegistry } from './runtime/runs.ts'
 import { createSecretBox } from './runtime/secret-box.ts'
@@ -39,7 +40,12 @@ export type Host = {
   close(graceMs?: number): Promise<void>
 }
 
-export type HostOptions = { log?: Logger; modelRetries?: number }
+export type HostOptions = {
+  log?: Logger
+  modelRetries?: number
+  /** How often unused uploads are looked for (default every minute); tests sweep sooner. */
+  uploadSweepMs?: number
+}
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
   const log = options.log ?? createLogger()
@@ -55,7 +61,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
   const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,
-    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box, tools })
+    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box, tools, uploads: config.uploads })
 
   let closing: Promise<void> | undefined
   // Requests on connections opened before the shutdown still arrive: they get the 503, not a route.
@@ -79,11 +85,13 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
   const sweeper = config.fileRetentionMs === null ? null : sweepOldFiles(store, config.fileRetentionMs, log)
+  const uploadSweeper = sweepUnusedUploads(store, config.uploads.unusedMs, log, options.uploadSweepMs)
 
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       runs.closed = true
       sweeper?.stop()
+      uploadSweeper.stop()
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
       const deadline = Date.now() + graceMs
       const finished = (await runs.drain(graceMs)) && (await responses.idle(deadline - Date.now()))

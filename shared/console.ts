@@ -27,6 +27,8 @@ export const CONSOLE = {
   defaultPage: 50,
   /** Characters of a session's first user message shown as its preview. */
   previewChars: 120,
+  /** Sessions listed by GET /api/v1/agents/{id}/files, the largest first. */
+  filesTopSessions: 20,
 } as const
 
 export const OwnerRoleSchema = z.enum(['owner', 'editor', 'viewer'])
@@ -204,6 +206,49 @@ export const SessionTranscriptSchema = z.object({
   traces: z.array(TraceSummarySchema),
 })
 export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
+
+// ---------------------------------------------------------------- files: what an agent's files take
+
+/** How many files, and their bytes. */
+export const FileCountSchema = z.object({ count: z.number().int(), bytes: z.number().int() })
+export type FileCount = z.infer<typeof FileCountSchema>
+
+/**
+ * GET /api/v1/agents/{id}/files: the space the agent's files take (every scope, try-it included),
+ * the attachment budgets and today's count against the daily one. Visitors' attachments are
+ * stored at upload; `unused_attachments` are those no message has named yet, deleted once they
+ * stay unnamed for `budgets.unused_minutes`.
+ */
+export const AgentFilesSchema = z.object({
+  agent_id: z.string(),
+  totals: z.object({
+    /** Files visitors attached (unused ones included). */
+    attachments: FileCountSchema,
+    /** Files tools handed to visitors. */
+    outputs: FileCountSchema,
+    unused_attachments: FileCountSchema,
+  }),
+  /** Attachment bytes the agent received this UTC day; deleting files does not lower it. */
+  today: z.object({ day: z.string(), attachment_bytes: z.number().int() }),
+  budgets: z.object({
+    /** Bytes of attachments one session may hold (more: 413). */
+    session_attachment_bytes: z.number().int(),
+    /** Bytes of attachments the agent may receive per UTC day (more: 429 until midnight UTC). */
+    agent_attachment_bytes_per_day: z.number().int(),
+    unused_minutes: z.number(),
+  }),
+  /** The sessions whose files take the most bytes (at most 20), most first. */
+  top_sessions: z.array(
+    FileCountSchema.extend({
+      session_id: z.string(),
+      scope: z.string(),
+      link_id: z.string().nullable(),
+      /** Whether the session has messages (a transcript); uploads alone make none. */
+      has_messages: z.boolean(),
+    }),
+  ),
+})
+export type AgentFiles = z.infer<typeof AgentFilesSchema>
 
 // ---------------------------------------------------------------- listings the console shows
 

@@ -4,7 +4,9 @@
  * declared name is only kept for display.
  */
 import { ATTACHMENT_TYPES, LIMITS } from '../../shared/index.ts'
+import type { AttachmentBudget, AttachmentOutcome } from '../store/store.ts'
 import { ApiError } from './errors.ts'
+import { secondsToNextUtcDay } from './utc-day.ts'
 
 const IMAGE_SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
   'image/png': (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -44,3 +46,34 @@ export function attachmentDisposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`
 }
+
+/**
+ * The refusal of an upload over a budget. A session's budget does not come back by waiting (413;
+ * a new chat has its own); an agent's day's does, at midnight UTC (429 with Retry-After). Only the
+ * visitor's own session is described in numbers: what others uploaded today is not theirs to see.
+ */
+export function overBudget(outcome: Exclude<AttachmentOutcome, { kind: 'saved' }>, budget: AttachmentBudget, nowMs: number): ApiError {
+  if (outcome.kind === 'session_budget_spent') {
+    return new ApiError(
+      413,
+      'session_attachment_budget_exceeded',
+      `This chat's attachments may take ${sizeText(budget.sessionBytes)} in all, and ${sizeText(outcome.usedBytes)} are taken: this file does not fit. Start a new chat to attach more.`,
+      { budget_bytes: budget.sessionBytes, used_bytes: outcome.usedBytes },
+    )
+  }
+  const seconds = secondsToNextUtcDay(nowMs)
+  return new ApiError(
+    429,
+    'agent_attachment_budget_exceeded',
+    'This agent has received all the attachments it accepts today. Attaching files works again at midnight UTC.',
+    { retry_after_seconds: seconds },
+    { 'Retry-After': String(seconds) },
+  )
+}
+
+const KIB = 1024
+const MIB = 1024 * KIB
+
+/** Bytes as people read them: `512 bytes`, `3.5 KiB`, `50 MiB`. */
+export const sizeText = (bytes: number): string =>
+  bytes >= MIB ? `${+(bytes / MIB).toFixed(1)} MiB` : bytes >= KIB ? `${+(bytes / KIB).toFixed(1)} KiB` : `${bytes} bytes`

@@ -9,14 +9,16 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from '../http/body-limit.ts'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
-import { attachmentDisposition, checkAttachment } from '../http/attachments.ts'
+import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { runToSse } from '../http/sse.ts'
+import { utcDay } from '../http/utc-day.ts'
 import { readJson } from '../http/validate.ts'
 import { collectSyncReply, type ChatService } from '../runtime/chat.ts'
 import { safeFilename } from '../runtime/output-files.ts'
+import type { UploadLimits } from '../config.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 
 export type ChatAccess = {
@@ -46,7 +48,13 @@ export type Purpose = 'preflight' | 'info' | 'chat' | 'download'
 
 export type ChatResolver = (c: Context, id: string, purpose: Purpose) => Promise<ChatAccess>
 
-export type ChatApiDeps = { store: Store; chat: ChatService; heartbeatMs: number }
+export type ChatApiDeps = {
+  store: Store
+  chat: ChatService
+  heartbeatMs: number
+  /** The bytes visitors' attachments may take per session and per agent per UTC day. */
+  uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
+}
 
 const StopRequestSchema = z.object({ request_id: ClientIdSchema })
 const FileIdSchema = z.uuid()
@@ -54,7 +62,7 @@ const FileIdSchema = z.uuid()
 /** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
 
-export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: ChatApiDeps, base: (id: string) => string) {
+export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploads }: ChatApiDeps, base: (id: string) => string) {
   const access = async (c: Context, purpose: Purpose) => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
       if (gone(error) && purpose !== 'download') applyOrigin(c, [])
@@ -165,7 +173,12 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs }: Cha
       await granted.admitUpload()
       const data = new Uint8Array(await c.req.arrayBuffer())
       const contentType = checkAttachment(c.req.header('content-type'), data)
-      const file = await store.saveFile({ id: randomUUID(), agentId: granted.published.agent.id, scope: granted.scope, sessionId, kind: 'attachment', filename, contentType, size: data.byteLength, traceId: null, data })
+      // Stored as unused until a message names it (the upload sweep deletes it otherwise), and only within the budgets.
+      const now = Date.now()
+      const budget = { sessionBytes: uploads.sessionBytes, agentDayBytes: uploads.agentDayBytes, day: utcDay(now) }
+      const outcome = await store.saveAttachment({ id: randomUUID(), agentId: granted.published.agent.id, scope: granted.scope, sessionId, filename, contentType, size: data.byteLength, data }, budget)
+      if (outcome.kind !== 'saved') throw overBudget(outcome, budget, now)
+      const { file } = outcome
       const uploaded: UploadedAttachment = { file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }
       return c.json(uploaded, 201)
     })

@@ -13,6 +13,7 @@ import { sha256Hex } from '../auth/secrets.ts'
 import { issueVisitorToken, verifyVisitorToken, VISITOR_TOKEN_SECONDS } from '../auth/visitor-token.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { applyOrigin } from '../http/origins.ts'
+import { secondsToNextUtcDay, utcDay } from '../http/utc-day.ts'
 import { readJson } from '../http/validate.ts'
 import type { LinkRecord } from '../store/store.ts'
 import { chatApi, type ChatApiDeps, type ChatResolver } from './chat-api.ts'
@@ -66,11 +67,12 @@ export function linkRoutes(deps: LinkRoutesDeps) {
           [limits.chatPerIp, `${link.id}|${ip}`],
           [limits.chatPerLink, link.id],
         ])
-        const outcome = await store.consumeLinkQuota(link.id, visitor, new Date().toISOString().slice(0, 10))
+        const now = Date.now()
+        const outcome = await store.consumeLinkQuota(link.id, visitor, utcDay(now))
         if (outcome === 'visitor_spent') {
           // The day is UTC's (consumeLinkQuota counts per UTC date): say when it turns.
           throw new ApiError(429, 'quota_exceeded', 'You have used all your messages through this link for today. They start again at midnight UTC.', undefined, {
-            'Retry-After': String(secondsToNextUtcDay(Date.now())),
+            'Retry-After': String(secondsToNextUtcDay(now)),
           })
         }
         // A spent total does not come back by waiting, so no Retry-After.
@@ -100,11 +102,4 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     const expiresAt = new Date(Date.now() + VISITOR_TOKEN_SECONDS * 1000).toISOString()
     return c.json({ token: issueVisitorToken(secret, tokenSubject(link)), expires_at: expiresAt }, 200)
   })
-}
-
-const DAY_MS = 86_400_000
-
-/** Whole seconds until the next midnight UTC (Unix time has no leap seconds: days are DAY_MS long). */
-export function secondsToNextUtcDay(nowMs: number): number {
-  return Math.ceil((DAY_MS - (nowMs % DAY_MS)) / 1000)
 }

@@ -166,6 +166,18 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
 
+  /**
+   * Marks the message's attachments used, so the upload sweep keeps them: only once the message
+   * is admitted (a refused one leaves them unused, to be swept), and before its run starts. An
+   * attachment the sweep took since it was read is refused like an unknown one.
+   */
+  async function claimAttachments(session: SessionKey, ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    const claimed = await store.claimAttachments(session, ids)
+    const gone = ids.find((id) => !claimed.includes(id))
+    if (gone) throw new ApiError(400, 'unknown_attachment', `No attachment ${gone} in this session; upload it to the session again.`)
+  }
+
   /** The bytes of every attachment the model will see, beyond those already loaded. */
   async function attachmentData(session: SessionKey, messages: Message[], loaded: AttachmentData): Promise<AttachmentData> {
     const wanted = messages.flatMap((message) => message.content.flatMap((block) => (block.type === 'attachment' && !loaded.has(block.file_id) ? [block.file_id] : [])))
@@ -200,6 +212,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const session = { agentId: agent.id, scope: input.scope, sessionId }
       const { message, attachments } = await visitorMessage(input, session)
       await input.admit?.()
+      await claimAttachments(session, [...attachments.keys()])
       const traceId = randomUUID()
       await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
       const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)

@@ -1,6 +1,7 @@
 /**
  * Migration 004 (the console) applies on top of 002, and on top of a 003 that adds unrelated
- * tables (003 is reserved for other work), and the store runs on the result.
+ * tables (003 is reserved for other work), and the store runs on the result. Migration 007 finds
+ * the uploads already stored that no message names, and today's attachment bytes.
  */
 import Database from 'better-sqlite3'
 import { readFileSync } from 'node:fs'
@@ -42,5 +43,41 @@ describe('migration 004', () => {
     expect(() => insert.run('d', 'owner_key', null, null, 't', 'now', 'later')).toThrow(/CHECK/)
     db.prepare("DELETE FROM owner_keys WHERE id = 'own_x'").run()
     expect(db.prepare('SELECT id_hash FROM console_sessions').all()).toEqual([{ id_hash: 'b' }])
+  })
+})
+
+describe('migration 007', () => {
+  const upTo006 = ['001_init.sql', '002_access.sql', '003_files_and_context.sql', '004_console.sql', '005_drop_duplicate_indexes.sql', '006_files_by_age.sql'].map(sql)
+
+  it('lists stored attachments no message names as unused, and counts today’s attachments for their agent', () => {
+    const db = apply(upTo006)
+    const today = new Date().toISOString()
+    db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag', 'a', '{}', 'then', 'then')").run()
+    db.prepare("INSERT INTO sessions (pk, agent_id, scope, id, created_at, updated_at) VALUES (1, 'ag', 'public', 's', 'then', 'then')").run()
+    const file = db.prepare("INSERT INTO files (id, agent_id, scope, session_id, kind, filename, content_type, size, data, trace_id, created_at) VALUES (?, 'ag', 'public', 's', ?, 'f', 'text/plain', ?, x'41', NULL, ?)")
+    file.run('named-old', 'attachment', 10, '2020-01-01T00:00:00.000Z')
+    file.run('orphan-old', 'attachment', 20, '2020-01-01T00:00:00.000Z')
+    file.run('named-today', 'attachment', 40, today)
+    file.run('orphan-today', 'attachment', 80, today)
+    file.run('output', 'output', 160, today)
+    const blocks = (ids: string[]) => JSON.stringify([{ type: 'text', text: 'hi' }, ...ids.map((id) => ({ type: 'attachment', file_id: id, filename: 'f', size: 1, content_type: 'text/plain' }))])
+    const message = db.prepare("INSERT INTO messages (session_pk, seq, role, content, trace_id, created_at) VALUES (1, ?, ?, ?, 't', 'then')")
+    message.run(1, 'user', blocks(['named-old']))
+    message.run(2, 'assistant', JSON.stringify([{ type: 'text', text: 'orphan-old' }]))
+    message.run(3, 'user', blocks(['named-today']))
+
+    db.transaction(() => db.exec(sql('007_upload_budgets.sql')))()
+    expect(db.prepare('SELECT file_id, created_at FROM unused_attachments ORDER BY file_id').all()).toEqual([
+      { file_id: 'orphan-old', created_at: '2020-01-01T00:00:00.000Z' },
+      { file_id: 'orphan-today', created_at: today },
+    ])
+    expect(db.prepare('SELECT agent_id, day, bytes FROM attachment_days').all()).toEqual([{ agent_id: 'ag', day: today.slice(0, 10), bytes: 120 }])
+    expect(objects(db)).toEqual(expect.arrayContaining(['index:files_by_session_size', 'index:unused_attachments_by_age']))
+    expect(objects(db)).not.toContain('index:files_by_session')
+    // Deleting a file or its agent leaves no row behind.
+    db.prepare("DELETE FROM files WHERE id = 'orphan-old'").run()
+    expect(db.prepare('SELECT COUNT(*) AS n FROM unused_attachments').get()).toEqual({ n: 1 })
+    db.prepare("DELETE FROM agents WHERE id = 'ag'").run()
+    expect(db.prepare('SELECT (SELECT COUNT(*) FROM unused_attachments) + (SELECT COUNT(*) FROM attachment_days) AS n').get()).toEqual({ n: 0 })
   })
 })

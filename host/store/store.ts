@@ -224,9 +224,48 @@ export type ContextSummary = { throughSeq: number; summary: string; tokensBefore
 /** What the model is given of a session: the latest summary and every message after it. */
 export type ModelContext = { summary: ContextSummary | null; messages: StoredMessage[] }
 
+/** What one upload is checked against: the budgets in bytes, and the UTC day (`YYYY-MM-DD`) it counts on. */
+export type AttachmentBudget = { sessionBytes: number; agentDayBytes: number; day: string }
+
+export type AttachmentOutcome =
+  | { kind: 'saved'; file: FileRecord }
+  /** The session's attachments would pass `sessionBytes`; `usedBytes` is what they hold now. */
+  | { kind: 'session_budget_spent'; usedBytes: number }
+  /** The agent's count for the day would pass `agentDayBytes`. */
+  | { kind: 'agent_day_budget_spent'; usedBytes: number }
+
+export type FileCount = { count: number; bytes: number }
+
+/** What an agent's files take, for its owner. */
+export type FileUsage = {
+  attachments: FileCount
+  outputs: FileCount
+  /** Attachments no message has named yet (deleted once they stay so too long). */
+  unusedAttachments: FileCount
+  /** Attachment bytes counted on the day asked for; deleting files does not lower it. */
+  dayAttachmentBytes: number
+  /** The sessions whose files take the most bytes, most first; `hasMessages`: the session has a transcript. */
+  topSessions: { scope: string; sessionId: string; count: number; bytes: number; hasMessages: boolean }[]
+}
+
 /** Files of sessions: visitors' attachments and tools' output files. */
 export interface FileStore {
+  /** Stores a file as it is, outside any budget: tools' output files. */
   saveFile(file: Omit<FileRecord, 'createdAt'> & { data: Uint8Array }): Promise<FileRecord>
+  /**
+   * Stores a visitor's upload as an unused attachment and counts its bytes for the agent's day,
+   * only if the session's attachments and that day's count stay within the budget: the checks
+   * and the writes are one transaction, so concurrent uploads cannot overshoot.
+   */
+  saveAttachment(file: Omit<FileRecord, 'kind' | 'traceId' | 'createdAt'> & { data: Uint8Array }, budget: AttachmentBudget): Promise<AttachmentOutcome>
+  /** Marks the session's attachments among `fileIds` as named by a message; returns the ids it found. */
+  claimAttachments(key: SessionKey, fileIds: string[]): Promise<string[]>
+  /** Deletes up to `limit` attachments that no message named, uploaded before `cutoff`, oldest first; how many went. */
+  deleteUnusedAttachments(cutoff: string, limit: number): Promise<number>
+  /** Forgets the agents' attachment counts of days before `day` (only the current day's is read). */
+  deleteAttachmentDaysBefore(day: string): Promise<number>
+  /** What the agent's files take; `day` picks the daily count, `topSessions` how many sessions to list. */
+  fileUsage(agentId: string, day: string, topSessions: number): Promise<FileUsage>
   /** The file, only if it belongs to this session. */
   getFile(key: SessionKey, fileId: string): Promise<(FileRecord & { data: Uint8Array }) | null>
   /** The files of one session among `fileIds` (others are left out), with their bytes. */

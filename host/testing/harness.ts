@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Agent, CreateAgent, Publish, StreamEvent } from '../../shared/index.ts'
 import { loadConfig } from '../config.ts'
 import { silentLogger } from '../log.ts'
-import { startHost, type Host } from '../server.ts'
+import { startHost, type Host, type HostOptions } from '../server.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
@@ -22,11 +22,11 @@ export type TestHost = Host & {
   stop(): Promise<void>
 }
 
-export async function startTestHost(env: Record<string, string> = {}): Promise<TestHost> {
+export async function startTestHost(env: Record<string, string> = {}, options: Omit<HostOptions, 'log'> = {}): Promise<TestHost> {
   const dir = mkdtempSync(join(tmpdir(), 'porch-test-'))
   const dbPath = join(dir, 'porch.db')
   const config = loadConfig({ PORT: '0', PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: ADMIN_TOKEN, ...env })
-  const host = await startHost(config, { log: silentLogger, modelRetries: 0 })
+  const host = await startHost(config, { log: silentLogger, modelRetries: 0, ...options })
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(host.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
   const get = (path: string, headers: Record<string, string> = {}) => fetch(host.url + path, { headers })

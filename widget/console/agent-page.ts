@@ -1,5 +1,5 @@
 /**
- * One agent: its name and state, tabs for each task (edit, try, publish, share, API), and a link
+ * One agent: its name and state, tabs for each task (edit, try, publish, share, API, files), and a link
  * to watch its traffic. Panels report a changed agent with `porch-agent-changed`, so the header
  * and the other tabs show the new state without a reload.
  */
@@ -13,6 +13,7 @@ import './try-chat.ts'
 import './agent-publish.ts'
 import './share-links.ts'
 import './api-keys.ts'
+import './agent-files.ts'
 
 export class ConsoleAgentPage extends ConsoleElement {
   static override properties = { session: { attribute: false }, agentId: { attribute: false }, tab: { attribute: false }, agent: { state: true }, feedback: { state: true } }
@@ -72,6 +73,8 @@ export class ConsoleAgentPage extends ConsoleElement {
         return html`<porch-console-share .session=${this.session} .agent=${agent}></porch-console-share>`
       case 'api':
         return html`<porch-console-api-keys .session=${this.session} .agent=${agent}></porch-console-api-keys>`
+      case 'files':
+        return html`<porch-console-files .agent=${agent}></porch-console-files>`
     }
   }
 }

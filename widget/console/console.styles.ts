@@ -86,8 +86,10 @@ export const consoleStyles = css`
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: 0.5rem 0.6rem; border-bottom: 1px solid #e3e6eb; vertical-align: top; }
   th { font-weight: 600; background: #eef0f3; white-space: nowrap; }
+  /* Row headers are labels, not column titles: they wrap so a table of them fits a phone. */
+  tbody th { white-space: normal; }
   tr:last-child td { border-bottom: 0; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 
   pre.snippet { background: #f0f2f5; border: 1px solid var(--c-border); border-radius: 6px; padding: 0.6rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; margin: 0.25rem 0; }
   .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

@@ -81,6 +81,7 @@ const PAGES: ConsolePage[] = [
       await feedback(p, 'Key created')
     },
   },
+  { name: 'agent-files', path: () => `/console/agents/${agentId}/files`, ready: (p) => p.getByRole('region', { name: 'Storage table' }).waitFor() },
   { name: 'watch', path: () => `/console/watch?agent=${agentId}`, ready: (p) => p.getByRole('region', { name: 'Traces table' }).waitFor() },
   { name: 'session', path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`, ready: (p) => p.getByRole('region', { name: 'Traces of this session' }).waitFor() },
   { name: 'owner-keys', path: () => '/console/owner-keys', ready: (p) => p.getByRole('button', { name: 'Create owner key' }).waitFor() },

@@ -37,7 +37,7 @@ export function versionJson(version: VersionRecord, agent: AgentRecord): AgentVe
 }
 
 /** The share link a session scope belongs to, or null. */
-const linkOfScope = (scope: string) => (scope.startsWith('link:') ? scope.slice('link:'.length) : null)
+export const linkOfScope = (scope: string) => (scope.startsWith('link:') ? scope.slice('link:'.length) : null)
 
 export const sessionSummaryJson = (session: SessionSummaryRecord): SessionSummary => ({
   session_id: session.sessionId,
