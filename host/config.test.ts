@@ -142,6 +142,19 @@ describe('loadConfig', () => {
     expect(secret.message).not.toContain('x'.repeat(31))
   })
 
+  it('refuses a PORCH_ADMIN_TOKEN that no Authorization header could carry, without printing it', () => {
+    for (const [token, reason] of [
+      ['correct horse battery staple', /must be printable ASCII without spaces/],
+      ['x'.repeat(513), /must be at most 512 characters/],
+      ['tök'.repeat(10), /must be printable ASCII without spaces/],
+    ] as const) {
+      const error = configError({ PORCH_ADMIN_TOKEN: token })
+      expect(error.message).toMatch(new RegExp(`^ {2}PORCH_ADMIN_TOKEN: ${reason.source}`, 'm'))
+      expect(error.message).not.toContain(token)
+    }
+    expect(loadConfig({ PORCH_ADMIN_TOKEN: `${'x'.repeat(511)}!` }).adminToken).toHaveLength(512)
+  })
+
   it('names every bad variable at once', () => {
     const lines = configError({ PORT: 'x', PORCH_TRUST_PROXY: 'y', PORCH_PUBLIC_URL: 'z' })
       .message.split('\n')

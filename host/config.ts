@@ -28,7 +28,14 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORCH_DB: z.string().min(1).default('./data/porch.db'),
   PORCH_PUBLIC_URL: optionalUrl,
-  PORCH_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  // As the Authorization header carries it (host/auth/key-pair.ts `bearer`): a token with a
+  // space, or past 512 characters, would start the host and then open nothing.
+  PORCH_ADMIN_TOKEN: z
+    .string()
+    .min(24, 'must be at least 24 characters')
+    .max(512, 'must be at most 512 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as a bearer token)')
+    .optional(),
   PORCH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PORCH_TRUST_PROXY: wholeNumber(0, 10).default(0),
   PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),

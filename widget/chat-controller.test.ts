@@ -4,6 +4,7 @@
  * on `document`; Node's timers and an inert event target stand in for those two globals. The
  * same controller runs in Chromium in the end-to-end tests.
  */
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Message } from '../shared/protocol.ts'
 import { startFakeOpenAI } from '../host/testing/fake-providers.ts'
@@ -141,6 +142,42 @@ describe('retrying a failed answer that had attachments', () => {
       // Both model calls read the file.
       expect(fake.requests).toHaveLength(2)
       for (const request of fake.requests) expect(JSON.stringify(request.body.messages)).toContain('Berlin,12')
+    } finally {
+      globalThis.fetch = realFetch
+      await withModel.stop()
+      await fake.close()
+    }
+  })
+})
+
+describe('retrying after the host deleted the attachments', () => {
+  it('uploads the files it still holds again, and the answer reads them', async () => {
+    const fake = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: ['Got it this time.'] }])
+    const withModel = await startTestHost({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
+    const realFetch = globalThis.fetch
+    let uploads = 0
+    globalThis.fetch = (input, init) => {
+      if (String(input instanceof Request ? input.url : input).includes('/attachments')) uploads++
+      return realFetch(input, init)
+    }
+    try {
+      const agent = await withModel.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
+      const controller = new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: withModel.url, agent: agent.id }) })
+      await controller.connect()
+      controller.attach([new File(['city,visitors\nBerlin,12\n'], 'table.csv', { type: 'text/csv' })])
+      await controller.send('Read this')
+      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'error'])
+
+      // As the unused-upload sweep or PORCH_FILE_RETENTION_DAYS would, while the visitor waited.
+      const db = new Database(withModel.dbPath)
+      db.prepare('DELETE FROM files').run()
+      db.close()
+
+      await controller.retry(controller.messages[1]!.id)
+      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'done'])
+      expect(textOf(controller.messages[1]!)).toBe('Got it this time.')
+      expect(uploads).toBe(2)
+      expect(JSON.stringify(fake.requests.at(-1)!.body.messages)).toContain('Berlin,12')
     } finally {
       globalThis.fetch = realFetch
       await withModel.stop()

@@ -143,8 +143,9 @@ export class ChatController implements ReactiveController {
     this.announcement = ''
     this.update()
 
-    try {
-      const sessionId = this.sessionId
+    const info = this.info
+    const sessionId = this.sessionId
+    const attempt = async (requestId: string) => {
       // Each file is uploaded once: a retry after a failed answer reuses what the host has.
       const fileIds = await Promise.all(
         attachments.map(async (attachment) => {
@@ -153,11 +154,25 @@ export class ChatController implements ReactiveController {
         }),
       )
       const ids = fileIds.filter((id): id is string => id !== undefined)
-      const body = { request, session_id: sessionId, request_id: run.requestId, ...(ids.length > 0 && { attachments: ids }) }
-      if (this.info.api_response_mode === 'streaming') {
+      const body = { request, session_id: sessionId, request_id: requestId, ...(ids.length > 0 && { attachments: ids }) }
+      if (info.api_response_mode === 'streaming') {
         await streamChat({ target, body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
       } else {
         applySyncReply(answer, await postSync(target, body, run.abort.signal))
+      }
+    }
+
+    try {
+      try {
+        await attempt(run.requestId)
+      } catch (error) {
+        // The host deletes uploads that no message used for a while (and old files, when the
+        // owner says so): a retry that comes later uploads the files it still holds once more.
+        const reupload = attachments.filter((attachment) => attachment.file && attachment.fileId)
+        if (!(error instanceof HttpError && error.code === 'unknown_attachment') || reupload.length === 0) throw error
+        for (const attachment of reupload) attachment.fileId = undefined
+        run.requestId = newId()
+        await attempt(run.requestId)
       }
       if (run.abort.signal.aborted) answer.state = 'stopped'
       else if (answer.state === 'streaming') answer.state = 'done'

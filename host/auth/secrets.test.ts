@@ -28,9 +28,15 @@ describe('hashesEqual', () => {
   const a = sha256Hex('a')
   const b = sha256Hex('b')
 
-  it('is true for the same digest, in either case', () => {
+  it('is true for the same digest, as sha256Hex writes it (lowercase)', () => {
     expect(hashesEqual(a, a)).toBe(true)
-    expect(hashesEqual(a, a.toUpperCase())).toBe(true)
+    expect(hashesEqual(a, a.toUpperCase())).toBe(false)
+  })
+
+  it('compares every character, not only the leading hex digits', () => {
+    // Decoded from hex, both would end at the `g`/`h` and compare equal.
+    expect(hashesEqual('abcg', 'abch')).toBe(false)
+    expect(hashesEqual(`${a.slice(0, -1)}g`, `${a.slice(0, -1)}h`)).toBe(false)
   })
 
   it('is false for different digests, even one digit apart', () => {

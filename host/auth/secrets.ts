@@ -6,9 +6,14 @@ export const randomToken = (prefix: string): string => `${prefix}_${randomBytes(
 
 export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex')
 
-/** Compares two hex digests without leaking where they differ. */
+const LOWER_HEX = /^[0-9a-f]+$/
+
+/**
+ * Compares two hex digests (as sha256Hex writes them: lowercase) without leaking where they
+ * differ. Compared as text: decoding them from hex would stop at the first non-hex character,
+ * so `abcg` and `abch` would compare equal.
+ */
 export function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex')
-  const right = Buffer.from(b, 'hex')
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right)
+  if (a.length !== b.length || !LOWER_HEX.test(a) || !LOWER_HEX.test(b)) return false
+  return timingSafeEqual(Buffer.from(a, 'ascii'), Buffer.from(b, 'ascii'))
 }

@@ -251,86 +251,86 @@ var v = class extends HTMLElement {
 	firstUpdated(e) {}
 };
 v.elementStyles = [], v.shadowRootOptions = { mode: "open" }, v[g("elementProperties")] = /* @__PURE__ */ new Map(), v[g("finalized")] = /* @__PURE__ */ new Map(), ne?.({ ReactiveElement: v }), (m.reactiveElementVersions ??= []).push("2.1.2");
-var ae = globalThis, oe = (e) => e, y = ae.trustedTypes, se = y ? y.createPolicy("lit-html", { createHTML: (e) => e }) : void 0, ce = "$lit$", b = `lit$${Math.random().toFixed(9).slice(2)}$`, le = "?" + b, ue = `<${le}>`, x = document, S = () => x.createComment(""), C = (e) => e === null || typeof e != "object" && typeof e != "function", de = Array.isArray, fe = (e) => de(e) || typeof e?.[Symbol.iterator] == "function", pe = "[ 	\n\f\r]", w = /<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g, me = /-->/g, he = />/g, T = RegExp(`>|${pe}(?:([^\\s"'>=/]+)(${pe}*=${pe}*(?:[^ \t\n\f\r"'\`<>=]|("|')|))|$)`, "g"), ge = /'/g, _e = /"/g, ve = /^(?:script|style|textarea|title)$/i, E = ((e) => (t, ...n) => ({
+var ae = globalThis, oe = (e) => e, se = ae.trustedTypes, ce = se ? se.createPolicy("lit-html", { createHTML: (e) => e }) : void 0, le = "$lit$", y = `lit$${Math.random().toFixed(9).slice(2)}$`, ue = "?" + y, de = `<${ue}>`, b = document, x = () => b.createComment(""), S = (e) => e === null || typeof e != "object" && typeof e != "function", fe = Array.isArray, pe = (e) => fe(e) || typeof e?.[Symbol.iterator] == "function", me = "[ 	\n\f\r]", C = /<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g, he = /-->/g, ge = />/g, w = RegExp(`>|${me}(?:([^\\s"'>=/]+)(${me}*=${me}*(?:[^ \t\n\f\r"'\`<>=]|("|')|))|$)`, "g"), _e = /'/g, ve = /"/g, ye = /^(?:script|style|textarea|title)$/i, T = ((e) => (t, ...n) => ({
 	_$litType$: e,
 	strings: t,
 	values: n
-}))(1), D = Symbol.for("lit-noChange"), O = Symbol.for("lit-nothing"), ye = /* @__PURE__ */ new WeakMap(), k = x.createTreeWalker(x, 129);
-function be(e, t) {
-	if (!de(e) || !e.hasOwnProperty("raw")) throw Error("invalid template strings array");
-	return se === void 0 ? t : se.createHTML(t);
+}))(1), E = Symbol.for("lit-noChange"), D = Symbol.for("lit-nothing"), be = /* @__PURE__ */ new WeakMap(), O = b.createTreeWalker(b, 129);
+function xe(e, t) {
+	if (!fe(e) || !e.hasOwnProperty("raw")) throw Error("invalid template strings array");
+	return ce === void 0 ? t : ce.createHTML(t);
 }
-var xe = (e, t) => {
-	let n = e.length - 1, r = [], i, a = t === 2 ? "<svg>" : t === 3 ? "<math>" : "", o = w;
+var Se = (e, t) => {
+	let n = e.length - 1, r = [], i, a = t === 2 ? "<svg>" : t === 3 ? "<math>" : "", o = C;
 	for (let t = 0; t < n; t++) {
 		let n = e[t], s, c, l = -1, u = 0;
-		for (; u < n.length && (o.lastIndex = u, c = o.exec(n), c !== null);) u = o.lastIndex, o === w ? c[1] === "!--" ? o = me : c[1] === void 0 ? c[2] === void 0 ? c[3] !== void 0 && (o = T) : (ve.test(c[2]) && (i = RegExp("</" + c[2], "g")), o = T) : o = he : o === T ? c[0] === ">" ? (o = i ?? w, l = -1) : c[1] === void 0 ? l = -2 : (l = o.lastIndex - c[2].length, s = c[1], o = c[3] === void 0 ? T : c[3] === "\"" ? _e : ge) : o === _e || o === ge ? o = T : o === me || o === he ? o = w : (o = T, i = void 0);
-		let d = o === T && e[t + 1].startsWith("/>") ? " " : "";
-		a += o === w ? n + ue : l >= 0 ? (r.push(s), n.slice(0, l) + ce + n.slice(l) + b + d) : n + b + (l === -2 ? t : d);
+		for (; u < n.length && (o.lastIndex = u, c = o.exec(n), c !== null);) u = o.lastIndex, o === C ? c[1] === "!--" ? o = he : c[1] === void 0 ? c[2] === void 0 ? c[3] !== void 0 && (o = w) : (ye.test(c[2]) && (i = RegExp("</" + c[2], "g")), o = w) : o = ge : o === w ? c[0] === ">" ? (o = i ?? C, l = -1) : c[1] === void 0 ? l = -2 : (l = o.lastIndex - c[2].length, s = c[1], o = c[3] === void 0 ? w : c[3] === "\"" ? ve : _e) : o === ve || o === _e ? o = w : o === he || o === ge ? o = C : (o = w, i = void 0);
+		let d = o === w && e[t + 1].startsWith("/>") ? " " : "";
+		a += o === C ? n + de : l >= 0 ? (r.push(s), n.slice(0, l) + le + n.slice(l) + y + d) : n + y + (l === -2 ? t : d);
 	}
-	return [be(e, a + (e[n] || "<?>") + (t === 2 ? "</svg>" : t === 3 ? "</math>" : "")), r];
-}, Se = class e {
+	return [xe(e, a + (e[n] || "<?>") + (t === 2 ? "</svg>" : t === 3 ? "</math>" : "")), r];
+}, Ce = class e {
 	constructor({ strings: t, _$litType$: n }, r) {
 		let i;
 		this.parts = [];
-		let a = 0, o = 0, s = t.length - 1, c = this.parts, [l, u] = xe(t, n);
-		if (this.el = e.createElement(l, r), k.currentNode = this.el.content, n === 2 || n === 3) {
+		let a = 0, o = 0, s = t.length - 1, c = this.parts, [l, u] = Se(t, n);
+		if (this.el = e.createElement(l, r), O.currentNode = this.el.content, n === 2 || n === 3) {
 			let e = this.el.content.firstChild;
 			e.replaceWith(...e.childNodes);
 		}
-		for (; (i = k.nextNode()) !== null && c.length < s;) {
+		for (; (i = O.nextNode()) !== null && c.length < s;) {
 			if (i.nodeType === 1) {
-				if (i.hasAttributes()) for (let e of i.getAttributeNames()) if (e.endsWith(ce)) {
-					let t = u[o++], n = i.getAttribute(e).split(b), r = /([.?@])?(.*)/.exec(t);
+				if (i.hasAttributes()) for (let e of i.getAttributeNames()) if (e.endsWith(le)) {
+					let t = u[o++], n = i.getAttribute(e).split(y), r = /([.?@])?(.*)/.exec(t);
 					c.push({
 						type: 1,
 						index: a,
 						name: r[2],
 						strings: n,
-						ctor: r[1] === "." ? Te : r[1] === "?" ? Ee : r[1] === "@" ? De : j
+						ctor: r[1] === "." ? De : r[1] === "?" ? Oe : r[1] === "@" ? ke : Ee
 					}), i.removeAttribute(e);
-				} else e.startsWith(b) && (c.push({
+				} else e.startsWith(y) && (c.push({
 					type: 6,
 					index: a
 				}), i.removeAttribute(e));
-				if (ve.test(i.tagName)) {
-					let e = i.textContent.split(b), t = e.length - 1;
+				if (ye.test(i.tagName)) {
+					let e = i.textContent.split(y), t = e.length - 1;
 					if (t > 0) {
-						i.textContent = y ? y.emptyScript : "";
-						for (let n = 0; n < t; n++) i.append(e[n], S()), k.nextNode(), c.push({
+						i.textContent = se ? se.emptyScript : "";
+						for (let n = 0; n < t; n++) i.append(e[n], x()), O.nextNode(), c.push({
 							type: 2,
 							index: ++a
 						});
-						i.append(e[t], S());
+						i.append(e[t], x());
 					}
 				}
 			} else if (i.nodeType === 8) {
-				if (i.data === le) c.push({
+				if (i.data === ue) c.push({
 					type: 2,
 					index: a
 				});
 				else {
 					let e = -1;
-					for (; (e = i.data.indexOf(b, e + 1)) !== -1;) c.push({
+					for (; (e = i.data.indexOf(y, e + 1)) !== -1;) c.push({
 						type: 7,
 						index: a
-					}), e += b.length - 1;
+					}), e += y.length - 1;
 				}
 			}
 			a++;
 		}
 	}
 	static createElement(e, t) {
-		let n = x.createElement("template");
+		let n = b.createElement("template");
 		return n.innerHTML = e, n;
 	}
 };
-function A(e, t, n = e, r) {
-	if (t === D) return t;
-	let i = r === void 0 ? n._$Cl : n._$Co?.[r], a = C(t) ? void 0 : t._$litDirective$;
-	return i?.constructor !== a && (i?._$AO?.(!1), a === void 0 ? i = void 0 : (i = new a(e), i._$AT(e, n, r)), r === void 0 ? n._$Cl = i : (n._$Co ??= [])[r] = i), i !== void 0 && (t = A(e, i._$AS(e, t.values), i, r)), t;
+function k(e, t, n = e, r) {
+	if (t === E) return t;
+	let i = r === void 0 ? n._$Cl : n._$Co?.[r], a = S(t) ? void 0 : t._$litDirective$;
+	return i?.constructor !== a && (i?._$AO?.(!1), a === void 0 ? i = void 0 : (i = new a(e), i._$AT(e, n, r)), r === void 0 ? n._$Cl = i : (n._$Co ??= [])[r] = i), i !== void 0 && (t = k(e, i._$AS(e, t.values), i, r)), t;
 }
-var Ce = class {
+var we = class {
 	constructor(e, t) {
 		this._$AV = [], this._$AN = void 0, this._$AD = e, this._$AM = t;
 	}
@@ -341,28 +341,28 @@ var Ce = class {
 		return this._$AM._$AU;
 	}
 	u(e) {
-		let { el: { content: t }, parts: n } = this._$AD, r = (e?.creationScope ?? x).importNode(t, !0);
-		k.currentNode = r;
-		let i = k.nextNode(), a = 0, o = 0, s = n[0];
+		let { el: { content: t }, parts: n } = this._$AD, r = (e?.creationScope ?? b).importNode(t, !0);
+		O.currentNode = r;
+		let i = O.nextNode(), a = 0, o = 0, s = n[0];
 		for (; s !== void 0;) {
 			if (a === s.index) {
 				let t;
-				s.type === 2 ? t = new we(i, i.nextSibling, this, e) : s.type === 1 ? t = new s.ctor(i, s.name, s.strings, this, e) : s.type === 6 && (t = new Oe(i, this, e)), this._$AV.push(t), s = n[++o];
+				s.type === 2 ? t = new Te(i, i.nextSibling, this, e) : s.type === 1 ? t = new s.ctor(i, s.name, s.strings, this, e) : s.type === 6 && (t = new Ae(i, this, e)), this._$AV.push(t), s = n[++o];
 			}
-			a !== s?.index && (i = k.nextNode(), a++);
+			a !== s?.index && (i = O.nextNode(), a++);
 		}
-		return k.currentNode = x, r;
+		return O.currentNode = b, r;
 	}
 	p(e) {
 		let t = 0;
 		for (let n of this._$AV) n !== void 0 && (n.strings === void 0 ? n._$AI(e[t]) : (n._$AI(e, n, t), t += n.strings.length - 2)), t++;
 	}
-}, we = class e {
+}, Te = class e {
 	get _$AU() {
 		return this._$AM?._$AU ?? this._$Cv;
 	}
 	constructor(e, t, n, r) {
-		this.type = 2, this._$AH = O, this._$AN = void 0, this._$AA = e, this._$AB = t, this._$AM = n, this.options = r, this._$Cv = r?.isConnected ?? !0;
+		this.type = 2, this._$AH = D, this._$AN = void 0, this._$AA = e, this._$AB = t, this._$AM = n, this.options = r, this._$Cv = r?.isConnected ?? !0;
 	}
 	get parentNode() {
 		let e = this._$AA.parentNode, t = this._$AM;
@@ -375,7 +375,7 @@ var Ce = class {
 		return this._$AB;
 	}
 	_$AI(e, t = this) {
-		e = A(this, e, t), C(e) ? e === O || e == null || e === "" ? (this._$AH !== O && this._$AR(), this._$AH = O) : e !== this._$AH && e !== D && this._(e) : e._$litType$ === void 0 ? e.nodeType === void 0 ? fe(e) ? this.k(e) : this._(e) : this.T(e) : this.$(e);
+		e = k(this, e, t), S(e) ? e === D || e == null || e === "" ? (this._$AH !== D && this._$AR(), this._$AH = D) : e !== this._$AH && e !== E && this._(e) : e._$litType$ === void 0 ? e.nodeType === void 0 ? pe(e) ? this.k(e) : this._(e) : this.T(e) : this.$(e);
 	}
 	O(e) {
 		return this._$AA.parentNode.insertBefore(e, this._$AB);
@@ -384,24 +384,24 @@ var Ce = class {
 		this._$AH !== e && (this._$AR(), this._$AH = this.O(e));
 	}
 	_(e) {
-		this._$AH !== O && C(this._$AH) ? this._$AA.nextSibling.data = e : this.T(x.createTextNode(e)), this._$AH = e;
+		this._$AH !== D && S(this._$AH) ? this._$AA.nextSibling.data = e : this.T(b.createTextNode(e)), this._$AH = e;
 	}
 	$(e) {
-		let { values: t, _$litType$: n } = e, r = typeof n == "number" ? this._$AC(e) : (n.el === void 0 && (n.el = Se.createElement(be(n.h, n.h[0]), this.options)), n);
+		let { values: t, _$litType$: n } = e, r = typeof n == "number" ? this._$AC(e) : (n.el === void 0 && (n.el = Ce.createElement(xe(n.h, n.h[0]), this.options)), n);
 		if (this._$AH?._$AD === r) this._$AH.p(t);
 		else {
-			let e = new Ce(r, this), n = e.u(this.options);
+			let e = new we(r, this), n = e.u(this.options);
 			e.p(t), this.T(n), this._$AH = e;
 		}
 	}
 	_$AC(e) {
-		let t = ye.get(e.strings);
-		return t === void 0 && ye.set(e.strings, t = new Se(e)), t;
+		let t = be.get(e.strings);
+		return t === void 0 && be.set(e.strings, t = new Ce(e)), t;
 	}
 	k(t) {
-		de(this._$AH) || (this._$AH = [], this._$AR());
+		fe(this._$AH) || (this._$AH = [], this._$AR());
 		let n = this._$AH, r, i = 0;
-		for (let a of t) i === n.length ? n.push(r = new e(this.O(S()), this.O(S()), this, this.options)) : r = n[i], r._$AI(a), i++;
+		for (let a of t) i === n.length ? n.push(r = new e(this.O(x()), this.O(x()), this, this.options)) : r = n[i], r._$AI(a), i++;
 		i < n.length && (this._$AR(r && r._$AB.nextSibling, i), n.length = i);
 	}
 	_$AR(e = this._$AA.nextSibling, t) {
@@ -413,7 +413,7 @@ var Ce = class {
 	setConnected(e) {
 		this._$AM === void 0 && (this._$Cv = e, this._$AP?.(e));
 	}
-}, j = class {
+}, Ee = class {
 	get tagName() {
 		return this.element.tagName;
 	}
@@ -421,47 +421,47 @@ var Ce = class {
 		return this._$AM._$AU;
 	}
 	constructor(e, t, n, r, i) {
-		this.type = 1, this._$AH = O, this._$AN = void 0, this.element = e, this.name = t, this._$AM = r, this.options = i, n.length > 2 || n[0] !== "" || n[1] !== "" ? (this._$AH = Array(n.length - 1).fill(/* @__PURE__ */ new String()), this.strings = n) : this._$AH = O;
+		this.type = 1, this._$AH = D, this._$AN = void 0, this.element = e, this.name = t, this._$AM = r, this.options = i, n.length > 2 || n[0] !== "" || n[1] !== "" ? (this._$AH = Array(n.length - 1).fill(/* @__PURE__ */ new String()), this.strings = n) : this._$AH = D;
 	}
 	_$AI(e, t = this, n, r) {
 		let i = this.strings, a = !1;
-		if (i === void 0) e = A(this, e, t, 0), a = !C(e) || e !== this._$AH && e !== D, a && (this._$AH = e);
+		if (i === void 0) e = k(this, e, t, 0), a = !S(e) || e !== this._$AH && e !== E, a && (this._$AH = e);
 		else {
 			let r = e, o, s;
-			for (e = i[0], o = 0; o < i.length - 1; o++) s = A(this, r[n + o], t, o), s === D && (s = this._$AH[o]), a ||= !C(s) || s !== this._$AH[o], s === O ? e = O : e !== O && (e += (s ?? "") + i[o + 1]), this._$AH[o] = s;
+			for (e = i[0], o = 0; o < i.length - 1; o++) s = k(this, r[n + o], t, o), s === E && (s = this._$AH[o]), a ||= !S(s) || s !== this._$AH[o], s === D ? e = D : e !== D && (e += (s ?? "") + i[o + 1]), this._$AH[o] = s;
 		}
 		a && !r && this.j(e);
 	}
 	j(e) {
-		e === O ? this.element.removeAttribute(this.name) : this.element.setAttribute(this.name, e ?? "");
+		e === D ? this.element.removeAttribute(this.name) : this.element.setAttribute(this.name, e ?? "");
 	}
-}, Te = class extends j {
+}, De = class extends Ee {
 	constructor() {
 		super(...arguments), this.type = 3;
 	}
 	j(e) {
-		this.element[this.name] = e === O ? void 0 : e;
+		this.element[this.name] = e === D ? void 0 : e;
 	}
-}, Ee = class extends j {
+}, Oe = class extends Ee {
 	constructor() {
 		super(...arguments), this.type = 4;
 	}
 	j(e) {
-		this.element.toggleAttribute(this.name, !!e && e !== O);
+		this.element.toggleAttribute(this.name, !!e && e !== D);
 	}
-}, De = class extends j {
+}, ke = class extends Ee {
 	constructor(e, t, n, r, i) {
 		super(e, t, n, r, i), this.type = 5;
 	}
 	_$AI(e, t = this) {
-		if ((e = A(this, e, t, 0) ?? O) === D) return;
-		let n = this._$AH, r = e === O && n !== O || e.capture !== n.capture || e.once !== n.once || e.passive !== n.passive, i = e !== O && (n === O || r);
+		if ((e = k(this, e, t, 0) ?? D) === E) return;
+		let n = this._$AH, r = e === D && n !== D || e.capture !== n.capture || e.once !== n.once || e.passive !== n.passive, i = e !== D && (n === D || r);
 		r && this.element.removeEventListener(this.name, this, n), i && this.element.addEventListener(this.name, this, e), this._$AH = e;
 	}
 	handleEvent(e) {
 		typeof this._$AH == "function" ? this._$AH.call(this.options?.host ?? this.element, e) : this._$AH.handleEvent(e);
 	}
-}, Oe = class {
+}, Ae = class {
 	constructor(e, t, n) {
 		this.element = e, this.type = 6, this._$AN = void 0, this._$AM = t, this.options = n;
 	}
@@ -469,18 +469,18 @@ var Ce = class {
 		return this._$AM._$AU;
 	}
 	_$AI(e) {
-		A(this, e);
+		k(this, e);
 	}
-}, ke = ae.litHtmlPolyfillSupport;
-ke?.(Se, we), (ae.litHtmlVersions ??= []).push("3.3.3");
-var Ae = (e, t, n) => {
+}, je = ae.litHtmlPolyfillSupport;
+je?.(Ce, Te), (ae.litHtmlVersions ??= []).push("3.3.3");
+var Me = (e, t, n) => {
 	let r = n?.renderBefore ?? t, i = r._$litPart$;
 	if (i === void 0) {
 		let e = n?.renderBefore ?? null;
-		r._$litPart$ = i = new we(t.insertBefore(S(), e), e, void 0, n ?? {});
+		r._$litPart$ = i = new Te(t.insertBefore(x(), e), e, void 0, n ?? {});
 	}
 	return i._$AI(e), i;
-}, je = globalThis, M = class extends v {
+}, Ne = globalThis, A = class extends v {
 	constructor() {
 		super(...arguments), this.renderOptions = { host: this }, this._$Do = void 0;
 	}
@@ -490,7 +490,7 @@ var Ae = (e, t, n) => {
 	}
 	update(e) {
 		let t = this.render();
-		this.hasUpdated || (this.renderOptions.isConnected = this.isConnected), super.update(e), this._$Do = Ae(t, this.renderRoot, this.renderOptions);
+		this.hasUpdated || (this.renderOptions.isConnected = this.isConnected), super.update(e), this._$Do = Me(t, this.renderRoot, this.renderOptions);
 	}
 	connectedCallback() {
 		super.connectedCallback(), this._$Do?.setConnected(!0);
@@ -499,13 +499,13 @@ var Ae = (e, t, n) => {
 		super.disconnectedCallback(), this._$Do?.setConnected(!1);
 	}
 	render() {
-		return D;
+		return E;
 	}
 };
-M._$litElement$ = !0, M.finalized = !0, je.litElementHydrateSupport?.({ LitElement: M });
-var Me = je.litElementPolyfillSupport;
-Me?.({ LitElement: M }), (je.litElementVersions ??= []).push("4.2.2");
-var Ne = {
+A._$litElement$ = !0, A.finalized = !0, Ne.litElementHydrateSupport?.({ LitElement: A });
+var Pe = Ne.litElementPolyfillSupport;
+Pe?.({ LitElement: A }), (Ne.litElementVersions ??= []).push("4.2.2");
+var j = {
 	requestChars: 32e3,
 	idChars: 128,
 	bodyBytes: 262144,
@@ -521,7 +521,7 @@ var Ne = {
 	attachmentsPerMessage: 4,
 	outputFileBytes: 10485760,
 	filenameChars: 200
-}, Pe = {
+}, Fe = {
 	images: [
 		"image/png",
 		"image/jpeg",
@@ -534,40 +534,40 @@ var Ne = {
 		"text/csv",
 		"application/json"
 	]
-}, N = class extends Error {
+}, M = class extends Error {
 	constructor(e, t, n, r) {
 		super(n), this.status = e, this.code = t, this.retryAfter = r;
 	}
-}, Fe = (e) => e.replace(/\/+$/, "");
-function P(e) {
-	let t = Fe(e.host);
+}, Ie = (e) => e.replace(/\/+$/, "");
+function N(e) {
+	let t = Ie(e.host);
 	return e.link ? `${t}/api/v1/links/${encodeURIComponent(e.link)}` : `${t}/api/v1/published/${encodeURIComponent(e.agent ?? "")}`;
 }
-function F(e) {
+function Le(e) {
 	return e.visitorToken ? { authorization: `Bearer ${e.visitorToken}` } : {};
 }
-async function I(e) {
+async function P(e) {
 	let t = "http_error", n = `The chat service answered ${e.status}.`;
 	try {
 		let r = await e.json();
 		typeof r?.error?.message == "string" && (n = r.error.message), typeof r?.error?.code == "string" && (t = r.error.code);
 	} catch {}
 	let r = Number(e.headers.get("retry-after"));
-	return new N(e.status, t, n, Number.isFinite(r) && r > 0 ? r : null);
+	return new M(e.status, t, n, Number.isFinite(r) && r > 0 ? r : null);
 }
-async function Ie(e, t, n) {
+async function Re(e, t, n) {
 	let r = await fetch(e, {
 		headers: {
 			accept: "application/json",
-			...F(t)
+			...Le(t)
 		},
 		signal: n
 	});
-	if (!r.ok) throw await I(r);
+	if (!r.ok) throw await P(r);
 	return r.json();
 }
-async function Le(e, t) {
-	let n = await Ie(P(e), e, t);
+async function ze(e, t) {
+	let n = await Re(N(e), e, t);
 	return {
 		id: String(n.id ?? ""),
 		name: String(n.name ?? ""),
@@ -579,53 +579,53 @@ async function Le(e, t) {
 		accepts_attachments: n.accepts_attachments === !0
 	};
 }
-var Re = {
+var Be = {
 	md: "text/markdown",
 	markdown: "text/markdown",
 	csv: "text/csv",
 	txt: "text/plain",
 	json: "application/json"
 };
-function ze(e) {
-	return [...Pe.images, ...Pe.text].includes(e.type) ? e.type : Re[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
+function Ve(e) {
+	return [...Fe.images, ...Fe.text].includes(e.type) ? e.type : Be[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
 }
-async function Be(e, t, n, r) {
-	let i = `${P(e)}/sessions/${encodeURIComponent(t)}/attachments?filename=${encodeURIComponent(n.name)}`, a = await fetch(i, {
+async function He(e, t, n, r) {
+	let i = `${N(e)}/sessions/${encodeURIComponent(t)}/attachments?filename=${encodeURIComponent(n.name)}`, a = await fetch(i, {
 		method: "POST",
 		headers: {
-			"content-type": ze(n) ?? n.type,
-			...F(e)
+			"content-type": Ve(n) ?? n.type,
+			...Le(e)
 		},
 		body: n,
 		signal: r
 	});
-	if (!a.ok) throw await I(a);
+	if (!a.ok) throw await P(a);
 	return await a.json();
 }
-async function Ve(e, t, n) {
+async function Ue(e, t, n) {
 	try {
-		let r = await Ie(`${P(e)}/sessions/${encodeURIComponent(t)}`, e, n);
+		let r = await Re(`${N(e)}/sessions/${encodeURIComponent(t)}`, e, n);
 		return Array.isArray(r?.messages) ? r : null;
 	} catch (e) {
-		if (e instanceof N && e.status === 404) return null;
+		if (e instanceof M && e.status === 404) return null;
 		throw e;
 	}
 }
-async function He(e, t, n) {
-	let r = await fetch(`${P(e)}/chat/sync`, {
+async function We(e, t, n) {
+	let r = await fetch(`${N(e)}/chat/sync`, {
 		method: "POST",
 		headers: {
 			"content-type": "application/json",
 			accept: "application/json",
-			...F(e)
+			...Le(e)
 		},
 		body: JSON.stringify(t),
 		signal: n
 	});
-	if (!r.ok) throw await I(r);
+	if (!r.ok) throw await P(r);
 	return await r.json();
 }
-var Ue = /* @__PURE__ */ new Set([
+var Ge = /* @__PURE__ */ new Set([
 	"run_started",
 	"turn_start",
 	"text_delta",
@@ -637,42 +637,42 @@ var Ue = /* @__PURE__ */ new Set([
 	"trace_saved",
 	"error"
 ]);
-function We(e) {
+function Ke(e) {
 	try {
 		let t = JSON.parse(e);
-		return t && typeof t == "object" && Ue.has(t.event_type) ? t : null;
+		return t && typeof t == "object" && Ge.has(t.event_type) ? t : null;
 	} catch {
 		return null;
 	}
 }
-var Ge = /* @__PURE__ */ new Map();
-function L() {
+var qe = /* @__PURE__ */ new Map();
+function F() {
 	try {
 		let e = globalThis.sessionStorage;
 		if (e) return e.getItem("porch:probe"), e;
 	} catch {}
 	return {
-		getItem: (e) => Ge.get(e) ?? null,
-		setItem: (e, t) => void Ge.set(e, t),
-		removeItem: (e) => void Ge.delete(e)
+		getItem: (e) => qe.get(e) ?? null,
+		setItem: (e, t) => void qe.set(e, t),
+		removeItem: (e) => void qe.delete(e)
 	};
 }
-var R = (e, t) => `porch:v1:${t}:${e.host.replace(/\/+$/, "")}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, z = {
-	get: (e) => L().getItem(R(e, "session")),
-	set: (e, t) => L().setItem(R(e, "session"), t),
-	clear: (e) => L().removeItem(R(e, "session")),
-	getVisitorToken: (e) => L().getItem(R(e, "visitor")),
-	setVisitorToken: (e, t) => L().setItem(R(e, "visitor"), t),
-	clearVisitorToken: (e) => L().removeItem(R(e, "visitor"))
-}, Ke = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
-async function qe(e, t) {
+var I = (e, t) => `porch:v1:${t}:${e.host.replace(/\/+$/, "")}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, L = {
+	get: (e) => F().getItem(I(e, "session")),
+	set: (e, t) => F().setItem(I(e, "session"), t),
+	clear: (e) => F().removeItem(I(e, "session")),
+	getVisitorToken: (e) => F().getItem(I(e, "visitor")),
+	setVisitorToken: (e, t) => F().setItem(I(e, "visitor"), t),
+	clearVisitorToken: (e) => F().removeItem(I(e, "visitor"))
+}, R = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+async function Je(e, t) {
 	let n = e.getReader(), r;
 	for (; !(r = await n.read()).done;) t(r.value);
 }
-function Je(e) {
+function Ye(e) {
 	let t, n, r, i = !1;
 	return function(a) {
-		t === void 0 ? (t = a, n = 0, r = -1) : t = Xe(t, a);
+		t === void 0 ? (t = a, n = 0, r = -1) : t = Ze(t, a);
 		let o = t.length, s = 0;
 		for (; n < o;) {
 			i &&= (t[n] === 10 && (s = ++n), !1);
@@ -690,10 +690,10 @@ function Je(e) {
 		s === o ? t = void 0 : s !== 0 && (t = t.subarray(s), n -= s);
 	};
 }
-function Ye(e, t, n) {
-	let r = Ze(), i = new TextDecoder();
+function Xe(e, t, n) {
+	let r = Qe(), i = new TextDecoder();
 	return function(a, o) {
-		if (a.length === 0) n?.(r), r = Ze();
+		if (a.length === 0) n?.(r), r = Qe();
 		else if (o > 0) {
 			let n = i.decode(a.subarray(0, o)), s = o + (a[o + 1] === 32 ? 2 : 1), c = i.decode(a.subarray(s));
 			switch (n) {
@@ -713,11 +713,11 @@ function Ye(e, t, n) {
 		}
 	};
 }
-function Xe(e, t) {
+function Ze(e, t) {
 	let n = new Uint8Array(e.length + t.length);
 	return n.set(e), n.set(t, e.length), n;
 }
-function Ze() {
+function Qe() {
 	return {
 		data: "",
 		event: "",
@@ -725,14 +725,14 @@ function Ze() {
 		retry: void 0
 	};
 }
-var Qe = function(e, t) {
+var $e = function(e, t) {
 	var n = {};
 	for (var r in e) Object.prototype.hasOwnProperty.call(e, r) && t.indexOf(r) < 0 && (n[r] = e[r]);
 	if (e != null && typeof Object.getOwnPropertySymbols == "function") for (var i = 0, r = Object.getOwnPropertySymbols(e); i < r.length; i++) t.indexOf(r[i]) < 0 && Object.prototype.propertyIsEnumerable.call(e, r[i]) && (n[r[i]] = e[r[i]]);
 	return n;
-}, $e = "text/event-stream", et = 1e3, tt = "last-event-id";
-function nt(e, t) {
-	var { signal: n, headers: r, onopen: i, onmessage: a, onclose: o, onerror: s, openWhenHidden: c, fetch: l } = t, u = Qe(t, [
+}, et = "text/event-stream", tt = 1e3, nt = "last-event-id";
+function rt(e, t) {
+	var { signal: n, headers: r, onopen: i, onmessage: a, onclose: o, onerror: s, openWhenHidden: c, fetch: l } = t, u = $e(t, [
 		"signal",
 		"headers",
 		"onopen",
@@ -744,20 +744,20 @@ function nt(e, t) {
 	]);
 	return new Promise((t, d) => {
 		let f = Object.assign({}, r);
-		f.accept ||= $e;
+		f.accept ||= et;
 		let p;
 		function ee() {
 			p.abort(), document.hidden || _();
 		}
 		c || document.addEventListener("visibilitychange", ee);
-		let m = et, h = 0;
+		let m = tt, h = 0;
 		function te() {
 			document.removeEventListener("visibilitychange", ee), window.clearTimeout(h), p.abort();
 		}
 		n?.addEventListener("abort", () => {
 			te(), t();
 		});
-		let ne = l ?? window.fetch, g = i ?? rt;
+		let ne = l ?? window.fetch, g = i ?? it;
 		async function _() {
 			p = new AbortController();
 			try {
@@ -765,8 +765,8 @@ function nt(e, t) {
 					headers: f,
 					signal: p.signal
 				}));
-				await g(n), await qe(n.body, Je(Ye((e) => {
-					e ? f[tt] = e : delete f[tt];
+				await g(n), await Je(n.body, Ye(Xe((e) => {
+					e ? f[nt] = e : delete f[nt];
 				}, (e) => {
 					m = e;
 				}, a))), o?.(), te(), t();
@@ -782,44 +782,44 @@ function nt(e, t) {
 		_();
 	});
 }
-function rt(e) {
+function it(e) {
 	let t = e.headers.get("content-type");
-	if (!t?.startsWith("text/event-stream")) throw Error(`Expected content-type to be ${$e}, Actual: ${t}`);
+	if (!t?.startsWith("text/event-stream")) throw Error(`Expected content-type to be ${et}, Actual: ${t}`);
 }
-var it = class extends Error {};
-function at(e) {
+var at = class extends Error {};
+function ot(e) {
 	let { maxRetries: t = 5, retryDelay: n = (e) => Math.min(500 * 2 ** e, 8e3) } = e, r = !1, i = 0;
-	return nt(`${P(e.target)}/chat`, {
+	return rt(`${N(e.target)}/chat`, {
 		method: "POST",
 		headers: {
 			"content-type": "application/json",
-			...F(e.target)
+			...Le(e.target)
 		},
 		body: JSON.stringify(e.body),
 		signal: e.signal,
 		openWhenHidden: !0,
 		async onopen(e) {
 			if (e.ok && e.headers.get("content-type")?.startsWith("text/event-stream")) i = 0;
-			else throw e.ok ? new N(e.status, "bad_response", "The chat service answered with something other than a stream.", null) : await I(e);
+			else throw e.ok ? new M(e.status, "bad_response", "The chat service answered with something other than a stream.", null) : await P(e);
 		},
 		onmessage(t) {
-			let n = We(t.data);
+			let n = Ke(t.data);
 			n && (n.event_type === "complete" && (r = !0), e.onEvent(n));
 		},
 		onclose() {
-			if (!r) throw new it("the stream ended early");
+			if (!r) throw new at("the stream ended early");
 		},
 		onerror(e) {
-			if (e instanceof N && e.status < 500) throw e;
-			if (i >= t) throw new N(0, "network", "The connection to the chat service was lost.", null);
+			if (e instanceof M && e.status < 500) throw e;
+			if (i >= t) throw new M(0, "network", "The connection to the chat service was lost.", null);
 			return n(i++);
 		}
 	});
 }
-function ot(e, t) {
+function st(e, t) {
 	for (let n of e.parts) if (n.type === "tool" && n.tool.id === t) return n.tool;
 }
-function st(e, t) {
+function ct(e, t) {
 	switch (t.event_type) {
 		case "text_delta": {
 			let n = e.parts.at(-1);
@@ -837,7 +837,7 @@ function st(e, t) {
 			}
 		}), !0;
 		case "tool_result": {
-			let n = ot(e, t.tool_call_id);
+			let n = st(e, t.tool_call_id);
 			return n && Object.assign(n, {
 				result: t.tool_result,
 				isError: t.is_error
@@ -846,8 +846,8 @@ function st(e, t) {
 		default: return !1;
 	}
 }
-var ct = (e) => e.parts.map((e) => e.type === "text" ? e.text : "").join("");
-function lt(e, t) {
+var lt = (e) => e.parts.map((e) => e.type === "text" ? e.text : "").join("");
+function ut(e, t) {
 	let n = 0;
 	for (let r of t.steps ?? []) if (r.role === "assistant" && r.tool_name === null) e.parts.push({
 		type: "text",
@@ -867,7 +867,7 @@ function lt(e, t) {
 	}
 	t.success || (e.state = "error", e.error = t.error ?? void 0, e.retryAt = 0);
 }
-function ut(e, t = (e) => e) {
+function dt(e, t = (e) => e) {
 	let n = [], r = (e) => e === "cancelled" ? "stopped" : e === "error" ? "error" : "done";
 	for (let [i, a] of e.entries()) {
 		let o = a.content.filter((e) => e.type === "text"), s = a.content.filter((e) => e.type === "tool_result"), c = n.at(-1);
@@ -899,7 +899,7 @@ function ut(e, t = (e) => e) {
 		}
 		if (a.role === "user") {
 			for (let e of s) {
-				let t = c?.role === "assistant" ? ot(c, e.tool_use_id) : void 0;
+				let t = c?.role === "assistant" ? st(c, e.tool_use_id) : void 0;
 				t && Object.assign(t, {
 					result: e.content,
 					isError: e.is_error === !0
@@ -941,7 +941,7 @@ function ut(e, t = (e) => e) {
 	}
 	return n;
 }
-var dt = class {
+var ft = class {
 	constructor(e, t) {
 		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.running = null, this.connection = null, e.addController?.(this);
 	}
@@ -952,7 +952,7 @@ var dt = class {
 		this.connection?.abort(), this.running?.abort.abort();
 	}
 	target() {
-		let e = this.options.target(), t = e.link ? z.getVisitorToken(e) ?? void 0 : void 0;
+		let e = this.options.target(), t = e.link ? L.getVisitorToken(e) ?? void 0 : void 0;
 		return {
 			...e,
 			visitorToken: t
@@ -967,28 +967,28 @@ var dt = class {
 		this.phase = "connecting", this.update();
 		let t = this.target();
 		try {
-			if (this.info = await Le(t, e.signal), this.info.requires_password && !t.visitorToken) {
+			if (this.info = await ze(t, e.signal), this.info.requires_password && !t.visitorToken) {
 				this.phase = "locked";
 				return;
 			}
-			if (this.sessionId = z.get(t), this.sessionId) {
-				let n = await Ve(t, this.sessionId, e.signal);
-				n ? this.messages = ut(n.messages, (e) => ft(t.host, e)) : z.clear(t);
+			if (this.sessionId = L.get(t), this.sessionId) {
+				let n = await Ue(t, this.sessionId, e.signal);
+				n ? this.messages = dt(n.messages, (e) => pt(t.host, e)) : L.clear(t);
 			}
 			this.phase = "ready";
 		} catch (t) {
 			if (e.signal.aborted || this.lockIfNeeded(t)) return;
-			this.phase = "unavailable", this.problem = t instanceof N ? t.message : null;
+			this.phase = "unavailable", this.problem = t instanceof M ? t.message : null;
 		} finally {
 			e.signal.aborted || this.update();
 		}
 	}
 	attach(e) {
 		this.attachmentProblem = null;
-		for (let t of e) this.attachments.length >= Ne.attachmentsPerMessage ? this.attachmentProblem = {
+		for (let t of e) this.attachments.length >= j.attachmentsPerMessage ? this.attachmentProblem = {
 			kind: "count",
 			name: t.name
-		} : ze(t) ? t.size > Ne.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
+		} : Ve(t) ? t.size > j.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
 			kind: "size",
 			name: t.name
 		} : this.attachments = [...this.attachments, t] : this.attachmentProblem = {
@@ -1004,7 +1004,7 @@ var dt = class {
 		let n = e.trim();
 		if (!n || this.running || this.phase !== "ready" || !this.info) return;
 		let r = this.target();
-		this.sessionId || (this.sessionId = Ke(), z.set(r, this.sessionId));
+		this.sessionId || (this.sessionId = R(), L.set(r, this.sessionId));
 		let i = t ?? this.attachments.map((e) => ({
 			filename: e.name,
 			size: e.size,
@@ -1016,7 +1016,7 @@ var dt = class {
 			attachment: e
 		}));
 		this.messages = [...this.messages, {
-			id: Ke(),
+			id: R(),
 			role: "user",
 			parts: [{
 				type: "text",
@@ -1025,7 +1025,7 @@ var dt = class {
 			state: "done"
 		}];
 		let s = {
-			id: Ke(),
+			id: R(),
 			role: "assistant",
 			parts: [],
 			state: "streaming"
@@ -1033,28 +1033,39 @@ var dt = class {
 		this.messages = [...this.messages, s];
 		let c = {
 			abort: new AbortController(),
-			requestId: Ke(),
+			requestId: R(),
 			message: s
 		};
 		this.running = c, this.announcement = "", this.update();
-		try {
-			let e = this.sessionId, t = (await Promise.all(a.map(async (t) => (!t.fileId && t.file && (t.fileId = (await Be(r, e, t.file, c.abort.signal)).file_id), t.fileId)))).filter((e) => e !== void 0), i = {
+		let l = this.info, u = this.sessionId, d = async (e) => {
+			let t = (await Promise.all(a.map(async (e) => (!e.fileId && e.file && (e.fileId = (await He(r, u, e.file, c.abort.signal)).file_id), e.fileId)))).filter((e) => e !== void 0), i = {
 				request: n,
-				session_id: e,
-				request_id: c.requestId,
+				session_id: u,
+				request_id: e,
 				...t.length > 0 && { attachments: t }
 			};
-			this.info.api_response_mode === "streaming" ? await at({
+			l.api_response_mode === "streaming" ? await ot({
 				target: r,
 				body: i,
 				signal: c.abort.signal,
 				onEvent: (e) => this.onEvent(s, e),
 				retryDelay: this.options.retryDelay
-			}) : lt(s, await He(r, i, c.abort.signal)), c.abort.signal.aborted ? s.state = "stopped" : s.state === "streaming" && (s.state = "done");
+			}) : ut(s, await We(r, i, c.abort.signal));
+		};
+		try {
+			try {
+				await d(c.requestId);
+			} catch (e) {
+				let t = a.filter((e) => e.file && e.fileId);
+				if (!(e instanceof M && e.code === "unknown_attachment") || t.length === 0) throw e;
+				for (let e of t) e.fileId = void 0;
+				c.requestId = R(), await d(c.requestId);
+			}
+			c.abort.signal.aborted ? s.state = "stopped" : s.state === "streaming" && (s.state = "done");
 		} catch (e) {
-			c.abort.signal.aborted ? s.state = "stopped" : e instanceof N && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
+			c.abort.signal.aborted ? s.state = "stopped" : e instanceof M && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
 		} finally {
-			this.running = null, this.announcement = s.state === "done" ? ct(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.update();
+			this.running = null, this.announcement = s.state === "done" ? lt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.update();
 		}
 	}
 	stop() {
@@ -1062,7 +1073,7 @@ var dt = class {
 		if (!e) return;
 		e.abort.abort();
 		let t = this.target();
-		fetch(`${t.host.replace(/\/+$/, "")}${pt(t)}`, {
+		fetch(`${t.host.replace(/\/+$/, "")}${mt(t)}`, {
 			method: "POST",
 			headers: {
 				"content-type": "application/json",
@@ -1077,24 +1088,24 @@ var dt = class {
 		if (t < 1 || n?.role !== "user" || this.running) return;
 		this.messages = this.messages.slice(0, t - 1);
 		let r = n.parts.flatMap((e) => e.type === "attachment" ? [{ ...e.attachment }] : []);
-		await this.send(ct(n), r);
+		await this.send(lt(n), r);
 	}
 	newChat() {
-		this.running?.abort.abort(), z.clear(this.target()), this.sessionId = null, this.messages = [], this.announcement = "", this.update();
+		this.running?.abort.abort(), L.clear(this.target()), this.sessionId = null, this.messages = [], this.announcement = "", this.update();
 	}
 	lockIfNeeded(e) {
-		return !(e instanceof N) || e.code !== "password_required" ? !1 : (z.clearVisitorToken(this.options.target()), this.phase = "locked", !0);
+		return !(e instanceof M) || e.code !== "password_required" ? !1 : (L.clearVisitorToken(this.options.target()), this.phase = "locked", !0);
 	}
 	async reloadHistory() {
 		if (!this.sessionId) return;
-		let e = this.target(), t = await Ve(e, this.sessionId).catch(() => null);
-		t && (this.messages = ut(t.messages, (t) => ft(e.host, t)));
+		let e = this.target(), t = await Ue(e, this.sessionId).catch(() => null);
+		t && (this.messages = dt(t.messages, (t) => pt(e.host, t)));
 	}
 	fail(e, t) {
-		e.state = "error", e.error = t instanceof N ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof N && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
+		e.state = "error", e.error = t instanceof M ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof M && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
 	}
 	onEvent(e, t) {
-		if (st(e, t)) return this.update();
+		if (ct(e, t)) return this.update();
 		switch (t.event_type) {
 			case "output_file":
 				e.parts.push({
@@ -1104,7 +1115,7 @@ var dt = class {
 						filename: t.filename,
 						size: t.size,
 						contentType: t.content_type,
-						url: ft(this.options.target().host, t.download_url)
+						url: pt(this.options.target().host, t.download_url)
 					}
 				});
 				break;
@@ -1119,27 +1130,27 @@ var dt = class {
 		this.update();
 	}
 };
-function ft(e, t) {
+function pt(e, t) {
 	try {
 		return e ? new URL(t, `${e.replace(/\/+$/, "")}/`).href : t;
 	} catch {
 		return t;
 	}
 }
-function pt(e) {
+function mt(e) {
 	return e.link ? `/api/v1/links/${encodeURIComponent(e.link)}/chat/stop` : `/api/v1/published/${encodeURIComponent(e.agent ?? "")}/chat/stop`;
 }
-var mt = {
+var ht = {
 	ATTRIBUTE: 1,
 	CHILD: 2,
 	PROPERTY: 3,
 	BOOLEAN_ATTRIBUTE: 4,
 	EVENT: 5,
 	ELEMENT: 6
-}, ht = (e) => (...t) => ({
+}, gt = (e) => (...t) => ({
 	_$litDirective$: e,
 	values: t
-}), gt = class {
+}), _t = class {
 	constructor(e) {}
 	get _$AU() {
 		return this._$AM._$AU;
@@ -1153,7 +1164,7 @@ var mt = {
 	update(e, t) {
 		return this.render(...t);
 	}
-}, _t = (e) => {
+}, vt = (e) => {
 	switch (e) {
 		case 1: return 3;
 		case 2: return 4;
@@ -1162,7 +1173,7 @@ var mt = {
 		case 5: return 7;
 		default: return 8;
 	}
-}, vt = (e) => {
+}, yt = (e) => {
 	switch (e) {
 		case 3: return 1;
 		case 4: return 2;
@@ -1172,9 +1183,9 @@ var mt = {
 		case 8: return 6;
 		default: return 0;
 	}
-}, yt = 24;
-function bt(e) {
-	let t = new Uint32Array(yt);
+}, bt = 24;
+function xt(e) {
+	let t = new Uint32Array(bt);
 	return t[0] = 1, {
 		renderer: e,
 		text: "",
@@ -1187,35 +1198,35 @@ function bt(e) {
 		hr_char: "",
 		hr_chars: 0,
 		fence_start: 0,
-		spaces: new Uint8Array(yt),
+		spaces: new Uint8Array(bt),
 		indent: "",
 		indent_len: 0,
 		table_state: 0
 	};
 }
-function xt(e) {
-	e.pending.length > 0 && G(e, "\n");
+function St(e) {
+	e.pending.length > 0 && W(e, "\n");
 }
-function B(e) {
+function z(e) {
 	e.text.length !== 0 && (console.assert(e.len > 0, "Never adding text to root"), e.renderer.add_text(e.renderer.data, e.text), e.text = "");
 }
-function V(e) {
+function B(e) {
 	console.assert(e.len > 0, "No nodes to end"), --e.len, e.token = e.tokens[e.len], e.renderer.end_token(e.renderer.data);
 }
-function H(e, t) {
-	(e.tokens[e.len] === 24 || e.tokens[e.len] === 23) && t !== 25 && V(e), e.len += 1, e.tokens[e.len] = t, e.token = t, e.renderer.add_token(e.renderer.data, t);
+function V(e, t) {
+	(e.tokens[e.len] === 24 || e.tokens[e.len] === 23) && t !== 25 && B(e), e.len += 1, e.tokens[e.len] = t, e.token = t, e.renderer.add_token(e.renderer.data, t);
 }
-function St(e, t, n) {
+function Ct(e, t, n) {
 	for (; n <= e.len;) {
 		if (e.tokens[n] === t) return n;
 		n += 1;
 	}
 	return -1;
 }
-function U(e, t) {
-	for (e.fence_start = 0; e.len > t;) V(e);
+function H(e, t) {
+	for (e.fence_start = 0; e.len > t;) B(e);
 }
-function Ct(e, t) {
+function wt(e, t) {
 	let n = 0;
 	for (let r = 0; r <= e.len && (t -= e.spaces[r], !(t < 0)); r += 1) switch (e.tokens[r]) {
 		case 9:
@@ -1223,10 +1234,10 @@ function Ct(e, t) {
 		case 20:
 		case 25: n = r;
 	}
-	for (; e.len > n;) V(e);
+	for (; e.len > n;) B(e);
 	return t;
 }
-function wt(e, t) {
+function Tt(e, t) {
 	let n = -1, r = -1;
 	for (let i = e.blockquote_idx + 1; i <= e.len; i += 1) if (e.tokens[i] === 25) {
 		if (e.indent_len < e.spaces[i]) {
@@ -1235,15 +1246,15 @@ function wt(e, t) {
 		}
 		r = i;
 	} else e.tokens[i] === t && (n = i);
-	return r === -1 ? n === -1 ? (U(e, e.blockquote_idx), H(e, t), !0) : (U(e, n), !1) : (U(e, r), H(e, t), !0);
+	return r === -1 ? n === -1 ? (H(e, e.blockquote_idx), V(e, t), !0) : (H(e, n), !1) : (H(e, r), V(e, t), !0);
 }
-function Tt(e, t) {
-	H(e, 25), e.spaces[e.len] = e.indent_len + t, W(e), e.token = 103;
+function Et(e, t) {
+	V(e, 25), e.spaces[e.len] = e.indent_len + t, U(e), e.token = 103;
 }
-function W(e) {
+function U(e) {
 	e.indent = "", e.indent_len = 0, e.pending = "";
 }
-function Et(e) {
+function Dt(e) {
 	switch (e) {
 		case 48:
 		case 49:
@@ -1258,7 +1269,7 @@ function Et(e) {
 		default: return !1;
 	}
 }
-function Dt(e) {
+function Ot(e) {
 	switch (e) {
 		case 32:
 		case 58:
@@ -1273,10 +1284,10 @@ function Dt(e) {
 		default: return !1;
 	}
 }
-function Ot(e) {
-	return Et(e) || Dt(e);
+function kt(e) {
+	return Dt(e) || Ot(e);
 }
-function G(e, t) {
+function W(e, t) {
 	for (let n of t) {
 		if (e.token === 101) {
 			switch (n) {
@@ -1287,8 +1298,8 @@ function G(e, t) {
 					e.indent_len += 4;
 					continue;
 			}
-			let t = Ct(e, e.indent_len);
-			e.indent_len = 0, e.token = e.tokens[e.len], t > 0 && G(e, " ".repeat(t));
+			let t = wt(e, e.indent_len);
+			e.indent_len = 0, e.token = e.tokens[e.len], t > 0 && W(e, " ".repeat(t));
 		}
 		let t = e.pending + n;
 		switch (e.token) {
@@ -1309,10 +1320,10 @@ function G(e, t) {
 						continue;
 					case "\n":
 						if (console.assert(e.pending.length === 1), e.tokens[e.len] === 25 && e.token === 21) {
-							V(e), W(e), e.pending = n;
+							B(e), U(e), e.pending = n;
 							continue;
 						}
-						U(e, e.blockquote_idx), W(e), e.blockquote_idx = 0, e.fence_start = 0, e.pending = n;
+						H(e, e.blockquote_idx), U(e), e.blockquote_idx = 0, e.fence_start = 0, e.pending = n;
 						continue;
 					case "#":
 						switch (n) {
@@ -1323,13 +1334,13 @@ function G(e, t) {
 								}
 								break;
 							case " ":
-								Ct(e, e.indent_len), H(e, _t(e.pending.length)), W(e);
+								wt(e, e.indent_len), V(e, vt(e.pending.length)), U(e);
 								continue;
 						}
 						break;
 					case ">": {
-						let t = St(e, 20, e.blockquote_idx + 1);
-						t === -1 ? (U(e, e.blockquote_idx), e.blockquote_idx += 1, e.fence_start = 0, H(e, 20)) : e.blockquote_idx = t, W(e), e.pending = n;
+						let t = Ct(e, 20, e.blockquote_idx + 1);
+						t === -1 ? (H(e, e.blockquote_idx), e.blockquote_idx += 1, e.fence_start = 0, V(e, 20)) : e.blockquote_idx = t, U(e), e.pending = n;
 						continue;
 					}
 					case "-":
@@ -1345,13 +1356,13 @@ function G(e, t) {
 									continue;
 								case "\n":
 									if (e.hr_chars < 3) break;
-									Ct(e, e.indent_len), e.renderer.add_token(e.renderer.data, 22), e.renderer.end_token(e.renderer.data), W(e), e.hr_chars = 0;
+									wt(e, e.indent_len), e.renderer.add_token(e.renderer.data, 22), e.renderer.end_token(e.renderer.data), U(e), e.hr_chars = 0;
 									continue;
 							}
 							e.hr_chars = 0;
 						}
 						if (e.pending[0] !== "_" && e.pending[1] === " ") {
-							wt(e, 23), Tt(e, 2), G(e, t.slice(2));
+							Tt(e, 23), Et(e, 2), W(e, t.slice(2));
 							continue;
 						}
 						break;
@@ -1366,10 +1377,10 @@ function G(e, t) {
 						}
 						switch (n) {
 							case "`":
-								e.pending.length === e.fence_start ? (e.pending = t, e.fence_start = t.length) : (H(e, 2), W(e), e.fence_start = 0, G(e, t));
+								e.pending.length === e.fence_start ? (e.pending = t, e.fence_start = t.length) : (V(e, 2), U(e), e.fence_start = 0, W(e, t));
 								continue;
 							case "\n":
-								Ct(e, e.indent_len), H(e, 10), e.pending.length > e.fence_start && e.renderer.set_attr(e.renderer.data, 4, e.pending.slice(e.fence_start)), W(e), e.token = 101;
+								wt(e, e.indent_len), V(e, 10), e.pending.length > e.fence_start && e.renderer.set_attr(e.renderer.data, 4, e.pending.slice(e.fence_start)), U(e), e.token = 101;
 								continue;
 							default:
 								e.pending = t;
@@ -1377,7 +1388,7 @@ function G(e, t) {
 						}
 					case "+":
 						if (n !== " ") break;
-						wt(e, 23), Tt(e, 2);
+						Tt(e, 23), Et(e, 2);
 						continue;
 					case "0":
 					case "1":
@@ -1391,19 +1402,19 @@ function G(e, t) {
 					case "9":
 						if (e.pending[e.pending.length - 1] === ".") {
 							if (n !== " ") break;
-							wt(e, 24) && e.pending !== "1." && e.renderer.set_attr(e.renderer.data, 16, e.pending.slice(0, -1)), Tt(e, e.pending.length + 1);
+							Tt(e, 24) && e.pending !== "1." && e.renderer.set_attr(e.renderer.data, 16, e.pending.slice(0, -1)), Et(e, e.pending.length + 1);
 							continue;
 						}
 						{
 							let r = n.charCodeAt(0);
-							if (r === 46 || Et(r)) {
+							if (r === 46 || Dt(r)) {
 								e.pending = t;
 								continue;
 							}
 						}
 						break;
 					case "|":
-						U(e, e.blockquote_idx), H(e, 27), H(e, 28), e.pending = "", G(e, n);
+						H(e, e.blockquote_idx), V(e, 27), V(e, 28), e.pending = "", W(e, n);
 						continue;
 				}
 				let r = t;
@@ -1414,9 +1425,9 @@ function G(e, t) {
 						n += 1;
 						break;
 					}
-					r = e.indent.slice(n) + t, H(e, 9);
-				} else H(e, 2);
-				W(e), G(e, r);
+					r = e.indent.slice(n) + t, V(e, 9);
+				} else V(e, 2);
+				U(e), W(e, r);
 				continue;
 			case 27:
 				if (e.table_state === 1) switch (n) {
@@ -1429,14 +1440,14 @@ function G(e, t) {
 					case "\n":
 						e.table_state = 2, e.pending = "";
 						continue;
-					default: V(e), e.table_state = 0;
+					default: B(e), e.table_state = 0;
 				}
 				else switch (e.pending) {
 					case "|":
-						H(e, 28), e.pending = "", G(e, n);
+						V(e, 28), e.pending = "", W(e, n);
 						continue;
 					case "\n":
-						V(e), e.pending = "", e.table_state = 0, G(e, n);
+						B(e), e.pending = "", e.table_state = 0, W(e, n);
 						continue;
 				}
 				break;
@@ -1444,19 +1455,19 @@ function G(e, t) {
 				switch (e.pending) {
 					case "": break;
 					case "|":
-						H(e, 29), V(e), e.pending = "", G(e, n);
+						V(e, 29), B(e), e.pending = "", W(e, n);
 						continue;
 					case "\n":
-						V(e), e.table_state = Math.min(e.table_state + 1, 2), e.pending = "", G(e, n);
+						B(e), e.table_state = Math.min(e.table_state + 1, 2), e.pending = "", W(e, n);
 						continue;
 					default:
-						H(e, 29), G(e, n);
+						V(e, 29), W(e, n);
 						continue;
 				}
 				break;
 			case 29:
 				if (e.pending === "|") {
-					B(e), V(e), e.pending = "", G(e, n);
+					z(e), B(e), e.pending = "", W(e, n);
 					continue;
 				}
 				break;
@@ -1475,7 +1486,7 @@ function G(e, t) {
 					e.pending = t;
 					continue;
 				default:
-					e.pending.length === 0 ? e.text += n : (B(e), V(e), e.pending = n);
+					e.pending.length === 0 ? e.text += n : (z(e), B(e), e.pending = n);
 					continue;
 			}
 			case 10:
@@ -1485,7 +1496,7 @@ function G(e, t) {
 						continue;
 					case "\n":
 						if (t.length === e.fence_start + e.fence_end + 1) {
-							B(e), V(e), e.pending = "", e.fence_start = 0, e.fence_end = 0, e.token = 101;
+							z(e), B(e), e.pending = "", e.fence_start = 0, e.fence_end = 0, e.token = 101;
 							continue;
 						}
 						e.token = 101;
@@ -1499,10 +1510,10 @@ function G(e, t) {
 				continue;
 			case 11: switch (n) {
 				case "`":
-					t.length === e.fence_start + Number(e.pending[0] === " ") ? (B(e), V(e), e.pending = "", e.fence_start = 0) : e.pending = t;
+					t.length === e.fence_start + Number(e.pending[0] === " ") ? (z(e), B(e), e.pending = "", e.fence_start = 0) : e.pending = t;
 					continue;
 				case "\n":
-					e.text += e.pending, e.pending = "", e.token = 21, e.blockquote_idx = 0, B(e);
+					e.text += e.pending, e.pending = "", e.token = 21, e.blockquote_idx = 0, z(e);
 					continue;
 				case " ":
 					e.text += e.pending, e.pending = n;
@@ -1530,17 +1541,17 @@ function G(e, t) {
 						e.renderer.add_token(e.renderer.data, 26), e.pending[1] === "x" && e.renderer.set_attr(e.renderer.data, 8, ""), e.renderer.end_token(e.renderer.data), e.pending = " ";
 						continue;
 				}
-				e.token = e.tokens[e.len], e.pending = "", G(e, t);
+				e.token = e.tokens[e.len], e.pending = "", W(e, t);
 				continue;
 			case 14:
 			case 15: {
 				let t = "*", r = 12;
 				if (e.token === 15 && (t = "_", r = 13), t === e.pending) {
-					if (B(e), t === n) {
-						V(e), e.pending = "";
+					if (z(e), t === n) {
+						B(e), e.pending = "";
 						continue;
 					}
-					H(e, r), e.pending = n;
+					V(e, r), e.pending = n;
 					continue;
 				}
 				break;
@@ -1550,55 +1561,55 @@ function G(e, t) {
 				let r = "*", i = 14;
 				switch (e.token === 13 && (r = "_", i = 15), e.pending) {
 					case r:
-						r === n ? e.tokens[e.len - 1] === i ? e.pending = t : (B(e), H(e, i), e.pending = "") : (B(e), V(e), e.pending = n);
+						r === n ? e.tokens[e.len - 1] === i ? e.pending = t : (z(e), V(e, i), e.pending = "") : (z(e), B(e), e.pending = n);
 						continue;
 					case r + r:
 						let a = e.token;
-						B(e), V(e), V(e), r === n ? e.pending = "" : (H(e, a), e.pending = n);
+						z(e), B(e), B(e), r === n ? e.pending = "" : (V(e, a), e.pending = n);
 						continue;
 				}
 				break;
 			}
 			case 16:
 				if (t === "~~") {
-					B(e), V(e), e.pending = "";
+					z(e), B(e), e.pending = "";
 					continue;
 				}
 				break;
 			case 105:
-				n === "\n" ? (B(e), H(e, 30), e.pending = "") : (e.token = e.tokens[e.len], e.pending[0] === "\\" ? e.text += "[" : e.text += "$$", e.pending = "", G(e, n));
+				n === "\n" ? (z(e), V(e, 30), e.pending = "") : (e.token = e.tokens[e.len], e.pending[0] === "\\" ? e.text += "[" : e.text += "$$", e.pending = "", W(e, n));
 				continue;
 			case 30:
 				if (t === "\\]" || t === "$$") {
-					B(e), V(e), e.pending = "";
+					z(e), B(e), e.pending = "";
 					continue;
 				}
 				break;
 			case 31:
 				if (t === "\\)" || e.pending[0] === "$") {
-					B(e), V(e), e.pending = n === ")" ? "" : n;
+					z(e), B(e), e.pending = n === ")" ? "" : n;
 					continue;
 				}
 				break;
 			case 102:
-				t === "http://" || t === "https://" ? (B(e), H(e, 18), e.pending = t, e.text = t) : "http:/"[e.pending.length] === n || "https:/"[e.pending.length] === n ? e.pending = t : (e.token = e.tokens[e.len], G(e, n));
+				t === "http://" || t === "https://" ? (z(e), V(e, 18), e.pending = t, e.text = t) : "http:/"[e.pending.length] === n || "https:/"[e.pending.length] === n ? e.pending = t : (e.token = e.tokens[e.len], W(e, n));
 				continue;
 			case 17:
 			case 19:
 				if (e.pending === "]") {
-					B(e), n === "(" ? e.pending = t : (V(e), e.pending = n);
+					z(e), n === "(" ? e.pending = t : (B(e), e.pending = n);
 					continue;
 				}
 				if (e.pending[0] === "]" && e.pending[1] === "(") {
 					if (n === ")") {
 						let t = e.token === 17 ? 1 : 2, n = e.pending.slice(2);
-						e.renderer.set_attr(e.renderer.data, t, n), V(e), e.pending = "";
+						e.renderer.set_attr(e.renderer.data, t, n), B(e), e.pending = "";
 					} else e.pending += n;
 					continue;
 				}
 				break;
 			case 18:
-				n === " " || n === "\n" || n === "\\" ? (e.renderer.set_attr(e.renderer.data, 1, e.pending), B(e), V(e), e.pending = n) : (e.text += n, e.pending = t);
+				n === " " || n === "\n" || n === "\\" ? (e.renderer.set_attr(e.renderer.data, 1, e.pending), z(e), B(e), e.pending = n) : (e.text += n, e.pending = t);
 				continue;
 			case 104:
 				if (t.startsWith("<br")) {
@@ -1607,11 +1618,11 @@ function G(e, t) {
 						continue;
 					}
 					if (n === ">") {
-						B(e), e.token = e.tokens[e.len], e.renderer.add_token(e.renderer.data, 21), e.renderer.end_token(e.renderer.data), e.pending = "";
+						z(e), e.token = e.tokens[e.len], e.renderer.add_token(e.renderer.data, 21), e.renderer.end_token(e.renderer.data), e.pending = "";
 						continue;
 					}
 				}
-				e.token = e.tokens[e.len], e.text += "<", e.pending = e.pending.slice(1), G(e, n);
+				e.token = e.tokens[e.len], e.text += "<", e.pending = e.pending.slice(1), W(e, n);
 				continue;
 		}
 		switch (e.pending[0]) {
@@ -1619,7 +1630,7 @@ function G(e, t) {
 				if (e.token === 19 || e.token === 30 || e.token === 31) break;
 				switch (n) {
 					case "(":
-						B(e), H(e, 31), e.pending = "";
+						z(e), V(e, 31), e.pending = "";
 						continue;
 					case "[":
 						e.token = 105, e.pending = t;
@@ -1629,7 +1640,7 @@ function G(e, t) {
 						continue;
 					default:
 						let r = n.charCodeAt(0);
-						e.pending = "", e.text += Et(r) || r >= 65 && r <= 90 || r >= 97 && r <= 122 ? t : n;
+						e.pending = "", e.text += Dt(r) || r >= 65 && r <= 90 || r >= 97 && r <= 122 ? t : n;
 						continue;
 				}
 			case "\n":
@@ -1643,22 +1654,22 @@ function G(e, t) {
 					case 6:
 					case 7:
 					case 8:
-						B(e), U(e, e.blockquote_idx), e.blockquote_idx = 0, e.pending = n;
+						z(e), H(e, e.blockquote_idx), e.blockquote_idx = 0, e.pending = n;
 						continue;
 					default:
-						B(e), e.pending = n, e.token = 21, e.blockquote_idx = 0;
+						z(e), e.pending = n, e.token = 21, e.blockquote_idx = 0;
 						continue;
 				}
 				break;
 			case "<":
 				if (e.token !== 19 && e.token !== 30 && e.token !== 31) {
-					B(e), e.pending = t, e.token = 104;
+					z(e), e.pending = t, e.token = 104;
 					continue;
 				}
 				break;
 			case "`":
 				if (e.token === 19) break;
-				n === "`" ? (e.fence_start += 1, e.pending = t) : (e.fence_start += 1, B(e), H(e, 11), e.text = n === " " || n === "\n" ? "" : n, e.pending = "");
+				n === "`" ? (e.fence_start += 1, e.pending = t) : (e.fence_start += 1, z(e), V(e, 11), e.text = n === " " || n === "\n" ? "" : n, e.pending = "");
 				continue;
 			case "_":
 			case "*": {
@@ -1670,16 +1681,16 @@ function G(e, t) {
 						continue;
 					}
 					if (n !== " " && n !== "\n") {
-						B(e), H(e, r), e.pending = n;
+						z(e), V(e, r), e.pending = n;
 						continue;
 					}
 				} else {
 					if (a === n) {
-						B(e), H(e, i), H(e, r), e.pending = "";
+						z(e), V(e, i), V(e, r), e.pending = "";
 						continue;
 					}
 					if (n !== " " && n !== "\n") {
-						B(e), H(e, i), e.pending = n;
+						z(e), V(e, i), e.pending = n;
 						continue;
 					}
 				}
@@ -1693,7 +1704,7 @@ function G(e, t) {
 							continue;
 						}
 					} else if (n !== " " && n !== "\n") {
-						B(e), H(e, 16), e.pending = n;
+						z(e), V(e, 16), e.pending = n;
 						continue;
 					}
 				}
@@ -1704,20 +1715,20 @@ function G(e, t) {
 						e.token = 105, e.pending = t;
 						continue;
 					}
-					if (Ot(n.charCodeAt(0))) break;
-					B(e), H(e, 31), e.pending = n;
+					if (kt(n.charCodeAt(0))) break;
+					z(e), V(e, 31), e.pending = n;
 					continue;
 				}
 				break;
 			case "[":
 				if (e.token !== 19 && e.token !== 17 && e.token !== 30 && e.token !== 31 && n !== "]") {
-					B(e), H(e, 17), e.pending = n;
+					z(e), V(e, 17), e.pending = n;
 					continue;
 				}
 				break;
 			case "!":
 				if (e.token !== 19 && n === "[") {
-					B(e), H(e, 19), e.pending = "";
+					z(e), V(e, 19), e.pending = "";
 					continue;
 				}
 				break;
@@ -1725,25 +1736,25 @@ function G(e, t) {
 		}
 		e.token !== 19 && e.token !== 17 && e.token !== 30 && e.token !== 31 && n === "h" && (e.pending === " " || e.pending === "") ? (e.text += e.pending, e.pending = n, e.token = 102) : (e.text += e.pending, e.pending = n);
 	}
-	B(e);
+	z(e);
 }
-function kt(e, t) {
+function At(e, t) {
 	if (t.has(e)) throw TypeError("Cannot initialize the same private elements twice on an object");
 }
-function K(e, t, n) {
-	kt(e, t), t.set(e, n);
+function G(e, t, n) {
+	At(e, t), t.set(e, n);
 }
-function At(e, t, n) {
+function jt(e, t, n) {
 	if (typeof e == "function" ? e === t : e.has(t)) return arguments.length < 3 ? t : n;
 	throw TypeError("Private element is not present on this object");
 }
-function q(e, t, n) {
-	return e.set(At(e, t), n), n;
+function K(e, t, n) {
+	return e.set(jt(e, t), n), n;
 }
-function J(e, t) {
-	return e.get(At(e, t));
+function q(e, t) {
+	return e.get(jt(e, t));
 }
-var jt = {
+var Mt = {
 	2: "p",
 	20: "blockquote",
 	21: "br",
@@ -1758,64 +1769,64 @@ var jt = {
 	24: "ol",
 	25: "li",
 	27: "table"
-}, Mt = [
+}, Nt = [
 	1,
 	20,
 	23,
 	24,
 	27,
 	28
-], Nt = [
+], Pt = [
 	"http:",
 	"https:",
 	"mailto:"
 ];
-function Pt(e) {
+function Ft(e) {
 	try {
 		let t = new URL(e.trim().split(/\s/)[0] ?? "");
-		return Nt.includes(t.protocol) ? t.href : void 0;
+		return Pt.includes(t.protocol) ? t.href : void 0;
 	} catch {
 		return;
 	}
 }
-var Y = (e) => document.createElement(e), X = (e) => e.nodes[e.nodes.length - 1], Ft = (e) => e.tokens[e.tokens.length - 1];
-function It(e, t) {
-	let n = X(e);
-	e.stash && !Mt.includes(Ft(e)) && (n.append(e.stash), e.stash = "");
+var J = (e) => document.createElement(e), Y = (e) => e.nodes[e.nodes.length - 1], It = (e) => e.tokens[e.tokens.length - 1];
+function Lt(e, t) {
+	let n = Y(e);
+	e.stash && !Nt.includes(It(e)) && (n.append(e.stash), e.stash = "");
 	let r, i;
 	switch (t) {
 		case 9:
 		case 10:
-			i = Vt(e, r = Y("code"));
+			i = Ht(e, r = J("code"));
 			break;
 		case 26:
-			r = Y("input"), r.setAttribute("type", "checkbox"), r.setAttribute("disabled", "");
+			r = J("input"), r.setAttribute("type", "checkbox"), r.setAttribute("disabled", "");
 			break;
 		case 28:
-			n = n.children[1] ?? n.appendChild(Y(n.firstElementChild ? "tbody" : "thead")), r = Y("tr");
+			n = n.children[1] ?? n.appendChild(J(n.firstElementChild ? "tbody" : "thead")), r = J("tr");
 			break;
 		case 29:
-			r = Y(n.parentElement?.tagName === "THEAD" ? "th" : "td");
+			r = J(n.parentElement?.tagName === "THEAD" ? "th" : "td");
 			break;
 		default: {
-			let e = vt(t);
-			r = Y(e ? `h${e}` : jt[t] ?? "span");
+			let e = yt(t);
+			r = J(e ? `h${e}` : Mt[t] ?? "span");
 		}
 	}
 	n.append(i ?? r), e.nodes.push(r), e.tokens.push(t);
 }
-function Lt(e) {
+function Rt(e) {
 	e.nodes.length > 1 && (e.nodes.pop(), e.tokens.pop());
 }
-function Rt(e, t) {
-	Mt.includes(Ft(e)) ? e.stash += t : (X(e).append(e.stash + t), e.stash = "");
+function zt(e, t) {
+	Nt.includes(It(e)) ? e.stash += t : (Y(e).append(e.stash + t), e.stash = "");
 }
-function zt(e, t, n) {
-	let r = X(e);
+function Bt(e, t, n) {
+	let r = Y(e);
 	switch (t) {
 		case 1:
 		case 2:
-			Bt(e, n, t === 2);
+			Vt(e, n, t === 2);
 			break;
 		case 4:
 			n = n.trim(), /^[\w+-]{1,20}$/.test(n) && r.parentElement?.setAttribute("data-lang", n);
@@ -1826,62 +1837,62 @@ function zt(e, t, n) {
 		case 16: /^\d{1,9}$/.test(n) && r.setAttribute("start", n);
 	}
 }
-function Bt(e, t, n) {
-	let r = Ft(e), i = Pt(t);
+function Vt(e, t, n) {
+	let r = It(e), i = Ft(t);
 	if (!i || r !== 17 && r !== 18 && r !== 19 || n && e.tokens.includes(17)) return;
-	let a = X(e), o = Y("a");
+	let a = Y(e), o = J("a");
 	o.setAttribute("href", i), o.setAttribute("target", "_blank"), o.setAttribute("rel", "noopener noreferrer"), o.append(...a.childNodes), n && !o.firstChild && o.append(i), a.replaceWith(o), e.nodes[e.nodes.length - 1] = o;
 }
-function Vt(e, t) {
-	let n = Y("div"), r = Y("button"), i = Y("pre");
+function Ht(e, t) {
+	let n = J("div"), r = J("button"), i = J("pre");
 	return n.setAttribute("part", "code-block"), r.setAttribute("part", "copy-button"), r.setAttribute("type", "button"), r.textContent = e.copyLabel, r.addEventListener("click", () => {
 		Promise.resolve(t.textContent ?? "").then((e) => navigator.clipboard.writeText(e)).then(() => {
 			r.textContent = e.copiedLabel, setTimeout(() => r.textContent = e.copyLabel, 1500);
 		}, () => {});
 	}), i.append(t), n.append(r, i), n;
 }
-var Ht = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Ut = /* @__PURE__ */ new WeakMap(), Q = /* @__PURE__ */ new WeakMap(), Wt = /* @__PURE__ */ new WeakMap(), Gt = /* @__PURE__ */ new WeakMap(), Kt = /* @__PURE__ */ new WeakMap(), qt = class {
+var X = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Ut = /* @__PURE__ */ new WeakMap(), Q = /* @__PURE__ */ new WeakMap(), Wt = /* @__PURE__ */ new WeakMap(), Gt = /* @__PURE__ */ new WeakMap(), Kt = /* @__PURE__ */ new WeakMap(), qt = class {
 	constructor(e, t = {}) {
-		K(this, Ht, void 0), K(this, Z, void 0), K(this, Ut, void 0), K(this, Q, ""), K(this, Wt, ""), K(this, Gt, !1), K(this, Kt, !1), q(Ut, this, t.schedule ?? ((e) => requestAnimationFrame(e))), q(Z, this, {
+		G(this, X, void 0), G(this, Z, void 0), G(this, Ut, void 0), G(this, Q, ""), G(this, Wt, ""), G(this, Gt, !1), G(this, Kt, !1), K(Ut, this, t.schedule ?? ((e) => requestAnimationFrame(e))), K(Z, this, {
 			nodes: [e],
 			tokens: [1],
 			stash: "",
 			copyLabel: t.copyLabel ?? "Copy",
 			copiedLabel: t.copiedLabel ?? "Copied"
-		}), q(Ht, this, bt({
-			data: J(Z, this),
-			add_token: It,
-			end_token: Lt,
-			add_text: Rt,
-			set_attr: zt
+		}), K(X, this, xt({
+			data: q(Z, this),
+			add_token: Lt,
+			end_token: Rt,
+			add_text: zt,
+			set_attr: Bt
 		}));
 	}
 	get text() {
-		return J(Wt, this);
+		return q(Wt, this);
 	}
 	write(e) {
-		!J(Kt, this) && e && (q(Wt, this, J(Wt, this) + e), q(Q, this, J(Q, this) + e), J(Gt, this) || (q(Gt, this, !0), J(Ut, this).call(this, () => {
-			q(Gt, this, !1), this.flush();
+		!q(Kt, this) && e && (K(Wt, this, q(Wt, this) + e), K(Q, this, q(Q, this) + e), q(Gt, this) || (K(Gt, this, !0), q(Ut, this).call(this, () => {
+			K(Gt, this, !1), this.flush();
 		})));
 	}
 	flush() {
-		if (!J(Q, this)) return;
-		let e = J(Q, this);
-		q(Q, this, ""), G(J(Ht, this), e);
+		if (!q(Q, this)) return;
+		let e = q(Q, this);
+		K(Q, this, ""), W(q(X, this), e);
 	}
 	end() {
-		J(Kt, this) || (this.flush(), q(Kt, this, !0), xt(J(Ht, this)), J(Z, this).stash && X(J(Z, this)).append(J(Z, this).stash), J(Z, this).stash = "");
+		q(Kt, this) || (this.flush(), K(Kt, this, !0), St(q(X, this)), q(Z, this).stash && Y(q(Z, this)).append(q(Z, this).stash), q(Z, this).stash = "");
 	}
-}, Jt = ht(class extends gt {
+}, Jt = gt(class extends _t {
 	constructor(e) {
-		if (super(e), this.view = null, this.ended = !1, e.type !== mt.ELEMENT) throw Error("markdown() goes on an element");
+		if (super(e), this.view = null, this.ended = !1, e.type !== ht.ELEMENT) throw Error("markdown() goes on an element");
 	}
 	render(e, t, n) {
-		return O;
+		return D;
 	}
 	update(e, [t, n, r]) {
 		let i = e.element;
-		return (!this.view || !t.startsWith(this.view.text) || this.ended && t !== this.view.text) && (i.replaceChildren(), this.view = new qt(i, r), this.ended = !1), t.length > this.view.text.length && this.view.write(t.slice(this.view.text.length)), n && !this.ended && (this.view.end(), this.ended = !0), O;
+		return (!this.view || !t.startsWith(this.view.text) || this.ended && t !== this.view.text) && (i.replaceChildren(), this.view = new qt(i, r), this.ended = !1), t.length > this.view.text.length && this.view.write(t.slice(this.view.text.length)), n && !this.ended && (this.view.end(), this.ended = !0), D;
 	}
 }), Yt = {
 	open: "Open chat",
@@ -1965,39 +1976,39 @@ var $ = (e, t) => e.replace(/\{(\w+)\}/g, (e, n) => String(t[n] ?? ""));
 function Qt(e, t, n, r) {
 	if (e.role === "user") {
 		let n = e.parts.map((e) => e.type === "text" ? e.text : "").join("");
-		return E`<div class="message user" part="message message-user"><span class="sr-only">${t.you}: </span>${n}${e.parts.map((e) => e.type === "attachment" ? E`<span class="file attachment" part="attachment">📎 ${e.attachment.filename} (${tn(e.attachment.size)})</span>` : O)}</div>`;
+		return T`<div class="message user" part="message message-user"><span class="sr-only">${t.you}: </span>${n}${e.parts.map((e) => e.type === "attachment" ? T`<span class="file attachment" part="attachment">📎 ${e.attachment.filename} (${tn(e.attachment.size)})</span>` : D)}</div>`;
 	}
 	let i = e.state !== "streaming", a = e.parts.length === 0;
-	return E`<div class="message assistant" part="message message-assistant" data-state=${e.state}>
+	return T`<div class="message assistant" part="message message-assistant" data-state=${e.state}>
     <span class="sr-only">${t.assistant}: </span>
-    ${e.parts.map((n, r) => n.type === "text" ? E`<div class="md" ${Jt(n.text, i || r < e.parts.length - 1, {
+    ${e.parts.map((n, r) => n.type === "text" ? T`<div class="md" ${Jt(n.text, i || r < e.parts.length - 1, {
 		copyLabel: t.copy,
 		copiedLabel: t.copied
-	})}></div>` : n.type === "tool" ? $t(n.tool, t) : n.type === "file" ? en(n.file) : O)}
-    ${a && e.state === "streaming" ? E`<span class="note typing">${t.thinking}</span>` : O}
-    ${e.state === "stopped" ? E`<div class="note">${t.stopped}</div>` : O}
-    ${e.state === "error" ? nn(e, t, n, r) : O}
+	})}></div>` : n.type === "tool" ? $t(n.tool, t) : n.type === "file" ? en(n.file) : D)}
+    ${a && e.state === "streaming" ? T`<span class="note typing">${t.thinking}</span>` : D}
+    ${e.state === "stopped" ? T`<div class="note">${t.stopped}</div>` : D}
+    ${e.state === "error" ? nn(e, t, n, r) : D}
   </div>`;
 }
 function $t(e, t) {
 	let n = $(e.isError ? t.toolError : t.toolCall, { name: e.name });
-	return E`<details class="tool" part="tool" ?data-error=${e.isError === !0}>
+	return T`<details class="tool" part="tool" ?data-error=${e.isError === !0}>
     <summary>${n}${e.result === void 0 ? "…" : ""}</summary>
     <div>${t.input}</div>
     <pre>${JSON.stringify(e.input ?? {}, null, 2)}</pre>
-    ${e.result === void 0 ? O : E`<div>${t.result}</div><pre>${e.result}</pre>`}
+    ${e.result === void 0 ? D : T`<div>${t.result}</div><pre>${e.result}</pre>`}
   </details>`;
 }
 function en(e) {
 	let t = an(e.url);
-	return t ? E`<a class="file" part="file" href=${t} download=${e.filename} target="_blank" rel="noopener noreferrer">⬇ ${e.filename} (${tn(e.size)})</a>` : O;
+	return t ? T`<a class="file" part="file" href=${t} download=${e.filename} target="_blank" rel="noopener noreferrer">⬇ ${e.filename} (${tn(e.size)})</a>` : D;
 }
 var tn = (e) => e >= 1048576 ? `${(e / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(e / 1024))} KB`;
 function nn(e, t, n, r) {
 	let i = e.retryAt ?? 0, a = Math.ceil((i - r) / 1e3);
-	return E`<div class="error" part="error" role="alert">
+	return T`<div class="error" part="error" role="alert">
     <span>${e.error || t.failed}</span>
-    ${a > 0 ? E`<span class="note">${rn(t, a, i)}</span>` : O}
+    ${a > 0 ? T`<span class="note">${rn(t, a, i)}</span>` : D}
     <button type="button" class="ghost" part="retry-button" ?disabled=${a > 0} @click=${() => n.retry(e.id)}>${t.retry}</button>
   </div>`;
 }
@@ -2391,23 +2402,23 @@ async function cn(e, t) {
 			headers: { "content-type": "application/json" },
 			body: JSON.stringify({ password: t })
 		});
-		if (!n.ok) return (await I(n)).message;
+		if (!n.ok) return (await P(n)).message;
 		let { token: r } = await n.json();
-		return typeof r == "string" ? (z.setVisitorToken(e, r), !0) : "The chat service sent no token.";
+		return typeof r == "string" ? (L.setVisitorToken(e, r), !0) : "The chat service sent no token.";
 	} catch {
 		return "The chat service could not be reached.";
 	}
 }
-var ln, un = E`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`, dn = [
-	...Pe.images,
-	...Pe.text,
+var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`, dn = [
+	...Fe.images,
+	...Fe.text,
 	".md",
 	".csv",
 	".txt",
 	".json"
-].join(","), fn = E`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`, pn = class extends M {
+].join(","), fn = T`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`, pn = class extends A {
 	constructor(...e) {
-		super(...e), this.host = "", this.agent = "", this.link = "", this.mode = "bubble", this.title = "", this.position = "bottom-right", this.open = !1, this.zIndex = "", this.theme = "auto", this.lang = "", this.strings = {}, this.chat = new dt(this, { target: () => ({
+		super(...e), this.host = "", this.agent = "", this.link = "", this.mode = "bubble", this.title = "", this.position = "bottom-right", this.open = !1, this.zIndex = "", this.theme = "auto", this.lang = "", this.strings = {}, this.chat = new ft(this, { target: () => ({
 			host: this.host,
 			agent: this.agent || void 0,
 			link: this.link || void 0
@@ -2495,39 +2506,39 @@ var ln, un = E`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		n === !0 ? await this.chat.connect() : this.unlockError = n, this.requestUpdate();
 	}
 	render() {
-		let e = this.text, t = this.title || this.chat.info?.name || "", n = E`<section class="panel ${this.open ? "open" : ""}" part="panel" id="panel" role=${this.mode === "bubble" ? "dialog" : "region"} aria-label=${t || e.open} @keydown=${this.onPanelKeydown}>
+		let e = this.text, t = this.title || this.chat.info?.name || "", n = T`<section class="panel ${this.open ? "open" : ""}" part="panel" id="panel" role=${this.mode === "bubble" ? "dialog" : "region"} aria-label=${t || e.open} @keydown=${this.onPanelKeydown}>
       <header part="header">
         <h2 part="title">${t}</h2>
-        ${this.chat.messages.length > 0 ? E`<button type="button" class="ghost" part="new-chat-button" @click=${() => this.chat.newChat()}>${e.newChat}</button>` : O}
-        ${this.mode === "bubble" ? E`<button type="button" class="icon" part="close-button" aria-label=${e.close} @click=${() => this.open = !1}>×</button>` : O}
+        ${this.chat.messages.length > 0 ? T`<button type="button" class="ghost" part="new-chat-button" @click=${() => this.chat.newChat()}>${e.newChat}</button>` : D}
+        ${this.mode === "bubble" ? T`<button type="button" class="icon" part="close-button" aria-label=${e.close} @click=${() => this.open = !1}>×</button>` : D}
       </header>
       ${this.renderBody(e)}
     </section>`;
-		return this.mode === "bubble" ? E`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? e.close : e.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => this.open = !this.open} @keydown=${this.onLauncherKeydown}>${fn}</button>${n}` : n;
+		return this.mode === "bubble" ? T`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? e.close : e.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => this.open = !this.open} @keydown=${this.onLauncherKeydown}>${fn}</button>${n}` : n;
 	}
 	renderBody(e) {
 		let { phase: t, info: n, messages: r } = this.chat;
-		if (t === "unavailable") return E`<div class="center" role="alert">${this.chat.problem || e.offline}</div>`;
-		if (t === "locked") return E`<form class="center" part="password-form" @submit=${this.onUnlock}>
+		if (t === "unavailable") return T`<div class="center" role="alert">${this.chat.problem || e.offline}</div>`;
+		if (t === "locked") return T`<form class="center" part="password-form" @submit=${this.onUnlock}>
         <p>${e.passwordPrompt}</p>
         <label>${e.password} <input type="password" name="password" autocomplete="current-password" required /></label>
-        ${this.unlockError ? E`<div class="error" role="alert">${this.unlockError}</div>` : O}
+        ${this.unlockError ? T`<div class="error" role="alert">${this.unlockError}</div>` : D}
         <button class="primary" type="submit">${e.unlock}</button>
       </form>`;
 		let i = Date.now();
-		return E`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">
-        ${n?.welcome_message ? E`<div class="message assistant" part="message message-assistant welcome">${n.welcome_message}</div>` : O}
+		return T`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">
+        ${n?.welcome_message ? T`<div class="message assistant" part="message message-assistant welcome">${n.welcome_message}</div>` : D}
         ${r.map((t) => Qt(t, e, { retry: (e) => void this.chat.retry(e) }, i))}
       </div>
-      ${r.length === 0 && n?.starters.length ? E`<div class="starters" part="starters">${n.starters.map((e) => E`<button type="button" part="starter" @click=${() => this.send(e)}>${e}</button>`)}</div>` : O}
+      ${r.length === 0 && n?.starters.length ? T`<div class="starters" part="starters">${n.starters.map((e) => T`<button type="button" part="starter" @click=${() => this.send(e)}>${e}</button>`)}</div>` : D}
       ${this.renderAttachments(e)}
       <form class="composer" part="composer" @submit=${(e) => (e.preventDefault(), this.send(this.draft))}>
-        ${n?.accepts_attachments ? E`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${dn} @change=${this.onFilesChosen} />
+        ${n?.accepts_attachments ? T`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${dn} @change=${this.onFilesChosen} />
               <button type="button" class="icon attach" part="attach-button" aria-label=${e.attach} title=${e.attach} ?disabled=${t !== "ready" || this.chat.busy}
-                @click=${() => this.renderRoot.querySelector("#files")?.click()}>${un}</button>` : O}
+                @click=${() => this.renderRoot.querySelector("#files")?.click()}>${un}</button>` : D}
         <label class="sr-only" for="input">${e.messageLabel}</label>
         <textarea id="input" part="input" rows="1" placeholder=${e.placeholder} .value=${this.draft} ?disabled=${t !== "ready"} @input=${(e) => this.draft = e.target.value} @keydown=${this.onKeydown}></textarea>
-        ${this.chat.busy ? E`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${e.stop}</button>` : E`<button type="submit" class="primary" part="send-button" ?disabled=${t !== "ready"}>${e.send}</button>`}
+        ${this.chat.busy ? T`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${e.stop}</button>` : T`<button type="submit" class="primary" part="send-button" ?disabled=${t !== "ready"}>${e.send}</button>`}
       </form>
       <div class="sr-only" role="status">${this.chat.announcement}</div>`;
 	}
@@ -2537,16 +2548,16 @@ var ln, un = E`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 	}
 	renderAttachments(e) {
 		let { attachments: t, attachmentProblem: n } = this.chat;
-		if (t.length === 0 && !n) return O;
+		if (t.length === 0 && !n) return D;
 		let r = n && $(e[n.kind === "type" ? "attachmentType" : n.kind === "size" ? "attachmentSize" : "attachmentCount"], {
 			name: n.name,
-			mb: Ne.attachmentBytes / 1024 / 1024,
-			n: Ne.attachmentsPerMessage
+			mb: j.attachmentBytes / 1024 / 1024,
+			n: j.attachmentsPerMessage
 		});
-		return E`<div class="attachments" part="attachments">
-      ${t.map((t, n) => E`<span class="file" part="attachment">📎 ${t.name} (${tn(t.size)})
+		return T`<div class="attachments" part="attachments">
+      ${t.map((t, n) => T`<span class="file" part="attachment">📎 ${t.name} (${tn(t.size)})
         <button type="button" class="icon" aria-label=${$(e.removeAttachment, { name: t.name })} @click=${() => this.chat.detach(n)}>×</button></span>`)}
-      ${r ? E`<div class="error" role="alert">${r}</div>` : O}
+      ${r ? T`<div class="error" role="alert">${r}</div>` : D}
     </div>`;
 	}
 };
