@@ -4,7 +4,9 @@
  * and the other tabs show the new state without a reload.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, type Agent, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { agentStatus } from './agent-status.ts'
 import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { AGENT_TABS, hrefFor, type AgentTab } from './router.ts'

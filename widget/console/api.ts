@@ -3,14 +3,6 @@
  * every request that changes something, and the host's own error message on failure (the UI
  * shows it as the reason). A 401 outside sign-in means the session ended: the app listens.
  */
-import type { Agent, AgentVersion } from '../../shared/index.ts'
-
-export type { Agent, AgentVersion }
-
-export type Role = 'owner' | 'editor' | 'viewer'
-
-export type ConsoleSession = { role: Role; agent_ids: string[] | null; name: string; csrf_token: string; expires_at?: string }
-
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -92,65 +84,3 @@ export function nextPage(reply: { next_cursor?: string | null; next_before?: str
   if (reply.next_before) return { before: reply.next_before }
   return null
 }
-
-// ---------------------------------------------------------------- shapes the console reads
-
-export type ModelsInfo = { providers: { id: string; configured: boolean }[]; suggestions: string[] }
-
-export type Link = {
-  id: string
-  agent_id: string
-  name: string
-  expires_at: string | null
-  expired: boolean
-  has_password: boolean
-  enabled: boolean
-  quota_per_visitor_per_day: number | null
-  quota_total: number | null
-  used_total?: number
-  allowed_origins: string[]
-  created_at: string
-  updated_at: string
-}
-
-export type Snippets = { url: string; script: string; iframe: string; script_url?: string; integrity?: string | null }
-
-/** A link as created or rotated: its token and snippets appear only in that reply. */
-export type LinkWithToken = Link & Snippets & { token: string }
-
-export type ApiKey = { id: string; agent_id: string; name: string; created_at: string; refreshed_at: string | null; last_used_at: string | null }
-
-export type OwnerKey = { id: string; name: string; role: Role; agent_ids: string[] | null; created_at: string; last_used_at: string | null }
-
-export type SessionSummary = {
-  session_id: string
-  scope: string
-  link_id?: string | null
-  message_count?: number
-  preview?: string
-  created_at: string
-  updated_at: string
-}
-
-export type Trace = {
-  trace_id: string
-  agent_id?: string
-  session_id?: string | null
-  scope?: string
-  link_id?: string | null
-  status: string
-  started_at: string
-  first_token_ms?: number | null
-  time_to_first_token_ms?: number | null
-  total_ms: number | null
-  turns: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  tool_calls: number | unknown[] | null
-  error: string | null
-  version?: number | null
-}
-
-export type TranscriptMessage = { seq?: number; role: string; content: unknown; status?: string | null; trace_id?: string | null; created_at?: string }
-
-export type Transcript = SessionSummary & { agent_id: string; messages: TranscriptMessage[]; traces?: Trace[] }

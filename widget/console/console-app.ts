@@ -6,7 +6,8 @@
  * @summary The owner console: build, publish, share and watch agents.
  */
 import { html, nothing } from 'lit'
-import { api, setCsrfToken, setUnauthorizedHandler, type ConsoleSession } from './api.ts'
+import { api, setCsrfToken, setUnauthorizedHandler } from './api.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
 import { consoleStyles } from './console.styles.ts'
 import { hrefFor, isAppClick, navigate, NAVIGATE_EVENT, parseRoute, type Route } from './router.ts'

@@ -1,6 +1,8 @@
 /** Owner keys (owner role only): management credentials with a role and optionally a set of agents. */
 import { html, nothing } from 'lit'
-import { api, type Agent, type ConsoleSession, type OwnerKey } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession, OwnerKey } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import './copy-field.ts'
 

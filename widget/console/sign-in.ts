@@ -5,7 +5,8 @@
  * @event porch-signed-in - The host accepted the token (`detail`: the session).
  */
 import { html } from 'lit'
-import { api, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 
 export class ConsoleSignIn extends ConsoleElement {
