@@ -1,17 +1,10 @@
 /**
- * The console's HTTP client: same-origin `fetch` with the session cookie, the CSRF token on
- * every request that changes something, and the host's own error message on failure (the UI
- * shows it as the reason). A 401 outside sign-in means the session ended: the app listens.
+ * The console's HTTP client, on the shared client (widget/client): same-origin `fetch` with the
+ * session cookie, the CSRF token on every request that changes something, and the host's own
+ * error message on failure (the UI shows it as the reason). A 401 outside sign-in means the
+ * session ended: the app listens.
  */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { HttpError, request as send } from '../client/http.ts'
 
 let csrfToken = ''
 let onUnauthorized: () => void = () => {}
@@ -27,7 +20,8 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler
 }
 
-const SESSION_PATH = '/api/v1/console/session'
+/** Sign-in (POST), the current session (GET) and sign-out (DELETE). */
+export const SESSION_PATH = '/api/v1/console/session'
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const url = path.startsWith('/api/') ? path : `/api/v1${path}`
@@ -36,28 +30,19 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken
   let response: Response
   try {
-    response = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
-  } catch {
-    throw new ApiError(0, 'network', 'The host could not be reached. Check your connection and try again.')
+    response = await send(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) }, 'The host')
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw new HttpError(0, 'network', 'The host could not be reached. Check your connection and try again.', null)
+    if (error.status === 401 && !url.startsWith(SESSION_PATH)) onUnauthorized()
+    throw error
   }
   if (response.status === 204) return undefined as T
   const text = await response.text()
-  let data: unknown = null
   try {
-    data = text ? JSON.parse(text) : null
+    return (text ? JSON.parse(text) : null) as T
   } catch {
-    // A proxy's HTML error page: the status line below says enough.
+    return null as T // a proxy's HTML page with a 2xx: nothing to read
   }
-  if (!response.ok) {
-    const error = (data as { error?: { code?: unknown; message?: unknown } } | null)?.error
-    if (response.status === 401 && !url.startsWith(SESSION_PATH)) onUnauthorized()
-    throw new ApiError(
-      response.status,
-      typeof error?.code === 'string' ? error.code : 'http_error',
-      typeof error?.message === 'string' ? error.message : `The host answered ${response.status} ${response.statusText}.`.trim(),
-    )
-  }
-  return data as T
 }
 
 export const api = {

@@ -6,7 +6,7 @@
  * @summary The owner console: build, publish, share and watch agents.
  */
 import { html, nothing } from 'lit'
-import { api, setCsrfToken, setUnauthorizedHandler } from './api.ts'
+import { api, SESSION_PATH, setCsrfToken, setUnauthorizedHandler } from './api.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
 import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
 import { consoleStyles } from './console.styles.ts'
@@ -18,8 +18,6 @@ import './agent-page.ts'
 import './watch-page.ts'
 import './session-transcript.ts'
 import './owner-keys.ts'
-
-const SESSION = '/api/v1/console/session'
 
 export class PorchConsole extends ConsoleElement {
   static override properties = { session: { state: true }, route: { state: true }, feedback: { state: true } }
@@ -65,7 +63,7 @@ export class PorchConsole extends ConsoleElement {
 
   private async loadSession(): Promise<void> {
     try {
-      this.signedIn(await api.get<ConsoleSession>(SESSION))
+      this.signedIn(await api.get<ConsoleSession>(SESSION_PATH))
     } catch {
       this.session = null
     }
@@ -79,7 +77,7 @@ export class PorchConsole extends ConsoleElement {
 
   private async signOut(): Promise<void> {
     const done = await withFeedback((f) => (this.feedback = f), { busy: 'Signing out…', done: 'Signed out.' }, async () => {
-      await api.delete(SESSION)
+      await api.delete(SESSION_PATH)
       return true
     })
     if (done) {

@@ -6,7 +6,6 @@
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { ApiError } from './api.ts'
 
 export class ConsoleElement extends LitElement {
   protected override createRenderRoot(): HTMLElement {
@@ -19,8 +18,7 @@ export type Feedback = { state: 'idle' } | { state: 'busy' | 'done' | 'failed'; 
 
 export const IDLE: Feedback = { state: 'idle' }
 
-export const reasonOf = (error: unknown): string =>
-  error instanceof ApiError || error instanceof Error ? error.message : String(error)
+export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
  * Runs one action with visible feedback: `busy` while it runs, then `done` or `failed` with the
