@@ -110,4 +110,4 @@ export class ConsoleAgentFiles extends ConsoleElement {
   }
 }
 
-define('porch-console-files', ConsoleAgentFiles)
+define('porch-console-agent-files', ConsoleAgentFiles)

@@ -49,4 +49,4 @@ export class ConsoleAgentList extends ConsoleElement {
   }
 }
 
-define('porch-console-agents', ConsoleAgentList)
+define('porch-console-agent-list', ConsoleAgentList)

@@ -68,17 +68,17 @@ export class ConsoleAgentPage extends ConsoleElement {
       case 'edit':
         return html`<porch-console-agent-editor .session=${this.session} .agent=${agent}></porch-console-agent-editor>`
       case 'try':
-        return html`<porch-console-try .session=${this.session} .agent=${agent}></porch-console-try>`
+        return html`<porch-console-try-chat .session=${this.session} .agent=${agent}></porch-console-try-chat>`
       case 'publish':
-        return html`<porch-console-publish .session=${this.session} .agent=${agent}></porch-console-publish>`
+        return html`<porch-console-agent-publish .session=${this.session} .agent=${agent}></porch-console-agent-publish>`
       case 'share':
-        return html`<porch-console-share .session=${this.session} .agent=${agent}></porch-console-share>`
+        return html`<porch-console-share-links .session=${this.session} .agent=${agent}></porch-console-share-links>`
       case 'api':
         return html`<porch-console-api-keys .session=${this.session} .agent=${agent}></porch-console-api-keys>`
       case 'files':
-        return html`<porch-console-files .agent=${agent}></porch-console-files>`
+        return html`<porch-console-agent-files .agent=${agent}></porch-console-agent-files>`
     }
   }
 }
 
-define('porch-console-agent', ConsoleAgentPage)
+define('porch-console-agent-page', ConsoleAgentPage)

@@ -147,4 +147,4 @@ export class ConsoleAgentPublish extends ConsoleElement {
   }
 }
 
-define('porch-console-publish', ConsoleAgentPublish)
+define('porch-console-agent-publish', ConsoleAgentPublish)

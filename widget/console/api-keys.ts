@@ -96,7 +96,7 @@ export class ConsoleApiKeys extends ConsoleElement {
         ${this.secret
           ? html`<div class="card warning">
               <p><strong>Copy the key “${this.secret.name}” now.</strong> It is shown only this once; refresh the key if you lose it.</p>
-              <porch-console-copy label="Key" .text=${this.secret.key}></porch-console-copy>
+              <porch-console-copy-field label="Key" .text=${this.secret.key}></porch-console-copy-field>
               <button type="button" @click=${() => (this.secret = null)}>I have copied it</button>
             </div>`
           : nothing}
@@ -143,7 +143,7 @@ export class ConsoleApiKeys extends ConsoleElement {
         <legend>Language</legend>
         ${examples.map((e) => html`<label><input type="radio" name="example" value=${e.id} ?checked=${e.id === chosen.id} @change=${() => (this.example = e.id)} /> ${e.label}</label>`)}
       </fieldset>
-      <porch-console-copy label=${`${chosen.label} example`} .text=${chosen.code}></porch-console-copy>`
+      <porch-console-copy-field label=${`${chosen.label} example`} .text=${chosen.code}></porch-console-copy-field>`
   }
 }
 

@@ -61,7 +61,7 @@ export class ConsoleOwnerKeys extends ConsoleElement {
       ${this.secret
         ? html`<div class="card warning">
             <p><strong>Copy the owner key “${this.secret.name}” now.</strong> It is shown only this once.</p>
-            <porch-console-copy label="Owner key" .text=${this.secret.key}></porch-console-copy>
+            <porch-console-copy-field label="Owner key" .text=${this.secret.key}></porch-console-copy-field>
             <button type="button" @click=${() => (this.secret = null)}>I have copied it</button>
           </div>`
         : nothing}

@@ -7,7 +7,7 @@ import { api, query } from './api.ts'
 import type { SessionTranscript, TraceSummary } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
-import { markdown } from '../markdown-directive.ts'
+import { markdown } from '../chat/markdown-directive.ts'
 import { toolView } from './tool-view.ts'
 import { foldTranscript } from './transcript-fold.ts'
 import { traceTable } from './trace-table.ts'
@@ -60,4 +60,4 @@ export class ConsoleSessionTranscript extends ConsoleElement {
   }
 }
 
-define('porch-console-session', ConsoleSessionTranscript)
+define('porch-console-session-transcript', ConsoleSessionTranscript)

@@ -161,8 +161,8 @@ export class ConsoleShareLinks extends ConsoleElement {
         ${agent.access === 'public' && !agent.published ? html`<p class="warning">Not published yet: the embed and its preview answer once the agent is published.</p>` : nothing}
         ${agent.access === 'public'
           ? this.embed
-            ? html`<porch-console-copy label="Page URL" .text=${this.embed.url}></porch-console-copy>
-                <porch-console-copy label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy>
+            ? html`<porch-console-copy-field label="Page URL" .text=${this.embed.url}></porch-console-copy-field>
+                <porch-console-copy-field label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy-field>
                 <porch-console-widget-preview .target=${{ agent: agent.id }} .script=${this.embed.script} .defaults=${themeDefaults(agent)}></porch-console-widget-preview>`
             : html`<p class="hint">Loading the snippets…</p>`
           : html`<p>The agent's access is <strong>links only</strong>: it has no public embed.</p>
@@ -190,8 +190,8 @@ export class ConsoleShareLinks extends ConsoleElement {
       <p class="warning">Copy the URL or a snippet now: the link's URL is shown only once. To see it again, issue a new URL (the old one stops working).</p>
       <div class="grid">
         <div>
-          <porch-console-copy label="Link URL" .text=${fresh.url}></porch-console-copy>
-          <porch-console-copy label="Iframe snippet" .text=${fresh.iframe}></porch-console-copy>
+          <porch-console-copy-field label="Link URL" .text=${fresh.url}></porch-console-copy-field>
+          <porch-console-copy-field label="Iframe snippet" .text=${fresh.iframe}></porch-console-copy-field>
         </div>
         <figure>
           <img class="qr" src=${qrDataUrl(fresh.url)} alt=${`QR code of the link URL for ${fresh.name}`} />
@@ -240,4 +240,4 @@ export class ConsoleShareLinks extends ConsoleElement {
   }
 }
 
-define('porch-console-share', ConsoleShareLinks)
+define('porch-console-share-links', ConsoleShareLinks)

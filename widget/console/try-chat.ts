@@ -9,12 +9,12 @@ import { html, nothing, type PropertyValues } from 'lit'
 import type { StreamEvent } from '../../shared/protocol.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { tryEndpoint } from '../client/urls.ts'
-import { foldAnswerEvent, type ToolView } from '../transcript.ts'
+import { foldAnswerEvent, type ToolView } from '../chat/transcript.ts'
 import { getCsrfToken } from './api.ts'
 import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
-import { markdown } from '../markdown-directive.ts'
+import { markdown } from '../chat/markdown-directive.ts'
 import { toolView } from './tool-view.ts'
 
 // Try-it shows text and tool calls (no files: its sessions have no download route).
@@ -178,4 +178,4 @@ ${turn.parts.map((part, index) =>
   }
 }
 
-define('porch-console-try', ConsoleTryChat)
+define('porch-console-try-chat', ConsoleTryChat)

@@ -48,7 +48,7 @@ export function sourceOf(scope: string, links: Link[]): string {
   return scope
 }
 
-export class ConsoleWatch extends ConsoleElement {
+export class ConsoleWatchPage extends ConsoleElement {
   static override properties = {
     session: { attribute: false },
     filters: { attribute: false },
@@ -183,4 +183,4 @@ export class ConsoleWatch extends ConsoleElement {
   }
 }
 
-define('porch-console-watch', ConsoleWatch)
+define('porch-console-watch-page', ConsoleWatchPage)

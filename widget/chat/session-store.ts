@@ -3,7 +3,7 @@
  * link, so two widgets on one page, or one agent on two sites, never share a conversation.
  * Nothing is kept in localStorage. Storage that throws (privacy modes) degrades to memory.
  */
-import { trimSlash, type ChatTarget } from './client/urls.ts'
+import { trimSlash, type ChatTarget } from '../client/urls.ts'
 
 const memory = new Map<string, string>()
 

@@ -9,7 +9,7 @@ import { html, nothing } from 'lit'
 import { api, SESSION_PATH, setCsrfToken, setUnauthorizedHandler } from './api.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
 import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
-import { consoleStyles } from './console.styles.ts'
+import { consoleStyles } from './porch-console.styles.ts'
 import { hrefFor, isAppClick, navigate, NAVIGATE_EVENT, parseRoute, type Route } from './router.ts'
 import './sign-in.ts'
 import './agent-list.ts'
@@ -132,15 +132,15 @@ export class PorchConsole extends ConsoleElement {
   private renderPage(route: Route, session: ConsoleSession) {
     switch (route.page) {
       case 'agents':
-        return html`<porch-console-agents .session=${session}></porch-console-agents>`
+        return html`<porch-console-agent-list .session=${session}></porch-console-agent-list>`
       case 'new-agent':
         return html`<porch-console-agent-create .session=${session}></porch-console-agent-create>`
       case 'agent':
-        return html`<porch-console-agent .session=${session} .agentId=${route.id} .tab=${route.tab}></porch-console-agent>`
+        return html`<porch-console-agent-page .session=${session} .agentId=${route.id} .tab=${route.tab}></porch-console-agent-page>`
       case 'watch':
-        return html`<porch-console-watch .session=${session} .filters=${route}></porch-console-watch>`
+        return html`<porch-console-watch-page .session=${session} .filters=${route}></porch-console-watch-page>`
       case 'session':
-        return html`<porch-console-session .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session>`
+        return html`<porch-console-session-transcript .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session-transcript>`
       case 'owner-keys':
         return managesKeys(session)
           ? html`<porch-console-owner-keys .session=${session}></porch-console-owner-keys>`

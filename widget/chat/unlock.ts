@@ -1,6 +1,6 @@
 /** Unlocking a password-protected share link: the host returns a short-lived visitor token for this tab. */
-import { HttpError, request } from './client/http.ts'
-import { chatUrls, type ChatTarget } from './client/urls.ts'
+import { HttpError, request } from '../client/http.ts'
+import { chatUrls, type ChatTarget } from '../client/urls.ts'
 import { sessionStore } from './session-store.ts'
 
 /** True when unlocked, otherwise the host's reason. */

@@ -4,10 +4,10 @@
  * quarter of its budget), so responses are checked here for the few fields it reads, and unknown
  * fields are ignored.
  */
-import { ATTACHMENT_TYPES } from '../shared/limits.ts'
-import type { PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../shared/protocol.ts'
-import { HttpError, request } from './client/http.ts'
-import { authHeaders, chatUrls, type ChatTarget } from './client/urls.ts'
+import { ATTACHMENT_TYPES } from '../../shared/limits.ts'
+import type { PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../../shared/protocol.ts'
+import { HttpError, request } from '../client/http.ts'
+import { authHeaders, chatUrls, type ChatTarget } from '../client/urls.ts'
 
 const getJson = async (url: string, target: ChatTarget, signal?: AbortSignal): Promise<unknown> =>
   (await request(url, { headers: { accept: 'application/json', ...authHeaders(target) }, signal })).json()

@@ -5,12 +5,12 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { LIMITS } from '../shared/limits.ts'
-import type { PublishedAgentInfo, StreamEvent } from '../shared/protocol.ts'
-import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './api.ts'
-import { HttpError } from './client/http.ts'
-import { stopChat, streamChat } from './client/stream-chat.ts'
-import { trimSlash, visitorEndpoint, type ChatTarget } from './client/urls.ts'
+import { LIMITS } from '../../shared/limits.ts'
+import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
+import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
+import { HttpError } from '../client/http.ts'
+import { stopChat, streamChat } from '../client/stream-chat.ts'
+import { trimSlash, visitorEndpoint, type ChatTarget } from '../client/urls.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { applySyncReply, foldAnswerEvent, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
 
