@@ -3,17 +3,17 @@ import { defineConfig } from 'vitest/config'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 
-// One config. `vite build` bundles the chat component (an ES module); `vite build --mode embed`
-// bundles the tiny loader as a classic script (it reads document.currentScript, which module
+// One config. `vite build` bundles the chat component (widget/chat/porch-chat.ts, an ES module);
+// `vite build --mode embed` bundles the tiny loader (widget/chat/embed.ts) as a classic script (it reads document.currentScript, which module
 // scripts lack). Both go to dist/widget, which the host serves. Never bundle host/: it uses a
 // native addon. vitest runs every *.test.ts next to the code it tests.
 // `vite build --mode examples` bundles the React example app for the examples server.
-// `vite build --mode console` bundles the owner console (widget/console) into dist/console, apart
+// `vite build --mode console` bundles the owner console (widget/console/porch-console.ts) into dist/console, apart
 // from the visitor widget, so visitors never download a byte of it.
 const consoleApp = {
   outDir: 'dist/console',
   emptyOutDir: true,
-  lib: { entry: 'widget/console/console-app.ts', formats: ['es' as const], fileName: () => 'console.js' },
+  lib: { entry: 'widget/console/porch-console.ts', formats: ['es' as const], fileName: () => 'console.js' },
 }
 const examples = {
   outDir: 'dist/examples',
@@ -34,8 +34,8 @@ export default defineConfig(({ mode }) => ({
     rolldownOptions: { experimental: { attachDebugInfo: 'none' as const } },
     lib:
       mode === 'embed'
-        ? { entry: 'widget/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }
-        : { entry: 'widget/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
+        ? { entry: 'widget/chat/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }
+        : { entry: 'widget/chat/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
   },
   test: {
     include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts'],

@@ -14,7 +14,7 @@
 import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS, type Agent } from '../shared/index.ts'
-import { safeUrl } from '../widget/markdown.ts'
+import { safeUrl } from '../widget/chat/markdown.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from './testing/harness.ts'
 import { secondsToNextUtcDay } from './http/utc-day.ts'
 

@@ -122,6 +122,7 @@ export const SessionListSchema = z.object({
 export type SessionList = z.infer<typeof SessionListSchema>
 
 export const TraceStatusSchema = z.enum(['running', 'success', 'error', 'cancelled', 'interrupted'])
+export type TraceStatus = z.infer<typeof TraceStatusSchema>
 
 export const ToolCallTraceSchema = z.object({
   tool_call_id: z.string(),
@@ -190,6 +191,17 @@ export const TranscriptMessageSchema = z.object({
   trace_id: z.string(),
   created_at: z.string(),
 })
+export type TranscriptMessage = z.infer<typeof TranscriptMessageSchema>
+
+/** What the model was given instead of a compressed session's older messages (those up to `through_seq`). */
+export const ContextSummarySchema = z.object({
+  through_seq: z.number().int(),
+  summary: z.string(),
+  /** The estimated tokens of the context the summary replaced. */
+  tokens_before: z.number().int(),
+  created_at: z.string(),
+})
+export type ContextSummary = z.infer<typeof ContextSummarySchema>
 
 /** GET /api/v1/agents/{id}/sessions/{sid}?scope= (scope defaults to `public`). */
 export const SessionTranscriptSchema = z.object({
@@ -204,6 +216,8 @@ export const SessionTranscriptSchema = z.object({
   messages: z.array(TranscriptMessageSchema),
   /** Every trace (chat request) of the session, oldest first. */
   traces: z.array(TraceSummarySchema),
+  /** The session's context summaries, oldest first; empty when it was never compressed. */
+  context_summaries: z.array(ContextSummarySchema),
 })
 export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
 
@@ -285,6 +299,29 @@ export const LinkSchema = z.object({
 })
 export type Link = z.infer<typeof LinkSchema>
 
+/**
+ * What an owner pastes to put an agent or a link on a site: GET /api/v1/agents/{id}/embed, and
+ * the reply of creating a link or rotating its token.
+ */
+export const EmbedSnippetsSchema = z.object({
+  /** The hosted chat page: `{public}/published/{agent}` or `{public}/l/{token}`. */
+  url: z.string(),
+  script_url: z.string(),
+  /** The SRI hash of embed.js (`sha384-…`), or null when the host has no built widget. */
+  integrity: z.string().nullable(),
+  script: z.string(),
+  iframe: z.string(),
+})
+export type EmbedSnippets = z.infer<typeof EmbedSnippetsSchema>
+
+/** POST /api/v1/agents/{id}/links and PATCH /api/v1/links/{id} with `rotate_token`: the link with its URL token (shown only here). */
+export const IssuedLinkSchema = LinkSchema.extend({
+  token: z.string(),
+  ...EmbedSnippetsSchema.shape,
+  warnings: z.array(LinkWarningSchema),
+})
+export type IssuedLink = z.infer<typeof IssuedLinkSchema>
+
 /** GET /api/v1/agents/{id}/keys → {keys: ApiKey[]}; create/refresh add `key` (KEY.SECRET, shown once). */
 export const ApiKeySchema = z.object({
   id: z.string(),
@@ -296,6 +333,10 @@ export const ApiKeySchema = z.object({
 })
 export type ApiKey = z.infer<typeof ApiKeySchema>
 
+/** A chat key as created or refreshed: `key` (KEY.SECRET) appears only in this reply. */
+export const IssuedApiKeySchema = ApiKeySchema.extend({ key: z.string() })
+export type IssuedApiKey = z.infer<typeof IssuedApiKeySchema>
+
 /** GET /api/v1/owner-keys → {owner_keys: OwnerKey[]} (owner role only); create adds `key`. */
 export const OwnerKeySchema = z.object({
   id: z.string(),
@@ -306,6 +347,10 @@ export const OwnerKeySchema = z.object({
   last_used_at: z.string().nullable(),
 })
 export type OwnerKey = z.infer<typeof OwnerKeySchema>
+
+/** An owner key as created: `key` (own_….SECRET) appears only in this reply. */
+export const IssuedOwnerKeySchema = OwnerKeySchema.extend({ key: z.string() })
+export type IssuedOwnerKey = z.infer<typeof IssuedOwnerKeySchema>
 
 /* Agents and versions: AgentSchema and AgentVersionSchema in shared/owner.ts. */
 

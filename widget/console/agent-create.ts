@@ -1,6 +1,8 @@
 /** New agent: a name, a description and a model; everything else is edited afterwards. */
 import { html } from 'lit'
-import { api, type Agent, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { canEdit, ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { navigate } from './router.ts'
 

@@ -3,7 +3,9 @@
  * changed (PATCH edits the draft; public traffic keeps the active version until it is published).
  */
 import { html, nothing } from 'lit'
-import { api, type Agent, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { navigate } from './router.ts'
 import { agentChanged } from './agent-status.ts'
 import { canEdit, ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'

@@ -5,7 +5,9 @@
  */
 import { html, nothing, type PropertyValues } from 'lit'
 import type { AgentFiles, FileCount } from '../../shared/console.ts'
-import { api, type Agent, type Link } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { Link } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
 import { sourceOf } from './watch-page.ts'
@@ -108,4 +110,4 @@ export class ConsoleAgentFiles extends ConsoleElement {
   }
 }
 
-define('porch-console-files', ConsoleAgentFiles)
+define('porch-console-agent-files', ConsoleAgentFiles)

@@ -1,6 +1,8 @@
 /** The agents page: every agent the session may reach, with its publication state at a glance. */
 import { html, nothing } from 'lit'
-import { api, type Agent, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { canEdit, ConsoleElement, define, feedbackView, formatDate, withFeedback, type Feedback } from './console-element.ts'
 import { agentStatus } from './agent-status.ts'
 
@@ -47,4 +49,4 @@ export class ConsoleAgentList extends ConsoleElement {
   }
 }
 
-define('porch-console-agents', ConsoleAgentList)
+define('porch-console-agent-list', ConsoleAgentList)

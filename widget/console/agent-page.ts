@@ -4,7 +4,9 @@
  * and the other tabs show the new state without a reload.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, type Agent, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { agentStatus } from './agent-status.ts'
 import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { AGENT_TABS, hrefFor, type AgentTab } from './router.ts'
@@ -66,17 +68,17 @@ export class ConsoleAgentPage extends ConsoleElement {
       case 'edit':
         return html`<porch-console-agent-editor .session=${this.session} .agent=${agent}></porch-console-agent-editor>`
       case 'try':
-        return html`<porch-console-try .session=${this.session} .agent=${agent}></porch-console-try>`
+        return html`<porch-console-try-chat .session=${this.session} .agent=${agent}></porch-console-try-chat>`
       case 'publish':
-        return html`<porch-console-publish .session=${this.session} .agent=${agent}></porch-console-publish>`
+        return html`<porch-console-agent-publish .session=${this.session} .agent=${agent}></porch-console-agent-publish>`
       case 'share':
-        return html`<porch-console-share .session=${this.session} .agent=${agent}></porch-console-share>`
+        return html`<porch-console-share-links .session=${this.session} .agent=${agent}></porch-console-share-links>`
       case 'api':
         return html`<porch-console-api-keys .session=${this.session} .agent=${agent}></porch-console-api-keys>`
       case 'files':
-        return html`<porch-console-files .agent=${agent}></porch-console-files>`
+        return html`<porch-console-agent-files .agent=${agent}></porch-console-agent-files>`
     }
   }
 }
 
-define('porch-console-agent', ConsoleAgentPage)
+define('porch-console-agent-page', ConsoleAgentPage)

@@ -4,7 +4,9 @@
  */
 import { html, nothing, type PropertyValues } from 'lit'
 import { LIMITS } from '../../shared/limits.ts'
-import { api, type Agent, type AgentVersion, type ConsoleSession } from './api.ts'
+import { api } from './api.ts'
+import type { Agent, AgentVersion } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { agentChanged } from './agent-status.ts'
 import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { changedFields, diffLines } from './diff.ts'
@@ -145,4 +147,4 @@ export class ConsoleAgentPublish extends ConsoleElement {
   }
 }
 
-define('porch-console-publish', ConsoleAgentPublish)
+define('porch-console-agent-publish', ConsoleAgentPublish)

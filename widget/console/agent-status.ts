@@ -1,6 +1,6 @@
 /** An agent's publication state as badges: published version, draft changes pending. */
 import { html } from 'lit'
-import type { Agent } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
 
 export function agentStatus(agent: Agent) {
   const published = agent.published && agent.active_version !== null

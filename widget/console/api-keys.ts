@@ -3,13 +3,15 @@
  * ready-to-run examples filled with the agent's id and the host's public URL.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, type Agent, type ApiKey, type ConsoleSession, type Snippets } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ApiKey, ConsoleSession, EmbedSnippets } from '../../shared/console.ts'
 import { apiExamples } from './api-examples.ts'
 import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import './copy-field.ts'
 
 /** The host's public URL, read from the agent's page URL (`{public}/published/{id}`). */
-export const publicUrlOf = (embed: Snippets | null, agentId: string): string =>
+export const publicUrlOf = (embed: EmbedSnippets | null, agentId: string): string =>
   embed?.url.endsWith(`/published/${agentId}`) ? embed.url.slice(0, -`/published/${agentId}`.length) : location.origin
 
 export class ConsoleApiKeys extends ConsoleElement {
@@ -45,7 +47,7 @@ export class ConsoleApiKeys extends ConsoleElement {
     const id = this.agent!.id
     const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading keys…', done: '' }, () => api.get<{ keys: ApiKey[] }>(`/agents/${id}/keys`))
     if (reply) this.keys = reply.keys
-    this.publicUrl = publicUrlOf(await api.get<Snippets>(`/agents/${id}/embed`).catch(() => null), id)
+    this.publicUrl = publicUrlOf(await api.get<EmbedSnippets>(`/agents/${id}/embed`).catch(() => null), id)
   }
 
   private async reload(): Promise<void> {
@@ -94,7 +96,7 @@ export class ConsoleApiKeys extends ConsoleElement {
         ${this.secret
           ? html`<div class="card warning">
               <p><strong>Copy the key “${this.secret.name}” now.</strong> It is shown only this once; refresh the key if you lose it.</p>
-              <porch-console-copy label="Key" .text=${this.secret.key}></porch-console-copy>
+              <porch-console-copy-field label="Key" .text=${this.secret.key}></porch-console-copy-field>
               <button type="button" @click=${() => (this.secret = null)}>I have copied it</button>
             </div>`
           : nothing}
@@ -141,7 +143,7 @@ export class ConsoleApiKeys extends ConsoleElement {
         <legend>Language</legend>
         ${examples.map((e) => html`<label><input type="radio" name="example" value=${e.id} ?checked=${e.id === chosen.id} @change=${() => (this.example = e.id)} /> ${e.label}</label>`)}
       </fieldset>
-      <porch-console-copy label=${`${chosen.label} example`} .text=${chosen.code}></porch-console-copy>`
+      <porch-console-copy-field label=${`${chosen.label} example`} .text=${chosen.code}></porch-console-copy-field>`
   }
 }
 

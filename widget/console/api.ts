@@ -1,25 +1,10 @@
 /**
- * The console's HTTP client: same-origin `fetch` with the session cookie, the CSRF token on
- * every request that changes something, and the host's own error message on failure (the UI
- * shows it as the reason). A 401 outside sign-in means the session ended: the app listens.
+ * The console's HTTP client, on the shared client (widget/client): same-origin `fetch` with the
+ * session cookie, the CSRF token on every request that changes something, and the host's own
+ * error message on failure (the UI shows it as the reason). A 401 outside sign-in means the
+ * session ended: the app listens.
  */
-import type { Agent, AgentVersion } from '../../shared/index.ts'
-
-export type { Agent, AgentVersion }
-
-export type Role = 'owner' | 'editor' | 'viewer'
-
-export type ConsoleSession = { role: Role; agent_ids: string[] | null; name: string; csrf_token: string; expires_at?: string }
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { HttpError, request as send } from '../client/http.ts'
 
 let csrfToken = ''
 let onUnauthorized: () => void = () => {}
@@ -35,7 +20,8 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler
 }
 
-const SESSION_PATH = '/api/v1/console/session'
+/** Sign-in (POST), the current session (GET) and sign-out (DELETE). */
+export const SESSION_PATH = '/api/v1/console/session'
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const url = path.startsWith('/api/') ? path : `/api/v1${path}`
@@ -44,28 +30,19 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken
   let response: Response
   try {
-    response = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) })
-  } catch {
-    throw new ApiError(0, 'network', 'The host could not be reached. Check your connection and try again.')
+    response = await send(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) }, 'The host')
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw new HttpError(0, 'network', 'The host could not be reached. Check your connection and try again.', null)
+    if (error.status === 401 && !url.startsWith(SESSION_PATH)) onUnauthorized()
+    throw error
   }
   if (response.status === 204) return undefined as T
   const text = await response.text()
-  let data: unknown = null
   try {
-    data = text ? JSON.parse(text) : null
+    return (text ? JSON.parse(text) : null) as T
   } catch {
-    // A proxy's HTML error page: the status line below says enough.
+    return null as T // a proxy's HTML page with a 2xx: nothing to read
   }
-  if (!response.ok) {
-    const error = (data as { error?: { code?: unknown; message?: unknown } } | null)?.error
-    if (response.status === 401 && !url.startsWith(SESSION_PATH)) onUnauthorized()
-    throw new ApiError(
-      response.status,
-      typeof error?.code === 'string' ? error.code : 'http_error',
-      typeof error?.message === 'string' ? error.message : `The host answered ${response.status} ${response.statusText}.`.trim(),
-    )
-  }
-  return data as T
 }
 
 export const api = {
@@ -92,65 +69,3 @@ export function nextPage(reply: { next_cursor?: string | null; next_before?: str
   if (reply.next_before) return { before: reply.next_before }
   return null
 }
-
-// ---------------------------------------------------------------- shapes the console reads
-
-export type ModelsInfo = { providers: { id: string; configured: boolean }[]; suggestions: string[] }
-
-export type Link = {
-  id: string
-  agent_id: string
-  name: string
-  expires_at: string | null
-  expired: boolean
-  has_password: boolean
-  enabled: boolean
-  quota_per_visitor_per_day: number | null
-  quota_total: number | null
-  used_total?: number
-  allowed_origins: string[]
-  created_at: string
-  updated_at: string
-}
-
-export type Snippets = { url: string; script: string; iframe: string; script_url?: string; integrity?: string | null }
-
-/** A link as created or rotated: its token and snippets appear only in that reply. */
-export type LinkWithToken = Link & Snippets & { token: string }
-
-export type ApiKey = { id: string; agent_id: string; name: string; created_at: string; refreshed_at: string | null; last_used_at: string | null }
-
-export type OwnerKey = { id: string; name: string; role: Role; agent_ids: string[] | null; created_at: string; last_used_at: string | null }
-
-export type SessionSummary = {
-  session_id: string
-  scope: string
-  link_id?: string | null
-  message_count?: number
-  preview?: string
-  created_at: string
-  updated_at: string
-}
-
-export type Trace = {
-  trace_id: string
-  agent_id?: string
-  session_id?: string | null
-  scope?: string
-  link_id?: string | null
-  status: string
-  started_at: string
-  first_token_ms?: number | null
-  time_to_first_token_ms?: number | null
-  total_ms: number | null
-  turns: number | null
-  input_tokens: number | null
-  output_tokens: number | null
-  tool_calls: number | unknown[] | null
-  error: string | null
-  version?: number | null
-}
-
-export type TranscriptMessage = { seq?: number; role: string; content: unknown; status?: string | null; trace_id?: string | null; created_at?: string }
-
-export type Transcript = SessionSummary & { agent_id: string; messages: TranscriptMessage[]; traces?: Trace[] }

@@ -5,7 +5,7 @@
  * shadow roots).
  */
 import { html, LitElement, nothing, type TemplateResult } from 'lit'
-import { ApiError } from './api.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 
 export class ConsoleElement extends LitElement {
   protected override createRenderRoot(): HTMLElement {
@@ -18,8 +18,7 @@ export type Feedback = { state: 'idle' } | { state: 'busy' | 'done' | 'failed'; 
 
 export const IDLE: Feedback = { state: 'idle' }
 
-export const reasonOf = (error: unknown): string =>
-  error instanceof ApiError || error instanceof Error ? error.message : String(error)
+export const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
 /**
  * Runs one action with visible feedback: `busy` while it runs, then `done` or `failed` with the
@@ -60,8 +59,8 @@ export function define(name: string, element: CustomElementConstructor): void {
   if (typeof customElements !== 'undefined' && !customElements.get(name)) customElements.define(name, element)
 }
 
-/** Whether the signed-in role may change things (editor and owner) or only look (viewer). */
 /** Owner keys are managed only by an owner whose reach is unlimited (the host refuses the rest). */
-export const managesKeys = (session: { role: string; agent_ids: string[] | null } | null | undefined): boolean => session?.role === 'owner' && session.agent_ids === null
+export const managesKeys = (session: Pick<ConsoleSession, 'role' | 'agent_ids'> | null | undefined): boolean => session?.role === 'owner' && session.agent_ids === null
 
-export const canEdit = (session: { role: string } | null | undefined): boolean => session?.role === 'owner' || session?.role === 'editor'
+/** Whether the signed-in role may change things (editor and owner) or only look (viewer). */
+export const canEdit = (session: Pick<ConsoleSession, 'role'> | null | undefined): boolean => session?.role === 'owner' || session?.role === 'editor'

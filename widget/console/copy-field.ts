@@ -24,4 +24,4 @@ export class ConsoleCopyField extends ConsoleElement {
   }
 }
 
-define('porch-console-copy', ConsoleCopyField)
+define('porch-console-copy-field', ConsoleCopyField)

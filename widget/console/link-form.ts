@@ -5,7 +5,8 @@
  * @event porch-link-saved - The host saved the link (`detail`: its reply; a new link carries its token and snippets).
  */
 import { html, nothing } from 'lit'
-import { api, type Link, type LinkWithToken } from './api.ts'
+import { api } from './api.ts'
+import type { IssuedLink, Link } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
 
 export const EXPIRY_PRESETS: { value: string; label: string; seconds?: number }[] = [
@@ -85,7 +86,7 @@ export class ConsoleLinkForm extends ConsoleElement {
     const link = this.link
     const saved = link
       ? await withFeedback((f) => (this.feedback = f), { busy: 'Saving the link…', done: 'Link saved.' }, () => api.patch<Link>(`/links/${link.id}`, body))
-      : await withFeedback((f) => (this.feedback = f), { busy: 'Creating the link…', done: 'Link created: copy its URL or snippet below.' }, () => api.post<LinkWithToken>(`/agents/${this.agentId}/links`, body))
+      : await withFeedback((f) => (this.feedback = f), { busy: 'Creating the link…', done: 'Link created: copy its URL or snippet below.' }, () => api.post<IssuedLink>(`/agents/${this.agentId}/links`, body))
     if (!saved) return
     if (!link) {
       ;(event.target as HTMLFormElement).reset()
@@ -130,7 +131,7 @@ export class ConsoleLinkForm extends ConsoleElement {
           <input id=${id('quota-total')} name="quota_total" type="number" min="1" step="1" .value=${link?.quota_total?.toString() ?? ''} aria-describedby=${id('quota-hint')} />
         </div>
       </div>
-      <p class="hint" id=${id('quota-hint')}>Leave a quota empty for no limit.${link?.used_total !== undefined ? ` ${link.used_total} messages used so far.` : ''}</p>
+      <p class="hint" id=${id('quota-hint')}>Leave a quota empty for no limit.${link ? ` ${link.used_total} messages used so far.` : ''}</p>
       <div class="field">
         <label for=${id('origins')}>Allowed origins</label>
         <textarea id=${id('origins')} name="origins" rows="2" class="code" .value=${link?.allowed_origins.join('\n') ?? ''} aria-describedby=${id('origins-hint')}></textarea>

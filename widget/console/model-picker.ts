@@ -3,15 +3,16 @@
  * model id with the host's suggestions. The value is `provider:model-id`, or `demo`.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, type ModelsInfo } from './api.ts'
+import { api } from './api.ts'
+import type { ModelsReply } from '../../shared/console.ts'
 import { ConsoleElement, define } from './console-element.ts'
 
 const PROVIDER_NAMES: Record<string, string> = { demo: 'Demo (built in, offline)', openai: 'OpenAI or compatible', anthropic: 'Anthropic' }
 
-let modelsInfo: Promise<ModelsInfo | null> | undefined
+let modelsInfo: Promise<ModelsReply | null> | undefined
 /** The host's providers, asked once per page load (asked again after a failure). */
 const loadModels = () =>
-  (modelsInfo ??= api.get<ModelsInfo>('/models').catch(() => {
+  (modelsInfo ??= api.get<ModelsReply>('/models').catch(() => {
     modelsInfo = undefined
     return null
   }))
@@ -25,7 +26,7 @@ export class ConsoleModelPicker extends ConsoleElement {
   static override properties = { value: { type: String }, disabled: { type: Boolean }, info: { state: true }, provider: { state: true } }
   value = 'demo'
   disabled = false
-  info: ModelsInfo | null = null
+  info: ModelsReply | null = null
   provider = 'demo'
   private modelId = ''
 

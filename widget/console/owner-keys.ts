@@ -1,6 +1,8 @@
 /** Owner keys (owner role only): management credentials with a role and optionally a set of agents. */
 import { html, nothing } from 'lit'
-import { api, type Agent, type ConsoleSession, type OwnerKey } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession, OwnerKey } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import './copy-field.ts'
 
@@ -59,7 +61,7 @@ export class ConsoleOwnerKeys extends ConsoleElement {
       ${this.secret
         ? html`<div class="card warning">
             <p><strong>Copy the owner key “${this.secret.name}” now.</strong> It is shown only this once.</p>
-            <porch-console-copy label="Owner key" .text=${this.secret.key}></porch-console-copy>
+            <porch-console-copy-field label="Owner key" .text=${this.secret.key}></porch-console-copy-field>
             <button type="button" @click=${() => (this.secret = null)}>I have copied it</button>
           </div>`
         : nothing}

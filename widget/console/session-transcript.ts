@@ -3,10 +3,11 @@
  * ended) and the traces of its requests.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, query, type Trace, type Transcript } from './api.ts'
+import { api, query } from './api.ts'
+import type { SessionTranscript, TraceSummary } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
-import { markdown } from '../markdown-directive.ts'
+import { markdown } from '../chat/markdown-directive.ts'
 import { toolView } from './tool-view.ts'
 import { foldTranscript } from './transcript-fold.ts'
 import { traceTable } from './trace-table.ts'
@@ -16,8 +17,8 @@ export class ConsoleSessionTranscript extends ConsoleElement {
   agentId = ''
   sessionId = ''
   scope = 'public'
-  transcript: Transcript | null = null
-  traces: Trace[] = []
+  transcript: SessionTranscript | null = null
+  traces: TraceSummary[] = []
   feedback: Feedback = IDLE
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -26,14 +27,10 @@ export class ConsoleSessionTranscript extends ConsoleElement {
 
   private async load(): Promise<void> {
     const path = `/agents/${encodeURIComponent(this.agentId)}/sessions/${encodeURIComponent(this.sessionId)}${query({ scope: this.scope })}`
-    const transcript = await withFeedback((f) => (this.feedback = f), { busy: 'Loading the transcript…', done: (t: Transcript) => `${t.messages.length} messages.` }, () => api.get<Transcript>(path))
+    const transcript = await withFeedback((f) => (this.feedback = f), { busy: 'Loading the transcript…', done: (t: SessionTranscript) => `${t.messages.length} messages.` }, () => api.get<SessionTranscript>(path))
     if (!transcript) return
     this.transcript = transcript
-    if (transcript.traces) this.traces = transcript.traces
-    else {
-      const reply = await api.get<{ traces: Trace[] }>(`/traces${query({ agent_id: this.agentId, session_id: this.sessionId, limit: 200 })}`).catch(() => ({ traces: [] }))
-      this.traces = reply.traces.filter((t) => t.session_id === this.sessionId)
-    }
+    this.traces = transcript.traces
   }
 
   override render() {
@@ -44,7 +41,7 @@ export class ConsoleSessionTranscript extends ConsoleElement {
       ${t
         ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
             <section aria-labelledby="transcript-heading">
-              <h2 id="transcript-heading">Transcript</h2>
+              <h2 id="transcript-heading">SessionTranscript</h2>
               <ol class="transcript" aria-label="Messages">
                 ${foldTranscript(t.messages).map(
                   (m) => html`<li class="msg ${m.role === 'user' ? 'user' : 'assistant'}">
@@ -63,4 +60,4 @@ export class ConsoleSessionTranscript extends ConsoleElement {
   }
 }
 
-define('porch-console-session', ConsoleSessionTranscript)
+define('porch-console-session-transcript', ConsoleSessionTranscript)

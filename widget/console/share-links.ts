@@ -6,7 +6,9 @@
  * are shown then; later the owner rotates to get a new one.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, type Agent, type ConsoleSession, type Link, type LinkWithToken, type Snippets } from './api.ts'
+import { api } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession, EmbedSnippets, IssuedLink, Link } from '../../shared/console.ts'
 import { agentChanged } from './agent-status.ts'
 import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import type { EmbedOptions } from './embed-options.ts'
@@ -48,9 +50,9 @@ export class ConsoleShareLinks extends ConsoleElement {
   session: ConsoleSession | null = null
   agent: Agent | null = null
   links: Link[] | null = null
-  embed: Snippets | null = null
+  embed: EmbedSnippets | null = null
   /** The link just created or rotated, with its token and snippets (shown once). */
-  fresh: LinkWithToken | null = null
+  fresh: IssuedLink | null = null
   editing = ''
   confirming: { id: string; action: 'delete' | 'rotate' } | null = null
   feedback: Feedback = IDLE
@@ -74,7 +76,7 @@ export class ConsoleShareLinks extends ConsoleElement {
       this.links = reply.links
       this.newLinkOpen ??= reply.links.length === 0
     }
-    this.embed = await api.get<Snippets>(`/agents/${id}/embed`).catch(() => null)
+    this.embed = await api.get<EmbedSnippets>(`/agents/${id}/embed`).catch(() => null)
   }
 
   private async reloadLinks(): Promise<void> {
@@ -82,7 +84,7 @@ export class ConsoleShareLinks extends ConsoleElement {
     if (reply) this.links = reply.links
   }
 
-  private onSaved = (event: CustomEvent<Link | LinkWithToken>) => {
+  private onSaved = (event: CustomEvent<Link | IssuedLink>) => {
     if ('token' in event.detail) this.fresh = event.detail
     // An edited link's form closes with its row: its message moves to the list's status line.
     else this.feedback = { state: 'done', text: `${event.detail.name} saved.` }
@@ -97,7 +99,7 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   private async rotate(link: Link): Promise<void> {
     this.confirming = null
-    const rotated = await withFeedback((f) => (this.feedback = f), { busy: `Issuing a new URL for ${link.name}…`, done: `${link.name} has a new URL; the old one no longer works.` }, () => api.patch<LinkWithToken>(`/links/${link.id}`, { rotate_token: true }))
+    const rotated = await withFeedback((f) => (this.feedback = f), { busy: `Issuing a new URL for ${link.name}…`, done: `${link.name} has a new URL; the old one no longer works.` }, () => api.patch<IssuedLink>(`/links/${link.id}`, { rotate_token: true }))
     if (rotated) {
       this.fresh = rotated
       await this.reloadLinks()
@@ -159,8 +161,8 @@ export class ConsoleShareLinks extends ConsoleElement {
         ${agent.access === 'public' && !agent.published ? html`<p class="warning">Not published yet: the embed and its preview answer once the agent is published.</p>` : nothing}
         ${agent.access === 'public'
           ? this.embed
-            ? html`<porch-console-copy label="Page URL" .text=${this.embed.url}></porch-console-copy>
-                <porch-console-copy label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy>
+            ? html`<porch-console-copy-field label="Page URL" .text=${this.embed.url}></porch-console-copy-field>
+                <porch-console-copy-field label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy-field>
                 <porch-console-widget-preview .target=${{ agent: agent.id }} .script=${this.embed.script} .defaults=${themeDefaults(agent)}></porch-console-widget-preview>`
             : html`<p class="hint">Loading the snippets…</p>`
           : html`<p>The agent's access is <strong>links only</strong>: it has no public embed.</p>
@@ -188,8 +190,8 @@ export class ConsoleShareLinks extends ConsoleElement {
       <p class="warning">Copy the URL or a snippet now: the link's URL is shown only once. To see it again, issue a new URL (the old one stops working).</p>
       <div class="grid">
         <div>
-          <porch-console-copy label="Link URL" .text=${fresh.url}></porch-console-copy>
-          <porch-console-copy label="Iframe snippet" .text=${fresh.iframe}></porch-console-copy>
+          <porch-console-copy-field label="Link URL" .text=${fresh.url}></porch-console-copy-field>
+          <porch-console-copy-field label="Iframe snippet" .text=${fresh.iframe}></porch-console-copy-field>
         </div>
         <figure>
           <img class="qr" src=${qrDataUrl(fresh.url)} alt=${`QR code of the link URL for ${fresh.name}`} />
@@ -214,7 +216,7 @@ export class ConsoleShareLinks extends ConsoleElement {
           <td><span class="badge ${state.kind}">${state.label}</span></td>
           <td>${link.has_password ? 'Yes' : 'No'}</td>
           <td>${link.expires_at ? formatDate(link.expires_at) : 'Never'}</td>
-          <td>${link.quota_per_visitor_per_day ? `${link.quota_per_visitor_per_day}/visitor/day` : ''}${link.quota_per_visitor_per_day && link.quota_total ? html`<br />` : ''}${link.quota_total ? `${link.used_total ?? 0} of ${link.quota_total}` : ''}${!link.quota_per_visitor_per_day && !link.quota_total ? 'None' : ''}</td>
+          <td>${link.quota_per_visitor_per_day ? `${link.quota_per_visitor_per_day}/visitor/day` : ''}${link.quota_per_visitor_per_day && link.quota_total ? html`<br />` : ''}${link.quota_total ? `${link.used_total} of ${link.quota_total}` : ''}${!link.quota_per_visitor_per_day && !link.quota_total ? 'None' : ''}</td>
           <td>${link.allowed_origins.length ? link.allowed_origins.join(', ') : 'Any'}</td>
           <td>
             <div class="actions">
@@ -238,4 +240,4 @@ export class ConsoleShareLinks extends ConsoleElement {
   }
 }
 
-define('porch-console-share', ConsoleShareLinks)
+define('porch-console-share-links', ConsoleShareLinks)

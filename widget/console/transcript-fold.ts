@@ -1,17 +1,23 @@
 /** A stored session's messages as the console shows them. Pure functions (tested without a browser). */
 import type { ContentBlock } from '../../shared/protocol.ts'
-import type { TranscriptMessage } from './api.ts'
+import type { TranscriptMessage } from '../../shared/console.ts'
 import type { ToolCallView } from './tool-view.ts'
 
-export type Shown = { role: string; status?: string | null; created_at?: string; parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[] }
+/**
+ * A stored message as the host sends it (TranscriptMessageSchema), read tolerantly: only the role
+ * and content are needed, and plain-string content (older rows) reads as one text block.
+ */
+export type StoredMessage = Pick<TranscriptMessage, 'role'> & Partial<Pick<TranscriptMessage, 'status' | 'created_at'>> & { content: ContentBlock[] | string }
 
-const blocks = (content: unknown): ContentBlock[] => (Array.isArray(content) ? content : typeof content === 'string' ? [{ type: 'text', text: content }] : []) as ContentBlock[]
+export type Shown = { role: TranscriptMessage['role']; status?: TranscriptMessage['status']; created_at?: string; parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[] }
+
+const blocks = (content: StoredMessage['content']): ContentBlock[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : content)
 
 /**
  * Folds tool results (stored in the next user message, Anthropic style) into their tool calls,
  * and the assistant messages of one answer (text, tool call, more text) into one reply.
  */
-export function foldTranscript(messages: TranscriptMessage[]): Shown[] {
+export function foldTranscript(messages: StoredMessage[]): Shown[] {
   const calls = new Map<string, ToolCallView>()
   const shown: Shown[] = []
   for (const message of messages) {

@@ -1,16 +1,20 @@
 /**
  * Try it: a chat with the agent's DRAFT, through the console's own endpoint, so nothing here
  * touches public traffic or its sessions. It speaks the same stream events as the public API
- * (shared/protocol.ts); `<porch-chat>` is not reused because it only talks to the public
- * endpoints and cannot send the console's CSRF header.
+ * (shared/protocol.ts) over the same client as the widget (widget/client: a dropped stream
+ * resumes); `<porch-chat>` is not reused because it only talks to the public endpoints and
+ * cannot send the console's CSRF header.
  */
-import { EventStreamContentType, fetchEventSource } from '@microsoft/fetch-event-source'
 import { html, nothing, type PropertyValues } from 'lit'
-import { StreamEventSchema, type StreamEvent } from '../../shared/protocol.ts'
-import { foldAnswerEvent, type ToolView } from '../transcript.ts'
-import { ApiError, getCsrfToken, request, type Agent, type ConsoleSession } from './api.ts'
+import type { StreamEvent } from '../../shared/protocol.ts'
+import { stopChat, streamChat } from '../client/stream-chat.ts'
+import { tryEndpoint } from '../client/urls.ts'
+import { foldAnswerEvent, type ToolView } from '../chat/transcript.ts'
+import { getCsrfToken } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
-import { markdown } from '../markdown-directive.ts'
+import { markdown } from '../chat/markdown-directive.ts'
 import { toolView } from './tool-view.ts'
 
 // Try-it shows text and tool calls (no files: its sessions have no download route).
@@ -25,15 +29,6 @@ type Turn = {
 }
 
 const newId = () => crypto.randomUUID()
-
-async function failure(response: Response): Promise<ApiError> {
-  try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string } }
-    return new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? `The host answered ${response.status}.`)
-  } catch {
-    return new ApiError(response.status, 'http_error', `The host answered ${response.status}.`)
-  }
-}
 
 export class ConsoleTryChat extends ConsoleElement {
   static override properties = { session: { attribute: false }, agent: { attribute: false }, turns: { state: true }, running: { state: true }, announcement: { state: true } }
@@ -71,24 +66,12 @@ export class ConsoleTryChat extends ConsoleElement {
     this.announcement = 'Sending…'
     const changed = () => (this.turns = [...this.turns])
     try {
-      await fetchEventSource(`/api/v1/agents/${encodeURIComponent(this.agent.id)}/try`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': getCsrfToken() },
-        credentials: 'same-origin',
-        body: JSON.stringify({ request: text, session_id: this.sessionId, request_id: requestId }),
+      await streamChat(tryEndpoint(this.agent.id, getCsrfToken()), {
+        body: { request: text, session_id: this.sessionId, request_id: requestId },
         signal: abort.signal,
-        openWhenHidden: true,
-        async onopen(response) {
-          if (response.ok && response.headers.get('content-type')?.startsWith(EventStreamContentType)) return
-          throw response.ok ? new ApiError(response.status, 'bad_response', 'The host answered with something other than a stream.') : await failure(response)
-        },
-        onmessage: (message) => {
-          const parsed = StreamEventSchema.safeParse(JSON.parse(message.data || 'null'))
-          if (parsed.success) this.apply(answer, parsed.data)
+        onEvent: (event) => {
+          this.apply(answer, event)
           changed()
-        },
-        onerror(error) {
-          throw error // no automatic retries: the owner sees the reason and sends again
         },
       })
       if (answer.state === 'streaming') answer.state = 'done'
@@ -131,7 +114,7 @@ export class ConsoleTryChat extends ConsoleElement {
     const running = this.running
     if (!running || !this.agent) return
     // Ask the host to stop the run (so the model stops spending), then drop the stream.
-    await request('POST', `/agents/${encodeURIComponent(this.agent.id)}/try/stop`, { request_id: running.requestId }).catch(() => undefined)
+    await stopChat(tryEndpoint(this.agent.id, getCsrfToken()), running.requestId)
     running.abort.abort()
   }
 
@@ -195,4 +178,4 @@ ${turn.parts.map((part, index) =>
   }
 }
 
-define('porch-console-try', ConsoleTryChat)
+define('porch-console-try-chat', ConsoleTryChat)

@@ -4,7 +4,9 @@
  * live in the URL, so a filtered view can be bookmarked and the back button undoes a filter.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, nextPage, query, type Agent, type ConsoleSession, type Link, type SessionSummary, type Trace } from './api.ts'
+import { api, nextPage, query } from './api.ts'
+import type { Agent } from '../../shared/owner.ts'
+import type { ConsoleSession, Link, SessionList, SessionSummary, TraceList, TraceSummary } from '../../shared/console.ts'
 import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
 import { hrefFor, navigate, type Route } from './router.ts'
 import { traceTable } from './trace-table.ts'
@@ -29,7 +31,7 @@ export function dayBound(day: string, end: boolean): string | undefined {
 }
 
 /** Whether a row falls inside the filters (the host filters too; this keeps older hosts honest). */
-function matches(filters: Filters, scope: string | undefined, linkId: string | null | undefined, at: string): boolean {
+function matches(filters: Filters, scope: string, linkId: string | null, at: string): boolean {
   if (filters.link && linkId !== filters.link && scope !== `link:${filters.link}`) return false
   const from = dayBound(filters.from, false)
   const to = dayBound(filters.to, true)
@@ -46,7 +48,7 @@ export function sourceOf(scope: string, links: Link[]): string {
   return scope
 }
 
-export class ConsoleWatch extends ConsoleElement {
+export class ConsoleWatchPage extends ConsoleElement {
   static override properties = {
     session: { attribute: false },
     filters: { attribute: false },
@@ -63,7 +65,7 @@ export class ConsoleWatch extends ConsoleElement {
   agents: Agent[] | null = null
   links: Link[] = []
   sessions: SessionSummary[] = []
-  traces: Trace[] = []
+  traces: TraceSummary[] = []
   sessionsNext: Record<string, string> | null = null
   tracesNext: Record<string, string> | null = null
   feedback: Feedback = IDLE
@@ -98,7 +100,7 @@ export class ConsoleWatch extends ConsoleElement {
 
   private async loadSessions(page: Record<string, string>): Promise<void> {
     const generation = this.generation
-    const reply = await api.get<{ sessions: SessionSummary[]; next_cursor?: string | null; next_before?: string | null }>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
+    const reply = await api.get<SessionList>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
     if (generation !== this.generation) return
     this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
     this.sessionsNext = nextPage(reply)
@@ -106,7 +108,7 @@ export class ConsoleWatch extends ConsoleElement {
 
   private async loadTraces(page: Record<string, string>): Promise<void> {
     const generation = this.generation
-    const reply = await api.get<{ traces: Trace[]; next_cursor?: string | null; next_before?: string | null }>(`/traces${query({ agent_id: this.filters.agent, ...this.filterParams(), ...page })}`)
+    const reply = await api.get<TraceList>(`/traces${query({ agent_id: this.filters.agent, ...this.filterParams(), ...page })}`)
     if (generation !== this.generation) return
     this.traces = [...this.traces, ...reply.traces.filter((t) => matches(this.filters, t.scope, t.link_id, t.started_at))]
     this.tracesNext = nextPage(reply)
@@ -171,8 +173,8 @@ export class ConsoleWatch extends ConsoleElement {
         (s) => html`<tr>
           <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a></td>
           <td>${sourceOf(s.scope, this.links)}</td>
-          <td class="num">${s.message_count ?? '—'}</td>
-          <td>${s.preview ?? ''}</td>
+          <td class="num">${s.message_count}</td>
+          <td>${s.preview}</td>
           <td>${formatDate(s.created_at)}</td>
           <td>${formatDate(s.updated_at)}</td>
         </tr>`,
@@ -181,4 +183,4 @@ export class ConsoleWatch extends ConsoleElement {
   }
 }
 
-define('porch-console-watch', ConsoleWatch)
+define('porch-console-watch-page', ConsoleWatchPage)

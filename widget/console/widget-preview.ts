@@ -79,7 +79,7 @@ export class ConsoleWidgetPreview extends ConsoleElement {
           </div>
           <label><input type="checkbox" ?checked=${options.open} @change=${(e: Event) => this.set({ open: (e.target as HTMLInputElement).checked })} /> Open on load</label>
         </fieldset>
-        <porch-console-copy label="Script snippet" .text=${scriptWithOptions(this.script, options)}></porch-console-copy>
+        <porch-console-copy-field label="Script snippet" .text=${scriptWithOptions(this.script, options)}></porch-console-copy-field>
       </div>
       <div>
         <span class="label" id=${id('frame-label')}>Live preview</span>

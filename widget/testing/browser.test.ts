@@ -18,7 +18,7 @@ describe('browser harness', () => {
   it('serves bundled modules as real scripts that a strict CSP allows', async () => {
     const opened = await openPage(browser, {
       html: '<p id="greeting">hi</p>',
-      modules: ['widget/markdown.ts'],
+      modules: ['widget/chat/markdown.ts'],
       headers: { 'content-security-policy': "default-src 'self'; script-src 'self'" },
     })
     try {

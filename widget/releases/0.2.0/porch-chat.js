@@ -287,7 +287,7 @@ var Se = (e, t) => {
 						index: a,
 						name: r[2],
 						strings: n,
-						ctor: r[1] === "." ? De : r[1] === "?" ? Oe : r[1] === "@" ? ke : Ee
+						ctor: r[1] === "." ? Ee : r[1] === "?" ? De : r[1] === "@" ? Oe : A
 					}), i.removeAttribute(e);
 				} else e.startsWith(y) && (c.push({
 					type: 6,
@@ -347,7 +347,7 @@ var we = class {
 		for (; s !== void 0;) {
 			if (a === s.index) {
 				let t;
-				s.type === 2 ? t = new Te(i, i.nextSibling, this, e) : s.type === 1 ? t = new s.ctor(i, s.name, s.strings, this, e) : s.type === 6 && (t = new Ae(i, this, e)), this._$AV.push(t), s = n[++o];
+				s.type === 2 ? t = new Te(i, i.nextSibling, this, e) : s.type === 1 ? t = new s.ctor(i, s.name, s.strings, this, e) : s.type === 6 && (t = new ke(i, this, e)), this._$AV.push(t), s = n[++o];
 			}
 			a !== s?.index && (i = O.nextNode(), a++);
 		}
@@ -413,7 +413,7 @@ var we = class {
 	setConnected(e) {
 		this._$AM === void 0 && (this._$Cv = e, this._$AP?.(e));
 	}
-}, Ee = class {
+}, A = class {
 	get tagName() {
 		return this.element.tagName;
 	}
@@ -435,21 +435,21 @@ var we = class {
 	j(e) {
 		e === D ? this.element.removeAttribute(this.name) : this.element.setAttribute(this.name, e ?? "");
 	}
-}, De = class extends Ee {
+}, Ee = class extends A {
 	constructor() {
 		super(...arguments), this.type = 3;
 	}
 	j(e) {
 		this.element[this.name] = e === D ? void 0 : e;
 	}
-}, Oe = class extends Ee {
+}, De = class extends A {
 	constructor() {
 		super(...arguments), this.type = 4;
 	}
 	j(e) {
 		this.element.toggleAttribute(this.name, !!e && e !== D);
 	}
-}, ke = class extends Ee {
+}, Oe = class extends A {
 	constructor(e, t, n, r, i) {
 		super(e, t, n, r, i), this.type = 5;
 	}
@@ -461,7 +461,7 @@ var we = class {
 	handleEvent(e) {
 		typeof this._$AH == "function" ? this._$AH.call(this.options?.host ?? this.element, e) : this._$AH.handleEvent(e);
 	}
-}, Ae = class {
+}, ke = class {
 	constructor(e, t, n) {
 		this.element = e, this.type = 6, this._$AN = void 0, this._$AM = t, this.options = n;
 	}
@@ -471,16 +471,16 @@ var we = class {
 	_$AI(e) {
 		k(this, e);
 	}
-}, je = ae.litHtmlPolyfillSupport;
-je?.(Ce, Te), (ae.litHtmlVersions ??= []).push("3.3.3");
-var Me = (e, t, n) => {
+}, Ae = ae.litHtmlPolyfillSupport;
+Ae?.(Ce, Te), (ae.litHtmlVersions ??= []).push("3.3.3");
+var je = (e, t, n) => {
 	let r = n?.renderBefore ?? t, i = r._$litPart$;
 	if (i === void 0) {
 		let e = n?.renderBefore ?? null;
 		r._$litPart$ = i = new Te(t.insertBefore(x(), e), e, void 0, n ?? {});
 	}
 	return i._$AI(e), i;
-}, Ne = globalThis, A = class extends v {
+}, Me = globalThis, j = class extends v {
 	constructor() {
 		super(...arguments), this.renderOptions = { host: this }, this._$Do = void 0;
 	}
@@ -490,7 +490,7 @@ var Me = (e, t, n) => {
 	}
 	update(e) {
 		let t = this.render();
-		this.hasUpdated || (this.renderOptions.isConnected = this.isConnected), super.update(e), this._$Do = Me(t, this.renderRoot, this.renderOptions);
+		this.hasUpdated || (this.renderOptions.isConnected = this.isConnected), super.update(e), this._$Do = je(t, this.renderRoot, this.renderOptions);
 	}
 	connectedCallback() {
 		super.connectedCallback(), this._$Do?.setConnected(!0);
@@ -502,10 +502,10 @@ var Me = (e, t, n) => {
 		return E;
 	}
 };
-A._$litElement$ = !0, A.finalized = !0, Ne.litElementHydrateSupport?.({ LitElement: A });
-var Pe = Ne.litElementPolyfillSupport;
-Pe?.({ LitElement: A }), (Ne.litElementVersions ??= []).push("4.2.2");
-var j = {
+j._$litElement$ = !0, j.finalized = !0, Me.litElementHydrateSupport?.({ LitElement: j });
+var Ne = Me.litElementPolyfillSupport;
+Ne?.({ LitElement: j }), (Me.litElementVersions ??= []).push("4.2.2");
+var M = {
 	requestChars: 32e3,
 	idChars: 128,
 	bodyBytes: 262144,
@@ -521,7 +521,7 @@ var j = {
 	attachmentsPerMessage: 4,
 	outputFileBytes: 10485760,
 	filenameChars: 200
-}, Fe = {
+}, Pe = {
 	images: [
 		"image/png",
 		"image/jpeg",
@@ -534,40 +534,62 @@ var j = {
 		"text/csv",
 		"application/json"
 	]
-}, M = class extends Error {
+}, N = class extends Error {
 	constructor(e, t, n, r) {
 		super(n), this.status = e, this.code = t, this.retryAfter = r;
 	}
-}, Ie = (e) => e.replace(/\/+$/, "");
-function N(e) {
-	let t = Ie(e.host);
+};
+async function Fe(e, t = "The chat service") {
+	let n = "http_error", r = `${t} answered ${e.status}.`;
+	try {
+		let t = await e.json();
+		typeof t?.error?.message == "string" && (r = t.error.message), typeof t?.error?.code == "string" && (n = t.error.code);
+	} catch {}
+	let i = Number(e.headers.get("retry-after"));
+	return new N(e.status, n, r, Number.isFinite(i) && i > 0 ? i : null);
+}
+async function Ie(e, t = {}, n) {
+	let r = await fetch(e, t);
+	if (!r.ok) throw await Fe(r, n);
+	return r;
+}
+var Le = (e) => e.replace(/\/+$/, "");
+function Re(e) {
+	let t = Le(e.host);
 	return e.link ? `${t}/api/v1/links/${encodeURIComponent(e.link)}` : `${t}/api/v1/published/${encodeURIComponent(e.agent ?? "")}`;
 }
-function Le(e) {
+function ze(e) {
 	return e.visitorToken ? { authorization: `Bearer ${e.visitorToken}` } : {};
 }
-async function P(e) {
-	let t = "http_error", n = `The chat service answered ${e.status}.`;
-	try {
-		let r = await e.json();
-		typeof r?.error?.message == "string" && (n = r.error.message), typeof r?.error?.code == "string" && (t = r.error.code);
-	} catch {}
-	let r = Number(e.headers.get("retry-after"));
-	return new M(e.status, t, n, Number.isFinite(r) && r > 0 ? r : null);
+function P(e) {
+	let t = Re(e), n = (e) => `${t}/sessions/${encodeURIComponent(e)}`;
+	return {
+		info: t,
+		chat: `${t}/chat`,
+		sync: `${t}/chat/sync`,
+		stop: `${t}/chat/stop`,
+		unlock: `${t}/unlock`,
+		session: n,
+		attachments: (e, t) => `${n(e)}/attachments?filename=${encodeURIComponent(t)}`
+	};
 }
-async function Re(e, t, n) {
-	let r = await fetch(e, {
-		headers: {
-			accept: "application/json",
-			...Le(t)
-		},
-		signal: n
-	});
-	if (!r.ok) throw await P(r);
-	return r.json();
+function Be(e) {
+	let t = P(e);
+	return {
+		chat: t.chat,
+		stop: t.stop,
+		headers: ze(e)
+	};
 }
-async function ze(e, t) {
-	let n = await Re(N(e), e, t);
+var Ve = async (e, t, n) => (await Ie(e, {
+	headers: {
+		accept: "application/json",
+		...ze(t)
+	},
+	signal: n
+})).json();
+async function He(e, t) {
+	let n = await Ve(P(e).info, e, t);
 	return {
 		id: String(n.id ?? ""),
 		name: String(n.name ?? ""),
@@ -579,92 +601,50 @@ async function ze(e, t) {
 		accepts_attachments: n.accepts_attachments === !0
 	};
 }
-var Be = {
+var Ue = {
 	md: "text/markdown",
 	markdown: "text/markdown",
 	csv: "text/csv",
 	txt: "text/plain",
 	json: "application/json"
 };
-function Ve(e) {
-	return [...Fe.images, ...Fe.text].includes(e.type) ? e.type : Be[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
+function We(e) {
+	return [...Pe.images, ...Pe.text].includes(e.type) ? e.type : Ue[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
 }
-async function He(e, t, n, r) {
-	let i = `${N(e)}/sessions/${encodeURIComponent(t)}/attachments?filename=${encodeURIComponent(n.name)}`, a = await fetch(i, {
+async function Ge(e, t, n, r) {
+	let i = {
+		"content-type": We(n) ?? n.type,
+		...ze(e)
+	};
+	return (await Ie(P(e).attachments(t, n.name), {
 		method: "POST",
-		headers: {
-			"content-type": Ve(n) ?? n.type,
-			...Le(e)
-		},
+		headers: i,
 		body: n,
 		signal: r
-	});
-	if (!a.ok) throw await P(a);
-	return await a.json();
+	})).json();
 }
-async function Ue(e, t, n) {
+async function Ke(e, t, n) {
 	try {
-		let r = await Re(`${N(e)}/sessions/${encodeURIComponent(t)}`, e, n);
+		let r = await Ve(P(e).session(t), e, n);
 		return Array.isArray(r?.messages) ? r : null;
 	} catch (e) {
-		if (e instanceof M && e.status === 404) return null;
+		if (e instanceof N && e.status === 404) return null;
 		throw e;
 	}
 }
-async function We(e, t, n) {
-	let r = await fetch(`${N(e)}/chat/sync`, {
+async function qe(e, t, n) {
+	let r = {
+		"content-type": "application/json",
+		accept: "application/json",
+		...ze(e)
+	};
+	return (await Ie(P(e).sync, {
 		method: "POST",
-		headers: {
-			"content-type": "application/json",
-			accept: "application/json",
-			...Le(e)
-		},
+		headers: r,
 		body: JSON.stringify(t),
 		signal: n
-	});
-	if (!r.ok) throw await P(r);
-	return await r.json();
+	})).json();
 }
-var Ge = /* @__PURE__ */ new Set([
-	"run_started",
-	"turn_start",
-	"text_delta",
-	"tool_call",
-	"tool_result",
-	"output_file",
-	"context_compressed",
-	"complete",
-	"trace_saved",
-	"error"
-]);
-function Ke(e) {
-	try {
-		let t = JSON.parse(e);
-		return t && typeof t == "object" && Ge.has(t.event_type) ? t : null;
-	} catch {
-		return null;
-	}
-}
-var qe = /* @__PURE__ */ new Map();
-function F() {
-	try {
-		let e = globalThis.sessionStorage;
-		if (e) return e.getItem("porch:probe"), e;
-	} catch {}
-	return {
-		getItem: (e) => qe.get(e) ?? null,
-		setItem: (e, t) => void qe.set(e, t),
-		removeItem: (e) => void qe.delete(e)
-	};
-}
-var I = (e, t) => `porch:v1:${t}:${e.host.replace(/\/+$/, "")}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, L = {
-	get: (e) => F().getItem(I(e, "session")),
-	set: (e, t) => F().setItem(I(e, "session"), t),
-	clear: (e) => F().removeItem(I(e, "session")),
-	getVisitorToken: (e) => F().getItem(I(e, "visitor")),
-	setVisitorToken: (e, t) => F().setItem(I(e, "visitor"), t),
-	clearVisitorToken: (e) => F().removeItem(I(e, "visitor"))
-}, R = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 async function Je(e, t) {
 	let n = e.getReader(), r;
 	for (; !(r = await n.read()).done;) t(r.value);
@@ -786,40 +766,93 @@ function it(e) {
 	let t = e.headers.get("content-type");
 	if (!t?.startsWith("text/event-stream")) throw Error(`Expected content-type to be ${et}, Actual: ${t}`);
 }
-var at = class extends Error {};
+var at = {
+	run_started: 1,
+	turn_start: 1,
+	text_delta: 1,
+	tool_call: 1,
+	tool_result: 1,
+	output_file: 1,
+	context_compressed: 1,
+	complete: 1,
+	trace_saved: 1,
+	error: 1
+};
 function ot(e) {
-	let { maxRetries: t = 5, retryDelay: n = (e) => Math.min(500 * 2 ** e, 8e3) } = e, r = !1, i = 0;
-	return rt(`${N(e.target)}/chat`, {
+	try {
+		let t = JSON.parse(e);
+		return t && typeof t == "object" && at[t.event_type] === 1 ? t : null;
+	} catch {
+		return null;
+	}
+}
+var st = class extends Error {};
+function ct(e, t) {
+	let { maxRetries: n = 5, retryDelay: r = (e) => Math.min(500 * 2 ** e, 8e3) } = t, i = !1, a = 0;
+	return rt(e.chat, {
 		method: "POST",
 		headers: {
 			"content-type": "application/json",
-			...Le(e.target)
+			...e.headers
 		},
-		body: JSON.stringify(e.body),
-		signal: e.signal,
+		credentials: e.credentials,
+		body: JSON.stringify(t.body),
+		signal: t.signal,
 		openWhenHidden: !0,
 		async onopen(e) {
-			if (e.ok && e.headers.get("content-type")?.startsWith("text/event-stream")) i = 0;
-			else throw e.ok ? new M(e.status, "bad_response", "The chat service answered with something other than a stream.", null) : await P(e);
+			if (e.ok && e.headers.get("content-type")?.startsWith("text/event-stream")) a = 0;
+			else throw e.ok ? new N(e.status, "bad_response", "The chat service answered with something other than a stream.", null) : await Fe(e);
 		},
-		onmessage(t) {
-			let n = Ke(t.data);
-			n && (n.event_type === "complete" && (r = !0), e.onEvent(n));
+		onmessage(e) {
+			let n = ot(e.data);
+			n && (n.event_type === "complete" && (i = !0), t.onEvent(n));
 		},
 		onclose() {
-			if (!r) throw new at("the stream ended early");
+			if (!i) throw new st("the stream ended early");
 		},
 		onerror(e) {
-			if (e instanceof M && e.status < 500) throw e;
-			if (i >= t) throw new M(0, "network", "The connection to the chat service was lost.", null);
-			return n(i++);
+			if (e instanceof N && e.status < 500) throw e;
+			if (a >= n) throw new N(0, "network", "The connection to the chat service was lost.", null);
+			return r(a++);
 		}
 	});
 }
-function st(e, t) {
+function lt(e, t) {
+	return fetch(e.stop, {
+		method: "POST",
+		headers: {
+			"content-type": "application/json",
+			...e.headers
+		},
+		credentials: e.credentials,
+		body: JSON.stringify({ request_id: t }),
+		keepalive: !0
+	}).then(() => {}, () => {});
+}
+var ut = /* @__PURE__ */ new Map();
+function F() {
+	try {
+		let e = globalThis.sessionStorage;
+		if (e) return e.getItem("porch:probe"), e;
+	} catch {}
+	return {
+		getItem: (e) => ut.get(e) ?? null,
+		setItem: (e, t) => void ut.set(e, t),
+		removeItem: (e) => void ut.delete(e)
+	};
+}
+var I = (e, t) => `porch:v1:${t}:${Le(e.host)}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, L = {
+	get: (e) => F().getItem(I(e, "session")),
+	set: (e, t) => F().setItem(I(e, "session"), t),
+	clear: (e) => F().removeItem(I(e, "session")),
+	getVisitorToken: (e) => F().getItem(I(e, "visitor")),
+	setVisitorToken: (e, t) => F().setItem(I(e, "visitor"), t),
+	clearVisitorToken: (e) => F().removeItem(I(e, "visitor"))
+}, R = () => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+function dt(e, t) {
 	for (let n of e.parts) if (n.type === "tool" && n.tool.id === t) return n.tool;
 }
-function ct(e, t) {
+function ft(e, t) {
 	switch (t.event_type) {
 		case "text_delta": {
 			let n = e.parts.at(-1);
@@ -837,7 +870,7 @@ function ct(e, t) {
 			}
 		}), !0;
 		case "tool_result": {
-			let n = st(e, t.tool_call_id);
+			let n = dt(e, t.tool_call_id);
 			return n && Object.assign(n, {
 				result: t.tool_result,
 				isError: t.is_error
@@ -846,8 +879,8 @@ function ct(e, t) {
 		default: return !1;
 	}
 }
-var lt = (e) => e.parts.map((e) => e.type === "text" ? e.text : "").join("");
-function ut(e, t) {
+var pt = (e) => e.parts.map((e) => e.type === "text" ? e.text : "").join("");
+function mt(e, t) {
 	let n = 0;
 	for (let r of t.steps ?? []) if (r.role === "assistant" && r.tool_name === null) e.parts.push({
 		type: "text",
@@ -867,7 +900,7 @@ function ut(e, t) {
 	}
 	t.success || (e.state = "error", e.error = t.error ?? void 0, e.retryAt = 0);
 }
-function dt(e, t = (e) => e) {
+function ht(e, t = (e) => e) {
 	let n = [], r = (e) => e === "cancelled" ? "stopped" : e === "error" ? "error" : "done";
 	for (let [i, a] of e.entries()) {
 		let o = a.content.filter((e) => e.type === "text"), s = a.content.filter((e) => e.type === "tool_result"), c = n.at(-1);
@@ -899,7 +932,7 @@ function dt(e, t = (e) => e) {
 		}
 		if (a.role === "user") {
 			for (let e of s) {
-				let t = c?.role === "assistant" ? st(c, e.tool_use_id) : void 0;
+				let t = c?.role === "assistant" ? dt(c, e.tool_use_id) : void 0;
 				t && Object.assign(t, {
 					result: e.content,
 					isError: e.is_error === !0
@@ -941,7 +974,7 @@ function dt(e, t = (e) => e) {
 	}
 	return n;
 }
-var ft = class {
+var gt = class {
 	constructor(e, t) {
 		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.running = null, this.connection = null, e.addController?.(this);
 	}
@@ -967,28 +1000,28 @@ var ft = class {
 		this.phase = "connecting", this.update();
 		let t = this.target();
 		try {
-			if (this.info = await ze(t, e.signal), this.info.requires_password && !t.visitorToken) {
+			if (this.info = await He(t, e.signal), this.info.requires_password && !t.visitorToken) {
 				this.phase = "locked";
 				return;
 			}
 			if (this.sessionId = L.get(t), this.sessionId) {
-				let n = await Ue(t, this.sessionId, e.signal);
-				n ? this.messages = dt(n.messages, (e) => pt(t.host, e)) : L.clear(t);
+				let n = await Ke(t, this.sessionId, e.signal);
+				n ? this.messages = ht(n.messages, (e) => _t(t.host, e)) : L.clear(t);
 			}
 			this.phase = "ready";
 		} catch (t) {
 			if (e.signal.aborted || this.lockIfNeeded(t)) return;
-			this.phase = "unavailable", this.problem = t instanceof M ? t.message : null;
+			this.phase = "unavailable", this.problem = t instanceof N ? t.message : null;
 		} finally {
 			e.signal.aborted || this.update();
 		}
 	}
 	attach(e) {
 		this.attachmentProblem = null;
-		for (let t of e) this.attachments.length >= j.attachmentsPerMessage ? this.attachmentProblem = {
+		for (let t of e) this.attachments.length >= M.attachmentsPerMessage ? this.attachmentProblem = {
 			kind: "count",
 			name: t.name
-		} : Ve(t) ? t.size > j.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
+		} : We(t) ? t.size > M.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
 			kind: "size",
 			name: t.name
 		} : this.attachments = [...this.attachments, t] : this.attachmentProblem = {
@@ -1038,74 +1071,62 @@ var ft = class {
 		};
 		this.running = c, this.announcement = "", this.update();
 		let l = this.info, u = this.sessionId, d = async (e) => {
-			let t = (await Promise.all(a.map(async (e) => (!e.fileId && e.file && (e.fileId = (await He(r, u, e.file, c.abort.signal)).file_id), e.fileId)))).filter((e) => e !== void 0), i = {
+			let t = (await Promise.all(a.map(async (e) => (!e.fileId && e.file && (e.fileId = (await Ge(r, u, e.file, c.abort.signal)).file_id), e.fileId)))).filter((e) => e !== void 0), i = {
 				request: n,
 				session_id: u,
 				request_id: e,
 				...t.length > 0 && { attachments: t }
 			};
-			l.api_response_mode === "streaming" ? await ot({
-				target: r,
+			l.api_response_mode === "streaming" ? await ct(Be(r), {
 				body: i,
 				signal: c.abort.signal,
 				onEvent: (e) => this.onEvent(s, e),
 				retryDelay: this.options.retryDelay
-			}) : ut(s, await We(r, i, c.abort.signal));
+			}) : mt(s, await qe(r, i, c.abort.signal));
 		};
 		try {
 			try {
 				await d(c.requestId);
 			} catch (e) {
 				let t = a.filter((e) => e.file && e.fileId);
-				if (!(e instanceof M && e.code === "unknown_attachment") || t.length === 0) throw e;
+				if (!(e instanceof N && e.code === "unknown_attachment") || t.length === 0) throw e;
 				for (let e of t) e.fileId = void 0;
 				c.requestId = R(), await d(c.requestId);
 			}
 			c.abort.signal.aborted ? s.state = "stopped" : s.state === "streaming" && (s.state = "done");
 		} catch (e) {
-			c.abort.signal.aborted ? s.state = "stopped" : e instanceof M && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
+			c.abort.signal.aborted ? s.state = "stopped" : e instanceof N && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
 		} finally {
-			this.running = null, this.announcement = s.state === "done" ? lt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.update();
+			this.running = null, this.announcement = s.state === "done" ? pt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.update();
 		}
 	}
 	stop() {
 		let e = this.running;
-		if (!e) return;
-		e.abort.abort();
-		let t = this.target();
-		fetch(`${t.host.replace(/\/+$/, "")}${mt(t)}`, {
-			method: "POST",
-			headers: {
-				"content-type": "application/json",
-				...t.visitorToken && { authorization: `Bearer ${t.visitorToken}` }
-			},
-			body: JSON.stringify({ request_id: e.requestId }),
-			keepalive: !0
-		}).catch(() => {});
+		e && (e.abort.abort(), lt(Be(this.target()), e.requestId));
 	}
 	async retry(e) {
 		let t = this.messages.findIndex((t) => t.id === e), n = this.messages[t - 1];
 		if (t < 1 || n?.role !== "user" || this.running) return;
 		this.messages = this.messages.slice(0, t - 1);
 		let r = n.parts.flatMap((e) => e.type === "attachment" ? [{ ...e.attachment }] : []);
-		await this.send(lt(n), r);
+		await this.send(pt(n), r);
 	}
 	newChat() {
 		this.running?.abort.abort(), L.clear(this.target()), this.sessionId = null, this.messages = [], this.announcement = "", this.update();
 	}
 	lockIfNeeded(e) {
-		return !(e instanceof M) || e.code !== "password_required" ? !1 : (L.clearVisitorToken(this.options.target()), this.phase = "locked", !0);
+		return !(e instanceof N) || e.code !== "password_required" ? !1 : (L.clearVisitorToken(this.options.target()), this.phase = "locked", !0);
 	}
 	async reloadHistory() {
 		if (!this.sessionId) return;
-		let e = this.target(), t = await Ue(e, this.sessionId).catch(() => null);
-		t && (this.messages = dt(t.messages, (t) => pt(e.host, t)));
+		let e = this.target(), t = await Ke(e, this.sessionId).catch(() => null);
+		t && (this.messages = ht(t.messages, (t) => _t(e.host, t)));
 	}
 	fail(e, t) {
-		e.state = "error", e.error = t instanceof M ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof M && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
+		e.state = "error", e.error = t instanceof N ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof N && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
 	}
 	onEvent(e, t) {
-		if (ct(e, t)) return this.update();
+		if (ft(e, t)) return this.update();
 		switch (t.event_type) {
 			case "output_file":
 				e.parts.push({
@@ -1115,7 +1136,7 @@ var ft = class {
 						filename: t.filename,
 						size: t.size,
 						contentType: t.content_type,
-						url: pt(this.options.target().host, t.download_url)
+						url: _t(this.options.target().host, t.download_url)
 					}
 				});
 				break;
@@ -1130,27 +1151,24 @@ var ft = class {
 		this.update();
 	}
 };
-function pt(e, t) {
+function _t(e, t) {
 	try {
-		return e ? new URL(t, `${e.replace(/\/+$/, "")}/`).href : t;
+		return e ? new URL(t, `${Le(e)}/`).href : t;
 	} catch {
 		return t;
 	}
 }
-function mt(e) {
-	return e.link ? `/api/v1/links/${encodeURIComponent(e.link)}/chat/stop` : `/api/v1/published/${encodeURIComponent(e.agent ?? "")}/chat/stop`;
-}
-var ht = {
+var vt = {
 	ATTRIBUTE: 1,
 	CHILD: 2,
 	PROPERTY: 3,
 	BOOLEAN_ATTRIBUTE: 4,
 	EVENT: 5,
 	ELEMENT: 6
-}, gt = (e) => (...t) => ({
+}, yt = (e) => (...t) => ({
 	_$litDirective$: e,
 	values: t
-}), _t = class {
+}), bt = class {
 	constructor(e) {}
 	get _$AU() {
 		return this._$AM._$AU;
@@ -1164,7 +1182,7 @@ var ht = {
 	update(e, t) {
 		return this.render(...t);
 	}
-}, vt = (e) => {
+}, xt = (e) => {
 	switch (e) {
 		case 1: return 3;
 		case 2: return 4;
@@ -1173,7 +1191,7 @@ var ht = {
 		case 5: return 7;
 		default: return 8;
 	}
-}, yt = (e) => {
+}, St = (e) => {
 	switch (e) {
 		case 3: return 1;
 		case 4: return 2;
@@ -1183,9 +1201,9 @@ var ht = {
 		case 8: return 6;
 		default: return 0;
 	}
-}, bt = 24;
-function xt(e) {
-	let t = new Uint32Array(bt);
+}, Ct = 24;
+function wt(e) {
+	let t = new Uint32Array(Ct);
 	return t[0] = 1, {
 		renderer: e,
 		text: "",
@@ -1198,13 +1216,13 @@ function xt(e) {
 		hr_char: "",
 		hr_chars: 0,
 		fence_start: 0,
-		spaces: new Uint8Array(bt),
+		spaces: new Uint8Array(Ct),
 		indent: "",
 		indent_len: 0,
 		table_state: 0
 	};
 }
-function St(e) {
+function Tt(e) {
 	e.pending.length > 0 && W(e, "\n");
 }
 function z(e) {
@@ -1216,7 +1234,7 @@ function B(e) {
 function V(e, t) {
 	(e.tokens[e.len] === 24 || e.tokens[e.len] === 23) && t !== 25 && B(e), e.len += 1, e.tokens[e.len] = t, e.token = t, e.renderer.add_token(e.renderer.data, t);
 }
-function Ct(e, t, n) {
+function Et(e, t, n) {
 	for (; n <= e.len;) {
 		if (e.tokens[n] === t) return n;
 		n += 1;
@@ -1226,7 +1244,7 @@ function Ct(e, t, n) {
 function H(e, t) {
 	for (e.fence_start = 0; e.len > t;) B(e);
 }
-function wt(e, t) {
+function Dt(e, t) {
 	let n = 0;
 	for (let r = 0; r <= e.len && (t -= e.spaces[r], !(t < 0)); r += 1) switch (e.tokens[r]) {
 		case 9:
@@ -1237,7 +1255,7 @@ function wt(e, t) {
 	for (; e.len > n;) B(e);
 	return t;
 }
-function Tt(e, t) {
+function Ot(e, t) {
 	let n = -1, r = -1;
 	for (let i = e.blockquote_idx + 1; i <= e.len; i += 1) if (e.tokens[i] === 25) {
 		if (e.indent_len < e.spaces[i]) {
@@ -1248,13 +1266,13 @@ function Tt(e, t) {
 	} else e.tokens[i] === t && (n = i);
 	return r === -1 ? n === -1 ? (H(e, e.blockquote_idx), V(e, t), !0) : (H(e, n), !1) : (H(e, r), V(e, t), !0);
 }
-function Et(e, t) {
+function kt(e, t) {
 	V(e, 25), e.spaces[e.len] = e.indent_len + t, U(e), e.token = 103;
 }
 function U(e) {
 	e.indent = "", e.indent_len = 0, e.pending = "";
 }
-function Dt(e) {
+function At(e) {
 	switch (e) {
 		case 48:
 		case 49:
@@ -1269,7 +1287,7 @@ function Dt(e) {
 		default: return !1;
 	}
 }
-function Ot(e) {
+function jt(e) {
 	switch (e) {
 		case 32:
 		case 58:
@@ -1284,8 +1302,8 @@ function Ot(e) {
 		default: return !1;
 	}
 }
-function kt(e) {
-	return Dt(e) || Ot(e);
+function Mt(e) {
+	return At(e) || jt(e);
 }
 function W(e, t) {
 	for (let n of t) {
@@ -1298,7 +1316,7 @@ function W(e, t) {
 					e.indent_len += 4;
 					continue;
 			}
-			let t = wt(e, e.indent_len);
+			let t = Dt(e, e.indent_len);
 			e.indent_len = 0, e.token = e.tokens[e.len], t > 0 && W(e, " ".repeat(t));
 		}
 		let t = e.pending + n;
@@ -1334,12 +1352,12 @@ function W(e, t) {
 								}
 								break;
 							case " ":
-								wt(e, e.indent_len), V(e, vt(e.pending.length)), U(e);
+								Dt(e, e.indent_len), V(e, xt(e.pending.length)), U(e);
 								continue;
 						}
 						break;
 					case ">": {
-						let t = Ct(e, 20, e.blockquote_idx + 1);
+						let t = Et(e, 20, e.blockquote_idx + 1);
 						t === -1 ? (H(e, e.blockquote_idx), e.blockquote_idx += 1, e.fence_start = 0, V(e, 20)) : e.blockquote_idx = t, U(e), e.pending = n;
 						continue;
 					}
@@ -1356,13 +1374,13 @@ function W(e, t) {
 									continue;
 								case "\n":
 									if (e.hr_chars < 3) break;
-									wt(e, e.indent_len), e.renderer.add_token(e.renderer.data, 22), e.renderer.end_token(e.renderer.data), U(e), e.hr_chars = 0;
+									Dt(e, e.indent_len), e.renderer.add_token(e.renderer.data, 22), e.renderer.end_token(e.renderer.data), U(e), e.hr_chars = 0;
 									continue;
 							}
 							e.hr_chars = 0;
 						}
 						if (e.pending[0] !== "_" && e.pending[1] === " ") {
-							Tt(e, 23), Et(e, 2), W(e, t.slice(2));
+							Ot(e, 23), kt(e, 2), W(e, t.slice(2));
 							continue;
 						}
 						break;
@@ -1380,7 +1398,7 @@ function W(e, t) {
 								e.pending.length === e.fence_start ? (e.pending = t, e.fence_start = t.length) : (V(e, 2), U(e), e.fence_start = 0, W(e, t));
 								continue;
 							case "\n":
-								wt(e, e.indent_len), V(e, 10), e.pending.length > e.fence_start && e.renderer.set_attr(e.renderer.data, 4, e.pending.slice(e.fence_start)), U(e), e.token = 101;
+								Dt(e, e.indent_len), V(e, 10), e.pending.length > e.fence_start && e.renderer.set_attr(e.renderer.data, 4, e.pending.slice(e.fence_start)), U(e), e.token = 101;
 								continue;
 							default:
 								e.pending = t;
@@ -1388,7 +1406,7 @@ function W(e, t) {
 						}
 					case "+":
 						if (n !== " ") break;
-						Tt(e, 23), Et(e, 2);
+						Ot(e, 23), kt(e, 2);
 						continue;
 					case "0":
 					case "1":
@@ -1402,12 +1420,12 @@ function W(e, t) {
 					case "9":
 						if (e.pending[e.pending.length - 1] === ".") {
 							if (n !== " ") break;
-							Tt(e, 24) && e.pending !== "1." && e.renderer.set_attr(e.renderer.data, 16, e.pending.slice(0, -1)), Et(e, e.pending.length + 1);
+							Ot(e, 24) && e.pending !== "1." && e.renderer.set_attr(e.renderer.data, 16, e.pending.slice(0, -1)), kt(e, e.pending.length + 1);
 							continue;
 						}
 						{
 							let r = n.charCodeAt(0);
-							if (r === 46 || Dt(r)) {
+							if (r === 46 || At(r)) {
 								e.pending = t;
 								continue;
 							}
@@ -1640,7 +1658,7 @@ function W(e, t) {
 						continue;
 					default:
 						let r = n.charCodeAt(0);
-						e.pending = "", e.text += Dt(r) || r >= 65 && r <= 90 || r >= 97 && r <= 122 ? t : n;
+						e.pending = "", e.text += At(r) || r >= 65 && r <= 90 || r >= 97 && r <= 122 ? t : n;
 						continue;
 				}
 			case "\n":
@@ -1715,7 +1733,7 @@ function W(e, t) {
 						e.token = 105, e.pending = t;
 						continue;
 					}
-					if (kt(n.charCodeAt(0))) break;
+					if (Mt(n.charCodeAt(0))) break;
 					z(e), V(e, 31), e.pending = n;
 					continue;
 				}
@@ -1738,23 +1756,23 @@ function W(e, t) {
 	}
 	z(e);
 }
-function At(e, t) {
+function Nt(e, t) {
 	if (t.has(e)) throw TypeError("Cannot initialize the same private elements twice on an object");
 }
 function G(e, t, n) {
-	At(e, t), t.set(e, n);
+	Nt(e, t), t.set(e, n);
 }
-function jt(e, t, n) {
+function Pt(e, t, n) {
 	if (typeof e == "function" ? e === t : e.has(t)) return arguments.length < 3 ? t : n;
 	throw TypeError("Private element is not present on this object");
 }
 function K(e, t, n) {
-	return e.set(jt(e, t), n), n;
+	return e.set(Pt(e, t), n), n;
 }
 function q(e, t) {
-	return e.get(jt(e, t));
+	return e.get(Pt(e, t));
 }
-var Mt = {
+var Ft = {
 	2: "p",
 	20: "blockquote",
 	21: "br",
@@ -1769,35 +1787,35 @@ var Mt = {
 	24: "ol",
 	25: "li",
 	27: "table"
-}, Nt = [
+}, It = [
 	1,
 	20,
 	23,
 	24,
 	27,
 	28
-], Pt = [
+], Lt = [
 	"http:",
 	"https:",
 	"mailto:"
 ];
-function Ft(e) {
+function Rt(e) {
 	try {
 		let t = new URL(e.trim().split(/\s/)[0] ?? "");
-		return Pt.includes(t.protocol) ? t.href : void 0;
+		return Lt.includes(t.protocol) ? t.href : void 0;
 	} catch {
 		return;
 	}
 }
-var J = (e) => document.createElement(e), Y = (e) => e.nodes[e.nodes.length - 1], It = (e) => e.tokens[e.tokens.length - 1];
-function Lt(e, t) {
+var J = (e) => document.createElement(e), Y = (e) => e.nodes[e.nodes.length - 1], zt = (e) => e.tokens[e.tokens.length - 1];
+function Bt(e, t) {
 	let n = Y(e);
-	e.stash && !Nt.includes(It(e)) && (n.append(e.stash), e.stash = "");
+	e.stash && !It.includes(zt(e)) && (n.append(e.stash), e.stash = "");
 	let r, i;
 	switch (t) {
 		case 9:
 		case 10:
-			i = Ht(e, r = J("code"));
+			i = Gt(e, r = J("code"));
 			break;
 		case 26:
 			r = J("input"), r.setAttribute("type", "checkbox"), r.setAttribute("disabled", "");
@@ -1809,24 +1827,24 @@ function Lt(e, t) {
 			r = J(n.parentElement?.tagName === "THEAD" ? "th" : "td");
 			break;
 		default: {
-			let e = yt(t);
-			r = J(e ? `h${e}` : Mt[t] ?? "span");
+			let e = St(t);
+			r = J(e ? `h${e}` : Ft[t] ?? "span");
 		}
 	}
 	n.append(i ?? r), e.nodes.push(r), e.tokens.push(t);
 }
-function Rt(e) {
+function Vt(e) {
 	e.nodes.length > 1 && (e.nodes.pop(), e.tokens.pop());
 }
-function zt(e, t) {
-	Nt.includes(It(e)) ? e.stash += t : (Y(e).append(e.stash + t), e.stash = "");
+function Ht(e, t) {
+	It.includes(zt(e)) ? e.stash += t : (Y(e).append(e.stash + t), e.stash = "");
 }
-function Bt(e, t, n) {
+function Ut(e, t, n) {
 	let r = Y(e);
 	switch (t) {
 		case 1:
 		case 2:
-			Vt(e, n, t === 2);
+			Wt(e, n, t === 2);
 			break;
 		case 4:
 			n = n.trim(), /^[\w+-]{1,20}$/.test(n) && r.parentElement?.setAttribute("data-lang", n);
@@ -1837,13 +1855,13 @@ function Bt(e, t, n) {
 		case 16: /^\d{1,9}$/.test(n) && r.setAttribute("start", n);
 	}
 }
-function Vt(e, t, n) {
-	let r = It(e), i = Ft(t);
+function Wt(e, t, n) {
+	let r = zt(e), i = Rt(t);
 	if (!i || r !== 17 && r !== 18 && r !== 19 || n && e.tokens.includes(17)) return;
 	let a = Y(e), o = J("a");
 	o.setAttribute("href", i), o.setAttribute("target", "_blank"), o.setAttribute("rel", "noopener noreferrer"), o.append(...a.childNodes), n && !o.firstChild && o.append(i), a.replaceWith(o), e.nodes[e.nodes.length - 1] = o;
 }
-function Ht(e, t) {
+function Gt(e, t) {
 	let n = J("div"), r = J("button"), i = J("pre");
 	return n.setAttribute("part", "code-block"), r.setAttribute("part", "copy-button"), r.setAttribute("type", "button"), r.textContent = e.copyLabel, r.addEventListener("click", () => {
 		Promise.resolve(t.textContent ?? "").then((e) => navigator.clipboard.writeText(e)).then(() => {
@@ -1851,50 +1869,50 @@ function Ht(e, t) {
 		}, () => {});
 	}), i.append(t), n.append(r, i), n;
 }
-var X = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Ut = /* @__PURE__ */ new WeakMap(), Q = /* @__PURE__ */ new WeakMap(), Wt = /* @__PURE__ */ new WeakMap(), Gt = /* @__PURE__ */ new WeakMap(), Kt = /* @__PURE__ */ new WeakMap(), qt = class {
+var Kt = /* @__PURE__ */ new WeakMap(), X = /* @__PURE__ */ new WeakMap(), qt = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Q = /* @__PURE__ */ new WeakMap(), Jt = /* @__PURE__ */ new WeakMap(), Yt = /* @__PURE__ */ new WeakMap(), Xt = class {
 	constructor(e, t = {}) {
-		G(this, X, void 0), G(this, Z, void 0), G(this, Ut, void 0), G(this, Q, ""), G(this, Wt, ""), G(this, Gt, !1), G(this, Kt, !1), K(Ut, this, t.schedule ?? ((e) => requestAnimationFrame(e))), K(Z, this, {
+		G(this, Kt, void 0), G(this, X, void 0), G(this, qt, void 0), G(this, Z, ""), G(this, Q, ""), G(this, Jt, !1), G(this, Yt, !1), K(qt, this, t.schedule ?? ((e) => requestAnimationFrame(e))), K(X, this, {
 			nodes: [e],
 			tokens: [1],
 			stash: "",
 			copyLabel: t.copyLabel ?? "Copy",
 			copiedLabel: t.copiedLabel ?? "Copied"
-		}), K(X, this, xt({
-			data: q(Z, this),
-			add_token: Lt,
-			end_token: Rt,
-			add_text: zt,
-			set_attr: Bt
+		}), K(Kt, this, wt({
+			data: q(X, this),
+			add_token: Bt,
+			end_token: Vt,
+			add_text: Ht,
+			set_attr: Ut
 		}));
 	}
 	get text() {
-		return q(Wt, this);
+		return q(Q, this);
 	}
 	write(e) {
-		!q(Kt, this) && e && (K(Wt, this, q(Wt, this) + e), K(Q, this, q(Q, this) + e), q(Gt, this) || (K(Gt, this, !0), q(Ut, this).call(this, () => {
-			K(Gt, this, !1), this.flush();
+		!q(Yt, this) && e && (K(Q, this, q(Q, this) + e), K(Z, this, q(Z, this) + e), q(Jt, this) || (K(Jt, this, !0), q(qt, this).call(this, () => {
+			K(Jt, this, !1), this.flush();
 		})));
 	}
 	flush() {
-		if (!q(Q, this)) return;
-		let e = q(Q, this);
-		K(Q, this, ""), W(q(X, this), e);
+		if (!q(Z, this)) return;
+		let e = q(Z, this);
+		K(Z, this, ""), W(q(Kt, this), e);
 	}
 	end() {
-		q(Kt, this) || (this.flush(), K(Kt, this, !0), St(q(X, this)), q(Z, this).stash && Y(q(Z, this)).append(q(Z, this).stash), q(Z, this).stash = "");
+		q(Yt, this) || (this.flush(), K(Yt, this, !0), Tt(q(Kt, this)), q(X, this).stash && Y(q(X, this)).append(q(X, this).stash), q(X, this).stash = "");
 	}
-}, Jt = gt(class extends _t {
+}, Zt = yt(class extends bt {
 	constructor(e) {
-		if (super(e), this.view = null, this.ended = !1, e.type !== ht.ELEMENT) throw Error("markdown() goes on an element");
+		if (super(e), this.view = null, this.ended = !1, e.type !== vt.ELEMENT) throw Error("markdown() goes on an element");
 	}
 	render(e, t, n) {
 		return D;
 	}
 	update(e, [t, n, r]) {
 		let i = e.element;
-		return (!this.view || !t.startsWith(this.view.text) || this.ended && t !== this.view.text) && (i.replaceChildren(), this.view = new qt(i, r), this.ended = !1), t.length > this.view.text.length && this.view.write(t.slice(this.view.text.length)), n && !this.ended && (this.view.end(), this.ended = !0), D;
+		return (!this.view || !t.startsWith(this.view.text) || this.ended && t !== this.view.text) && (i.replaceChildren(), this.view = new Xt(i, r), this.ended = !1), t.length > this.view.text.length && this.view.write(t.slice(this.view.text.length)), n && !this.ended && (this.view.end(), this.ended = !0), D;
 	}
-}), Yt = {
+}), Qt = {
 	open: "Open chat",
 	close: "Close chat",
 	placeholder: "Write a message…",
@@ -1928,8 +1946,8 @@ var X = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Ut = /
 	attachmentType: "{name} cannot be attached: only images and text files can.",
 	attachmentSize: "{name} is too large (at most {mb} MB).",
 	attachmentCount: "At most {n} files per message."
-}, Xt = {
-	en: Yt,
+}, $t = {
+	en: Qt,
 	de: {
 		open: "Chat öffnen",
 		close: "Chat schließen",
@@ -1966,31 +1984,31 @@ var X = /* @__PURE__ */ new WeakMap(), Z = /* @__PURE__ */ new WeakMap(), Ut = /
 		attachmentCount: "Höchstens {n} Dateien pro Nachricht."
 	}
 };
-function Zt(e, t = {}) {
+function en(e, t = {}) {
 	return {
-		...Xt[(e ?? "en").toLowerCase().split("-")[0] ?? "en"] ?? Yt,
+		...$t[(e ?? "en").toLowerCase().split("-")[0] ?? "en"] ?? Qt,
 		...t
 	};
 }
 var $ = (e, t) => e.replace(/\{(\w+)\}/g, (e, n) => String(t[n] ?? ""));
-function Qt(e, t, n, r) {
+function tn(e, t, n, r) {
 	if (e.role === "user") {
 		let n = e.parts.map((e) => e.type === "text" ? e.text : "").join("");
-		return T`<div class="message user" part="message message-user"><span class="sr-only">${t.you}: </span>${n}${e.parts.map((e) => e.type === "attachment" ? T`<span class="file attachment" part="attachment">📎 ${e.attachment.filename} (${tn(e.attachment.size)})</span>` : D)}</div>`;
+		return T`<div class="message user" part="message message-user"><span class="sr-only">${t.you}: </span>${n}${e.parts.map((e) => e.type === "attachment" ? T`<span class="file attachment" part="attachment">📎 ${e.attachment.filename} (${an(e.attachment.size)})</span>` : D)}</div>`;
 	}
 	let i = e.state !== "streaming", a = e.parts.length === 0;
 	return T`<div class="message assistant" part="message message-assistant" data-state=${e.state}>
     <span class="sr-only">${t.assistant}: </span>
-    ${e.parts.map((n, r) => n.type === "text" ? T`<div class="md" ${Jt(n.text, i || r < e.parts.length - 1, {
+    ${e.parts.map((n, r) => n.type === "text" ? T`<div class="md" ${Zt(n.text, i || r < e.parts.length - 1, {
 		copyLabel: t.copy,
 		copiedLabel: t.copied
-	})}></div>` : n.type === "tool" ? $t(n.tool, t) : n.type === "file" ? en(n.file) : D)}
+	})}></div>` : n.type === "tool" ? nn(n.tool, t) : n.type === "file" ? rn(n.file) : D)}
     ${a && e.state === "streaming" ? T`<span class="note typing">${t.thinking}</span>` : D}
     ${e.state === "stopped" ? T`<div class="note">${t.stopped}</div>` : D}
-    ${e.state === "error" ? nn(e, t, n, r) : D}
+    ${e.state === "error" ? on(e, t, n, r) : D}
   </div>`;
 }
-function $t(e, t) {
+function nn(e, t) {
 	let n = $(e.isError ? t.toolError : t.toolCall, { name: e.name });
 	return T`<details class="tool" part="tool" ?data-error=${e.isError === !0}>
     <summary>${n}${e.result === void 0 ? "…" : ""}</summary>
@@ -1999,26 +2017,26 @@ function $t(e, t) {
     ${e.result === void 0 ? D : T`<div>${t.result}</div><pre>${e.result}</pre>`}
   </details>`;
 }
-function en(e) {
-	let t = an(e.url);
-	return t ? T`<a class="file" part="file" href=${t} download=${e.filename} target="_blank" rel="noopener noreferrer">⬇ ${e.filename} (${tn(e.size)})</a>` : D;
+function rn(e) {
+	let t = cn(e.url);
+	return t ? T`<a class="file" part="file" href=${t} download=${e.filename} target="_blank" rel="noopener noreferrer">⬇ ${e.filename} (${an(e.size)})</a>` : D;
 }
-var tn = (e) => e >= 1048576 ? `${(e / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(e / 1024))} KB`;
-function nn(e, t, n, r) {
+var an = (e) => e >= 1048576 ? `${(e / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(e / 1024))} KB`;
+function on(e, t, n, r) {
 	let i = e.retryAt ?? 0, a = Math.ceil((i - r) / 1e3);
 	return T`<div class="error" part="error" role="alert">
     <span>${e.error || t.failed}</span>
-    ${a > 0 ? T`<span class="note">${rn(t, a, i)}</span>` : D}
+    ${a > 0 ? T`<span class="note">${sn(t, a, i)}</span>` : D}
     <button type="button" class="ghost" part="retry-button" ?disabled=${a > 0} @click=${() => n.retry(e.id)}>${t.retry}</button>
   </div>`;
 }
-function rn(e, t, n) {
+function sn(e, t, n) {
 	return t <= 90 ? $(e.tryAgainIn, { s: t }) : $(e.tryAgainAt, { time: new Date(n).toLocaleTimeString([], {
 		hour: "2-digit",
 		minute: "2-digit"
 	}) });
 }
-function an(e) {
+function cn(e) {
 	try {
 		let t = new URL(e, document.baseURI);
 		return t.protocol === "https:" || t.protocol === "http:" ? t.href : null;
@@ -2026,7 +2044,7 @@ function an(e) {
 		return null;
 	}
 }
-var on = o`
+var ln = o`
     --porch-bg: #17191d;
     --porch-fg: #eceef2;
     --porch-muted: #a3aab6;
@@ -2036,7 +2054,7 @@ var on = o`
     --porch-error: #ff8a80;
     --porch-accent: #6f9bff;
     --porch-accent-text: #0b1020;
-`, sn = o`
+`, un = o`
   :host {
     --porch-accent: #2557d6;
     --porch-accent-text: #ffffff;
@@ -2063,11 +2081,11 @@ var on = o`
     line-height: 1.45;
   }
   :host([theme='dark']) {
-    ${on}
+    ${ln}
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme='light'])) {
-      ${on}
+      ${ln}
     }
   }
   :host([mode='bubble']) {
@@ -2395,37 +2413,35 @@ var on = o`
     padding: 0 0 8px;
   }
 `;
-async function cn(e, t) {
+async function dn(e, t) {
 	try {
-		let n = await fetch(`${e.host.replace(/\/+$/, "")}/api/v1/links/${encodeURIComponent(e.link ?? "")}/unlock`, {
+		let { token: n } = await (await Ie(P(e).unlock, {
 			method: "POST",
 			headers: { "content-type": "application/json" },
 			body: JSON.stringify({ password: t })
-		});
-		if (!n.ok) return (await P(n)).message;
-		let { token: r } = await n.json();
-		return typeof r == "string" ? (L.setVisitorToken(e, r), !0) : "The chat service sent no token.";
-	} catch {
-		return "The chat service could not be reached.";
+		})).json();
+		return typeof n == "string" ? (L.setVisitorToken(e, n), !0) : "The chat service sent no token.";
+	} catch (e) {
+		return e instanceof N ? e.message : "The chat service could not be reached.";
 	}
 }
-var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`, dn = [
-	...Fe.images,
-	...Fe.text,
+var fn, pn = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`, mn = [
+	...Pe.images,
+	...Pe.text,
 	".md",
 	".csv",
 	".txt",
 	".json"
-].join(","), fn = T`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`, pn = class extends A {
+].join(","), hn = T`<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>`, gn = class extends j {
 	constructor(...e) {
-		super(...e), this.host = "", this.agent = "", this.link = "", this.mode = "bubble", this.title = "", this.position = "bottom-right", this.open = !1, this.zIndex = "", this.theme = "auto", this.lang = "", this.strings = {}, this.chat = new ft(this, { target: () => ({
+		super(...e), this.host = "", this.agent = "", this.link = "", this.mode = "bubble", this.title = "", this.position = "bottom-right", this.open = !1, this.zIndex = "", this.theme = "auto", this.lang = "", this.strings = {}, this.chat = new gt(this, { target: () => ({
 			host: this.host,
 			agent: this.agent || void 0,
 			link: this.link || void 0
 		}) }), this.started = !1, this.draft = "", this.unlockError = "", this.stickToBottom = !0, this.wantFocus = !1;
 	}
 	get text() {
-		return Zt(this.lang || (typeof document > "u" ? "en" : document.documentElement.lang), this.strings);
+		return en(this.lang || (typeof document > "u" ? "en" : document.documentElement.lang), this.strings);
 	}
 	connectedCallback() {
 		super.connectedCallback(), this.tick = setInterval(() => this.chat.messages.some((e) => (e.retryAt ?? 0) > Date.now() - 1e3) && this.requestUpdate(), 1e3);
@@ -2499,7 +2515,7 @@ var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		e.preventDefault();
 		let t = e.target.querySelector("input");
 		this.unlockError = "";
-		let n = await cn({
+		let n = await dn({
 			host: this.host,
 			link: this.link
 		}, t.value);
@@ -2514,7 +2530,7 @@ var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
       </header>
       ${this.renderBody(e)}
     </section>`;
-		return this.mode === "bubble" ? T`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? e.close : e.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => this.open = !this.open} @keydown=${this.onLauncherKeydown}>${fn}</button>${n}` : n;
+		return this.mode === "bubble" ? T`<button type="button" class="launcher" part="launcher" aria-label=${this.open ? e.close : e.open} aria-expanded=${String(this.open)} aria-controls="panel" @click=${() => this.open = !this.open} @keydown=${this.onLauncherKeydown}>${hn}</button>${n}` : n;
 	}
 	renderBody(e) {
 		let { phase: t, info: n, messages: r } = this.chat;
@@ -2528,14 +2544,14 @@ var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		let i = Date.now();
 		return T`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">
         ${n?.welcome_message ? T`<div class="message assistant" part="message message-assistant welcome">${n.welcome_message}</div>` : D}
-        ${r.map((t) => Qt(t, e, { retry: (e) => void this.chat.retry(e) }, i))}
+        ${r.map((t) => tn(t, e, { retry: (e) => void this.chat.retry(e) }, i))}
       </div>
       ${r.length === 0 && n?.starters.length ? T`<div class="starters" part="starters">${n.starters.map((e) => T`<button type="button" part="starter" @click=${() => this.send(e)}>${e}</button>`)}</div>` : D}
       ${this.renderAttachments(e)}
       <form class="composer" part="composer" @submit=${(e) => (e.preventDefault(), this.send(this.draft))}>
-        ${n?.accepts_attachments ? T`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${dn} @change=${this.onFilesChosen} />
+        ${n?.accepts_attachments ? T`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${mn} @change=${this.onFilesChosen} />
               <button type="button" class="icon attach" part="attach-button" aria-label=${e.attach} title=${e.attach} ?disabled=${t !== "ready" || this.chat.busy}
-                @click=${() => this.renderRoot.querySelector("#files")?.click()}>${un}</button>` : D}
+                @click=${() => this.renderRoot.querySelector("#files")?.click()}>${pn}</button>` : D}
         <label class="sr-only" for="input">${e.messageLabel}</label>
         <textarea id="input" part="input" rows="1" placeholder=${e.placeholder} .value=${this.draft} ?disabled=${t !== "ready"} @input=${(e) => this.draft = e.target.value} @keydown=${this.onKeydown}></textarea>
         ${this.chat.busy ? T`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${e.stop}</button>` : T`<button type="submit" class="primary" part="send-button" ?disabled=${t !== "ready"}>${e.send}</button>`}
@@ -2551,17 +2567,17 @@ var ln, un = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
 		if (t.length === 0 && !n) return D;
 		let r = n && $(e[n.kind === "type" ? "attachmentType" : n.kind === "size" ? "attachmentSize" : "attachmentCount"], {
 			name: n.name,
-			mb: j.attachmentBytes / 1024 / 1024,
-			n: j.attachmentsPerMessage
+			mb: M.attachmentBytes / 1024 / 1024,
+			n: M.attachmentsPerMessage
 		});
 		return T`<div class="attachments" part="attachments">
-      ${t.map((t, n) => T`<span class="file" part="attachment">📎 ${t.name} (${tn(t.size)})
+      ${t.map((t, n) => T`<span class="file" part="attachment">📎 ${t.name} (${an(t.size)})
         <button type="button" class="icon" aria-label=${$(e.removeAttachment, { name: t.name })} @click=${() => this.chat.detach(n)}>×</button></span>`)}
       ${r ? T`<div class="error" role="alert">${r}</div>` : D}
     </div>`;
 	}
 };
-ln = pn, ln.styles = sn, ln.properties = {
+fn = gn, fn.styles = un, fn.properties = {
 	host: { type: String },
 	agent: { type: String },
 	link: { type: String },
@@ -2588,5 +2604,5 @@ ln = pn, ln.styles = sn, ln.properties = {
 	},
 	lang: { type: String },
 	strings: { attribute: !1 }
-}, typeof customElements < "u" && !customElements.get("porch-chat") && customElements.define("porch-chat", pn);
-export { pn as PorchChat };
+}, typeof customElements < "u" && !customElements.get("porch-chat") && customElements.define("porch-chat", gn);
+export { gn as PorchChat };

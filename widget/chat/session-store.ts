@@ -3,7 +3,7 @@
  * link, so two widgets on one page, or one agent on two sites, never share a conversation.
  * Nothing is kept in localStorage. Storage that throws (privacy modes) degrades to memory.
  */
-import type { ChatTarget } from './api.ts'
+import { trimSlash, type ChatTarget } from '../client/urls.ts'
 
 const memory = new Map<string, string>()
 
@@ -21,7 +21,7 @@ function storage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
 }
 
 const keyOf = (target: ChatTarget, what: string) =>
-  `porch:v1:${what}:${target.host.replace(/\/+$/, '')}:${target.link ? `link:${target.link}` : `agent:${target.agent ?? ''}`}`
+  `porch:v1:${what}:${trimSlash(target.host)}:${target.link ? `link:${target.link}` : `agent:${target.agent ?? ''}`}`
 
 export const sessionStore = {
   get: (target: ChatTarget) => storage().getItem(keyOf(target, 'session')),

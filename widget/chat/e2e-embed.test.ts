@@ -6,9 +6,9 @@ import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TestHost } from '../host/testing/harness.ts'
-import { launchBrowser, openPage } from './testing/browser.ts'
-import { inlineChatHtml, say, scriptSnippet, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
+import type { TestHost } from '../../host/testing/harness.ts'
+import { launchBrowser, openPage } from '../testing/browser.ts'
+import { inlineChatHtml, say, scriptSnippet, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
 let host: TestHost

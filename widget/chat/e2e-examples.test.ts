@@ -1,10 +1,10 @@
 /** The examples `npm start` serves, each from another origin than the host, work in Chromium. */
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startExamplesServer, type ExamplesServer } from '../host/examples-server.ts'
-import type { TestHost } from '../host/testing/harness.ts'
-import { launchBrowser } from './testing/browser.ts'
-import { say, startPorch, waitForAnswer } from './testing/e2e.ts'
+import { startExamplesServer, type ExamplesServer } from '../../host/examples-server.ts'
+import type { TestHost } from '../../host/testing/harness.ts'
+import { launchBrowser } from '../testing/browser.ts'
+import { say, startPorch, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
 let host: TestHost

@@ -6,9 +6,10 @@
  * @summary The owner console: build, publish, share and watch agents.
  */
 import { html, nothing } from 'lit'
-import { api, setCsrfToken, setUnauthorizedHandler, type ConsoleSession } from './api.ts'
+import { api, SESSION_PATH, setCsrfToken, setUnauthorizedHandler } from './api.ts'
+import type { ConsoleSession } from '../../shared/console.ts'
 import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
-import { consoleStyles } from './console.styles.ts'
+import { consoleStyles } from './porch-console.styles.ts'
 import { hrefFor, isAppClick, navigate, NAVIGATE_EVENT, parseRoute, type Route } from './router.ts'
 import './sign-in.ts'
 import './agent-list.ts'
@@ -17,8 +18,6 @@ import './agent-page.ts'
 import './watch-page.ts'
 import './session-transcript.ts'
 import './owner-keys.ts'
-
-const SESSION = '/api/v1/console/session'
 
 export class PorchConsole extends ConsoleElement {
   static override properties = { session: { state: true }, route: { state: true }, feedback: { state: true } }
@@ -64,7 +63,7 @@ export class PorchConsole extends ConsoleElement {
 
   private async loadSession(): Promise<void> {
     try {
-      this.signedIn(await api.get<ConsoleSession>(SESSION))
+      this.signedIn(await api.get<ConsoleSession>(SESSION_PATH))
     } catch {
       this.session = null
     }
@@ -78,7 +77,7 @@ export class PorchConsole extends ConsoleElement {
 
   private async signOut(): Promise<void> {
     const done = await withFeedback((f) => (this.feedback = f), { busy: 'Signing out…', done: 'Signed out.' }, async () => {
-      await api.delete(SESSION)
+      await api.delete(SESSION_PATH)
       return true
     })
     if (done) {
@@ -133,15 +132,15 @@ export class PorchConsole extends ConsoleElement {
   private renderPage(route: Route, session: ConsoleSession) {
     switch (route.page) {
       case 'agents':
-        return html`<porch-console-agents .session=${session}></porch-console-agents>`
+        return html`<porch-console-agent-list .session=${session}></porch-console-agent-list>`
       case 'new-agent':
         return html`<porch-console-agent-create .session=${session}></porch-console-agent-create>`
       case 'agent':
-        return html`<porch-console-agent .session=${session} .agentId=${route.id} .tab=${route.tab}></porch-console-agent>`
+        return html`<porch-console-agent-page .session=${session} .agentId=${route.id} .tab=${route.tab}></porch-console-agent-page>`
       case 'watch':
-        return html`<porch-console-watch .session=${session} .filters=${route}></porch-console-watch>`
+        return html`<porch-console-watch-page .session=${session} .filters=${route}></porch-console-watch-page>`
       case 'session':
-        return html`<porch-console-session .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session>`
+        return html`<porch-console-session-transcript .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session-transcript>`
       case 'owner-keys':
         return managesKeys(session)
           ? html`<porch-console-owner-keys .session=${session}></porch-console-owner-keys>`

@@ -6,9 +6,9 @@
  */
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Message } from '../shared/protocol.ts'
-import { startFakeOpenAI } from '../host/testing/fake-providers.ts'
-import { eventually, startTestHost, type TestHost } from '../host/testing/harness.ts'
+import type { Message } from '../../shared/protocol.ts'
+import { startFakeOpenAI } from '../../host/testing/fake-providers.ts'
+import { eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
 import { foldAnswerEvent, type ChatMessage } from './transcript.ts'
 

@@ -5,10 +5,13 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { LIMITS } from '../shared/limits.ts'
-import { attachmentType, fetchHistory, fetchInfo, HttpError, postSync, uploadAttachment, type ChatTarget, type PublishedAgentInfo, type StreamEvent } from './api.ts'
+import { LIMITS } from '../../shared/limits.ts'
+import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
+import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
+import { HttpError } from '../client/http.ts'
+import { stopChat, streamChat } from '../client/stream-chat.ts'
+import { trimSlash, visitorEndpoint, type ChatTarget } from '../client/urls.ts'
 import { newId, sessionStore } from './session-store.ts'
-import { streamChat } from './stream-client.ts'
 import { applySyncReply, foldAnswerEvent, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
 
 export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
@@ -156,7 +159,7 @@ export class ChatController implements ReactiveController {
       const ids = fileIds.filter((id): id is string => id !== undefined)
       const body = { request, session_id: sessionId, request_id: requestId, ...(ids.length > 0 && { attachments: ids }) }
       if (info.api_response_mode === 'streaming') {
-        await streamChat({ target, body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
+        await streamChat(visitorEndpoint(target), { body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
       } else {
         applySyncReply(answer, await postSync(target, body, run.abort.signal))
       }
@@ -195,13 +198,7 @@ export class ChatController implements ReactiveController {
     if (!run) return
     run.abort.abort()
     // Tell the host at once, so it stops the model instead of waiting for a resume.
-    const target = this.target()
-    void fetch(`${target.host.replace(/\/+$/, '')}${stopPath(target)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(target.visitorToken && { authorization: `Bearer ${target.visitorToken}` }) },
-      body: JSON.stringify({ request_id: run.requestId }),
-      keepalive: true,
-    }).catch(() => {})
+    void stopChat(visitorEndpoint(this.target()), run.requestId)
   }
 
   /** Sends the visitor message before a failed answer again, with its attachments. */
@@ -269,13 +266,9 @@ export class ChatController implements ReactiveController {
 /** Download URLs are relative to the chat host, which is not the page's origin when embedded. */
 function resolveUrl(host: string, url: string): string {
   try {
-    return host ? new URL(url, `${host.replace(/\/+$/, '')}/`).href : url
+    return host ? new URL(url, `${trimSlash(host)}/`).href : url
   } catch {
     return url
   }
-}
-
-function stopPath(target: ChatTarget): string {
-  return target.link ? `/api/v1/links/${encodeURIComponent(target.link)}/chat/stop` : `/api/v1/published/${encodeURIComponent(target.agent ?? '')}/chat/stop`
 }
 

@@ -2,8 +2,7 @@
  * The transcript's data: stored history and sync replies folded into what the chat shows.
  * Pure functions, shared by the controller and its tests.
  */
-import type { ContentBlock, Message, StreamEvent } from '../shared/protocol.ts'
-import type { SyncReply } from './api.ts'
+import type { ContentBlock, Message, StreamEvent, SyncReply } from '../../shared/protocol.ts'
 
 export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
 export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }

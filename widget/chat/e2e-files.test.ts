@@ -5,9 +5,9 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { TestHost } from '../host/testing/harness.ts'
-import { launchBrowser, openPage } from './testing/browser.ts'
-import { inlineChatHtml, say, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
+import type { TestHost } from '../../host/testing/harness.ts'
+import { launchBrowser, openPage } from '../testing/browser.ts'
+import { inlineChatHtml, say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 1)])
 

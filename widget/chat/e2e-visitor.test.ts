@@ -1,9 +1,9 @@
 /** Details a visitor notices, in Chromium: language, touch screens, hidden tabs, multi-line input. */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { TestHost } from '../host/testing/harness.ts'
-import { launchBrowser, openPage } from './testing/browser.ts'
-import { inlineChatHtml, say, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
+import type { TestHost } from '../../host/testing/harness.ts'
+import { launchBrowser, openPage } from '../testing/browser.ts'
+import { inlineChatHtml, say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
 let host: TestHost

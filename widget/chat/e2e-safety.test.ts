@@ -6,10 +6,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeOpenAI, type FakeProvider } from '../host/testing/fake-providers.ts'
-import type { TestHost } from '../host/testing/harness.ts'
-import { launchBrowser, openPage } from './testing/browser.ts'
-import { inlineChatHtml, say, scriptSnippet, startPorch, waitForAnswer } from './testing/e2e.ts'
+import { startFakeOpenAI, type FakeProvider } from '../../host/testing/fake-providers.ts'
+import type { TestHost } from '../../host/testing/harness.ts'
+import { launchBrowser, openPage } from '../testing/browser.ts'
+import { inlineChatHtml, say, scriptSnippet, startPorch, waitForAnswer } from '../testing/e2e.ts'
 
 const HOSTILE = [
   'Hello <img src=x onerror="window.__pwned=1"> and <svg onload="window.__pwned=2"><circle/></svg>\n\n',

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { safeUrl } from './markdown.ts'
-import { exposeModule, launchBrowser, openPage, type OpenedPage } from './testing/browser.ts'
+import { exposeModule, launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
 
 declare global {
   // Set in test pages: the module under test, and the flag hostile markdown tries to flip.
@@ -10,7 +10,7 @@ declare global {
   var pwned: unknown
 }
 
-const MODULE = 'widget/markdown.ts'
+const MODULE = 'widget/chat/markdown.ts'
 
 // Realistic replies: every construct the widget is expected to show.
 const CORPUS = [

@@ -1,0 +1,84 @@
+/**
+ * The console reads the owner API through the types of shared/console.ts and shared/owner.ts,
+ * so those schemas must say exactly what the host sends: every reply the console reads is parsed
+ * here with its schema, and its fields are compared with the schema's, so a field the host adds
+ * (or drops) without the schema fails here rather than hiding in the console as `any`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { z } from 'zod'
+import {
+  ConsoleSessionSchema,
+  EmbedSnippetsSchema,
+  IssuedApiKeySchema,
+  IssuedLinkSchema,
+  IssuedOwnerKeySchema,
+  LinkSchema,
+  ModelsReplySchema,
+  SessionListSchema,
+  SessionTranscriptSchema,
+  TraceListSchema,
+} from '../../shared/console.ts'
+import { AgentSchema, AgentVersionSchema, PublishReplySchema } from '../../shared/owner.ts'
+import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
+
+let host: TestHost
+beforeAll(async () => {
+  host = await startTestHost()
+})
+afterAll(async () => {
+  await host.stop()
+})
+
+type Shape = z.ZodObject<z.ZodRawShape>
+
+/** Parses `value` with `schema`, and checks it has exactly the schema's fields (and so on for the first item of each listed array). */
+function exactly(schema: Shape, value: unknown, nested: Record<string, Shape> = {}): void {
+  expect(() => schema.parse(value)).not.toThrow()
+  const object = value as Record<string, unknown>
+  expect(Object.keys(object).sort(), 'fields the host sends').toEqual(Object.keys(schema.shape).sort())
+  for (const [field, itemSchema] of Object.entries(nested)) {
+    const items = object[field] as unknown[]
+    expect(items.length, `${field} has an item to check`).toBeGreaterThan(0)
+    expect(Object.keys(items[0] as object).sort(), `fields of ${field}[0]`).toEqual(Object.keys(itemSchema.shape).sort())
+  }
+}
+
+const item = (schema: z.ZodArray<Shape>) => schema.element
+
+describe('the owner API answers what shared/console.ts and shared/owner.ts say', () => {
+  it('for agents, versions, publishing, snippets, links, keys, owner keys, models and the console session', async () => {
+    const { call } = host.owner
+    const created = await call('POST', '/agents', { name: 'Contract', model: 'demo:instant' })
+    exactly(AgentSchema, created.body)
+    const id = created.body.id as string
+    exactly(PublishReplySchema, (await call('POST', `/agents/${id}/publish`, {})).body)
+    const versions = (await call('GET', `/agents/${id}/versions`)).body
+    exactly(AgentVersionSchema, versions.versions[0])
+    exactly(EmbedSnippetsSchema, (await call('GET', `/agents/${id}/embed`)).body)
+
+    const link = (await call('POST', `/agents/${id}/links`, { name: 'Partner', password: 'secret' })).body
+    exactly(IssuedLinkSchema, link)
+    exactly(LinkSchema, (await call('GET', `/agents/${id}/links`)).body.links[0])
+    exactly(IssuedApiKeySchema, (await call('POST', `/agents/${id}/keys`, { name: 'Server' })).body)
+    exactly(IssuedOwnerKeySchema, (await call('POST', '/owner-keys', { name: 'Ops', role: 'viewer' })).body)
+    exactly(ModelsReplySchema, (await call('GET', '/models')).body)
+
+    const signIn = await host.post('/api/v1/console/session', { token: ADMIN_TOKEN })
+    exactly(ConsoleSessionSchema, await signIn.json())
+  })
+
+  it('for sessions, transcripts and traces', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const stream = await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'Hello', session_id: 'contract-1' })
+    await stream.text()
+
+    const sessions = (await host.owner.call('GET', `/agents/${agent.id}/sessions`)).body
+    exactly(SessionListSchema, sessions, { sessions: item(SessionListSchema.shape.sessions) })
+    const transcript = (await host.owner.call('GET', `/agents/${agent.id}/sessions/contract-1`)).body
+    exactly(SessionTranscriptSchema, transcript, {
+      messages: item(SessionTranscriptSchema.shape.messages),
+      traces: item(SessionTranscriptSchema.shape.traces),
+    })
+    exactly(TraceListSchema, (await host.owner.call('GET', `/traces?agent_id=${agent.id}`)).body, { traces: item(TraceListSchema.shape.traces) })
+  })
+})
