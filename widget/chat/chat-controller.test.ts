@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Message } from '../../shared/protocol.ts'
-import { startFakeOpenAI } from '../../host/testing/fake-providers.ts'
+import { startFakeOpenAI, type FakeProvider } from '../../host/testing/fake-providers.ts'
 import { eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
 import { foldAnswerEvent, type ChatMessage } from './transcript.ts'
@@ -115,74 +115,62 @@ describe('ChatController', () => {
   })
 })
 
+/**
+ * A host whose model fails the first answer (400 is not retried) and then answers `text`, an
+ * agent there that takes attachments, a controller for it with a table attached and sent once
+ * (so its answer failed), and a count of the uploads the controller made.
+ */
+async function afterAFailedAnswerWithAFile(text: string, run: (steps: { controller: ChatController; uploads: () => number; host: TestHost; model: FakeProvider }) => Promise<void>) {
+  const model = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: [text] }])
+  const withModel = await startTestHost({ OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-test' })
+  const realFetch = globalThis.fetch
+  let uploads = 0
+  globalThis.fetch = (input, init) => {
+    if (String(input instanceof Request ? input.url : input).includes('/attachments')) uploads++
+    return realFetch(input, init)
+  }
+  try {
+    const agent = await withModel.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
+    const controller = new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: withModel.url, agent: agent.id }) })
+    await controller.connect()
+    controller.attach([new File(['city,visitors\nBerlin,12\n'], 'table.csv', { type: 'text/csv' })])
+    await controller.send('Read this')
+    expect(controller.messages.map((m) => m.state)).toEqual(['done', 'error'])
+    await run({ controller, uploads: () => uploads, host: withModel, model })
+  } finally {
+    globalThis.fetch = realFetch
+    await withModel.stop()
+    await model.close()
+  }
+}
+
 describe('retrying a failed answer that had attachments', () => {
   it('sends the same attachments again, without uploading them a second time', async () => {
-    // 400 is not retried by the host, so the first answer fails at once; the second succeeds.
-    const fake = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: ['Got the table.'] }])
-    const withModel = await startTestHost({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
-    const realFetch = globalThis.fetch
-    const uploads: string[] = []
-    globalThis.fetch = (input, init) => {
-      if (String(input instanceof Request ? input.url : input).includes('/attachments')) uploads.push(String(input))
-      return realFetch(input, init)
-    }
-    try {
-      const agent = await withModel.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
-      const controller = new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: withModel.url, agent: agent.id }) })
-      await controller.connect()
-      controller.attach([new File(['city,visitors\nBerlin,12\n'], 'table.csv', { type: 'text/csv' })])
-      await controller.send('Read this')
-      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'error'])
-
+    await afterAFailedAnswerWithAFile('Got the table.', async ({ controller, uploads, model }) => {
       await controller.retry(controller.messages[1]!.id)
       expect(controller.messages.map((m) => m.state)).toEqual(['done', 'done'])
       expect(textOf(controller.messages[1]!)).toBe('Got the table.')
       expect(controller.messages[0]!.parts.map((p) => p.type)).toEqual(['text', 'attachment'])
-      expect(uploads).toHaveLength(1)
+      expect(uploads()).toBe(1)
       // Both model calls read the file.
-      expect(fake.requests).toHaveLength(2)
-      for (const request of fake.requests) expect(JSON.stringify(request.body.messages)).toContain('Berlin,12')
-    } finally {
-      globalThis.fetch = realFetch
-      await withModel.stop()
-      await fake.close()
-    }
+      expect(model.requests).toHaveLength(2)
+      for (const request of model.requests) expect(JSON.stringify(request.body.messages)).toContain('Berlin,12')
+    })
   })
-})
 
-describe('retrying after the host deleted the attachments', () => {
-  it('uploads the files it still holds again, and the answer reads them', async () => {
-    const fake = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: ['Got it this time.'] }])
-    const withModel = await startTestHost({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test' })
-    const realFetch = globalThis.fetch
-    let uploads = 0
-    globalThis.fetch = (input, init) => {
-      if (String(input instanceof Request ? input.url : input).includes('/attachments')) uploads++
-      return realFetch(input, init)
-    }
-    try {
-      const agent = await withModel.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
-      const controller = new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: withModel.url, agent: agent.id }) })
-      await controller.connect()
-      controller.attach([new File(['city,visitors\nBerlin,12\n'], 'table.csv', { type: 'text/csv' })])
-      await controller.send('Read this')
-      expect(controller.messages.map((m) => m.state)).toEqual(['done', 'error'])
-
+  it('uploads the files it still holds again when the host has deleted them, and the answer reads them', async () => {
+    await afterAFailedAnswerWithAFile('Got it this time.', async ({ controller, uploads, host, model }) => {
       // As the unused-upload sweep or PORCH_FILE_RETENTION_DAYS would, while the visitor waited.
-      const db = new Database(withModel.dbPath)
+      const db = new Database(host.dbPath)
       db.prepare('DELETE FROM files').run()
       db.close()
 
       await controller.retry(controller.messages[1]!.id)
       expect(controller.messages.map((m) => m.state)).toEqual(['done', 'done'])
       expect(textOf(controller.messages[1]!)).toBe('Got it this time.')
-      expect(uploads).toBe(2)
-      expect(JSON.stringify(fake.requests.at(-1)!.body.messages)).toContain('Berlin,12')
-    } finally {
-      globalThis.fetch = realFetch
-      await withModel.stop()
-      await fake.close()
-    }
+      expect(uploads()).toBe(2)
+      expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('Berlin,12')
+    })
   })
 })
 

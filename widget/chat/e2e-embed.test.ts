@@ -2,12 +2,11 @@
  * A visitor's journey with the script-tag embed, in Chromium, on a page of another origin:
  * open, stream an answer, refresh, start over, stop, survive a dropped connection.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage } from '../testing/browser.ts'
+import { startCuttingProxy, type CuttingProxy } from '../testing/cutting-proxy.ts'
 import { inlineChatHtml, say, scriptSnippet, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
@@ -107,54 +106,26 @@ describe('the script-tag embed', () => {
 })
 
 describe('a dropped connection', () => {
-  let proxy: Server
-  let proxyUrl = ''
-  const chatRequests: { lastEventId: string | undefined }[] = []
+  let proxy: CuttingProxy
 
   beforeAll(async () => {
-    // Between the browser and the host: cuts the first chat stream after a few events, at the
-    // start of a chunk, so the browser has every event before the cut (and their ids).
-    proxy = createServer((incoming, outgoing) => {
-      const isChat = incoming.method === 'POST' && /\/chat$/.test(incoming.url ?? '')
-      const lastEventId = incoming.headers['last-event-id'] as string | undefined
-      if (isChat) chatRequests.push({ lastEventId })
-      const target = new URL(host.url)
-      const upstream = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers)
-        let events = 0
-        response.on('data', (chunk: Buffer) => {
-          if (isChat && chatRequests.length === 1 && events >= 8) {
-            response.destroy()
-            outgoing.socket?.destroy()
-            return
-          }
-          outgoing.write(chunk)
-          events += chunk.toString().split('\n\n').length - 1
-        })
-        response.on('end', () => outgoing.end())
-      })
-      incoming.pipe(upstream)
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    // Between the browser and the host: cuts the first chat stream after a few events.
+    proxy = await startCuttingProxy(host.url, { isChat: (path) => /\/chat$/.test(path), cutAfterEvents: 8 })
   })
-  afterAll(() => {
-    proxy.closeAllConnections()
-    proxy.close()
-  })
+  afterAll(() => proxy.close())
 
   it('resumes the same run and shows every token once', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo' })
-    const { page, close } = await openPage(browser, { html: inlineChatHtml(host, proxyUrl, agent.id) })
+    const { page, close } = await openPage(browser, { html: inlineChatHtml(host, proxy.url, agent.id) })
     try {
       await page.locator('porch-chat textarea:not([disabled])').waitFor()
       await say(page, 'Please survive a network drop')
       const [, answer] = await waitForAnswer(page)
       expect(answer!.state).toBe('done')
 
-      expect(chatRequests.length).toBe(2)
-      expect(chatRequests[0]!.lastEventId).toBeUndefined()
-      expect(Number(chatRequests[1]!.lastEventId)).toBeGreaterThan(0) // it resumed after the events it had
+      expect(proxy.chatRequests.length).toBe(2)
+      expect(proxy.chatRequests[0]).toBeUndefined()
+      expect(Number(proxy.chatRequests[1])).toBeGreaterThan(0) // it resumed after the events it had
 
       const sessionId = await page.evaluate(() => (document.querySelector('porch-chat') as unknown as { chat: { sessionId: string } }).chat.sessionId)
       const stored = await (await host.get(`/api/v1/published/${agent.id}/sessions/${sessionId}`)).json()

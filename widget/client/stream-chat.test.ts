@@ -4,11 +4,10 @@
  * shared client gave up on a drop). fetch-event-source schedules retries on `window` and
  * unregisters a visibility listener on `document`; stand-ins for both, as in the controller test.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamEvent } from '../../shared/protocol.ts'
 import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
+import { startCuttingProxy, type CuttingProxy } from '../testing/cutting-proxy.ts'
 import { readEvent, streamChat } from './stream-chat.ts'
 import { tryEndpoint, visitorEndpoint, type ChatEndpoint } from './urls.ts'
 
@@ -16,45 +15,20 @@ import { tryEndpoint, visitorEndpoint, type ChatEndpoint } from './urls.ts'
 ;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
 
 let host: TestHost
-let proxy: Server
-let proxyUrl = ''
-/** The Last-Event-ID of each chat POST the proxy saw; the first stream of each test is cut. */
-let chatRequests: (string | undefined)[] = []
+let proxy: CuttingProxy
 
 beforeAll(async () => {
   host = await startTestHost()
-  proxy = createServer((incoming, outgoing) => {
-    const isChat = incoming.method === 'POST' && /\/(chat|try)$/.test(incoming.url ?? '')
-    if (isChat) chatRequests.push(incoming.headers['last-event-id'] as string | undefined)
-    const cut = isChat && chatRequests.length === 1
-    const target = new URL(host.url)
-    const upstream = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers)
-      let events = 0
-      response.on('data', (chunk: Buffer) => {
-        if (cut && events >= 6) {
-          response.destroy()
-          outgoing.socket?.destroy()
-          return
-        }
-        outgoing.write(chunk)
-        events += chunk.toString().split('\n\n').length - 1
-      })
-      response.on('end', () => outgoing.end())
-    })
-    incoming.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  // The first chat POST of each test (a visitor's `/chat` or the console's `/try`) is cut.
+  proxy = await startCuttingProxy(host.url, { isChat: (path) => /\/(chat|try)$/.test(path), cutAfterEvents: 6 })
 })
 afterAll(async () => {
-  proxy.closeAllConnections()
   proxy.close()
   await host.stop()
 })
 
 async function chatThroughDrop(endpoint: ChatEndpoint, sessionId: string): Promise<StreamEvent[]> {
-  chatRequests = []
+  proxy.reset()
   const events: StreamEvent[] = []
   await streamChat(endpoint, {
     body: { request: 'Please survive a network drop', session_id: sessionId, request_id: `${sessionId}-r1` },
@@ -62,9 +36,9 @@ async function chatThroughDrop(endpoint: ChatEndpoint, sessionId: string): Promi
     onEvent: (event) => events.push(event),
     retryDelay: () => 10,
   })
-  expect(chatRequests).toHaveLength(2)
-  expect(chatRequests[0]).toBeUndefined()
-  expect(Number(chatRequests[1])).toBeGreaterThan(0) // resumed after the events it had
+  expect(proxy.chatRequests).toHaveLength(2)
+  expect(proxy.chatRequests[0]).toBeUndefined()
+  expect(Number(proxy.chatRequests[1])).toBeGreaterThan(0) // resumed after the events it had
   return events
 }
 
@@ -73,7 +47,7 @@ const answerOf = (events: StreamEvent[]) => events.map((event) => (event.event_t
 describe('streamChat', () => {
   it('resumes a visitor’s dropped stream: one run, every token once', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo' })
-    const events = await chatThroughDrop(visitorEndpoint({ host: proxyUrl, agent: agent.id }), 'visitor-1')
+    const events = await chatThroughDrop(visitorEndpoint({ host: proxy.url, agent: agent.id }), 'visitor-1')
     const complete = events.find((event) => event.event_type === 'complete')
     expect(complete?.event_type === 'complete' && complete.success).toBe(true)
     expect(events.filter((event) => event.event_type === 'run_started')).toHaveLength(1)
@@ -86,7 +60,7 @@ describe('streamChat', () => {
     const agent = await host.owner.createAgent({ name: 'Draft', model: 'demo' })
     // The console sends its cookie and CSRF token; from Node the owner's bearer stands in for both.
     const endpoint = tryEndpoint(agent.id, 'unused')
-    const events = await chatThroughDrop({ chat: proxyUrl + endpoint.chat, stop: proxyUrl + endpoint.stop, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, 'try-1')
+    const events = await chatThroughDrop({ chat: proxy.url + endpoint.chat, stop: proxy.url + endpoint.stop, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, 'try-1')
     expect(events.filter((event) => event.event_type === 'complete')).toHaveLength(1)
     const stored = (await host.owner.call('GET', `/agents/${agent.id}/sessions/try-1?scope=try`)).body
     expect(stored.messages).toHaveLength(2) // one run, not two
