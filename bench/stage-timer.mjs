@@ -17,7 +17,7 @@ const steps = new Map()
 let chats = 0
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
 const emit = http.Server.prototype.emit
-http.Server.prototype.emit = function (event, request) {
+http.Server.prototype.emit = function (event, request, ...rest) {
   if (event === 'request' && request.url.includes('/chat')) {
     chats += 1
     if (chats > 200) {
@@ -34,5 +34,5 @@ http.Server.prototype.emit = function (event, request) {
     startedAt = performance.now()
     globalThis.__stage('request')
   }
-  return emit.apply(this, arguments)
+  return emit.call(this, event, request, ...rest)
 }

@@ -369,6 +369,7 @@ export const PreviewQuerySchema = z
     position: z.enum(['bottom-right', 'bottom-left']).optional(),
     /** An accent colour: #rgb, #rrggbb or #rrggbbaa. */
     color: z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, 'must be a hex colour such as #2557d6').optional(),
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
     title: z.string().min(1).max(100).regex(/^[^\u0000-\u001f\u007f<>]*$/, 'must be plain text').optional(),
     theme: z.enum(['auto', 'light', 'dark']).optional(),
     lang: z.enum(['en', 'de']).optional(),

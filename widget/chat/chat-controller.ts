@@ -243,7 +243,10 @@ export class ChatController implements ReactiveController {
   }
 
   private onEvent(answer: ChatMessage, event: StreamEvent): void {
-    if (foldAnswerEvent(answer, event)) return this.update()
+    if (foldAnswerEvent(answer, event)) {
+      this.update()
+      return
+    }
     switch (event.event_type) {
       case 'output_file':
         answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: resolveUrl(this.options.target().host, event.download_url) } })

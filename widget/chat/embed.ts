@@ -23,8 +23,12 @@ const key = data.link ? `link:${data.link}` : `agent:${data.agent}`
 const porch = (w.Porch ??= {
   version: __PORCH_VERSION__,
   embeds: {},
-  open: () => Object.values(porch.embeds).forEach((embed) => embed.open()),
-  close: () => Object.values(porch.embeds).forEach((embed) => embed.close()),
+  open: () => {
+    for (const embed of Object.values(porch.embeds)) embed.open()
+  },
+  close: () => {
+    for (const embed of Object.values(porch.embeds)) embed.close()
+  },
 })
 
 if (script && (data.agent || data.link) && !porch.embeds[key]) {

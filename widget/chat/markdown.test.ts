@@ -268,7 +268,9 @@ describe('markdown in the browser', () => {
       const root = document.createElement('div')
       const view = new globalThis.markdown.MarkdownView(root, { schedule: () => {} })
       const removed: Node[] = []
-      const observer = new MutationObserver((records) => records.forEach((r) => removed.push(...r.removedNodes)))
+      const observer = new MutationObserver((records) => {
+        for (const r of records) removed.push(...r.removedNodes)
+      })
       observer.observe(root, { childList: true, subtree: true, characterData: true })
       view.write('# Title\n\nFirst paragraph with **bold**.\n\n')
       view.flush()
@@ -280,7 +282,7 @@ describe('markdown in the browser', () => {
       }
       view.end()
       const records = observer.takeRecords()
-      records.forEach((r) => removed.push(...r.removedNodes))
+      for (const r of records) removed.push(...r.removedNodes)
       return {
         removed: removed.length,
         sameHeading: root.firstElementChild === heading && heading?.firstChild === text,
@@ -423,6 +425,7 @@ describe('markdown in the browser', () => {
     try {
       const { page, url } = opened
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the code block shows a template literal
       const code = 'const a = 1 < 2\nconsole.log(`${a}`) // <b>'
       await page.evaluate((markdown) => {
         const root = document.body.appendChild(document.createElement('div'))

@@ -255,7 +255,10 @@ export class PorchChat extends LitElement {
         ? html`<div class="starters" part="starters">${info.starters.map((starter) => html`<button type="button" part="starter" @click=${() => this.send(starter)}>${starter}</button>`)}</div>`
         : nothing}
       ${this.renderAttachments(t)}
-      <form class="composer" part="composer" @submit=${(e: Event) => (e.preventDefault(), this.send(this.draft))}>
+      <form class="composer" part="composer" @submit=${(e: Event) => {
+        e.preventDefault()
+        void this.send(this.draft)
+      }}>
         ${info?.accepts_attachments
           ? html`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${ACCEPT} @change=${this.onFilesChosen} />
               <button type="button" class="icon attach" part="attach-button" aria-label=${t.attach} title=${t.attach} ?disabled=${phase !== 'ready' || this.chat.busy}

@@ -39,6 +39,13 @@ export class ConsoleModelPicker extends ConsoleElement {
     if (changed.has('value')) ({ provider: this.provider, id: this.modelId } = splitModel(this.value))
   }
 
+  /** A new provider starts with no model id: one of the old provider's would not fit it. */
+  private pickProvider(provider: string): void {
+    this.provider = provider
+    this.modelId = ''
+    this.requestUpdate()
+  }
+
   /** The model this picker now names. */
   get model(): string {
     return this.modelId ? `${this.provider}:${this.modelId}` : this.provider
@@ -54,7 +61,7 @@ export class ConsoleModelPicker extends ConsoleElement {
       <div class="grid">
         <div class="field">
           <label for="model-provider">Provider</label>
-          <select id="model-provider" name="provider" @change=${(e: Event) => ((this.provider = (e.target as HTMLSelectElement).value), (this.modelId = ''), this.requestUpdate())}>
+          <select id="model-provider" name="provider" @change=${(e: Event) => this.pickProvider((e.target as HTMLSelectElement).value)}>
             ${known.map((p) => html`<option value=${p.id} ?selected=${p.id === this.provider}>${PROVIDER_NAMES[p.id] ?? p.id} — ${p.configured ? 'configured' : this.info ? 'not configured' : 'status unknown'}</option>`)}
           </select>
         </div>

@@ -106,12 +106,18 @@ export class PorchConsole extends ConsoleElement {
     if (this.session === null) {
       return html`<main id="main" tabindex="-1">
         ${this.feedback.state === 'idle' ? nothing : feedbackView(this.feedback)}
-        <porch-console-sign-in @porch-signed-in=${(e: CustomEvent<ConsoleSession>) => ((this.feedback = IDLE), this.signedIn(e.detail))}></porch-console-sign-in>
+        <porch-console-sign-in @porch-signed-in=${(e: CustomEvent<ConsoleSession>) => {
+          this.feedback = IDLE
+          this.signedIn(e.detail)
+        }}></porch-console-sign-in>
       </main>`
     }
     const { role, name } = this.session
     const current = (page: Route['page']) => (this.route.page === page || (page === 'agents' && (this.route.page === 'agent' || this.route.page === 'new-agent')) || (page === 'watch' && this.route.page === 'session') ? 'page' : nothing)
-    return html`<a class="skip-link" href="#main" @click=${(e: Event) => (e.preventDefault(), this.querySelector<HTMLElement>('main')?.focus())}>Skip to content</a>
+    return html`<a class="skip-link" href="#main" @click=${(e: Event) => {
+      e.preventDefault()
+      this.querySelector<HTMLElement>('main')?.focus()
+    }}>Skip to content</a>
       <header class="app-header">
         <a class="brand" href="/console/">Porch console</a>
         <nav aria-label="Console">

@@ -54,7 +54,7 @@ export class ConsoleSessionTranscript extends ConsoleElement {
             </section>
             <section aria-labelledby="session-traces-heading">
               <h2 id="session-traces-heading">Traces</h2>
-              ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces of this session', agentId: this.agentId, sessionLinks: false }) : html`<p>No traces for this session.</p>`}
+              ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces of this session', sessionLinks: false }) : html`<p>No traces for this session.</p>`}
             </section>`
         : nothing}`
   }

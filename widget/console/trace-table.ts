@@ -11,7 +11,7 @@ export function traceStatusBadge(status: TraceStatus) {
   return html`<span class="badge ${kind}">${status}</span>`
 }
 
-export function traceTable(traces: TraceSummary[], { label, agentId, sessionLinks = true, source }: { label: string; agentId: string; sessionLinks?: boolean; source?: (scope: string) => string }) {
+export function traceTable(traces: TraceSummary[], { label, sessionLinks = true, source }: { label: string; sessionLinks?: boolean; source?: (scope: string) => string }) {
   return html`<div class="table-wrap" role="region" aria-label=${label} tabindex="0"><table>
     <thead><tr>
       <th scope="col">Started</th>${source ? html`<th scope="col">Source</th>` : nothing}<th scope="col">Status</th><th scope="col" class="num">First token</th><th scope="col" class="num">Total</th>

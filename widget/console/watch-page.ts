@@ -161,7 +161,7 @@ export class ConsoleWatchPage extends ConsoleElement {
       <section aria-labelledby="traces-heading">
         <h2 id="traces-heading">Traces</h2>
         ${this.traces.length === 0 && this.feedback.state !== 'busy' ? html`<p>No traces match.</p>` : nothing}
-        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces table', agentId: f.agent, source: (scope) => sourceOf(scope, this.links) }) : nothing}
+        ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces table', source: (scope) => sourceOf(scope, this.links) }) : nothing}
         ${this.tracesNext ? html`<button type="button" @click=${() => this.more('traces')}>Load more traces</button>` : nothing}
       </section>`
   }
