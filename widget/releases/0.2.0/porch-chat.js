@@ -1126,29 +1126,31 @@ var gt = class {
 		e.state = "error", e.error = t instanceof N ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof N && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
 	}
 	onEvent(e, t) {
-		if (ft(e, t)) return this.update();
-		switch (t.event_type) {
-			case "output_file":
-				e.parts.push({
-					type: "file",
-					file: {
-						id: t.file_id,
-						filename: t.filename,
-						size: t.size,
-						contentType: t.content_type,
-						url: _t(this.options.target().host, t.download_url)
-					}
-				});
-				break;
-			case "error":
-				e.state = "error", e.error = t.message, e.retryAt = 0;
-				break;
-			case "complete":
-				e.state === "streaming" && (e.state = t.success ? "done" : "error");
-				break;
-			default: return;
+		if (ft(e, t)) this.update();
+		else {
+			switch (t.event_type) {
+				case "output_file":
+					e.parts.push({
+						type: "file",
+						file: {
+							id: t.file_id,
+							filename: t.filename,
+							size: t.size,
+							contentType: t.content_type,
+							url: _t(this.options.target().host, t.download_url)
+						}
+					});
+					break;
+				case "error":
+					e.state = "error", e.error = t.message, e.retryAt = 0;
+					break;
+				case "complete":
+					e.state === "streaming" && (e.state = t.success ? "done" : "error");
+					break;
+				default: return;
+			}
+			this.update();
 		}
-		this.update();
 	}
 };
 function _t(e, t) {
@@ -2548,7 +2550,9 @@ var fn, pn = T`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke
       </div>
       ${r.length === 0 && n?.starters.length ? T`<div class="starters" part="starters">${n.starters.map((e) => T`<button type="button" part="starter" @click=${() => this.send(e)}>${e}</button>`)}</div>` : D}
       ${this.renderAttachments(e)}
-      <form class="composer" part="composer" @submit=${(e) => (e.preventDefault(), this.send(this.draft))}>
+      <form class="composer" part="composer" @submit=${(e) => {
+			e.preventDefault(), this.send(this.draft);
+		}}>
         ${n?.accepts_attachments ? T`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${mn} @change=${this.onFilesChosen} />
               <button type="button" class="icon attach" part="attach-button" aria-label=${e.attach} title=${e.attach} ?disabled=${t !== "ready" || this.chat.busy}
                 @click=${() => this.renderRoot.querySelector("#files")?.click()}>${pn}</button>` : D}
