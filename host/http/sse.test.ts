@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import type { StreamEvent } from '../../shared/index.ts'
-import { Run } from '../runtime/runs.ts'
+import { Run } from '../runtime/runs/runs.ts'
 import { porchEvents, runToSse, SSE_HEADERS, type SseFormat, type SseOptions } from './sse.ts'
 
 const delta = (text: string): StreamEvent => ({ event_type: 'text_delta', turn: 1, text })

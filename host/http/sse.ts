@@ -6,7 +6,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import type { NumberedEvent, Run } from '../runtime/runs.ts'
+import type { NumberedEvent, Run } from '../runtime/runs/index.ts'
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
