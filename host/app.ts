@@ -1,6 +1,6 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
 import { Hono } from 'hono'
-import { bodyLimit } from './http/body-limit.ts'
+import { bodyLimit } from './fast-paths/body-limit.ts'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console/index.ts'

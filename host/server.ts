@@ -3,7 +3,7 @@
  * tests start on port 0. Stopping it lets running streams finish for a grace period, then
  * cancels and stores them before the database closes; nothing that arrives meanwhile hangs.
  */
-import './zod-without-cycles.ts'
+import './fast-paths/zod-without-cycles.ts'
 import { createAdaptorServer } from '@hono/node-server'
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'

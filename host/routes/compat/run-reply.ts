@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono'
 import type { StreamEvent } from '../../../shared/index.ts'
-import { runToSse, type SseOptions } from '../../http/sse.ts'
+import { runToSse, type SseOptions } from '../../fast-paths/sse.ts'
 import type { Run } from '../../runtime/runs/index.ts'
 
 export type RunFailure = { code: string; message: string }

@@ -1,101 +1,19 @@
 /**
  * The pieces of a model call that the AI SDK's `streamText`/`generateText` did for us, kept
- * small: our messages as the provider's prompt, our tools as the provider's tool list, retries
- * of a failed request, and running one tool call. The agent loop (run-agent.ts) calls the
- * provider model's `doStream`/`doGenerate` with them directly: the SDK's high-level calls cost
- * ~250 KB of heap per open stream and a millisecond and more per call (BENCHMARKS.md, issue 7).
+ * small: checking a tool call's input, running it, what the model is shown of its result,
+ * retries of a failed request, and one whole reply without tools. The agent loop
+ * (run-agent.ts) calls the provider model's `doStream`/`doGenerate` with them directly; our
+ * messages and tools become the provider's prompt and tool list in
+ * host/fast-paths/provider-prompt.ts, which a test compares with the SDK's own conversion.
  */
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3FunctionTool, LanguageModelV3Message, LanguageModelV3Prompt, LanguageModelV3ToolResultOutput, LanguageModelV3Usage } from '@ai-sdk/provider'
-import { APICallError, asSchema, type LanguageModel, type ModelMessage, type Schema, type ToolSet } from 'ai'
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3ToolResultOutput, LanguageModelV3Usage } from '@ai-sdk/provider'
+import { APICallError, type LanguageModel, type ToolSet } from 'ai'
+import { schemaOf, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
 
 /** The provider model behind a resolved model reference; Porch's providers all speak V3. */
 export function providerModel(model: LanguageModel): LanguageModelV3 {
   if (typeof model === 'string' || model.specificationVersion !== 'v3') throw new Error('The model does not support the V3 provider interface.')
   return model
-}
-
-/** Our provider-neutral messages as the provider's prompt (the SDK's convertToLanguageModelPrompt, for the parts we use). */
-export function toProviderPrompt(system: string | undefined, messages: ModelMessage[]): LanguageModelV3Prompt {
-  const prompt: LanguageModelV3Prompt = system ? [{ role: 'system', content: system }] : []
-  for (const message of messages) {
-    const converted = toProviderMessage(message)
-    const last = prompt.at(-1)
-    // Consecutive tool messages become one, as the SDK sends them.
-    if (converted.role === 'tool' && last?.role === 'tool') last.content.push(...converted.content)
-    else prompt.push(converted)
-  }
-  return prompt
-}
-
-function toProviderMessage(message: ModelMessage): LanguageModelV3Message {
-  switch (message.role) {
-    case 'system':
-      return { role: 'system', content: message.content }
-    case 'user': {
-      if (typeof message.content === 'string') return { role: 'user', content: [{ type: 'text', text: message.content }] }
-      const content: Extract<LanguageModelV3Message, { role: 'user' }>['content'] = []
-      for (const part of message.content) {
-        if (part.type === 'text') {
-          if (part.text !== '') content.push({ type: 'text', text: part.text })
-        } else if (part.type === 'image' && isBytes(part.image)) {
-          content.push({ type: 'file', mediaType: part.mediaType ?? 'image/*', data: part.image })
-        } else if (part.type === 'file' && isBytes(part.data)) {
-          content.push({ type: 'file', mediaType: part.mediaType, data: part.data, filename: part.filename })
-        } else {
-          throw new Error(`unsupported user message part: ${part.type}`)
-        }
-      }
-      return { role: 'user', content }
-    }
-    case 'assistant': {
-      if (typeof message.content === 'string') return { role: 'assistant', content: [{ type: 'text', text: message.content }] }
-      const content: Extract<LanguageModelV3Message, { role: 'assistant' }>['content'] = []
-      for (const part of message.content) {
-        if (part.type === 'text') {
-          if (part.text !== '') content.push({ type: 'text', text: part.text })
-        } else if (part.type === 'tool-call') {
-          content.push({ type: 'tool-call', toolCallId: part.toolCallId, toolName: part.toolName, input: part.input })
-        } else if (part.type === 'tool-result') {
-          content.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: plainOutput(part.output) })
-        }
-      }
-      return { role: 'assistant', content }
-    }
-    case 'tool': {
-      const content: Extract<LanguageModelV3Message, { role: 'tool' }>['content'] = []
-      for (const part of message.content) {
-        if (part.type === 'tool-result') content.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: plainOutput(part.output) })
-      }
-      return { role: 'tool', content }
-    }
-  }
-}
-
-const isBytes = (data: unknown): data is Uint8Array => data instanceof Uint8Array
-
-/** history.ts only writes text and error-text outputs; anything richer is sent as JSON. */
-function plainOutput(output: { type: string; value?: unknown }): LanguageModelV3ToolResultOutput {
-  if (output.type === 'text' || output.type === 'error-text') return { type: output.type, value: String(output.value) }
-  return { type: 'json', value: (output.value ?? null) as never }
-}
-
-// A tool's JSON schema, by its input schema: builtins share theirs across chats (tools/tools.ts),
-// and turning a zod schema into JSON schema costs more than the rest of the call's set-up.
-const schemas = new WeakMap<object, Schema<unknown>>()
-
-function schemaOf(inputSchema: object): Schema<unknown> {
-  let schema = schemas.get(inputSchema)
-  if (!schema) schemas.set(inputSchema, (schema = asSchema(inputSchema as Parameters<typeof asSchema>[0]) as Schema<unknown>))
-  return schema
-}
-
-/** The tool list the provider gets (the SDK's prepareToolsAndToolChoice); undefined when there are none. */
-export async function providerTools(tools: ToolSet): Promise<LanguageModelV3FunctionTool[] | undefined> {
-  const entries = Object.entries(tools)
-  if (entries.length === 0) return undefined
-  return Promise.all(
-    entries.map(async ([name, tool]) => ({ type: 'function' as const, name, description: tool.description, inputSchema: await schemaOf(tool.inputSchema).jsonSchema })),
-  )
 }
 
 export type ToolCallRequest = { toolCallId: string; toolName: string; input: string }

@@ -12,7 +12,8 @@ import type { AgentConfig, Message, MessageStatus } from '../../../shared/index.
 import type { ToolCallTrace } from '../../store/store.ts'
 import { systemPrompt, type Summary } from './compression.ts'
 import { toModelMessages, type AttachmentData } from './history.ts'
-import { errorText, executeTool, parseToolCall, providerModel, providerTools, tokensOf, toolOutput, toProviderPrompt, withRetries, type ToolRun } from './model-call.ts'
+import { providerTools, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
+import { errorText, executeTool, parseToolCall, providerModel, tokensOf, toolOutput, withRetries, type ToolRun } from './model-call.ts'
 import { checkOutputFile, toolsFor, type OutputFile, type OutputFileSink, type SavedFile, type ToolContext } from '../tools/index.ts'
 import { TurnRecorder, type ProducedMessage, type TurnEvent } from './turn-recorder.ts'
 

@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { bodyLimit } from './body-limit.ts'
-import { errorBody, handleError } from './errors.ts'
+import { errorBody, handleError } from '../http/errors.ts'
 
 const MAX = 10
 
