@@ -121,8 +121,8 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
       const request = await readJson(c, TryRequestSchema)
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
       const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
-      // No admit(): try-it spends no link quota and no visitor rate limit.
-      const started = await chat.start({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })
+      // No admission: try-it spends no link quota and no visitor rate limit.
+      const started = await (await chat.open({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })).start()
       return runToSse(c, started.run, afterId, { heartbeatMs: deps.heartbeatMs })
     })
     .post('/agents/:id/try/stop', async (c) => {

@@ -33,7 +33,10 @@ export type ChatAccess = {
    * the password), its welcome message or its starters.
    */
   locked: boolean
-  /** Runs once per new message (never for a resume): rate limits and quotas; throws to refuse. */
+  /**
+   * Rate limits and quotas; throws to refuse. The chat routes call it once per new message,
+   * between `chat.open` (body and attachments checked) and `start`; never for a resume.
+   */
   admit(): Promise<void>
   /** Runs once per attachment upload: rate limits (an upload is not a message, so no quota). */
   admitUpload(): Promise<void>
@@ -125,14 +128,20 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       requireMode(granted, c.req.param('id'), 'streaming')
       const request = await readJson(c, ChatRequestSchema)
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
+      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, downloadUrl: fileUrl(c.req.param('id')) })
+      // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
+      if (opened.isNew) await granted.admit()
+      const started = await opened.start()
       return runToSse(c, started.run, afterId, { heartbeatMs })
     })
     .post('/:id/chat/sync', async (c) => {
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'non_streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: false, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
+      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: false, downloadUrl: fileUrl(c.req.param('id')) })
+      // Admission, as for the stream: once per new message, never for a resume.
+      if (opened.isNew) await granted.admit()
+      const started = await opened.start()
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
     })
     .post('/:id/chat/stop', async (c) => {

@@ -1,13 +1,15 @@
 /**
  * Starts (or re-attaches to) a chat run for any entry point: the published API, links, keys and
  * the compat APIs all come through here, so they share one runtime, one persistence path and
- * one resume rule. The run goes on in the background; callers attach to it to stream or wait.
+ * one resume rule. In two steps: `open` checks the message (resume, shutdown, attachments) and
+ * `start` starts its run; the route admits a new message in between (rate limits, quotas), so
+ * admission stays in the route and still runs only for a new, checked message. The run goes on
+ * in the background; callers attach to it to stream or wait.
  */
 import { randomUUID } from 'node:crypto'
-import type { ChatRequest, ContentBlock, Message, StreamEvent, SyncReply, SyncStep } from '../../../shared/index.ts'
-import { ApiError } from '../../http/errors.ts'
-import { shuttingDown } from '../../http/shutting-down.ts'
+import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
 import type { Logger } from '../../log.ts'
+import { ChatError } from '../errors.ts'
 import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { compressIfNeeded, runAgent, type AgentRunResult, type AttachmentData } from '../agent/index.ts'
 import type { ModelRegistry } from '../providers/index.ts'
@@ -35,8 +37,6 @@ export type StartChat = {
   request: ChatRequest
   /** Tokens streamed as they come (SSE), or whole replies from the provider (sync APIs). */
   streaming: boolean
-  /** Called once before a new run starts (never for a resume): limits and quotas throw to refuse it. */
-  admit?: () => Promise<void>
   /** The client's Last-Event-ID: it saw this run before, so it may only re-attach. */
   resumeAfter?: number
   /** The visitor's URL of a file in a session; absent: files are kept but not announced (no route serves them). */
@@ -48,8 +48,22 @@ type PreparedRequest = { session: SessionKey; requestId: string; message: Messag
 
 export type StartedChat = { run: Run; sessionId: string; requestId: string; reattached: boolean }
 
+/**
+ * A message that passed every check of the runtime, before its run starts. The route admits a
+ * new one (rate limits, quotas: `ChatAccess.admit`) between `open` and `start`, so admission
+ * runs once per new message, after the body and its attachments are checked, and never for a
+ * resume.
+ */
+export type OpenedChat = {
+  /** False when the request re-attaches to the run of its request_id: nothing is admitted again. */
+  readonly isNew: boolean
+  /** Starts the new run (claiming its attachments, writing its trace), or hands back the run it re-attaches to. */
+  start(): Promise<StartedChat>
+}
+
 export type ChatService = {
-  start(input: StartChat): Promise<StartedChat>
+  /** Checks a message (resume rule, shutdown, attachments); throws ChatError to refuse it. */
+  open(input: StartChat): Promise<OpenedChat>
   /** Cancels a running run at once (the visitor pressed Stop); false when there is none. */
   stop(agentId: string, scope: string, requestId: string): boolean
 }
@@ -155,11 +169,11 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const text: ContentBlock = { type: 'text', text: input.request.request }
     const ids = [...new Set(input.request.attachments ?? [])]
     if (ids.length === 0) return { message: { role: 'user', content: [text] }, attachments: new Map() }
-    if (!input.published.version.config.attachments) throw new ApiError(400, 'attachments_disabled', 'This agent does not accept attachments.')
-    if (input.request.session_id === undefined) throw new ApiError(400, 'invalid_request', 'attachments: give the session_id the files were uploaded to')
+    if (!input.published.version.config.attachments) throw new ChatError('attachments_disabled', 'This agent does not accept attachments.')
+    if (input.request.session_id === undefined) throw new ChatError('invalid_request', 'attachments: give the session_id the files were uploaded to')
     const files = await store.getFiles(session, ids)
     const missing = ids.filter((id) => !files.some((file) => file.id === id && file.kind === 'attachment'))
-    if (missing.length > 0) throw new ApiError(400, 'unknown_attachment', `No attachment ${missing[0]} in this session; upload it to the session first.`)
+    if (missing.length > 0) throw new ChatError('unknown_attachment', `No attachment ${missing[0]} in this session; upload it to the session first.`)
     const blocks: ContentBlock[] = files.map((file) => ({ type: 'attachment', file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }))
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
@@ -173,7 +187,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     if (ids.length === 0) return
     const claimed = await store.claimAttachments(session, ids)
     const gone = ids.find((id) => !claimed.includes(id))
-    if (gone) throw new ApiError(400, 'unknown_attachment', `No attachment ${gone} in this session; upload it to the session again.`)
+    if (gone) throw new ChatError('unknown_attachment', `No attachment ${gone} in this session; upload it to the session again.`)
   }
 
   /** The bytes of every attachment the model will see, beyond those already loaded. */
@@ -185,7 +199,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 
   return {
-    async start(input) {
+    async open(input) {
       const { agent, version } = input.published
       const clientRequestId = input.request.request_id
       const requestId = clientRequestId ?? randomUUID()
@@ -195,31 +209,36 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const existing = clientRequestId === undefined ? undefined : runs.get(key)
       if (existing) {
         if (existing.fingerprint !== fingerprint) {
-          throw new ApiError(409, 'request_id_conflict', 'This request_id belongs to a different message; use a new request_id for a new message.')
+          throw new ChatError('request_id_conflict', 'This request_id belongs to a different message; use a new request_id for a new message.')
         }
         const started = existing.events[0]?.event
         const sessionId = started?.event_type === 'run_started' ? started.session_id : (input.request.session_id ?? '')
-        return { run: existing, sessionId, requestId, reattached: true }
+        const reattached: StartedChat = { run: existing, sessionId, requestId, reattached: true }
+        return { isNew: false, start: async () => reattached }
       }
 
       if ((input.resumeAfter ?? 0) > 0) {
-        throw new ApiError(410, 'run_gone', 'That run is no longer buffered; its messages are in the session history.')
+        throw new ChatError('run_gone', 'That run is no longer buffered; its messages are in the session history.')
       }
-      if (runs.closed) throw shuttingDown()
+      if (runs.closed) throw new ChatError('shutting_down', 'The host is shutting down; no new run starts.')
       const sessionId = input.request.session_id ?? randomUUID()
       const session = { agentId: agent.id, scope: input.scope, sessionId }
       const { message, attachments } = await visitorMessage(input, session)
-      await input.admit?.()
-      await claimAttachments(session, [...attachments.keys()])
-      const traceId = randomUUID()
-      await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
-      const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
-      runs.add(key, run, clientRequestId !== undefined)
-      void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {
-        log.error('run crashed', error)
-        if (!run.ended) run.end()
-      })
-      return { run, sessionId, requestId, reattached: false }
+      return {
+        isNew: true,
+        async start() {
+          await claimAttachments(session, [...attachments.keys()])
+          const traceId = randomUUID()
+          await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
+          const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
+          runs.add(key, run, clientRequestId !== undefined)
+          void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {
+            log.error('run crashed', error)
+            if (!run.ended) run.end()
+          })
+          return { run, sessionId, requestId, reattached: false }
+        },
+      }
     },
 
     stop(agentId, scope, requestId) {
@@ -235,56 +254,4 @@ const runKey = (agentId: string, scope: string, requestId: string) => `${agentId
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
   return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], firstTokenMs: null, failure }
-}
-
-/** Waits for a run to end and folds its events into the sync reply. */
-export function collectSyncReply(run: Run, sessionId: string, signal: AbortSignal): Promise<SyncReply> {
-  return new Promise((resolve) => {
-    const events: StreamEvent[] = []
-    const detach = run.attach(0, {
-      onEvent: ({ event }) => events.push(event),
-      onEnd: () => {
-        signal.removeEventListener('abort', detach)
-        resolve(toSyncReply(events, sessionId))
-      },
-    })
-    signal.addEventListener('abort', detach, { once: true })
-  })
-}
-
-export function toSyncReply(events: StreamEvent[], sessionId: string): SyncReply {
-  const steps: SyncStep[] = []
-  let traceId = ''
-  let complete: Extract<StreamEvent, { event_type: 'complete' }> | undefined
-  for (const event of events) {
-    switch (event.event_type) {
-      case 'run_started':
-        traceId = event.trace_id
-        break
-      case 'text_delta': {
-        const last = steps.at(-1)
-        if (last?.role === 'assistant' && last.tool_name === null) last.content += event.text
-        else steps.push({ role: 'assistant', content: event.text, tool_name: null, tool_input: null })
-        break
-      }
-      case 'tool_call':
-        steps.push({ role: 'assistant', content: '', tool_name: event.tool_name, tool_input: event.tool_input })
-        break
-      case 'tool_result':
-        steps.push({ role: 'tool', content: event.tool_result, tool_name: event.tool_name, tool_input: event.tool_input })
-        break
-      case 'complete':
-        complete = event
-        break
-    }
-  }
-  return {
-    success: complete?.success ?? false,
-    answer: complete?.answer ?? '',
-    total_turns: complete?.total_turns ?? 0,
-    steps,
-    error: complete?.error ?? null,
-    trace_id: traceId,
-    session_id: sessionId,
-  }
 }
