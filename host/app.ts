@@ -3,8 +3,8 @@ import { Hono } from 'hono'
 import { bodyLimit } from './fast-paths/body-limit.ts'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
-import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console/index.ts'
-import { consoleSessions } from './console/session.ts'
+import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
+import { consoleSignIns } from './auth/console-sign-in.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { UploadLimits } from './config.ts'
@@ -64,9 +64,9 @@ export function createApp(deps: AppDeps) {
   })
   // Attachment uploads are raw files with their own (larger) limit, set on their route.
   app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
-  // The owner API takes a bearer (servers) or the console's cookie session (browsers, with CSRF).
-  const sessions = consoleSessions({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
-  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: sessions })
+  // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
+  const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
+  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: signIns })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models']) app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
@@ -82,8 +82,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
-  const consoleDeps = { ...deps, sessions, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
-  app.route('/api/v1/console', consoleSessionRoutes(consoleDeps))
+  const consoleDeps = { ...deps, signIns, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
+  app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))
   app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, publisher, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

@@ -8,25 +8,24 @@ import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { CONSOLE, ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
 import { HEADERS } from '../../shared/index.ts'
 import { clientIp } from '../auth/client-ip.ts'
-import { ownerPrincipal } from '../auth/owner-auth.ts'
+import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
 import { takePoint } from '../auth/rate-limits.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { readJson } from '../http/validate.ts'
-import { reachableAgent } from '../routes/owner/load.ts'
 import type { ChatService } from '../runtime/runs/index.ts'
 import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
 import type { ModelRegistry } from '../runtime/providers/index.ts'
 import type { AgentRecord, PublishedAgent, Store } from '../store/store.ts'
-import { sessionJson, type ConsoleSessions } from './session.ts'
+import { signInJson, type ConsoleSignIns } from '../auth/console-sign-in.ts'
 
 export type ConsoleApiDeps = {
   store: Store
   models: ModelRegistry
   chat: ChatService
   tools: ToolContext
-  sessions: ConsoleSessions
+  signIns: ConsoleSignIns
   adminTokenHash: string
   heartbeatMs: number
   trustProxyHops: number
@@ -66,11 +65,11 @@ function lastEventId(header: string | undefined): number {
 const noStore = (c: Context) => c.header('Cache-Control', 'no-store')
 
 /** `/api/v1/console/session`: signing in and out. Mounted outside the owner auth. */
-export function consoleSessionRoutes(deps: ConsoleApiDeps) {
-  const { sessions } = deps
-  const signIns = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
+export function consoleSignInRoutes(deps: ConsoleApiDeps) {
+  const { signIns } = deps
+  const attempts = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
   const signedIn = async (c: Context) => {
-    const current = await sessions.current(c)
+    const current = await signIns.current(c)
     if (!current) throw new ApiError(401, 'unauthorized', 'Not signed in to the console.')
     return current
   }
@@ -78,28 +77,28 @@ export function consoleSessionRoutes(deps: ConsoleApiDeps) {
   return new Hono()
     .post('/session', async (c) => {
       noStore(c)
-      sessions.refuseCrossSite(c)
+      signIns.refuseCrossSite(c)
       const ip = clientIp(c, deps.trustProxyHops)
       // Throttle first, so a guesser learns nothing once the allowance is spent.
-      await takePoint([[signIns, ip]], 'Too many sign-in attempts. Please wait before trying again.')
+      await takePoint([[attempts, ip]], 'Too many sign-in attempts. Please wait before trying again.')
       const { token } = await readJson(c, ConsoleSignInSchema)
       const principal = await ownerPrincipal(token.trim(), { adminTokenHash: deps.adminTokenHash, store: deps.store })
       if (!principal) throw new ApiError(401, 'unauthorized', 'That token is not the admin token or an owner key.')
-      await signIns.reward(ip, 1)
-      void deps.store.purgeConsoleSessions()
-      const session = await sessions.start(c, principal)
+      await attempts.reward(ip, 1)
+      void deps.store.purgeConsoleSignIns()
+      const signIn = await signIns.start(c, principal)
       const name = principal.keyId === null ? 'Admin token' : ((await deps.store.getOwnerKey(principal.keyId))?.name ?? principal.keyId)
-      return c.json(sessionJson({ session, principal, name }), 200)
+      return c.json(signInJson({ signIn, principal, name }), 200)
     })
     .get('/session', async (c) => {
       noStore(c)
-      return c.json(sessionJson(await signedIn(c)), 200)
+      return c.json(signInJson(await signedIn(c)), 200)
     })
     .delete('/session', async (c) => {
       noStore(c)
       const current = await signedIn(c)
-      sessions.requireCsrf(c, current.session)
-      await sessions.end(c, current.session)
+      signIns.requireCsrf(c, current.signIn)
+      await signIns.end(c, current.signIn)
       return c.body(null, 204)
     })
 }

@@ -4,13 +4,12 @@
  */
 import { Hono } from 'hono'
 import { SessionListQuerySchema, SessionScopeSchema, TraceListQuerySchema } from '../../../shared/console.ts'
-import { reachesAll, requireReach } from '../../auth/owner-auth.ts'
+import { reachableAgent, reachesAll, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { sessionIdParam } from '../../http/ids.ts'
 import { readQuery } from '../../http/validate.ts'
 import type { PageCursor, Store } from '../../store/store.ts'
-import { reachableAgent } from './load.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
 import { z } from 'zod'
 
