@@ -15,18 +15,21 @@ export type VisibleFailure = Pick<RunFailure, 'code' | 'message'>
 
 /**
  * Follows `run` from its first event until it ends; the client going away (`signal`) detaches
- * it, and the promise then never settles (nobody is left to answer).
+ * it, and the promise then never settles (nobody is left to answer). A run that has already
+ * ended (a re-POST within its retention) replays and ends inside `attach`.
  */
 function follow(run: Run, signal: AbortSignal, onEvent: (event: StreamEvent) => void): Promise<void> {
   return new Promise((resolve) => {
-    const detach = run.attach(0, {
+    let detach = () => {}
+    const stop = () => detach()
+    signal.addEventListener('abort', stop, { once: true })
+    detach = run.attach(0, {
       onEvent: ({ event }) => onEvent(event),
       onEnd: () => {
-        signal.removeEventListener('abort', detach)
+        signal.removeEventListener('abort', stop)
         resolve()
       },
     })
-    signal.addEventListener('abort', detach, { once: true })
   })
 }
 
