@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
-import { CONSOLE, ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
+import { ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
 import { HEADERS } from '../../shared/index.ts'
 import { clientIp } from '../auth/client-ip.ts'
 import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
@@ -17,6 +17,7 @@ import { readJson } from '../http/validate.ts'
 import type { ChatService } from '../runtime/runs/index.ts'
 import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
 import type { ModelRegistry } from '../runtime/providers/index.ts'
+import { tryScope } from '../store/scope.ts'
 import type { AgentRecord, PublishedAgent, Store } from '../store/store.ts'
 import { signInJson, type ConsoleSignIns } from '../auth/console-sign-in.ts'
 
@@ -121,13 +122,13 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
       const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
       const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
       // No admission: try-it spends no link quota and no visitor rate limit.
-      const started = await (await chat.open({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })).start()
+      const started = await (await chat.open({ published, scope: tryScope(), request, streaming: true, resumeAfter: afterId })).start()
       return runToSse(c, started.run, afterId, { heartbeatMs: deps.heartbeatMs })
     })
     .post('/agents/:id/try/stop', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const { request_id } = await readJson(c, TryStopSchema)
-      if (!chat.stop(agent.id, CONSOLE.tryScope, request_id)) throw notFound('Running request')
+      if (!chat.stop(agent.id, tryScope(), request_id)) throw notFound('Running request')
       return c.body(null, 204)
     })
 }

@@ -19,12 +19,13 @@ import { readJson } from '../http/validate.ts'
 import { collectSyncReply, type ChatService } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
 import type { UploadLimits } from '../config.ts'
+import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 
 export type ChatAccess = {
   published: PublishedAgent
   /** `public` or `link:<id>`: sessions never cross scopes. */
-  scope: string
+  scope: Scope
   allowedOrigins: string[]
   requiresPassword: boolean
   /**

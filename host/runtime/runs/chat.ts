@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
 import type { Logger } from '../../log.ts'
 import { ChatError } from '../errors.ts'
+import type { Scope } from '../../store/scope.ts'
 import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { compressIfNeeded, runAgent, type AgentRunResult, type AttachmentData } from '../agent/index.ts'
 import type { ModelRegistry } from '../providers/index.ts'
@@ -32,8 +33,8 @@ export type ChatServiceDeps = {
 
 export type StartChat = {
   published: PublishedAgent
-  /** `public`, `link:<id>` or `key:<id>`: sessions never cross scopes. */
-  scope: string
+  /** `public`, `link:<id>`, `key:<id>` or `try`: sessions never cross scopes. */
+  scope: Scope
   request: ChatRequest
   /** Tokens streamed as they come (SSE), or whole replies from the provider (sync APIs). */
   streaming: boolean
@@ -65,7 +66,7 @@ export type ChatService = {
   /** Checks a message (resume rule, shutdown, attachments); throws ChatError to refuse it. */
   open(input: StartChat): Promise<OpenedChat>
   /** Cancels a running run at once (the visitor pressed Stop); false when there is none. */
-  stop(agentId: string, scope: string, requestId: string): boolean
+  stop(agentId: string, scope: Scope, requestId: string): boolean
 }
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
@@ -250,7 +251,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   }
 }
 
-const runKey = (agentId: string, scope: string, requestId: string) => `${agentId}\n${scope}\n${requestId}`
+const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
   return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], firstTokenMs: null, failure }
