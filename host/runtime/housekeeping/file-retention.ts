@@ -6,35 +6,21 @@
  */
 import type { Logger } from '../../log.ts'
 import type { FileStore } from '../../store/store.ts'
+import { deleteInBatches, sweepEvery, type Sweeper } from './sweeper.ts'
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000
-const BATCH = 200
 
-export type FileSweeper = { stop(): void }
+export type FileSweeper = Sweeper
 
 export function sweepOldFiles(store: FileStore, retentionMs: number, log: Logger, everyMs = SWEEP_EVERY_MS): FileSweeper {
-  let stopped = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const sweep = async () => {
+  return sweepEvery(everyMs, async (stopped) => {
     const cutoff = new Date(Date.now() - retentionMs).toISOString()
     let deleted = 0
     try {
-      for (let batch = BATCH; batch === BATCH && !stopped; ) {
-        batch = await store.deleteFilesCreatedBefore(cutoff, BATCH)
-        deleted += batch
-        await new Promise((resolve) => setImmediate(resolve))
-      }
+      await deleteInBatches((limit) => store.deleteFilesCreatedBefore(cutoff, limit), stopped, (batch) => (deleted += batch))
     } catch (error) {
       log.error('could not delete old files', error)
     }
     if (deleted > 0) log.info(`deleted ${deleted} file(s) created before ${cutoff} (PORCH_FILE_RETENTION_DAYS)`)
-    if (!stopped) timer = setTimeout(() => void sweep(), everyMs).unref()
-  }
-  void sweep()
-  return {
-    stop() {
-      stopped = true
-      clearTimeout(timer)
-    },
-  }
+  })
 }

@@ -8,37 +8,23 @@
 import { utcDay } from '../../store/utc-day.ts'
 import type { Logger } from '../../log.ts'
 import type { FileStore } from '../../store/store.ts'
+import { deleteInBatches, sweepEvery, type Sweeper } from './sweeper.ts'
 
 const SWEEP_EVERY_MS = 60 * 1000
-const BATCH = 200
 
-export type UploadSweeper = { stop(): void }
+export type UploadSweeper = Sweeper
 
 export function sweepUnusedUploads(store: FileStore, unusedMs: number, log: Logger, everyMs = SWEEP_EVERY_MS): UploadSweeper {
-  let stopped = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const sweep = async () => {
+  return sweepEvery(everyMs, async (stopped) => {
     const now = Date.now()
     const cutoff = new Date(now - unusedMs).toISOString()
     let deleted = 0
     try {
-      for (let batch = BATCH; batch === BATCH && !stopped; ) {
-        batch = await store.deleteUnusedAttachments(cutoff, BATCH)
-        deleted += batch
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-      if (!stopped) await store.deleteAttachmentDaysBefore(utcDay(now))
+      await deleteInBatches((limit) => store.deleteUnusedAttachments(cutoff, limit), stopped, (batch) => (deleted += batch))
+      if (!stopped()) await store.deleteAttachmentDaysBefore(utcDay(now))
     } catch (error) {
       log.error('could not delete unused uploads', error)
     }
     if (deleted > 0) log.info(`deleted ${deleted} attachment(s) that no message named since before ${cutoff} (PORCH_UPLOAD_UNUSED_MINUTES)`)
-    if (!stopped) timer = setTimeout(() => void sweep(), everyMs).unref()
-  }
-  void sweep()
-  return {
-    stop() {
-      stopped = true
-      clearTimeout(timer)
-    },
-  }
+  })
 }
