@@ -6,14 +6,13 @@
 import { Hono, type Context } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
-import { HEADERS } from '../../shared/index.ts'
 import { clientIp } from '../auth/client-ip.ts'
 import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
 import { takePoint } from '../auth/rate-limits.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { runToSse } from '../fast-paths/sse.ts'
-import { readJson } from '../http/validate.ts'
+import { lastEventId, readJson } from '../http/validate.ts'
 import type { ChatService } from '../runtime/runs/index.ts'
 import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
 import type { ModelRegistry } from '../runtime/providers/index.ts'
@@ -55,12 +54,6 @@ async function draftAsVersion(agent: AgentRecord, tools: ToolContext | null): Pr
     agent,
     version: { id: `draft:${agent.id}`, agentId: agent.id, version: 0, name: agent.name, agentDescription: agent.description, config, description: 'draft', createdAt: agent.updatedAt },
   }
-}
-
-function lastEventId(header: string | undefined): number {
-  if (header === undefined || header.trim() === '') return 0
-  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
-  return Number(header.trim())
 }
 
 const noStore = (c: Context) => c.header('Cache-Control', 'no-store')
@@ -119,7 +112,7 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
     .post('/agents/:id/try', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const request = await readJson(c, TryRequestSchema)
-      const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
+      const afterId = lastEventId(c)
       const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
       // No admission: try-it spends no link quota and no visitor rate limit.
       const started = await (await chat.open({ published, scope: tryScope(), request, streaming: true, resumeAfter: afterId })).start()

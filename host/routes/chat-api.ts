@@ -8,14 +8,14 @@ import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from '../fast-paths/body-limit.ts'
 import { z } from 'zod'
-import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
+import { ChatRequestSchema, ClientIdSchema, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
 import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { utcDay } from '../store/utc-day.ts'
-import { readJson } from '../http/validate.ts'
+import { lastEventId, readJson } from '../http/validate.ts'
 import { collectSyncReply, type ChatService } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
 import type { UploadLimits } from '../config.ts'
@@ -128,7 +128,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
+      const afterId = lastEventId(c)
       const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, downloadUrl: fileUrl(c.req.param('id')) })
       // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
       if (opened.isNew) await granted.admit()
@@ -208,10 +208,4 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
         'Cache-Control': 'private, max-age=3600',
       })
     })
-}
-
-function lastEventId(header: string | undefined): number {
-  if (header === undefined || header.trim() === '') return 0
-  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
-  return Number(header.trim())
 }
