@@ -1,10 +1,10 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
 import { Hono } from 'hono'
-import { bodyLimit } from './http/body-limit.ts'
+import { bodyLimit } from './fast-paths/body-limit.ts'
 import { LIMITS } from '../shared/index.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
-import { consoleApiRoutes, consoleRoutes, consoleSessionRoutes } from './console/index.ts'
-import { consoleSessions } from './console/session.ts'
+import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
+import { consoleSignIns } from './auth/console-sign-in.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { UploadLimits } from './config.ts'
@@ -18,10 +18,9 @@ import { pageRoutes } from './routes/pages.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
-import type { ChatService } from './runtime/chat.ts'
-import type { ModelRegistry } from './runtime/models.ts'
-import type { SecretBox } from './runtime/secret-box.ts'
-import type { ToolContext } from './runtime/tools.ts'
+import type { ChatService } from './runtime/runs/index.ts'
+import type { ModelRegistry } from './runtime/providers/index.ts'
+import type { SecretBox, ToolContext } from './runtime/tools/index.ts'
 import { createPublisher } from './routes/owner/publishing.ts'
 import type { Store } from './store/store.ts'
 import type { WidgetAssets } from './widget-assets.ts'
@@ -65,9 +64,9 @@ export function createApp(deps: AppDeps) {
   })
   // Attachment uploads are raw files with their own (larger) limit, set on their route.
   app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
-  // The owner API takes a bearer (servers) or the console's cookie session (browsers, with CSRF).
-  const sessions = consoleSessions({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
-  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: sessions })
+  // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
+  const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
+  const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: signIns })
   for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models']) app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
@@ -83,8 +82,8 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
-  const consoleDeps = { ...deps, sessions, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
-  app.route('/api/v1/console', consoleSessionRoutes(consoleDeps))
+  const consoleDeps = { ...deps, signIns, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
+  app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))
   app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, publisher, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

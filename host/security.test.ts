@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS, type Agent } from '../shared/index.ts'
 import { safeUrl } from '../widget/chat/markdown.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from './testing/harness.ts'
-import { secondsToNextUtcDay } from './http/utc-day.ts'
+import { secondsToNextUtcDay } from './store/utc-day.ts'
 
 type CreatedLink = { id: string; token: string; url: string }
 type SyncStep = { tool_name: string | null }

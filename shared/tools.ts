@@ -1,6 +1,6 @@
 /**
  * HTTP tools an owner defines on an agent: the wire shape, shared by the owner API and the
- * console. Secret header values arrive in clear, are sealed at rest (host/runtime/secret-box.ts)
+ * console. Secret header values arrive in clear, are sealed at rest (host/runtime/tools/secret-box.ts)
  * and come back only as REDACTED_SECRET.
  */
 import { z } from 'zod'

@@ -5,11 +5,12 @@
  */
 import type { Context } from 'hono'
 import { ApiError } from '../http/errors.ts'
+import { keyScope, type Scope } from '../store/scope.ts'
 import type { ApiKeyRecord, PublishedAgent, Store } from '../store/store.ts'
 import { bearer, parseCredential, secretMatches } from './key-pair.ts'
 import { browserRefused, unauthorized } from './owner-auth.ts'
 
-export type KeyChat = { key: ApiKeyRecord; published: PublishedAgent; scope: string }
+export type KeyChat = { key: ApiKeyRecord; published: PublishedAgent; scope: Scope }
 
 /**
  * Authenticates the request's chat key and returns it with its agent's published version.
@@ -26,5 +27,5 @@ export async function authenticateChatKey(c: Context, store: Store, agentId?: st
   const published = await store.getPublishedAgent(key.agentId)
   if (!published) throw new ApiError(404, 'not_found', 'The agent of this key is not published.')
   void store.touchApiKey(key.id)
-  return { key, published, scope: `key:${key.id}` }
+  return { key, published, scope: keyScope(key.id) }
 }

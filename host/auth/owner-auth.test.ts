@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE } from '../../shared/console.ts'
-import { consoleSessions } from '../console/session.ts'
+import { consoleSignIns } from './console-sign-in.ts'
 import type { OwnerEnv, Principal } from '../http/env.ts'
 import { handleError } from '../http/errors.ts'
 import { createSqliteStore } from '../store/sqlite-store.ts'
@@ -38,7 +38,7 @@ beforeAll(async () => {
   keys.owner = await createKey('owner', null)
   keys.limitedOwner = await createKey('owner', [AGENT_A])
   keys.limitedEditor = await createKey('editor', [AGENT_A])
-  const sessions = consoleSessions({ store, adminTokenHash, publicUrl: () => 'http://localhost' })
+  const sessions = consoleSignIns({ store, adminTokenHash, publicUrl: () => 'http://localhost' })
 
   app = new Hono<OwnerEnv>()
   app.onError(handleError(() => {}))

@@ -2,13 +2,14 @@
  * Bearer authentication for the owner API: the admin token, or an owner key (`own_….SECRET`)
  * with a role (owner > editor > viewer) and optionally a list of agents it may reach.
  * Keys are for servers: a request carrying a browser Origin is refused. Browsers use the owner
- * console's cookie session instead (host/console/session.ts), which adds a CSRF check.
+ * console's cookie sign-in instead (host/auth/console-sign-in.ts), which adds a CSRF check.
  */
-import type { MiddlewareHandler } from 'hono'
-import type { ConsoleSessions } from '../console/session.ts'
+import type { Context, MiddlewareHandler } from 'hono'
+import type { ConsoleSignIns } from './console-sign-in.ts'
 import type { OwnerEnv, Principal } from '../http/env.ts'
-import { ApiError } from '../http/errors.ts'
-import type { OwnerRole, Store } from '../store/store.ts'
+import { ApiError, notFound } from '../http/errors.ts'
+import { agentIdParam } from '../http/ids.ts'
+import type { AgentRecord, OwnerRole, Store } from '../store/store.ts'
 import { bearer, parseCredential, secretMatches } from './key-pair.ts'
 import { hashesEqual, sha256Hex } from './secrets.ts'
 
@@ -16,8 +17,8 @@ export type OwnerAuthOptions = {
   /** SHA-256 (hex) of the admin token. */
   adminTokenHash: string
   store: Store
-  /** Accept the console's cookie session (for requests without an Authorization header). */
-  console?: ConsoleSessions
+  /** Accept the console's cookie sign-in (for requests without an Authorization header). */
+  console?: ConsoleSignIns
 }
 
 const RANK: Record<OwnerRole, number> = { viewer: 0, editor: 1, owner: 2 }
@@ -40,13 +41,13 @@ export async function ownerPrincipal(credential: string, { adminTokenHash, store
 }
 
 export function ownerAuth(options: OwnerAuthOptions): MiddlewareHandler<OwnerEnv> {
-  const { console: consoleSessions } = options
+  const { console: consoleSignIns } = options
   return async function ownerAuthMiddleware(c, next) {
     const changes = c.req.method !== 'GET' && c.req.method !== 'HEAD'
-    if (consoleSessions && c.req.header('authorization') === undefined && consoleSessions.hasCookie(c)) {
-      const signedIn = await consoleSessions.current(c)
+    if (consoleSignIns && c.req.header('authorization') === undefined && consoleSignIns.hasCookie(c)) {
+      const signedIn = await consoleSignIns.current(c)
       if (!signedIn) throw new ApiError(401, 'unauthorized', 'The console session has ended; sign in again.')
-      if (changes) consoleSessions.requireCsrf(c, signedIn.session)
+      if (changes) consoleSignIns.requireCsrf(c, signedIn.signIn)
       c.set('principal', signedIn.principal)
       if (changes) requireRole(signedIn.principal, 'editor')
       return next()
@@ -84,4 +85,12 @@ export const canReach = (principal: Principal, agentId: string) => reachesAll(pr
 
 export function requireReach(principal: Principal, agentId: string): void {
   if (!canReach(principal, agentId)) throw new ApiError(403, 'forbidden', 'This key may not reach that agent.')
+}
+
+/** The agent an owner-API path names, if the caller may reach it (404 unknown, 403 out of reach). */
+export async function reachableAgent(store: Store, c: Context<OwnerEnv>, id: string): Promise<AgentRecord> {
+  const agent = await store.getAgent(agentIdParam(id))
+  if (!agent) throw notFound('Agent')
+  requireReach(c.get('principal'), agent.id)
+  return agent
 }

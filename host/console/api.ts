@@ -5,29 +5,27 @@
  */
 import { Hono, type Context } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
-import { CONSOLE, ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
-import { HEADERS } from '../../shared/index.ts'
+import { ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
 import { clientIp } from '../auth/client-ip.ts'
-import { ownerPrincipal } from '../auth/owner-auth.ts'
+import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
 import { takePoint } from '../auth/rate-limits.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
-import { runToSse } from '../http/sse.ts'
-import { readJson } from '../http/validate.ts'
-import { reachableAgent } from '../routes/owner/load.ts'
-import type { ChatService } from '../runtime/chat.ts'
-import { discoverMcpTools, freezeMcpTools } from '../runtime/mcp-tools.ts'
-import type { ModelRegistry } from '../runtime/models.ts'
-import type { ToolContext } from '../runtime/tools.ts'
+import { runToSse } from '../fast-paths/sse.ts'
+import { lastEventId, readJson } from '../http/validate.ts'
+import type { ChatService } from '../runtime/runs/index.ts'
+import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
+import type { ModelRegistry } from '../runtime/providers/index.ts'
+import { tryScope } from '../store/scope.ts'
 import type { AgentRecord, PublishedAgent, Store } from '../store/store.ts'
-import { sessionJson, type ConsoleSessions } from './session.ts'
+import { signInJson, type ConsoleSignIns } from '../auth/console-sign-in.ts'
 
 export type ConsoleApiDeps = {
   store: Store
   models: ModelRegistry
   chat: ChatService
   tools: ToolContext
-  sessions: ConsoleSessions
+  signIns: ConsoleSignIns
   adminTokenHash: string
   heartbeatMs: number
   trustProxyHops: number
@@ -58,20 +56,14 @@ async function draftAsVersion(agent: AgentRecord, tools: ToolContext | null): Pr
   }
 }
 
-function lastEventId(header: string | undefined): number {
-  if (header === undefined || header.trim() === '') return 0
-  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
-  return Number(header.trim())
-}
-
 const noStore = (c: Context) => c.header('Cache-Control', 'no-store')
 
 /** `/api/v1/console/session`: signing in and out. Mounted outside the owner auth. */
-export function consoleSessionRoutes(deps: ConsoleApiDeps) {
-  const { sessions } = deps
-  const signIns = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
+export function consoleSignInRoutes(deps: ConsoleApiDeps) {
+  const { signIns } = deps
+  const attempts = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
   const signedIn = async (c: Context) => {
-    const current = await sessions.current(c)
+    const current = await signIns.current(c)
     if (!current) throw new ApiError(401, 'unauthorized', 'Not signed in to the console.')
     return current
   }
@@ -79,28 +71,28 @@ export function consoleSessionRoutes(deps: ConsoleApiDeps) {
   return new Hono()
     .post('/session', async (c) => {
       noStore(c)
-      sessions.refuseCrossSite(c)
+      signIns.refuseCrossSite(c)
       const ip = clientIp(c, deps.trustProxyHops)
       // Throttle first, so a guesser learns nothing once the allowance is spent.
-      await takePoint([[signIns, ip]], 'Too many sign-in attempts. Please wait before trying again.')
+      await takePoint([[attempts, ip]], 'Too many sign-in attempts. Please wait before trying again.')
       const { token } = await readJson(c, ConsoleSignInSchema)
       const principal = await ownerPrincipal(token.trim(), { adminTokenHash: deps.adminTokenHash, store: deps.store })
       if (!principal) throw new ApiError(401, 'unauthorized', 'That token is not the admin token or an owner key.')
-      await signIns.reward(ip, 1)
-      void deps.store.purgeConsoleSessions()
-      const session = await sessions.start(c, principal)
+      await attempts.reward(ip, 1)
+      void deps.store.purgeConsoleSignIns()
+      const signIn = await signIns.start(c, principal)
       const name = principal.keyId === null ? 'Admin token' : ((await deps.store.getOwnerKey(principal.keyId))?.name ?? principal.keyId)
-      return c.json(sessionJson({ session, principal, name }), 200)
+      return c.json(signInJson({ signIn, principal, name }), 200)
     })
     .get('/session', async (c) => {
       noStore(c)
-      return c.json(sessionJson(await signedIn(c)), 200)
+      return c.json(signInJson(await signedIn(c)), 200)
     })
     .delete('/session', async (c) => {
       noStore(c)
       const current = await signedIn(c)
-      sessions.requireCsrf(c, current.session)
-      await sessions.end(c, current.session)
+      signIns.requireCsrf(c, current.signIn)
+      await signIns.end(c, current.signIn)
       return c.body(null, 204)
     })
 }
@@ -120,16 +112,16 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
     .post('/agents/:id/try', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const request = await readJson(c, TryRequestSchema)
-      const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
+      const afterId = lastEventId(c)
       const published = await draftAsVersion(agent, afterId > 0 ? null : deps.tools)
-      // No admit(): try-it spends no link quota and no visitor rate limit.
-      const started = await chat.start({ published, scope: CONSOLE.tryScope, request, streaming: true, resumeAfter: afterId })
+      // No admission: try-it spends no link quota and no visitor rate limit.
+      const started = await (await chat.open({ published, scope: tryScope(), request, streaming: true, resumeAfter: afterId })).start()
       return runToSse(c, started.run, afterId, { heartbeatMs: deps.heartbeatMs })
     })
     .post('/agents/:id/try/stop', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const { request_id } = await readJson(c, TryStopSchema)
-      if (!chat.stop(agent.id, CONSOLE.tryScope, request_id)) throw notFound('Running request')
+      if (!chat.stop(agent.id, tryScope(), request_id)) throw notFound('Running request')
       return c.body(null, 204)
     })
 }

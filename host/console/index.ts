@@ -40,5 +40,4 @@
  * see README "The HTTP API" and shared/owner.ts; listings are described in shared/console.ts.
  */
 export { consoleRoutes, consoleCsp, type ConsoleRoutesDeps } from './routes.ts'
-export { consoleApiRoutes, consoleSessionRoutes, type ConsoleApiDeps } from './api.ts'
-export { consoleSessions, type ConsoleSessions } from './session.ts'
+export { consoleApiRoutes, consoleSignInRoutes, type ConsoleApiDeps } from './api.ts'

@@ -6,7 +6,7 @@
 import { ATTACHMENT_TYPES, LIMITS } from '../../shared/index.ts'
 import type { AttachmentBudget, AttachmentOutcome } from '../store/store.ts'
 import { ApiError } from './errors.ts'
-import { secondsToNextUtcDay } from './utc-day.ts'
+import { secondsToNextUtcDay } from '../store/utc-day.ts'
 
 const IMAGE_SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
   'image/png': (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

@@ -1,11 +1,13 @@
 /**
  * The single error body of the API, `{error: {code, message, details?}}`, and the one place
- * that turns thrown errors into it. Handlers throw ApiError; anything else is a 500 whose
- * details stay in the log, never in the response.
+ * that turns thrown errors into it. Handlers throw ApiError; the chat runtime throws its own
+ * ChatError (host/runtime/errors.ts), which gets its status here (`toApiError`); anything else
+ * is a 500 whose details stay in the log, never in the response.
  */
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ErrorBody } from '../../shared/index.ts'
+import { ChatError, type ChatErrorCode } from '../runtime/errors.ts'
 
 export class ApiError extends Error {
   constructor(
@@ -25,6 +27,34 @@ export const errorBody = (code: string, message: string, details?: unknown): Err
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`)
 
+const SHUTDOWN_RETRY_AFTER_SECONDS = 5
+/** The one answer of a host that is shutting down; http/shutting-down.ts sends it before any route runs. */
+export const SHUTDOWN = {
+  message: 'The host is restarting. Please try again in a moment.',
+  details: { retry_after_seconds: SHUTDOWN_RETRY_AFTER_SECONDS },
+  // On a connection the client should not reuse: the next start may be another process.
+  headers: { 'Retry-After': String(SHUTDOWN_RETRY_AFTER_SECONDS), Connection: 'close' },
+} as const
+
+/** For handlers that find out mid-request (a chat whose body arrived after the shutdown began). */
+export const shuttingDown = () => new ApiError(503, 'shutting_down', SHUTDOWN.message, SHUTDOWN.details, SHUTDOWN.headers)
+
+/** The status of each way the chat runtime refuses a message. */
+const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down'>, ContentfulStatusCode> = {
+  attachments_disabled: 400,
+  invalid_request: 400,
+  unknown_attachment: 400,
+  request_id_conflict: 409,
+  run_gone: 410,
+}
+
+/** A domain error as the API answers it; an ApiError as it is; anything else null (a 500). */
+export function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error
+  if (error instanceof ChatError) return error.code === 'shutting_down' ? shuttingDown() : new ApiError(CHAT_ERROR_STATUS[error.code], error.code, error.message)
+  return null
+}
+
 export function errorResponse(c: Context, error: ApiError): Response {
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value)
   return c.json(errorBody(error.code, error.message, error.details), error.status)
@@ -37,7 +67,8 @@ export type ErrorLogger = (message: string, error: unknown) => void
 
 export function handleError(log: ErrorLogger) {
   return function onError(error: Error, c: Context): Response {
-    if (error instanceof ApiError) return errorResponse(c, error)
+    const known = toApiError(error)
+    if (known) return errorResponse(c, known)
     // Hono's own HTTPException (body limit, malformed requests) carries a 4xx status.
     const status = (error as { status?: unknown }).status
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,16 +1,11 @@
 /**
  * The one answer to a request that arrives while the host shuts down: a 503 that says when to
  * come back, on a connection the client should not reuse (the next start may be another process).
+ * Its words are in errors.ts (SHUTDOWN), where a handler that finds out mid-request gets them too.
  */
-import { ApiError, errorBody } from './errors.ts'
+import { errorBody, shuttingDown, SHUTDOWN } from './errors.ts'
 
-const RETRY_AFTER_SECONDS = 5
-const MESSAGE = 'The host is restarting. Please try again in a moment.'
-const HEADERS = { 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' }
-
-/** For handlers that find out mid-request (a chat whose body arrived after the shutdown began). */
-export const shuttingDown = () => new ApiError(503, 'shutting_down', MESSAGE, { retry_after_seconds: RETRY_AFTER_SECONDS }, HEADERS)
+export { shuttingDown }
 
 /** For requests that reach the host after the shutdown began, before any route runs. */
-export const shuttingDownResponse = () =>
-  Response.json(errorBody('shutting_down', MESSAGE, { retry_after_seconds: RETRY_AFTER_SECONDS }), { status: 503, headers: HEADERS })
+export const shuttingDownResponse = () => Response.json(errorBody('shutting_down', SHUTDOWN.message, SHUTDOWN.details), { status: 503, headers: SHUTDOWN.headers })

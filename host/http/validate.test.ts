@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { JSON_MAX_DEPTH } from '../../shared/json-depth.ts'
 import { ApiError, handleError } from './errors.ts'
-import { check, readJson, readQuery } from './validate.ts'
+import { check, lastEventId, readJson, readQuery } from './validate.ts'
 
 const Body = z.object({ name: z.string(), tags: z.array(z.string()).optional() })
 
@@ -122,5 +122,24 @@ describe('check', () => {
 
   it('joins nested paths with dots', () => {
     expect(() => check(z.object({ a: z.array(z.object({ b: z.number() })) }), { a: [{ b: 1 }, { b: 'x' }] })).toThrow(/^a\.1\.b: /)
+  })
+})
+
+describe('lastEventId', () => {
+  const app = new Hono()
+  app.onError(handleError(() => {}))
+  app.get('/', (c) => c.json({ after: lastEventId(c) }))
+  const read = (value?: string) => app.request('/', value === undefined ? {} : { headers: { 'Last-Event-ID': value } })
+
+  it('is 0 without the header (or with an empty one), else the number', async () => {
+    for (const [value, after] of [[undefined, 0], ['', 0], ['  ', 0], ['7', 7], [' 42 ', 42]] as const) expect(await (await read(value)).json()).toEqual({ after })
+  })
+
+  it('is a 400 invalid_request for anything but a whole number', async () => {
+    for (const value of ['-1', '1.5', 'abc', '1234567890']) {
+      const response = await read(value)
+      expect(response.status).toBe(400)
+      expect((await response.json()).error).toEqual({ code: 'invalid_request', message: 'Last-Event-ID must be a whole number' })
+    }
   })
 })

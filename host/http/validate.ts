@@ -5,6 +5,7 @@
  */
 import type { Context } from 'hono'
 import type { z } from 'zod'
+import { HEADERS } from '../../shared/index.ts'
 import { JSON_MAX_DEPTH, nestsDeeperThan } from '../../shared/json-depth.ts'
 import { ApiError } from './errors.ts'
 
@@ -45,4 +46,12 @@ export function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S
   const first = issues[0]!
   const where = first.path ? `${first.path}: ` : ''
   throw new ApiError(400, 'invalid_request', `${where}${first.message}`, { issues })
+}
+
+/** The `Last-Event-ID` a client resumes a stream after: 0 when absent, else a whole number (400). */
+export function lastEventId(c: Context): number {
+  const header = c.req.header(HEADERS.lastEventId)
+  if (header === undefined || header.trim() === '') return 0
+  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
+  return Number(header.trim())
 }

@@ -6,25 +6,26 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
-import { bodyLimit } from '../http/body-limit.ts'
+import { bodyLimit } from '../fast-paths/body-limit.ts'
 import { z } from 'zod'
-import { ChatRequestSchema, ClientIdSchema, HEADERS, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
+import { ChatRequestSchema, ClientIdSchema, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
 import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
-import { runToSse } from '../http/sse.ts'
-import { utcDay } from '../http/utc-day.ts'
-import { readJson } from '../http/validate.ts'
-import { collectSyncReply, type ChatService } from '../runtime/chat.ts'
-import { safeFilename } from '../runtime/output-files.ts'
+import { runToSse } from '../fast-paths/sse.ts'
+import { utcDay } from '../store/utc-day.ts'
+import { lastEventId, readJson } from '../http/validate.ts'
+import { collectSyncReply, type ChatService } from '../runtime/runs/index.ts'
+import { safeFilename } from '../runtime/tools/index.ts'
 import type { UploadLimits } from '../config.ts'
+import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 
 export type ChatAccess = {
   published: PublishedAgent
   /** `public` or `link:<id>`: sessions never cross scopes. */
-  scope: string
+  scope: Scope
   allowedOrigins: string[]
   requiresPassword: boolean
   /**
@@ -33,7 +34,10 @@ export type ChatAccess = {
    * the password), its welcome message or its starters.
    */
   locked: boolean
-  /** Runs once per new message (never for a resume): rate limits and quotas; throws to refuse. */
+  /**
+   * Rate limits and quotas; throws to refuse. The chat routes call it once per new message,
+   * between `chat.open` (body and attachments checked) and `start`; never for a resume.
+   */
   admit(): Promise<void>
   /** Runs once per attachment upload: rate limits (an upload is not a message, so no quota). */
   admitUpload(): Promise<void>
@@ -124,15 +128,21 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const afterId = lastEventId(c.req.header(HEADERS.lastEventId))
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
+      const afterId = lastEventId(c)
+      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, downloadUrl: fileUrl(c.req.param('id')) })
+      // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
+      if (opened.isNew) await granted.admit()
+      const started = await opened.start()
       return runToSse(c, started.run, afterId, { heartbeatMs })
     })
     .post('/:id/chat/sync', async (c) => {
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'non_streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const started = await chat.start({ published: granted.published, scope: granted.scope, request, streaming: false, admit: granted.admit, downloadUrl: fileUrl(c.req.param('id')) })
+      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: false, downloadUrl: fileUrl(c.req.param('id')) })
+      // Admission, as for the stream: once per new message, never for a resume.
+      if (opened.isNew) await granted.admit()
+      const started = await opened.start()
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
     })
     .post('/:id/chat/stop', async (c) => {
@@ -198,10 +208,4 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
         'Cache-Control': 'private, max-age=3600',
       })
     })
-}
-
-function lastEventId(header: string | undefined): number {
-  if (header === undefined || header.trim() === '') return 0
-  if (!/^\d{1,9}$/.test(header.trim())) throw new ApiError(400, 'invalid_request', `${HEADERS.lastEventId} must be a whole number`)
-  return Number(header.trim())
 }

@@ -13,8 +13,9 @@ import { sha256Hex } from '../auth/secrets.ts'
 import { issueVisitorToken, verifyVisitorToken, VISITOR_TOKEN_SECONDS } from '../auth/visitor-token.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { applyOrigin } from '../http/origins.ts'
-import { secondsToNextUtcDay, utcDay } from '../http/utc-day.ts'
+import { secondsToNextUtcDay, utcDay } from '../store/utc-day.ts'
 import { readJson } from '../http/validate.ts'
+import { linkScope } from '../store/scope.ts'
 import type { LinkRecord } from '../store/store.ts'
 import { chatApi, type ChatApiDeps, type ChatResolver } from './chat-api.ts'
 
@@ -58,7 +59,7 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     if (locked && purpose === 'chat') throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
     return {
       published,
-      scope: `link:${link.id}`,
+      scope: linkScope(link.id),
       allowedOrigins,
       requiresPassword: link.passwordHash !== null,
       locked,

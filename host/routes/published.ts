@@ -7,6 +7,7 @@ import { clientIp } from '../auth/client-ip.ts'
 import { takePoint, type RateLimits } from '../auth/rate-limits.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam } from '../http/ids.ts'
+import { publicScope } from '../store/scope.ts'
 import { chatApi, type ChatApiDeps, type ChatResolver } from './chat-api.ts'
 
 export type PublishedRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number }
@@ -18,7 +19,7 @@ export function publishedRoutes(deps: PublishedRoutesDeps) {
     if (published.agent.access !== 'public') throw new ApiError(403, 'link_only', 'This agent is shared only through its links.')
     return {
       published,
-      scope: 'public',
+      scope: publicScope(),
       allowedOrigins: published.agent.allowedOrigins,
       requiresPassword: false,
       locked: false,

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../shared/index.ts'
-import { secondsToNextUtcDay } from '../http/utc-day.ts'
+import { secondsToNextUtcDay } from '../store/utc-day.ts'
 import { eventually, startTestHost, type TestHost } from '../testing/harness.ts'
 
 /** 0.001 MiB: 1048 bytes a session; 0.002 MiB: 2097 bytes an agent a day. */

@@ -1,10 +1,10 @@
 /** Console sign-ins in SQLite: one row per signed-in browser, keyed by the hash of its cookie. */
 import type { Db } from './db.ts'
-import type { ConsoleSessionRecord, ConsoleSessionStore } from './store.ts'
+import type { ConsoleSignInRecord, ConsoleSignInStore } from './store.ts'
 
-type ConsoleSessionRow = {
+type ConsoleSignInRow = {
   id_hash: string
-  kind: ConsoleSessionRecord['kind']
+  kind: ConsoleSignInRecord['kind']
   owner_key_id: string | null
   admin_ref: string | null
   csrf_token: string
@@ -12,7 +12,7 @@ type ConsoleSessionRow = {
   expires_at: string
 }
 
-const toRecord = (row: ConsoleSessionRow): ConsoleSessionRecord => ({
+const toRecord = (row: ConsoleSignInRow): ConsoleSignInRecord => ({
   idHash: row.id_hash,
   kind: row.kind,
   ownerKeyId: row.owner_key_id,
@@ -22,24 +22,24 @@ const toRecord = (row: ConsoleSessionRow): ConsoleSessionRecord => ({
   expiresAt: row.expires_at,
 })
 
-export function createConsoleSessionStore(db: Db): ConsoleSessionStore {
+export function createConsoleSignInStore(db: Db): ConsoleSignInStore {
   const sql = {
     insert: db.prepare(
       `INSERT INTO console_sessions (id_hash, kind, owner_key_id, admin_ref, csrf_token, created_at, expires_at)
        VALUES (@idHash, @kind, @ownerKeyId, @adminRef, @csrfToken, @createdAt, @expiresAt)`,
     ),
-    get: db.prepare<[string], ConsoleSessionRow>('SELECT * FROM console_sessions WHERE id_hash = ?'),
+    get: db.prepare<[string], ConsoleSignInRow>('SELECT * FROM console_sessions WHERE id_hash = ?'),
     delete: db.prepare('DELETE FROM console_sessions WHERE id_hash = ?'),
     purge: db.prepare('DELETE FROM console_sessions WHERE expires_at <= ?'),
   }
 
   return {
-    async createConsoleSession(session) {
+    async createConsoleSignIn(session) {
       const record = { ...session, createdAt: new Date().toISOString() }
       sql.insert.run(record)
       return record
     },
-    async getConsoleSession(idHash) {
+    async getConsoleSignIn(idHash) {
       const row = sql.get.get(idHash)
       if (!row) return null
       if (Date.parse(row.expires_at) <= Date.now()) {
@@ -48,10 +48,10 @@ export function createConsoleSessionStore(db: Db): ConsoleSessionStore {
       }
       return toRecord(row)
     },
-    async deleteConsoleSession(idHash) {
+    async deleteConsoleSignIn(idHash) {
       return sql.delete.run(idHash).changes > 0
     },
-    async purgeConsoleSessions() {
+    async purgeConsoleSignIns() {
       return sql.purge.run(new Date().toISOString()).changes
     },
   }

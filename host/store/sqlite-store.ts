@@ -10,7 +10,7 @@ import { AgentConfigSchema, type AgentConfig } from '../../shared/index.ts'
 import { openDatabase, type Db } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
 import { createFileStore } from './sqlite-files.ts'
-import { createConsoleSessionStore } from './sqlite-console.ts'
+import { createConsoleSignInStore } from './sqlite-console.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
 import type { AgentPatch, AgentRecord, NewAgent, PublishOutcome, PublishRequest, PublishedAgent, Store, VersionRecord } from './store.ts'
 
@@ -194,7 +194,7 @@ export function createSqliteStore(path: string): Store {
     ...createAccessStore(db),
     ...createSessionStore(db),
     ...createFileStore(db),
-    ...createConsoleSessionStore(db),
+    ...createConsoleSignInStore(db),
 
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null

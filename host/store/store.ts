@@ -275,7 +275,7 @@ export interface FileStore {
 }
 
 /** A signed-in console browser. Only the hash of its cookie is stored. */
-export type ConsoleSessionRecord = {
+export type ConsoleSignInRecord = {
   idHash: string
   kind: 'admin' | 'owner_key'
   ownerKeyId: string | null
@@ -286,16 +286,16 @@ export type ConsoleSessionRecord = {
   expiresAt: string
 }
 
-export interface ConsoleSessionStore {
-  createConsoleSession(session: Omit<ConsoleSessionRecord, 'createdAt'>): Promise<ConsoleSessionRecord>
+export interface ConsoleSignInStore {
+  createConsoleSignIn(session: Omit<ConsoleSignInRecord, 'createdAt'>): Promise<ConsoleSignInRecord>
   /** The session, or null when unknown or expired (an expired one is deleted on the way). */
-  getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | null>
-  deleteConsoleSession(idHash: string): Promise<boolean>
+  getConsoleSignIn(idHash: string): Promise<ConsoleSignInRecord | null>
+  deleteConsoleSignIn(idHash: string): Promise<boolean>
   /** Deletes expired sessions; returns how many. */
-  purgeConsoleSessions(): Promise<number>
+  purgeConsoleSignIns(): Promise<number>
 }
 
-export interface Store extends AccessStore, FileStore, ConsoleSessionStore {
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore {
   getSetting(key: string): Promise<string | null>
   /** Sets the value only if the key has none yet; returns the value that is stored. */
   initSetting(key: string, value: string): Promise<string>

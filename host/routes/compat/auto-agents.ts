@@ -26,10 +26,10 @@ import { ChatRequestSchema, ClientIdSchema } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
 import { ApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
-import type { ChatService } from '../../runtime/chat.ts'
+import { collectReply, type ChatService, type ReplyFold } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
-import { collectReply, DONE, streamReply, type ReplyFold } from './run-reply.ts'
+import { DONE, streamReply } from './stream-reply.ts'
 
 export type AutoAgentsRoutesDeps = {
   store: Store
@@ -54,7 +54,10 @@ export function autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }: AutoAge
 
     const streaming = body.stream === true
     const request = { request: body.userChatInput, ...(body.chatId && { session_id: body.chatId }) }
-    const { run, sessionId: chatId } = await chat.start({ published, scope, request, streaming, admit: admitKey && (() => admitKey(key.id)) })
+    const opened = await chat.open({ published, scope, request, streaming })
+    // Admission (the key's rate limit): once per new message, after its body passed the checks.
+    if (opened.isNew) await admitKey?.(key.id)
+    const { run, sessionId: chatId } = await opened.start()
 
     if (streaming) {
       return streamReply(

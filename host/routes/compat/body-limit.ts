@@ -3,7 +3,7 @@
  * the same limit along. It throws, so each compat API answers in its own error shape.
  */
 import type { MiddlewareHandler } from 'hono'
-import { bodyLimit } from '../../http/body-limit.ts'
+import { bodyLimit } from '../../fast-paths/body-limit.ts'
 import { LIMITS } from '../../../shared/index.ts'
 import { ApiError } from '../../http/errors.ts'
 

@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
 import { takePoint, type RateLimits } from '../../auth/rate-limits.ts'
-import type { ChatService } from '../../runtime/chat.ts'
+import type { ChatService } from '../../runtime/runs/index.ts'
 import type { Publisher } from '../owner/publishing.ts'
 import type { Store } from '../../store/store.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'

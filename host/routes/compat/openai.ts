@@ -21,12 +21,12 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { ClientIdSchema, LIMITS } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
-import { ApiError } from '../../http/errors.ts'
+import { ApiError, toApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
-import type { ChatService } from '../../runtime/chat.ts'
+import { collectReply, type ChatService, type ReplyFold } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
-import { collectReply, DONE, streamReply, type ReplyFold } from './run-reply.ts'
+import { DONE, streamReply } from './stream-reply.ts'
 
 export type OpenAiRoutesDeps = {
   store: Store
@@ -81,7 +81,10 @@ export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoute
       const request = { request: lastUserText(body.messages), ...sessionFrom(c.req.header(SESSION_HEADER)) }
 
       const streaming = body.stream === true
-      const { run, sessionId } = await chat.start({ published, scope, request, streaming, admit: admitKey && (() => admitKey(key.id)) })
+      const opened = await chat.open({ published, scope, request, streaming })
+      // Admission (the key's rate limit): once per new message, after its body passed the checks.
+      if (opened.isNew) await admitKey?.(key.id)
+      const { run, sessionId } = await opened.start()
       const created = Math.floor(Date.now() / 1000)
       const base = (fold: ReplyFold, object: string) => ({ id: `chatcmpl-${fold.traceId}`, object, created, model: body.model })
 
@@ -161,12 +164,13 @@ const runError = (fold: ReplyFold) => ({
  * else goes on to the host's handler, which logs it and answers 500.
  */
 function openAiErrorHandler(error: Error, c: Context): Response {
-  const status = error instanceof ApiError ? error.status : (error as { status?: unknown }).status
+  const known = toApiError(error)
+  const status = known ? known.status : (error as { status?: unknown }).status
   if (typeof status !== 'number' || status < 400 || status >= 500) throw error
-  if (error instanceof ApiError) for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value)
-  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : error instanceof ApiError ? error.code : 'invalid_request'
+  for (const [name, value] of Object.entries(known?.headers ?? {})) c.header(name, value)
+  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : (known?.code ?? 'invalid_request')
   const type = status === 429 ? 'requests' : 'invalid_request_error'
-  const details = error instanceof ApiError ? (error.details as { param?: string; issues?: { path: string }[] } | undefined) : undefined
+  const details = known?.details as { param?: string; issues?: { path: string }[] } | undefined
   const param = details?.param ?? (details?.issues?.[0]?.path || null)
   return c.json({ error: { message: error.message, type, param, code } }, status as 400)
 }

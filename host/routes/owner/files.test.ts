@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AgentFilesSchema } from '../../../shared/console.ts'
 import type { Agent } from '../../../shared/index.ts'
-import { utcDay } from '../../http/utc-day.ts'
+import { utcDay } from '../../store/utc-day.ts'
 import { ownerClient, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 let host: TestHost

@@ -2,12 +2,11 @@
 import { Hono } from 'hono'
 import { CreateApiKeySchema, CreateOwnerKeySchema } from '../../../shared/index.ts'
 import { issueKey } from '../../auth/key-pair.ts'
-import { requireKeyManager, requireReach } from '../../auth/owner-auth.ts'
+import { reachableAgent, requireKeyManager, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { notFound } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
 import type { ApiKeyRecord, OwnerKeyRecord, Store } from '../../store/store.ts'
-import { reachableAgent } from './load.ts'
 
 const apiKeyJson = (key: ApiKeyRecord) => ({
   id: key.id,

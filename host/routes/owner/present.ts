@@ -1,7 +1,8 @@
 /** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
-import { redactToolSecrets } from '../../runtime/http-tools.ts'
+import { redactToolSecrets } from '../../runtime/tools/index.ts'
 import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
+import { parseScope } from '../../store/scope.ts'
 import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 
 export function agentJson(agent: AgentRecord, active: VersionRecord | null): Agent {
@@ -37,7 +38,10 @@ export function versionJson(version: VersionRecord, agent: AgentRecord): AgentVe
 }
 
 /** The share link a session scope belongs to, or null. */
-export const linkOfScope = (scope: string) => (scope.startsWith('link:') ? scope.slice('link:'.length) : null)
+export function linkOfScope(scope: string): string | null {
+  const parsed = parseScope(scope)
+  return parsed?.kind === 'link' ? parsed.linkId : null
+}
 
 export const sessionSummaryJson = (session: SessionSummaryRecord): SessionSummary => ({
   session_id: session.sessionId,

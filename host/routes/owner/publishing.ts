@@ -1,9 +1,8 @@
 /** Publishing, as every API that offers it (the owner API, Langdock's) answers it. */
 import type { Publish, PublishReply, ToolSpec } from '../../../shared/index.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { discoverMcpTools, freezeMcpTools } from '../../runtime/mcp-tools.ts'
-import { knownProvider, type ModelRegistry } from '../../runtime/models.ts'
-import type { ToolContext } from '../../runtime/tools.ts'
+import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../../runtime/tools/index.ts'
+import { knownProvider, type ModelRegistry } from '../../runtime/providers/index.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 
 export function requireKnownModel(model: string | undefined): void {

@@ -4,13 +4,13 @@
  */
 import { Hono } from 'hono'
 import { SessionListQuerySchema, SessionScopeSchema, TraceListQuerySchema } from '../../../shared/console.ts'
-import { reachesAll, requireReach } from '../../auth/owner-auth.ts'
+import { reachableAgent, reachesAll, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { sessionIdParam } from '../../http/ids.ts'
 import { readQuery } from '../../http/validate.ts'
+import { linkScope, tryScope } from '../../store/scope.ts'
 import type { PageCursor, Store } from '../../store/store.ts'
-import { reachableAgent } from './load.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
 import { z } from 'zod'
 
@@ -39,7 +39,7 @@ const utc = (value: string | undefined) => (value === undefined ? undefined : ne
 /** `link_id` is a shorthand for scope `link:<id>`; both at once must agree. */
 function scopeOf(query: { scope?: string; link_id?: string }): string | undefined {
   if (query.link_id === undefined) return query.scope
-  const scope = `link:${query.link_id}`
+  const scope = linkScope(query.link_id)
   if (query.scope !== undefined && query.scope !== scope) throw new ApiError(400, 'invalid_request', 'link_id: names another scope than scope')
   return scope
 }
@@ -56,7 +56,7 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
       const rows = await store.listSessions(agent.id, {
         limit: query.limit + 1,
         scope,
-        excludeScope: scope === undefined ? 'try' : undefined,
+        excludeScope: scope === undefined ? tryScope() : undefined,
         from: utc(query.from),
         to: utc(query.to),
         before: utc(query.before),

@@ -1,0 +1,258 @@
+/**
+ * Starts (or re-attaches to) a chat run for any entry point: the published API, links, keys and
+ * the compat APIs all come through here, so they share one runtime, one persistence path and
+ * one resume rule. In two steps: `open` checks the message (resume, shutdown, attachments) and
+ * `start` starts its run; the route admits a new message in between (rate limits, quotas), so
+ * admission stays in the route and still runs only for a new, checked message. The run goes on
+ * in the background; callers attach to it to stream or wait.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { Logger } from '../../log.ts'
+import { ChatError } from '../errors.ts'
+import type { Scope } from '../../store/scope.ts'
+import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
+import { compressIfNeeded, runAgent, type AgentRunResult, type AttachmentData } from '../agent/index.ts'
+import type { ModelRegistry } from '../providers/index.ts'
+import type { ToolContext } from '../tools/index.ts'
+import { Run, RunRegistry } from './runs.ts'
+
+export type ChatServiceDeps = {
+  store: Store
+  models: ModelRegistry
+  runs: RunRegistry
+  log: Logger
+  /** How long a run with a client-chosen request_id waits for a dropped client to resume. */
+  resumeGraceMs: number
+  /** Provider retries before a failure is reported (the AI SDK's maxRetries). */
+  modelRetries?: number
+  /** How long a model may make no progress before its run fails (model_timeout). */
+  modelTimeoutMs?: number
+  tools: ToolContext
+}
+
+export type StartChat = {
+  published: PublishedAgent
+  /** `public`, `link:<id>`, `key:<id>` or `try`: sessions never cross scopes. */
+  scope: Scope
+  request: ChatRequest
+  /** Tokens streamed as they come (SSE), or whole replies from the provider (sync APIs). */
+  streaming: boolean
+  /** The client's Last-Event-ID: it saw this run before, so it may only re-attach. */
+  resumeAfter?: number
+  /** The visitor's URL of a file in a session; absent: files are kept but not announced (no route serves them). */
+  downloadUrl?: (sessionId: string, fileId: string) => string
+}
+
+/** A new run's request, checked: its session, and the visitor's message as it will be stored. */
+type PreparedRequest = { session: SessionKey; requestId: string; message: Message; attachments: AttachmentData }
+
+export type StartedChat = { run: Run; sessionId: string; requestId: string; reattached: boolean }
+
+/**
+ * A message that passed every check of the runtime, before its run starts. The route admits a
+ * new one (rate limits, quotas: `ChatAccess.admit`) between `open` and `start`, so admission
+ * runs once per new message, after the body and its attachments are checked, and never for a
+ * resume.
+ */
+export type OpenedChat = {
+  /** False when the request re-attaches to the run of its request_id: nothing is admitted again. */
+  readonly isNew: boolean
+  /** Starts the new run (claiming its attachments, writing its trace), or hands back the run it re-attaches to. */
+  start(): Promise<StartedChat>
+}
+
+export type ChatService = {
+  /** Checks a message (resume rule, shutdown, attachments); throws ChatError to refuse it. */
+  open(input: StartChat): Promise<OpenedChat>
+  /** Cancels a running run at once (the visitor pressed Stop); false when there is none. */
+  stop(agentId: string, scope: Scope, requestId: string): boolean
+}
+
+export function createChatService(deps: ChatServiceDeps): ChatService {
+  const { store, models, runs, log } = deps
+
+  async function execute(run: Run, input: StartChat, prepared: PreparedRequest, traceId: string) {
+    const { agent, version } = input.published
+    const { session, requestId } = prepared
+    const startedAt = performance.now()
+    run.push({ event_type: 'run_started', turn: 0, trace_id: traceId, session_id: session.sessionId, request_id: requestId })
+
+    let result: AgentRunResult
+    let compressionTokens = { input: 0, output: 0 }
+    try {
+      const model = models.resolve(version.config.model)
+      const context = await store.getModelContext(session)
+      let history = context.messages.filter((message) => message.status !== 'error')
+      let summary = context.summary && { text: context.summary.summary, throughSeq: context.summary.throughSeq }
+      try {
+        const compression = await compressIfNeeded({ model, config: version.config, summary, history, request: prepared.message.content, signal: run.signal, maxRetries: deps.modelRetries })
+        if (compression) {
+          await store.saveContextSummary(session, { throughSeq: compression.summary.throughSeq, summary: compression.summary.text, tokensBefore: compression.previousTokens })
+          run.push({ event_type: 'context_compressed', turn: 0, previous_tokens: compression.previousTokens, context_limit: compression.contextLimit })
+          summary = compression.summary
+          history = history.filter((message) => message.seq > compression.summary.throughSeq)
+          compressionTokens = { input: compression.inputTokens, output: compression.outputTokens }
+        }
+      } catch (error) {
+        // The run can still go ahead with the full history; the provider decides if it fits.
+        if (!run.signal.aborted) log.error('context compression failed; this run sends the full history', error)
+      }
+      result = await runAgent({
+        model,
+        config: version.config,
+        history,
+        request: prepared.message,
+        attachments: await attachmentData(session, [...history, prepared.message], prepared.attachments),
+        summary,
+        files: {
+          save: async (file) => {
+            const record = await store.saveFile({ id: randomUUID(), ...session, kind: 'output', filename: file.filename, contentType: file.contentType, size: file.data.byteLength, traceId, data: file.data })
+            return { fileId: record.id, filename: record.filename, contentType: record.contentType, size: record.size }
+          },
+          downloadUrl: (fileId) => input.downloadUrl?.(session.sessionId, fileId) ?? null,
+        },
+        signal: run.signal,
+        emit: (event) => run.push(event),
+        streaming: input.streaming,
+        tools: deps.tools,
+        maxRetries: deps.modelRetries,
+        modelTimeoutMs: deps.modelTimeoutMs,
+      })
+      result = { ...result, inputTokens: result.inputTokens + compressionTokens.input, outputTokens: result.outputTokens + compressionTokens.output }
+    } catch (error) {
+      // Only an unusable model or an unreadable session gets here (runAgent reports model failures itself).
+      const message = error instanceof Error && error.name === 'ModelUnavailableError' ? error.message : 'The agent could not start.'
+      if (message === 'The agent could not start.') log.error('run failed to start', error)
+      result = emptyResult({ code: 'model_unavailable', message, detail: message })
+    }
+
+    const status = result.status === 'success' ? 'complete' : result.status
+    try {
+      await store.finishRun({
+        session,
+        traceId,
+        messages: [{ ...prepared.message, status }, ...result.messages],
+        outcome: {
+          status: result.status,
+          firstTokenMs: result.firstTokenMs,
+          totalMs: Math.round((performance.now() - startedAt) * 100) / 100,
+          turns: result.turns,
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+          toolCalls: result.toolCalls,
+          error: result.failure?.detail ?? null,
+        },
+      })
+    } catch (error) {
+      log.error('could not store a finished run', error)
+      result = { ...result, status: 'error', failure: { code: 'storage_error', message: 'The answer could not be saved.', detail: 'storage error' } }
+    }
+
+    const turn = result.turns
+    if (result.failure) run.push({ event_type: 'error', turn, message: result.failure.message, code: result.failure.code })
+    run.push({
+      event_type: 'complete',
+      turn,
+      success: result.status === 'success',
+      answer: result.answer,
+      total_turns: result.turns,
+      total_input_tokens: result.inputTokens,
+      total_output_tokens: result.outputTokens,
+      ...(result.failure && { error: result.failure.message }),
+    })
+    if (result.failure?.code !== 'storage_error') run.push({ event_type: 'trace_saved', turn, trace_id: traceId })
+    run.end()
+  }
+
+  /** The visitor's text and attachments as one message; unknown or disallowed attachments are refused (400). */
+  async function visitorMessage(input: StartChat, session: SessionKey): Promise<{ message: Message; attachments: AttachmentData }> {
+    const text: ContentBlock = { type: 'text', text: input.request.request }
+    const ids = [...new Set(input.request.attachments ?? [])]
+    if (ids.length === 0) return { message: { role: 'user', content: [text] }, attachments: new Map() }
+    if (!input.published.version.config.attachments) throw new ChatError('attachments_disabled', 'This agent does not accept attachments.')
+    if (input.request.session_id === undefined) throw new ChatError('invalid_request', 'attachments: give the session_id the files were uploaded to')
+    const files = await store.getFiles(session, ids)
+    const missing = ids.filter((id) => !files.some((file) => file.id === id && file.kind === 'attachment'))
+    if (missing.length > 0) throw new ChatError('unknown_attachment', `No attachment ${missing[0]} in this session; upload it to the session first.`)
+    const blocks: ContentBlock[] = files.map((file) => ({ type: 'attachment', file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }))
+    return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
+  }
+
+  /**
+   * Marks the message's attachments used, so the upload sweep keeps them: only once the message
+   * is admitted (a refused one leaves them unused, to be swept), and before its run starts. An
+   * attachment the sweep took since it was read is refused like an unknown one.
+   */
+  async function claimAttachments(session: SessionKey, ids: string[]): Promise<void> {
+    if (ids.length === 0) return
+    const claimed = await store.claimAttachments(session, ids)
+    const gone = ids.find((id) => !claimed.includes(id))
+    if (gone) throw new ChatError('unknown_attachment', `No attachment ${gone} in this session; upload it to the session again.`)
+  }
+
+  /** The bytes of every attachment the model will see, beyond those already loaded. */
+  async function attachmentData(session: SessionKey, messages: Message[], loaded: AttachmentData): Promise<AttachmentData> {
+    const wanted = messages.flatMap((message) => message.content.flatMap((block) => (block.type === 'attachment' && !loaded.has(block.file_id) ? [block.file_id] : [])))
+    if (wanted.length === 0) return loaded
+    const files = await store.getFiles(session, wanted)
+    return new Map([...loaded, ...files.map((file) => [file.id, file.data] as const)])
+  }
+
+  return {
+    async open(input) {
+      const { agent, version } = input.published
+      const clientRequestId = input.request.request_id
+      const requestId = clientRequestId ?? randomUUID()
+      const key = runKey(agent.id, input.scope, requestId)
+      const fingerprint = JSON.stringify([input.request.session_id ?? null, input.request.request, input.request.attachments ?? []])
+
+      const existing = clientRequestId === undefined ? undefined : runs.get(key)
+      if (existing) {
+        if (existing.fingerprint !== fingerprint) {
+          throw new ChatError('request_id_conflict', 'This request_id belongs to a different message; use a new request_id for a new message.')
+        }
+        const started = existing.events[0]?.event
+        const sessionId = started?.event_type === 'run_started' ? started.session_id : (input.request.session_id ?? '')
+        const reattached: StartedChat = { run: existing, sessionId, requestId, reattached: true }
+        return { isNew: false, start: async () => reattached }
+      }
+
+      if ((input.resumeAfter ?? 0) > 0) {
+        throw new ChatError('run_gone', 'That run is no longer buffered; its messages are in the session history.')
+      }
+      if (runs.closed) throw new ChatError('shutting_down', 'The host is shutting down; no new run starts.')
+      const sessionId = input.request.session_id ?? randomUUID()
+      const session = { agentId: agent.id, scope: input.scope, sessionId }
+      const { message, attachments } = await visitorMessage(input, session)
+      return {
+        isNew: true,
+        async start() {
+          await claimAttachments(session, [...attachments.keys()])
+          const traceId = randomUUID()
+          await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
+          const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
+          runs.add(key, run, clientRequestId !== undefined)
+          void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {
+            log.error('run crashed', error)
+            if (!run.ended) run.end()
+          })
+          return { run, sessionId, requestId, reattached: false }
+        },
+      }
+    },
+
+    stop(agentId, scope, requestId) {
+      const run = runs.get(runKey(agentId, scope, requestId))
+      if (!run || run.ended) return false
+      run.cancel('stopped by the visitor')
+      return true
+    },
+  }
+}
+
+const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
+
+function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
+  return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], firstTokenMs: null, failure }
+}

@@ -1,0 +1,8 @@
+/**
+ * Runs: the chat service every entry point opens, admits and starts runs through (chat.ts),
+ * the registry of runs in flight that lets a dropped client resume (runs.ts), and a run's
+ * events folded into a whole reply for callers that do not stream (replies.ts).
+ */
+export { createChatService, type ChatService, type ChatServiceDeps, type OpenedChat, type StartChat, type StartedChat } from './chat.ts'
+export { collectReply, collectSyncReply, ReplyFold, toSyncReply, type VisibleFailure } from './replies.ts'
+export { Run, RunRegistry, type NumberedEvent, type RunListener } from './runs.ts'

@@ -1,0 +1,13 @@
+/**
+ * The tools an agent can call: built-ins and the tool set of a version (tools.ts), HTTP tools
+ * (http-tools.ts), MCP servers' tools (mcp-discovery.ts at publish time, mcp-tools.ts at run
+ * time, both over one connection of mcp-client.ts), files that tools hand out
+ * (output-files.ts), and the sealing of header secrets at rest (secret-box.ts). Outbound
+ * requests go through the SSRF guard in ../network/.
+ */
+export { toolsFor, type BuiltinToolName, type ToolContext } from './tools.ts'
+export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
+export { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, type McpDiscoveryOptions } from './mcp-discovery.ts'
+export { McpToolError } from './mcp-client.ts'
+export { checkOutputFile, safeFilename, type OutputFile, type OutputFileSink, type SavedFile } from './output-files.ts'
+export { createSecretBox, type SecretBox } from './secret-box.ts'
