@@ -26,6 +26,7 @@ function codesIn(text: string): string[] {
   const codes = [
     ...[...text.matchAll(/ApiError\(\s*\d{3},\s*'([a-z_]+)'/g)].map((m) => m[1]!),
     ...[...text.matchAll(/errorBody\(\s*'([a-z_]+)'/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/ChatError\(\s*'([a-z_]+)'/g)].map((m) => m[1]!),
     ...[...text.matchAll(/\bcode\s*(?::|=(?!=))\s*([^,}\n]*)/g)].flatMap((m) => [...m[1]!.matchAll(/'([a-z_]+)'/g)].map((n) => n[1]!)),
   ]
   return [...new Set(codes)]

@@ -4,6 +4,7 @@
  * ChatError (host/runtime/errors.ts), which gets its status here (`toApiError`); anything else
  * is a 500 whose details stay in the log, never in the response.
  */
+import type { ApiErrorCode } from '../../shared/errors.ts'
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { ErrorBody } from '../../shared/index.ts'
@@ -12,7 +13,8 @@ import { ChatError, type ChatErrorCode } from '../runtime/errors.ts'
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    /** One of the codes in shared/errors.ts, which the widget and the console match against. */
+    readonly code: ApiErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,

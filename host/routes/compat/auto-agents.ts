@@ -20,6 +20,7 @@
  * Errors before a stream opens use the host's body `{error:{code, message}}`: 400 bad body,
  * 401 no or invalid key, 403 browser Origin or another agent's id, 404 agent not published.
  */
+import type { ApiErrorCode } from '../../../shared/errors.ts'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema } from '../../../shared/index.ts'
@@ -74,7 +75,8 @@ export function autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }: AutoAge
       )
     }
     const fold = await collectReply(run, c.req.raw.signal)
-    if (!fold.success) throw new ApiError(502, failureOf(fold).code, failureOf(fold).message, { chatId })
+    // A run's failure code comes from its stream's error event; shared/errors.test.ts keeps those listed.
+    if (!fold.success) throw new ApiError(502, failureOf(fold).code as ApiErrorCode, failureOf(fold).message, { chatId })
     return c.json({ chatId, choices: [{ role: 'assistant', content: fold.text }], usage: fold.usage }, 200)
   })
 }
