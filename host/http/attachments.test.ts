@@ -122,6 +122,7 @@ describe('attachmentDisposition', () => {
     const header = attachmentDisposition(name)
     const parts = quoted(header)
     expect(parts).not.toBeNull()
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it must not hold
     expect(header).not.toMatch(/[\r\n\u0000-\u001f\u007f-\uffff]/)
     expect(decodeURIComponent(parts![2]!)).toBe(name)
     expect(() => new Headers({ 'content-disposition': header })).not.toThrow()

@@ -3,7 +3,6 @@
  * agents, plus unlocking a password. Every request re-reads the link: a disabled or deleted link
  * is 404 and an expired one 410 on the very next request, whatever token the visitor holds.
  */
-import type { Context } from 'hono'
 import { z } from 'zod'
 import { clientIp } from '../auth/client-ip.ts'
 import { bearer } from '../auth/key-pair.ts'
@@ -39,7 +38,7 @@ export function linkRoutes(deps: LinkRoutesDeps) {
   /** The link behind a URL token, if it exists, is enabled and has not expired. */
   const liveLink = async (token: string): Promise<LinkRecord> => {
     const link = LINK_TOKEN_PATTERN.test(token) ? await store.getLinkByTokenHash(sha256Hex(token)) : null
-    if (!link || !link.enabled) throw notFound('Link')
+    if (!link?.enabled) throw notFound('Link')
     if (link.expiresAt !== null && Date.parse(link.expiresAt) <= Date.now()) throw linkGone()
     return link
   }

@@ -83,7 +83,7 @@ export function pageRoutes({ store, assets }: PagesDeps) {
     .get('/published/:agentId', async (c) => {
       const id = c.req.param('agentId')
       const published = UUID.test(id) ? await store.getPublishedAgent(id) : null
-      if (!published || published.agent.access !== 'public') {
+      if (published?.agent.access !== 'public') {
         return sendPage(c, notFoundPage('This chat is not available.'), 404, [])
       }
       return sendPage(c, chatPage(assets, published.version.name, `agent="${id}"`), 200, published.agent.allowedOrigins)

@@ -112,5 +112,5 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
 function paged<T>(rows: T[], limit: number, position: (row: T) => { at: string; pk: number }) {
   const page = rows.slice(0, limit)
   const last = rows.length > limit ? position(page.at(-1)!) : null
-  return { page, next_cursor: last && encodeCursor(last), next_before: last && last.at }
+  return { page, next_cursor: last ? encodeCursor(last) : null, next_before: last ? last.at : null }
 }

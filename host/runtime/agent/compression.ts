@@ -145,6 +145,8 @@ function describeMessage(message: Message): string {
           return `Visitor attached the file "${block.filename}" (${block.content_type})`
         case 'output_file':
           return `The visitor was handed the file "${block.filename}" (${block.content_type})`
+        default:
+          return block satisfies never
       }
     })
     .join('\n')

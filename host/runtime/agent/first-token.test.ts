@@ -58,7 +58,14 @@ it('spends that turn on the first token with text, not on an empty delta (OpenAI
     modelId: 'burst',
     supportedUrls: {},
     doGenerate: () => Promise.reject(new Error('not used')),
-    doStream: async () => ({ stream: new ReadableStream({ start: (controller) => (parts.forEach((part) => controller.enqueue(part)), controller.close()) }) }),
+    doStream: async () => ({
+      stream: new ReadableStream({
+        start: (controller) => {
+          for (const part of parts) controller.enqueue(part)
+          controller.close()
+        },
+      }),
+    }),
   }
   const { result, seenAtToken } = await turnsAtEachToken(model)
   expect(result.answer).toBe('one two three')

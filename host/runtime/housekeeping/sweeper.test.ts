@@ -6,13 +6,29 @@ describe('deleteInBatches', () => {
   it('asks for full batches until one comes back short, counting each', async () => {
     const left = [BATCH, BATCH, 7]
     const counted: number[] = []
-    await deleteInBatches(async (limit) => (expect(limit).toBe(BATCH), left.shift() ?? 0), () => false, (n) => counted.push(n))
+    const asked: number[] = []
+    await deleteInBatches(
+      async (limit) => {
+        asked.push(limit)
+        return left.shift() ?? 0
+      },
+      () => false,
+      (n) => counted.push(n),
+    )
+    expect(asked).toEqual([BATCH, BATCH, BATCH])
     expect(counted).toEqual([BATCH, BATCH, 7])
   })
 
   it('stops between batches once the sweep is stopped', async () => {
     let calls = 0
-    await deleteInBatches(async () => (calls++, BATCH), () => calls >= 2, () => {})
+    await deleteInBatches(
+      async () => {
+        calls++
+        return BATCH
+      },
+      () => calls >= 2,
+      () => {},
+    )
     expect(calls).toBe(2)
   })
 })

@@ -130,7 +130,10 @@ describe('checkTarget', () => {
 
   it('refuses metadata host names before resolving them', async () => {
     let asked = 0
-    const resolve: Resolver = async () => (asked++, [{ address: '93.184.216.34', family: 4 }])
+    const resolve: Resolver = async () => {
+      asked++
+      return [{ address: '93.184.216.34', family: 4 }]
+    }
     for (const url of ['http://metadata.google.internal/computeMetadata/v1/', 'http://METADATA.google.internal./', 'http://metadata.goog/']) {
       await expect(checkTarget(new URL(url), { allowPrivate: true, resolve })).rejects.toThrow(/is a cloud metadata address/)
     }
@@ -139,7 +142,10 @@ describe('checkTarget', () => {
 
   it('asks the predicate about each non-public address, with its port', async () => {
     const seen: unknown[] = []
-    const allowPrivate = (target: { address: string; port: number; kind: string }) => (seen.push(target), target.port === 8080)
+    const allowPrivate = (target: { address: string; port: number; kind: string }) => {
+      seen.push(target)
+      return target.port === 8080
+    }
     await expect(checkTarget(new URL('http://intranet.test:8080/'), { allowPrivate, resolve: resolveTo('10.0.0.9') })).resolves.toHaveLength(1)
     await expect(checkTarget(new URL('http://intranet.test:9090/'), { allowPrivate, resolve: resolveTo('10.0.0.9') })).rejects.toThrow(RefusedTargetError)
     expect(seen).toEqual([

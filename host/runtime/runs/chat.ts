@@ -15,7 +15,7 @@ import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { compressIfNeeded, runAgent, type AgentRunResult, type AttachmentData } from '../agent/index.ts'
 import type { ModelRegistry } from '../providers/index.ts'
 import type { ToolContext } from '../tools/index.ts'
-import { Run, RunRegistry } from './runs.ts'
+import { Run, type RunRegistry } from './runs.ts'
 
 export type ChatServiceDeps = {
   store: Store
@@ -73,7 +73,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, models, runs, log } = deps
 
   async function execute(run: Run, input: StartChat, prepared: PreparedRequest, traceId: string) {
-    const { agent, version } = input.published
+    const { version } = input.published
     const { session, requestId } = prepared
     const startedAt = performance.now()
     run.push({ event_type: 'run_started', turn: 0, trace_id: traceId, session_id: session.sessionId, request_id: requestId })

@@ -66,7 +66,10 @@ export class Run {
 
   private detach(listener: RunListener): void {
     if (!this.listeners.delete(listener) || this.ended || this.listeners.size > 0) return
-    if (this.graceMs <= 0) return this.cancel('the client disconnected')
+    if (this.graceMs <= 0) {
+      this.cancel('the client disconnected')
+      return
+    }
     this.graceTimer = setTimeout(() => this.cancel('the client disconnected and did not come back'), this.graceMs)
   }
 }

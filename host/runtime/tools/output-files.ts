@@ -22,6 +22,7 @@ export class OutputFileError extends Error {
 export function safeFilename(name: string, fallback = 'file'): string {
   const base = name.split(/[\\/]/).pop() ?? ''
   const cleaned = base
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
     .replace(/[\u0000-\u001f\u007f"<>:|?*]/g, '')
     .replace(/^\.+/, '')
     .trim()
