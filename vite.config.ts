@@ -23,20 +23,23 @@ const examples = {
 
 export default defineConfig(({ mode }) => ({
   define: { __PORCH_VERSION__: JSON.stringify(version), 'process.env.NODE_ENV': JSON.stringify('production') },
-  build: mode === 'examples' || mode === 'console' ? { ...(mode === 'console' ? consoleApp : examples), target: 'es2021', minify: true } : {
-    outDir: 'dist/widget',
-    emptyOutDir: mode !== 'embed',
-    target: 'es2021',
-    minify: true,
-    // Released widget files are frozen byte for byte (widget/releases), so the build must not
-    // depend on where it runs: rolldown's `// <module path>` comments name node_modules by its
-    // real path, which differs in a checkout whose node_modules is a symlink.
-    rolldownOptions: { experimental: { attachDebugInfo: 'none' as const } },
-    lib:
-      mode === 'embed'
-        ? { entry: 'widget/chat/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }
-        : { entry: 'widget/chat/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
-  },
+  build:
+    mode === 'examples' || mode === 'console'
+      ? { ...(mode === 'console' ? consoleApp : examples), target: 'es2021', minify: true }
+      : {
+          outDir: 'dist/widget',
+          emptyOutDir: mode !== 'embed',
+          target: 'es2021',
+          minify: true,
+          // Released widget files are frozen byte for byte (widget/releases), so the build must not
+          // depend on where it runs: rolldown's `// <module path>` comments name node_modules by its
+          // real path, which differs in a checkout whose node_modules is a symlink.
+          rolldownOptions: { experimental: { attachDebugInfo: 'none' as const } },
+          lib:
+            mode === 'embed'
+              ? { entry: 'widget/chat/embed.ts', formats: ['iife'], name: 'PorchEmbed', fileName: () => 'embed.js' }
+              : { entry: 'widget/chat/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
+        },
   test: {
     include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AgentConfigSchema } from '../shared/index.ts'
 import { createSqliteStore } from '../host/store/sqlite-store.ts'
+import { AgentConfigSchema } from '../shared/index.ts'
 
 export async function appendGrowth(turns = 2_000, sample = 200) {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
@@ -19,7 +19,15 @@ export async function appendGrowth(turns = 2_000, sample = 200) {
     const timings: number[] = []
     for (let turn = 1; turn <= turns; turn++) {
       const traceId = `t${turn}`
-      await store.startTrace({ traceId, agentId: agent.id, version: 1, sessionId: 'long', scope: 'public', requestId: traceId, startedAt: new Date().toISOString() })
+      await store.startTrace({
+        traceId,
+        agentId: agent.id,
+        version: 1,
+        sessionId: 'long',
+        scope: 'public',
+        requestId: traceId,
+        startedAt: new Date().toISOString(),
+      })
       const started = performance.now()
       await store.finishRun({
         session,

@@ -10,7 +10,21 @@ export type LoadResult = { perSecond: number; p50Ms: number; p99Ms: number; non2
 
 /** POSTs `body` as JSON to `url` from `connections` connections for `seconds`; requests/s and latency. */
 export async function loadPost(url: string, body: unknown, { connections = 32, seconds = 10 } = {}): Promise<LoadResult> {
-  const args = [autocannonBin, '--json', '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', JSON.stringify(body), url]
+  const args = [
+    autocannonBin,
+    '--json',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-b',
+    JSON.stringify(body),
+    url,
+  ]
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 })
   const report = JSON.parse(stdout)
   return {

@@ -3,7 +3,7 @@
  * generator never shares its event loop. Options: extra environment, the event-loop probe, a
  * CPU profile (`--cpu-prof`, written when it stops), and the most open files the system allows.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -29,7 +29,13 @@ export async function startBenchHost(options: BenchHostOptions = {}): Promise<Be
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-'))
   // BENCH_HOST_IMPORT: one more module for the host to preload (bench/stage-timer.mjs).
   const preload = process.env.BENCH_HOST_IMPORT ? ['--import', process.env.BENCH_HOST_IMPORT] : []
-  const nodeArgs = ['--import', 'tsx', ...preload, ...(options.probe ? ['--import', './bench/probe.ts'] : []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])]
+  const nodeArgs = [
+    '--import',
+    'tsx',
+    ...preload,
+    ...(options.probe ? ['--import', './bench/probe.ts'] : []),
+    ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+  ]
   const command = [process.execPath, ...nodeArgs, 'host/main.ts'].map((arg) => `'${arg}'`).join(' ')
   // ulimit is per process: raise the soft limit to the hard one for the host alone.
   const script = `${options.raiseFileLimit ? 'ulimit -n "$(ulimit -Hn)"; ' : ''}exec ${command}`

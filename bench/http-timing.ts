@@ -15,17 +15,21 @@ export function timePost(url: string, body: unknown, firstToken: RegExp, agent =
     const started = performance.now()
     let firstTokenMs = NaN
     let seen = ''
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`${url} → HTTP ${res.statusCode}`))
-      res.setEncoding('utf8')
-      res.on('data', (text: string) => {
-        if (!Number.isNaN(firstTokenMs)) return
-        seen += text
-        if (firstToken.test(seen)) firstTokenMs = performance.now() - started
-      })
-      res.on('end', () => resolve({ firstTokenMs, totalMs: performance.now() - started }))
-      res.on('error', reject)
-    })
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        if (res.statusCode !== 200) reject(new Error(`${url} → HTTP ${res.statusCode}`))
+        res.setEncoding('utf8')
+        res.on('data', (text: string) => {
+          if (!Number.isNaN(firstTokenMs)) return
+          seen += text
+          if (firstToken.test(seen)) firstTokenMs = performance.now() - started
+        })
+        res.on('end', () => resolve({ firstTokenMs, totalMs: performance.now() - started }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.end(payload)
   })

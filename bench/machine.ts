@@ -5,7 +5,9 @@ import { cpus, totalmem } from 'node:os'
 export function describeMachine(): string {
   let model = cpus()[0]?.model ?? 'unknown CPU'
   try {
-    const line = execFileSync('lscpu', { encoding: 'utf8' }).split('\n').find((l) => l.startsWith('Model name:'))
+    const line = execFileSync('lscpu', { encoding: 'utf8' })
+      .split('\n')
+      .find((l) => l.startsWith('Model name:'))
     if (line) model = line.slice('Model name:'.length).trim()
   } catch {
     // lscpu is missing on some systems; os.cpus() still names the model.

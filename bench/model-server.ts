@@ -11,7 +11,25 @@ import type { AddressInfo } from 'node:net'
 
 export type ModelServer = { url: string; baseURL: string; open(): number; close(): Promise<void> }
 
-const WORDS = ['the', 'host', 'streams', 'tokens', 'to', 'a', 'widget', 'that', 'renders', 'markdown', 'as', 'it', 'arrives', 'without', 'redrawing', 'earlier', 'text']
+const WORDS = [
+  'the',
+  'host',
+  'streams',
+  'tokens',
+  'to',
+  'a',
+  'widget',
+  'that',
+  'renders',
+  'markdown',
+  'as',
+  'it',
+  'arrives',
+  'without',
+  'redrawing',
+  'earlier',
+  'text',
+]
 
 /** A markdown answer of exactly `count` tokens: paragraphs, emphasis, lists, code blocks. */
 export function answerTokens(count: number): string[] {
@@ -34,7 +52,12 @@ function steer(body: { messages?: { role: string; content: unknown }[] }, defaul
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')
   const text = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content ?? '')
   const number = (name: string, fallback: number) => Number(new RegExp(`${name}=(\\d+)`).exec(text)?.[1] ?? fallback)
-  return { tokens: number('tokens', defaults.tokens), pace: number('pace', defaults.pace), hold: /\bhold\b/.test(text) || defaults.hold, think: number('think', defaults.think) }
+  return {
+    tokens: number('tokens', defaults.tokens),
+    pace: number('pace', defaults.pace),
+    hold: /\bhold\b/.test(text) || defaults.hold,
+    think: number('think', defaults.think),
+  }
 }
 
 export async function startModelServer(defaults: Partial<Steering> = {}): Promise<ModelServer> {
@@ -91,7 +114,12 @@ function paced(response: ServerResponse, tokens: string[], perTick: number) {
   let next = 0
   const tick = () => {
     if (response.destroyed) return
-    response.write(tokens.slice(next, next + perTick).map(chunk).join(''))
+    response.write(
+      tokens
+        .slice(next, next + perTick)
+        .map(chunk)
+        .join(''),
+    )
     next += perTick
     if (next < tokens.length) setTimeout(tick, 1)
     else response.end(FINISH)
@@ -105,7 +133,14 @@ const chunk = (content: string) =>
   frame({ id: 'bench', object: 'chat.completion.chunk', created, model: 'bench', choices: [{ index: 0, delta: { content }, finish_reason: null }] })
 const FINISH =
   frame({ id: 'bench', object: 'chat.completion.chunk', created, model: 'bench', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
-  frame({ id: 'bench', object: 'chat.completion.chunk', created, model: 'bench', choices: [], usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 } }) +
+  frame({
+    id: 'bench',
+    object: 'chat.completion.chunk',
+    created,
+    model: 'bench',
+    choices: [],
+    usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
+  }) +
   'data: [DONE]\n\n'
 
 function completion(text: string) {

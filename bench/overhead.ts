@@ -7,7 +7,7 @@
  */
 import { publishAgent, startBenchHost } from './child-host.ts'
 import { startFloorProcess } from './floor-process.ts'
-import { timePost, type Timing } from './http-timing.ts'
+import { type Timing, timePost } from './http-timing.ts'
 import { startModelServer } from './model-server.ts'
 import { processCpuMs } from './process-cpu.ts'
 import { median, percentile, round } from './stats.ts'
@@ -34,7 +34,17 @@ export type OverheadResult = {
  * real provider does; work the host does between the two (such as the AI SDK building its
  * stream parser) then costs the visitor nothing. 0 (the budget's case): everything at once.
  */
-export async function hostOverhead({ rounds = 500, warmup = 100, thinkMs = 0, cpuProfDir }: { rounds?: number; warmup?: number; thinkMs?: number; cpuProfDir?: string } = {}): Promise<OverheadResult> {
+export async function hostOverhead({
+  rounds = 500,
+  warmup = 100,
+  thinkMs = 0,
+  cpuProfDir,
+}: {
+  rounds?: number
+  warmup?: number
+  thinkMs?: number
+  cpuProfDir?: string
+} = {}): Promise<OverheadResult> {
   const model = await startModelServer({ tokens: 20 })
   const host = await startBenchHost({ env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench' }, cpuProfDir })
   const proxy = await startFloorProcess('bench/proxy-server.ts', [model.url])
@@ -48,7 +58,11 @@ export async function hostOverhead({ rounds = 500, warmup = 100, thinkMs = 0, cp
       porch: () => timePost(`${host.url}/api/v1/published/${agentId}/chat`, { request }, /event: text_delta/),
     }
     // Rotate which goes first, so none always finds the caches warmer.
-    const orders: Path[][] = [['direct', 'proxy', 'porch'], ['proxy', 'porch', 'direct'], ['porch', 'direct', 'proxy']]
+    const orders: Path[][] = [
+      ['direct', 'proxy', 'porch'],
+      ['proxy', 'porch', 'direct'],
+      ['porch', 'direct', 'proxy'],
+    ]
     const samples: Record<Path, Timing>[] = []
     let cpuBefore = 0
     for (let i = 0; i < warmup + rounds; i++) {
@@ -62,7 +76,10 @@ export async function hostOverhead({ rounds = 500, warmup = 100, thinkMs = 0, cp
       const differences = samples.map((s) => s[path][key] - s.direct[key])
       return { medianMs: round(median(differences)), p99Ms: round(percentile(differences, 99)) }
     }
-    const own = (path: Path) => ({ firstTokenMs: round(median(samples.map((s) => s[path].firstTokenMs))), totalMs: round(median(samples.map((s) => s[path].totalMs))) })
+    const own = (path: Path) => ({
+      firstTokenMs: round(median(samples.map((s) => s[path].firstTokenMs))),
+      totalMs: round(median(samples.map((s) => s[path].totalMs))),
+    })
     return {
       rounds,
       thinkMs,

@@ -13,7 +13,14 @@ const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4 - RESOLUTION_MS * 100
 setInterval(() => {
   const memory = process.memoryUsage()
   const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
-  const line = { rssMb: mb(memory.rss), heapMb: mb(memory.heapUsed), externalMb: mb(memory.external), p50Ms: ms(delay.percentile(50)), p99Ms: ms(delay.percentile(99)), maxMs: ms(delay.max) }
+  const line = {
+    rssMb: mb(memory.rss),
+    heapMb: mb(memory.heapUsed),
+    externalMb: mb(memory.external),
+    p50Ms: ms(delay.percentile(50)),
+    p99Ms: ms(delay.percentile(99)),
+    maxMs: ms(delay.max),
+  }
   delay.reset()
   process.stderr.write(`porch-probe ${JSON.stringify(line)}\n`)
 }, 1000).unref()

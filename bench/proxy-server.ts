@@ -15,10 +15,13 @@ const server = createServer((incoming, outgoing) => {
   const chunks: Buffer[] = []
   incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
   incoming.on('end', () => {
-    const upstream = request({ host: target.hostname, port: target.port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'text/event-stream' })
-      answer.pipe(outgoing)
-    })
+    const upstream = request(
+      { host: target.hostname, port: target.port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'text/event-stream' })
+        answer.pipe(outgoing)
+      },
+    )
     upstream.on('error', () => outgoing.destroy())
     upstream.end(Buffer.concat(chunks))
   })

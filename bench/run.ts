@@ -7,8 +7,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import { appendGrowth } from './append-growth.ts'
-import { hostOverhead } from './overhead.ts'
 import { describeMachine, today } from './machine.ts'
+import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
 import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
@@ -39,10 +39,14 @@ if (runs('size')) {
   execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' })
   const rows = widgetSizes()
   for (const row of rows) {
-    report(`size ${row.file}: ${n(row.raw)} B raw, ${n(row.gzip)} B gzip, ${n(row.brotli)} B brotli — budget ≤ ${n(row.budget)} B brotli: ${verdict(row.brotli <= row.budget)}`)
+    report(
+      `size ${row.file}: ${n(row.raw)} B raw, ${n(row.gzip)} B gzip, ${n(row.brotli)} B brotli — budget ≤ ${n(row.budget)} B brotli: ${verdict(row.brotli <= row.budget)}`,
+    )
   }
   const sum = (key: 'raw' | 'gzip' | 'brotli') => n(rows.reduce((total, row) => total + row[key], 0))
-  report(`size of an opened chat bubble (embed.js, then porch-chat.js on open): ${sum('raw')} B raw, ${sum('gzip')} B gzip, ${sum('brotli')} B brotli (no budget of its own)`)
+  report(
+    `size of an opened chat bubble (embed.js, then porch-chat.js on open): ${sum('raw')} B raw, ${sum('gzip')} B gzip, ${sum('brotli')} B brotli (no budget of its own)`,
+  )
 }
 
 if (runs('overhead')) {
@@ -67,8 +71,12 @@ if (runs('throughput')) {
   const sse = await porchThroughput('streaming', load)
   const line = (name: string, r: typeof sync) =>
     `${name}: ${n(r.perSecond)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.non2xx + r.errors} failed of ${n(r.total)}, ${r.cpuMsPerChat.toFixed(2)} ms server CPU per chat`
-  report(`throughput (demo:instant, SQLite on, ${sync.connections} connections from autocannon, ${load.seconds} s) — ${line('floor (node:http + better-sqlite3, same writes)', baseline)}`)
-  report(`  ${line('sync chats', sync)}, ${(sync.perSecond / baseline.perSecond).toFixed(2)} × the floor — budget ≥ 2,000/s: ${verdict(sync.perSecond >= 2000)}`)
+  report(
+    `throughput (demo:instant, SQLite on, ${sync.connections} connections from autocannon, ${load.seconds} s) — ${line('floor (node:http + better-sqlite3, same writes)', baseline)}`,
+  )
+  report(
+    `  ${line('sync chats', sync)}, ${(sync.perSecond / baseline.perSecond).toFixed(2)} × the floor — budget ≥ 2,000/s: ${verdict(sync.perSecond >= 2000)}`,
+  )
   report(`  ${line('SSE chats', sse)}, ${(sse.perSecond / baseline.perSecond).toFixed(2)} × the floor (no budget)`)
 }
 
@@ -82,7 +90,9 @@ if (runs('streams')) {
 
 if (runs('growth')) {
   const g = await appendGrowth()
-  report(`append growth: turns 1–200 median ${g.earlyMedianUs.toFixed(0)} µs, turns ${g.turns - 199}–${g.turns} median ${g.lateMedianUs.toFixed(0)} µs, ratio ${g.ratio.toFixed(2)} — budget ≈ 1 (O(1)): ${verdict(g.ratio < 1.5)}`)
+  report(
+    `append growth: turns 1–200 median ${g.earlyMedianUs.toFixed(0)} µs, turns ${g.turns - 199}–${g.turns} median ${g.lateMedianUs.toFixed(0)} µs, ratio ${g.ratio.toFixed(2)} — budget ≈ 1 (O(1)): ${verdict(g.ratio < 1.5)}`,
+  )
 }
 
 if (runs('render')) {

@@ -28,7 +28,9 @@ http.Server.prototype.emit = function (event, request, ...rest) {
       }
     }
     if (chats % 100 === 0 && steps.size > 0) {
-      process.stderr.write(`stages (median ms over ${chats - 200} chats):\n${[...steps].map(([step, values]) => `  ${step}: ${median(values).toFixed(3)}`).join('\n')}\n`)
+      process.stderr.write(
+        `stages (median ms over ${chats - 200} chats):\n${[...steps].map(([step, values]) => `  ${step}: ${median(values).toFixed(3)}`).join('\n')}\n`,
+      )
     }
     marks.length = 0
     startedAt = performance.now()

@@ -5,7 +5,7 @@
  * Heartbeats every second (`PORCH_HEARTBEAT_SECONDS=1`) are counted to prove the streams flow.
  * The host's RSS and event-loop delay come from bench/probe.ts inside it.
  */
-import { Agent, request, type ClientRequest } from 'node:http'
+import { Agent, type ClientRequest, request } from 'node:http'
 import { publishAgent, startBenchHost } from './child-host.ts'
 import { startModelServer } from './model-server.ts'
 import { median } from './stats.ts'
@@ -24,7 +24,11 @@ export type StreamsResult = {
 
 export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 250 } = {}): Promise<StreamsResult> {
   const model = await startModelServer({ hold: true })
-  const host = await startBenchHost({ probe: true, raiseFileLimit: true, env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench', PORCH_HEARTBEAT_SECONDS: '1' } })
+  const host = await startBenchHost({
+    probe: true,
+    raiseFileLimit: true,
+    env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench', PORCH_HEARTBEAT_SECONDS: '1' },
+  })
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity })
   const open: ClientRequest[] = []
   let pings = 0
@@ -37,19 +41,23 @@ export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 2
     // Open in batches, each stream counted once its first token has arrived.
     const openOne = () =>
       new Promise<void>((resolve, reject) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`))
-          res.setEncoding('utf8')
-          let started = false
-          res.on('data', (text: string) => {
-            if (!started && text.includes('event: text_delta')) {
-              started = true
-              resolve()
-            }
-            pings += text.split(': ping').length - 1
-          })
-          res.on('error', () => {})
-        })
+        const req = request(
+          url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}`))
+            res.setEncoding('utf8')
+            let started = false
+            res.on('data', (text: string) => {
+              if (!started && text.includes('event: text_delta')) {
+                started = true
+                resolve()
+              }
+              pings += text.split(': ping').length - 1
+            })
+            res.on('error', () => {})
+          },
+        )
         req.on('error', reject)
         req.end(body)
         open.push(req)
@@ -74,7 +82,11 @@ export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 2
       idleRssMb,
       peakRssMb: Math.max(...host.samples.map((s) => s.rssMb)),
       atPeak: (({ heapMb, externalMb }) => ({ heapMb, externalMb }))(host.samples.reduce((a, b) => (b.rssMb > a.rssMb ? b : a))),
-      loopDelay: { p50Ms: median(window.map((s) => s.p50Ms)), worstP99Ms: Math.max(...window.map((s) => s.p99Ms)), maxMs: Math.max(...window.map((s) => s.maxMs)) },
+      loopDelay: {
+        p50Ms: median(window.map((s) => s.p50Ms)),
+        worstP99Ms: Math.max(...window.map((s) => s.p99Ms)),
+        maxMs: Math.max(...window.map((s) => s.maxMs)),
+      },
     }
   } finally {
     for (const req of open) req.destroy()

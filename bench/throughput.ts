@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadPost, type LoadResult } from './autocannon.ts'
+import { type LoadResult, loadPost } from './autocannon.ts'
 import { publishAgent, startBenchHost } from './child-host.ts'
 import { startFloorProcess } from './floor-process.ts'
 import { processCpuMs } from './process-cpu.ts'
@@ -26,7 +26,10 @@ export async function chatThroughput(options: LoadOptions & { cpuProfDir?: strin
   return { sync, sse, baseline, syncRatio: sync.perSecond / baseline.perSecond, sseRatio: sse.perSecond / baseline.perSecond }
 }
 
-export async function porchThroughput(mode: 'streaming' | 'non_streaming', { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {}): Promise<Throughput> {
+export async function porchThroughput(
+  mode: 'streaming' | 'non_streaming',
+  { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {},
+): Promise<Throughput> {
   const host = await startBenchHost({ cpuProfDir })
   try {
     const agentId = await publishAgent(host.url, 'demo:instant', mode)

@@ -19,7 +19,15 @@ import { median, round } from './stats.ts'
  * less with a fixed cost per answer, 4 when quadratic. `marginalMsPerThousand`: the work the
  * added tokens cost, per thousand; flat when linear, doubling per step when quadratic.
  */
-export type RenderRow = { tokens: number; taskMs: number; scriptMs: number; layoutMs: number; styleMs: number; ratioToPrevious: number | null; marginalMsPerThousand: number | null }
+export type RenderRow = {
+  tokens: number
+  taskMs: number
+  scriptMs: number
+  layoutMs: number
+  styleMs: number
+  ratioToPrevious: number | null
+  marginalMsPerThousand: number | null
+}
 
 const METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration'] as const
 

@@ -1,27 +1,27 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
 import { Hono } from 'hono'
-import { bodyLimit } from './fast-paths/body-limit.ts'
 import { LIMITS } from '../shared/index.ts'
-import { ownerAuth } from './auth/owner-auth.ts'
-import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
 import { consoleSignIns } from './auth/console-sign-in.ts'
+import { ownerAuth } from './auth/owner-auth.ts'
 import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
-import { errorBody, handleError } from './http/errors.ts'
 import type { UploadLimits } from './config.ts'
+import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
+import { bodyLimit } from './fast-paths/body-limit.ts'
+import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
+import { compatRoutes } from './routes/compat/index.ts'
+import { linkRoutes } from './routes/links.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerFileRoutes } from './routes/owner/files.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
+import { createPublisher } from './routes/owner/publishing.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
 import { pageRoutes } from './routes/pages.ts'
-import { compatRoutes } from './routes/compat/index.ts'
-import { linkRoutes } from './routes/links.ts'
 import { publishedRoutes } from './routes/published.ts'
-import type { ChatService } from './runtime/runs/index.ts'
 import type { ModelRegistry } from './runtime/providers/index.ts'
+import type { ChatService } from './runtime/runs/index.ts'
 import type { SecretBox, ToolContext } from './runtime/tools/index.ts'
-import { createPublisher } from './routes/owner/publishing.ts'
 import type { Store } from './store/store.ts'
 import type { WidgetAssets } from './widget-assets.ts'
 
@@ -67,7 +67,8 @@ export function createApp(deps: AppDeps) {
   // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
   const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: signIns })
-  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models']) app.use(path, requireOwner)
+  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models'])
+    app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
 

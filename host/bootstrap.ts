@@ -41,7 +41,8 @@ export async function seedDemoAgent(store: Store): Promise<AgentRecord | null> {
         { type: 'builtin', name: 'create_file' },
       ],
       attachments: true,
-      welcome_message: 'Hi! I am the Porch demo agent. I run offline, so I only echo, but I can tell you the time, make you a CSV file and look at files you attach.',
+      welcome_message:
+        'Hi! I am the Porch demo agent. I run offline, so I only echo, but I can tell you the time, make you a CSV file and look at files you attach.',
       starters: ['What can you do?', 'What time is it?', 'Make me a CSV file'],
     }),
   })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { startTestHost } from './testing/harness.ts'
 import { ConfigError, loadConfig } from './config.ts'
 import { runMainToExit } from './testing/child-host.ts'
+import { startTestHost } from './testing/harness.ts'
 
 /** The ConfigError loadConfig throws for `env`; fails the test when it does not throw one. */
 function configError(env: Record<string, string>): ConfigError {
@@ -125,7 +125,10 @@ describe('loadConfig', () => {
   })
 
   it('reads attachment budgets in MiB, fractions too, as whole bytes', () => {
-    expect(loadConfig({ PORCH_ATTACHMENT_SESSION_MB: '0.001', PORCH_ATTACHMENT_AGENT_DAY_MB: '0.5' }).uploads).toMatchObject({ sessionBytes: 1048, agentDayBytes: 524_288 })
+    expect(loadConfig({ PORCH_ATTACHMENT_SESSION_MB: '0.001', PORCH_ATTACHMENT_AGENT_DAY_MB: '0.5' }).uploads).toMatchObject({
+      sessionBytes: 1048,
+      agentDayBytes: 524_288,
+    })
   })
 
   it('refuses a whitespace-only PORT instead of quietly listening on a random port', () => {

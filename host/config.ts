@@ -6,12 +6,7 @@ import { z } from 'zod'
 
 /** A whole number written in the variable; z.coerce would read '' or ' ' as 0. */
 const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min).max(max))
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().min(min).max(max))
 const decimal = (min: number, max: number) =>
   z
     .string()

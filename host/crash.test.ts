@@ -5,14 +5,15 @@
  * them twice, and keep every turn that had completed; the restarted host marks the runs it lost
  * as interrupted.
  */
-import Database from 'better-sqlite3'
+
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ContentBlock } from '../shared/index.ts'
-import { killAllChildren, startChildHost, type ChildHost } from './testing/child-host.ts'
+import { type ChildHost, killAllChildren, startChildHost } from './testing/child-host.ts'
 import { eventually, ownerClient, parseSse, readSse } from './testing/harness.ts'
 
 const TOKEN = 'crash-test-admin-token-0123456789abcdef'
@@ -96,7 +97,12 @@ function readDatabase() {
          FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
       )
       .all()
-    const traces = new Map(db.prepare<[], TraceRow>('SELECT trace_id, status, error FROM traces').all().map((row) => [row.trace_id, row]))
+    const traces = new Map(
+      db
+        .prepare<[], TraceRow>('SELECT trace_id, status, error FROM traces')
+        .all()
+        .map((row) => [row.trace_id, row]),
+    )
     return { integrity, messages, traces }
   } finally {
     db.close()
@@ -114,8 +120,7 @@ function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
   return groups
 }
 
-const textOfContent = (json: string) =>
-  (JSON.parse(json) as ContentBlock[]).map((block) => (block.type === 'text' ? block.text : '')).join('')
+const textOfContent = (json: string) => (JSON.parse(json) as ContentBlock[]).map((block) => (block.type === 'text' ? block.text : '')).join('')
 
 /**
  * Every stored turn is whole: each session's messages are numbered 1..n, and each trace's
@@ -173,9 +178,7 @@ describe('a host killed while chats stream', () => {
     const completed: CompletedTurn[] = []
 
     for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      const warm = await Promise.all(
-        Array.from({ length: WARM_SESSIONS }, (_, i) => completeTurn(host, agent.id, `cycle${cycle}-warm-${i}`)),
-      )
+      const warm = await Promise.all(Array.from({ length: WARM_SESSIONS }, (_, i) => completeTurn(host, agent.id, `cycle${cycle}-warm-${i}`)))
       completed.push(...warm)
 
       // Distinct sessions: this cycle's warm ones, some from earlier cycles (their last run may
@@ -186,7 +189,10 @@ describe('a host killed while chats stream', () => {
       const chats = sessionIds.map((sessionId) => openChat(host, agent.id, sessionId))
 
       // Kill once every stream is open and most are a few words into their answer.
-      await eventually(() => (chats.every((chat) => chat.traceId !== null) && chats.filter((chat) => chat.deltas >= 3).length >= (CHATS * 3) / 4) || undefined, 60_000)
+      await eventually(
+        () => (chats.every((chat) => chat.traceId !== null) && chats.filter((chat) => chat.deltas >= 3).length >= (CHATS * 3) / 4) || undefined,
+        60_000,
+      )
       const exit = await host.kill('SIGKILL')
       expect(exit.signal).toBe('SIGKILL')
       await Promise.all(chats.map((chat) => chat.closed))

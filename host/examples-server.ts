@@ -2,11 +2,12 @@
  * The examples of examples/, served by `npm start` on a second port: a different origin from
  * the Porch host, so what they show is real cross-origin embedding, as on a customer's site.
  */
-import { serve, type ServerType } from '@hono/node-server'
-import { Hono } from 'hono'
+
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { type ServerType, serve } from '@hono/node-server'
+import { Hono } from 'hono'
 import { embedSnippets } from './routes/owner/snippets.ts'
 import type { WidgetAssets } from './widget-assets.ts'
 

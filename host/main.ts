@@ -1,8 +1,8 @@
 /** The only file that reads process.env: validate the config, start the host, say how to use it. */
 import { seedDemoAgent } from './bootstrap.ts'
-import { ConfigError, loadConfig, type Config } from './config.ts'
-import { createLogger } from './log.ts'
+import { type Config, ConfigError, loadConfig } from './config.ts'
 import { startExamplesServer } from './examples-server.ts'
+import { createLogger } from './log.ts'
 import { startHost } from './server.ts'
 
 const log = createLogger()

@@ -24,7 +24,8 @@ async function start(env: Record<string, string>) {
     expect(created.status).toBe(201)
     return created.body
   }
-  const unlock = (target: CreatedLink, password: string, headers: Record<string, string> = {}) => host.post(`/api/v1/links/${target.token}/unlock`, { password }, headers)
+  const unlock = (target: CreatedLink, password: string, headers: Record<string, string> = {}) =>
+    host.post(`/api/v1/links/${target.token}/unlock`, { password }, headers)
   const chat = (headers: Record<string, string> = {}, target?: CreatedLink) =>
     host.post(target ? `/api/v1/links/${target.token}/chat/sync` : `/api/v1/published/${agent.id}/chat/sync`, { request: 'hi' }, headers)
   return { host, agent: agent as Agent, link, unlock, chat }
@@ -78,7 +79,13 @@ describe('property 4: password guessing is throttled per IP and per link (429 + 
 })
 
 describe('property 6: the client IP honours only PORCH_TRUST_PROXY hops', () => {
-  const SPOOFS: Record<string, string>[] = [xff('203.0.113.99'), xff('10.0.0.1, 203.0.113.98'), { 'x-real-ip': '203.0.113.97' }, { forwarded: 'for=203.0.113.96' }, xff('unknown')]
+  const SPOOFS: Record<string, string>[] = [
+    xff('203.0.113.99'),
+    xff('10.0.0.1, 203.0.113.98'),
+    { 'x-real-ip': '203.0.113.97' },
+    { forwarded: 'for=203.0.113.96' },
+    xff('unknown'),
+  ]
 
   describe('with PORCH_TRUST_PROXY=0', () => {
     let env: Awaited<ReturnType<typeof start>>

@@ -15,7 +15,16 @@ const SHOP = 'https://shop.example'
 const BLOG = 'https://blog.example:8443'
 const EVIL = 'https://evil.example'
 /** Origins that look like SHOP but are not it. */
-const LOOKALIKES = ['http://shop.example', 'https://shop.example:444', 'https://shop.example.evil.example', 'https://sub.shop.example', 'https://SHOP.example', 'null', `${SHOP}/`, `${SHOP}, ${EVIL}`]
+const LOOKALIKES = [
+  'http://shop.example',
+  'https://shop.example:444',
+  'https://shop.example.evil.example',
+  'https://sub.shop.example',
+  'https://SHOP.example',
+  'null',
+  `${SHOP}/`,
+  `${SHOP}, ${EVIL}`,
+]
 
 let host: TestHost
 beforeAll(async () => {
@@ -87,7 +96,10 @@ describe('property 7: origin allowlists fail closed; frame-ancestors is per agen
 
     it('answers a preflight only for listed origins', async () => {
       const preflight = (origin: string) =>
-        fetch(`${host.url}/api/v1/published/${agent.id}/chat`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+        fetch(`${host.url}/api/v1/published/${agent.id}/chat`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        })
       const listed = await preflight(SHOP)
       expect(listed.headers.get('access-control-allow-origin')).toBe(SHOP)
       expect(listed.headers.get('access-control-allow-methods')).toContain('POST')

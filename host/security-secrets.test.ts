@@ -14,9 +14,9 @@ import type { Agent } from '../shared/index.ts'
 import { issueVisitorToken } from './auth/visitor-token.ts'
 import { loadConfig } from './config.ts'
 import { createLogger } from './log.ts'
-import { startHost, type Host } from './server.ts'
-import { ADMIN_TOKEN, ownerClient, startTestHost, type OwnerClient, type TestHost } from './testing/harness.ts'
-import { startFakeOpenAI, type FakeProvider } from './testing/fake-providers.ts'
+import { type Host, startHost } from './server.ts'
+import { type FakeProvider, startFakeOpenAI } from './testing/fake-providers.ts'
+import { ADMIN_TOKEN, type OwnerClient, ownerClient, startTestHost, type TestHost } from './testing/harness.ts'
 
 type CreatedLink = { id: string; token: string }
 
@@ -26,7 +26,10 @@ const secretOf = (credential: string) => credential.slice(credential.indexOf('.'
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 /** The secrets (by name) that occur in `text`. */
-const leaked = (text: string, secrets: Record<string, string>) => Object.entries(secrets).filter(([, secret]) => text.includes(secret)).map(([name]) => name)
+const leaked = (text: string, secrets: Record<string, string>) =>
+  Object.entries(secrets)
+    .filter(([, secret]) => text.includes(secret))
+    .map(([name]) => name)
 
 /** Owner API steps shared by both hosts below. */
 function actions(url: string, owner: OwnerClient) {
@@ -97,7 +100,9 @@ describe('property 3: tokens, keys and secrets are ≥128-bit random, hashed, sh
     const chatKey = await act.credential(`/agents/${agent.id}/keys`, { name: 'shown once' })
     const ownerKey = await act.credential('/owner-keys', { name: 'shown once', role: 'editor' })
     const readable = await Promise.all(
-      [`/agents/${agent.id}/links`, `/agents/${agent.id}/keys`, '/owner-keys', `/agents/${agent.id}`, '/agents'].map(async (path) => JSON.stringify((await host.owner.call('GET', path)).body)),
+      [`/agents/${agent.id}/links`, `/agents/${agent.id}/keys`, '/owner-keys', `/agents/${agent.id}`, '/agents'].map(async (path) =>
+        JSON.stringify((await host.owner.call('GET', path)).body),
+      ),
     )
     const patched = JSON.stringify((await host.owner.call('PATCH', `/links/${link.id}`, { name: 'renamed' })).body)
     const secrets = { link: link.token, chatKey: secretOf(chatKey.key), ownerKey: secretOf(ownerKey.key), password: 'shown-once-pw' }
@@ -116,7 +121,12 @@ describe('property 3: tokens, keys and secrets are ≥128-bit random, hashed, sh
         const [, n, r, p, salt, hash] = match!
         expect(Number(n)).toBeGreaterThanOrEqual(16_384)
         expect(fromBase64url(salt!).length).toBeGreaterThanOrEqual(16)
-        const derived = scryptSync('same password', fromBase64url(salt!), fromBase64url(hash!).length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 })
+        const derived = scryptSync('same password', fromBase64url(salt!), fromBase64url(hash!).length, {
+          N: Number(n),
+          r: Number(r),
+          p: Number(p),
+          maxmem: 256 * 1024 * 1024,
+        })
         expect(derived.equals(fromBase64url(hash!))).toBe(true)
       }
     } finally {
@@ -180,7 +190,9 @@ describe('property 3: tokens, keys and secrets are ≥128-bit random, hashed, sh
       expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['links', 'api_keys', 'owner_keys', 'settings', 'messages', 'link_visitor_usage']))
       for (const { name } of tables) {
         for (const row of db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[]) {
-          dump += `${name}: ${Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join(' | ')}\n`
+          dump += `${name}: ${Object.values(row)
+            .map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v)))
+            .join(' | ')}\n`
         }
       }
     } finally {

@@ -4,21 +4,21 @@
  * cancels and stores them before the database closes; nothing that arrives meanwhile hangs.
  */
 import './fast-paths/zod-without-cycles.ts'
-import { createAdaptorServer } from '@hono/node-server'
 import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import type { Config } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
-import { createChatService, RunRegistry } from './runtime/runs/index.ts'
 import { sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
+import { createChatService, RunRegistry } from './runtime/runs/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
-import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
 import type { Store } from './store/store.ts'
+import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
 
 export type Host = {
   /** Where the host listens. */
@@ -55,11 +55,34 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const runs = new RunRegistry()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
-  const chat = createChatService({ store, models, runs, log, resumeGraceMs: config.resumeGraceMs, modelTimeoutMs: config.modelTimeoutMs, modelRetries: options.modelRetries, tools })
+  const chat = createChatService({
+    store,
+    models,
+    runs,
+    log,
+    resumeGraceMs: config.resumeGraceMs,
+    modelTimeoutMs: config.modelTimeoutMs,
+    modelRetries: options.modelRetries,
+    tools,
+  })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
-  const app = createApp({ store, models, chat, log, adminTokenHash: secrets.adminTokenHash, heartbeatMs: config.heartbeatMs, assets, publicUrl: () => publicUrl,
-    rateLimits: config.rateLimits, trustProxyHops: config.trustProxyHops, secret: secrets.secret, secretBox: box, tools, uploads: config.uploads })
+  const app = createApp({
+    store,
+    models,
+    chat,
+    log,
+    adminTokenHash: secrets.adminTokenHash,
+    heartbeatMs: config.heartbeatMs,
+    assets,
+    publicUrl: () => publicUrl,
+    rateLimits: config.rateLimits,
+    trustProxyHops: config.trustProxyHops,
+    secret: secrets.secret,
+    secretBox: box,
+    tools,
+    uploads: config.uploads,
+  })
 
   let closing: Promise<void> | undefined
   // Requests on connections opened before the shutdown still arrive: they get the 503, not a route.

@@ -91,11 +91,17 @@ describe('GET /widget/:version/:file', () => {
 
   it('serves the frozen 0.1.0 files, as 0.1.0 hosts did, next to the current version', async () => {
     expect(WIDGET_VERSION).not.toBe('0.1.0') // this host is an upgrade
-    for (const [version, file] of [['0.1.0', 'embed.js'], ['0.1.0', 'porch-chat.js'], [WIDGET_VERSION, 'embed.js']] as const) {
+    for (const [version, file] of [
+      ['0.1.0', 'embed.js'],
+      ['0.1.0', 'porch-chat.js'],
+      [WIDGET_VERSION, 'embed.js'],
+    ] as const) {
       const response = await host.get(`/widget/${version}/${file}`)
       expect(response.status, `${version}/${file}`).toBe(200)
       const body = new Uint8Array(await response.arrayBuffer())
-      expect(Buffer.from(body).equals(version === '0.1.0' ? readFileSync(join(RELEASES_DIR, version, file)) : Buffer.from(host.assets.get(file)!.body))).toBe(true)
+      expect(Buffer.from(body).equals(version === '0.1.0' ? readFileSync(join(RELEASES_DIR, version, file)) : Buffer.from(host.assets.get(file)!.body))).toBe(
+        true,
+      )
       expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
       expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
       expect(response.headers.get('access-control-allow-origin')).toBe('*')

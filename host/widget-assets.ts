@@ -20,7 +20,8 @@ export const VERSION_PATTERN = /^\d{1,9}\.\d{1,9}\.\d{1,9}(-[0-9A-Za-z-]+(\.[0-9
 export type Asset = { body: Uint8Array; contentType: string; integrity: string; etag: string }
 
 /** The small stylesheet of the hosted pages: a file, since their CSP allows no inline style. */
-const PAGE_CSS = 'html,body{margin:0;height:100%;background:#fff}@media (prefers-color-scheme:dark){html,body{background:#17191d}}porch-chat{display:block;height:100dvh}'
+const PAGE_CSS =
+  'html,body{margin:0;height:100%;background:#fff}@media (prefers-color-scheme:dark){html,body{background:#17191d}}porch-chat{display:block;height:100dvh}'
 
 const FILES: Record<string, string> = { 'porch-chat.js': 'text/javascript; charset=utf-8', 'embed.js': 'text/javascript; charset=utf-8' }
 

@@ -79,9 +79,7 @@ const limit = z.coerce.number().int().min(1).max(CONSOLE.maxPage).default(CONSOL
 const accessId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{8,32}$`), `must be a ${prefix}_… id`)
 
 /** `public`, `link:<id>`, `key:<id>` or `try`. */
-export const SessionScopeSchema = z
-  .string()
-  .regex(/^(public|try|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, try, link:<id> or key:<id>')
+export const SessionScopeSchema = z.string().regex(/^(public|try|link:[A-Za-z0-9_-]{1,64}|key:[A-Za-z0-9_-]{1,64})$/, 'is public, try, link:<id> or key:<id>')
 
 /**
  * GET /api/v1/agents/{id}/sessions. No scope: every scope but `try`. `from`/`to` bound
@@ -364,13 +362,24 @@ export type IssuedOwnerKey = z.infer<typeof IssuedOwnerKeySchema>
 export const PreviewQuerySchema = z
   .strictObject({
     agent: z.uuid().optional(),
-    link: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a link token').optional(),
+    link: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a link token')
+      .optional(),
     mode: z.enum(['inline', 'iframe']).optional(),
     position: z.enum(['bottom-right', 'bottom-left']).optional(),
     /** An accent colour: #rgb, #rrggbb or #rrggbbaa. */
-    color: z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, 'must be a hex colour such as #2557d6').optional(),
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-    title: z.string().min(1).max(100).regex(/^[^\u0000-\u001f\u007f<>]*$/, 'must be plain text').optional(),
+    color: z
+      .string()
+      .regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/, 'must be a hex colour such as #2557d6')
+      .optional(),
+    title: z
+      .string()
+      .min(1)
+      .max(100)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+      .regex(/^[^\u0000-\u001f\u007f<>]*$/, 'must be plain text')
+      .optional(),
     theme: z.enum(['auto', 'light', 'dark']).optional(),
     lang: z.enum(['en', 'de']).optional(),
     open: z.enum(['true', 'false']).optional(),

@@ -47,12 +47,17 @@ describe('API_ERROR_CODES', () => {
   })
 
   it('holds every code the host answers with', () => {
-    const missing = [...found].filter(([code]) => !(API_ERROR_CODES as readonly string[]).includes(code)).map(([code, files]) => `${code} (${files.join(', ')})`)
+    const missing = [...found]
+      .filter(([code]) => !(API_ERROR_CODES as readonly string[]).includes(code))
+      .map(([code, files]) => `${code} (${files.join(', ')})`)
     expect(missing, 'add these to API_ERROR_CODES in shared/errors.ts').toEqual([])
   })
 
   it('holds no code the host no longer answers with, and none twice', () => {
-    expect(API_ERROR_CODES.filter((code) => !found.has(code)), 'the host answers these nowhere: remove them from shared/errors.ts').toEqual([])
+    expect(
+      API_ERROR_CODES.filter((code) => !found.has(code)),
+      'the host answers these nowhere: remove them from shared/errors.ts',
+    ).toEqual([])
     expect(new Set(API_ERROR_CODES).size).toBe(API_ERROR_CODES.length)
   })
 

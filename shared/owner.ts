@@ -1,8 +1,8 @@
 /** Owner API shapes: agents, their draft configuration, publishing and versions. */
 import { z } from 'zod'
 import { DEFAULTS, LIMITS } from './limits.ts'
-import { AccessSchema, ApiResponseModeSchema } from './protocol.ts'
 import { McpServerSpecSchema } from './mcp.ts'
+import { AccessSchema, ApiResponseModeSchema } from './protocol.ts'
 import { HttpToolSpecSchema } from './tools.ts'
 
 /** `provider:model-id`, or `demo` / `demo:instant` for the built-in offline model. */
@@ -144,7 +144,12 @@ export const CreateLinkSchema = z
     /** An absolute expiry, or… */
     expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
     /** …a validity from now, in seconds. Neither: the link never expires. */
-    expires_in_seconds: z.number().int().min(60).max(10 * 365 * 24 * 3600).optional(),
+    expires_in_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(10 * 365 * 24 * 3600)
+      .optional(),
     password: z.string().min(4).max(200).nullable().optional(),
     enabled: z.boolean().default(true),
     quota_per_visitor_per_day: quota.optional(),
@@ -158,7 +163,12 @@ export const UpdateLinkSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     expires_at: z.iso.datetime({ offset: true }).nullable().optional(),
-    expires_in_seconds: z.number().int().min(60).max(10 * 365 * 24 * 3600).optional(),
+    expires_in_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(10 * 365 * 24 * 3600)
+      .optional(),
     /** A new password, or null to remove it. */
     password: z.string().min(4).max(200).nullable().optional(),
     enabled: z.boolean().optional(),

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { ChatRequestSchema, MessageSchema, StreamEventSchema, SyncReplySchema } from './protocol.ts'
 import { AgentConfigSchema, CreateAgentSchema, UpdateAgentSchema } from './owner.ts'
+import { ChatRequestSchema, MessageSchema, StreamEventSchema, SyncReplySchema } from './protocol.ts'
 
 describe('chat request', () => {
   it('accepts the documented shape and refuses what the design forbids', () => {
-    expect(ChatRequestSchema.parse({ request: 'hi', session_id: 'a.b_c:d-1', request_id: 'r1' })).toEqual({ request: 'hi', session_id: 'a.b_c:d-1', request_id: 'r1' })
-    for (const bad of [{}, { request: '' }, { request: 5 }, { request: 'x'.repeat(32_001) }, { request: 'hi', session_id: 'has space' }, { request: 'hi', session_id: 'x'.repeat(129) }, { request: 'hi', session_id: '../etc' }]) {
+    expect(ChatRequestSchema.parse({ request: 'hi', session_id: 'a.b_c:d-1', request_id: 'r1' })).toEqual({
+      request: 'hi',
+      session_id: 'a.b_c:d-1',
+      request_id: 'r1',
+    })
+    for (const bad of [
+      {},
+      { request: '' },
+      { request: 5 },
+      { request: 'x'.repeat(32_001) },
+      { request: 'hi', session_id: 'has space' },
+      { request: 'hi', session_id: 'x'.repeat(129) },
+      { request: 'hi', session_id: '../etc' },
+    ]) {
       expect(ChatRequestSchema.safeParse(bad).success, JSON.stringify(bad).slice(0, 60)).toBe(false)
     }
   })

@@ -9,11 +9,7 @@ import { ID_PATTERN, LIMITS } from './limits.ts'
 
 // ---------------------------------------------------------------- ids and enums
 
-export const ClientIdSchema = z
-  .string()
-  .min(1)
-  .max(LIMITS.idChars)
-  .regex(ID_PATTERN, 'may contain only letters, digits and . _ : -')
+export const ClientIdSchema = z.string().min(1).max(LIMITS.idChars).regex(ID_PATTERN, 'may contain only letters, digits and . _ : -')
 
 export const ApiResponseModeSchema = z.enum(['streaming', 'non_streaming'])
 export type ApiResponseMode = z.infer<typeof ApiResponseModeSchema>

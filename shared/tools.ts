@@ -24,7 +24,18 @@ export const REDACTED_SECRET = '********'
 // ---------------------------------------------------------------- the spec
 
 /** Framing and hop-by-hop headers belong to the host, not to the tool. */
-const HOST_SET_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'proxy-connection', 'expect'])
+const HOST_SET_HEADERS = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'expect',
+])
 
 const headerValue = z
   .string()
@@ -45,21 +56,20 @@ export const HttpHeaderSpecSchema = z
   .refine((header) => (header.value === undefined) !== (header.secret === undefined), 'give the header a value or a secret (one of them)')
 export type HttpHeaderSpec = z.infer<typeof HttpHeaderSpecSchema>
 
-const InputSchemaSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((schema, ctx) => {
-    if (schema.type !== 'object') ctx.addIssue({ code: 'custom', message: 'must be a JSON schema with "type": "object" (the tool\'s arguments)' })
-    // Measured before JSON.stringify below, which recurses (the console parses with this schema too).
-    else if (nestsDeeperThan(schema)) ctx.addIssue({ code: 'custom', message: `must nest at most ${JSON_MAX_DEPTH} levels deep` })
-    else if (JSON.stringify(schema).length > HTTP_TOOL_LIMITS.inputSchemaChars) ctx.addIssue({ code: 'custom', message: `must be at most ${HTTP_TOOL_LIMITS.inputSchemaChars} characters of JSON` })
-    else {
-      try {
-        z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0])
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `is not a usable JSON schema: ${error instanceof Error ? error.message : String(error)}` })
-      }
+const InputSchemaSchema = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
+  if (schema.type !== 'object') ctx.addIssue({ code: 'custom', message: 'must be a JSON schema with "type": "object" (the tool\'s arguments)' })
+  // Measured before JSON.stringify below, which recurses (the console parses with this schema too).
+  else if (nestsDeeperThan(schema)) ctx.addIssue({ code: 'custom', message: `must nest at most ${JSON_MAX_DEPTH} levels deep` })
+  else if (JSON.stringify(schema).length > HTTP_TOOL_LIMITS.inputSchemaChars)
+    ctx.addIssue({ code: 'custom', message: `must be at most ${HTTP_TOOL_LIMITS.inputSchemaChars} characters of JSON` })
+  else {
+    try {
+      z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0])
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `is not a usable JSON schema: ${error instanceof Error ? error.message : String(error)}` })
     }
-  })
+  }
+})
 
 const UrlSchema = z
   .string()

@@ -16,8 +16,13 @@ import { say, startPorch, waitForAnswer } from './testing/e2e.ts'
 
 /** What the 0.1.0 host put in its snippets; widget/releases.test.ts pins the file to it too. */
 const HANDED_OUT_0_1_0 = 'sha384-Xec+KeborNI/aE0UUFo8ID6mz+6ngNWv++lz9Kp8EFfyybnLP+8jUC9lNJyGdSFr'
-const OLDER = loadWidgetAssets().versions().filter((version) => version !== WIDGET_VERSION)
-const frozenIntegrity = (version: string) => `sha384-${createHash('sha384').update(readFileSync(join(RELEASES_DIR, version, 'embed.js'))).digest('base64')}`
+const OLDER = loadWidgetAssets()
+  .versions()
+  .filter((version) => version !== WIDGET_VERSION)
+const frozenIntegrity = (version: string) =>
+  `sha384-${createHash('sha384')
+    .update(readFileSync(join(RELEASES_DIR, version, 'embed.js')))
+    .digest('base64')}`
 
 /** A snippet as snippets.ts formats it (unchanged since 0.1.0), for any version and hash. */
 const snippet = (host: TestHost, version: string, integrity: string, agent: string) =>
@@ -59,7 +64,9 @@ describe('after an upgrade', () => {
   it.each(OLDER)('chats through a %s snippet pasted before the upgrade, with its SRI hash', async (version) => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: clock, welcome_message: 'Welcome back!' })
     const integrity = version === '0.1.0' ? HANDED_OUT_0_1_0 : frozenIntegrity(version)
-    const { page, url, requests, errors, close } = await openPage(browser, { html: `<h1>A shop</h1>${SCRIPT_ERRORS}${snippet(host, version, integrity, agent.id)}` })
+    const { page, url, requests, errors, close } = await openPage(browser, {
+      html: `<h1>A shop</h1>${SCRIPT_ERRORS}${snippet(host, version, integrity, agent.id)}`,
+    })
     try {
       expect(new URL(url).origin).not.toBe(new URL(host.url).origin)
       const [question, answer] = await chatThroughLauncher(page)
@@ -97,7 +104,10 @@ describe('after an upgrade', () => {
       expect(await page.evaluate(() => (window as unknown as { failedScripts: string[] }).failedScripts)).toEqual([`${host.url}/widget/0.1.0/embed.js`])
       // Fetched and served (a 404 would fail the same way), then refused for its bytes.
       expect(requests).toContain(`${host.url}/widget/0.1.0/embed.js`)
-      const status = await page.evaluate((src) => (performance.getEntriesByName(src)[0] as PerformanceResourceTiming | undefined)?.responseStatus, `${host.url}/widget/0.1.0/embed.js`)
+      const status = await page.evaluate(
+        (src) => (performance.getEntriesByName(src)[0] as PerformanceResourceTiming | undefined)?.responseStatus,
+        `${host.url}/widget/0.1.0/embed.js`,
+      )
       expect(status).toBe(200)
       expect(await page.evaluate(() => 'Porch' in window)).toBe(false)
       expect(await page.locator('[data-porch-embed]').count()).toBe(0)

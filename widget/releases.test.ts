@@ -5,7 +5,7 @@
  * sites (with its SRI hash) cannot land without a version bump and `npm run widget:freeze`.
  */
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,7 +29,10 @@ describe('widget/releases', () => {
   it("has each release's embed.js load the porch-chat.js of its own version, and nothing else from the host", () => {
     for (const version of releases) {
       const embed = readFileSync(join(RELEASES_DIR, version, 'embed.js'), 'utf8')
-      expect([...embed.matchAll(/\/widget\/([^/`'"]+)\/([\w.-]+)/g)].map((m) => `${m[1]}/${m[2]}`), version).toEqual([`${version}/porch-chat.js`])
+      expect(
+        [...embed.matchAll(/\/widget\/([^/`'"]+)\/([\w.-]+)/g)].map((m) => `${m[1]}/${m[2]}`),
+        version,
+      ).toEqual([`${version}/porch-chat.js`])
       expect(readFileSync(join(RELEASES_DIR, version, 'porch-chat.js'), 'utf8'), version).toContain('customElements.define("porch-chat"')
     }
   })
@@ -71,7 +74,9 @@ describe('freezeRelease (npm run widget:freeze)', () => {
   it('refuses to change a released file, and leaves the release as it was', () => {
     freezeRelease(v1, join(dir, 'releases'), '1.1.0')
     const changed = build('changed', { 'embed.js': 'embed 1', 'porch-chat.js': 'chat 2' })
-    expect(() => freezeRelease(changed, join(dir, 'releases'), '1.1.0')).toThrow(/different porch-chat\.js\. Released files never change: bump the version in package\.json/)
+    expect(() => freezeRelease(changed, join(dir, 'releases'), '1.1.0')).toThrow(
+      /different porch-chat\.js\. Released files never change: bump the version in package\.json/,
+    )
     expect(read('1.1.0/porch-chat.js')).toBe('chat 1')
     expect(freezeRelease(changed, join(dir, 'releases'), '1.2.0').written).toEqual(['embed.js', 'porch-chat.js'])
   })
@@ -83,7 +88,8 @@ describe('freezeRelease (npm run widget:freeze)', () => {
   })
 
   it('refuses a version that is not plain semver, and a build without its files', () => {
-    for (const version of ['../1.0.0', '1.0', 'latest', '']) expect(() => freezeRelease(v1, join(dir, 'releases'), version), version).toThrow(/not a plain semver/)
+    for (const version of ['../1.0.0', '1.0', 'latest', ''])
+      expect(() => freezeRelease(v1, join(dir, 'releases'), version), version).toThrow(/not a plain semver/)
     expect(() => freezeRelease(build('empty', {}), join(dir, 'releases'), '3.0.0')).toThrow(/no embed\.js, porch-chat\.js/)
     expect(existsSync(join(dir, 'releases/3.0.0'))).toBe(false)
   })

@@ -6,7 +6,7 @@ import { handleError } from '../http/errors.ts'
 import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { Store } from '../store/store.ts'
 import { authenticateChatKey } from './chat-key-auth.ts'
-import { issueKey, type IssuedKey } from './key-pair.ts'
+import { type IssuedKey, issueKey } from './key-pair.ts'
 
 let store: Store
 let app: Hono
@@ -44,7 +44,8 @@ afterAll(async () => {
   await store.close()
 })
 
-const chat = (headers: Record<string, string>, agent?: string) => app.request(agent === undefined ? '/chat' : `/chat?agent=${agent}`, { method: 'POST', headers })
+const chat = (headers: Record<string, string>, agent?: string) =>
+  app.request(agent === undefined ? '/chat' : `/chat?agent=${agent}`, { method: 'POST', headers })
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` })
 
 async function expectError(response: Response, status: number, code: string) {

@@ -9,7 +9,8 @@ const PEER = '10.0.0.9'
 async function ipOf(trustHops: number, forwardedFor?: string, peer: string | null = PEER): Promise<string> {
   const app = new Hono()
   app.get('/', (c) => c.text(clientIp(c, trustHops)))
-  const env = peer === null ? undefined : { incoming: { socket: { remoteAddress: peer, remotePort: 50_000, remoteFamily: peer.includes(':') ? 'IPv6' : 'IPv4' } } }
+  const env =
+    peer === null ? undefined : { incoming: { socket: { remoteAddress: peer, remotePort: 50_000, remoteFamily: peer.includes(':') ? 'IPv6' : 'IPv4' } } }
   const response = await app.request('/', { headers: forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor } }, env)
   return response.text()
 }

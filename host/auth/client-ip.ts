@@ -3,8 +3,9 @@
  * appends the address it saw to X-Forwarded-For, so the client is that many entries from the
  * right. Whatever a client writes into the header itself sits further left and is ignored.
  */
-import type { Context } from 'hono'
+
 import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Context } from 'hono'
 
 export function clientIp(c: Context, trustHops: number): string {
   let remote = 'unknown'

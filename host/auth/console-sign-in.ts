@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { CONSOLE, type ConsoleSession } from '../../shared/console.ts'
-import { hashesEqual, sha256Hex } from './secrets.ts'
 import type { Principal } from '../http/env.ts'
 import { ApiError } from '../http/errors.ts'
 import type { ConsoleSignInRecord, Store } from '../store/store.ts'
+import { hashesEqual, sha256Hex } from './secrets.ts'
 
 export type ConsoleSignInOptions = {
   store: Store

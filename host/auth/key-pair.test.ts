@@ -65,7 +65,20 @@ describe('bearer', () => {
     expect(bearer(header)).toBe(credential)
   })
 
-  it.each([undefined, '', 'Bearer', 'Bearer ', 'Basic abc', 'abc', 'Bearer a b', 'Bearer\tabc', ' Bearer abc', 'Bearer abc ', `Bearer ${'x'.repeat(513)}`, 'Bearer é'])('reads nothing from %j', (header) => {
+  it.each([
+    undefined,
+    '',
+    'Bearer',
+    'Bearer ',
+    'Basic abc',
+    'abc',
+    'Bearer a b',
+    'Bearer\tabc',
+    ' Bearer abc',
+    'Bearer abc ',
+    `Bearer ${'x'.repeat(513)}`,
+    'Bearer é',
+  ])('reads nothing from %j', (header) => {
     expect(bearer(header)).toBeNull()
   })
 })

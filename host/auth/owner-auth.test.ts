@@ -6,11 +6,11 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE } from '../../shared/console.ts'
-import { consoleSignIns } from './console-sign-in.ts'
 import type { OwnerEnv, Principal } from '../http/env.ts'
 import { handleError } from '../http/errors.ts'
 import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { OwnerRole, Store } from '../store/store.ts'
+import { consoleSignIns } from './console-sign-in.ts'
 import { issueKey } from './key-pair.ts'
 import { canReach, ownerAuth, ownerPrincipal, reachesAll, requireKeyManager, requireReach, requireRole } from './owner-auth.ts'
 import { randomToken, sha256Hex } from './secrets.ts'
@@ -122,7 +122,8 @@ describe('ownerAuth with a bearer', () => {
   })
 
   it('lets an editor and an owner change things', async () => {
-    for (const credential of [keys.editor, keys.owner, ADMIN_TOKEN]) expect((await app.request('/whoami', { method: 'POST', ...as(credential) })).status).toBe(200)
+    for (const credential of [keys.editor, keys.owner, ADMIN_TOKEN])
+      expect((await app.request('/whoami', { method: 'POST', ...as(credential) })).status).toBe(200)
   })
 
   it('records when a key was last used', async () => {
@@ -152,14 +153,28 @@ describe('ownerAuth with the console cookie', () => {
   it('needs the CSRF token from the own origin to change anything', async () => {
     const { cookie, csrf } = await session(ADMIN_TOKEN)
     await expectError(await app.request('/whoami', { method: 'POST', headers: { cookie } }), 403, 'csrf_failed')
-    await expectError(await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'cross-site', [CONSOLE.csrfHeader]: csrf } }), 403, 'csrf_failed')
-    await expectError(await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf + 'x' } }), 403, 'csrf_failed')
-    expect((await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf } })).status).toBe(200)
+    await expectError(
+      await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'cross-site', [CONSOLE.csrfHeader]: csrf } }),
+      403,
+      'csrf_failed',
+    )
+    await expectError(
+      await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf + 'x' } }),
+      403,
+      'csrf_failed',
+    )
+    expect((await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf } })).status).toBe(
+      200,
+    )
   })
 
   it('still keeps a viewer from changing anything', async () => {
     const { cookie, csrf } = await session(keys.viewer)
-    await expectError(await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf } }), 403, 'forbidden')
+    await expectError(
+      await app.request('/whoami', { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin', [CONSOLE.csrfHeader]: csrf } }),
+      403,
+      'forbidden',
+    )
   })
 
   it('answers an unknown or ended session with 401', async () => {

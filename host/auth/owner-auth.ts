@@ -5,11 +5,11 @@
  * console's cookie sign-in instead (host/auth/console-sign-in.ts), which adds a CSRF check.
  */
 import type { Context, MiddlewareHandler } from 'hono'
-import type { ConsoleSignIns } from './console-sign-in.ts'
 import type { OwnerEnv, Principal } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam } from '../http/ids.ts'
 import type { AgentRecord, OwnerRole, Store } from '../store/store.ts'
+import type { ConsoleSignIns } from './console-sign-in.ts'
 import { bearer, parseCredential, secretMatches } from './key-pair.ts'
 import { hashesEqual, sha256Hex } from './secrets.ts'
 
@@ -75,7 +75,8 @@ export function requireRole(principal: Principal, role: OwnerRole): void {
  */
 export function requireKeyManager(principal: Principal): void {
   requireRole(principal, 'owner')
-  if (!reachesAll(principal)) throw new ApiError(403, 'forbidden', 'Owner keys are managed by the admin token or an owner key without agent limits; this key is limited to some agents.')
+  if (!reachesAll(principal))
+    throw new ApiError(403, 'forbidden', 'Owner keys are managed by the admin token or an owner key without agent limits; this key is limited to some agents.')
 }
 
 /** True when the principal may reach every agent (the admin token, or a key without agent limits). */

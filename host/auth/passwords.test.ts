@@ -50,7 +50,12 @@ describe('verifyPassword', () => {
   it('never accepts a password against stored parameters scrypt cannot use', async () => {
     const stored = await hashPassword('pw')
     const [, , , , salt, hash] = stored.split('$')
-    for (const params of [['abc', 8, 1], [3, 8, 1], [-1, 8, 1], [2 ** 30, 8, 1]]) {
+    for (const params of [
+      ['abc', 8, 1],
+      [3, 8, 1],
+      [-1, 8, 1],
+      [2 ** 30, 8, 1],
+    ]) {
       const outcome = await verifyPassword('pw', ['scrypt', ...params, salt, hash].join('$')).catch(() => 'rejected')
       expect(outcome, params.join('$')).not.toBe(true)
     }

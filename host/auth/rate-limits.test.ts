@@ -41,8 +41,19 @@ describe('takePoint', () => {
   it('refuses when any of the limiters is spent, with the given message', async () => {
     const roomy = limiter(10)
     const tight = limiter(1)
-    await takePoint([[roomy, 'k'], [tight, 'k']])
-    const error = await refusal(takePoint([[roomy, 'k'], [tight, 'k']], 'This link is busy.'))
+    await takePoint([
+      [roomy, 'k'],
+      [tight, 'k'],
+    ])
+    const error = await refusal(
+      takePoint(
+        [
+          [roomy, 'k'],
+          [tight, 'k'],
+        ],
+        'This link is busy.',
+      ),
+    )
     expect(error.message).toBe('This link is busy.')
   })
 
@@ -50,11 +61,21 @@ describe('takePoint', () => {
     const tight = limiter(1)
     const after = limiter(1)
     await takePoint([[tight, 'k']])
-    await refusal(takePoint([[tight, 'k'], [after, 'k']]))
+    await refusal(
+      takePoint([
+        [tight, 'k'],
+        [after, 'k'],
+      ]),
+    )
     await takePoint([[after, 'k']]) // its one point is still there
   })
 
-  it.each([[1500, 2], [1000, 1], [1, 1], [0, 1]])('rounds %i ms left up to %i whole seconds, at least one', async (ms, seconds) => {
+  it.each([
+    [1500, 2],
+    [1000, 1],
+    [1, 1],
+    [0, 1],
+  ])('rounds %i ms left up to %i whole seconds, at least one', async (ms, seconds) => {
     const error = await refusal(takePoint([[spentFor(ms), 'k']]))
     expect(error.details).toEqual({ retry_after_seconds: seconds })
     expect(error.headers).toEqual({ 'Retry-After': String(seconds) })
@@ -89,7 +110,11 @@ describe('takePoint', () => {
 describe('createRateLimits', () => {
   it('gives a link and a key twenty times the room of one IP', async () => {
     const limits = createRateLimits({ chatPerIpPerMinute: 2, unlockPerIpPer15Min: 3 })
-    for (let i = 0; i < 40; i++) await takePoint([[limits.chatPerLink, 'link'], [limits.chatPerKey, 'key']])
+    for (let i = 0; i < 40; i++)
+      await takePoint([
+        [limits.chatPerLink, 'link'],
+        [limits.chatPerKey, 'key'],
+      ])
     await refusal(takePoint([[limits.chatPerLink, 'link']]))
     await refusal(takePoint([[limits.chatPerKey, 'key']]))
     await takePoint([[limits.chatPerIp, 'ip']])

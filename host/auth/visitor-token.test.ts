@@ -1,7 +1,7 @@
 /** Visitor tokens: signed, bound to one subject, expiring after VISITOR_TOKEN_SECONDS; anything else is null. */
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { issueVisitorToken, verifyVisitorToken, VISITOR_TOKEN_SECONDS } from './visitor-token.ts'
+import { issueVisitorToken, VISITOR_TOKEN_SECONDS, verifyVisitorToken } from './visitor-token.ts'
 
 const SECRET = 'host-secret'
 const SUBJECT = 'link-1.abcdef0123456789'
@@ -59,9 +59,12 @@ describe('verifyVisitorToken', () => {
     expect(verifyVisitorToken(SECRET, `pv1.${payload}.`, SUBJECT, NOW)).toBeNull()
   })
 
-  it.each(['', 'pv1', `pv2.${payload}.${signature}`, `PV1.${payload}.${signature}`, `.${payload}.${signature}`, `pv1..${signature}`, 'not a token'])('is null for %j', (value) => {
-    expect(verifyVisitorToken(SECRET, value, SUBJECT, NOW)).toBeNull()
-  })
+  it.each(['', 'pv1', `pv2.${payload}.${signature}`, `PV1.${payload}.${signature}`, `.${payload}.${signature}`, `pv1..${signature}`, 'not a token'])(
+    'is null for %j',
+    (value) => {
+      expect(verifyVisitorToken(SECRET, value, SUBJECT, NOW)).toBeNull()
+    },
+  )
 
   it('is null for correctly signed claims of the wrong shape', () => {
     const good = claimsOf(payload)

@@ -3,22 +3,22 @@
  * chat that runs an agent's draft. Sign-in is throttled per IP like link passwords are; a
  * correct token gives its point back, so only guesses use the allowance up.
  */
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
-import { ConsoleSignInSchema, TryRequestSchema, TryStopSchema, type ModelsReply } from '../../shared/console.ts'
+import { ConsoleSignInSchema, type ModelsReply, TryRequestSchema, TryStopSchema } from '../../shared/console.ts'
 import { clientIp } from '../auth/client-ip.ts'
+import { type ConsoleSignIns, signInJson } from '../auth/console-sign-in.ts'
 import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
 import { takePoint } from '../auth/rate-limits.ts'
+import { runToSse } from '../fast-paths/sse.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
-import { runToSse } from '../fast-paths/sse.ts'
 import { lastEventId, readJson } from '../http/validate.ts'
+import type { ModelRegistry } from '../runtime/providers/index.ts'
 import type { ChatService } from '../runtime/runs/index.ts'
 import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
-import type { ModelRegistry } from '../runtime/providers/index.ts'
 import { tryScope } from '../store/scope.ts'
 import type { AgentRecord, PublishedAgent, Store } from '../store/store.ts'
-import { signInJson, type ConsoleSignIns } from '../auth/console-sign-in.ts'
 
 export type ConsoleApiDeps = {
   store: Store
@@ -34,7 +34,15 @@ export type ConsoleApiDeps = {
 }
 
 /** Model refs offered in the picker, per provider. */
-const SUGGESTIONS = ['demo', 'demo:instant', 'openai:gpt-4o-mini', 'openai:gpt-4o', 'openai:gpt-4.1-mini', 'anthropic:claude-sonnet-4-5', 'anthropic:claude-haiku-4-5']
+const SUGGESTIONS = [
+  'demo',
+  'demo:instant',
+  'openai:gpt-4o-mini',
+  'openai:gpt-4o',
+  'openai:gpt-4.1-mini',
+  'anthropic:claude-sonnet-4-5',
+  'anthropic:claude-haiku-4-5',
+]
 
 /**
  * The draft dressed as a version, so the one chat runtime runs it unchanged. Version 0 marks
@@ -52,7 +60,16 @@ async function draftAsVersion(agent: AgentRecord, tools: ToolContext | null): Pr
   }
   return {
     agent,
-    version: { id: `draft:${agent.id}`, agentId: agent.id, version: 0, name: agent.name, agentDescription: agent.description, config, description: 'draft', createdAt: agent.updatedAt },
+    version: {
+      id: `draft:${agent.id}`,
+      agentId: agent.id,
+      version: 0,
+      name: agent.name,
+      agentDescription: agent.description,
+      config,
+      description: 'draft',
+      createdAt: agent.updatedAt,
+    },
   }
 }
 

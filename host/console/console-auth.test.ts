@@ -32,7 +32,13 @@ describe('signing in and out', () => {
   it('exchanges the admin token for an HttpOnly, SameSite=Strict cookie whose value is stored only as a hash', async () => {
     const result = await signIn(host.url, ADMIN_TOKEN)
     expect(result.status).toBe(200)
-    expect(result.body).toEqual({ role: 'owner', agent_ids: null, name: 'Admin token', csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expires_at: expect.any(String) })
+    expect(result.body).toEqual({
+      role: 'owner',
+      agent_ids: null,
+      name: 'Admin token',
+      csrf_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expires_at: expect.any(String),
+    })
     const attributes = result.setCookie!.split(';').map((part) => part.trim())
     expect(attributes).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict', 'Path=/', 'Max-Age=43200']))
     expect(attributes).not.toContain('Secure')
@@ -192,7 +198,10 @@ describe('the session’s life', () => {
   it('ends when it expires', async () => {
     const client = await signedInClient(host.url, ADMIN_TOKEN)
     const db = new Database(host.dbPath)
-    db.prepare('UPDATE console_sessions SET expires_at = ? WHERE id_hash = ?').run(new Date(Date.now() - 1000).toISOString(), sha256Hex(client.cookie.split('=')[1]!))
+    db.prepare('UPDATE console_sessions SET expires_at = ? WHERE id_hash = ?').run(
+      new Date(Date.now() - 1000).toISOString(),
+      sha256Hex(client.cookie.split('=')[1]!),
+    )
     db.close()
     expect((await client.call('GET', '/agents')).status).toBe(401)
     expect(consoleRows().some((row) => row.id_hash === sha256Hex(client.cookie.split('=')[1]!))).toBe(false)
@@ -220,13 +229,41 @@ describe('the rest of the owner API through the cookie', () => {
   it('edits and deletes links with the CSRF token, and lists keys with their last use', async () => {
     const client = await signedInClient(host.url, ADMIN_TOKEN)
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
-    const link = (await client.call('POST', `/agents/${agent.id}/links`, { name: 'console link', password: 'open sesame', expires_in_seconds: 3600, quota_total: 9, allowed_origins: ['https://shop.example'] })).body
-    expect(link).toMatchObject({ has_password: true, quota_total: 9, allowed_origins: ['https://shop.example'], token: expect.any(String), iframe: expect.stringContaining('<iframe') })
+    const link = (
+      await client.call('POST', `/agents/${agent.id}/links`, {
+        name: 'console link',
+        password: 'open sesame',
+        expires_in_seconds: 3600,
+        quota_total: 9,
+        allowed_origins: ['https://shop.example'],
+      })
+    ).body
+    expect(link).toMatchObject({
+      has_password: true,
+      quota_total: 9,
+      allowed_origins: ['https://shop.example'],
+      token: expect.any(String),
+      iframe: expect.stringContaining('<iframe'),
+    })
     expect((await client.call('PATCH', `/links/${link.id}`, { enabled: false }, { 'x-csrf-token': undefined })).status).toBe(403)
     expect((await client.call('PATCH', `/links/${link.id}`, { enabled: false })).body.enabled).toBe(false)
     const [listed] = (await client.call('GET', `/agents/${agent.id}/links`)).body.links
     expect(Object.keys(listed).sort()).toEqual(
-      ['id', 'agent_id', 'name', 'expires_at', 'expired', 'has_password', 'enabled', 'quota_per_visitor_per_day', 'quota_total', 'used_total', 'allowed_origins', 'created_at', 'updated_at'].sort(),
+      [
+        'id',
+        'agent_id',
+        'name',
+        'expires_at',
+        'expired',
+        'has_password',
+        'enabled',
+        'quota_per_visitor_per_day',
+        'quota_total',
+        'used_total',
+        'allowed_origins',
+        'created_at',
+        'updated_at',
+      ].sort(),
     )
     expect((await client.call('DELETE', `/links/${link.id}`, undefined, { 'sec-fetch-site': 'cross-site' })).status).toBe(403)
     expect((await client.call('DELETE', `/links/${link.id}`)).status).toBe(204)
@@ -234,7 +271,11 @@ describe('the rest of the owner API through the cookie', () => {
     const key = (await client.call('POST', `/agents/${agent.id}/keys`, { name: 'server' })).body
     expect(key.key).toMatch(/^key_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
     expect((await client.call('GET', `/agents/${agent.id}/keys`)).body.keys[0]).toMatchObject({ id: key.id, last_used_at: null })
-    const used = await fetch(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: agent.id, messages: [{ role: 'user', content: 'hi' }] }) })
+    const used = await fetch(`${host.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: agent.id, messages: [{ role: 'user', content: 'hi' }] }),
+    })
     expect(used.status).toBe(200)
     expect((await client.call('GET', `/agents/${agent.id}/keys`)).body.keys[0].last_used_at).toMatch(/^\d{4}-/)
   })
@@ -265,7 +306,11 @@ describe('guessing', () => {
       const throttled = await signIn(limited.url, 'wrong-token-4-wrong-token-wrong')
       expect(throttled.status).toBe(429)
       expect(throttled.body.error.code).toBe('rate_limited')
-      const refused = await fetch(`${limited.url}/api/v1/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: ADMIN_TOKEN }) })
+      const refused = await fetch(`${limited.url}/api/v1/console/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: ADMIN_TOKEN }),
+      })
       expect(refused.status).toBe(429)
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
     } finally {

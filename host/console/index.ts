@@ -39,5 +39,6 @@
  * The rest of the owner API (agents, publish, versions, links, keys, owner keys) is unchanged:
  * see README "The HTTP API" and shared/owner.ts; listings are described in shared/console.ts.
  */
-export { consoleRoutes, consoleCsp, type ConsoleRoutesDeps } from './routes.ts'
-export { consoleApiRoutes, consoleSignInRoutes, type ConsoleApiDeps } from './api.ts'
+
+export { type ConsoleApiDeps, consoleApiRoutes, consoleSignInRoutes } from './api.ts'
+export { type ConsoleRoutesDeps, consoleCsp, consoleRoutes } from './routes.ts'

@@ -39,7 +39,12 @@ describe('the console shell', () => {
     const etag = response.headers.get('etag')!
     expect((await response.text()).length).toBeGreaterThan(1000)
     expect((await host.get('/console/assets/console.js', { 'if-none-match': etag })).status).toBe(304)
-    for (const path of ['/console/assets/missing.js', '/console/assets/..%2Fwidget%2Fporch-chat.js', '/console/assets/.hidden.js', '/console/assets/console.ts']) {
+    for (const path of [
+      '/console/assets/missing.js',
+      '/console/assets/..%2Fwidget%2Fporch-chat.js',
+      '/console/assets/.hidden.js',
+      '/console/assets/console.ts',
+    ]) {
       expect((await host.get(path)).status, path).toBe(404)
     }
   })
@@ -62,7 +67,9 @@ describe('the widget preview', () => {
   const token = 'A'.repeat(43)
 
   it('renders the embed script with exactly the data attributes asked for', async () => {
-    const response = await host.get(`/console/preview?agent=${agent}&mode=iframe&position=bottom-left&color=%23ff8800&title=Ask%20%22us%22%20%26%20more&theme=dark&lang=de&open=true`)
+    const response = await host.get(
+      `/console/preview?agent=${agent}&mode=iframe&position=bottom-left&color=%23ff8800&title=Ask%20%22us%22%20%26%20more&theme=dark&lang=de&open=true`,
+    )
     expect(response.status).toBe(200)
     expect(response.headers.get('content-security-policy')).toBe(CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'"))
     expect(response.headers.get('cache-control')).toBe('no-store')

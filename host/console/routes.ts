@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { PreviewQuerySchema } from '../../shared/console.ts'
 import { ApiError } from '../http/errors.ts'
 import { check } from '../http/validate.ts'
@@ -34,8 +34,7 @@ export function consoleCsp(frameAncestors: "'none'" | "'self'"): string {
   ].join('; ')
 }
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
 
 const SHELL = `<!doctype html>
 <html lang="en">

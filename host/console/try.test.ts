@@ -1,7 +1,7 @@
 /** Try-it: the console chats with an agent's draft, apart from everything visitors reach. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_TOKEN, eventually, readSse, readSseUntil, startTestHost, textOf, type TestHost } from '../testing/harness.ts'
-import { signedInClient, type ConsoleClient } from './test-client.ts'
+import { ADMIN_TOKEN, eventually, readSse, readSseUntil, startTestHost, type TestHost, textOf } from '../testing/harness.ts'
+import { type ConsoleClient, signedInClient } from './test-client.ts'
 
 let host: TestHost
 let client: ConsoleClient
@@ -99,7 +99,11 @@ describe('try-it', () => {
     expect((await tryChat(agent.id, { request: 'x' }, { 'last-event-id': 'nope' })).status).toBe(400)
     expect((await client.call('POST', `/agents/${agent.id}/try/stop`, {})).status).toBe(400)
     // Bearer clients (servers) may try drafts too.
-    const byBearer = await fetch(`${host.url}/api/v1/agents/${agent.id}/try`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ request: 'hi' }) })
+    const byBearer = await fetch(`${host.url}/api/v1/agents/${agent.id}/try`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ request: 'hi' }),
+    })
     expect(byBearer.status).toBe(200)
     expect((await readSse(byBearer)).at(-2)?.data).toMatchObject({ event_type: 'complete', success: true })
   })

@@ -1,8 +1,8 @@
 /** bodyLimit: a declared Content-Length is judged by the header, any other body by counting its bytes. */
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { bodyLimit } from './body-limit.ts'
 import { errorBody, handleError } from '../http/errors.ts'
+import { bodyLimit } from './body-limit.ts'
 
 const MAX = 10
 

@@ -15,6 +15,7 @@
  * imports only the AI SDK; sse.ts and body-limit.ts are HTTP plumbing for routes and app.ts;
  * zod-without-cycles.ts is imported for its effect by server.ts, before any schema parses.
  */
+
+export { type BodyLimitOptions, bodyLimit } from './body-limit.ts'
 export { providerTools, schemaOf, toProviderPrompt } from './provider-prompt.ts'
 export { porchEvents, runToSse, SSE_HEADERS, type SseFormat, type SseOptions } from './sse.ts'
-export { bodyLimit, type BodyLimitOptions } from './body-limit.ts'

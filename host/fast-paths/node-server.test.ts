@@ -5,12 +5,13 @@
  * bodyLimit does, only without reading a declared body first (body-limit.ts). An upgrade of
  * either library that changes these fails here.
  */
+
+import { request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
-import type { AddressInfo } from 'node:net'
-import { request as httpRequest, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamEvent } from '../../shared/index.ts'
 import { Run } from '../runtime/runs/index.ts'

@@ -4,7 +4,7 @@
  * stores them (text, tool calls and results, a dangling tool call, images, text files, a file
  * that is gone, errors). An AI SDK upgrade that converts differently fails here.
  */
-import { generateText, jsonSchema, streamText, tool, type ModelMessage, type ToolSet } from 'ai'
+import { generateText, jsonSchema, type ModelMessage, streamText, type ToolSet, tool } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -45,7 +45,11 @@ const assistant = (...content: Message['content']): Message => ({ role: 'assista
 
 const histories: Record<string, Message[]> = {
   'one line of text': [user({ type: 'text', text: 'Hello' })],
-  'a conversation': [user({ type: 'text', text: 'Hi' }), assistant({ type: 'text', text: 'Hello! How can I help?' }), user({ type: 'text', text: 'What time is it?' })],
+  'a conversation': [
+    user({ type: 'text', text: 'Hi' }),
+    assistant({ type: 'text', text: 'Hello! How can I help?' }),
+    user({ type: 'text', text: 'What time is it?' }),
+  ],
   'tool calls and their results, one an error': [
     user({ type: 'text', text: 'Time in Berlin and Tokyo?' }),
     assistant(
@@ -53,7 +57,10 @@ const histories: Record<string, Message[]> = {
       { type: 'tool_use', id: 'call_1', name: 'current_time', input: { timezone: 'Europe/Berlin' } },
       { type: 'tool_use', id: 'call_2', name: 'current_time', input: { timezone: 'Asia/Nowhere' } },
     ),
-    user({ type: 'tool_result', tool_use_id: 'call_1', content: '12:00' }, { type: 'tool_result', tool_use_id: 'call_2', content: 'unknown time zone', is_error: true }),
+    user(
+      { type: 'tool_result', tool_use_id: 'call_1', content: '12:00' },
+      { type: 'tool_result', tool_use_id: 'call_2', content: 'unknown time zone', is_error: true },
+    ),
     assistant({ type: 'text', text: 'Berlin: 12:00.' }),
     user({ type: 'text', text: 'Thanks' }),
   ],
@@ -100,10 +107,17 @@ describe('providerTools gives the tool list the AI SDK gives', () => {
     current_time: tool({ description: 'The time.', inputSchema: z.object({ timezone: z.string().max(64).optional() }), execute: async () => 'now' }),
     create_file: tool({
       description: 'A file.',
-      inputSchema: z.object({ filename: z.string().min(1).describe('for example report.csv'), content_type: z.enum(['text/plain', 'text/csv']).default('text/plain') }),
+      inputSchema: z.object({
+        filename: z.string().min(1).describe('for example report.csv'),
+        content_type: z.enum(['text/plain', 'text/csv']).default('text/plain'),
+      }),
       execute: async () => 'saved',
     }),
-    lookup: tool({ description: 'An MCP tool.', inputSchema: jsonSchema({ type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }), execute: async () => '' }),
+    lookup: tool({
+      description: 'An MCP tool.',
+      inputSchema: jsonSchema({ type: 'object', properties: { q: { type: 'string' } }, required: ['q'] }),
+      execute: async () => '',
+    }),
   }
 
   it('for built-in, HTTP and MCP-style tools', async () => {

@@ -59,7 +59,8 @@ function toProviderMessage(message: ModelMessage): LanguageModelV3Message {
     case 'tool': {
       const content: Extract<LanguageModelV3Message, { role: 'tool' }>['content'] = []
       for (const part of message.content) {
-        if (part.type === 'tool-result') content.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: plainOutput(part.output) })
+        if (part.type === 'tool-result')
+          content.push({ type: 'tool-result', toolCallId: part.toolCallId, toolName: part.toolName, output: plainOutput(part.output) })
       }
       return { role: 'tool', content }
     }
@@ -89,6 +90,11 @@ export async function providerTools(tools: ToolSet): Promise<LanguageModelV3Func
   const entries = Object.entries(tools)
   if (entries.length === 0) return undefined
   return Promise.all(
-    entries.map(async ([name, tool]) => ({ type: 'function' as const, name, description: tool.description, inputSchema: await schemaOf(tool.inputSchema).jsonSchema })),
+    entries.map(async ([name, tool]) => ({
+      type: 'function' as const,
+      name,
+      description: tool.description,
+      inputSchema: await schemaOf(tool.inputSchema).jsonSchema,
+    })),
   )
 }

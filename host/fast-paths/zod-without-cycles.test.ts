@@ -17,8 +17,20 @@ const cases: Case[] = [
     name: 'the AI SDK message list',
     schema: () => z.array(modelMessageSchema),
     values: [
-      [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', image: png, mediaType: 'image/png' }] }],
-      [{ role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 't', input: { a: [1, { b: 2 }] } }] }, { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 't', output: { type: 'text', value: 'ok' } }] }],
+      [
+        { role: 'system', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hi' },
+            { type: 'image', image: png, mediaType: 'image/png' },
+          ],
+        },
+      ],
+      [
+        { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 't', input: { a: [1, { b: 2 }] } }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 't', output: { type: 'text', value: 'ok' } }] },
+      ],
       [{ role: 'user' }],
       [{ role: 'robot', content: 'x' }],
       'not a list',

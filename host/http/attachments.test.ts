@@ -110,21 +110,16 @@ describe('attachmentDisposition', () => {
     expect(decodeURIComponent(parts![2]!)).toBe('résumé 日本.txt')
   })
 
-  it.each([
-    'a"; filename="evil.html',
-    'a\\"; x=y',
-    'line\r\nSet-Cookie: a=b',
-    'semi;colon.txt',
-    "it's (1) *.txt",
-    'tab\there\u0000nul',
-    '\u202egnp.exe',
-  ])('cannot be broken out of by %j', (name) => {
-    const header = attachmentDisposition(name)
-    const parts = quoted(header)
-    expect(parts).not.toBeNull()
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it must not hold
-    expect(header).not.toMatch(/[\r\n\u0000-\u001f\u007f-\uffff]/)
-    expect(decodeURIComponent(parts![2]!)).toBe(name)
-    expect(() => new Headers({ 'content-disposition': header })).not.toThrow()
-  })
+  it.each(['a"; filename="evil.html', 'a\\"; x=y', 'line\r\nSet-Cookie: a=b', 'semi;colon.txt', "it's (1) *.txt", 'tab\there\u0000nul', '\u202egnp.exe'])(
+    'cannot be broken out of by %j',
+    (name) => {
+      const header = attachmentDisposition(name)
+      const parts = quoted(header)
+      expect(parts).not.toBeNull()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it must not hold
+      expect(header).not.toMatch(/[\r\n\u0000-\u001f\u007f-\uffff]/)
+      expect(decodeURIComponent(parts![2]!)).toBe(name)
+      expect(() => new Headers({ 'content-disposition': header })).not.toThrow()
+    },
+  )
 })

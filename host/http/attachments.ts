@@ -5,8 +5,8 @@
  */
 import { ATTACHMENT_TYPES, LIMITS } from '../../shared/index.ts'
 import type { AttachmentBudget, AttachmentOutcome } from '../store/store.ts'
-import { ApiError } from './errors.ts'
 import { secondsToNextUtcDay } from '../store/utc-day.ts'
+import { ApiError } from './errors.ts'
 
 const IMAGE_SIGNATURES: Record<string, (bytes: Uint8Array) => boolean> = {
   'image/png': (b) => startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -26,7 +26,8 @@ export function checkAttachment(declaredType: string | undefined, bytes: Uint8Ar
     throw new ApiError(415, 'unsupported_attachment', `Attachments may be ${ALLOWED.join(', ')}; this one is ${type || 'of no declared type'}.`)
   }
   if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_request', 'The attachment is empty.')
-  if (bytes.byteLength > LIMITS.attachmentBytes) throw new ApiError(413, 'payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`)
+  if (bytes.byteLength > LIMITS.attachmentBytes)
+    throw new ApiError(413, 'payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`)
   const signature = IMAGE_SIGNATURES[type]
   if (signature) {
     if (!signature(bytes)) throw new ApiError(415, 'unsupported_attachment', `The file is not a ${type} image.`)

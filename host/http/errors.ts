@@ -4,9 +4,10 @@
  * ChatError (host/runtime/errors.ts), which gets its status here (`toApiError`); anything else
  * is a 500 whose details stay in the log, never in the response.
  */
-import type { ApiErrorCode } from '../../shared/errors.ts'
+
 import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import type { ApiErrorCode } from '../../shared/errors.ts'
 import type { ErrorBody } from '../../shared/index.ts'
 import { ChatError, type ChatErrorCode } from '../runtime/errors.ts'
 
@@ -53,7 +54,8 @@ const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down'>, Content
 /** A domain error as the API answers it; an ApiError as it is; anything else null (a 500). */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error
-  if (error instanceof ChatError) return error.code === 'shutting_down' ? shuttingDown() : new ApiError(CHAT_ERROR_STATUS[error.code], error.code, error.message)
+  if (error instanceof ChatError)
+    return error.code === 'shutting_down' ? shuttingDown() : new ApiError(CHAT_ERROR_STATUS[error.code], error.code, error.message)
   return null
 }
 

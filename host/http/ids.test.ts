@@ -20,13 +20,17 @@ describe('agentIdParam', () => {
     expect(agentIdParam(id)).toBe(id)
   })
 
-  it.each(['', 'not-a-uuid', '0F8FAD5B-D9CB-469F-A165-70867728950E', '0f8fad5b-d9cb-469f-a165-70867728950e ', '0f8fad5bd9cb469fa16570867728950e', "0f8fad5b-d9cb-469f-a165-70867728950e' OR 1=1"])(
-    'finds no agent for %j',
-    (value) => {
-      const error = thrown(() => agentIdParam(value))
-      expect([error.status, error.code, error.message]).toEqual([404, 'not_found', 'Agent not found'])
-    },
-  )
+  it.each([
+    '',
+    'not-a-uuid',
+    '0F8FAD5B-D9CB-469F-A165-70867728950E',
+    '0f8fad5b-d9cb-469f-a165-70867728950e ',
+    '0f8fad5bd9cb469fa16570867728950e',
+    "0f8fad5b-d9cb-469f-a165-70867728950e' OR 1=1",
+  ])('finds no agent for %j', (value) => {
+    const error = thrown(() => agentIdParam(value))
+    expect([error.status, error.code, error.message]).toEqual([404, 'not_found', 'Agent not found'])
+  })
 
   it('names what was not found', () => {
     expect(thrown(() => agentIdParam('x', 'Link')).message).toBe('Link not found')
@@ -45,7 +49,11 @@ describe('sessionIdParam', () => {
 })
 
 describe('positiveIntParam', () => {
-  it.each([['1', 1], ['42', 42], ['999999999', 999_999_999]])('reads %j', (value, number) => {
+  it.each([
+    ['1', 1],
+    ['42', 42],
+    ['999999999', 999_999_999],
+  ])('reads %j', (value, number) => {
     expect(positiveIntParam(value, 'version')).toBe(number)
   })
 

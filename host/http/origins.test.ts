@@ -55,12 +55,17 @@ describe('applyOrigin with an allowlist', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe(SITE)
   })
 
-  it.each(['http://shop.example', 'https://shop.example:8443', 'https://evil.shop.example', 'https://shop.example.evil', 'https://shop.example/', 'null', 'http://localhost:3001'])(
-    'refuses %s, which is not exactly a listed origin',
-    async (origin) => {
-      await expectRefused(await chat([SITE, 'http://localhost:3000'], { origin }))
-    },
-  )
+  it.each([
+    'http://shop.example',
+    'https://shop.example:8443',
+    'https://evil.shop.example',
+    'https://shop.example.evil',
+    'https://shop.example/',
+    'null',
+    'http://localhost:3001',
+  ])('refuses %s, which is not exactly a listed origin', async (origin) => {
+    await expectRefused(await chat([SITE, 'http://localhost:3000'], { origin }))
+  })
 
   it('refuses a request without an Origin', async () => {
     const response = await chat([SITE])

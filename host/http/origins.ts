@@ -27,7 +27,11 @@ export function applyOrigin(c: Context, allowed: string[]): void {
   }
   const origin = c.req.header('origin')
   if (allowed.length > 0 && !sameOrigin(c) && (origin === undefined || !allowed.includes(origin))) {
-    throw new ApiError(403, 'origin_not_allowed', origin === undefined ? 'This chat may only be used from its allowed sites.' : `This chat may not be used from ${origin}.`)
+    throw new ApiError(
+      403,
+      'origin_not_allowed',
+      origin === undefined ? 'This chat may only be used from its allowed sites.' : `This chat may not be used from ${origin}.`,
+    )
   }
   if (origin !== undefined) {
     c.header('Access-Control-Allow-Origin', origin)

@@ -3,9 +3,10 @@
  * come back, on a connection the client should not reuse (the next start may be another process).
  * Its words are in errors.ts (SHUTDOWN), where a handler that finds out mid-request gets them too.
  */
-import { errorBody, shuttingDown, SHUTDOWN } from './errors.ts'
+import { errorBody, SHUTDOWN, shuttingDown } from './errors.ts'
 
 export { shuttingDown }
 
 /** For requests that reach the host after the shutdown began, before any route runs. */
-export const shuttingDownResponse = () => Response.json(errorBody('shutting_down', SHUTDOWN.message, SHUTDOWN.details), { status: 503, headers: SHUTDOWN.headers })
+export const shuttingDownResponse = () =>
+  Response.json(errorBody('shutting_down', SHUTDOWN.message, SHUTDOWN.details), { status: 503, headers: SHUTDOWN.headers })

@@ -33,9 +33,12 @@ describe('readJson', () => {
     expect(await response.json()).toEqual({ name: 'a' })
   })
 
-  it.each(['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/merge-patch+json', 'application/x+json'])('accepts Content-Type %s', async (type) => {
-    expect((await post('/body', '{"name":"a"}', type)).status).toBe(200)
-  })
+  it.each(['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/merge-patch+json', 'application/x+json'])(
+    'accepts Content-Type %s',
+    async (type) => {
+      expect((await post('/body', '{"name":"a"}', type)).status).toBe(200)
+    },
+  )
 
   it('accepts a body without a Content-Type', async () => {
     // A byte body, unlike a string one, gets no Content-Type from the Request constructor.
@@ -44,20 +47,30 @@ describe('readJson', () => {
     expect(await response.json()).toEqual({ name: 'a' })
   })
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp', 'multipart/form-data; boundary=x', 'text/json'])('refuses Content-Type %s with 415', async (type) => {
-    await expectError(await post('/body', '{"name":"a"}', type), 415, 'unsupported_media_type')
-  })
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp', 'multipart/form-data; boundary=x', 'text/json'])(
+    'refuses Content-Type %s with 415',
+    async (type) => {
+      await expectError(await post('/body', '{"name":"a"}', type), 415, 'unsupported_media_type')
+    },
+  )
 
   it('refuses a body that is not UTF-8', async () => {
     const bytes = new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) // {"n":"\xff\xfe"}
     await expectError(await post('/body', bytes, 'application/json'), 400, 'invalid_encoding')
   })
 
-  it.each([['broken', '{"name":'], ['a trailing comma', '{"name":"a",}'], ['single quotes', "{'name':'a'}"]])('refuses %s JSON', async (_, text) => {
+  it.each([
+    ['broken', '{"name":'],
+    ['a trailing comma', '{"name":"a",}'],
+    ['single quotes', "{'name':'a'}"],
+  ])('refuses %s JSON', async (_, text) => {
     await expectError(await post('/body', text, 'application/json'), 400, 'invalid_json')
   })
 
-  it.each([['empty', ''], ['blank', ' \n\t ']])('refuses an %s body as invalid_json', async (_, text) => {
+  it.each([
+    ['empty', ''],
+    ['blank', ' \n\t '],
+  ])('refuses an %s body as invalid_json', async (_, text) => {
     const error = await expectError(await post('/body', text, 'application/json'), 400, 'invalid_json')
     expect(error.message).toMatch(/empty/)
   })
@@ -132,7 +145,14 @@ describe('lastEventId', () => {
   const read = (value?: string) => app.request('/', value === undefined ? {} : { headers: { 'Last-Event-ID': value } })
 
   it('is 0 without the header (or with an empty one), else the number', async () => {
-    for (const [value, after] of [[undefined, 0], ['', 0], ['  ', 0], ['7', 7], [' 42 ', 42]] as const) expect(await (await read(value)).json()).toEqual({ after })
+    for (const [value, after] of [
+      [undefined, 0],
+      ['', 0],
+      ['  ', 0],
+      ['7', 7],
+      [' 42 ', 42],
+    ] as const)
+      expect(await (await read(value)).json()).toEqual({ after })
   })
 
   it('is a 400 invalid_request for anything but a whole number', async () => {

@@ -7,12 +7,13 @@
  *
  * The seed is printed with any failure; PORCH_FUZZ_SEED replays it.
  */
-import Database from 'better-sqlite3'
+
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { LIMITS, type Agent } from '../../shared/index.ts'
+import { type Agent, LIMITS } from '../../shared/index.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 import { rawExchange } from './support.ts'
 
@@ -80,14 +81,19 @@ beforeAll(async () => {
   const doomedKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'doomed' })).body
   const doomedOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'doomed', role: 'viewer' })).body
 
-  for (const [agent, path] of [[kept, 'chat'], [keptSync, 'chat/sync']] as const) {
+  for (const [agent, path] of [
+    [kept, 'chat'],
+    [keptSync, 'chat/sync'],
+  ] as const) {
     for (const session of ['kept-1', 'kept-2']) {
       const response = await host.post(`/api/v1/published/${agent.id}/${path}`, { request: `Remember ${session}`, session_id: session })
       expect(response.status).toBe(200)
       await response.text()
     }
   }
-  expect((await readSse(await host.post(`/api/v1/links/${open.token}/chat`, { request: 'Through the link', session_id: 'kept-1' }))).at(-1)?.data.event_type).toBe('trace_saved')
+  expect(
+    (await readSse(await host.post(`/api/v1/links/${open.token}/chat`, { request: 'Through the link', session_id: 'kept-1' }))).at(-1)?.data.event_type,
+  ).toBe('trace_saved')
 
   routes = routesOf(host)
   ids = {
@@ -125,7 +131,8 @@ function poolFor(route: Route, index: number, method = route.method): string | u
   const parts = route.path.split('/')
   const name = paramsOf(route.path)[index]
   const doomed = (pool: string) => (method === 'DELETE' ? `doomed${pool[0]!.toUpperCase()}${pool.slice(1)}` : pool)
-  if (route.path.startsWith('/api/v1/published/')) return name === ':id' ? 'published' : name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
+  if (route.path.startsWith('/api/v1/published/'))
+    return name === ':id' ? 'published' : name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
   if (route.path.startsWith('/api/v1/links/')) {
     if (name === ':id') return route.path === '/api/v1/links/:id' && (method === 'PATCH' || method === 'DELETE') ? doomed('linkId') : 'link'
     return name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
@@ -148,7 +155,28 @@ function poolFor(route: Route, index: number, method = route.method): string | u
 const printable = fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))
 const junkId = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }).map(encodeURIComponent),
-  fc.constantFrom('', '.', '..', '%2e%2e', '%2F', '%00', '%zz', '%', '%25', '%c0%af', '%ef%bf%bd', '%u0041', 'null', 'undefined', '0', '-1', '1e999', 'NaN', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '%2e%2e',
+    '%2F',
+    '%00',
+    '%zz',
+    '%',
+    '%25',
+    '%c0%af',
+    '%ef%bf%bd',
+    '%u0041',
+    'null',
+    'undefined',
+    '0',
+    '-1',
+    '1e999',
+    'NaN',
+    '__proto__',
+    'constructor',
+  ),
   fc.constantFrom(randomUUID(), randomUUID().toUpperCase(), 'A'.repeat(129), 'a'.repeat(4000), `${'../'.repeat(8)}etc/passwd`),
   fc.string({ unit: 'binary', maxLength: 12 }).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, ''))),
 )
@@ -165,9 +193,37 @@ function fill(choice: ParamChoice, pool: string[] | undefined): string {
   return id
 }
 
-const bodyKeys = ['request', 'session_id', 'request_id', 'password', 'name', 'model', 'instructions', 'description', 'api_response_mode', 'access', 'allowed_origins',
-  'tools', 'temperature', 'max_turns', 'quota_total', 'quota_per_visitor_per_day', 'expires_in_seconds', 'enabled', 'rotate_token', 'role', 'agent_ids',
-  'agentId', 'chatId', 'userChatInput', 'stream', 'messages', 'instruction', '__proto__', 'constructor']
+const bodyKeys = [
+  'request',
+  'session_id',
+  'request_id',
+  'password',
+  'name',
+  'model',
+  'instructions',
+  'description',
+  'api_response_mode',
+  'access',
+  'allowed_origins',
+  'tools',
+  'temperature',
+  'max_turns',
+  'quota_total',
+  'quota_per_visitor_per_day',
+  'expires_in_seconds',
+  'enabled',
+  'rotate_token',
+  'role',
+  'agent_ids',
+  'agentId',
+  'chatId',
+  'userChatInput',
+  'stream',
+  'messages',
+  'instruction',
+  '__proto__',
+  'constructor',
+]
 const validChat = fc.record(
   {
     request: fc.string({ minLength: 1, maxLength: 60 }),
@@ -179,15 +235,52 @@ const validChat = fc.record(
 /** Values a body field might really take here, besides any JSON at all. */
 const fieldValue = fc.oneof(
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
-  { weight: 2, arbitrary: fc.constantFrom<unknown>('demo:instant', 'demo', 'streaming', 'non_streaming', 'public', 'link', 'editor', 'viewer', 'A name', 'open sesame', true, false, 1, 0, -1, [], {}, null) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom<unknown>(
+      'demo:instant',
+      'demo',
+      'streaming',
+      'non_streaming',
+      'public',
+      'link',
+      'editor',
+      'viewer',
+      'A name',
+      'open sesame',
+      true,
+      false,
+      1,
+      0,
+      -1,
+      [],
+      {},
+      null,
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('SPARE_AGENT', 'KEPT_AGENT') },
 )
 /** Shaped like what the route takes, with keys it knows and plausible values. */
 const validBody = fc.oneof(
   validChat.map((value) => JSON.stringify(value)),
   fc.dictionary(fc.constantFrom(...bodyKeys), fieldValue, { maxKeys: 5 }).map((value) => JSON.stringify(value)),
-  fc.record({ agentId: fc.constantFrom('SPARE_AGENT', 'KEPT_AGENT'), chatId: fc.string({ maxLength: 20 }), userChatInput: fc.string({ maxLength: 40 }), description: fc.string({ maxLength: 120 }) }).map((value) => JSON.stringify(value)),
-  fc.record({ model: fc.constant('KEPT_AGENT'), stream: fc.boolean(), messages: fc.array(fc.record({ role: fc.constantFrom('user', 'system', 'assistant', 'tool'), content: fc.oneof(fc.string(), fc.jsonValue()) }), { maxLength: 3 }) }).map((value) => JSON.stringify(value)),
+  fc
+    .record({
+      agentId: fc.constantFrom('SPARE_AGENT', 'KEPT_AGENT'),
+      chatId: fc.string({ maxLength: 20 }),
+      userChatInput: fc.string({ maxLength: 40 }),
+      description: fc.string({ maxLength: 120 }),
+    })
+    .map((value) => JSON.stringify(value)),
+  fc
+    .record({
+      model: fc.constant('KEPT_AGENT'),
+      stream: fc.boolean(),
+      messages: fc.array(fc.record({ role: fc.constantFrom('user', 'system', 'assistant', 'tool'), content: fc.oneof(fc.string(), fc.jsonValue()) }), {
+        maxLength: 3,
+      }),
+    })
+    .map((value) => JSON.stringify(value)),
 )
 const body = fc.oneof(
   { weight: 3, arbitrary: fc.constant<string | Uint8Array | undefined>(undefined) },
@@ -216,11 +309,29 @@ const body = fc.oneof(
   },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 300_000 }).map((extra) => `{"request":"${'y'.repeat(LIMITS.bodyBytes + extra)}"}`) },
 )
-const contentType = fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded',
-  'multipart/form-data; boundary=x', 'text/event-stream', '*/*', 'application/json, text/plain', ';;;')
+const contentType = fc.constantFrom(
+  undefined,
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'text/event-stream',
+  '*/*',
+  'application/json, text/plain',
+  ';;;',
+)
 const header = (values: fc.Arbitrary<string>) => fc.option(values, { nil: undefined, freq: 2 })
 const headers = fc.record({
-  authorization: header(fc.oneof(fc.constant('AUTH'), printable, printable.map((s) => `Bearer ${s}`), fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${'k'.repeat(9000)}`, 'Bearer a.b.c'))),
+  authorization: header(
+    fc.oneof(
+      fc.constant('AUTH'),
+      printable,
+      printable.map((s) => `Bearer ${s}`),
+      fc.constantFrom('Bearer', 'Bearer ', 'Basic Zm9vOmJhcg==', `Bearer ${'k'.repeat(9000)}`, 'Bearer a.b.c'),
+    ),
+  ),
   'content-type': contentType,
   origin: header(fc.oneof(fc.constantFrom('https://evil.example', 'null', 'http://localhost', 'file://'), printable)),
   'x-forwarded-for': header(fc.oneof(printable, fc.constantFrom('1.2.3.4', '::1, 10.0.0.1', 'unknown', ', , ,'))),
@@ -230,11 +341,16 @@ const headers = fc.record({
   accept: header(fc.constantFrom('text/event-stream', 'application/json', '*/*', 'text/html')),
 })
 const pathShape = fc.record({
-  method: fc.oneof({ weight: 8, arbitrary: fc.constant('ROUTE') }, { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD') }),
+  method: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('ROUTE') },
+    { weight: 2, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD') },
+  ),
   upper: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
   doubleSlash: fc.integer({ min: 0, max: 9 }),
   trailingSlash: fc.boolean(),
-  query: fc.option(fc.oneof(printable.map(encodeURIComponent), fc.constantFrom('agent_id=', 'agentId=%00', 'scope=link:x', 'a=1&a=2', '%')), { nil: undefined }),
+  query: fc.option(fc.oneof(printable.map(encodeURIComponent), fc.constantFrom('agent_id=', 'agentId=%00', 'scope=link:x', 'a=1&a=2', '%')), {
+    nil: undefined,
+  }),
 })
 /**
  * Each request is right but for what its focus breaks, so it gets past auth, lookups and the
@@ -308,7 +424,11 @@ function build(route: Route, generated: Generated) {
       else headerValues[name] = value === 'AUTH' ? auths[generated.picks[0]! % auths.length]! : value
     }
   }
-  let body = breaks('body') ? generated.body : focus === 'valid' ? JSON.stringify({ request: 'A fair question', session_id: 'fuzz-valid' }) : generated.validBody
+  let body = breaks('body')
+    ? generated.body
+    : focus === 'valid'
+      ? JSON.stringify({ request: 'A fair question', session_id: 'fuzz-valid' })
+      : generated.validBody
   // Real agent ids where the body names one (the kept agent only in ways that add, never remove).
   if (typeof body === 'string') body = body.replaceAll('SPARE_AGENT', ids.agent![0]!).replaceAll('KEPT_AGENT', ids.published![0]!)
   return { method, path, headers: headerValues, body }
@@ -319,7 +439,15 @@ async function send(route: Route, generated: Generated): Promise<Outcome> {
   const label = `${method} ${path.slice(0, 200)} (route ${route.method} ${route.path})`
   const size = payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
   const oversize = size > LIMITS.bodyBytes
-  if (generated.focus === 'raw') return sendRaw(generated.rawMethod === 'GET' || generated.rawMethod === 'POST' ? method : generated.rawMethod, path, requestHeaders, payload, label, oversize)
+  if (generated.focus === 'raw')
+    return sendRaw(
+      generated.rawMethod === 'GET' || generated.rawMethod === 'POST' ? method : generated.rawMethod,
+      path,
+      requestHeaders,
+      payload,
+      label,
+      oversize,
+    )
 
   const bytes = payload === undefined ? undefined : Buffer.from(typeof payload === 'string' ? payload : payload)
   // node:http, one connection per request: the path goes out as made (no URL parser resolves
@@ -330,7 +458,14 @@ async function send(route: Route, generated: Generated): Promise<Outcome> {
     let text = ''
     const checked = () => status !== null && status >= 400 && status < 500 && method !== 'HEAD' && /^\/api\//i.test(path)
     const done = (error?: unknown) =>
-      resolve({ label, status, oversize, raw: false, ...(status === null && error !== undefined && { error: String(error) }), ...(checked() && { errorShape: hasErrorBody(text) }) })
+      resolve({
+        label,
+        status,
+        oversize,
+        raw: false,
+        ...(status === null && error !== undefined && { error: String(error) }),
+        ...(checked() && { errorShape: hasErrorBody(text) }),
+      })
     const request = httpRequest(
       host.url + path,
       {
@@ -352,10 +487,22 @@ async function send(route: Route, generated: Generated): Promise<Outcome> {
   })
 }
 
-async function sendRaw(method: string, path: string, requestHeaders: Record<string, string>, payload: string | Uint8Array | undefined, label: string, oversize: boolean): Promise<Outcome> {
+async function sendRaw(
+  method: string,
+  path: string,
+  requestHeaders: Record<string, string>,
+  payload: string | Uint8Array | undefined,
+  label: string,
+  oversize: boolean,
+): Promise<Outcome> {
   // On the socket, paths go out exactly as made: raw "..", "%zz" and bytes no URL parser would keep.
   const bytes = payload === undefined ? Buffer.alloc(0) : Buffer.from(typeof payload === 'string' ? payload : payload)
-  const lines = [`${method} ${path.replace(/%2e/gi, '.')} HTTP/1.1`, 'Host: fuzz', 'Connection: close', ...Object.entries(requestHeaders).map(([name, value]) => `${name}: ${value}`)]
+  const lines = [
+    `${method} ${path.replace(/%2e/gi, '.')} HTTP/1.1`,
+    'Host: fuzz',
+    'Connection: close',
+    ...Object.entries(requestHeaders).map(([name, value]) => `${name}: ${value}`),
+  ]
   if (bytes.length > 0) lines.push(`Content-Length: ${bytes.length}`)
   const exchange = await rawExchange(host.url, `${lines.join('\r\n')}\r\n\r\n`)
   exchange.socket.write(bytes)
@@ -363,14 +510,33 @@ async function sendRaw(method: string, path: string, requestHeaders: Record<stri
   const text = await exchange.response
   clearTimeout(timer)
   const status = /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]
-  return { label: `raw ${label}`, status: status ? Number(status) : null, error: status ? undefined : `no status line: ${JSON.stringify(text.slice(0, 80))}`, oversize, raw: true }
+  return {
+    label: `raw ${label}`,
+    status: status ? Number(status) : null,
+    error: status ? undefined : `no status line: ${JSON.stringify(text.slice(0, 80))}`,
+    oversize,
+    raw: true,
+  }
 }
 
 describe(`fuzzing every route with ${REQUESTS} malformed requests (seed ${SEED})`, () => {
   it('knows every route of the app, with an id pool for each parameter of the public, owner and compat routes', () => {
     expect(routes.length).toBeGreaterThanOrEqual(50)
-    for (const prefix of ['/api/v1/published/', '/api/v1/links/', '/api/v1/agents', '/api/v1/owner-keys', '/v1/chat/completions', '/openapi/', '/agent/v1/', '/l/', '/widget/']) {
-      expect(routes.some((route) => route.path.startsWith(prefix)), prefix).toBe(true)
+    for (const prefix of [
+      '/api/v1/published/',
+      '/api/v1/links/',
+      '/api/v1/agents',
+      '/api/v1/owner-keys',
+      '/v1/chat/completions',
+      '/openapi/',
+      '/agent/v1/',
+      '/l/',
+      '/widget/',
+    ]) {
+      expect(
+        routes.some((route) => route.path.startsWith(prefix)),
+        prefix,
+      ).toBe(true)
     }
     // A new route with a parameter the fuzzer cannot fill sensibly fails here, so it gets a pool.
     for (const route of routes) {

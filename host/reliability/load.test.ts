@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../shared/index.ts'
-import { killAllChildren, startChildHost, type ChildHost } from '../testing/child-host.ts'
-import { ownerClient, parseSse, type OwnerClient } from '../testing/harness.ts'
+import { type ChildHost, killAllChildren, startChildHost } from '../testing/child-host.ts'
+import { type OwnerClient, ownerClient, parseSse } from '../testing/harness.ts'
 import { inspectDatabase } from './support.ts'
 
 const TOKEN = 'load-test-admin-token-0123456789abcdef'
@@ -43,7 +43,13 @@ let publicAgent: Agent
 let linkAgent: Agent
 
 beforeAll(async () => {
-  host = await startChildHost({ PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: TOKEN, PORCH_EXAMPLES_PORT: 'off', PORCH_TRUST_PROXY: '1', PORCH_RATE_CHAT_PER_MINUTE: String(RATE) })
+  host = await startChildHost({
+    PORCH_DB: dbPath,
+    PORCH_ADMIN_TOKEN: TOKEN,
+    PORCH_EXAMPLES_PORT: 'off',
+    PORCH_TRUST_PROXY: '1',
+    PORCH_RATE_CHAT_PER_MINUTE: String(RATE),
+  })
   owner = ownerClient(host.url, TOKEN)
   publicAgent = await owner.publishedAgent({ name: 'Public, streaming', model: 'demo:instant' })
   expect((VISITORS / TOTAL_LINKS) * TOTAL_MESSAGES).toBeLessThanOrEqual(20 * RATE)
@@ -70,7 +76,9 @@ async function classify(response: Response, sentAt: number, streaming: boolean):
     if (code === 'quota_exceeded') return { kind: 'quota', sentAt, doneAt }
   }
   if (response.status === 200) {
-    const success = streaming ? parseSse(text).some((message) => message.data.event_type === 'complete' && message.data.success) : JSON.parse(text).success === true
+    const success = streaming
+      ? parseSse(text).some((message) => message.data.event_type === 'complete' && message.data.success)
+      : JSON.parse(text).success === true
     if (success) return { kind: 'ok', sentAt, doneAt }
   }
   return { kind: 'unexpected', detail: `${response.status} ${text.slice(0, 300)}`, sentAt, doneAt }
@@ -180,7 +188,8 @@ describe(`${VISITORS} visitors chatting for a minute through quotas and rate lim
         const span = Math.max(...visitor.public.map((result) => result.doneAt)) - Math.min(...visitor.public.map((result) => result.sentAt))
         const ok = count(visitor.public, 'ok')
         if (span < MINUTE_MS) exactIps += 1
-        if (span < MINUTE_MS) expect({ ip: visitor.ip, ok, limited: count(visitor.public, 'limited') }).toEqual({ ip: visitor.ip, ok: RATE, limited: PUBLIC_MESSAGES - RATE })
+        if (span < MINUTE_MS)
+          expect({ ip: visitor.ip, ok, limited: count(visitor.public, 'limited') }).toEqual({ ip: visitor.ip, ok: RATE, limited: PUBLIC_MESSAGES - RATE })
         else expect(ok).toBeGreaterThanOrEqual(RATE)
         expect(count(visitor.public, 'quota')).toBe(0)
       }
@@ -201,11 +210,17 @@ describe(`${VISITORS} visitors chatting for a minute through quotas and rate lim
       // A per-visitor daily quota: exactly VISITOR_QUOTA answers for each visitor (each IP is one).
       for (const visitor of visitors) {
         const ok = count(visitor.perVisitor, 'ok')
-        if (sameDay) expect({ ip: visitor.ip, ok, quota: count(visitor.perVisitor, 'quota') }).toEqual({ ip: visitor.ip, ok: VISITOR_QUOTA, quota: VISITOR_MESSAGES - VISITOR_QUOTA })
+        if (sameDay)
+          expect({ ip: visitor.ip, ok, quota: count(visitor.perVisitor, 'quota') }).toEqual({
+            ip: visitor.ip,
+            ok: VISITOR_QUOTA,
+            quota: VISITOR_MESSAGES - VISITOR_QUOTA,
+          })
         else expect(ok).toBeLessThanOrEqual(2 * VISITOR_QUOTA)
         expect(count(visitor.perVisitor, 'limited')).toBe(0)
       }
-      for (const link of visitorLinks) expect(listed.find((row) => row.id === link.id)?.used_total).toEqual(sameDay ? (VISITORS / VISITOR_LINKS) * VISITOR_QUOTA : expect.any(Number))
+      for (const link of visitorLinks)
+        expect(listed.find((row) => row.id === link.id)?.used_total).toEqual(sameDay ? (VISITORS / VISITOR_LINKS) * VISITOR_QUOTA : expect.any(Number))
     } while (Date.now() - started < MINUTE_MS)
 
     expect(rounds).toBeGreaterThanOrEqual(1)

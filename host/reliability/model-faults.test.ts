@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../shared/index.ts'
-import { startFakeAnthropic, startFakeOpenAI, type FakeProvider, type ScriptedReply } from '../testing/fake-providers.ts'
+import { type FakeProvider, type ScriptedReply, startFakeAnthropic, startFakeOpenAI } from '../testing/fake-providers.ts'
 import { parseSse, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 
 /** The host gives a silent model this long (PORCH_MODEL_TIMEOUT_SECONDS). */

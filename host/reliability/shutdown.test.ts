@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { killAllChildren, startChildHost, type ChildHost } from '../testing/child-host.ts'
-import { startFakeOpenAI, type FakeProvider } from '../testing/fake-providers.ts'
+import { type ChildHost, killAllChildren, startChildHost } from '../testing/child-host.ts'
+import { type FakeProvider, startFakeOpenAI } from '../testing/fake-providers.ts'
 import { eventually, ownerClient } from '../testing/harness.ts'
-import { followChat, inspectDatabase, probe, rawExchange, textOfContent, type LiveChat } from './support.ts'
+import { followChat, inspectDatabase, type LiveChat, probe, rawExchange, textOfContent } from './support.ts'
 
 const TOKEN = 'shutdown-test-admin-token-0123456789'
 const STREAMS = 10
@@ -57,9 +57,11 @@ async function hostWithAgents(graceSeconds: number) {
 
 const chatUrl = (host: ChildHost, agentId: string) => `${host.url}/api/v1/published/${agentId}/chat`
 const postSync = (host: ChildHost, agentId: string, request: string, sessionId: string) =>
-  fetch(`${chatUrl(host, agentId)}/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request, session_id: sessionId }) }).then(
-    async (response) => ({ status: response.status, body: await response.json() }),
-  )
+  fetch(`${chatUrl(host, agentId)}/sync`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ request, session_id: sessionId }),
+  }).then(async (response) => ({ status: response.status, body: await response.json() }))
 
 /** Probes with fresh connections until the host stops answering 200: what a new visitor meets. */
 async function firstRefusal(host: ChildHost) {

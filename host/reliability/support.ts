@@ -3,9 +3,10 @@
  * while it runs, and see exactly where it ended), raw HTTP on one socket, and a direct read of
  * the SQLite file, as an operator would look at it after a crash or a shutdown.
  */
-import Database from 'better-sqlite3'
+
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
+import Database from 'better-sqlite3'
 import type { ContentBlock, StreamEvent } from '../../shared/index.ts'
 import { parseSse } from '../testing/harness.ts'
 
@@ -99,14 +100,18 @@ export function inspectDatabase(path: string) {
          FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
       )
       .all()
-    const traces = new Map(db.prepare<[], TraceRow>('SELECT trace_id, session_id, status, error FROM traces').all().map((row) => [row.trace_id, row]))
+    const traces = new Map(
+      db
+        .prepare<[], TraceRow>('SELECT trace_id, session_id, status, error FROM traces')
+        .all()
+        .map((row) => [row.trace_id, row]),
+    )
     return { integrity, messages, traces }
   } finally {
     db.close()
   }
 }
 
-export const textOfContent = (json: string) =>
-  (JSON.parse(json) as ContentBlock[]).map((block) => (block.type === 'text' ? block.text : '')).join('')
+export const textOfContent = (json: string) => (JSON.parse(json) as ContentBlock[]).map((block) => (block.type === 'text' ? block.text : '')).join('')
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../shared/index.ts'
-import { startFakeOpenAI, type FakeProvider } from '../testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../testing/fake-providers.ts'
 import { readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)])
@@ -25,7 +25,11 @@ afterAll(async () => {
 })
 
 const upload = (base: string, session: string, body: Buffer | string, type: string, filename = 'file', headers: Record<string, string> = {}) =>
-  fetch(`${host.url}${base}/sessions/${session}/attachments?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { 'content-type': type, ...headers }, body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]) })
+  fetch(`${host.url}${base}/sessions/${session}/attachments?filename=${encodeURIComponent(filename)}`, {
+    method: 'POST',
+    headers: { 'content-type': type, ...headers },
+    body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
+  })
 
 const fileCount = () => {
   const db = new Database(host.dbPath, { readonly: true })
@@ -49,7 +53,9 @@ describe('visitor attachments', () => {
     expect(text.content_type).toBe('text/csv')
 
     const before = model.requests.length
-    const events = await readSse(await host.post(`${base}/chat`, { request: 'What do you think?', session_id: 'with-files', attachments: [imageFile.file_id, text.file_id] }))
+    const events = await readSse(
+      await host.post(`${base}/chat`, { request: 'What do you think?', session_id: 'with-files', attachments: [imageFile.file_id, text.file_id] }),
+    )
     expect(events.at(-2)?.data).toMatchObject({ event_type: 'complete', success: true })
 
     const sent = model.requests.slice(before)[0]!.body.messages.at(-1)
@@ -139,7 +145,10 @@ describe('visitor attachments', () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true })
     await host.owner.updateAgent(agent.id, { allowed_origins: ['https://shop.example'] })
     const path = `/api/v1/published/${agent.id}/sessions/s/attachments`
-    const allowed = await fetch(host.url + path, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+    const allowed = await fetch(host.url + path, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    })
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example')
     const other = await upload(`/api/v1/published/${agent.id}`, 's', CSV, 'text/plain', 'x.txt', { origin: 'https://evil.example' })
     expect(other.status).toBe(403)

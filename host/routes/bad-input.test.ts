@@ -4,10 +4,11 @@
  * Each case below names the status and code it must get; the last test checks that the agents,
  * versions, sessions and traces are exactly as they were before all of it.
  */
-import { request as httpRequest } from 'node:http'
+
 import { randomUUID } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorBodySchema, LIMITS, type Agent } from '../../shared/index.ts'
+import { type Agent, ErrorBodySchema, LIMITS } from '../../shared/index.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 
 const SESSION = 'kept-session-1'
@@ -60,15 +61,17 @@ afterAll(async () => {
 /** The response is `status` with the single JSON error body carrying `code` (and a message matching `message`). */
 async function expectError(response: Response, status: number, code: string, message?: RegExp) {
   const text = await response.text()
-  expect({ status: response.status, type: response.headers.get('content-type'), text }).toMatchObject({ status, type: expect.stringMatching(/^application\/json/) })
+  expect({ status: response.status, type: response.headers.get('content-type'), text }).toMatchObject({
+    status,
+    type: expect.stringMatching(/^application\/json/),
+  })
   const body = ErrorBodySchema.parse(JSON.parse(text))
   expect(body.error.code).toBe(code)
   expect(body.error.message).not.toBe('')
   if (message) expect(body.error.message).toMatch(message)
 }
 
-const send = (method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(host.url + path, { method, headers, body })
+const send = (method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}) => fetch(host.url + path, { method, headers, body })
 
 /**
  * A POST over its own connection (node:http, no keep-alive), for bodies the host refuses before
@@ -104,7 +107,8 @@ function jsonOfSize(bytes: number, extra: Record<string, string> = {}): Uint8Arr
   return new TextEncoder().encode(JSON.stringify({ ...extra, request: 'x'.repeat(bytes - shell.length) }))
 }
 
-const invalidUtf8 = (): Uint8Array<ArrayBuffer> => new Uint8Array([...new TextEncoder().encode('{"request":"caf'), 0xc3, 0x28, ...new TextEncoder().encode('"}')])
+const invalidUtf8 = (): Uint8Array<ArrayBuffer> =>
+  new Uint8Array([...new TextEncoder().encode('{"request":"caf'), 0xc3, 0x28, ...new TextEncoder().encode('"}')])
 
 describe('public chat API: bad bodies', () => {
   const chatPath = () => `/api/v1/published/${agent.id}/chat`
@@ -173,8 +177,18 @@ describe('public chat API: bad bodies', () => {
   })
 
   it('names the right endpoint when the other mode is called', async () => {
-    await expectError(await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'hi' }), 400, 'wrong_mode', new RegExp(`POST /api/v1/published/${agent.id}/chat instead`))
-    await expectError(await host.post(`/api/v1/published/${syncAgent.id}/chat`, { request: 'hi' }), 400, 'wrong_mode', new RegExp(`POST /api/v1/published/${syncAgent.id}/chat/sync instead`))
+    await expectError(
+      await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'hi' }),
+      400,
+      'wrong_mode',
+      new RegExp(`POST /api/v1/published/${agent.id}/chat instead`),
+    )
+    await expectError(
+      await host.post(`/api/v1/published/${syncAgent.id}/chat`, { request: 'hi' }),
+      400,
+      'wrong_mode',
+      new RegExp(`POST /api/v1/published/${syncAgent.id}/chat/sync instead`),
+    )
   })
 })
 
@@ -265,7 +279,10 @@ describe('owner API: credentials', () => {
 
 describe('owner API: bad bodies, ids and queries', () => {
   const owner = (method: string, path: string, body?: unknown) =>
-    send(method, `/api/v1${path.replace('{agent}', agent.id)}`, body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), { ...AUTH, ...JSON_TYPE })
+    send(method, `/api/v1${path.replace('{agent}', agent.id)}`, body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), {
+      ...AUTH,
+      ...JSON_TYPE,
+    })
 
   it.each([
     ['no name', {}, /^name: /],
@@ -346,7 +363,8 @@ describe('owner API: bad bodies, ids and queries', () => {
     // Each wrapping level of the schema is two levels of JSON (the object and its properties).
     const schema = (wraps: number): string => (wraps === 0 ? '{"type":"string"}' : `{"type":"object","properties":{"a":${schema(wraps - 1)}}}`)
     // The body adds three levels above the schema: the body, `tools`, the tool.
-    const create = (wraps: number) => owner('POST', '/agents', `{"name":"schema","tools":[{"type":"http","name":"t","url":"https://api.example/x","input_schema":${schema(wraps)}}]}`)
+    const create = (wraps: number) =>
+      owner('POST', '/agents', `{"name":"schema","tools":[{"type":"http","name":"t","url":"https://api.example/x","input_schema":${schema(wraps)}}]}`)
     await expectError(await create(31), 400, 'invalid_json', /nests deeper than 64 levels/)
     const inside = await create(30)
     expect(inside.status).toBe(201)
@@ -354,7 +372,11 @@ describe('owner API: bad bodies, ids and queries', () => {
   })
 
   it('refuses a non-JSON content type, bad UTF-8 and an oversized body', async () => {
-    await expectError(await send('POST', '/api/v1/agents', 'name=x', { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type')
+    await expectError(
+      await send('POST', '/api/v1/agents', 'name=x', { ...AUTH, 'content-type': 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported_media_type',
+    )
     await expectError(await send('PATCH', `/api/v1/agents/${agent.id}`, invalidUtf8(), { ...AUTH, ...JSON_TYPE }), 400, 'invalid_encoding')
     const big = new TextEncoder().encode(JSON.stringify({ name: 'big', instructions: 'i'.repeat(LIMITS.bodyBytes) }))
     await expectError(await rawPost('/api/v1/agents', { ...AUTH, ...JSON_TYPE }, big), 413, 'payload_too_large')
@@ -425,7 +447,13 @@ describe('a client connection after a 413', () => {
     const refused = await fetch(`${own.url}/api/v1/agents`, { method: 'POST', headers: { ...AUTH, ...JSON_TYPE }, body: jsonOfSize(LIMITS.bodyBytes + 1) })
     await expectError(refused, 413, 'payload_too_large')
     const statuses: number[] = []
-    for (let i = 0; i < 3; i++) statuses.push(await fetch(`${own.url}/health`).then((response) => response.status, () => -1))
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        await fetch(`${own.url}/health`).then(
+          (response) => response.status,
+          () => -1,
+        ),
+      )
     expect(statuses).toEqual([200, 200, 200])
   })
 })

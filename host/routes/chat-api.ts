@@ -5,22 +5,22 @@
  * origins, and what a new message costs (quotas, limits).
  */
 import { randomUUID } from 'node:crypto'
-import { Hono, type Context } from 'hono'
-import { bodyLimit } from '../fast-paths/body-limit.ts'
+import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
+import type { UploadLimits } from '../config.ts'
+import { bodyLimit } from '../fast-paths/body-limit.ts'
+import { runToSse } from '../fast-paths/sse.ts'
 import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
-import { runToSse } from '../fast-paths/sse.ts'
-import { utcDay } from '../store/utc-day.ts'
 import { lastEventId, readJson } from '../http/validate.ts'
-import { collectSyncReply, type ChatService } from '../runtime/runs/index.ts'
+import { type ChatService, collectSyncReply } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
-import type { UploadLimits } from '../config.ts'
 import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
+import { utcDay } from '../store/utc-day.ts'
 
 export type ChatAccess = {
   published: PublishedAgent
@@ -76,8 +76,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
     else shareWithAllowedOrigin(c, granted.allowedOrigins)
     return granted
   }
-  const fileUrl = (id: string) => (sessionId: string, fileId: string) =>
-    `${base(id)}/sessions/${encodeURIComponent(sessionId)}/files/${fileId}`
+  const fileUrl = (id: string) => (sessionId: string, fileId: string) => `${base(id)}/sessions/${encodeURIComponent(sessionId)}/files/${fileId}`
   const preflightFor = async (c: Context) => {
     const allowed = await resolve(c, c.req.param('id')!, 'preflight').then(
       (granted) => granted.allowedOrigins,
@@ -103,25 +102,27 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       const granted = await access(c, 'info')
       const { agent, version } = granted.published
       // Every field stays (old widgets read them), empty until the password is given.
-      const info: PublishedAgentInfo = granted.locked ? {
-        id: '',
-        name: version.name,
-        description: '',
-        api_response_mode: agent.apiResponseMode,
-        welcome_message: '',
-        starters: [],
-        requires_password: true,
-        accepts_attachments: false,
-      } : {
-        id: agent.id,
-        name: version.name,
-        description: version.agentDescription,
-        api_response_mode: agent.apiResponseMode,
-        welcome_message: version.config.welcome_message,
-        starters: version.config.starters,
-        requires_password: granted.requiresPassword,
-        accepts_attachments: version.config.attachments,
-      }
+      const info: PublishedAgentInfo = granted.locked
+        ? {
+            id: '',
+            name: version.name,
+            description: '',
+            api_response_mode: agent.apiResponseMode,
+            welcome_message: '',
+            starters: [],
+            requires_password: true,
+            accepts_attachments: false,
+          }
+        : {
+            id: agent.id,
+            name: version.name,
+            description: version.agentDescription,
+            api_response_mode: agent.apiResponseMode,
+            welcome_message: version.config.welcome_message,
+            starters: version.config.starters,
+            requires_password: granted.requiresPassword,
+            accepts_attachments: version.config.attachments,
+          }
       return c.json(info, 200)
     })
     .post('/:id/chat', async (c) => {
@@ -129,7 +130,14 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       requireMode(granted, c.req.param('id'), 'streaming')
       const request = await readJson(c, ChatRequestSchema)
       const afterId = lastEventId(c)
-      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, resumeAfter: afterId, downloadUrl: fileUrl(c.req.param('id')) })
+      const opened = await chat.open({
+        published: granted.published,
+        scope: granted.scope,
+        request,
+        streaming: true,
+        resumeAfter: afterId,
+        downloadUrl: fileUrl(c.req.param('id')),
+      })
       // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
       if (opened.isNew) await granted.admit()
       const started = await opened.start()
@@ -172,26 +180,36 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       }
       return c.json(history, 200)
     })
-    .post('/:id/sessions/:sessionId/attachments', bodyLimit({ maxSize: LIMITS.attachmentBytes, onError: (c) => {
-      c.header('Connection', 'close')
-      return c.json(errorBody('payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`), 413)
-    } }), async (c) => {
-      const granted = await access(c, 'chat')
-      if (!granted.published.version.config.attachments) throw new ApiError(400, 'attachments_disabled', 'This agent does not accept attachments.')
-      const sessionId = sessionIdParam(c.req.param('sessionId'))
-      const filename = safeFilename(c.req.query('filename') ?? '', 'attachment')
-      await granted.admitUpload()
-      const data = new Uint8Array(await c.req.arrayBuffer())
-      const contentType = checkAttachment(c.req.header('content-type'), data)
-      // Stored as unused until a message names it (the upload sweep deletes it otherwise), and only within the budgets.
-      const now = Date.now()
-      const budget = { sessionBytes: uploads.sessionBytes, agentDayBytes: uploads.agentDayBytes, day: utcDay(now) }
-      const outcome = await store.saveAttachment({ id: randomUUID(), agentId: granted.published.agent.id, scope: granted.scope, sessionId, filename, contentType, size: data.byteLength, data }, budget)
-      if (outcome.kind !== 'saved') throw overBudget(outcome, budget, now)
-      const { file } = outcome
-      const uploaded: UploadedAttachment = { file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }
-      return c.json(uploaded, 201)
-    })
+    .post(
+      '/:id/sessions/:sessionId/attachments',
+      bodyLimit({
+        maxSize: LIMITS.attachmentBytes,
+        onError: (c) => {
+          c.header('Connection', 'close')
+          return c.json(errorBody('payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`), 413)
+        },
+      }),
+      async (c) => {
+        const granted = await access(c, 'chat')
+        if (!granted.published.version.config.attachments) throw new ApiError(400, 'attachments_disabled', 'This agent does not accept attachments.')
+        const sessionId = sessionIdParam(c.req.param('sessionId'))
+        const filename = safeFilename(c.req.query('filename') ?? '', 'attachment')
+        await granted.admitUpload()
+        const data = new Uint8Array(await c.req.arrayBuffer())
+        const contentType = checkAttachment(c.req.header('content-type'), data)
+        // Stored as unused until a message names it (the upload sweep deletes it otherwise), and only within the budgets.
+        const now = Date.now()
+        const budget = { sessionBytes: uploads.sessionBytes, agentDayBytes: uploads.agentDayBytes, day: utcDay(now) }
+        const outcome = await store.saveAttachment(
+          { id: randomUUID(), agentId: granted.published.agent.id, scope: granted.scope, sessionId, filename, contentType, size: data.byteLength, data },
+          budget,
+        )
+        if (outcome.kind !== 'saved') throw overBudget(outcome, budget, now)
+        const { file } = outcome
+        const uploaded: UploadedAttachment = { file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }
+        return c.json(uploaded, 201)
+      },
+    )
     .get('/:id/sessions/:sessionId/files/:fileId', async (c) => {
       const granted = await access(c, 'download')
       const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }

@@ -7,16 +7,16 @@ import { z } from 'zod'
 import { clientIp } from '../auth/client-ip.ts'
 import { bearer } from '../auth/key-pair.ts'
 import { verifyPassword } from '../auth/passwords.ts'
-import { takePoint, type RateLimits } from '../auth/rate-limits.ts'
+import { type RateLimits, takePoint } from '../auth/rate-limits.ts'
 import { sha256Hex } from '../auth/secrets.ts'
-import { issueVisitorToken, verifyVisitorToken, VISITOR_TOKEN_SECONDS } from '../auth/visitor-token.ts'
+import { issueVisitorToken, VISITOR_TOKEN_SECONDS, verifyVisitorToken } from '../auth/visitor-token.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { applyOrigin } from '../http/origins.ts'
-import { secondsToNextUtcDay, utcDay } from '../store/utc-day.ts'
 import { readJson } from '../http/validate.ts'
 import { linkScope } from '../store/scope.ts'
 import type { LinkRecord } from '../store/store.ts'
-import { chatApi, type ChatApiDeps, type ChatResolver } from './chat-api.ts'
+import { secondsToNextUtcDay, utcDay } from '../store/utc-day.ts'
+import { type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
 
 export type LinkRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number; secret: string }
 
@@ -54,7 +54,10 @@ export function linkRoutes(deps: LinkRoutesDeps) {
     const visitor = sha256Hex(`${secret}|ip|${ip}`)
     // Before the password check, so an allowed site's widget can read "password required".
     if (purpose !== 'preflight' && purpose !== 'download') applyOrigin(c, allowedOrigins)
-    const locked = link.passwordHash !== null && (purpose === 'chat' || purpose === 'info') && !verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
+    const locked =
+      link.passwordHash !== null &&
+      (purpose === 'chat' || purpose === 'info') &&
+      !verifyVisitorToken(secret, bearer(c.req.header('authorization')) ?? '', tokenSubject(link))
     if (locked && purpose === 'chat') throw new ApiError(401, 'password_required', 'Enter the password of this link to chat.')
     return {
       published,
@@ -71,9 +74,15 @@ export function linkRoutes(deps: LinkRoutesDeps) {
         const outcome = await store.consumeLinkQuota(link.id, visitor, utcDay(now))
         if (outcome === 'visitor_spent') {
           // The day is UTC's (consumeLinkQuota counts per UTC date): say when it turns.
-          throw new ApiError(429, 'quota_exceeded', 'You have used all your messages through this link for today. They start again at midnight UTC.', undefined, {
-            'Retry-After': String(secondsToNextUtcDay(now)),
-          })
+          throw new ApiError(
+            429,
+            'quota_exceeded',
+            'You have used all your messages through this link for today. They start again at midnight UTC.',
+            undefined,
+            {
+              'Retry-After': String(secondsToNextUtcDay(now)),
+            },
+          )
         }
         // A spent total does not come back by waiting, so no Retry-After.
         if (outcome === 'total_spent') throw new ApiError(429, 'quota_exceeded', 'This link has used all its messages.')

@@ -3,19 +3,18 @@
  * links open. The pages run no inline script and load only this host's files (their CSP
  * says so); `frame-ancestors` decides who may frame them.
  */
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { sha256Hex } from '../auth/secrets.ts'
 import { ApiError } from '../http/errors.ts'
-import { LINK_TOKEN_PATTERN } from './links.ts'
 import type { Store } from '../store/store.ts'
 import type { WidgetAssets } from '../widget-assets.ts'
+import { LINK_TOKEN_PATTERN } from './links.ts'
 
 export type PagesDeps = { store: Store; assets: WidgetAssets }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!)
 
 /** The hosted pages' policy: scripts and styles from this host only, no plugins, no inline code. */
 export function pageCsp(frameAncestors: string[]): string {
@@ -61,7 +60,12 @@ function sendPage(c: Context, html: string, status: 200 | 404 | 410, frameAncest
 export function pageRoutes({ store, assets }: PagesDeps) {
   const serveAsset = (c: Context, name: string, cacheControl: string, version = assets.version) => {
     const file = assets.get(name, version)
-    if (!file) throw new ApiError(404, 'not_found', name.endsWith('.js') && !assets.get('embed.js') ? 'The widget is not built: run `npm run build`.' : `No widget file ${name}`)
+    if (!file)
+      throw new ApiError(
+        404,
+        'not_found',
+        name.endsWith('.js') && !assets.get('embed.js') ? 'The widget is not built: run `npm run build`.' : `No widget file ${name}`,
+      )
     c.header('Content-Type', file.contentType)
     c.header('Cache-Control', cacheControl)
     c.header('ETag', file.etag)
@@ -76,7 +80,8 @@ export function pageRoutes({ store, assets }: PagesDeps) {
     .get('/widget/:version/:file', (c) => {
       // Every version ever handed out, not just the current one: pasted snippets pin theirs.
       const version = c.req.param('version')
-      if (!assets.versions().includes(version)) throw new ApiError(404, 'not_found', `Unknown widget version: this host serves ${assets.versions().join(', ')}.`)
+      if (!assets.versions().includes(version))
+        throw new ApiError(404, 'not_found', `Unknown widget version: this host serves ${assets.versions().join(', ')}.`)
       return serveAsset(c, c.req.param('file'), 'public, max-age=31536000, immutable', version)
     })
     .get('/embed.js', (c) => serveAsset(c, 'embed.js', 'public, max-age=300'))

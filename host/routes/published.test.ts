@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readSse, startTestHost, textOf, type TestHost } from '../testing/harness.ts'
+import { readSse, startTestHost, type TestHost, textOf } from '../testing/harness.ts'
 
 let host: TestHost
 beforeAll(async () => {
@@ -156,7 +156,15 @@ describe('sessions', () => {
   it('keeps a session of another scope (a link or key) unknown to the public API', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
     const traceId = crypto.randomUUID()
-    await host.store.startTrace({ traceId, agentId: agent.id, version: 1, sessionId: 'scoped', scope: 'link:abc', requestId: 'r', startedAt: new Date().toISOString() })
+    await host.store.startTrace({
+      traceId,
+      agentId: agent.id,
+      version: 1,
+      sessionId: 'scoped',
+      scope: 'link:abc',
+      requestId: 'r',
+      startedAt: new Date().toISOString(),
+    })
     await host.store.finishRun({
       session: { agentId: agent.id, scope: 'link:abc', sessionId: 'scoped' },
       traceId,
@@ -198,4 +206,3 @@ describe('the stream without a Node response under it', () => {
     expect(events.map((event) => Number(event.id))).toEqual(events.map((_, i) => i + 1))
   })
 })
-

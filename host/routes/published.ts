@@ -4,11 +4,11 @@
  */
 import type { Context } from 'hono'
 import { clientIp } from '../auth/client-ip.ts'
-import { takePoint, type RateLimits } from '../auth/rate-limits.ts'
+import { type RateLimits, takePoint } from '../auth/rate-limits.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam } from '../http/ids.ts'
 import { publicScope } from '../store/scope.ts'
-import { chatApi, type ChatApiDeps, type ChatResolver } from './chat-api.ts'
+import { type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
 
 export type PublishedRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number }
 

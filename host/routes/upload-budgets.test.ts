@@ -24,11 +24,19 @@ afterAll(async () => {
   await host.stop()
 })
 
-const attachingAgent = () => host.owner.publishedAgent({ model: 'demo:instant', attachments: true, tools: [{ type: 'builtin', name: 'create_file' }] }, { api_response_mode: 'non_streaming' })
+const attachingAgent = () =>
+  host.owner.publishedAgent(
+    { model: 'demo:instant', attachments: true, tools: [{ type: 'builtin', name: 'create_file' }] },
+    { api_response_mode: 'non_streaming' },
+  )
 const base = (agent: Agent) => `/api/v1/published/${agent.id}`
 
 const upload = (agent: Agent, session: string, bytes: number, filename = 'notes.txt') =>
-  fetch(`${host.url}${base(agent)}/sessions/${session}/attachments?filename=${filename}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(bytes) })
+  fetch(`${host.url}${base(agent)}/sessions/${session}/attachments?filename=${filename}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x'.repeat(bytes),
+  })
 
 const uploaded = async (agent: Agent, session: string, bytes: number, filename?: string) => {
   const response = await upload(agent, session, bytes, filename)
@@ -64,7 +72,9 @@ describe('uploads no message names', () => {
     const agent = await attachingAgent()
     const used = await uploaded(agent, 'visit', 40, 'used.txt')
     const unused = await uploaded(agent, 'visit', 40, 'unused.txt')
-    const reply = await (await host.post(`${base(agent)}/chat/sync`, { request: 'Read this and make me a CSV file', session_id: 'visit', attachments: [used] })).json()
+    const reply = await (
+      await host.post(`${base(agent)}/chat/sync`, { request: 'Read this and make me a CSV file', session_id: 'visit', attachments: [used] })
+    ).json()
     expect(reply.success).toBe(true)
     const output = sql<{ id: string }>("SELECT id FROM files WHERE agent_id = ? AND kind = 'output'", agent.id).id
 
@@ -85,7 +95,11 @@ describe('uploads no message names', () => {
     const link = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'One message', quota_total: 1 })).body
     const linkBase = `/api/v1/links/${link.token}`
     const send = async (session: string, request: string) => {
-      const file = await fetch(`${host.url}${linkBase}/sessions/${session}/attachments?filename=a.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'abc' })
+      const file = await fetch(`${host.url}${linkBase}/sessions/${session}/attachments?filename=a.txt`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'abc',
+      })
       const { file_id } = (await file.json()) as { file_id: string }
       return { file_id, response: await host.post(`${linkBase}/chat`, { request, session_id: session, attachments: [file_id] }) }
     }

@@ -1,8 +1,9 @@
 /** The one place that opens the SQLite database, sets its pragmas and brings its schema up to date. */
-import Database from 'better-sqlite3'
+
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 
 export type Db = Database.Database
 

@@ -3,8 +3,9 @@
  * tables (003 is reserved for other work), and the store runs on the result. Migration 007 finds
  * the uploads already stored that no message names, and today's attachment bytes.
  */
-import Database from 'better-sqlite3'
+
 import { readFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 
 const sql = (name: string) => readFileSync(new URL(`./migrations/${name}`, import.meta.url), 'utf8')
@@ -19,7 +20,9 @@ function apply(steps: string[]): Database.Database {
 }
 
 const objects = (db: Database.Database) =>
-  (db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { type: string; name: string }[]).map((o) => `${o.type}:${o.name}`)
+  (db.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as { type: string; name: string }[]).map(
+    (o) => `${o.type}:${o.name}`,
+  )
 
 describe('migration 004', () => {
   it('applies on top of 002 and on top of an unrelated 003, with the same console objects', () => {
@@ -36,7 +39,9 @@ describe('migration 004', () => {
   it('ends an owner key’s console sessions with the key, and keeps admin sessions keyless', () => {
     const db = apply([sql('001_init.sql'), sql('002_access.sql'), sql('004_console.sql')])
     db.prepare("INSERT INTO owner_keys (id, name, role, secret_hash, created_at) VALUES ('own_x', 'k', 'editor', 'h', 'now')").run()
-    const insert = db.prepare('INSERT INTO console_sessions (id_hash, kind, owner_key_id, admin_ref, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const insert = db.prepare(
+      'INSERT INTO console_sessions (id_hash, kind, owner_key_id, admin_ref, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
     insert.run('a', 'owner_key', 'own_x', null, 't', 'now', 'later')
     insert.run('b', 'admin', null, 'ref', 't', 'now', 'later')
     expect(() => insert.run('c', 'admin', 'own_x', null, 't', 'now', 'later')).toThrow(/CHECK/)
@@ -47,20 +52,33 @@ describe('migration 004', () => {
 })
 
 describe('migration 007', () => {
-  const upTo006 = ['001_init.sql', '002_access.sql', '003_files_and_context.sql', '004_console.sql', '005_drop_duplicate_indexes.sql', '006_files_by_age.sql'].map(sql)
+  const upTo006 = [
+    '001_init.sql',
+    '002_access.sql',
+    '003_files_and_context.sql',
+    '004_console.sql',
+    '005_drop_duplicate_indexes.sql',
+    '006_files_by_age.sql',
+  ].map(sql)
 
   it('lists stored attachments no message names as unused, and counts today’s attachments for their agent', () => {
     const db = apply(upTo006)
     const today = new Date().toISOString()
     db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag', 'a', '{}', 'then', 'then')").run()
     db.prepare("INSERT INTO sessions (pk, agent_id, scope, id, created_at, updated_at) VALUES (1, 'ag', 'public', 's', 'then', 'then')").run()
-    const file = db.prepare("INSERT INTO files (id, agent_id, scope, session_id, kind, filename, content_type, size, data, trace_id, created_at) VALUES (?, 'ag', 'public', 's', ?, 'f', 'text/plain', ?, x'41', NULL, ?)")
+    const file = db.prepare(
+      "INSERT INTO files (id, agent_id, scope, session_id, kind, filename, content_type, size, data, trace_id, created_at) VALUES (?, 'ag', 'public', 's', ?, 'f', 'text/plain', ?, x'41', NULL, ?)",
+    )
     file.run('named-old', 'attachment', 10, '2020-01-01T00:00:00.000Z')
     file.run('orphan-old', 'attachment', 20, '2020-01-01T00:00:00.000Z')
     file.run('named-today', 'attachment', 40, today)
     file.run('orphan-today', 'attachment', 80, today)
     file.run('output', 'output', 160, today)
-    const blocks = (ids: string[]) => JSON.stringify([{ type: 'text', text: 'hi' }, ...ids.map((id) => ({ type: 'attachment', file_id: id, filename: 'f', size: 1, content_type: 'text/plain' }))])
+    const blocks = (ids: string[]) =>
+      JSON.stringify([
+        { type: 'text', text: 'hi' },
+        ...ids.map((id) => ({ type: 'attachment', file_id: id, filename: 'f', size: 1, content_type: 'text/plain' })),
+      ])
     const message = db.prepare("INSERT INTO messages (session_pk, seq, role, content, trace_id, created_at) VALUES (1, ?, ?, ?, 't', 'then')")
     message.run(1, 'user', blocks(['named-old']))
     message.run(2, 'assistant', JSON.stringify([{ type: 'text', text: 'orphan-old' }]))

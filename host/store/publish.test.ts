@@ -14,7 +14,14 @@ afterAll(async () => {
 })
 
 const server = (tools?: { name: string }[]): ToolSpec =>
-  AgentConfigSchema.shape.tools.unwrap().parse([{ type: 'mcp', name: 'shop', url: 'https://mcp.example/mcp', ...(tools && { tools: tools.map((t) => ({ ...t, description: '', input_schema: { type: 'object' } })) }) }])[0]!
+  AgentConfigSchema.shape.tools.unwrap().parse([
+    {
+      type: 'mcp',
+      name: 'shop',
+      url: 'https://mcp.example/mcp',
+      ...(tools && { tools: tools.map((t) => ({ ...t, description: '', input_schema: { type: 'object' } })) }),
+    },
+  ])[0]!
 
 it('writes the frozen tools to the draft and the version together', async () => {
   const agent = await store.createAgent({ name: 'a', description: '', config: AgentConfigSchema.parse({ tools: [server()] }) })

@@ -18,8 +18,24 @@ type LinkRow = {
   created_at: string
   updated_at: string
 }
-type ApiKeyRow = { id: string; agent_id: string; name: string; secret_hash: string; created_at: string; refreshed_at: string | null; last_used_at: string | null }
-type OwnerKeyRow = { id: string; name: string; role: OwnerKeyRecord['role']; agent_ids: string | null; secret_hash: string; created_at: string; last_used_at: string | null }
+type ApiKeyRow = {
+  id: string
+  agent_id: string
+  name: string
+  secret_hash: string
+  created_at: string
+  refreshed_at: string | null
+  last_used_at: string | null
+}
+type OwnerKeyRow = {
+  id: string
+  name: string
+  role: OwnerKeyRecord['role']
+  agent_ids: string | null
+  secret_hash: string
+  created_at: string
+  last_used_at: string | null
+}
 
 const now = () => new Date().toISOString()
 /** Public ids: 96 random bits, base64url; safe in URLs and session scopes. */
@@ -92,7 +108,9 @@ export function createAccessStore(db: Db): AccessStore {
     deleteApiKey: db.prepare('DELETE FROM api_keys WHERE id = ?'),
     touchApiKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
 
-    insertOwnerKey: db.prepare('INSERT INTO owner_keys (id, name, role, agent_ids, secret_hash, created_at) VALUES (@id, @name, @role, @agent_ids, @secret_hash, @now)'),
+    insertOwnerKey: db.prepare(
+      'INSERT INTO owner_keys (id, name, role, agent_ids, secret_hash, created_at) VALUES (@id, @name, @role, @agent_ids, @secret_hash, @now)',
+    ),
     listOwnerKeys: db.prepare<[], OwnerKeyRow>('SELECT * FROM owner_keys ORDER BY created_at DESC, id'),
     getOwnerKey: db.prepare<[string], OwnerKeyRow>('SELECT * FROM owner_keys WHERE id = ?'),
     deleteOwnerKey: db.prepare('DELETE FROM owner_keys WHERE id = ?'),
@@ -194,7 +212,14 @@ export function createAccessStore(db: Db): AccessStore {
     },
 
     async createOwnerKey(key) {
-      sql.insertOwnerKey.run({ id: key.id, name: key.name, role: key.role, agent_ids: key.agentIds === null ? null : JSON.stringify(key.agentIds), secret_hash: key.secretHash, now: now() })
+      sql.insertOwnerKey.run({
+        id: key.id,
+        name: key.name,
+        role: key.role,
+        agent_ids: key.agentIds === null ? null : JSON.stringify(key.agentIds),
+        secret_hash: key.secretHash,
+        now: now(),
+      })
       return toOwnerKey(sql.getOwnerKey.get(key.id)!)
     },
     async listOwnerKeys() {

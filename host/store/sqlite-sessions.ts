@@ -10,7 +10,12 @@ type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; st
 
 type SummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: string }
 
-const toSummary = (row: SummaryRow): ContextSummary => ({ throughSeq: row.through_seq, summary: row.summary, tokensBefore: row.tokens_before, createdAt: row.created_at })
+const toSummary = (row: SummaryRow): ContextSummary => ({
+  throughSeq: row.through_seq,
+  summary: row.summary,
+  tokensBefore: row.tokens_before,
+  createdAt: row.created_at,
+})
 
 const toMessage = (row: MessageRow): StoredMessage => ({
   seq: row.seq,
@@ -175,7 +180,13 @@ export function createSessionStore(db: Db): SessionStore {
     async saveContextSummary(key, summary) {
       const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       if (!session) throw new Error('saveContextSummary: no such session')
-      sql.insertSummary.run({ session_pk: session.pk, through_seq: summary.throughSeq, summary: summary.summary, tokens_before: summary.tokensBefore, created_at: now() })
+      sql.insertSummary.run({
+        session_pk: session.pk,
+        through_seq: summary.throughSeq,
+        summary: summary.summary,
+        tokens_before: summary.tokensBefore,
+        created_at: now(),
+      })
     },
     async listContextSummaries(key) {
       const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
@@ -211,6 +222,5 @@ export function createSessionStore(db: Db): SessionStore {
     async markInterruptedTraces() {
       return sql.markInterrupted.run().changes
     },
-
   }
 }

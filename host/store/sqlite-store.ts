@@ -6,13 +6,13 @@
  * sqlite-access.ts, console sign-ins in sqlite-console.ts.
  */
 import { randomUUID } from 'node:crypto'
-import { AgentConfigSchema, type AgentConfig } from '../../shared/index.ts'
-import { openDatabase, type Db } from './db.ts'
+import { type AgentConfig, AgentConfigSchema } from '../../shared/index.ts'
+import { type Db, openDatabase } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
-import { createFileStore } from './sqlite-files.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
+import { createFileStore } from './sqlite-files.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
-import type { AgentPatch, AgentRecord, NewAgent, PublishOutcome, PublishRequest, PublishedAgent, Store, VersionRecord } from './store.ts'
+import type { AgentPatch, AgentRecord, NewAgent, PublishedAgent, PublishOutcome, PublishRequest, Store, VersionRecord } from './store.ts'
 
 type AgentRow = {
   id: string
@@ -127,13 +127,15 @@ export function createSqliteStore(path: string): Store {
     lastVersionNumber: db.prepare<[string], { n: number | null }>('SELECT MAX(version) AS n FROM agent_versions WHERE agent_id = ?'),
     getVersion: db.prepare<[string, number], VersionRow>('SELECT * FROM agent_versions WHERE agent_id = ? AND version = ?'),
     listVersions: db.prepare<[string], VersionRow>('SELECT * FROM agent_versions WHERE agent_id = ? ORDER BY version DESC'),
-    getPublished: db.prepare<[string], AgentRow & { v_id: string; v_version: number; v_name: string; v_agent_description: string; v_config: string; v_description: string; v_created_at: string }>(
+    getPublished: db.prepare<
+      [string],
+      AgentRow & { v_id: string; v_version: number; v_name: string; v_agent_description: string; v_config: string; v_description: string; v_created_at: string }
+    >(
       `SELECT a.*, v.id AS v_id, v.version AS v_version, v.name AS v_name, v.agent_description AS v_agent_description,
               v.config AS v_config, v.description AS v_description, v.created_at AS v_created_at
        FROM agents a JOIN agent_versions v ON v.agent_id = a.id AND v.version = a.active_version
        WHERE a.id = ? AND a.published = 1`,
     ),
-
   }
 
   const getAgentRecord = (id: string) => {
@@ -148,7 +150,15 @@ export function createSqliteStore(path: string): Store {
     if (frozen && JSON.stringify(frozen.from) !== JSON.stringify(frozen.to)) {
       if (JSON.stringify(agent.config.tools) !== JSON.stringify(frozen.from)) return { kind: 'draft_changed' }
       const config = AgentConfigSchema.parse({ ...agent.config, tools: frozen.to })
-      sql.updateAgent.run({ id: agent.id, name: agent.name, description: agent.description, config: JSON.stringify(config), allowed_origins: JSON.stringify(agent.allowedOrigins), access: agent.access, now: now() })
+      sql.updateAgent.run({
+        id: agent.id,
+        name: agent.name,
+        description: agent.description,
+        config: JSON.stringify(config),
+        allowed_origins: JSON.stringify(agent.allowedOrigins),
+        access: agent.access,
+        now: now(),
+      })
       agent = getAgentRecord(agent.id)!
     }
     const mode = request.apiResponseMode ?? agent.apiResponseMode
@@ -156,7 +166,10 @@ export function createSqliteStore(path: string): Store {
     if (agent.published && mode !== agent.apiResponseMode) return { kind: 'mode_locked', currentMode: agent.apiResponseMode }
 
     const active = agent.activeVersion === null ? null : sql.getVersion.get(agent.id, agent.activeVersion)
-    const draftIsActive = active !== undefined && active !== null && snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agent_description, config: parseConfig(active.config) })
+    const draftIsActive =
+      active !== undefined &&
+      active !== null &&
+      snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agent_description, config: parseConfig(active.config) })
     const publicationChanges = !agent.published || mode !== agent.apiResponseMode || access !== agent.access
     if (draftIsActive && !publicationChanges) return { kind: 'nothing_to_publish', version: toVersion(active) }
 
@@ -186,7 +199,14 @@ export function createSqliteStore(path: string): Store {
   const activateTx = db.transaction((agentId: string, version: number) => {
     const agent = getAgentRecord(agentId)
     if (!agent || !sql.getVersion.get(agentId, version)) return null
-    sql.setPublication.run({ id: agentId, published: agent.published ? 1 : 0, active_version: version, api_response_mode: agent.apiResponseMode, access: agent.access, now: now() })
+    sql.setPublication.run({
+      id: agentId,
+      published: agent.published ? 1 : 0,
+      active_version: version,
+      api_response_mode: agent.apiResponseMode,
+      access: agent.access,
+      now: now(),
+    })
     return getAgentRecord(agentId)
   })
 
@@ -243,7 +263,14 @@ export function createSqliteStore(path: string): Store {
     async unpublish(agentId) {
       const agent = getAgentRecord(agentId)
       if (!agent) return null
-      sql.setPublication.run({ id: agentId, published: 0, active_version: agent.activeVersion, api_response_mode: agent.apiResponseMode, access: agent.access, now: now() })
+      sql.setPublication.run({
+        id: agentId,
+        published: 0,
+        active_version: agent.activeVersion,
+        api_response_mode: agent.apiResponseMode,
+        access: agent.access,
+        now: now(),
+      })
       return getAgentRecord(agentId)
     },
     async listVersions(agentId) {

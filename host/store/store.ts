@@ -3,14 +3,7 @@
  * The SQLite store implements it today; a PostgreSQL store can implement it tomorrow
  * without touching its callers.
  */
-import type {
-  Access,
-  AgentConfig,
-  ApiResponseMode,
-  ContentBlock,
-  Message,
-  MessageStatus,
-} from '../../shared/index.ts'
+import type { Access, AgentConfig, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
 
 export type AgentRecord = {
   id: string

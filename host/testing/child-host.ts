@@ -4,7 +4,7 @@
  * start that fails. The child's environment is only what the test passes (plus PATH and HOME),
  * so provider keys or a PORCH_* variable of the developer's shell never leak into a test.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))

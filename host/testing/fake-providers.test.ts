@@ -1,9 +1,9 @@
-import { describe, it, expect, afterEach } from 'vitest'
-import { generateText, streamText, tool, APICallError, type LanguageModel } from 'ai'
-import { createOpenAI } from '@ai-sdk/openai'
 import { createAnthropic } from '@ai-sdk/anthropic'
+import { createOpenAI } from '@ai-sdk/openai'
+import { APICallError, generateText, type LanguageModel, streamText, tool } from 'ai'
+import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { startFakeAnthropic, startFakeOpenAI, type FakeProvider, type Script } from './fake-providers.ts'
+import { type FakeProvider, type Script, startFakeAnthropic, startFakeOpenAI } from './fake-providers.ts'
 
 const providers = [
   {
@@ -93,7 +93,10 @@ describe.each(providers)('fake $name provider', ({ start, model, path, authHeade
         if (part.type === 'text-delta') deltas.push(part.text)
       }
     }
-    const error = await iterate().then(() => undefined, (e: unknown) => e)
+    const error = await iterate().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(APICallError.isInstance(error)).toBe(true)
     expect(String((error as Error).cause)).toContain('terminated')
     expect(deltas).toEqual(['a'])
@@ -134,19 +137,30 @@ describe.each(providers)('fake $name provider', ({ start, model, path, authHeade
 
   it('stays silent when told to hang or stall, until the client gives up, and counts that', async () => {
     const { fake: f, model } = await fake([{ hang: true }, { text: ['a', 'b', 'c'], stallAfterChunks: 1 }, { text: ['whole'], stallAfterChunks: 0 }])
-    const hung = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(() => 'answered', () => 'gave up')
+    const hung = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(
+      () => 'answered',
+      () => 'gave up',
+    )
     expect(hung).toBe('gave up')
     const deltas: string[] = []
     const stalled = streamText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...quiet })
     for await (const part of stalled.fullStream) if (part.type === 'text-delta') deltas.push(part.text)
     expect(deltas).toEqual(['a'])
-    const half = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(() => 'answered', () => 'gave up')
+    const half = await generateText({ model, prompt: 'hi', abortSignal: AbortSignal.timeout(300), ...base }).then(
+      () => 'answered',
+      () => 'gave up',
+    )
     expect(half).toBe('gave up')
     await expect.poll(() => f.aborted).toBe(3)
   })
 
   it('waits before answering, and breaks whole replies: cut, malformed, or not its protocol at all', async () => {
-    const { model } = await fake([{ text: ['late'], waitMs: 100 }, { text: ['x'], cutAfterChunks: 0 }, { text: ['x'], malformedChunk: true }, { rawStream: 'not json' }])
+    const { model } = await fake([
+      { text: ['late'], waitMs: 100 },
+      { text: ['x'], cutAfterChunks: 0 },
+      { text: ['x'], malformedChunk: true },
+      { rawStream: 'not json' },
+    ])
     expect((await generateText({ model, prompt: 'hi', ...base })).text).toBe('late')
     for (let i = 0; i < 3; i++) await expect(generateText({ model, prompt: 'hi', ...base })).rejects.toThrow()
   })

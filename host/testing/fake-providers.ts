@@ -90,12 +90,17 @@ const openai: Dialect = {
     const { input, output } = usageOf(reply)
     const toolCalls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: argsOf(c) } }))
     return {
-      id, object: 'chat.completion', created, model,
-      choices: [{
-        index: 0,
-        message: { role: 'assistant', content: reply.text?.join('') ?? null, ...(calls.length > 0 && { tool_calls: toolCalls }) },
-        finish_reason: calls.length > 0 ? 'tool_calls' : 'stop',
-      }],
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: reply.text?.join('') ?? null, ...(calls.length > 0 && { tool_calls: toolCalls }) },
+          finish_reason: calls.length > 0 ? 'tool_calls' : 'stop',
+        },
+      ],
       usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output },
     }
   },
@@ -119,8 +124,13 @@ const openai: Dialect = {
 }
 
 const anthropicErrorTypes: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
-  413: 'request_too_large', 429: 'rate_limit_error', 529: 'overloaded_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  529: 'overloaded_error',
 }
 const event = (data: { type: string; [key: string]: unknown }, content = false) => frame(data, content, data.type)
 
@@ -131,11 +141,11 @@ const anthropic: Dialect = {
     const calls = reply.toolCalls ?? []
     const text = reply.text?.join('') ?? ''
     return {
-      id, type: 'message', role: 'assistant', model,
-      content: [
-        ...(text ? [{ type: 'text', text }] : []),
-        ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input ?? {} })),
-      ],
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [...(text ? [{ type: 'text', text }] : []), ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input ?? {} }))],
       stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn',
       stop_sequence: null,
       usage: { input_tokens: usageOf(reply).input, output_tokens: usageOf(reply).output },
@@ -144,13 +154,21 @@ const anthropic: Dialect = {
   stream(reply, { id, model }) {
     const calls = reply.toolCalls ?? []
     const { input, output } = usageOf(reply)
-    const frames = [event({
-      type: 'message_start',
-      message: {
-        id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
-        usage: { input_tokens: input, output_tokens: 1 },
-      },
-    })]
+    const frames = [
+      event({
+        type: 'message_start',
+        message: {
+          id,
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: input, output_tokens: 1 },
+        },
+      }),
+    ]
     const block = (index: number, start: object, deltas: Frame[]) => [
       event({ type: 'content_block_start', index, content_block: start }),
       ...deltas,
@@ -160,14 +178,24 @@ const anthropic: Dialect = {
     const offset = reply.text?.length ? 1 : 0
     if (offset) {
       const malformed = frame('{"type":"content_block_delta","index":0,', false, 'content_block_delta')
-      frames.push(...block(0, { type: 'text', text: '' }, textFrames(reply, (text) => delta(0, { type: 'text_delta', text }), malformed)))
+      frames.push(
+        ...block(
+          0,
+          { type: 'text', text: '' },
+          textFrames(reply, (text) => delta(0, { type: 'text_delta', text }), malformed),
+        ),
+      )
     }
     calls.forEach((c, i) => {
       const pieces = halves(argsOf(c)).map((partial_json) => delta(i + offset, { type: 'input_json_delta', partial_json }))
       frames.push(...block(i + offset, { type: 'tool_use', id: c.id, name: c.name, input: {} }, pieces))
     })
     frames.push(
-      event({ type: 'message_delta', delta: { stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: output } }),
+      event({
+        type: 'message_delta',
+        delta: { stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: output },
+      }),
       event({ type: 'message_stop' }),
     )
     return frames

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Agent, CreateAgent, Publish, StreamEvent } from '../../shared/index.ts'
 import { loadConfig } from '../config.ts'
 import { silentLogger } from '../log.ts'
-import { startHost, type Host, type HostOptions } from '../server.ts'
+import { type Host, type HostOptions, startHost } from '../server.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
@@ -28,7 +28,11 @@ export async function startTestHost(env: Record<string, string> = {}, options: O
   const config = loadConfig({ PORT: '0', PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: ADMIN_TOKEN, ...env })
   const host = await startHost(config, { log: silentLogger, modelRetries: 0, ...options })
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(host.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+    fetch(host.url + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
   const get = (path: string, headers: Record<string, string> = {}) => fetch(host.url + path, { headers })
   return {
     ...host,
@@ -127,8 +131,7 @@ export async function readSseUntil(response: Response, stop: (message: SseMessag
   }
 }
 
-export const textOf = (events: SseMessage[]) =>
-  events.map((m) => (m.data.event_type === 'text_delta' ? m.data.text : '')).join('')
+export const textOf = (events: SseMessage[]) => events.map((m) => (m.data.event_type === 'text_delta' ? m.data.text : '')).join('')
 
 /** Polls `check` until it returns a value other than undefined (bounded: fails after `ms`). */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {

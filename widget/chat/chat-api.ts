@@ -7,7 +7,7 @@
 import { ATTACHMENT_TYPES } from '../../shared/limits.ts'
 import type { PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../../shared/protocol.ts'
 import { HttpError, request } from '../client/http.ts'
-import { authHeaders, chatUrls, type ChatTarget } from '../client/urls.ts'
+import { authHeaders, type ChatTarget, chatUrls } from '../client/urls.ts'
 
 const getJson = async (url: string, target: ChatTarget, signal?: AbortSignal): Promise<unknown> =>
   (await request(url, { headers: { accept: 'application/json', ...authHeaders(target) }, signal })).json()
@@ -26,7 +26,13 @@ export async function fetchInfo(target: ChatTarget, signal?: AbortSignal): Promi
   }
 }
 
-const TYPE_BY_EXTENSION: Record<string, string> = { md: 'text/markdown', markdown: 'text/markdown', csv: 'text/csv', txt: 'text/plain', json: 'application/json' }
+const TYPE_BY_EXTENSION: Record<string, string> = {
+  md: 'text/markdown',
+  markdown: 'text/markdown',
+  csv: 'text/csv',
+  txt: 'text/plain',
+  json: 'application/json',
+}
 
 /** The type the host checks a file against; browsers leave it empty (or vague) for some text files. */
 export function attachmentType(file: { name: string; type: string }): string | null {

@@ -6,11 +6,11 @@
  */
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Message } from '../../shared/protocol.ts'
-import { startFakeOpenAI, type FakeProvider } from '../../host/testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-providers.ts'
 import { eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
+import type { Message } from '../../shared/protocol.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
-import { foldAnswerEvent, type ChatMessage } from './transcript.ts'
+import { type ChatMessage, foldAnswerEvent } from './transcript.ts'
 
 ;(globalThis as { window?: unknown }).window ??= globalThis
 ;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
@@ -120,7 +120,10 @@ describe('ChatController', () => {
  * agent there that takes attachments, a controller for it with a table attached and sent once
  * (so its answer failed), and a count of the uploads the controller made.
  */
-async function afterAFailedAnswerWithAFile(text: string, run: (steps: { controller: ChatController; uploads: () => number; host: TestHost; model: FakeProvider }) => Promise<void>) {
+async function afterAFailedAnswerWithAFile(
+  text: string,
+  run: (steps: { controller: ChatController; uploads: () => number; host: TestHost; model: FakeProvider }) => Promise<void>,
+) {
   const model = await startFakeOpenAI([{ status: 400, errorMessage: 'not today' }, { text: [text] }])
   const withModel = await startTestHost({ OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-test' })
   const realFetch = globalThis.fetch
@@ -178,7 +181,14 @@ describe('toChatMessages', () => {
   it('folds one visitor turn with several model turns into one answer, tool results included', () => {
     const history: Message[] = [
       { role: 'user', content: [{ type: 'text', text: 'time?' }], status: 'complete' },
-      { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 't1', name: 'current_time', input: {} }], status: 'complete' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool_use', id: 't1', name: 'current_time', input: {} },
+        ],
+        status: 'complete',
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'noon' }], status: 'complete' },
       { role: 'assistant', content: [{ type: 'text', text: 'It is noon.' }], status: 'complete' },
       { role: 'user', content: [{ type: 'text', text: 'thanks' }], status: 'error' },
@@ -212,4 +222,3 @@ describe('foldAnswerEvent', () => {
     ])
   })
 })
-

@@ -7,12 +7,12 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
 import { LIMITS } from '../../shared/limits.ts'
 import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
-import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
 import { HttpError } from '../client/http.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
-import { trimSlash, visitorEndpoint, type ChatTarget } from '../client/urls.ts'
+import { type ChatTarget, trimSlash, visitorEndpoint } from '../client/urls.ts'
+import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
 import { newId, sessionStore } from './session-store.ts'
-import { applySyncReply, foldAnswerEvent, textOf, toChatMessages, type AttachmentView, type ChatMessage, type Part } from './transcript.ts'
+import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages } from './transcript.ts'
 
 export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
 
@@ -159,7 +159,12 @@ export class ChatController implements ReactiveController {
       const ids = fileIds.filter((id): id is string => id !== undefined)
       const body = { request, session_id: sessionId, request_id: requestId, ...(ids.length > 0 && { attachments: ids }) }
       if (info.api_response_mode === 'streaming') {
-        await streamChat(visitorEndpoint(target), { body, signal: run.abort.signal, onEvent: (event) => this.onEvent(answer, event), retryDelay: this.options.retryDelay })
+        await streamChat(visitorEndpoint(target), {
+          body,
+          signal: run.abort.signal,
+          onEvent: (event) => this.onEvent(answer, event),
+          retryDelay: this.options.retryDelay,
+        })
       } else {
         applySyncReply(answer, await postSync(target, body, run.abort.signal))
       }
@@ -249,7 +254,16 @@ export class ChatController implements ReactiveController {
     }
     switch (event.event_type) {
       case 'output_file':
-        answer.parts.push({ type: 'file', file: { id: event.file_id, filename: event.filename, size: event.size, contentType: event.content_type, url: resolveUrl(this.options.target().host, event.download_url) } })
+        answer.parts.push({
+          type: 'file',
+          file: {
+            id: event.file_id,
+            filename: event.filename,
+            size: event.size,
+            contentType: event.content_type,
+            url: resolveUrl(this.options.target().host, event.download_url),
+          },
+        })
         break
       case 'error':
         answer.state = 'error'
@@ -274,4 +288,3 @@ function resolveUrl(host: string, url: string): string {
     return url
   }
 }
-

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage } from '../testing/browser.ts'
-import { startCuttingProxy, type CuttingProxy } from '../testing/cutting-proxy.ts'
+import { type CuttingProxy, startCuttingProxy } from '../testing/cutting-proxy.ts'
 import { inlineChatHtml, say, scriptSnippet, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser

@@ -1,7 +1,7 @@
 /** The examples `npm start` serves, each from another origin than the host, work in Chromium. */
 import type { Browser, BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startExamplesServer, type ExamplesServer } from '../../host/examples-server.ts'
+import { type ExamplesServer, startExamplesServer } from '../../host/examples-server.ts'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser } from '../testing/browser.ts'
 import { say, startPorch, waitForAnswer } from '../testing/e2e.ts'
@@ -17,7 +17,10 @@ beforeAll(async () => {
   examples = await startExamplesServer({ port: 0, hostname: '127.0.0.1', porchUrl: host.url, agentId: agent.id, assets: host.assets })
   base = `http://127.0.0.1:${examples.port}`
   context = await browser.newContext()
-  await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort())
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => route.abort(),
+  )
 })
 afterAll(async () => {
   await context?.close()

@@ -7,7 +7,7 @@
 import type { Browser, ConsoleMessage, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
-import { launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
+import { launchBrowser, type OpenedPage, openPage } from '../testing/browser.ts'
 import { say, scriptSnippet, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 const PASSWORD = 'correct horse battery'

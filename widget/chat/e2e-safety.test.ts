@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeOpenAI, type FakeProvider } from '../../host/testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-providers.ts'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage } from '../testing/browser.ts'
 import { inlineChatHtml, say, scriptSnippet, startPorch, waitForAnswer } from '../testing/e2e.ts'
@@ -82,10 +82,22 @@ describe('a rate-limited host', () => {
   beforeAll(async () => {
     // A host that answers every chat with 429 and Retry-After, as a rate limiter does.
     limited = createServer((req, res) => {
-      const cors = { 'access-control-allow-origin': req.headers.origin ?? '*', 'access-control-allow-headers': 'content-type, last-event-id', 'access-control-expose-headers': 'retry-after' }
+      const cors = {
+        'access-control-allow-origin': req.headers.origin ?? '*',
+        'access-control-allow-headers': 'content-type, last-event-id',
+        'access-control-expose-headers': 'retry-after',
+      }
       if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end()
       if (req.method === 'GET') {
-        const info = JSON.stringify({ id: 'a', name: 'Busy agent', description: '', api_response_mode: 'streaming', welcome_message: '', starters: [], requires_password: false })
+        const info = JSON.stringify({
+          id: 'a',
+          name: 'Busy agent',
+          description: '',
+          api_response_mode: 'streaming',
+          welcome_message: '',
+          starters: [],
+          requires_password: false,
+        })
         return void setTimeout(() => res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(info), infoDelayMs)
       }
       chatPosts++
@@ -153,7 +165,10 @@ describe('a rate-limited host', () => {
         [0, 5_000].map((ago) => new Date(Date.now() - ago + 7_200_000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
       )
       const note = (await error.textContent()) ?? ''
-      expect(candidates.some((time) => note.includes(`You can send again at ${time}.`)), note).toBe(true)
+      expect(
+        candidates.some((time) => note.includes(`You can send again at ${time}.`)),
+        note,
+      ).toBe(true)
       expect(note).not.toMatch(/\d+ s\./)
       expect(await page.locator('porch-chat [part="retry-button"]').isDisabled()).toBe(true)
     } finally {
@@ -178,7 +193,11 @@ describe('the hosted chat page', () => {
       const page = await context.newPage()
       const violations: string[] = []
       await page.exposeFunction('__cspViolation', (v: string) => violations.push(v))
-      await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __cspViolation(v: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`)))
+      await page.addInitScript(() =>
+        document.addEventListener('securitypolicyviolation', (e) =>
+          (window as unknown as { __cspViolation(v: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`),
+        ),
+      )
       await page.goto(`${host.url}/published/${agent.id}`)
       await page.getByText('Hosted hello').waitFor()
       await say(page, 'Hi from the hosted page')
@@ -218,7 +237,9 @@ describe('keyboard use', () => {
       await page.keyboard.press('Enter')
       await page.waitForFunction(() => document.querySelector('porch-chat')?.shadowRoot?.activeElement?.tagName === 'TEXTAREA')
       for (let i = 0; i < 8; i++) await page.keyboard.press('Tab')
-      const inside = await page.evaluate(() => document.activeElement?.tagName === 'PORCH-CHAT' && !!document.querySelector('porch-chat')!.shadowRoot!.activeElement?.closest('.panel'))
+      const inside = await page.evaluate(
+        () => document.activeElement?.tagName === 'PORCH-CHAT' && !!document.querySelector('porch-chat')!.shadowRoot!.activeElement?.closest('.panel'),
+      )
       expect(inside).toBe(true)
       expect(await page.locator('porch-chat [role="log"]').count()).toBe(1)
       expect(await page.locator('porch-chat label[for="input"]').count()).toBe(1)

@@ -74,7 +74,9 @@ it('does not send again when a hidden tab becomes visible', async () => {
   try {
     await page.locator('porch-chat textarea:not([disabled])').waitFor()
     await say(page, 'keep going while I look away')
-    await page.waitForFunction(() => ((document.querySelector('porch-chat') as unknown as { chat: { messages: { parts: unknown[] }[] } }).chat.messages.at(-1)?.parts.length ?? 0) > 0)
+    await page.waitForFunction(
+      () => ((document.querySelector('porch-chat') as unknown as { chat: { messages: { parts: unknown[] }[] } }).chat.messages.at(-1)?.parts.length ?? 0) > 0,
+    )
     for (const hidden of [true, false]) {
       await page.evaluate((h) => {
         Object.defineProperty(document, 'hidden', { configurable: true, get: () => h })

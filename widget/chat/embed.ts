@@ -81,7 +81,16 @@ if (script && (data.agent || data.link) && !porch.embeds[key]) {
       if (!open) return
       await load()
       chat = document.createElement('porch-chat') as HTMLElement & { open: boolean; updateComplete?: Promise<unknown> }
-      const attributes: Record<string, string | undefined> = { mode: 'bubble', host, ...target, position: left ? 'bottom-left' : 'bottom-right', title, lang: data.lang, theme: data.theme, 'z-index': z }
+      const attributes: Record<string, string | undefined> = {
+        mode: 'bubble',
+        host,
+        ...target,
+        position: left ? 'bottom-left' : 'bottom-right',
+        title,
+        lang: data.lang,
+        theme: data.theme,
+        'z-index': z,
+      }
       for (const [name, value] of Object.entries(attributes)) if (value) chat.setAttribute(name, value)
       if (data.color) chat.style.setProperty('--porch-accent', accent)
       document.body.append(chat)
@@ -92,7 +101,11 @@ if (script && (data.agent || data.link) && !porch.embeds[key]) {
     chat.open = open
   }
 
-  const embed: Embed = { open: () => void setOpen(true), close: () => void setOpen(false), toggle: () => void setOpen(!(chat?.open ?? (frame ? !frame.hidden : false))) }
+  const embed: Embed = {
+    open: () => void setOpen(true),
+    close: () => void setOpen(false),
+    toggle: () => void setOpen(!(chat?.open ?? (frame ? !frame.hidden : false))),
+  }
   porch.embeds[key] = embed
   launcher.addEventListener('click', embed.toggle)
   if (data.mode !== 'iframe') {

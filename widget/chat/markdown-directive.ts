@@ -6,7 +6,7 @@
  * the widget's transcript and the console's.
  */
 import { nothing } from 'lit'
-import { Directive, directive, PartType, type ElementPart, type PartInfo } from 'lit/directive.js'
+import { Directive, directive, type ElementPart, type PartInfo, PartType } from 'lit/directive.js'
 import { MarkdownView } from './markdown.ts'
 
 type Labels = { copyLabel: string; copiedLabel: string }

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exposeModule, launchBrowser, type OpenedPage, openPage } from '../testing/browser.ts'
 import { safeUrl } from './markdown.ts'
-import { exposeModule, launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
 
 declare global {
   // Set in test pages: the module under test, and the flag hostile markdown tries to flip.
@@ -65,11 +65,32 @@ line three \\*not emphasis\\* &amp; &lt;b&gt;`,
 
 // Elements the corpus must produce, so the equality test cannot pass on an empty render.
 const CORPUS_SELECTORS = [
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p > strong', 'p > em', 'strong > em', 'del', 'p > code',
-  'a[href="https://example.com/docs?a=1&b=2"]', 'a[href="mailto:team@example.com"]', 'a[href="https://example.com/path?q=1"]',
-  'a[href="https://example.com/d.png"]', 'ol > li > ul > li > ul > li', 'ul > li > input[type=checkbox][disabled][checked]',
-  'ol[start="2"]', 'div[part=code-block] > button[type=button] + pre[data-lang=ts] > code', 'pre:not([data-lang]) > code',
-  'table > thead > tr > th', 'table > tbody > tr > td > em', 'blockquote > p > strong', 'blockquote blockquote', 'br', 'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'p > strong',
+  'p > em',
+  'strong > em',
+  'del',
+  'p > code',
+  'a[href="https://example.com/docs?a=1&b=2"]',
+  'a[href="mailto:team@example.com"]',
+  'a[href="https://example.com/path?q=1"]',
+  'a[href="https://example.com/d.png"]',
+  'ol > li > ul > li > ul > li',
+  'ul > li > input[type=checkbox][disabled][checked]',
+  'ol[start="2"]',
+  'div[part=code-block] > button[type=button] + pre[data-lang=ts] > code',
+  'pre:not([data-lang]) > code',
+  'table > thead > tr > th',
+  'table > tbody > tr > td > em',
+  'blockquote > p > strong',
+  'blockquote blockquote',
+  'br',
+  'hr',
 ]
 
 const PWN = 'window.__pwned=true'
@@ -136,14 +157,48 @@ function splits(text: string): string[][] {
 
 /** Random strings of markdown syntax: they reach the parser's odd corners that prose does not. */
 function fuzzCorpus(count: number): string[] {
-  const atoms = ['\n', '\n\n', ' ', '    ', '#', '## ', '*', '**', '_', '~~', '`', '```', '```js\n', '[', ']', '(', ')', '](',
-    'https://a.example', '![', '|', '| a | b |\n', '|---|---|\n', '- ', '1. ', '> ', '$', '$$', '\\', '<br>', '<', 'x', 'hello',
-    '[ ] ', '[x] ', '---\n', '\t']
+  const atoms = [
+    '\n',
+    '\n\n',
+    ' ',
+    '    ',
+    '#',
+    '## ',
+    '*',
+    '**',
+    '_',
+    '~~',
+    '`',
+    '```',
+    '```js\n',
+    '[',
+    ']',
+    '(',
+    ')',
+    '](',
+    'https://a.example',
+    '![',
+    '|',
+    '| a | b |\n',
+    '|---|---|\n',
+    '- ',
+    '1. ',
+    '> ',
+    '$',
+    '$$',
+    '\\',
+    '<br>',
+    '<',
+    'x',
+    'hello',
+    '[ ] ',
+    '[x] ',
+    '---\n',
+    '\t',
+  ]
   let state = 42
-  const random = () => ((state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff)
-  return Array.from({ length: count }, () =>
-    Array.from({ length: 5 + Math.floor(random() * 40) }, () => atoms[Math.floor(random() * atoms.length)]).join(''),
-  )
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff) / 0x7fffffff
+  return Array.from({ length: count }, () => Array.from({ length: 5 + Math.floor(random() * 40) }, () => atoms[Math.floor(random() * atoms.length)]).join(''))
 }
 
 /**
@@ -151,8 +206,38 @@ function fuzzCorpus(count: number): string[] {
  * and every link that is not http/https/mailto with target=_blank and rel=noopener noreferrer.
  */
 function audit(selector: string): string[] {
-  const tags = ['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'PRE', 'CODE', 'EM', 'STRONG', 'DEL', 'S', 'A', 'BLOCKQUOTE', 'BR', 'HR',
-    'UL', 'OL', 'LI', 'INPUT', 'TABLE', 'THEAD', 'TBODY', 'TR', 'TH', 'TD', 'SPAN', 'DIV', 'BUTTON']
+  const tags = [
+    'P',
+    'H1',
+    'H2',
+    'H3',
+    'H4',
+    'H5',
+    'H6',
+    'PRE',
+    'CODE',
+    'EM',
+    'STRONG',
+    'DEL',
+    'S',
+    'A',
+    'BLOCKQUOTE',
+    'BR',
+    'HR',
+    'UL',
+    'OL',
+    'LI',
+    'INPUT',
+    'TABLE',
+    'THEAD',
+    'TBODY',
+    'TR',
+    'TH',
+    'TD',
+    'SPAN',
+    'DIV',
+    'BUTTON',
+  ]
   const attributes = ['href', 'target', 'rel', 'type', 'disabled', 'checked', 'data-lang', 'start', 'part']
   const problems: string[] = []
   for (const root of document.querySelectorAll(selector)) {
@@ -183,9 +268,7 @@ function audit(selector: string): string[] {
 
 /** Gives handlers, image loads and frames time to run: a few frames and a timer, asserting nothing about time. */
 async function settle(page: OpenedPage['page']): Promise<void> {
-  await page.evaluate(
-    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)))),
-  )
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)))))
 }
 
 describe('safeUrl', () => {
@@ -205,9 +288,21 @@ describe('safeUrl', () => {
   })
 
   it.each([
-    'javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'java\tscript:alert(1)', 'java\nscript:alert(1)', '\u0001javascript:alert(1)',
-    ' javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox(1)', 'file:///etc/passwd',
-    '/relative', 'relative', '//evil.example/x', '#top', '', 'javascript&colon;alert(1)',
+    'javascript:alert(1)',
+    'JAVASCRIPT:alert(1)',
+    'java\tscript:alert(1)',
+    'java\nscript:alert(1)',
+    '\u0001javascript:alert(1)',
+    ' javascript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox(1)',
+    'file:///etc/passwd',
+    '/relative',
+    'relative',
+    '//evil.example/x',
+    '#top',
+    '',
+    'javascript&colon;alert(1)',
   ])('refuses %j', (value) => {
     expect(safeUrl(value)).toBeUndefined()
   })
@@ -235,19 +330,22 @@ describe('markdown in the browser', () => {
   it('renders the same HTML however the stream is split', async () => {
     const docs = [...CORPUS, ...HOSTILE, HOSTILE.join('\n\n'), ...fuzzCorpus(40)]
     for (const [index, doc] of docs.entries()) {
-      const rendered = await shared.page.evaluate(({ doc, splits }) => {
-        const { MarkdownView, renderMarkdown } = globalThis.markdown
-        const oneShot = document.createElement('div')
-        renderMarkdown(oneShot, doc)
-        const incremental = splits.map((chunks) => {
-          const root = document.createElement('div')
-          const view = new MarkdownView(root, { schedule: (flush) => flush() })
-          for (const chunk of chunks) view.write(chunk)
-          view.end()
-          return root.innerHTML
-        })
-        return { oneShot: oneShot.innerHTML, incremental }
-      }, { doc, splits: splits(doc) })
+      const rendered = await shared.page.evaluate(
+        ({ doc, splits }) => {
+          const { MarkdownView, renderMarkdown } = globalThis.markdown
+          const oneShot = document.createElement('div')
+          renderMarkdown(oneShot, doc)
+          const incremental = splits.map((chunks) => {
+            const root = document.createElement('div')
+            const view = new MarkdownView(root, { schedule: (flush) => flush() })
+            for (const chunk of chunks) view.write(chunk)
+            view.end()
+            return root.innerHTML
+          })
+          return { oneShot: oneShot.innerHTML, incremental }
+        },
+        { doc, splits: splits(doc) },
+      )
       for (const [split, html] of rendered.incremental.entries()) {
         expect(html, `document ${index} ${JSON.stringify(doc)}, split ${split}`).toBe(rendered.oneShot)
       }
@@ -255,11 +353,14 @@ describe('markdown in the browser', () => {
   })
 
   it('the corpus exercises every element the renderer makes', async () => {
-    const missing = await shared.page.evaluate(({ corpus, selectors }) => {
-      const root = document.createElement('div')
-      for (const doc of corpus) globalThis.markdown.renderMarkdown(root.appendChild(document.createElement('div')), doc)
-      return selectors.filter((selector) => !root.querySelector(selector))
-    }, { corpus: CORPUS, selectors: CORPUS_SELECTORS })
+    const missing = await shared.page.evaluate(
+      ({ corpus, selectors }) => {
+        const root = document.createElement('div')
+        for (const doc of corpus) globalThis.markdown.renderMarkdown(root.appendChild(document.createElement('div')), doc)
+        return selectors.filter((selector) => !root.querySelector(selector))
+      },
+      { corpus: CORPUS, selectors: CORPUS_SELECTORS },
+    )
     expect(missing).toEqual([])
   })
 
@@ -355,19 +456,22 @@ describe('markdown in the browser', () => {
     const opened = await markdownPage()
     try {
       const { page, url } = opened
-      await page.evaluate(({ docs, splits }) => {
-        const { MarkdownView, renderMarkdown } = globalThis.markdown
-        docs.forEach((doc, i) => {
-          const container = document.body.appendChild(document.createElement('div'))
-          container.className = 'hostile'
-          renderMarkdown(container.appendChild(document.createElement('div')), doc)
-          for (const chunks of splits[i]!) {
-            const view = new MarkdownView(container.appendChild(document.createElement('div')), { schedule: (flush) => flush() })
-            for (const chunk of chunks) view.write(chunk)
-            view.end()
-          }
-        })
-      }, { docs: [HOSTILE.join('\n\n'), ...HOSTILE], splits: [HOSTILE.join('\n\n'), ...HOSTILE].map((doc) => splits(doc).slice(0, 3)) })
+      await page.evaluate(
+        ({ docs, splits }) => {
+          const { MarkdownView, renderMarkdown } = globalThis.markdown
+          docs.forEach((doc, i) => {
+            const container = document.body.appendChild(document.createElement('div'))
+            container.className = 'hostile'
+            renderMarkdown(container.appendChild(document.createElement('div')), doc)
+            for (const chunks of splits[i]!) {
+              const view = new MarkdownView(container.appendChild(document.createElement('div')), { schedule: (flush) => flush() })
+              for (const chunk of chunks) view.write(chunk)
+              view.end()
+            }
+          })
+        },
+        { docs: [HOSTILE.join('\n\n'), ...HOSTILE], splits: [HOSTILE.join('\n\n'), ...HOSTILE].map((doc) => splits(doc).slice(0, 3)) },
+      )
       await settle(page)
 
       expect(await page.evaluate(audit, '.hostile')).toEqual([])
@@ -412,9 +516,7 @@ describe('markdown in the browser', () => {
       await settle(page)
       expect(await page.evaluate(() => globalThis.__pwned)).toBe(true)
       const problems = await page.evaluate(audit, '.control')
-      expect(problems).toEqual(
-        expect.arrayContaining(['element IMG', expect.stringMatching(/^attribute onerror/), expect.stringMatching(/^href javascript:/)]),
-      )
+      expect(problems).toEqual(expect.arrayContaining(['element IMG', expect.stringMatching(/^attribute onerror/), expect.stringMatching(/^href javascript:/)]))
     } finally {
       await opened.close()
     }
@@ -427,10 +529,13 @@ describe('markdown in the browser', () => {
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url })
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the code block shows a template literal
       const code = 'const a = 1 < 2\nconsole.log(`${a}`) // <b>'
-      await page.evaluate((markdown) => {
-        const root = document.body.appendChild(document.createElement('div'))
-        globalThis.markdown.renderMarkdown(root, markdown, { copyLabel: 'Kopieren', copiedLabel: 'Kopiert' })
-      }, 'Intro\n\n```js\n' + code + '\n```\n\nOutro')
+      await page.evaluate(
+        (markdown) => {
+          const root = document.body.appendChild(document.createElement('div'))
+          globalThis.markdown.renderMarkdown(root, markdown, { copyLabel: 'Kopieren', copiedLabel: 'Kopiert' })
+        },
+        'Intro\n\n```js\n' + code + '\n```\n\nOutro',
+      )
       const button = page.getByRole('button', { name: 'Kopieren' })
       await button.click()
       await page.getByRole('button', { name: 'Kopiert' }).waitFor()

@@ -181,10 +181,13 @@ function codeBlock(s: State, code: Element): Element {
     // Clipboard access can be missing or denied: then nothing happens, and nothing is thrown.
     Promise.resolve(code.textContent ?? '')
       .then((text) => navigator.clipboard.writeText(text))
-      .then(() => {
-        button.textContent = s.copiedLabel
-        setTimeout(() => (button.textContent = s.copyLabel), 1500)
-      }, () => {})
+      .then(
+        () => {
+          button.textContent = s.copiedLabel
+          setTimeout(() => (button.textContent = s.copyLabel), 1500)
+        },
+        () => {},
+      )
   })
   pre.append(code)
   wrapper.append(button, pre)

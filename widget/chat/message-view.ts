@@ -10,7 +10,9 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
   if (message.role === 'user') {
     const text = message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
     return html`<div class="message user" part="message message-user"><span class="sr-only">${strings.you}: </span>${text}${message.parts.map((part) =>
-      part.type === 'attachment' ? html`<span class="file attachment" part="attachment">📎 ${part.attachment.filename} (${formatSize(part.attachment.size)})</span>` : nothing,
+      part.type === 'attachment'
+        ? html`<span class="file attachment" part="attachment">📎 ${part.attachment.filename} (${formatSize(part.attachment.size)})</span>`
+        : nothing,
     )}</div>`
   }
   const done = message.state !== 'streaming'
@@ -18,7 +20,8 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
   return html`<div class="message assistant" part="message message-assistant" data-state=${message.state}>
     <span class="sr-only">${strings.assistant}: </span>
     ${message.parts.map((part, index) => {
-      if (part.type === 'text') return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, { copyLabel: strings.copy, copiedLabel: strings.copied })}></div>`
+      if (part.type === 'text')
+        return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, { copyLabel: strings.copy, copiedLabel: strings.copied })}></div>`
       if (part.type === 'tool') return renderTool(part.tool, strings)
       if (part.type === 'file') return renderFile(part.file)
       return nothing
@@ -41,7 +44,9 @@ function renderTool(tool: ToolView, strings: Strings) {
 
 function renderFile(file: FileView) {
   const href = safeHref(file.url)
-  return href ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${formatSize(file.size)})</a>` : nothing
+  return href
+    ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${formatSize(file.size)})</a>`
+    : nothing
 }
 
 export const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`)

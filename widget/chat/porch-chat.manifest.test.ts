@@ -19,7 +19,14 @@ const widgetSources = readdirSync(dir)
 const manifest = /^\/\*\*([\s\S]*?)\*\//.exec(source)![1]!
 /** Names after a JSDoc tag: `@csspart a, b - text` gives a and b. */
 const documented = (tag: string) =>
-  new Set([...manifest.matchAll(new RegExp(`@${tag} ([^\\n]+)`, 'g'))].flatMap(([, line]) => line!.split(' - ')[0]!.split(',').map((name) => name.trim())))
+  new Set(
+    [...manifest.matchAll(new RegExp(`@${tag} ([^\\n]+)`, 'g'))].flatMap(([, line]) =>
+      line!
+        .split(' - ')[0]!
+        .split(',')
+        .map((name) => name.trim()),
+    ),
+  )
 const sorted = (names: Iterable<string>) => [...new Set(names)].sort()
 
 describe('the <porch-chat> manifest', () => {
@@ -30,7 +37,9 @@ describe('the <porch-chat> manifest', () => {
   })
 
   it('lists every event the element dispatches, and no other', () => {
-    const dispatched = [...source.matchAll(/emit\(\s*(?:this\.open \? )?'(porch-[a-z-]+)'(?: : '(porch-[a-z-]+)')?/g)].flatMap(([, a, b]) => (b ? [a!, b] : [a!]))
+    const dispatched = [...source.matchAll(/emit\(\s*(?:this\.open \? )?'(porch-[a-z-]+)'(?: : '(porch-[a-z-]+)')?/g)].flatMap(([, a, b]) =>
+      b ? [a!, b] : [a!],
+    )
     const typed = [...source.matchAll(/^ {2}'(porch-[a-z-]+)': CustomEvent</gm)].map(([, name]) => name!)
     expect(sorted(documented('event'))).toEqual(sorted(dispatched))
     expect(sorted(typed)).toEqual(sorted(dispatched))

@@ -44,7 +44,7 @@ import { ATTACHMENT_TYPES, LIMITS } from '../../shared/limits.ts'
 import { ChatController, type ChatMessage } from './chat-controller.ts'
 import { formatSize, renderMessage } from './message-view.ts'
 import { styles } from './porch-chat.styles.ts'
-import { fill, stringsFor, type Strings } from './strings.ts'
+import { fill, type Strings, stringsFor } from './strings.ts'
 import { unlockLink } from './unlock.ts'
 
 const CLIP_ICON = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5"/></svg>`
@@ -251,24 +251,30 @@ export class PorchChat extends LitElement {
         ${info?.welcome_message ? html`<div class="message assistant" part="message message-assistant welcome">${info.welcome_message}</div>` : nothing}
         ${messages.map((message) => renderMessage(message, t, { retry: (id) => void this.chat.retry(id) }, now))}
       </div>
-      ${messages.length === 0 && info?.starters.length
-        ? html`<div class="starters" part="starters">${info.starters.map((starter) => html`<button type="button" part="starter" @click=${() => this.send(starter)}>${starter}</button>`)}</div>`
-        : nothing}
+      ${
+        messages.length === 0 && info?.starters.length
+          ? html`<div class="starters" part="starters">${info.starters.map((starter) => html`<button type="button" part="starter" @click=${() => this.send(starter)}>${starter}</button>`)}</div>`
+          : nothing
+      }
       ${this.renderAttachments(t)}
       <form class="composer" part="composer" @submit=${(e: Event) => {
         e.preventDefault()
         void this.send(this.draft)
       }}>
-        ${info?.accepts_attachments
-          ? html`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${ACCEPT} @change=${this.onFilesChosen} />
+        ${
+          info?.accepts_attachments
+            ? html`<input id="files" class="sr-only" type="file" multiple tabindex="-1" accept=${ACCEPT} @change=${this.onFilesChosen} />
               <button type="button" class="icon attach" part="attach-button" aria-label=${t.attach} title=${t.attach} ?disabled=${phase !== 'ready' || this.chat.busy}
                 @click=${() => this.renderRoot.querySelector<HTMLInputElement>('#files')?.click()}>${CLIP_ICON}</button>`
-          : nothing}
+            : nothing
+        }
         <label class="sr-only" for="input">${t.messageLabel}</label>
         <textarea id="input" part="input" rows="1" placeholder=${t.placeholder} .value=${this.draft} ?disabled=${phase !== 'ready'} @input=${(e: Event) => (this.draft = (e.target as HTMLTextAreaElement).value)} @keydown=${this.onKeydown}></textarea>
-        ${this.chat.busy
-          ? html`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${t.stop}</button>`
-          : html`<button type="submit" class="primary" part="send-button" ?disabled=${phase !== 'ready'}>${t.send}</button>`}
+        ${
+          this.chat.busy
+            ? html`<button type="button" class="primary" part="stop-button" @click=${() => this.chat.stop()}>${t.stop}</button>`
+            : html`<button type="submit" class="primary" part="send-button" ?disabled=${phase !== 'ready'}>${t.send}</button>`
+        }
       </form>
       <div class="sr-only" role="status">${this.chat.announcement}</div>`
   }
@@ -282,10 +288,18 @@ export class PorchChat extends LitElement {
   private renderAttachments(t: Strings) {
     const { attachments, attachmentProblem: problem } = this.chat
     if (attachments.length === 0 && !problem) return nothing
-    const why = problem && fill(t[problem.kind === 'type' ? 'attachmentType' : problem.kind === 'size' ? 'attachmentSize' : 'attachmentCount'], { name: problem.name, mb: LIMITS.attachmentBytes / 1024 / 1024, n: LIMITS.attachmentsPerMessage })
+    const why =
+      problem &&
+      fill(t[problem.kind === 'type' ? 'attachmentType' : problem.kind === 'size' ? 'attachmentSize' : 'attachmentCount'], {
+        name: problem.name,
+        mb: LIMITS.attachmentBytes / 1024 / 1024,
+        n: LIMITS.attachmentsPerMessage,
+      })
     return html`<div class="attachments" part="attachments">
-      ${attachments.map((file, index) => html`<span class="file" part="attachment">📎 ${file.name} (${formatSize(file.size)})
-        <button type="button" class="icon" aria-label=${fill(t.removeAttachment, { name: file.name })} @click=${() => this.chat.detach(index)}>×</button></span>`)}
+      ${attachments.map(
+        (file, index) => html`<span class="file" part="attachment">📎 ${file.name} (${formatSize(file.size)})
+        <button type="button" class="icon" aria-label=${fill(t.removeAttachment, { name: file.name })} @click=${() => this.chat.detach(index)}>×</button></span>`,
+      )}
       ${why ? html`<div class="error" role="alert">${why}</div>` : nothing}
     </div>`
   }

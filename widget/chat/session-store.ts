@@ -3,7 +3,7 @@
  * link, so two widgets on one page, or one agent on two sites, never share a conversation.
  * Nothing is kept in localStorage. Storage that throws (privacy modes) degrades to memory.
  */
-import { trimSlash, type ChatTarget } from '../client/urls.ts'
+import { type ChatTarget, trimSlash } from '../client/urls.ts'
 
 const memory = new Map<string, string>()
 
@@ -32,5 +32,4 @@ export const sessionStore = {
   clearVisitorToken: (target: ChatTarget) => storage().removeItem(keyOf(target, 'visitor')),
 }
 
-export const newId = (): string =>
-  globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`
+export const newId = (): string => globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`

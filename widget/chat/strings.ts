@@ -116,5 +116,4 @@ export function stringsFor(lang: string | null | undefined, overrides: Partial<S
   return { ...base, ...overrides }
 }
 
-export const fill = (template: string, values: Record<string, string | number>) =>
-  template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''))
+export const fill = (template: string, values: Record<string, string | number>) => template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''))

@@ -59,16 +59,18 @@ export function foldAnswerEvent(answer: Pick<ChatMessage, 'parts'>, event: Strea
   }
 }
 
-export const textOf = (message: ChatMessage): string =>
-  message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
+export const textOf = (message: ChatMessage): string => message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
 
 export function applySyncReply(answer: ChatMessage, reply: SyncReply): void {
   let toolIndex = 0
   for (const step of reply.steps ?? []) {
     if (step.role === 'assistant' && step.tool_name === null) answer.parts.push({ type: 'text', text: step.content })
-    else if (step.role === 'assistant') answer.parts.push({ type: 'tool', tool: { id: `sync-${toolIndex++}`, name: step.tool_name ?? '', input: step.tool_input } })
+    else if (step.role === 'assistant')
+      answer.parts.push({ type: 'tool', tool: { id: `sync-${toolIndex++}`, name: step.tool_name ?? '', input: step.tool_input } })
     else {
-      const tool = [...answer.parts].reverse().find((p): p is Extract<Part, { type: 'tool' }> => p.type === 'tool' && p.tool.name === step.tool_name && p.tool.result === undefined)
+      const tool = [...answer.parts]
+        .reverse()
+        .find((p): p is Extract<Part, { type: 'tool' }> => p.type === 'tool' && p.tool.name === step.tool_name && p.tool.result === undefined)
       if (tool) tool.tool.result = step.content
     }
   }
@@ -92,7 +94,9 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
     const results = message.content.filter((b): b is Extract<ContentBlock, { type: 'tool_result' }> => b.type === 'tool_result')
     const previous = out.at(-1)
     if (message.role === 'user' && texts.length > 0) {
-      const attachments: Part[] = message.content.flatMap((b) => (b.type === 'attachment' ? [{ type: 'attachment' as const, attachment: { filename: b.filename, size: b.size, fileId: b.file_id } }] : []))
+      const attachments: Part[] = message.content.flatMap((b) =>
+        b.type === 'attachment' ? [{ type: 'attachment' as const, attachment: { filename: b.filename, size: b.size, fileId: b.file_id } }] : [],
+      )
       out.push({ id: `h${index}`, role: 'user', parts: [{ type: 'text', text: texts.map((b) => b.text).join('\n\n') }, ...attachments], state: 'done' })
       // A run that failed or was stopped before the model said anything left no assistant message.
       if (message.status !== undefined && message.status !== 'complete' && history[index + 1]?.role !== 'assistant') {
@@ -107,7 +111,10 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
       }
       for (const block of message.content) {
         if (block.type !== 'output_file' || !block.download_url || previous?.role !== 'assistant') continue
-        previous.parts.push({ type: 'file', file: { id: block.file_id, filename: block.filename, size: block.size, contentType: block.content_type, url: resolveUrl(block.download_url) } })
+        previous.parts.push({
+          type: 'file',
+          file: { id: block.file_id, filename: block.filename, size: block.size, contentType: block.content_type, url: resolveUrl(block.download_url) },
+        })
       }
       continue
     }

@@ -5,11 +5,11 @@
  * unregisters a visibility listener on `document`; stand-ins for both, as in the controller test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StreamEvent } from '../../shared/protocol.ts'
 import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
-import { startCuttingProxy, type CuttingProxy } from '../testing/cutting-proxy.ts'
+import type { StreamEvent } from '../../shared/protocol.ts'
+import { type CuttingProxy, startCuttingProxy } from '../testing/cutting-proxy.ts'
 import { readEvent, streamChat } from './stream-chat.ts'
-import { tryEndpoint, visitorEndpoint, type ChatEndpoint } from './urls.ts'
+import { type ChatEndpoint, tryEndpoint, visitorEndpoint } from './urls.ts'
 
 ;(globalThis as { window?: unknown }).window ??= globalThis
 ;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
@@ -60,7 +60,10 @@ describe('streamChat', () => {
     const agent = await host.owner.createAgent({ name: 'Draft', model: 'demo' })
     // The console sends its cookie and CSRF token; from Node the owner's bearer stands in for both.
     const endpoint = tryEndpoint(agent.id, 'unused')
-    const events = await chatThroughDrop({ chat: proxy.url + endpoint.chat, stop: proxy.url + endpoint.stop, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, 'try-1')
+    const events = await chatThroughDrop(
+      { chat: proxy.url + endpoint.chat, stop: proxy.url + endpoint.stop, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+      'try-1',
+    )
     expect(events.filter((event) => event.event_type === 'complete')).toHaveLength(1)
     const stored = (await host.owner.call('GET', `/agents/${agent.id}/sessions/try-1?scope=try`)).body
     expect(stored.messages).toHaveLength(2) // one run, not two

@@ -65,7 +65,9 @@ export function streamChat(endpoint: ChatEndpoint, options: StreamOptions): Prom
         retries = 0
         return
       }
-      throw response.ok ? new HttpError(response.status, 'bad_response', 'The chat service answered with something other than a stream.', null) : await errorFrom(response)
+      throw response.ok
+        ? new HttpError(response.status, 'bad_response', 'The chat service answered with something other than a stream.', null)
+        : await errorFrom(response)
     },
     onmessage(message) {
       const event = readEvent(message.data)

@@ -1,9 +1,9 @@
 /** New agent: a name, a description and a model; everything else is edited afterwards. */
 import { html } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { canEdit, ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import type { Agent } from '../../shared/owner.ts'
+import { api } from './api.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 import { navigate } from './router.ts'
 
 export class ConsoleAgentCreate extends ConsoleElement {
@@ -14,8 +14,16 @@ export class ConsoleAgentCreate extends ConsoleElement {
   private async submit(event: SubmitEvent): Promise<void> {
     event.preventDefault()
     const data = new FormData(event.target as HTMLFormElement)
-    const body = { name: String(data.get('name') ?? ''), description: String(data.get('description') ?? ''), instructions: String(data.get('instructions') ?? '') }
-    const agent = await withFeedback((f) => (this.feedback = f), { busy: 'Creating the agent…', done: (a: Agent) => `Created ${a.name}.` }, () => api.post<Agent>('/agents', body))
+    const body = {
+      name: String(data.get('name') ?? ''),
+      description: String(data.get('description') ?? ''),
+      instructions: String(data.get('instructions') ?? ''),
+    }
+    const agent = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Creating the agent…', done: (a: Agent) => `Created ${a.name}.` },
+      () => api.post<Agent>('/agents', body),
+    )
     if (agent) navigate(`/console/agents/${agent.id}/edit`)
   }
 

@@ -3,13 +3,13 @@
  * changed (PATCH edits the draft; public traffic keeps the active version until it is published).
  */
 import { html, nothing } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { navigate } from './router.ts'
+import type { Agent } from '../../shared/owner.ts'
 import { agentChanged } from './agent-status.ts'
-import { canEdit, ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api } from './api.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 import type { ConsoleModelPicker } from './model-picker.ts'
+import { navigate } from './router.ts'
 import './model-picker.ts'
 import { LIMITS } from '../../shared/limits.ts'
 
@@ -18,7 +18,19 @@ export const DEFAULT_ACCENT = '#2557d6'
 
 type Draft = Pick<
   Agent,
-  'name' | 'description' | 'instructions' | 'model' | 'temperature' | 'max_turns' | 'welcome_message' | 'starters' | 'theme' | 'tools' | 'attachments' | 'context_window' | 'compress_at'
+  | 'name'
+  | 'description'
+  | 'instructions'
+  | 'model'
+  | 'temperature'
+  | 'max_turns'
+  | 'welcome_message'
+  | 'starters'
+  | 'theme'
+  | 'tools'
+  | 'attachments'
+  | 'context_window'
+  | 'compress_at'
 >
 
 type BuiltinName = Extract<Agent['tools'][number], { type: 'builtin' }>['name']
@@ -47,7 +59,13 @@ export function draftPatch(agent: Draft, next: Draft): Partial<Draft> {
 }
 
 export class ConsoleAgentEditor extends ConsoleElement {
-  static override properties = { session: { attribute: false }, agent: { attribute: false }, feedback: { state: true }, confirmDelete: { state: true }, deleteFeedback: { state: true } }
+  static override properties = {
+    session: { attribute: false },
+    agent: { attribute: false },
+    feedback: { state: true },
+    confirmDelete: { state: true },
+    deleteFeedback: { state: true },
+  }
   session: ConsoleSession | null = null
   agent: Agent | null = null
   feedback: Feedback = IDLE
@@ -100,17 +118,25 @@ export class ConsoleAgentEditor extends ConsoleElement {
       this.feedback = { state: 'done', text: 'Nothing changed: the draft is saved.' }
       return
     }
-    const saved = await withFeedback((f) => (this.feedback = f), { busy: 'Saving the draft…', done: 'Saved. Publish to put the changes live.' }, () => api.patch<Agent>(`/agents/${agent.id}`, patch))
+    const saved = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Saving the draft…', done: 'Saved. Publish to put the changes live.' },
+      () => api.patch<Agent>(`/agents/${agent.id}`, patch),
+    )
     if (saved) agentChanged(this, saved)
   }
 
   private async deleteAgent(): Promise<void> {
     const agent = this.agent!
     this.confirmDelete = false
-    const done = await withFeedback((f) => (this.deleteFeedback = f), { busy: `Deleting ${agent.name}…`, done: `${agent.name} is deleted.` }, async () => {
-      await api.delete(`/agents/${agent.id}`)
-      return true
-    })
+    const done = await withFeedback(
+      (f) => (this.deleteFeedback = f),
+      { busy: `Deleting ${agent.name}…`, done: `${agent.name} is deleted.` },
+      async () => {
+        await api.delete(`/agents/${agent.id}`)
+        return true
+      },
+    )
     if (done) navigate('/console/')
   }
 
@@ -126,9 +152,11 @@ export class ConsoleAgentEditor extends ConsoleElement {
       <h2 id="delete-agent-heading">Delete the agent</h2>
       <p>Deleting removes its versions, links, keys, sessions and traces. Its embeds and links stop working at once.</p>
       <div class="actions">
-        ${this.confirmDelete
-          ? html`<span>Delete ${agent.name} for good?</span><button type="button" class="danger" @click=${this.deleteAgent}>Yes, delete ${agent.name}</button><button type="button" @click=${() => (this.confirmDelete = false)}>Cancel</button>`
-          : html`<button type="button" class="danger" @click=${() => (this.confirmDelete = true)}>Delete agent</button>`}
+        ${
+          this.confirmDelete
+            ? html`<span>Delete ${agent.name} for good?</span><button type="button" class="danger" @click=${this.deleteAgent}>Yes, delete ${agent.name}</button><button type="button" @click=${() => (this.confirmDelete = false)}>Cancel</button>`
+            : html`<button type="button" class="danger" @click=${() => (this.confirmDelete = true)}>Delete agent</button>`
+        }
       </div>
       ${feedbackView(this.deleteFeedback)}
     </section>`
@@ -189,13 +217,20 @@ export class ConsoleAgentEditor extends ConsoleElement {
           <div class="field">
             <label for="agent-scheme">Colour scheme</label>
             <select id="agent-scheme" name="theme_scheme">
-              ${[['', 'Follow the visitor (auto)'], ['light', 'Light'], ['dark', 'Dark']].map(([value, label]) => html`<option value=${value!} ?selected=${(agent.theme.scheme ?? '') === value}>${label}</option>`)}
+              ${[
+                ['', 'Follow the visitor (auto)'],
+                ['light', 'Light'],
+                ['dark', 'Dark'],
+              ].map(([value, label]) => html`<option value=${value!} ?selected=${(agent.theme.scheme ?? '') === value}>${label}</option>`)}
             </select>
           </div>
           <div class="field">
             <label for="agent-position">Bubble position</label>
             <select id="agent-position" name="theme_position">
-              ${[['', 'Bottom right'], ['bottom-left', 'Bottom left']].map(([value, label]) => html`<option value=${value!} ?selected=${(agent.theme.position ?? '') === value}>${label}</option>`)}
+              ${[
+                ['', 'Bottom right'],
+                ['bottom-left', 'Bottom left'],
+              ].map(([value, label]) => html`<option value=${value!} ?selected=${(agent.theme.position ?? '') === value}>${label}</option>`)}
             </select>
           </div>
         </div>
@@ -203,9 +238,14 @@ export class ConsoleAgentEditor extends ConsoleElement {
       <fieldset ?disabled=${readOnly}>
         <legend>Tools</legend>
         ${BUILTINS.map(({ name, label }) => html`<div><label><input type="checkbox" name=${`tool_${name}`} ?checked=${hasBuiltin(agent.tools, name)} /> ${label} (<code>${name}</code>, built in)</label></div>`)}
-        ${agent.tools.some((t) => t.type !== 'builtin')
-          ? html`<p class="hint">Also: ${agent.tools.filter((t) => t.type !== 'builtin').map((t) => `${t.name} (${t.type === 'http' ? 'HTTP' : 'MCP'})`).join(', ')}, edited through the owner API.</p>`
-          : nothing}
+        ${
+          agent.tools.some((t) => t.type !== 'builtin')
+            ? html`<p class="hint">Also: ${agent.tools
+                .filter((t) => t.type !== 'builtin')
+                .map((t) => `${t.name} (${t.type === 'http' ? 'HTTP' : 'MCP'})`)
+                .join(', ')}, edited through the owner API.</p>`
+            : nothing
+        }
       </fieldset>
       ${readOnly ? nothing : html`<div class="actions"><button class="primary" type="submit" ?disabled=${this.feedback.state === 'busy'}>Save draft</button></div>`}
       ${feedbackView(this.feedback)}

@@ -4,11 +4,10 @@
  * take the most. Reading only: every role sees it.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import type { AgentFiles, FileCount } from '../../shared/console.ts'
-import { api } from './api.ts'
+import type { AgentFiles, FileCount, Link } from '../../shared/console.ts'
 import type { Agent } from '../../shared/owner.ts'
-import type { Link } from '../../shared/console.ts'
-import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
 import { sourceOf } from './watch-page.ts'
 
@@ -47,8 +46,15 @@ export class ConsoleAgentFiles extends ConsoleElement {
   private async load(done: string): Promise<void> {
     const id = this.agent!.id
     // Link names only label the sessions: without them the link id shows.
-    void api.get<{ links: Link[] }>(`/agents/${id}/links`).then((reply) => (this.links = reply.links), () => {})
-    const usage = await withFeedback((f) => (this.feedback = f), { busy: 'Loading file usage…', done }, () => api.get<AgentFiles>(`/agents/${id}/files`))
+    void api.get<{ links: Link[] }>(`/agents/${id}/links`).then(
+      (reply) => (this.links = reply.links),
+      () => {},
+    )
+    const usage = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading file usage…', done },
+      () => api.get<AgentFiles>(`/agents/${id}/files`),
+    )
     if (usage && usage.agent_id === this.agent?.id) this.usage = usage
   }
 
@@ -56,9 +62,9 @@ export class ConsoleAgentFiles extends ConsoleElement {
     const usage = this.usage
     return html`<section aria-labelledby="files-heading">
       <h2 id="files-heading">Files</h2>
-      <p class="hint">Files visitors attach and files tools hand out are stored on this host.${usage
-          ? ` An attachment that no message names within ${minutesText(usage.budgets.unused_minutes)} of its upload is deleted.`
-          : ''}</p>
+      <p class="hint">Files visitors attach and files tools hand out are stored on this host.${
+        usage ? ` An attachment that no message names within ${minutesText(usage.budgets.unused_minutes)} of its upload is deleted.` : ''
+      }</p>
       ${feedbackView(this.feedback)}
       ${usage ? this.renderUsage(usage) : nothing}
       <button type="button" @click=${() => this.load('File usage refreshed.')} ?disabled=${this.feedback.state === 'busy'}>Refresh</button>
@@ -68,7 +74,8 @@ export class ConsoleAgentFiles extends ConsoleElement {
   private renderUsage(usage: AgentFiles) {
     const { totals, budgets, today } = usage
     const all: FileCount = { count: totals.attachments.count + totals.outputs.count, bytes: totals.attachments.bytes + totals.outputs.bytes }
-    const row = (label: string, count: FileCount) => html`<tr><th scope="row">${label}</th><td class="num">${count.count}</td><td class="num">${bytesText(count.bytes)}</td></tr>`
+    const row = (label: string, count: FileCount) =>
+      html`<tr><th scope="row">${label}</th><td class="num">${count.count}</td><td class="num">${bytesText(count.bytes)}</td></tr>`
     return html`<div class="table-wrap" role="region" aria-label="Storage table" tabindex="0"><table>
         <thead><tr><th scope="col">Files</th><th scope="col" class="num">Count</th><th scope="col" class="num">Size</th></tr></thead>
         <tbody>
@@ -98,9 +105,11 @@ export class ConsoleAgentFiles extends ConsoleElement {
       <tbody>${usage.top_sessions.map((s) => {
         const id = html`<code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code>`
         return html`<tr>
-          <td>${s.has_messages
-            ? html`<a href=${hrefFor({ page: 'session', agent: usage.agent_id, session: s.session_id, scope: s.scope })}>${id}<span class="sr-only"> open transcript</span></a>`
-            : html`${id} <span class="badge off">no messages</span>`}</td>
+          <td>${
+            s.has_messages
+              ? html`<a href=${hrefFor({ page: 'session', agent: usage.agent_id, session: s.session_id, scope: s.scope })}>${id}<span class="sr-only"> open transcript</span></a>`
+              : html`${id} <span class="badge off">no messages</span>`
+          }</td>
           <td>${sourceOf(s.scope, this.links)}</td>
           <td class="num">${s.count}</td>
           <td class="num">${bytesText(s.bytes)}</td>

@@ -1,10 +1,10 @@
 /** The agents page: every agent the session may reach, with its publication state at a glance. */
 import { html, nothing } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { canEdit, ConsoleElement, define, feedbackView, formatDate, withFeedback, type Feedback } from './console-element.ts'
+import type { Agent } from '../../shared/owner.ts'
 import { agentStatus } from './agent-status.ts'
+import { api } from './api.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, withFeedback } from './console-element.ts'
 
 export class ConsoleAgentList extends ConsoleElement {
   static override properties = { session: { attribute: false }, agents: { state: true }, feedback: { state: true } }
@@ -18,7 +18,11 @@ export class ConsoleAgentList extends ConsoleElement {
   }
 
   private async load(): Promise<void> {
-    const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading agents…', done: (r: { agents: Agent[] }) => `${r.agents.length} agent${r.agents.length === 1 ? '' : 's'}.` }, () => api.get<{ agents: Agent[] }>('/agents'))
+    const reply = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading agents…', done: (r: { agents: Agent[] }) => `${r.agents.length} agent${r.agents.length === 1 ? '' : 's'}.` },
+      () => api.get<{ agents: Agent[] }>('/agents'),
+    )
     if (reply) this.agents = reply.agents
   }
 
@@ -27,8 +31,9 @@ export class ConsoleAgentList extends ConsoleElement {
     return html`<div class="row"><h1>Agents</h1>${mayCreate ? html`<a class="button primary" href="/console/agents/new">New agent</a>` : nothing}</div>
       ${feedbackView(this.feedback)}
       ${this.agents && this.agents.length === 0 ? html`<p>No agents yet.${mayCreate ? ' Create one to start.' : ''}</p>` : nothing}
-      ${this.agents && this.agents.length > 0
-        ? html`<div class="table-wrap" role="region" aria-label="Agents table" tabindex="0">
+      ${
+        this.agents && this.agents.length > 0
+          ? html`<div class="table-wrap" role="region" aria-label="Agents table" tabindex="0">
             <table>
               <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Mode</th><th scope="col">Access</th><th scope="col">Model</th><th scope="col">Updated</th></tr></thead>
               <tbody>
@@ -45,7 +50,8 @@ export class ConsoleAgentList extends ConsoleElement {
               </tbody>
             </table>
           </div>`
-        : nothing}`
+          : nothing
+      }`
   }
 }
 

@@ -4,12 +4,12 @@
  * and the other tabs show the new state without a reload.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
+import type { Agent } from '../../shared/owner.ts'
 import { agentStatus } from './agent-status.ts'
-import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
-import { AGENT_TABS, hrefFor, type AgentTab } from './router.ts'
+import { api } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
+import { AGENT_TABS, type AgentTab, hrefFor } from './router.ts'
 import './agent-editor.ts'
 import './try-chat.ts'
 import './agent-publish.ts'
@@ -18,7 +18,13 @@ import './api-keys.ts'
 import './agent-files.ts'
 
 export class ConsoleAgentPage extends ConsoleElement {
-  static override properties = { session: { attribute: false }, agentId: { attribute: false }, tab: { attribute: false }, agent: { state: true }, feedback: { state: true } }
+  static override properties = {
+    session: { attribute: false },
+    agentId: { attribute: false },
+    tab: { attribute: false },
+    agent: { state: true },
+    feedback: { state: true },
+  }
   session: ConsoleSession | null = null
   agentId = ''
   tab: AgentTab = 'edit'
@@ -33,7 +39,11 @@ export class ConsoleAgentPage extends ConsoleElement {
   }
 
   private async load(): Promise<void> {
-    const agent = await withFeedback((f) => (this.feedback = f), { busy: 'Loading the agent…', done: '' }, () => api.get<Agent>(`/agents/${encodeURIComponent(this.agentId)}`))
+    const agent = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading the agent…', done: '' },
+      () => api.get<Agent>(`/agents/${encodeURIComponent(this.agentId)}`),
+    )
     if (agent) this.agent = agent
   }
 

@@ -3,18 +3,24 @@
  * description, response mode and access, unpublish, and the version history with roll back.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { LIMITS } from '../../shared/limits.ts'
-import { api } from './api.ts'
-import type { Agent, AgentVersion } from '../../shared/owner.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
+import { LIMITS } from '../../shared/limits.ts'
+import type { Agent, AgentVersion } from '../../shared/owner.ts'
 import { agentChanged } from './agent-status.ts'
-import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api } from './api.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import { changedFields, diffLines } from './diff.ts'
 
 type PublishReply = { message: string; version: { version: number } }
 
 export class ConsoleAgentPublish extends ConsoleElement {
-  static override properties = { session: { attribute: false }, agent: { attribute: false }, versions: { state: true }, feedback: { state: true }, historyFeedback: { state: true } }
+  static override properties = {
+    session: { attribute: false },
+    agent: { attribute: false },
+    versions: { state: true },
+    feedback: { state: true },
+    historyFeedback: { state: true },
+  }
   session: ConsoleSession | null = null
   agent: Agent | null = null
   versions: AgentVersion[] | null = null
@@ -50,7 +56,11 @@ export class ConsoleAgentPublish extends ConsoleElement {
     const description = String(data.get('description') ?? '').trim()
     if (description) body.description = description
     if (!this.agent!.published) body.api_response_mode = String(data.get('api_response_mode'))
-    const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Publishing…', done: (r: PublishReply) => r.message }, () => api.post<PublishReply>(`/agents/${this.agent!.id}/publish`, body))
+    const reply = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Publishing…', done: (r: PublishReply) => r.message },
+      () => api.post<PublishReply>(`/agents/${this.agent!.id}/publish`, body),
+    )
     if (reply) {
       form.reset()
       await this.refresh()
@@ -58,12 +68,20 @@ export class ConsoleAgentPublish extends ConsoleElement {
   }
 
   private async unpublish(): Promise<void> {
-    const agent = await withFeedback((f) => (this.feedback = f), { busy: 'Unpublishing…', done: 'Unpublished: public traffic and links are refused until you publish again.' }, () => api.post<Agent>(`/agents/${this.agent!.id}/unpublish`))
+    const agent = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Unpublishing…', done: 'Unpublished: public traffic and links are refused until you publish again.' },
+      () => api.post<Agent>(`/agents/${this.agent!.id}/unpublish`),
+    )
     if (agent) agentChanged(this, agent)
   }
 
   private async activate(version: number): Promise<void> {
-    const agent = await withFeedback((f) => (this.historyFeedback = f), { busy: `Rolling back to version ${version}…`, done: `Version ${version} is live again.` }, () => api.post<Agent>(`/agents/${this.agent!.id}/versions/${version}/activate`))
+    const agent = await withFeedback(
+      (f) => (this.historyFeedback = f),
+      { busy: `Rolling back to version ${version}…`, done: `Version ${version} is live again.` },
+      () => api.post<Agent>(`/agents/${this.agent!.id}/versions/${version}/activate`),
+    )
     if (agent) {
       agentChanged(this, agent)
       await this.loadVersions(true)
@@ -87,8 +105,9 @@ export class ConsoleAgentPublish extends ConsoleElement {
         <h2 id="history-heading">Version history</h2>
         ${feedbackView(this.historyFeedback)}
         ${this.versions && this.versions.length === 0 ? html`<p>No versions yet: publish to make version 1.</p>` : nothing}
-        ${this.versions && this.versions.length > 0
-          ? html`<div class="table-wrap" role="region" aria-label="Versions table" tabindex="0"><table>
+        ${
+          this.versions && this.versions.length > 0
+            ? html`<div class="table-wrap" role="region" aria-label="Versions table" tabindex="0"><table>
               <thead><tr><th scope="col">Version</th><th scope="col">Change</th><th scope="col">Model</th><th scope="col">Published</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>${this.versions.map(
                 (v) => html`<tr>
@@ -100,7 +119,8 @@ export class ConsoleAgentPublish extends ConsoleElement {
                 </tr>`,
               )}</tbody>
             </table></div>`
-          : nothing}
+            : nothing
+        }
       </section>`
   }
 
@@ -114,7 +134,11 @@ export class ConsoleAgentPublish extends ConsoleElement {
         (change) => html`<div class="card">
           <h3>${change.label}</h3>
           <pre class="diff" aria-label=${`Changes to ${change.label}`}>${diffLines(change.before, change.after).map((line) =>
-            line.kind === 'added' ? html`<ins><span class="sr-only">Added: </span>+ ${line.text}</ins>` : line.kind === 'removed' ? html`<del><span class="sr-only">Removed: </span>- ${line.text}</del>` : html`<span>  ${line.text}</span>`,
+            line.kind === 'added'
+              ? html`<ins><span class="sr-only">Added: </span>+ ${line.text}</ins>`
+              : line.kind === 'removed'
+                ? html`<del><span class="sr-only">Removed: </span>- ${line.text}</del>`
+                : html`<span>  ${line.text}</span>`,
           )}</pre>
         </div>`,
       )}`

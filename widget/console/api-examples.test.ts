@@ -50,7 +50,13 @@ describe('the console’s API examples, run against a real host', () => {
   })
 
   it('offers the public example only for public agents, with the mode’s endpoint', () => {
-    expect(apiExamples({ publicUrl: 'https://p.example', agentId: 'a', mode: 'streaming', access: 'link' }).map((e) => e.id)).toEqual(['curl', 'python', 'javascript'])
-    expect(apiExamples({ publicUrl: 'https://p.example/', agentId: 'a', mode: 'non_streaming', access: 'public' }).at(-1)!.code).toContain('https://p.example/api/v1/published/a/chat/sync')
+    expect(apiExamples({ publicUrl: 'https://p.example', agentId: 'a', mode: 'streaming', access: 'link' }).map((e) => e.id)).toEqual([
+      'curl',
+      'python',
+      'javascript',
+    ])
+    expect(apiExamples({ publicUrl: 'https://p.example/', agentId: 'a', mode: 'non_streaming', access: 'public' }).at(-1)!.code).toContain(
+      'https://p.example/api/v1/published/a/chat/sync',
+    )
   })
 })

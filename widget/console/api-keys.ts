@@ -3,11 +3,11 @@
  * ready-to-run examples filled with the agent's id and the host's public URL.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ApiKey, ConsoleSession, EmbedSnippets } from '../../shared/console.ts'
+import type { Agent } from '../../shared/owner.ts'
+import { api } from './api.ts'
 import { apiExamples } from './api-examples.ts'
-import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import './copy-field.ts'
 
 /** The host's public URL, read from the agent's page URL (`{public}/published/{id}`). */
@@ -45,7 +45,11 @@ export class ConsoleApiKeys extends ConsoleElement {
 
   private async load(): Promise<void> {
     const id = this.agent!.id
-    const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading keys…', done: '' }, () => api.get<{ keys: ApiKey[] }>(`/agents/${id}/keys`))
+    const reply = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading keys…', done: '' },
+      () => api.get<{ keys: ApiKey[] }>(`/agents/${id}/keys`),
+    )
     if (reply) this.keys = reply.keys
     this.publicUrl = publicUrlOf(await api.get<EmbedSnippets>(`/agents/${id}/embed`).catch(() => null), id)
   }
@@ -59,7 +63,11 @@ export class ConsoleApiKeys extends ConsoleElement {
     event.preventDefault()
     const form = event.target as HTMLFormElement
     const name = String(new FormData(form).get('name') ?? '').trim() || 'API key'
-    const created = await withFeedback((f) => (this.feedback = f), { busy: 'Creating the key…', done: 'Key created: copy it now, it is shown only once.' }, () => api.post<ApiKey & { key: string }>(`/agents/${this.agent!.id}/keys`, { name }))
+    const created = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Creating the key…', done: 'Key created: copy it now, it is shown only once.' },
+      () => api.post<ApiKey & { key: string }>(`/agents/${this.agent!.id}/keys`, { name }),
+    )
     if (created) {
       form.reset()
       this.secret = { name: created.name, key: created.key }
@@ -69,7 +77,11 @@ export class ConsoleApiKeys extends ConsoleElement {
 
   private async refresh(key: ApiKey): Promise<void> {
     this.confirming = ''
-    const refreshed = await withFeedback((f) => (this.feedback = f), { busy: `Refreshing ${key.name}…`, done: `${key.name} has a new secret; the old one stopped working. Copy it now.` }, () => api.post<ApiKey & { key: string }>(`/keys/${key.id}/refresh`))
+    const refreshed = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `Refreshing ${key.name}…`, done: `${key.name} has a new secret; the old one stopped working. Copy it now.` },
+      () => api.post<ApiKey & { key: string }>(`/keys/${key.id}/refresh`),
+    )
     if (refreshed) {
       this.secret = { name: refreshed.name, key: refreshed.key }
       await this.reload()
@@ -78,10 +90,14 @@ export class ConsoleApiKeys extends ConsoleElement {
 
   private async deleteKey(key: ApiKey): Promise<void> {
     this.confirming = ''
-    const done = await withFeedback((f) => (this.feedback = f), { busy: `Deleting ${key.name}…`, done: `${key.name} is deleted; calls with it are refused now.` }, async () => {
-      await api.delete(`/keys/${key.id}`)
-      return true
-    })
+    const done = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `Deleting ${key.name}…`, done: `${key.name} is deleted; calls with it are refused now.` },
+      async () => {
+        await api.delete(`/keys/${key.id}`)
+        return true
+      },
+    )
     if (done) await this.reload()
   }
 
@@ -93,20 +109,24 @@ export class ConsoleApiKeys extends ConsoleElement {
         <h2 id="keys-heading">Chat API keys</h2>
         <p class="hint">Keys are for servers: they call the agent's published version through the OpenAI-compatible API. Never put one in a web page.</p>
         ${feedbackView(this.feedback)}
-        ${this.secret
-          ? html`<div class="card warning">
+        ${
+          this.secret
+            ? html`<div class="card warning">
               <p><strong>Copy the key “${this.secret.name}” now.</strong> It is shown only this once; refresh the key if you lose it.</p>
               <porch-console-copy-field label="Key" .text=${this.secret.key}></porch-console-copy-field>
               <button type="button" @click=${() => (this.secret = null)}>I have copied it</button>
             </div>`
-          : nothing}
+            : nothing
+        }
         ${this.renderKeys(editor)}
-        ${editor
-          ? html`<form class="card row" @submit=${this.create}>
+        ${
+          editor
+            ? html`<form class="card row" @submit=${this.create}>
               <div class="field"><label for="key-name">Key name</label><input id="key-name" name="name" type="text" maxlength="200" placeholder="Production server" /></div>
               <div class="field"><button class="primary" type="submit" ?disabled=${this.feedback.state === 'busy'}>Create key</button></div>
             </form>`
-          : nothing}
+            : nothing
+        }
       </section>
       <section aria-labelledby="examples-heading">
         <h2 id="examples-heading">Examples</h2>
@@ -125,11 +145,13 @@ export class ConsoleApiKeys extends ConsoleElement {
           <td><code>${key.id}</code></td>
           <td>${formatDate(key.refreshed_at ?? key.created_at)}${key.refreshed_at ? ' (refreshed)' : ''}</td>
           <td>${key.last_used_at ? formatDate(key.last_used_at) : 'Never'}</td>
-          <td><div class="actions">${editor
-            ? this.confirming === key.id
-              ? html`<span>Delete ${key.name}?</span><button type="button" class="danger" @click=${() => this.deleteKey(key)}>Yes, delete</button><button type="button" @click=${() => (this.confirming = '')}>Cancel</button>`
-              : html`<button type="button" @click=${() => this.refresh(key)}>Refresh<span class="sr-only"> ${key.name}</span></button><button type="button" class="danger" @click=${() => (this.confirming = key.id)}>Delete<span class="sr-only"> ${key.name}</span></button>`
-            : nothing}</div></td>
+          <td><div class="actions">${
+            editor
+              ? this.confirming === key.id
+                ? html`<span>Delete ${key.name}?</span><button type="button" class="danger" @click=${() => this.deleteKey(key)}>Yes, delete</button><button type="button" @click=${() => (this.confirming = '')}>Cancel</button>`
+                : html`<button type="button" @click=${() => this.refresh(key)}>Refresh<span class="sr-only"> ${key.name}</span></button><button type="button" class="danger" @click=${() => (this.confirming = key.id)}>Delete<span class="sr-only"> ${key.name}</span></button>`
+              : nothing
+          }</div></td>
         </tr>`,
       )}</tbody>
     </table></div>`

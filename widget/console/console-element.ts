@@ -24,7 +24,11 @@ export const reasonOf = (error: unknown): string => (error instanceof Error ? er
  * Runs one action with visible feedback: `busy` while it runs, then `done` or `failed` with the
  * host's reason. The setter re-renders the panel.
  */
-export async function withFeedback<T>(set: (feedback: Feedback) => void, labels: { busy: string; done: string | ((value: T) => string) }, action: () => Promise<T>): Promise<T | undefined> {
+export async function withFeedback<T>(
+  set: (feedback: Feedback) => void,
+  labels: { busy: string; done: string | ((value: T) => string) },
+  action: () => Promise<T>,
+): Promise<T | undefined> {
   set({ state: 'busy', text: labels.busy })
   try {
     const value = await action()
@@ -60,7 +64,8 @@ export function define(name: string, element: CustomElementConstructor): void {
 }
 
 /** Owner keys are managed only by an owner whose reach is unlimited (the host refuses the rest). */
-export const managesKeys = (session: Pick<ConsoleSession, 'role' | 'agent_ids'> | null | undefined): boolean => session?.role === 'owner' && session.agent_ids === null
+export const managesKeys = (session: Pick<ConsoleSession, 'role' | 'agent_ids'> | null | undefined): boolean =>
+  session?.role === 'owner' && session.agent_ids === null
 
 /** Whether the signed-in role may change things (editor and owner) or only look (viewer). */
 export const canEdit = (session: Pick<ConsoleSession, 'role'> | null | undefined): boolean => session?.role === 'owner' || session?.role === 'editor'

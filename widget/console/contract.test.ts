@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
+import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import {
   ConsoleSessionSchema,
   EmbedSnippetsSchema,
@@ -19,7 +20,6 @@ import {
   TraceListSchema,
 } from '../../shared/console.ts'
 import { AgentSchema, AgentVersionSchema, PublishReplySchema } from '../../shared/owner.ts'
-import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 
 let host: TestHost
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /** A labelled, read-only text (URL, snippet, secret) with a Copy button that says whether it worked. */
 import { html } from 'lit'
-import { ConsoleElement, copyText, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { ConsoleElement, copyText, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 
 let count = 0
 
@@ -12,7 +12,11 @@ export class ConsoleCopyField extends ConsoleElement {
   private readonly uid = `copy-${++count}`
 
   private copy(): void {
-    void withFeedback((f) => (this.feedback = f), { busy: 'Copying…', done: `${this.label} copied.` }, () => copyText(this.text))
+    void withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Copying…', done: `${this.label} copied.` },
+      () => copyText(this.text),
+    )
   }
 
   override render() {

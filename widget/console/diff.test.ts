@@ -16,8 +16,18 @@ describe('diffLines', () => {
     const before = 'one\ntwo\nthree\nfour\nfive'
     const after = 'zero\none\nthree\nfour\n4.5\nfive'
     const lines = diffLines(before, after)
-    expect(lines.filter((l) => l.kind !== 'added').map((l) => l.text).join('\n')).toBe(before)
-    expect(lines.filter((l) => l.kind !== 'removed').map((l) => l.text).join('\n')).toBe(after)
+    expect(
+      lines
+        .filter((l) => l.kind !== 'added')
+        .map((l) => l.text)
+        .join('\n'),
+    ).toBe(before)
+    expect(
+      lines
+        .filter((l) => l.kind !== 'removed')
+        .map((l) => l.text)
+        .join('\n'),
+    ).toBe(after)
     expect(lines.filter((l) => l.kind === 'same')).toHaveLength(4)
   })
 

@@ -23,12 +23,22 @@ const SESSION_ID = 'a11y-session-1'
 beforeAll(async () => {
   ;[browser, host] = await Promise.all([launchBrowser(), startPorch()])
   const agent = await host.owner.publishedAgent(
-    { name: 'Accessible agent', description: 'For the axe checks', model: 'demo:instant', welcome_message: 'Hi there', starters: ['What time is it?'], tools: [{ type: 'builtin', name: 'current_time' }] },
+    {
+      name: 'Accessible agent',
+      description: 'For the axe checks',
+      model: 'demo:instant',
+      welcome_message: 'Hi there',
+      starters: ['What time is it?'],
+      tools: [{ type: 'builtin', name: 'current_time' }],
+    },
     { description: 'First version' },
   )
   agentId = agent.id
   await host.owner.updateAgent(agentId, { instructions: 'Answer kindly.\nKeep it short.' }) // a pending draft change for the diff
-  expect((await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Newsletter', password: 'letmein', expires_in_seconds: 86_400, quota_total: 100 })).status).toBe(201)
+  expect(
+    (await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Newsletter', password: 'letmein', expires_in_seconds: 86_400, quota_total: 100 }))
+      .status,
+  ).toBe(201)
   const chat = await host.post(`/api/v1/published/${agentId}/chat`, { request: 'What time is it?', session_id: SESSION_ID })
   expect(chat.status).toBe(200)
   await chat.text()
@@ -83,7 +93,11 @@ const PAGES: ConsolePage[] = [
   },
   { name: 'agent-files', path: () => `/console/agents/${agentId}/files`, ready: (p) => p.getByRole('region', { name: 'Storage table' }).waitFor() },
   { name: 'watch', path: () => `/console/watch?agent=${agentId}`, ready: (p) => p.getByRole('region', { name: 'Traces table' }).waitFor() },
-  { name: 'session', path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`, ready: (p) => p.getByRole('region', { name: 'Traces of this session' }).waitFor() },
+  {
+    name: 'session',
+    path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`,
+    ready: (p) => p.getByRole('region', { name: 'Traces of this session' }).waitFor(),
+  },
   { name: 'owner-keys', path: () => '/console/owner-keys', ready: (p) => p.getByRole('button', { name: 'Create owner key' }).waitFor() },
   { name: 'not-found', path: () => '/console/no-such-page', ready: (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor() },
 ]

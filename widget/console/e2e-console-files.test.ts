@@ -5,8 +5,8 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Agent } from '../../shared/index.ts'
 import type { TestHost } from '../../host/testing/harness.ts'
+import type { Agent } from '../../shared/index.ts'
 import { launchBrowser } from '../testing/browser.ts'
 import { startPorch } from '../testing/e2e.ts'
 import { feedback, screenshot, signIn } from './e2e-helpers.ts'
@@ -18,7 +18,11 @@ let page: Page
 let agent: Agent
 
 async function upload(session: string, text: string): Promise<string> {
-  const response = await fetch(`${host.url}/api/v1/published/${agent.id}/sessions/${session}/attachments?filename=notes.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text })
+  const response = await fetch(`${host.url}/api/v1/published/${agent.id}/sessions/${session}/attachments?filename=notes.txt`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: text,
+  })
   expect(response.status).toBe(201)
   return ((await response.json()) as { file_id: string }).file_id
 }

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, type TestHost } from '../../host/testing/harness.ts'
-import { launchBrowser, openPage, type OpenedPage } from '../testing/browser.ts'
+import { launchBrowser, type OpenedPage, openPage } from '../testing/browser.ts'
 import { say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 import { feedback, freePort, signIn } from './e2e-helpers.ts'
 
@@ -26,7 +26,10 @@ beforeAll(async () => {
   // The snippet names PORCH_PUBLIC_URL; it must be this host's 127.0.0.1 address, the only one the
   // visitor's browser may reach (the harness blocks every other host name).
   const port = await freePort()
-  ;[browser, host] = await Promise.all([launchBrowser(), startPorch({ PORT: String(port), PORCH_PUBLIC_URL: `http://127.0.0.1:${port}`, PORCH_RATE_UNLOCK_PER_15MIN: '100' })])
+  ;[browser, host] = await Promise.all([
+    launchBrowser(),
+    startPorch({ PORT: String(port), PORCH_PUBLIC_URL: `http://127.0.0.1:${port}`, PORCH_RATE_UNLOCK_PER_15MIN: '100' }),
+  ])
   owner = await browser.newContext({ viewport: { width: 1280, height: 900 } })
   await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.url })
   page = await owner.newPage()
@@ -81,7 +84,13 @@ describe('the owner journey in the console', () => {
     await page.getByRole('button', { name: 'Save draft' }).click()
     await feedback(page, 'Saved.')
     const saved = (await host.owner.call('GET', `/agents/${agentId}`)).body
-    expect(saved).toMatchObject({ model: 'demo:instant', welcome_message: 'Hello, gardener!', starters: ['What should I plant?', 'When do I water?'], temperature: 0.3, tools: [{ type: 'builtin', name: 'current_time' }] })
+    expect(saved).toMatchObject({
+      model: 'demo:instant',
+      welcome_message: 'Hello, gardener!',
+      starters: ['What should I plant?', 'When do I water?'],
+      temperature: 0.3,
+      tools: [{ type: 'builtin', name: 'current_time' }],
+    })
 
     expect(saved).toMatchObject({ attachments: false, context_window: null, compress_at: 0.8 })
 
@@ -91,7 +100,14 @@ describe('the owner journey in the console', () => {
     await page.getByRole('button', { name: 'Save draft' }).click()
     await feedback(page, 'Saved.')
     const files = (await host.owner.call('GET', `/agents/${agentId}`)).body
-    expect(files).toMatchObject({ attachments: true, context_window: 16000, tools: [{ type: 'builtin', name: 'current_time' }, { type: 'builtin', name: 'create_file' }] })
+    expect(files).toMatchObject({
+      attachments: true,
+      context_window: 16000,
+      tools: [
+        { type: 'builtin', name: 'current_time' },
+        { type: 'builtin', name: 'create_file' },
+      ],
+    })
   })
 
   it('shows the host’s reason when a save fails', async () => {
@@ -160,7 +176,9 @@ describe('the owner journey in the console', () => {
     await fresh.getByRole('button', { name: 'Copy script snippet' }).click()
     await feedback(page, 'Script snippet copied.', fresh)
     snippet = await page.evaluate(() => navigator.clipboard.readText())
-    expect(snippet).toMatch(/^<script src="http:\/\/127\.0\.0\.1:\d+\/widget\/[^"]+\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" data-open="true" async><\/script>$/)
+    expect(snippet).toMatch(
+      /^<script src="http:\/\/127\.0\.0\.1:\d+\/widget\/[^"]+\/embed\.js" integrity="sha384-[^"]+" crossorigin="anonymous" data-link="[A-Za-z0-9_-]{43}" data-open="true" async><\/script>$/,
+    )
     await page.getByRole('region', { name: 'Share links table' }).getByRole('cell', { name: 'Partner page', exact: true }).waitFor()
   })
 
@@ -321,7 +339,9 @@ describe('watching an agent with 100,000 sessions', () => {
     try {
       const base = Date.parse('2026-01-01T00:00:00.000Z')
       const insertSession = db.prepare("INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, 'public', ?, ?, ?)")
-      const insertMessage = db.prepare("INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)")
+      const insertMessage = db.prepare(
+        "INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)",
+      )
       db.transaction(() => {
         for (let i = 0; i < TOTAL; i++) {
           const at = new Date(base + i * 1000).toISOString()
@@ -353,7 +373,10 @@ describe('watching an agent with 100,000 sessions', () => {
       expect(previews).toEqual(Array.from({ length: 100 }, (_, i) => `question ${TOTAL - 1 - i}`))
 
       await rows.nth(99).getByRole('link').click()
-      await watcher.getByRole('list', { name: 'Messages' }).getByText(`question ${TOTAL - 100}`, { exact: true }).waitFor()
+      await watcher
+        .getByRole('list', { name: 'Messages' })
+        .getByText(`question ${TOTAL - 100}`, { exact: true })
+        .waitFor()
     } finally {
       await context.close()
     }
@@ -456,7 +479,11 @@ describe('managing versions, links, chat keys and owner keys', () => {
     const first = (await shown.locator('pre').innerText()).trim()
     expect(first).toMatch(/^key_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
     const completion = (key: string) =>
-      fetch(`${host.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: agentId, messages: [{ role: 'user', content: 'Hi' }] }) })
+      fetch(`${host.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: agentId, messages: [{ role: 'user', content: 'Hi' }] }),
+      })
     expect((await completion(first)).status).toBe(200)
     await admin.getByRole('button', { name: 'I have copied it' }).click()
     expect(await admin.locator('pre', { hasText: first }).count()).toBe(0) // gone from the page

@@ -3,7 +3,14 @@
  * written as the `data-*` attributes embed.js reads, and the console preview URL that loads
  * embed.js with the very same attributes. Pure functions.
  */
-export type EmbedOptions = { mode: 'inline' | 'iframe'; position: 'bottom-right' | 'bottom-left'; color: string; title: string; theme: '' | 'light' | 'dark'; open: boolean }
+export type EmbedOptions = {
+  mode: 'inline' | 'iframe'
+  position: 'bottom-right' | 'bottom-left'
+  color: string
+  title: string
+  theme: '' | 'light' | 'dark'
+  open: boolean
+}
 
 export type EmbedTarget = { agent: string } | { link: string }
 
@@ -29,7 +36,9 @@ export function scriptWithOptions(snippet: string, options: EmbedOptions): strin
     .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
     .join('')
   if (!extra) return snippet
-  return /\sasync><\/script>$/.test(snippet) ? snippet.replace(/\sasync><\/script>$/, `${extra} async></script>`) : snippet.replace(/><\/script>$/, `${extra}></script>`)
+  return /\sasync><\/script>$/.test(snippet)
+    ? snippet.replace(/\sasync><\/script>$/, `${extra} async></script>`)
+    : snippet.replace(/><\/script>$/, `${extra}></script>`)
 }
 
 /** `/console/preview?…`: a page of the host that loads embed.js with these attributes. */

@@ -5,9 +5,9 @@
  * @event porch-link-saved - The host saved the link (`detail`: its reply; a new link carries its token and snippets).
  */
 import { html, nothing } from 'lit'
-import { api } from './api.ts'
 import type { IssuedLink, Link } from '../../shared/console.ts'
-import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 
 export const EXPIRY_PRESETS: { value: string; label: string; seconds?: number }[] = [
   { value: 'never', label: 'Never' },
@@ -33,7 +33,13 @@ export function localToIso(value: string): string | null {
 let formCount = 0
 
 export class ConsoleLinkForm extends ConsoleElement {
-  static override properties = { agentId: { attribute: false }, link: { attribute: false }, feedback: { state: true }, expiry: { state: true }, passwordChoice: { state: true } }
+  static override properties = {
+    agentId: { attribute: false },
+    link: { attribute: false },
+    feedback: { state: true },
+    expiry: { state: true },
+    passwordChoice: { state: true },
+  }
   agentId = ''
   /** The link being edited; null creates one. */
   link: Link | null = null
@@ -85,8 +91,16 @@ export class ConsoleLinkForm extends ConsoleElement {
     }
     const link = this.link
     const saved = link
-      ? await withFeedback((f) => (this.feedback = f), { busy: 'Saving the link…', done: 'Link saved.' }, () => api.patch<Link>(`/links/${link.id}`, body))
-      : await withFeedback((f) => (this.feedback = f), { busy: 'Creating the link…', done: 'Link created: copy its URL or snippet below.' }, () => api.post<IssuedLink>(`/agents/${this.agentId}/links`, body))
+      ? await withFeedback(
+          (f) => (this.feedback = f),
+          { busy: 'Saving the link…', done: 'Link saved.' },
+          () => api.patch<Link>(`/links/${link.id}`, body),
+        )
+      : await withFeedback(
+          (f) => (this.feedback = f),
+          { busy: 'Creating the link…', done: 'Link created: copy its URL or snippet below.' },
+          () => api.post<IssuedLink>(`/agents/${this.agentId}/links`, body),
+        )
     if (!saved) return
     if (!link) {
       ;(event.target as HTMLFormElement).reset()
@@ -99,10 +113,19 @@ export class ConsoleLinkForm extends ConsoleElement {
   override render() {
     const link = this.link
     const id = (name: string) => `${this.uid}-${name}`
-    const expiryOptions = link ? [{ value: 'keep', label: link.expires_at ? `Keep (${new Date(link.expires_at).toLocaleString()})` : 'Keep (never)' }, ...EXPIRY_PRESETS] : EXPIRY_PRESETS
+    const expiryOptions = link
+      ? [{ value: 'keep', label: link.expires_at ? `Keep (${new Date(link.expires_at).toLocaleString()})` : 'Keep (never)' }, ...EXPIRY_PRESETS]
+      : EXPIRY_PRESETS
     const passwordOptions = link?.has_password
-      ? [['keep', 'Keep the password'], ['set', 'Change the password'], ['remove', 'Remove the password']]
-      : [['none', 'No password'], ['set', link ? 'Set a password' : 'Require a password']]
+      ? [
+          ['keep', 'Keep the password'],
+          ['set', 'Change the password'],
+          ['remove', 'Remove the password'],
+        ]
+      : [
+          ['none', 'No password'],
+          ['set', link ? 'Set a password' : 'Require a password'],
+        ]
     return html`<form @submit=${this.submit} aria-label=${link ? `Edit link ${link.name}` : 'New link'}>
       <div class="grid">
         <div class="field"><label for=${id('name')}>Link name</label><input id=${id('name')} name="name" type="text" required maxlength="200" .value=${link?.name ?? ''} placeholder="Newsletter, support page…" /></div>
@@ -117,9 +140,11 @@ export class ConsoleLinkForm extends ConsoleElement {
       <fieldset>
         <legend>Password</legend>
         ${passwordOptions.map(([value, label]) => html`<label><input type="radio" name="password_choice" value=${value!} ?checked=${this.passwordChoice === value} @change=${() => (this.passwordChoice = value!)} /> ${label}</label>`)}
-        ${this.passwordChoice === 'set'
-          ? html`<div class="field"><label for=${id('password')}>Password</label><input id=${id('password')} name="password" type="password" minlength="4" maxlength="200" required autocomplete="new-password" aria-describedby=${id('password-hint')} /><p class="hint" id=${id('password-hint')}>Visitors type it once per tab. At least 4 characters; stored only as a hash.</p></div>`
-          : nothing}
+        ${
+          this.passwordChoice === 'set'
+            ? html`<div class="field"><label for=${id('password')}>Password</label><input id=${id('password')} name="password" type="password" minlength="4" maxlength="200" required autocomplete="new-password" aria-describedby=${id('password-hint')} /><p class="hint" id=${id('password-hint')}>Visitors type it once per tab. At least 4 characters; stored only as a hash.</p></div>`
+            : nothing
+        }
       </fieldset>
       <div class="grid">
         <div class="field">

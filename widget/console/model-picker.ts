@@ -3,8 +3,8 @@
  * model id with the host's suggestions. The value is `provider:model-id`, or `demo`.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api } from './api.ts'
 import type { ModelsReply } from '../../shared/console.ts'
+import { api } from './api.ts'
 import { ConsoleElement, define } from './console-element.ts'
 
 const PROVIDER_NAMES: Record<string, string> = { demo: 'Demo (built in, offline)', openai: 'OpenAI or compatible', anthropic: 'Anthropic' }
@@ -52,7 +52,11 @@ export class ConsoleModelPicker extends ConsoleElement {
   }
 
   override render() {
-    const providers = this.info?.providers ?? [{ id: 'demo', configured: true }, { id: 'openai', configured: false }, { id: 'anthropic', configured: false }]
+    const providers = this.info?.providers ?? [
+      { id: 'demo', configured: true },
+      { id: 'openai', configured: false },
+      { id: 'anthropic', configured: false },
+    ]
     const known = providers.some((p) => p.id === this.provider) ? providers : [...providers, { id: this.provider, configured: false }]
     const suggestions = (this.info?.suggestions ?? []).map(splitModel).filter((s) => s.provider === this.provider && s.id)
     const chosen = known.find((p) => p.id === this.provider)
@@ -72,11 +76,13 @@ export class ConsoleModelPicker extends ConsoleElement {
         </div>
       </div>
       <p class="hint" id="model-status">
-        ${chosen && !chosen.configured && this.info
-          ? html`<strong class="error">This provider is not configured on the host</strong> (set ${this.provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}); the agent cannot be published with it.`
-          : this.provider === 'demo'
-            ? 'The demo model answers offline and says it is a demo.'
-            : nothing}
+        ${
+          chosen && !chosen.configured && this.info
+            ? html`<strong class="error">This provider is not configured on the host</strong> (set ${this.provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'}); the agent cannot be published with it.`
+            : this.provider === 'demo'
+              ? 'The demo model answers offline and says it is a demo.'
+              : nothing
+        }
       </p>
     </fieldset>`
   }

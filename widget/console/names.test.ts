@@ -21,7 +21,9 @@ describe('console elements', () => {
   it('are named alike: file, tag and class', () => {
     const named = defined.map(({ file }) => {
       const base = file.replace(/\.ts$/, '')
-      return base === 'porch-console' ? { file, tag: 'porch-console', cls: 'PorchConsole' } : { file, tag: `porch-console-${base}`, cls: `Console${pascal(base)}` }
+      return base === 'porch-console'
+        ? { file, tag: 'porch-console', cls: 'PorchConsole' }
+        : { file, tag: `porch-console-${base}`, cls: `Console${pascal(base)}` }
     })
     expect(defined).toEqual(named)
   })

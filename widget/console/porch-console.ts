@@ -6,11 +6,11 @@
  * @summary The owner console: build, publish, share and watch agents.
  */
 import { html, nothing } from 'lit'
-import { api, SESSION_PATH, setCsrfToken, setUnauthorizedHandler } from './api.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { ConsoleElement, feedbackView, IDLE, managesKeys, withFeedback, type Feedback } from './console-element.ts'
+import { api, SESSION_PATH, setCsrfToken, setUnauthorizedHandler } from './api.ts'
+import { ConsoleElement, type Feedback, feedbackView, IDLE, managesKeys, withFeedback } from './console-element.ts'
 import { consoleStyles } from './porch-console.styles.ts'
-import { hrefFor, isAppClick, navigate, NAVIGATE_EVENT, parseRoute, type Route } from './router.ts'
+import { hrefFor, isAppClick, NAVIGATE_EVENT, navigate, parseRoute, type Route } from './router.ts'
 import './sign-in.ts'
 import './agent-list.ts'
 import './agent-create.ts'
@@ -42,7 +42,8 @@ export class PorchConsole extends ConsoleElement {
 
   override connectedCallback(): void {
     super.connectedCallback()
-    if (!document.adoptedStyleSheets.includes(consoleStyles.styleSheet!)) document.adoptedStyleSheets = [...document.adoptedStyleSheets, consoleStyles.styleSheet!]
+    if (!document.adoptedStyleSheets.includes(consoleStyles.styleSheet!))
+      document.adoptedStyleSheets = [...document.adoptedStyleSheets, consoleStyles.styleSheet!]
     addEventListener('popstate', this.onLocation)
     addEventListener(NAVIGATE_EVENT, this.onLocation)
     this.addEventListener('click', this.onClick)
@@ -76,10 +77,14 @@ export class PorchConsole extends ConsoleElement {
   }
 
   private async signOut(): Promise<void> {
-    const done = await withFeedback((f) => (this.feedback = f), { busy: 'Signing out…', done: 'Signed out.' }, async () => {
-      await api.delete(SESSION_PATH)
-      return true
-    })
+    const done = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Signing out…', done: 'Signed out.' },
+      async () => {
+        await api.delete(SESSION_PATH)
+        return true
+      },
+    )
     if (done) {
       setCsrfToken('')
       this.session = null
@@ -98,7 +103,15 @@ export class PorchConsole extends ConsoleElement {
 
   private titleOf(route: Route): string {
     if (!this.session) return 'Sign in'
-    return { agents: 'Agents', 'new-agent': 'New agent', agent: 'Agent', watch: 'Watch', session: 'Session', 'owner-keys': 'Owner keys', 'not-found': 'Not found' }[route.page]
+    return {
+      agents: 'Agents',
+      'new-agent': 'New agent',
+      agent: 'Agent',
+      watch: 'Watch',
+      session: 'Session',
+      'owner-keys': 'Owner keys',
+      'not-found': 'Not found',
+    }[route.page]
   }
 
   override render() {
@@ -113,7 +126,12 @@ export class PorchConsole extends ConsoleElement {
       </main>`
     }
     const { role, name } = this.session
-    const current = (page: Route['page']) => (this.route.page === page || (page === 'agents' && (this.route.page === 'agent' || this.route.page === 'new-agent')) || (page === 'watch' && this.route.page === 'session') ? 'page' : nothing)
+    const current = (page: Route['page']) =>
+      this.route.page === page ||
+      (page === 'agents' && (this.route.page === 'agent' || this.route.page === 'new-agent')) ||
+      (page === 'watch' && this.route.page === 'session')
+        ? 'page'
+        : nothing
     return html`<a class="skip-link" href="#main" @click=${(e: Event) => {
       e.preventDefault()
       this.querySelector<HTMLElement>('main')?.focus()

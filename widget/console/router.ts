@@ -91,5 +91,10 @@ export function isAppClick(event: MouseEvent): HTMLAnchorElement | null {
   const anchor = event.composedPath().find((node): node is HTMLAnchorElement => node instanceof HTMLAnchorElement)
   if (!anchor || anchor.target || anchor.hasAttribute('download')) return null
   const url = new URL(anchor.href, location.href)
-  return url.origin === location.origin && url.pathname.startsWith('/console') && !url.pathname.startsWith('/console/preview') && !url.pathname.startsWith('/console/assets') ? anchor : null
+  return url.origin === location.origin &&
+    url.pathname.startsWith('/console') &&
+    !url.pathname.startsWith('/console/preview') &&
+    !url.pathname.startsWith('/console/assets')
+    ? anchor
+    : null
 }

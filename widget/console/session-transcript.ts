@@ -3,17 +3,24 @@
  * ended) and the traces of its requests.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, query } from './api.ts'
 import type { SessionTranscript, TraceSummary } from '../../shared/console.ts'
-import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
-import { hrefFor } from './router.ts'
 import { markdown } from '../chat/markdown-directive.ts'
+import { api, query } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
+import { hrefFor } from './router.ts'
 import { toolView } from './tool-view.ts'
-import { foldTranscript } from './transcript-fold.ts'
 import { traceTable } from './trace-table.ts'
+import { foldTranscript } from './transcript-fold.ts'
 
 export class ConsoleSessionTranscript extends ConsoleElement {
-  static override properties = { agentId: { attribute: false }, sessionId: { attribute: false }, scope: { attribute: false }, transcript: { state: true }, traces: { state: true }, feedback: { state: true } }
+  static override properties = {
+    agentId: { attribute: false },
+    sessionId: { attribute: false },
+    scope: { attribute: false },
+    transcript: { state: true },
+    traces: { state: true },
+    feedback: { state: true },
+  }
   agentId = ''
   sessionId = ''
   scope = 'public'
@@ -27,7 +34,11 @@ export class ConsoleSessionTranscript extends ConsoleElement {
 
   private async load(): Promise<void> {
     const path = `/agents/${encodeURIComponent(this.agentId)}/sessions/${encodeURIComponent(this.sessionId)}${query({ scope: this.scope })}`
-    const transcript = await withFeedback((f) => (this.feedback = f), { busy: 'Loading the transcript…', done: (t: SessionTranscript) => `${t.messages.length} messages.` }, () => api.get<SessionTranscript>(path))
+    const transcript = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading the transcript…', done: (t: SessionTranscript) => `${t.messages.length} messages.` },
+      () => api.get<SessionTranscript>(path),
+    )
     if (!transcript) return
     this.transcript = transcript
     this.traces = transcript.traces
@@ -38,8 +49,9 @@ export class ConsoleSessionTranscript extends ConsoleElement {
     return html`<p class="hint"><a href=${hrefFor({ page: 'watch', agent: this.agentId, link: this.scope.startsWith('link:') ? this.scope.slice(5) : '', from: '', to: '' })}>Watch</a> › Session</p>
       <h1>Session <code>${this.sessionId}</code></h1>
       ${feedbackView(this.feedback)}
-      ${t
-        ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
+      ${
+        t
+          ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
             <section aria-labelledby="transcript-heading">
               <h2 id="transcript-heading">SessionTranscript</h2>
               <ol class="transcript" aria-label="Messages">
@@ -56,7 +68,8 @@ export class ConsoleSessionTranscript extends ConsoleElement {
               <h2 id="session-traces-heading">Traces</h2>
               ${this.traces.length > 0 ? traceTable(this.traces, { label: 'Traces of this session', sessionLinks: false }) : html`<p>No traces for this session.</p>`}
             </section>`
-        : nothing}`
+          : nothing
+      }`
   }
 }
 

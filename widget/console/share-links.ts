@@ -6,11 +6,11 @@
  * are shown then; later the owner rotates to get a new one.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession, EmbedSnippets, IssuedLink, Link } from '../../shared/console.ts'
+import type { Agent } from '../../shared/owner.ts'
 import { agentChanged } from './agent-status.ts'
-import { canEdit, ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api } from './api.ts'
+import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import type { EmbedOptions } from './embed-options.ts'
 import { qrDataUrl } from './qr-code.ts'
 import { hrefFor } from './router.ts'
@@ -18,7 +18,11 @@ import './copy-field.ts'
 import './link-form.ts'
 import './widget-preview.ts'
 
-const lines = (text: string) => text.split(/[\n,\s]+/).map((l) => l.trim()).filter(Boolean)
+const lines = (text: string) =>
+  text
+    .split(/[\n,\s]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)
 
 /** The agent's theme as starting snippet options. */
 const themeDefaults = (agent: Agent): Partial<EmbedOptions> => ({
@@ -71,7 +75,11 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   private async load(): Promise<void> {
     const id = this.agent!.id
-    const reply = await withFeedback((f) => (this.feedback = f), { busy: 'Loading links…', done: '' }, () => api.get<{ links: Link[] }>(`/agents/${id}/links`))
+    const reply = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Loading links…', done: '' },
+      () => api.get<{ links: Link[] }>(`/agents/${id}/links`),
+    )
     if (reply) {
       this.links = reply.links
       this.newLinkOpen ??= reply.links.length === 0
@@ -93,13 +101,21 @@ export class ConsoleShareLinks extends ConsoleElement {
   }
 
   private async setEnabled(link: Link, enabled: boolean): Promise<void> {
-    const done = await withFeedback((f) => (this.feedback = f), { busy: `${enabled ? 'Enabling' : 'Disabling'} ${link.name}…`, done: `${link.name} is ${enabled ? 'enabled' : 'disabled'}.` }, () => api.patch<Link>(`/links/${link.id}`, { enabled }))
+    const done = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `${enabled ? 'Enabling' : 'Disabling'} ${link.name}…`, done: `${link.name} is ${enabled ? 'enabled' : 'disabled'}.` },
+      () => api.patch<Link>(`/links/${link.id}`, { enabled }),
+    )
     if (done) await this.reloadLinks()
   }
 
   private async rotate(link: Link): Promise<void> {
     this.confirming = null
-    const rotated = await withFeedback((f) => (this.feedback = f), { busy: `Issuing a new URL for ${link.name}…`, done: `${link.name} has a new URL; the old one no longer works.` }, () => api.patch<IssuedLink>(`/links/${link.id}`, { rotate_token: true }))
+    const rotated = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `Issuing a new URL for ${link.name}…`, done: `${link.name} has a new URL; the old one no longer works.` },
+      () => api.patch<IssuedLink>(`/links/${link.id}`, { rotate_token: true }),
+    )
     if (rotated) {
       this.fresh = rotated
       await this.reloadLinks()
@@ -108,10 +124,14 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   private async deleteLink(link: Link): Promise<void> {
     this.confirming = null
-    const done = await withFeedback((f) => (this.feedback = f), { busy: `Deleting ${link.name}…`, done: `${link.name} is deleted; its URL and snippets stop working now.` }, async () => {
-      await api.delete(`/links/${link.id}`)
-      return true
-    })
+    const done = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `Deleting ${link.name}…`, done: `${link.name} is deleted; its URL and snippets stop working now.` },
+      async () => {
+        await api.delete(`/links/${link.id}`)
+        return true
+      },
+    )
     if (done) {
       if (this.fresh?.id === link.id) this.fresh = null
       await this.reloadLinks()
@@ -120,15 +140,26 @@ export class ConsoleShareLinks extends ConsoleElement {
 
   /** `link`: only share links open the agent; `public`: its id does too. Applies at once, without publishing. */
   private async setAccess(access: 'link' | 'public'): Promise<void> {
-    const done = access === 'link' ? 'The agent is link-only now: its id no longer opens it, and link passwords hold.' : 'The agent is public now: its id and embed open it.'
-    const agent = await withFeedback((f) => (this.accessFeedback = f), { busy: 'Changing who may chat…', done }, () => api.patch<Agent>(`/agents/${this.agent!.id}`, { access }))
+    const done =
+      access === 'link'
+        ? 'The agent is link-only now: its id no longer opens it, and link passwords hold.'
+        : 'The agent is public now: its id and embed open it.'
+    const agent = await withFeedback(
+      (f) => (this.accessFeedback = f),
+      { busy: 'Changing who may chat…', done },
+      () => api.patch<Agent>(`/agents/${this.agent!.id}`, { access }),
+    )
     if (agent) agentChanged(this, agent)
   }
 
   private async saveOrigins(event: SubmitEvent): Promise<void> {
     event.preventDefault()
     const origins = lines(String(new FormData(event.target as HTMLFormElement).get('origins') ?? ''))
-    const agent = await withFeedback((f) => (this.originsFeedback = f), { busy: 'Saving the allowed origins…', done: 'Allowed origins saved (they apply at once).' }, () => api.patch<Agent>(`/agents/${this.agent!.id}`, { allowed_origins: origins }))
+    const agent = await withFeedback(
+      (f) => (this.originsFeedback = f),
+      { busy: 'Saving the allowed origins…', done: 'Allowed origins saved (they apply at once).' },
+      () => api.patch<Agent>(`/agents/${this.agent!.id}`, { allowed_origins: origins }),
+    )
     if (agent) agentChanged(this, agent)
   }
 
@@ -140,33 +171,39 @@ export class ConsoleShareLinks extends ConsoleElement {
       <section aria-labelledby="links-heading">
         <h2 id="links-heading">Share links</h2>
         ${!agent.published ? html`<p class="warning">The agent is not published: its links answer only once it is.</p>` : nothing}
-        ${agent.access === 'public' && (this.links?.some((link) => link.has_password) || this.fresh?.has_password)
-          ? html`<div class="warning" role="note">
+        ${
+          agent.access === 'public' && (this.links?.some((link) => link.has_password) || this.fresh?.has_password)
+            ? html`<div class="warning" role="note">
               <p><strong>These passwords do not protect the agent yet.</strong> Its access is public, so anyone with the agent's id can chat without a password.</p>
               ${editor ? html`<button type="button" @click=${() => this.setAccess('link')}>Make the agent link-only</button>` : nothing}
             </div>`
-          : nothing}
+            : nothing
+        }
         ${feedbackView(this.accessFeedback)}
         ${feedbackView(this.feedback)}
         ${this.renderLinks(editor)}
-        ${editor
-          ? html`<details class="card" ?open=${this.newLinkOpen === true} @toggle=${(e: Event) => (this.newLinkOpen = (e.target as HTMLDetailsElement).open)}>
+        ${
+          editor
+            ? html`<details class="card" ?open=${this.newLinkOpen === true} @toggle=${(e: Event) => (this.newLinkOpen = (e.target as HTMLDetailsElement).open)}>
               <summary><strong>New link</strong></summary>
               <porch-console-link-form .agentId=${agent.id} @porch-link-saved=${this.onSaved}></porch-console-link-form>
             </details>`
-          : nothing}
+            : nothing
+        }
       </section>
       <section aria-labelledby="public-heading">
         <h2 id="public-heading">Public embed</h2>
         ${agent.access === 'public' && !agent.published ? html`<p class="warning">Not published yet: the embed and its preview answer once the agent is published.</p>` : nothing}
-        ${agent.access === 'public'
-          ? this.embed
-            ? html`<porch-console-copy-field label="Page URL" .text=${this.embed.url}></porch-console-copy-field>
+        ${
+          agent.access === 'public'
+            ? this.embed
+              ? html`<porch-console-copy-field label="Page URL" .text=${this.embed.url}></porch-console-copy-field>
                 <porch-console-copy-field label="Iframe snippet" .text=${this.embed.iframe}></porch-console-copy-field>
                 <porch-console-widget-preview .target=${{ agent: agent.id }} .script=${this.embed.script} .defaults=${themeDefaults(agent)}></porch-console-widget-preview>`
-            : html`<p class="hint">Loading the snippets…</p>`
-          : html`<p>The agent's access is <strong>links only</strong>: it has no public embed.</p>
-              ${editor ? html`<button type="button" @click=${() => this.setAccess('public')}>Make the agent public</button>` : nothing}`}
+              : html`<p class="hint">Loading the snippets…</p>`
+            : html`<p>The agent's access is <strong>links only</strong>: it has no public embed.</p>
+              ${editor ? html`<button type="button" @click=${() => this.setAccess('public')}>Make the agent public</button>` : nothing}`
+        }
         <form class="card" @submit=${this.saveOrigins}>
           <fieldset ?disabled=${!editor}>
             <legend>Sites allowed to embed the agent</legend>
@@ -221,16 +258,18 @@ export class ConsoleShareLinks extends ConsoleElement {
           <td>
             <div class="actions">
               <a href=${hrefFor({ page: 'watch', agent: link.agent_id, link: link.id, from: '', to: '' })}>Sessions<span class="sr-only"> of ${link.name}</span></a>
-              ${editor
-                ? confirming
-                  ? html`<span>${confirming === 'delete' ? `Delete ${link.name}?` : `Replace the URL of ${link.name}?`}</span>
+              ${
+                editor
+                  ? confirming
+                    ? html`<span>${confirming === 'delete' ? `Delete ${link.name}?` : `Replace the URL of ${link.name}?`}</span>
                       <button type="button" class="danger" @click=${() => (confirming === 'delete' ? this.deleteLink(link) : this.rotate(link))}>${confirming === 'delete' ? 'Yes, delete' : 'Yes, new URL'}</button>
                       <button type="button" @click=${() => (this.confirming = null)}>Cancel</button>`
-                  : html`<button type="button" @click=${() => this.setEnabled(link, !link.enabled)}>${link.enabled ? 'Disable' : 'Enable'}<span class="sr-only"> ${link.name}</span></button>
+                    : html`<button type="button" @click=${() => this.setEnabled(link, !link.enabled)}>${link.enabled ? 'Disable' : 'Enable'}<span class="sr-only"> ${link.name}</span></button>
                       <button type="button" aria-expanded=${String(this.editing === link.id)} @click=${() => (this.editing = this.editing === link.id ? '' : link.id)}>Edit<span class="sr-only"> ${link.name}</span></button>
                       <button type="button" @click=${() => (this.confirming = { id: link.id, action: 'rotate' })}>New URL<span class="sr-only"> for ${link.name}</span></button>
                       <button type="button" class="danger" @click=${() => (this.confirming = { id: link.id, action: 'delete' })}>Delete<span class="sr-only"> ${link.name}</span></button>`
-                : nothing}
+                  : nothing
+              }
             </div>
           </td>
         </tr>

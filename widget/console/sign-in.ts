@@ -5,9 +5,9 @@
  * @event porch-signed-in - The host accepted the token (`detail`: the session).
  */
 import { html } from 'lit'
-import { api, SESSION_PATH } from './api.ts'
 import type { ConsoleSession } from '../../shared/console.ts'
-import { ConsoleElement, define, feedbackView, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import { api, SESSION_PATH } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 
 export class ConsoleSignIn extends ConsoleElement {
   static override properties = { feedback: { state: true } }
@@ -19,7 +19,11 @@ export class ConsoleSignIn extends ConsoleElement {
     const input = form.elements.namedItem('token') as HTMLInputElement
     const token = input.value.trim()
     input.value = ''
-    const session = await withFeedback((f) => (this.feedback = f), { busy: 'Signing in…', done: 'Signed in.' }, () => api.post<ConsoleSession>(SESSION_PATH, { token }))
+    const session = await withFeedback(
+      (f) => (this.feedback = f),
+      { busy: 'Signing in…', done: 'Signed in.' },
+      () => api.post<ConsoleSession>(SESSION_PATH, { token }),
+    )
     if (session) this.dispatchEvent(new CustomEvent('porch-signed-in', { detail: session, bubbles: true, composed: true }))
     else input.focus()
   }

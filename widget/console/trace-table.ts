@@ -11,7 +11,10 @@ export function traceStatusBadge(status: TraceStatus) {
   return html`<span class="badge ${kind}">${status}</span>`
 }
 
-export function traceTable(traces: TraceSummary[], { label, sessionLinks = true, source }: { label: string; sessionLinks?: boolean; source?: (scope: string) => string }) {
+export function traceTable(
+  traces: TraceSummary[],
+  { label, sessionLinks = true, source }: { label: string; sessionLinks?: boolean; source?: (scope: string) => string },
+) {
   return html`<div class="table-wrap" role="region" aria-label=${label} tabindex="0"><table>
     <thead><tr>
       <th scope="col">Started</th>${source ? html`<th scope="col">Source</th>` : nothing}<th scope="col">Status</th><th scope="col" class="num">First token</th><th scope="col" class="num">Total</th>
@@ -28,9 +31,11 @@ export function traceTable(traces: TraceSummary[], { label, sessionLinks = true,
         <td class="num">${trace.input_tokens} / ${trace.output_tokens}</td>
         <td class="num">${trace.tool_calls.length}</td>
         <td>${trace.error ? html`<span class="error">${trace.error}</span>` : ''}</td>
-        ${sessionLinks
-          ? html`<td>${trace.session_id ? html`<a href=${hrefFor({ page: 'session', agent: trace.agent_id, session: trace.session_id, scope: trace.scope })}>Open<span class="sr-only"> session ${trace.session_id}</span></a>` : '—'}</td>`
-          : nothing}
+        ${
+          sessionLinks
+            ? html`<td>${trace.session_id ? html`<a href=${hrefFor({ page: 'session', agent: trace.agent_id, session: trace.session_id, scope: trace.scope })}>Open<span class="sr-only"> session ${trace.session_id}</span></a>` : '—'}</td>`
+            : nothing
+        }
       </tr>`,
     )}</tbody>
   </table></div>`

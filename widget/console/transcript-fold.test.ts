@@ -28,6 +28,9 @@ describe('foldTranscript', () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'gone', content: 'late', is_error: true }] },
       { role: 'assistant', content: 'plain' },
     ])
-    expect(shown.map((m) => m.parts)).toEqual([[{ type: 'tool', tool: { name: '(result)', input: 'gone', result: 'late', isError: true } }], [{ type: 'text', text: 'plain' }]])
+    expect(shown.map((m) => m.parts)).toEqual([
+      [{ type: 'tool', tool: { name: '(result)', input: 'gone', result: 'late', isError: true } }],
+      [{ type: 'text', text: 'plain' }],
+    ])
   })
 })

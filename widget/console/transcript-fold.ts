@@ -1,6 +1,7 @@
 /** A stored session's messages as the console shows them. Pure functions (tested without a browser). */
-import type { ContentBlock } from '../../shared/protocol.ts'
+
 import type { TranscriptMessage } from '../../shared/console.ts'
+import type { ContentBlock } from '../../shared/protocol.ts'
 import type { ToolCallView } from './tool-view.ts'
 
 /**
@@ -9,7 +10,12 @@ import type { ToolCallView } from './tool-view.ts'
  */
 export type StoredMessage = Pick<TranscriptMessage, 'role'> & Partial<Pick<TranscriptMessage, 'status' | 'created_at'>> & { content: ContentBlock[] | string }
 
-export type Shown = { role: TranscriptMessage['role']; status?: TranscriptMessage['status']; created_at?: string; parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[] }
+export type Shown = {
+  role: TranscriptMessage['role']
+  status?: TranscriptMessage['status']
+  created_at?: string
+  parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[]
+}
 
 const blocks = (content: StoredMessage['content']): ContentBlock[] => (typeof content === 'string' ? [{ type: 'text', text: content }] : content)
 

@@ -6,15 +6,15 @@
  * cannot send the console's CSRF header.
  */
 import { html, nothing, type PropertyValues } from 'lit'
+import type { ConsoleSession } from '../../shared/console.ts'
+import type { Agent } from '../../shared/owner.ts'
 import type { StreamEvent } from '../../shared/protocol.ts'
+import { markdown } from '../chat/markdown-directive.ts'
+import { foldAnswerEvent, type ToolView } from '../chat/transcript.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { tryEndpoint } from '../client/urls.ts'
-import { foldAnswerEvent, type ToolView } from '../chat/transcript.ts'
 import { getCsrfToken } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
-import type { ConsoleSession } from '../../shared/console.ts'
-import { canEdit, ConsoleElement, define, reasonOf } from './console-element.ts'
-import { markdown } from '../chat/markdown-directive.ts'
+import { ConsoleElement, canEdit, define, reasonOf } from './console-element.ts'
 import { toolView } from './tool-view.ts'
 
 // Try-it shows text and tool calls (no files: its sessions have no download route).
@@ -31,7 +31,13 @@ type Turn = {
 const newId = () => crypto.randomUUID()
 
 export class ConsoleTryChat extends ConsoleElement {
-  static override properties = { session: { attribute: false }, agent: { attribute: false }, turns: { state: true }, running: { state: true }, announcement: { state: true } }
+  static override properties = {
+    session: { attribute: false },
+    agent: { attribute: false },
+    turns: { state: true },
+    running: { state: true },
+    announcement: { state: true },
+  }
   session: ConsoleSession | null = null
   agent: Agent | null = null
   turns: Turn[] = []
@@ -148,9 +154,11 @@ export class ConsoleTryChat extends ConsoleElement {
         ${this.turns.length === 0 ? html`<p class="hint">Send a message to try the draft.</p>` : nothing}
         ${this.turns.map((turn) => this.renderTurn(turn))}
       </div>
-      ${this.turns.length === 0 && agent.starters.length > 0
-        ? html`<div class="actions" aria-label="Starter prompts" role="group">${agent.starters.map((s) => html`<button type="button" @click=${() => this.send(s)}>${s}</button>`)}</div>`
-        : nothing}
+      ${
+        this.turns.length === 0 && agent.starters.length > 0
+          ? html`<div class="actions" aria-label="Starter prompts" role="group">${agent.starters.map((s) => html`<button type="button" @click=${() => this.send(s)}>${s}</button>`)}</div>`
+          : nothing
+      }
       <form class="card" @submit=${this.submit} aria-label="Message the draft">
         <div class="field">
           <label for="try-input">Message</label>
@@ -169,8 +177,12 @@ export class ConsoleTryChat extends ConsoleElement {
     return html`<div class="msg ${turn.role}" data-state=${turn.state}>
       <span class="sr-only">${turn.role === 'user' ? 'You:' : 'Agent:'}</span>
 ${turn.parts.map((part, index) =>
-        part.type === 'tool' ? toolView(part.tool) : turn.role === 'user' ? html`<span class="text">${part.text}</span>` : html`<div class="md" ${markdown(part.text, turn.state !== 'streaming' || index < turn.parts.length - 1)}></div>`,
-      )}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
+  part.type === 'tool'
+    ? toolView(part.tool)
+    : turn.role === 'user'
+      ? html`<span class="text">${part.text}</span>`
+      : html`<div class="md" ${markdown(part.text, turn.state !== 'streaming' || index < turn.parts.length - 1)}></div>`,
+)}${turn.state === 'streaming' && turn.parts.length === 0 ? html`<span class="hint">Thinking…</span>` : nothing}
       ${turn.state === 'error' ? html`<span class="error meta" role="alert">Failed: ${turn.error}</span>` : nothing}
       ${turn.state === 'stopped' ? html`<span class="meta">Stopped.</span>` : nothing}
       ${turn.stats ? html`<span class="meta">${turn.stats}</span>` : nothing}

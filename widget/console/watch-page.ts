@@ -4,10 +4,10 @@
  * live in the URL, so a filtered view can be bookmarked and the back button undoes a filter.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import { api, nextPage, query } from './api.ts'
-import type { Agent } from '../../shared/owner.ts'
 import type { ConsoleSession, Link, SessionList, SessionSummary, TraceList, TraceSummary } from '../../shared/console.ts'
-import { ConsoleElement, define, feedbackView, formatDate, IDLE, withFeedback, type Feedback } from './console-element.ts'
+import type { Agent } from '../../shared/owner.ts'
+import { api, nextPage, query } from './api.ts'
+import { ConsoleElement, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import { hrefFor, navigate, type Route } from './router.ts'
 import { traceTable } from './trace-table.ts'
 
@@ -87,10 +87,21 @@ export class ConsoleWatchPage extends ConsoleElement {
     this.sessions = []
     this.traces = []
     this.generation++
-    await withFeedback((f) => (this.feedback = f), { busy: 'Loading sessions and traces…', done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.` }, async () => {
-      const [links] = await Promise.all([api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })), this.loadSessions({}), this.loadTraces({})])
-      this.links = links.links
-    })
+    await withFeedback(
+      (f) => (this.feedback = f),
+      {
+        busy: 'Loading sessions and traces…',
+        done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.`,
+      },
+      async () => {
+        const [links] = await Promise.all([
+          api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })),
+          this.loadSessions({}),
+          this.loadTraces({}),
+        ])
+        this.links = links.links
+      },
+    )
   }
 
   private filterParams() {
@@ -117,7 +128,11 @@ export class ConsoleWatchPage extends ConsoleElement {
   private more(kind: 'sessions' | 'traces'): void {
     const next = kind === 'sessions' ? this.sessionsNext : this.tracesNext
     if (!next) return
-    void withFeedback((f) => (this.feedback = f), { busy: `Loading more ${kind}…`, done: `More ${kind} loaded.` }, () => (kind === 'sessions' ? this.loadSessions(next) : this.loadTraces(next)))
+    void withFeedback(
+      (f) => (this.feedback = f),
+      { busy: `Loading more ${kind}…`, done: `More ${kind} loaded.` },
+      () => (kind === 'sessions' ? this.loadSessions(next) : this.loadTraces(next)),
+    )
   }
 
   private applyFilters(event: SubmitEvent): void {

@@ -5,13 +5,19 @@
  */
 import { html, nothing } from 'lit'
 import { ConsoleElement, define } from './console-element.ts'
-import { DEFAULT_EMBED, previewUrl, scriptWithOptions, type EmbedOptions, type EmbedTarget } from './embed-options.ts'
+import { DEFAULT_EMBED, type EmbedOptions, type EmbedTarget, previewUrl, scriptWithOptions } from './embed-options.ts'
 import './copy-field.ts'
 
 let count = 0
 
 export class ConsoleWidgetPreview extends ConsoleElement {
-  static override properties = { target: { attribute: false }, script: { type: String }, defaults: { attribute: false }, options: { state: true }, frameUrl: { state: true } }
+  static override properties = {
+    target: { attribute: false },
+    script: { type: String },
+    defaults: { attribute: false },
+    options: { state: true },
+    frameUrl: { state: true },
+  }
   target: EmbedTarget | null = null
   /** The host's script snippet for the target. */
   script = ''

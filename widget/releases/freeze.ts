@@ -21,8 +21,14 @@ for (const args of [['build'], ['build', '--mode', 'embed']]) {
 
 try {
   const { written } = freezeRelease(built, RELEASES_DIR, WIDGET_VERSION)
-  const integrity = `sha384-${createHash('sha384').update(readFileSync(join(built, 'embed.js'))).digest('base64')}`
-  console.log(written.length > 0 ? `Froze widget ${WIDGET_VERSION}: widget/releases/${WIDGET_VERSION}/${written.join(', ')} (commit them).` : `Widget ${WIDGET_VERSION} is already frozen with these exact files.`)
+  const integrity = `sha384-${createHash('sha384')
+    .update(readFileSync(join(built, 'embed.js')))
+    .digest('base64')}`
+  console.log(
+    written.length > 0
+      ? `Froze widget ${WIDGET_VERSION}: widget/releases/${WIDGET_VERSION}/${written.join(', ')} (commit them).`
+      : `Widget ${WIDGET_VERSION} is already frozen with these exact files.`,
+  )
   console.log(`Its snippets pin embed.js with integrity="${integrity}".`)
 } catch (error) {
   console.error(`widget:freeze: ${(error as Error).message}`)

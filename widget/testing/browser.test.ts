@@ -27,9 +27,7 @@ describe('browser harness', () => {
       expect(await page.locator('script[type=module][src]').count()).toBe(1)
       expect(await page.locator('script:not([src])').count()).toBe(0)
       await exposeModule(page, moduleUrls[0]!, 'porchHarnessProbe')
-      expect(await page.evaluate(() => globalThis.porchHarnessProbe?.safeUrl('https://example.com'))).toBe(
-        'https://example.com/',
-      )
+      expect(await page.evaluate(() => globalThis.porchHarnessProbe?.safeUrl('https://example.com'))).toBe('https://example.com/')
       expect(errors).toEqual([])
     } finally {
       await opened.close()

@@ -12,7 +12,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { build } from 'vite'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -136,7 +136,10 @@ export async function openPage(browser: Browser, options: PageOptions = {}): Pro
   const requests: string[] = []
   const errors: string[] = []
   context.on('request', (request) => requests.push(request.url()))
-  await context.route((target) => target.hostname !== '127.0.0.1', (route) => route.abort('blockedbyclient'))
+  await context.route(
+    (target) => target.hostname !== '127.0.0.1',
+    (route) => route.abort('blockedbyclient'),
+  )
 
   const page = await context.newPage()
   page.on('pageerror', (error) => errors.push(String(error)))

@@ -16,27 +16,33 @@ export type CuttingProxy = {
 }
 
 /** `isChat` picks the POSTs whose stream may be cut; the first of them is cut after `cutAfterEvents`. */
-export async function startCuttingProxy(upstream: string, { isChat, cutAfterEvents }: { isChat: (path: string) => boolean; cutAfterEvents: number }): Promise<CuttingProxy> {
+export async function startCuttingProxy(
+  upstream: string,
+  { isChat, cutAfterEvents }: { isChat: (path: string) => boolean; cutAfterEvents: number },
+): Promise<CuttingProxy> {
   const chatRequests: (string | undefined)[] = []
   const target = new URL(upstream)
   const proxy = createServer((incoming, outgoing) => {
     const chat = incoming.method === 'POST' && isChat(incoming.url ?? '')
     if (chat) chatRequests.push(incoming.headers['last-event-id'] as string | undefined)
     const cut = chat && chatRequests.length === 1
-    const forward = httpRequest({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (response) => {
-      outgoing.writeHead(response.statusCode ?? 502, response.headers)
-      let events = 0
-      response.on('data', (chunk: Buffer) => {
-        if (cut && events >= cutAfterEvents) {
-          response.destroy()
-          outgoing.socket?.destroy()
-          return
-        }
-        outgoing.write(chunk)
-        events += chunk.toString().split('\n\n').length - 1
-      })
-      response.on('end', () => outgoing.end())
-    })
+    const forward = httpRequest(
+      { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers)
+        let events = 0
+        response.on('data', (chunk: Buffer) => {
+          if (cut && events >= cutAfterEvents) {
+            response.destroy()
+            outgoing.socket?.destroy()
+            return
+          }
+          outgoing.write(chunk)
+          events += chunk.toString().split('\n\n').length - 1
+        })
+        response.on('end', () => outgoing.end())
+      },
+    )
     incoming.pipe(forward)
   })
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))

@@ -26,7 +26,9 @@ export function inlineChatHtml(porch: TestHost, chatHost: string, agent: string)
 /** The chat element's transcript state, read from its controller. */
 export async function transcript(page: Page, selector = 'porch-chat') {
   return page.evaluate((sel) => {
-    const chat = document.querySelector(sel) as unknown as { chat: { messages: { role: string; state: string; parts: { type: string; text?: string }[] }[] } } | null
+    const chat = document.querySelector(sel) as unknown as {
+      chat: { messages: { role: string; state: string; parts: { type: string; text?: string }[] }[] }
+    } | null
     return (chat?.chat.messages ?? []).map((m) => ({ role: m.role, state: m.state, text: m.parts.map((p) => p.text ?? '').join('') }))
   }, selector)
 }

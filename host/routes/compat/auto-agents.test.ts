@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../../shared/index.ts'
-import { startFakeOpenAI, type FakeProvider, type ScriptedReply } from '../../testing/fake-providers.ts'
+import { type FakeProvider, type ScriptedReply, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { startTestHost, type TestHost } from '../../testing/harness.ts'
 import { bearer, chatKey, dataPayloads, unknownChatKey } from './test-helpers.ts'
 
@@ -80,7 +80,10 @@ describe('Auto Agents chat', () => {
     const whole = await (await host.post(PATH, body, bearer(clockKey.credential))).json()
     expect(whole.choices[0].content).toMatch(/^\*\(Demo model.*\n\nThe `current_time` tool answered/s)
     const streamed = dataPayloads(await (await host.post(PATH, { ...body, stream: true }, bearer(clockKey.credential))).text())
-    const text = streamed.slice(0, -1).map((chunk) => chunk.choices[0].delta.content ?? '').join('')
+    const text = streamed
+      .slice(0, -1)
+      .map((chunk) => chunk.choices[0].delta.content ?? '')
+      .join('')
     expect(text).toMatch(/^Let me check the clock\.\n\n\*\(Demo model/)
   })
 })
@@ -133,7 +136,13 @@ describe('Auto Agents refusals', () => {
   })
 
   it('refuses bad bodies with 400', async () => {
-    const cases: unknown[] = [{ agentId: agent.id }, { agentId: agent.id, userChatInput: '' }, { userChatInput: 'no agent' }, { agentId: agent.id, userChatInput: 'hi', chatId: 'has spaces' }, { agentId: agent.id, userChatInput: 'hi', stream: 'yes' }]
+    const cases: unknown[] = [
+      { agentId: agent.id },
+      { agentId: agent.id, userChatInput: '' },
+      { userChatInput: 'no agent' },
+      { agentId: agent.id, userChatInput: 'hi', chatId: 'has spaces' },
+      { agentId: agent.id, userChatInput: 'hi', stream: 'yes' },
+    ]
     for (const body of cases) {
       const response = await host.post(PATH, body, bearer(key.credential))
       expect(response.status, JSON.stringify(body)).toBe(400)

@@ -20,14 +20,15 @@
  * Errors before a stream opens use the host's body `{error:{code, message}}`: 400 bad body,
  * 401 no or invalid key, 403 browser Origin or another agent's id, 404 agent not published.
  */
-import type { ApiErrorCode } from '../../../shared/errors.ts'
+
 import { Hono } from 'hono'
 import { z } from 'zod'
+import type { ApiErrorCode } from '../../../shared/errors.ts'
 import { ChatRequestSchema, ClientIdSchema } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
 import { ApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
-import { collectReply, type ChatService, type ReplyFold } from '../../runtime/runs/index.ts'
+import { type ChatService, collectReply, type ReplyFold } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { DONE, streamReply } from './stream-reply.ts'

@@ -3,8 +3,8 @@
  * the same limit along. It throws, so each compat API answers in its own error shape.
  */
 import type { MiddlewareHandler } from 'hono'
-import { bodyLimit } from '../../fast-paths/body-limit.ts'
 import { LIMITS } from '../../../shared/index.ts'
+import { bodyLimit } from '../../fast-paths/body-limit.ts'
 import { ApiError } from '../../http/errors.ts'
 
 export function compatBodyLimit(maxSize: number = LIMITS.bodyBytes): MiddlewareHandler {

@@ -5,10 +5,10 @@
  */
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
-import { takePoint, type RateLimits } from '../../auth/rate-limits.ts'
+import { type RateLimits, takePoint } from '../../auth/rate-limits.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
-import type { Publisher } from '../owner/publishing.ts'
 import type { Store } from '../../store/store.ts'
+import type { Publisher } from '../owner/publishing.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'
 import { langdockRoutes, type RateLimit } from './langdock.ts'
 import { openAiRoutes } from './openai.ts'
@@ -27,7 +27,15 @@ export type CompatDeps = {
   limits?: RateLimits
 }
 
-export function compatRoutes({ store, chat, publisher, adminTokenHash, heartbeatMs = DEFAULTS.heartbeatSeconds * 1000, langdockRateLimit, limits }: CompatDeps) {
+export function compatRoutes({
+  store,
+  chat,
+  publisher,
+  adminTokenHash,
+  heartbeatMs = DEFAULTS.heartbeatSeconds * 1000,
+  langdockRateLimit,
+  limits,
+}: CompatDeps) {
   const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
   return new Hono()
     .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }))

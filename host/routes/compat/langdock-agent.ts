@@ -19,9 +19,9 @@ import { z } from 'zod'
 import { AgentConfigSchema, CreateAgentSchema, LIMITS, ModelRefSchema, UpdateAgentSchema } from '../../../shared/index.ts'
 import { ApiError } from '../../http/errors.ts'
 import { check } from '../../http/validate.ts'
-import { requireKnownModel } from '../owner/publishing.ts'
 import type { AgentRecord, VersionRecord } from '../../store/store.ts'
 import { agentJson } from '../owner/present.ts'
+import { requireKnownModel } from '../owner/publishing.ts'
 
 const config = AgentConfigSchema.shape
 

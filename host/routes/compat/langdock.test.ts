@@ -1,9 +1,9 @@
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleError } from '../../http/errors.ts'
-import { createPublisher } from '../owner/publishing.ts'
 import { createModelRegistry } from '../../runtime/providers/models.ts'
 import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../testing/harness.ts'
+import { createPublisher } from '../owner/publishing.ts'
 import { langdockRoutes } from './langdock.ts'
 import { bearer, ownerKey } from './test-helpers.ts'
 
@@ -47,7 +47,16 @@ describe('Langdock agents', () => {
     expect(created.body).toMatchObject({
       status: 'success',
       message: 'Agent created successfully',
-      agent: { name: 'Support', description: 'Answers customers', instruction: 'Be brief.', model: 'demo:instant', creativity: 0.3, conversationStarters: ['Where is my order?'], published: false, activeVersion: null },
+      agent: {
+        name: 'Support',
+        description: 'Answers customers',
+        instruction: 'Be brief.',
+        model: 'demo:instant',
+        creativity: 0.3,
+        conversationStarters: ['Where is my order?'],
+        published: false,
+        activeVersion: null,
+      },
     })
     const porch = await host.owner.call('GET', `/agents/${created.body.agent.id}`)
     expect(porch.body).toMatchObject({ instructions: 'Be brief.', temperature: 0.3, starters: ['Where is my order?'] })
@@ -67,7 +76,10 @@ describe('Langdock agents', () => {
     expect(draftEdit.body.agent).toMatchObject({ instruction: 'v2 draft', hasUnpublishedChanges: true })
     const got = await langdock('GET', `/get?agentId=${agent.id}`)
     expect(got.status).toBe(200)
-    expect(got.body).toMatchObject({ status: 'success', agent: { id: agent.id, instruction: 'v1.1', published: true, activeVersion: 1, hasUnpublishedChanges: true } })
+    expect(got.body).toMatchObject({
+      status: 'success',
+      agent: { id: agent.id, instruction: 'v1.1', published: true, activeVersion: 1, hasUnpublishedChanges: true },
+    })
     expect((await host.owner.call('GET', `/agents/${agent.id}`)).body.instructions).toBe('v2 draft')
   })
 
@@ -165,7 +177,15 @@ describe('Langdock rate limit', () => {
   it('429 with Retry-After once a key has spent its requests; other keys go on', async () => {
     const app = new Hono()
     app.onError(handleError(() => {}))
-    app.route('/', langdockRoutes({ store: host.store, publisher: createPublisher({ store: host.store, models: createModelRegistry({}), tools: { allowPrivate: false, decrypt: (v) => v } }), adminTokenHash: host.secrets.adminTokenHash, rateLimit: { points: 3, durationSeconds: 60 } }))
+    app.route(
+      '/',
+      langdockRoutes({
+        store: host.store,
+        publisher: createPublisher({ store: host.store, models: createModelRegistry({}), tools: { allowPrivate: false, decrypt: (v) => v } }),
+        adminTokenHash: host.secrets.adminTokenHash,
+        rateLimit: { points: 3, durationSeconds: 60 },
+      }),
+    )
     const viewer = await ownerKey(host, 'viewer')
     const list = (credential: string) => app.request('/agent/v1/list', { headers: bearer(credential) })
 

@@ -15,7 +15,7 @@
  * publish, 429 over the per-key rate limit (with Retry-After). Error bodies are the host's
  * `{error:{code, message}}`: Langdock documents its statuses but not an error body to copy.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { z } from 'zod'
 import { canReach, ownerAuth, reachesAll, requireReach } from '../../auth/owner-auth.ts'

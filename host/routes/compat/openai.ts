@@ -17,13 +17,13 @@
  * when the run fails. A failure after a stream opened sends
  * `data: {"error":{…}}` and closes without [DONE], which the SDKs raise as an APIError.
  */
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ClientIdSchema, LIMITS } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
 import { ApiError, toApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
-import { collectReply, type ChatService, type ReplyFold } from '../../runtime/runs/index.ts'
+import { type ChatService, collectReply, type ReplyFold } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { DONE, streamReply } from './stream-reply.ts'
@@ -150,7 +150,11 @@ function sessionFrom(header: string | undefined): { session_id?: string } {
 const invalidRequest = (message: string, param: string) => new ApiError(400, 'invalid_request', message, { param })
 
 const modelNotFound = (model: string | null) =>
-  new ApiError(404, 'model_not_found', model === null ? 'The agent of this API key is not published.' : `The model \`${model}\` does not exist or you do not have access to it.`)
+  new ApiError(
+    404,
+    'model_not_found',
+    model === null ? 'The agent of this API key is not published.' : `The model \`${model}\` does not exist or you do not have access to it.`,
+  )
 
 const runError = (fold: ReplyFold) => ({
   message: fold.failure?.message ?? 'The agent could not answer.',

@@ -1,17 +1,17 @@
 /** Owner API: agents, their drafts, publishing and versions (what visitors did with them: watch.ts). */
-import { Hono, type Context } from 'hono'
-import { CreateAgentSchema, PublishSchema, UpdateAgentSchema, type ToolSpec } from '../../../shared/index.ts'
+import { type Context, Hono } from 'hono'
+import { CreateAgentSchema, PublishSchema, type ToolSpec, UpdateAgentSchema } from '../../../shared/index.ts'
 import { canReach, reachableAgent, reachesAll } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { positiveIntParam } from '../../http/ids.ts'
 import { check, readJson } from '../../http/validate.ts'
-import { keepFrozenMcpTools, sealToolSecrets, ToolSecretError, type SecretBox } from '../../runtime/tools/index.ts'
+import { keepFrozenMcpTools, type SecretBox, sealToolSecrets, ToolSecretError } from '../../runtime/tools/index.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
-import { requireKnownModel, type Publisher } from './publishing.ts'
-import { embedSnippets } from './snippets.ts'
 import { agentJson, versionJson } from './present.ts'
+import { type Publisher, requireKnownModel } from './publishing.ts'
+import { embedSnippets } from './snippets.ts'
 
 export type OwnerRoutesDeps = { store: Store; publisher: Publisher; assets: WidgetAssets; publicUrl: () => string; secretBox: SecretBox }
 
@@ -28,8 +28,7 @@ function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSp
 
 export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
-  const present = async (agent: AgentRecord) =>
-    agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
+  const present = async (agent: AgentRecord) => agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
 
   return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {
@@ -48,7 +47,13 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
       const current = await loadAgent(c, c.req.param('id'))
       const { name, description, allowed_origins, access, ...config } = await readJson(c, UpdateAgentSchema)
       requireKnownModel(config.model)
-      const agent = await store.updateAgent(current.id, { name, description, config: sealTools(config, current.config.tools, secretBox), allowedOrigins: allowed_origins, access })
+      const agent = await store.updateAgent(current.id, {
+        name,
+        description,
+        config: sealTools(config, current.config.tools, secretBox),
+        allowedOrigins: allowed_origins,
+        access,
+      })
       if (!agent) throw notFound('Agent')
       return c.json(await present(agent), 200)
     })

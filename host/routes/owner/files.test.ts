@@ -18,10 +18,18 @@ afterAll(async () => {
   await host.stop()
 })
 
-const attachingAgent = () => host.owner.publishedAgent({ model: 'demo:instant', attachments: true, tools: [{ type: 'builtin', name: 'create_file' }] }, { api_response_mode: 'non_streaming' })
+const attachingAgent = () =>
+  host.owner.publishedAgent(
+    { model: 'demo:instant', attachments: true, tools: [{ type: 'builtin', name: 'create_file' }] },
+    { api_response_mode: 'non_streaming' },
+  )
 
 async function upload(agent: Agent, session: string, bytes: number): Promise<string> {
-  const response = await fetch(`${host.url}/api/v1/published/${agent.id}/sessions/${session}/attachments?filename=n.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(bytes) })
+  const response = await fetch(`${host.url}/api/v1/published/${agent.id}/sessions/${session}/attachments?filename=n.txt`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x'.repeat(bytes),
+  })
   expect(response.status).toBe(201)
   return ((await response.json()) as { file_id: string }).file_id
 }
@@ -42,10 +50,14 @@ describe('an agent’s file usage', () => {
     const named = await upload(agent, 'big', 3000)
     await upload(agent, 'big', 2000)
     await upload(agent, 'small', 50)
-    const reply = await (await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'Read this and make me a CSV file', session_id: 'big', attachments: [named] })).json()
+    const reply = await (
+      await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'Read this and make me a CSV file', session_id: 'big', attachments: [named] })
+    ).json()
     expect(reply.success).toBe(true)
     const transcript = (await host.owner.call('GET', `/agents/${agent.id}/sessions/big`)).body
-    const output = transcript.messages.flatMap((m: { content: { type: string; size?: number }[] }) => m.content).find((b: { type: string }) => b.type === 'output_file')
+    const output = transcript.messages
+      .flatMap((m: { content: { type: string; size?: number }[] }) => m.content)
+      .find((b: { type: string }) => b.type === 'output_file')
     expect(output.size).toBeGreaterThan(0)
     // Another agent's files are not counted.
     await upload(await attachingAgent(), 'big', 700)
@@ -67,7 +79,11 @@ describe('an agent’s file usage', () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant', attachments: true }, { access: 'link' })
     const link = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Files' })).body
     for (let i = 1; i <= 22; i++) {
-      const response = await fetch(`${host.url}/api/v1/links/${link.token}/sessions/s${i}/attachments?filename=n.txt`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(i * 10) })
+      const response = await fetch(`${host.url}/api/v1/links/${link.token}/sessions/s${i}/attachments?filename=n.txt`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x'.repeat(i * 10),
+      })
       expect(response.status).toBe(201)
     }
     const usage = AgentFilesSchema.parse((await host.owner.call('GET', `/agents/${agent.id}/files`)).body)

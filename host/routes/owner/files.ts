@@ -3,13 +3,14 @@
  * named yet), today's attachment count against its budget, and the sessions taking the most.
  * Every role may read it, for the agents its key reaches.
  */
-import { reachableAgent } from '../../auth/owner-auth.ts'
+
 import { Hono } from 'hono'
-import { CONSOLE, type AgentFiles } from '../../../shared/console.ts'
+import { type AgentFiles, CONSOLE } from '../../../shared/console.ts'
+import { reachableAgent } from '../../auth/owner-auth.ts'
 import type { UploadLimits } from '../../config.ts'
 import type { OwnerEnv } from '../../http/env.ts'
-import { utcDay } from '../../store/utc-day.ts'
 import type { Store } from '../../store/store.ts'
+import { utcDay } from '../../store/utc-day.ts'
 import { linkOfScope } from './present.ts'
 
 export function ownerFileRoutes({ store, uploads }: { store: Store; uploads: UploadLimits }) {

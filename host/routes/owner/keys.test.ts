@@ -43,7 +43,10 @@ describe('owner keys are managed only with unlimited reach', () => {
     const bystander = await mintOwnerKey({ name: 'bystander', role: 'viewer' })
     const before = await ownerKeyIds()
 
-    for (const body of [{ name: 'escalated', role: 'owner' }, { name: 'same reach', role: 'viewer', agent_ids: [mine.id] }]) {
+    for (const body of [
+      { name: 'escalated', role: 'owner' },
+      { name: 'same reach', role: 'viewer', agent_ids: [mine.id] },
+    ]) {
       const minted = await as(limited.key, 'POST', '/owner-keys', body)
       expect(minted.status).toBe(403)
       expect(minted.body.error.message).toMatch(/limited to some agents/)
@@ -92,7 +95,11 @@ describe('chat keys and links stay inside the caller’s agents', () => {
     expect((await as(limited.key, 'GET', `/traces?agent_id=${theirs.id}`)).status).toBe(403)
 
     // The foreign key still answers with its old secret: refresh was refused, not half-done.
-    const chat = await host.post('/v1/chat/completions', { model: theirs.id, messages: [{ role: 'user', content: 'hi' }] }, { authorization: `Bearer ${foreignKey.key}` })
+    const chat = await host.post(
+      '/v1/chat/completions',
+      { model: theirs.id, messages: [{ role: 'user', content: 'hi' }] },
+      { authorization: `Bearer ${foreignKey.key}` },
+    )
     expect(chat.status).toBe(200)
 
     expect((await as(limited.key, 'POST', `/agents/${mine.id}/keys`, { name: 'own' })).status).toBe(201)

@@ -65,7 +65,13 @@ export function ownerKeyRoutes({ store }: { store: Store }) {
       requireKeyManager(c.get('principal'))
       const body = await readJson(c, CreateOwnerKeySchema)
       const issued = issueKey('own')
-      const key = await store.createOwnerKey({ id: issued.id, name: body.name, role: body.role, agentIds: body.agent_ids ?? null, secretHash: issued.secretHash })
+      const key = await store.createOwnerKey({
+        id: issued.id,
+        name: body.name,
+        role: body.role,
+        agentIds: body.agent_ids ?? null,
+        secretHash: issued.secretHash,
+      })
       return c.json({ ...ownerKeyJson(key), key: issued.credential }, 201)
     })
     .get('/owner-keys', async (c) => {

@@ -290,13 +290,20 @@ describe('who may manage links', () => {
     return created.body.key as string
   }
   const as = (key: string, method: string, path: string, body?: unknown) =>
-    fetch(`${host.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    fetch(`${host.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
 
   it('needs a credential', async () => {
     const link = await createLink()
     expect((await fetch(`${host.url}/api/v1/agents/${agent.id}/links`)).status).toBe(401)
     expect((await fetch(`${host.url}/api/v1/links/${link.id}`, { method: 'DELETE' })).status).toBe(401)
-    expect((await fetch(`${host.url}/api/v1/links/${link.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"enabled":false}' })).status).toBe(401)
+    expect(
+      (await fetch(`${host.url}/api/v1/links/${link.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"enabled":false}' }))
+        .status,
+    ).toBe(401)
     expect(await visit(link.token)).toBe(200)
   })
 

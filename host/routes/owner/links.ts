@@ -36,11 +36,13 @@ export const linkJson = (link: LinkRecord) => ({
 /** A password protects nothing while the agent's own id opens it too: say so, with the fix. */
 export function linkWarnings(agent: AgentRecord, link: LinkRecord): LinkWarning[] {
   if (link.passwordHash === null || agent.access !== 'public') return []
-  return [{
-    code: 'agent_is_public',
-    message: `The agent "${agent.name}" is public: anyone with its id can chat without this link's password. Make it link-only to keep the password meaningful.`,
-    fix: { method: 'PATCH', path: `/api/v1/agents/${agent.id}`, body: { access: 'link' } },
-  }]
+  return [
+    {
+      code: 'agent_is_public',
+      message: `The agent "${agent.name}" is public: anyone with its id can chat without this link's password. Make it link-only to keep the password meaningful.`,
+      fix: { method: 'PATCH', path: `/api/v1/agents/${agent.id}`, body: { access: 'link' } },
+    },
+  ]
 }
 
 /** The expiry asked for: a validity from now, an absolute time, null for never, undefined to keep it. */

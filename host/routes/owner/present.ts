@@ -1,7 +1,8 @@
 /** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
+
+import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
 import { redactToolSecrets } from '../../runtime/tools/index.ts'
-import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
 import { parseScope } from '../../store/scope.ts'
 import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 

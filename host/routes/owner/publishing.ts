@@ -1,8 +1,8 @@
 /** Publishing, as every API that offers it (the owner API, Langdock's) answers it. */
 import type { Publish, PublishReply, ToolSpec } from '../../../shared/index.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
-import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../../runtime/tools/index.ts'
 import { knownProvider, type ModelRegistry } from '../../runtime/providers/index.ts'
+import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../../runtime/tools/index.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 
 export function requireKnownModel(model: string | undefined): void {
@@ -20,7 +20,13 @@ export function createPublisher({ store, models, tools }: { store: Store; models
   return { publish: (agent, request) => publishAgent(store, models, tools, agent, request) }
 }
 
-async function publishAgent(store: Store, models: ModelRegistry, tools: ToolContext, agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }> {
+async function publishAgent(
+  store: Store,
+  models: ModelRegistry,
+  tools: ToolContext,
+  agent: AgentRecord,
+  request: Publish,
+): Promise<{ reply: PublishReply; created: boolean }> {
   const problem = models.problem(agent.config.model)
   if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
   // MCP servers' tools are listed now and frozen into the version, as the rest of the draft is.

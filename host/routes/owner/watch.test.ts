@@ -36,7 +36,13 @@ describe('filters', () => {
     await new Promise((resolve) => setTimeout(resolve, 5))
     await readSse(await host.post(`/api/v1/published/${agentId}/chat`, { request: 'hello', session_id: 'pub-2' }))
     await readSse(await host.post(`/api/v1/links/${link.token}/chat`, { request: 'via link', session_id: 'lnk-1' }))
-    await readSse(await fetch(`${host.url}/api/v1/agents/${agentId}/try`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ request: 'trying', session_id: 'try-1' }) }))
+    await readSse(
+      await fetch(`${host.url}/api/v1/agents/${agentId}/try`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ request: 'trying', session_id: 'try-1' }),
+      }),
+    )
   })
 
   it('lists sessions newest first with size, preview and link, and filters by scope, link and date', async () => {
@@ -95,7 +101,17 @@ describe('filters', () => {
   })
 
   it('rejects bad filters and cursors with 400', async () => {
-    for (const query of ['limit=0', 'limit=201', 'limit=x', 'cursor=bm9wZQ', `cursor=${encodeCursor({ at: 'yesterday', pk: 1 })}`, 'from=yesterday', 'scope=secret', 'link_id=../x', `scope=public&link_id=${linkId}`]) {
+    for (const query of [
+      'limit=0',
+      'limit=201',
+      'limit=x',
+      'cursor=bm9wZQ',
+      `cursor=${encodeCursor({ at: 'yesterday', pk: 1 })}`,
+      'from=yesterday',
+      'scope=secret',
+      'link_id=../x',
+      `scope=public&link_id=${linkId}`,
+    ]) {
       const response = await host.owner.call('GET', `/agents/${agentId}/sessions?${query}`)
       expect(response.status, query).toBe(400)
       expect(response.body.error.code).toBe('invalid_request')
@@ -119,9 +135,11 @@ describe('paging at 100,000 sessions', () => {
     db = new Database(host.dbPath)
     const base = Date.parse('2026-01-01T00:00:00.000Z')
     const insertSession = db.prepare('INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
-    const insertMessage = db.prepare("INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)")
+    const insertMessage = db.prepare(
+      "INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at) VALUES (?, 1, 'user', ?, 'complete', ?, ?)",
+    )
     const insertTrace = db.prepare(
-      "INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, total_ms) VALUES (?, ?, 1, ?, ?, ?, ?, ?, 5)",
+      'INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, total_ms) VALUES (?, ?, 1, ?, ?, ?, ?, ?, 5)',
     )
     db.transaction(() => {
       for (let i = 0; i < TOTAL; i++) {
@@ -133,7 +151,9 @@ describe('paging at 100,000 sessions', () => {
         insertTrace.run(`t-${i}`, agentId, `s-${i}`, scope, `r-${i}`, i % 7 === 0 ? 'error' : 'success', at)
       }
     })()
-    expected = (db.prepare("SELECT id FROM sessions WHERE agent_id = ? AND scope != 'try' ORDER BY updated_at DESC, pk DESC").all(agentId) as { id: string }[]).map((r) => r.id)
+    expected = (
+      db.prepare("SELECT id FROM sessions WHERE agent_id = ? AND scope != 'try' ORDER BY updated_at DESC, pk DESC").all(agentId) as { id: string }[]
+    ).map((r) => r.id)
     // The seeding held the event loop (the host runs in this process): let the server close the
     // keep-alive sockets whose timeout passed meanwhile, before the client tries to reuse one.
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -219,7 +239,11 @@ describe('paging at 100,000 sessions', () => {
   })
 
   it('pages traces the same way, with a filter', async () => {
-    const errors = (db.prepare("SELECT trace_id FROM traces WHERE agent_id = ? AND status = 'error' ORDER BY started_at DESC, rowid DESC").all(agentId) as { trace_id: string }[]).map((r) => r.trace_id)
+    const errors = (
+      db.prepare("SELECT trace_id FROM traces WHERE agent_id = ? AND status = 'error' ORDER BY started_at DESC, rowid DESC").all(agentId) as {
+        trace_id: string
+      }[]
+    ).map((r) => r.trace_id)
     const seen: string[] = []
     let cursor: string | null = null
     for (let page = 0; page < 3; page++) {

@@ -3,6 +3,7 @@
  * paged by an opaque keyset cursor (newest first). The older `before` paging still works.
  */
 import { Hono } from 'hono'
+import { z } from 'zod'
 import { SessionListQuerySchema, SessionScopeSchema, TraceListQuerySchema } from '../../../shared/console.ts'
 import { reachableAgent, reachesAll, requireReach } from '../../auth/owner-auth.ts'
 import type { OwnerEnv } from '../../http/env.ts'
@@ -12,7 +13,6 @@ import { readQuery } from '../../http/validate.ts'
 import { linkScope, tryScope } from '../../store/scope.ts'
 import type { PageCursor, Store } from '../../store/store.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
-import { z } from 'zod'
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
@@ -80,7 +80,13 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         created_at: summary.createdAt,
       }))
       return c.json(
-        { ...sessionSummaryJson(session), agent_id: agent.id, messages: messages.map(messageJson), traces: traces.map(traceJson), context_summaries: contextSummaries },
+        {
+          ...sessionSummaryJson(session),
+          agent_id: agent.id,
+          messages: messages.map(messageJson),
+          traces: traces.map(traceJson),
+          context_summaries: contextSummaries,
+        },
         200,
       )
     })

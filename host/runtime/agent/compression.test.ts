@@ -5,7 +5,7 @@
  * the stored history (the owner's and the visitor's view) keeps every message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeOpenAI, type FakeProvider, type RecordedRequest } from '../../testing/fake-providers.ts'
+import { type FakeProvider, type RecordedRequest, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { readSse, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 let host: TestHost
@@ -83,7 +83,10 @@ describe('context compression', () => {
     const owner = await host.owner.call('GET', `/agents/${agent.id}/sessions/${session}?scope=public`)
     expect(owner.body.messages).toHaveLength(history.messages.length)
     expect(owner.body.context_summaries).toEqual([
-      expect.objectContaining({ summary: 'SUMMARY: the visitor is Ada, she wants a red bicycle.', tokens_before: (event as { previous_tokens: number }).previous_tokens }),
+      expect.objectContaining({
+        summary: 'SUMMARY: the visitor is Ada, she wants a red bicycle.',
+        tokens_before: (event as { previous_tokens: number }).previous_tokens,
+      }),
     ])
     expect(owner.body.context_summaries[0].through_seq).toBeGreaterThanOrEqual(2)
   })

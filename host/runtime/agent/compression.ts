@@ -73,7 +73,10 @@ export async function compressIfNeeded(input: CompressInput): Promise<Compressio
   const { config, history } = input
   const contextLimit = contextWindowOf(config)
   const previousTokens =
-    estimateTokens(config.instructions) + estimateTokens(input.summary?.text ?? '') + estimateTokens(history.map((m) => m.content)) + estimateTokens(input.request)
+    estimateTokens(config.instructions) +
+    estimateTokens(input.summary?.text ?? '') +
+    estimateTokens(history.map((m) => m.content)) +
+    estimateTokens(input.request)
   if (previousTokens < contextLimit * config.compress_at) return null
 
   const cut = keptFrom(history, contextLimit * Math.min(KEEP_SHARE, config.compress_at / 2))
@@ -81,10 +84,7 @@ export async function compressIfNeeded(input: CompressInput): Promise<Compressio
   const older = history.slice(0, cut)
 
   const transcript = keepTail(older.map(describeMessage).join('\n\n'), contextLimit * 3)
-  const prompt = [
-    input.summary ? `Summary of the conversation before this part:\n${input.summary.text}\n\n` : '',
-    `Conversation:\n${transcript}`,
-  ].join('')
+  const prompt = [input.summary ? `Summary of the conversation before this part:\n${input.summary.text}\n\n` : '', `Conversation:\n${transcript}`].join('')
   const result = await generateOnce(input.model, {
     system: SUMMARY_INSTRUCTIONS,
     prompt,

@@ -124,7 +124,9 @@ describe('toModelMessages', () => {
   it('sends attached images as images and text files as text, and names a file that is gone', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47])
     const attachment = (id: string, filename: string, type: string) => ({ type: 'attachment' as const, file_id: id, filename, size: 4, content_type: type })
-    const history = [user(text('Look'), attachment('img', 'a.png', 'image/png'), attachment('txt', 'b.csv', 'text/csv'), attachment('gone', 'c.txt', 'text/plain'))]
+    const history = [
+      user(text('Look'), attachment('img', 'a.png', 'image/png'), attachment('txt', 'b.csv', 'text/csv'), attachment('gone', 'c.txt', 'text/plain')),
+    ]
     const data = new Map([
       ['img', png],
       ['txt', new TextEncoder().encode('x,y\n')],

@@ -22,7 +22,12 @@ export function toModelMessages(history: Message[], attachments: AttachmentData 
     if (pending.length === 0) return
     out.push({
       role: 'tool',
-      content: pending.map((id) => ({ type: 'tool-result', toolCallId: id, toolName: toolNames.get(id) ?? 'unknown', output: { type: 'error-text', value: INTERRUPTED } })),
+      content: pending.map((id) => ({
+        type: 'tool-result',
+        toolCallId: id,
+        toolName: toolNames.get(id) ?? 'unknown',
+        output: { type: 'error-text', value: INTERRUPTED },
+      })),
     })
     pending = []
   }
@@ -63,7 +68,14 @@ export function toModelMessages(history: Message[], attachments: AttachmentData 
     }
     if (results.length > 0) out.push({ role: 'tool', content: results })
     closePending()
-    if (files.length > 0) out.push({ role: 'user', content: [...(texts.length > 0 ? [{ type: 'text' as const, text: texts.join('\n\n') }] : []), ...files.map((file) => attachmentPart(file, attachments.get(file.file_id)))] })
+    if (files.length > 0)
+      out.push({
+        role: 'user',
+        content: [
+          ...(texts.length > 0 ? [{ type: 'text' as const, text: texts.join('\n\n') }] : []),
+          ...files.map((file) => attachmentPart(file, attachments.get(file.file_id))),
+        ],
+      })
     else if (texts.length > 0) out.push({ role: 'user', content: texts.join('\n\n') })
   }
   closePending()

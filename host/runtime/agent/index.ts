@@ -4,6 +4,7 @@
  * (turn-recorder.ts), stored messages as model messages (history.ts), and context compression
  * (compression.ts).
  */
-export { runAgent, type AgentRunInput, type AgentRunResult, type RunFailure, type TurnEvent } from './run-agent.ts'
+
 export { compressIfNeeded, type Summary } from './compression.ts'
 export type { AttachmentData } from './history.ts'
+export { type AgentRunInput, type AgentRunResult, type RunFailure, runAgent, type TurnEvent } from './run-agent.ts'

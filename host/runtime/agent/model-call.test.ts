@@ -4,12 +4,13 @@
  * model that never answers, errors with retry headers) and the sync and streaming drivers
  * side by side. The HTTP providers themselves are covered in providers/providers.test.ts.
  */
+
+import { createServer } from 'node:http'
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Content, LanguageModelV3StreamPart } from '@ai-sdk/provider'
 import { APICallError } from 'ai'
 import { describe, expect, it } from 'vitest'
-import { createServer } from 'node:http'
 import { AgentConfigSchema, HttpToolSpecSchema, type ToolSpec } from '../../../shared/index.ts'
-import { runAgent, type AgentRunInput, type TurnEvent } from './run-agent.ts'
+import { type AgentRunInput, runAgent, type TurnEvent } from './run-agent.ts'
 
 /** A reply: text and tool calls; or a throw from the call; or an error part after the text; or silence until aborted. */
 type Reply = { text?: string[]; toolCalls?: { id: string; name: string; input: string }[]; throws?: unknown; errorPart?: unknown; silent?: true }
@@ -83,14 +84,22 @@ async function run(model: LanguageModelV3, options: Partial<AgentRunInput> & { t
 describe.each([true, false])('streaming: %s', (streaming) => {
   it('gives tool input that is not JSON, or not valid, back to the model as an error result, and goes on', async () => {
     const { model, calls } = scriptedModel([
-      { toolCalls: [{ id: 'c1', name: 'current_time', input: '{"timezone": ' }, { id: 'c2', name: 'current_time', input: '{"timezone": 42}' }] },
+      {
+        toolCalls: [
+          { id: 'c1', name: 'current_time', input: '{"timezone": ' },
+          { id: 'c2', name: 'current_time', input: '{"timezone": 42}' },
+        ],
+      },
       { text: ['Sorry.'] },
     ])
     const { result, events } = await run(model, { streaming, tools_: clock })
 
     expect(result).toMatchObject({ status: 'success', answer: 'Sorry.', turns: 2, inputTokens: 6, outputTokens: 4 })
     const results = events.filter((event) => event.event_type === 'tool_result')
-    expect(results.map((event) => [event.tool_call_id, event.is_error])).toEqual([['c1', true], ['c2', true]])
+    expect(results.map((event) => [event.tool_call_id, event.is_error])).toEqual([
+      ['c1', true],
+      ['c2', true],
+    ])
     expect(results[0]!.tool_result).toMatch(/^Invalid input for tool current_time: JSON parsing failed/)
     expect(results[1]).toMatchObject({ tool_input: { timezone: 42 }, tool_result: expect.stringMatching(/^Invalid input for tool current_time:/) })
 
@@ -104,9 +113,18 @@ describe.each([true, false])('streaming: %s', (streaming) => {
     })
     expect(second.at(-1)).toEqual({
       role: 'tool',
-      content: results.map((event) => ({ type: 'tool-result', toolCallId: event.tool_call_id, toolName: 'current_time', output: { type: 'error-text', value: event.tool_result } })),
+      content: results.map((event) => ({
+        type: 'tool-result',
+        toolCallId: event.tool_call_id,
+        toolName: 'current_time',
+        output: { type: 'error-text', value: event.tool_result },
+      })),
     })
-    expect(calls[0]!.tools?.[0]).toMatchObject({ type: 'function', name: 'current_time', inputSchema: { type: 'object', properties: { timezone: { type: 'string' } } } })
+    expect(calls[0]!.tools?.[0]).toMatchObject({
+      type: 'function',
+      name: 'current_time',
+      inputSchema: { type: 'object', properties: { timezone: { type: 'string' } } },
+    })
   })
 
   it('runs tools on the last allowed turn and stops there', async () => {
@@ -121,7 +139,15 @@ describe.each([true, false])('streaming: %s', (streaming) => {
   })
 
   it('retries a retryable provider error, honouring retry-after-ms, and reports the last one as it is', async () => {
-    const busy = () => new APICallError({ message: 'slow down', url: 'http://model', requestBodyValues: {}, statusCode: 429, responseHeaders: { 'retry-after-ms': '5' }, isRetryable: true })
+    const busy = () =>
+      new APICallError({
+        message: 'slow down',
+        url: 'http://model',
+        requestBodyValues: {},
+        statusCode: 429,
+        responseHeaders: { 'retry-after-ms': '5' },
+        isRetryable: true,
+      })
     const retried = scriptedModel([{ throws: busy() }, { text: ['Fine.'] }])
     expect((await run(retried.model, { streaming, maxRetries: 1 })).result).toMatchObject({ status: 'success', answer: 'Fine.' })
     expect(retried.calls).toHaveLength(2)
@@ -134,7 +160,10 @@ describe.each([true, false])('streaming: %s', (streaming) => {
 
     const refused = new APICallError({ message: 'bad request', url: 'http://model', requestBodyValues: {}, statusCode: 400, isRetryable: false })
     const once = scriptedModel([{ throws: refused }, { text: ['never'] }])
-    expect((await run(once.model, { streaming, maxRetries: 2 })).result).toMatchObject({ status: 'error', failure: { code: 'model_error', message: expect.stringContaining('HTTP 400') } })
+    expect((await run(once.model, { streaming, maxRetries: 2 })).result).toMatchObject({
+      status: 'error',
+      failure: { code: 'model_error', message: expect.stringContaining('HTTP 400') },
+    })
     expect(once.calls).toHaveLength(1)
   })
 })
@@ -160,7 +189,11 @@ describe('streaming', () => {
     try {
       const slow = HttpToolSpecSchema.parse({ type: 'http', name: 'slow', url: `http://127.0.0.1:${port}/` })
       const { model } = scriptedModel([{ toolCalls: [{ id: 's', name: 'slow', input: '{}' }] }, { text: ['Done.'] }])
-      const { result: slowRun, events } = await run(model, { modelTimeoutMs: 50, tools_: [slow], tools: { allowPrivate: true, decrypt: (value: string) => value } })
+      const { result: slowRun, events } = await run(model, {
+        modelTimeoutMs: 50,
+        tools_: [slow],
+        tools: { allowPrivate: true, decrypt: (value: string) => value },
+      })
       expect(events.find((event) => event.event_type === 'tool_result')).toMatchObject({ is_error: false })
       expect(slowRun).toMatchObject({ status: 'success', answer: 'Done.' })
     } finally {

@@ -28,15 +28,28 @@ export async function parseToolCall(tools: ToolSet, call: ToolCallRequest): Prom
   try {
     raw = call.input.trim() === '' ? {} : JSON.parse(call.input)
   } catch (error) {
-    return { toolCallId, toolName, input: call.input, parsed: false, error: new Error(`Invalid input for tool ${toolName}: JSON parsing failed: ${errorText(error)}`) }
+    return {
+      toolCallId,
+      toolName,
+      input: call.input,
+      parsed: false,
+      error: new Error(`Invalid input for tool ${toolName}: JSON parsing failed: ${errorText(error)}`),
+    }
   }
   if (!tool) {
-    return { toolCallId, toolName, input: raw, parsed: false, error: new Error(`Model tried to call unavailable tool '${toolName}'. Available tools: ${Object.keys(tools).join(', ')}.`) }
+    return {
+      toolCallId,
+      toolName,
+      input: raw,
+      parsed: false,
+      error: new Error(`Model tried to call unavailable tool '${toolName}'. Available tools: ${Object.keys(tools).join(', ')}.`),
+    }
   }
   const validate = schemaOf(tool.inputSchema).validate
   if (!validate) return { toolCallId, toolName, input: raw, parsed: true }
   const result = await validate(raw)
-  if (!result.success) return { toolCallId, toolName, input: raw, parsed: false, error: new Error(`Invalid input for tool ${toolName}: ${errorText(result.error)}`) }
+  if (!result.success)
+    return { toolCallId, toolName, input: raw, parsed: false, error: new Error(`Invalid input for tool ${toolName}: ${errorText(result.error)}`) }
   return { toolCallId, toolName, input: result.value, parsed: true }
 }
 
@@ -112,7 +125,11 @@ export async function generateOnce(
 ): Promise<{ text: string; inputTokens: number; outputTokens: number }> {
   const { system, prompt, maxRetries, ...call } = options
   const provider = providerModel(model)
-  const result = await withRetries(() => provider.doGenerate({ ...call, prompt: toProviderPrompt(system, [{ role: 'user', content: prompt }]) }), maxRetries, options.abortSignal)
+  const result = await withRetries(
+    () => provider.doGenerate({ ...call, prompt: toProviderPrompt(system, [{ role: 'user', content: prompt }]) }),
+    maxRetries,
+    options.abortSignal,
+  )
   const text = result.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
   const tokens = tokensOf(result.usage)
   return { text, inputTokens: tokens.input ?? 0, outputTokens: tokens.output ?? 0 }

@@ -5,17 +5,18 @@
  * API) asks the provider for whole replies, which costs far less per answer. Both report
  * through a TurnRecorder, so they emit the same events and store the same messages.
  */
+
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from '@ai-sdk/provider'
 import { APICallError, type LanguageModel, type ToolSet } from 'ai'
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { AgentConfig, Message, MessageStatus } from '../../../shared/index.ts'
-import type { ToolCallTrace } from '../../store/store.ts'
-import { systemPrompt, type Summary } from './compression.ts'
-import { toModelMessages, type AttachmentData } from './history.ts'
 import { providerTools, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
-import { errorText, executeTool, parseToolCall, providerModel, tokensOf, toolOutput, withRetries, type ToolRun } from './model-call.ts'
-import { checkOutputFile, toolsFor, type OutputFile, type OutputFileSink, type SavedFile, type ToolContext } from '../tools/index.ts'
-import { TurnRecorder, type ProducedMessage, type TurnEvent } from './turn-recorder.ts'
+import type { ToolCallTrace } from '../../store/store.ts'
+import { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile, type ToolContext, toolsFor } from '../tools/index.ts'
+import { type Summary, systemPrompt } from './compression.ts'
+import { type AttachmentData, toModelMessages } from './history.ts'
+import { errorText, executeTool, parseToolCall, providerModel, type ToolRun, tokensOf, toolOutput, withRetries } from './model-call.ts'
+import { type ProducedMessage, type TurnEvent, TurnRecorder } from './turn-recorder.ts'
 
 export type { TurnEvent } from './turn-recorder.ts'
 
@@ -80,7 +81,10 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     const call: ModelCall = {
       model: providerModel(input.model),
       options: {
-        prompt: toProviderPrompt(systemPrompt(config.instructions, input.summary ?? null), toModelMessages([...input.history, input.request], input.attachments)),
+        prompt: toProviderPrompt(
+          systemPrompt(config.instructions, input.summary ?? null),
+          toModelMessages([...input.history, input.request], input.attachments),
+        ),
         tools: providerToolList,
         toolChoice: providerToolList && { type: 'auto' },
         temperature: config.temperature,
@@ -102,7 +106,11 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   watchdog?.stop()
   // Our own abort surfaces as an abort or a generic error: name the real cause.
   if (watchdog?.fired && !signal.aborted) {
-    failure = { code: 'model_timeout', message: 'The model took too long to answer. Please try again.', detail: `the model made no progress for ${input.modelTimeoutMs} ms` }
+    failure = {
+      code: 'model_timeout',
+      message: 'The model took too long to answer. Please try again.',
+      detail: `the model made no progress for ${input.modelTimeoutMs} ms`,
+    }
   }
   recorder.endTurn()
 
@@ -254,7 +262,10 @@ function recordResult(recorder: TurnRecorder, run: ToolRun): void {
 function appendTurn(call: ModelCall, assistant: AssistantContent, toolRuns: ToolRun[]): void {
   if (assistant.length > 0) call.options.prompt.push({ role: 'assistant', content: assistant })
   if (toolRuns.length > 0) {
-    call.options.prompt.push({ role: 'tool', content: toolRuns.map((run) => ({ type: 'tool-result', toolCallId: run.toolCallId, toolName: run.toolName, output: toolOutput(run) })) })
+    call.options.prompt.push({
+      role: 'tool',
+      content: toolRuns.map((run) => ({ type: 'tool-result', toolCallId: run.toolCallId, toolName: run.toolName, output: toolOutput(run) })),
+    })
   }
 }
 

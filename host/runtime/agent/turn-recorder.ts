@@ -64,7 +64,15 @@ export class TurnRecorder {
   outputFile(file: { fileId: string; filename: string; size: number; contentType: string }, downloadUrl: string | null): void {
     this.results.push({ type: 'output_file', file_id: file.fileId, filename: file.filename, size: file.size, content_type: file.contentType })
     if (downloadUrl === null) return
-    this.emit({ event_type: 'output_file', turn: this.turn, file_id: file.fileId, filename: file.filename, size: file.size, content_type: file.contentType, download_url: downloadUrl })
+    this.emit({
+      event_type: 'output_file',
+      turn: this.turn,
+      file_id: file.fileId,
+      filename: file.filename,
+      size: file.size,
+      content_type: file.contentType,
+      download_url: downloadUrl,
+    })
   }
 
   usage(input: number | undefined, output: number | undefined): void {

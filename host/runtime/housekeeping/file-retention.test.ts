@@ -3,10 +3,11 @@
  * in batches); younger ones stay. A deleted attachment's download is 404, its message stays in
  * the history, and the session goes on with the model told the file is gone.
  */
-import Database from 'better-sqlite3'
+
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AgentConfigSchema } from '../../../shared/index.ts'
 import { createSqliteStore } from '../../store/sqlite-store.ts'
@@ -30,10 +31,25 @@ describe('sweepOldFiles', () => {
     const store = createSqliteStore(dbPath)
     const agent = await store.createAgent({ name: 'a', description: '', config: AgentConfigSchema.parse({}) })
     const save = (i: number) =>
-      store.saveFile({ id: crypto.randomUUID(), agentId: agent.id, scope: 'public', sessionId: 's', kind: 'output', filename: `f${i}.txt`, contentType: 'text/plain', size: 1, traceId: null, data: new Uint8Array([65]) })
+      store.saveFile({
+        id: crypto.randomUUID(),
+        agentId: agent.id,
+        scope: 'public',
+        sessionId: 's',
+        kind: 'output',
+        filename: `f${i}.txt`,
+        contentType: 'text/plain',
+        size: 1,
+        traceId: null,
+        data: new Uint8Array([65]),
+      })
     const old = await Promise.all(Array.from({ length: 450 }, (_, i) => save(i)))
     const young = await Promise.all(Array.from({ length: 3 }, (_, i) => save(1000 + i)))
-    age(dbPath, old.map((file) => file.id), '2020-01-01T00:00:00.000Z')
+    age(
+      dbPath,
+      old.map((file) => file.id),
+      '2020-01-01T00:00:00.000Z',
+    )
 
     const said: string[] = []
     const sweeper = sweepOldFiles(store, 30 * 86_400_000, { info: (message) => said.push(message), error: (message) => said.push(`error: ${message}`) })
@@ -44,8 +60,20 @@ describe('sweepOldFiles', () => {
     }
     expect(said).toEqual([expect.stringMatching(/^deleted 450 file\(s\) created before \d{4}-.*PORCH_FILE_RETENTION_DAYS/)])
     const key = { agentId: agent.id, scope: 'public', sessionId: 's' }
-    expect(await store.getFiles(key, old.map((file) => file.id))).toEqual([])
-    expect((await store.getFiles(key, young.map((file) => file.id))).map((file) => file.filename)).toEqual(['f1000.txt', 'f1001.txt', 'f1002.txt'])
+    expect(
+      await store.getFiles(
+        key,
+        old.map((file) => file.id),
+      ),
+    ).toEqual([])
+    expect(
+      (
+        await store.getFiles(
+          key,
+          young.map((file) => file.id),
+        )
+      ).map((file) => file.filename),
+    ).toEqual(['f1000.txt', 'f1001.txt', 'f1002.txt'])
     await store.close()
   })
 })
@@ -60,7 +88,11 @@ describe('a host with PORCH_FILE_RETENTION_DAYS', () => {
       const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test', attachments: true }, { api_response_mode: 'non_streaming' })
       const base = `/api/v1/published/${agent.id}`
       const upload = async (filename: string, text: string) => {
-        const response = await fetch(`${host.url}${base}/sessions/visit/attachments?filename=${filename}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text })
+        const response = await fetch(`${host.url}${base}/sessions/visit/attachments?filename=${filename}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: text,
+        })
         expect(response.status).toBe(201)
         return ((await response.json()) as { file_id: string }).file_id
       }

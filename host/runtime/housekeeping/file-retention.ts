@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../log.ts'
 import type { FileStore } from '../../store/store.ts'
-import { deleteInBatches, sweepEvery, type Sweeper } from './sweeper.ts'
+import { deleteInBatches, type Sweeper, sweepEvery } from './sweeper.ts'
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000
 
@@ -17,7 +17,11 @@ export function sweepOldFiles(store: FileStore, retentionMs: number, log: Logger
     const cutoff = new Date(Date.now() - retentionMs).toISOString()
     let deleted = 0
     try {
-      await deleteInBatches((limit) => store.deleteFilesCreatedBefore(cutoff, limit), stopped, (batch) => (deleted += batch))
+      await deleteInBatches(
+        (limit) => store.deleteFilesCreatedBefore(cutoff, limit),
+        stopped,
+        (batch) => (deleted += batch),
+      )
     } catch (error) {
       log.error('could not delete old files', error)
     }

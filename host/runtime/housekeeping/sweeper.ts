@@ -29,7 +29,11 @@ export function sweepEvery(everyMs: number, sweep: (stopped: () => boolean) => P
  * Calls `deleteBatch(BATCH)` until it deletes fewer than a batch (or the sweep stops), telling
  * `counted` after each batch, so a sweep that fails halfway still knows what it deleted.
  */
-export async function deleteInBatches(deleteBatch: (limit: number) => Promise<number>, stopped: () => boolean, counted: (deleted: number) => void): Promise<void> {
+export async function deleteInBatches(
+  deleteBatch: (limit: number) => Promise<number>,
+  stopped: () => boolean,
+  counted: (deleted: number) => void,
+): Promise<void> {
   for (let batch = BATCH; batch === BATCH && !stopped(); ) {
     batch = await deleteBatch(BATCH)
     counted(batch)

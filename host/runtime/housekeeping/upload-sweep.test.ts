@@ -3,14 +3,15 @@
  * once it is older than the limit, in batches, and nothing else: younger uploads, claimed ones
  * and tools' output files stay. It also forgets the daily counts of past days.
  */
-import Database from 'better-sqlite3'
+
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AgentConfigSchema } from '../../../shared/index.ts'
-import { utcDay } from '../../store/utc-day.ts'
 import { createSqliteStore } from '../../store/sqlite-store.ts'
+import { utcDay } from '../../store/utc-day.ts'
 import { eventually } from '../../testing/harness.ts'
 import { sweepUnusedUploads } from './upload-sweep.ts'
 
@@ -26,14 +27,26 @@ describe('sweepUnusedUploads', () => {
     const agent = await store.createAgent({ name: 'a', description: '', config: AgentConfigSchema.parse({}) })
     const key = { agentId: agent.id, scope: 'public', sessionId: 's' }
     const attach = async (i: number) => {
-      const outcome = await store.saveAttachment({ id: crypto.randomUUID(), ...key, filename: `a${i}.txt`, contentType: 'text/plain', size: 1, data: new Uint8Array([65]) }, BUDGET)
+      const outcome = await store.saveAttachment(
+        { id: crypto.randomUUID(), ...key, filename: `a${i}.txt`, contentType: 'text/plain', size: 1, data: new Uint8Array([65]) },
+        BUDGET,
+      )
       if (outcome.kind !== 'saved') throw new Error(outcome.kind)
       return outcome.file.id
     }
     const old = await Promise.all(Array.from({ length: 450 }, (_, i) => attach(i)))
     const claimed = await attach(1000)
     const young = await attach(1001)
-    const output = await store.saveFile({ id: crypto.randomUUID(), ...key, kind: 'output', filename: 'out.csv', contentType: 'text/csv', size: 1, traceId: null, data: new Uint8Array([65]) })
+    const output = await store.saveFile({
+      id: crypto.randomUUID(),
+      ...key,
+      kind: 'output',
+      filename: 'out.csv',
+      contentType: 'text/csv',
+      size: 1,
+      traceId: null,
+      data: new Uint8Array([65]),
+    })
     expect(await store.claimAttachments(key, [claimed, crypto.randomUUID()])).toEqual([claimed])
 
     const db = new Database(dbPath)

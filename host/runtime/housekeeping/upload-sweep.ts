@@ -5,10 +5,11 @@
  * sweep never holds the event loop (like file-retention.ts). Tools' output files are never
  * unused. The same sweep forgets the agents' daily attachment counts of past days.
  */
-import { utcDay } from '../../store/utc-day.ts'
+
 import type { Logger } from '../../log.ts'
 import type { FileStore } from '../../store/store.ts'
-import { deleteInBatches, sweepEvery, type Sweeper } from './sweeper.ts'
+import { utcDay } from '../../store/utc-day.ts'
+import { deleteInBatches, type Sweeper, sweepEvery } from './sweeper.ts'
 
 const SWEEP_EVERY_MS = 60 * 1000
 
@@ -20,7 +21,11 @@ export function sweepUnusedUploads(store: FileStore, unusedMs: number, log: Logg
     const cutoff = new Date(now - unusedMs).toISOString()
     let deleted = 0
     try {
-      await deleteInBatches((limit) => store.deleteUnusedAttachments(cutoff, limit), stopped, (batch) => (deleted += batch))
+      await deleteInBatches(
+        (limit) => store.deleteUnusedAttachments(cutoff, limit),
+        stopped,
+        (batch) => (deleted += batch),
+      )
       if (!stopped()) await store.deleteAttachmentDaysBefore(utcDay(now))
     } catch (error) {
       log.error('could not delete unused uploads', error)

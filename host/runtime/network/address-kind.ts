@@ -4,16 +4,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net'
 
-export type AddressKind =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'shared'
-  | 'unspecified'
-  | 'reserved'
-  | 'multicast'
-  | 'metadata'
+export type AddressKind = 'public' | 'loopback' | 'private' | 'link-local' | 'shared' | 'unspecified' | 'reserved' | 'multicast' | 'metadata'
 
 export const KIND_WORDS: Record<Exclude<AddressKind, 'public'>, string> = {
   loopback: 'a loopback address',

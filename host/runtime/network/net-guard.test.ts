@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkTarget, classifyAddress, guardedFetch, RefusedTargetError, type AddressKind, type Resolver } from './net-guard.ts'
+import { type AddressKind, checkTarget, classifyAddress, guardedFetch, RefusedTargetError, type Resolver } from './net-guard.ts'
 
 type Recorded = { url: string; method: string; headers: IncomingMessage['headers']; body: string }
 type TestServer = { url: string; port: number; requests: Recorded[]; server: Server }
@@ -28,9 +28,11 @@ async function startServer(handle: (req: IncomingMessage, res: ServerResponse, b
 
 const close = (s: TestServer | undefined) => new Promise<void>((resolve) => (s ? s.server.close(() => resolve()) : resolve()))
 
-const redirectTo = (location: string, status = 302) => (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(status, { location }).end()
-}
+const redirectTo =
+  (location: string, status = 302) =>
+  (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { location }).end()
+  }
 
 describe('classifyAddress', () => {
   const cases: [string, AddressKind][] = [
@@ -183,7 +185,9 @@ describe('guardedFetch refuses non-public targets before connecting', () => {
   })
 
   it('refuses localhost through the system resolver', async () => {
-    await expect(guardedFetch('http://localhost:9/', {}, { allowPrivate: false })).rejects.toThrow(/^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/)
+    await expect(guardedFetch('http://localhost:9/', {}, { allowPrivate: false })).rejects.toThrow(
+      /^refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address$/,
+    )
   })
 
   it('still refuses metadata addresses when private targets are allowed', async () => {
@@ -315,7 +319,9 @@ describe('guardedFetch against servers on 127.0.0.1', () => {
       const second = await serve(redirectTo(third.url))
       const first = await serve(redirectTo(second.url))
       const allowed = new Set([first.port, second.port, third.port])
-      await expect(guardedFetch(first.url, {}, { allowPrivate: (t) => allowed.has(t.port) })).rejects.toThrow('refused redirect 3: 10.0.0.1 is a private address')
+      await expect(guardedFetch(first.url, {}, { allowPrivate: (t) => allowed.has(t.port) })).rejects.toThrow(
+        'refused redirect 3: 10.0.0.1 is a private address',
+      )
       expect([first, second, third].map((s) => s.requests.length)).toEqual([1, 1, 1])
     })
 

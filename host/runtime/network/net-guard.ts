@@ -9,9 +9,9 @@ import { lookup as dnsLookup } from 'node:dns/promises'
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
-import { ALWAYS_REFUSED, classifyAddress, KIND_WORDS, METADATA_HOSTNAMES, type AddressKind } from './address-kind.ts'
+import { type AddressKind, ALWAYS_REFUSED, classifyAddress, KIND_WORDS, METADATA_HOSTNAMES } from './address-kind.ts'
 
-export { classifyAddress, type AddressKind } from './address-kind.ts'
+export { type AddressKind, classifyAddress } from './address-kind.ts'
 
 // ---------------------------------------------------------------- target checks
 
@@ -42,10 +42,7 @@ const systemResolver: Resolver = async (hostname) => {
  * The addresses a request to `url` may connect to, or a RefusedTargetError saying why none may.
  * A host name is refused when any one of its addresses is: the connection could go to any of them.
  */
-export async function checkTarget(
-  url: URL,
-  options: { allowPrivate: AllowPrivate; resolve?: Resolver; signal?: AbortSignal },
-): Promise<ResolvedAddress[]> {
+export async function checkTarget(url: URL, options: { allowPrivate: AllowPrivate; resolve?: Resolver; signal?: AbortSignal }): Promise<ResolvedAddress[]> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RefusedTargetError(`refused: only http and https URLs can be fetched, not ${url.protocol.replace(/:$/, '')}`)
   }
@@ -62,7 +59,9 @@ export async function checkTarget(
   for (const { address, family } of addresses) {
     const kind = classifyAddress(address)
     if (kind === 'public') continue
-    const allowed = !ALWAYS_REFUSED.has(kind) && (typeof options.allowPrivate === 'function' ? options.allowPrivate({ hostname, address, family, port, kind }) : options.allowPrivate)
+    const allowed =
+      !ALWAYS_REFUSED.has(kind) &&
+      (typeof options.allowPrivate === 'function' ? options.allowPrivate({ hostname, address, family, port, kind }) : options.allowPrivate)
     if (allowed) continue
     const what = KIND_WORDS[kind]
     throw new RefusedTargetError(literal !== 0 ? `refused: ${address} is ${what}` : `refused: ${hostname} resolves to ${address}, ${what}`)
@@ -121,7 +120,8 @@ export async function guardedFetch(url: string | URL, init: GuardedRequestInit, 
     try {
       addresses = await checkTarget(current, { allowPrivate, resolve, signal })
     } catch (error) {
-      if (redirects > 0 && error instanceof RefusedTargetError) throw new RefusedTargetError(error.message.replace(/^refused:/, `refused redirect ${redirects}:`))
+      if (redirects > 0 && error instanceof RefusedTargetError)
+        throw new RefusedTargetError(error.message.replace(/^refused:/, `refused redirect ${redirects}:`))
       throw error
     }
     const response = await pinnedRequest(current, addresses, { method, headers, body, signal })

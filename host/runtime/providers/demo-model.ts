@@ -5,13 +5,7 @@
  * of the product can be seen without an API key. `demo:instant` streams without
  * pauses (benchmarks, tests); `demo` paces its words like a real model.
  */
-import type {
-  LanguageModelV3,
-  LanguageModelV3CallOptions,
-  LanguageModelV3Prompt,
-  LanguageModelV3StreamPart,
-  LanguageModelV3Usage,
-} from '@ai-sdk/provider'
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Prompt, LanguageModelV3StreamPart, LanguageModelV3Usage } from '@ai-sdk/provider'
 
 const DEMO_LABEL = '*(Demo model: Porch’s built-in offline stand-in, not an AI.)*'
 
@@ -92,12 +86,20 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
     const content = 'question,answered_by\n"' + question.replace(/"/g, '""').slice(0, 200) + '",Porch demo model\n'
     return {
       text: 'Here is a file for you.',
-      toolCall: { type: 'tool-call', toolCallId: `demo-call-${turn}`, toolName: 'create_file', input: JSON.stringify({ filename: 'demo.csv', content_type: 'text/csv', content }) },
+      toolCall: {
+        type: 'tool-call',
+        toolCallId: `demo-call-${turn}`,
+        toolName: 'create_file',
+        input: JSON.stringify({ filename: 'demo.csv', content_type: 'text/csv', content }),
+      },
     }
   }
 
   const earlier = prompt.filter((message) => message.role === 'user').length - 1
-  const quote = question.split('\n').map((line) => `> ${line}`).join('\n')
+  const quote = question
+    .split('\n')
+    .map((line) => `> ${line}`)
+    .join('\n')
   const attached = attachmentsOf(prompt.at(-1))
   return {
     text: [

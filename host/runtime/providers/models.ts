@@ -27,7 +27,8 @@ export type ModelRegistry = {
 export function createModelRegistry(config: ProviderConfig): ModelRegistry {
   // Local OpenAI-compatible servers (Ollama, vLLM, llama.cpp) need no key, but the SDK insists on one.
   const openai = config.openai && createOpenAI({ baseURL: config.openai.baseURL, apiKey: config.openai.apiKey ?? 'unused', fetch: providerFetch })
-  const anthropic = config.anthropic && createAnthropic({ baseURL: config.anthropic.baseURL, apiKey: config.anthropic.apiKey ?? 'unused', fetch: providerFetch })
+  const anthropic =
+    config.anthropic && createAnthropic({ baseURL: config.anthropic.baseURL, apiKey: config.anthropic.apiKey ?? 'unused', fetch: providerFetch })
 
   const configured = (): ProviderName[] => PROVIDERS.filter((name) => name === 'demo' || config[name] !== undefined)
 

@@ -3,11 +3,12 @@
  * failure looks as the global fetch's does, so the AI SDK reads it the same way (retries a
  * refused connection, passes an abort through, reports a cut stream).
  */
-import { APICallError } from 'ai'
+
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAI } from '@ai-sdk/openai'
+import { APICallError } from 'ai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providerFetch } from './provider-fetch.ts'
 
 let base = ''
@@ -69,7 +70,11 @@ afterAll(async () => {
 
 describe('providerFetch', () => {
   it('sends the method, headers (unset ones left out) and body, and returns status and every header', async () => {
-    const response = await providerFetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-unset': undefined } as never, body: '{"a":1}' })
+    const response = await providerFetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-unset': undefined } as never,
+      body: '{"a":1}',
+    })
     expect(response.status).toBe(201)
     expect(response.ok).toBe(true)
     expect(response.headers.get('x-twice')).toBe('a, b')
@@ -110,7 +115,9 @@ describe('providerFetch', () => {
     expect(String((error as TypeError).cause)).toContain('ECONNREFUSED')
 
     const model = createOpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'k', fetch: providerFetch }).chat('m')
-    const sdkError = await Promise.resolve(model.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] })).catch((caught: unknown) => caught)
+    const sdkError = await Promise.resolve(model.doGenerate({ prompt: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] })).catch(
+      (caught: unknown) => caught,
+    )
     expect(APICallError.isInstance(sdkError)).toBe(true)
     expect((sdkError as APICallError).isRetryable).toBe(true)
   })

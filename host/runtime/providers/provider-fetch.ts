@@ -42,11 +42,15 @@ function send(url: URL, init: RequestInit | undefined, retryStale: boolean): Pro
     if (!secure && url.protocol !== 'http:') return reject(new TypeError('fetch failed', { cause: new Error(`unsupported protocol ${url.protocol}`) }))
     const open = secure ? httpsRequest : httpRequest
     let answered = false
-    const request = open(url, { method: init?.method ?? 'GET', headers: plainHeaders(init?.headers), agent: secure ? agents.https : agents.http }, (response) => {
-      answered = true
-      signal?.removeEventListener('abort', abortRequest)
-      resolve(toResponse(response, signal))
-    })
+    const request = open(
+      url,
+      { method: init?.method ?? 'GET', headers: plainHeaders(init?.headers), agent: secure ? agents.https : agents.http },
+      (response) => {
+        answered = true
+        signal?.removeEventListener('abort', abortRequest)
+        resolve(toResponse(response, signal))
+      },
+    )
     const abortRequest = () => request.destroy(signal!.reason)
     signal?.addEventListener('abort', abortRequest, { once: true })
     request.on('error', (error: NodeJS.ErrnoException) => {
@@ -69,44 +73,47 @@ function toResponse(response: IncomingMessage, signal: AbortSignal | undefined):
     return new Response(null, init)
   }
   let settled = false
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const fail = (error: unknown) => {
-        if (settled) return
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const fail = (error: unknown) => {
+          if (settled) return
+          settled = true
+          controller.error(error)
+        }
+        const abortBody = () => {
+          fail(signal!.reason)
+          response.destroy()
+        }
+        signal?.addEventListener('abort', abortBody, { once: true })
+        response.on('data', (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          // Backpressure: stop reading the socket until the reader asks for more (pull).
+          if ((controller.desiredSize ?? 1) <= 0) response.pause()
+        })
+        response.on('end', () => {
+          signal?.removeEventListener('abort', abortBody)
+          if (settled) return
+          settled = true
+          controller.close()
+        })
+        // A connection closed before the end of the body, as the global fetch reports it.
+        response.on('close', () => {
+          signal?.removeEventListener('abort', abortBody)
+          if (!response.complete) fail(new TypeError('terminated', { cause: new Error('other side closed') }))
+        })
+        response.on('error', (error) => fail(new TypeError('terminated', { cause: error })))
+      },
+      pull() {
+        response.resume()
+      },
+      cancel() {
         settled = true
-        controller.error(error)
-      }
-      const abortBody = () => {
-        fail(signal!.reason)
         response.destroy()
-      }
-      signal?.addEventListener('abort', abortBody, { once: true })
-      response.on('data', (chunk: Buffer) => {
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
-        // Backpressure: stop reading the socket until the reader asks for more (pull).
-        if ((controller.desiredSize ?? 1) <= 0) response.pause()
-      })
-      response.on('end', () => {
-        signal?.removeEventListener('abort', abortBody)
-        if (settled) return
-        settled = true
-        controller.close()
-      })
-      // A connection closed before the end of the body, as the global fetch reports it.
-      response.on('close', () => {
-        signal?.removeEventListener('abort', abortBody)
-        if (!response.complete) fail(new TypeError('terminated', { cause: new Error('other side closed') }))
-      })
-      response.on('error', (error) => fail(new TypeError('terminated', { cause: error })))
+      },
     },
-    pull() {
-      response.resume()
-    },
-    cancel() {
-      settled = true
-      response.destroy()
-    },
-  }, { highWaterMark: 16 })
+    { highWaterMark: 16 },
+  )
   return new Response(body, init)
 }
 

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ApiResponseMode, StreamEvent, StreamEventOf, StreamEventType, ToolSpec } from '../../../shared/index.ts'
-import { readSse, readSseUntil, startTestHost, textOf, type SseMessage, type TestHost } from '../../testing/harness.ts'
-import { startFakeAnthropic, startFakeOpenAI, type FakeProvider, type Script, type ScriptedReply } from '../../testing/fake-providers.ts'
+import { type FakeProvider, type Script, type ScriptedReply, startFakeAnthropic, startFakeOpenAI } from '../../testing/fake-providers.ts'
+import { readSse, readSseUntil, type SseMessage, startTestHost, type TestHost, textOf } from '../../testing/harness.ts'
 
 /** A fake provider whose replies each test scripts afresh, so one host serves every test. */
 type ScriptedFake = {
@@ -36,8 +36,7 @@ const providers = [
     model: 'openai:gpt-test',
     start: startFakeOpenAI,
     systemPrompt: (body: any) => body.messages.find((m: any) => m.role === 'system')?.content,
-    toolResults: (body: any) =>
-      body.messages.filter((m: any) => m.role === 'tool').map((m: any) => ({ id: m.tool_call_id, content: m.content })),
+    toolResults: (body: any) => body.messages.filter((m: any) => m.role === 'tool').map((m: any) => ({ id: m.tool_call_id, content: m.content })),
   },
   {
     name: 'anthropic',
@@ -75,8 +74,7 @@ afterAll(async () => {
 const clock: ToolSpec[] = [{ type: 'builtin', name: 'current_time' }]
 const thisYear = String(new Date().getUTCFullYear())
 const typesOf = (events: SseMessage[]) => events.map((m) => m.data.event_type)
-const only = <T extends StreamEventType>(events: SseMessage[], type: T) =>
-  events.map((m) => m.data).filter((e): e is StreamEventOf<T> => e.event_type === type)
+const only = <T extends StreamEventType>(events: SseMessage[], type: T) => events.map((m) => m.data).filter((e): e is StreamEventOf<T> => e.event_type === type)
 const deltasOf = (events: SseMessage[]) => only(events, 'text_delta').map((e) => e.text)
 const completeOf = (events: SseMessage[]) => only(events, 'complete')[0]
 
@@ -116,26 +114,40 @@ describe.each(providers)('$name through the host', ({ name, model, systemPrompt,
     expect(events.every((m) => m.event === m.data.event_type)).toBe(true)
     expect(deltasOf(events)).toEqual(['Hel', 'lo', ' world'])
     expect(completeOf(events)).toEqual({
-      event_type: 'complete', turn: 1, success: true, answer: 'Hello world', total_turns: 1, total_input_tokens: 42, total_output_tokens: 7,
+      event_type: 'complete',
+      turn: 1,
+      success: true,
+      answer: 'Hello world',
+      total_turns: 1,
+      total_input_tokens: 42,
+      total_output_tokens: 7,
     })
   })
 
   it('runs a tool the model calls and sends its result back in the next request', async () => {
-    fake().script(
-      { toolCalls: [{ id: 'call_time', name: 'current_time', input: {} }] },
-      { text: ['It is ', 'now.'] },
-    )
+    fake().script({ toolCalls: [{ id: 'call_time', name: 'current_time', input: {} }] }, { text: ['It is ', 'now.'] })
     const agent = await agentIn('streaming', { tools: clock })
     const events = await readSse(await chat(agent.id, { request: 'What time is it?' }))
 
     expect(typesOf(events)).toEqual([
-      'run_started', 'turn_start', 'tool_call', 'tool_result', 'turn_start', 'text_delta', 'text_delta', 'complete', 'trace_saved',
+      'run_started',
+      'turn_start',
+      'tool_call',
+      'tool_result',
+      'turn_start',
+      'text_delta',
+      'text_delta',
+      'complete',
+      'trace_saved',
     ])
     expect(only(events, 'tool_call')[0]).toMatchObject({ turn: 1, tool_call_id: 'call_time', tool_name: 'current_time', tool_input: {} })
     const result = only(events, 'tool_result')[0]!
     expect(result).toMatchObject({ turn: 1, tool_call_id: 'call_time', tool_name: 'current_time', is_error: false })
     expect(result.tool_result).toContain(thisYear)
-    expect(only(events, 'text_delta').map((e) => [e.turn, e.text])).toEqual([[2, 'It is '], [2, 'now.']])
+    expect(only(events, 'text_delta').map((e) => [e.turn, e.text])).toEqual([
+      [2, 'It is '],
+      [2, 'now.'],
+    ])
     expect(completeOf(events)).toMatchObject({ success: true, answer: 'It is now.', total_turns: 2, total_input_tokens: 20, total_output_tokens: 10 })
 
     const bodies = fake().bodies()
@@ -175,7 +187,10 @@ describe.each(providers)('$name through the host', ({ name, model, systemPrompt,
       { role: 'user', content: [{ type: 'text', text: 'What time is it?' }], status: 'complete' },
       {
         role: 'assistant',
-        content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'call_mem', name: 'current_time', input: {} }],
+        content: [
+          { type: 'text', text: 'Let me look.' },
+          { type: 'tool_use', id: 'call_mem', name: 'current_time', input: {} },
+        ],
         status: 'complete',
       },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_mem', content: expect.stringContaining(thisYear) }], status: 'complete' },
@@ -256,10 +271,7 @@ describe.each(providers)('$name through the host', ({ name, model, systemPrompt,
   })
 
   it('answers the sync endpoint with the steps of a tool-using run', async () => {
-    fake().script(
-      { text: ['Checking the clock.'], toolCalls: [{ id: 'call_sync', name: 'current_time', input: {} }] },
-      { text: ['Done.'] },
-    )
+    fake().script({ text: ['Checking the clock.'], toolCalls: [{ id: 'call_sync', name: 'current_time', input: {} }] }, { text: ['Done.'] })
     const agent = await agentIn('non_streaming', { tools: clock })
     const reply = await chatSync(agent.id, { request: 'What time is it?', session_id: 'sync-1' })
 

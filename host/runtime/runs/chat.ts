@@ -9,10 +9,10 @@
 import { randomUUID } from 'node:crypto'
 import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
 import type { Logger } from '../../log.ts'
-import { ChatError } from '../errors.ts'
 import type { Scope } from '../../store/scope.ts'
 import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
-import { compressIfNeeded, runAgent, type AgentRunResult, type AttachmentData } from '../agent/index.ts'
+import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
+import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
 import type { ToolContext } from '../tools/index.ts'
 import { Run, type RunRegistry } from './runs.ts'
@@ -86,9 +86,21 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       let history = context.messages.filter((message) => message.status !== 'error')
       let summary = context.summary && { text: context.summary.summary, throughSeq: context.summary.throughSeq }
       try {
-        const compression = await compressIfNeeded({ model, config: version.config, summary, history, request: prepared.message.content, signal: run.signal, maxRetries: deps.modelRetries })
+        const compression = await compressIfNeeded({
+          model,
+          config: version.config,
+          summary,
+          history,
+          request: prepared.message.content,
+          signal: run.signal,
+          maxRetries: deps.modelRetries,
+        })
         if (compression) {
-          await store.saveContextSummary(session, { throughSeq: compression.summary.throughSeq, summary: compression.summary.text, tokensBefore: compression.previousTokens })
+          await store.saveContextSummary(session, {
+            throughSeq: compression.summary.throughSeq,
+            summary: compression.summary.text,
+            tokensBefore: compression.previousTokens,
+          })
           run.push({ event_type: 'context_compressed', turn: 0, previous_tokens: compression.previousTokens, context_limit: compression.contextLimit })
           summary = compression.summary
           history = history.filter((message) => message.seq > compression.summary.throughSeq)
@@ -107,7 +119,16 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         summary,
         files: {
           save: async (file) => {
-            const record = await store.saveFile({ id: randomUUID(), ...session, kind: 'output', filename: file.filename, contentType: file.contentType, size: file.data.byteLength, traceId, data: file.data })
+            const record = await store.saveFile({
+              id: randomUUID(),
+              ...session,
+              kind: 'output',
+              filename: file.filename,
+              contentType: file.contentType,
+              size: file.data.byteLength,
+              traceId,
+              data: file.data,
+            })
             return { fileId: record.id, filename: record.filename, contentType: record.contentType, size: record.size }
           },
           downloadUrl: (fileId) => input.downloadUrl?.(session.sessionId, fileId) ?? null,
@@ -175,7 +196,13 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     const files = await store.getFiles(session, ids)
     const missing = ids.filter((id) => !files.some((file) => file.id === id && file.kind === 'attachment'))
     if (missing.length > 0) throw new ChatError('unknown_attachment', `No attachment ${missing[0]} in this session; upload it to the session first.`)
-    const blocks: ContentBlock[] = files.map((file) => ({ type: 'attachment', file_id: file.id, filename: file.filename, size: file.size, content_type: file.contentType }))
+    const blocks: ContentBlock[] = files.map((file) => ({
+      type: 'attachment',
+      file_id: file.id,
+      filename: file.filename,
+      size: file.size,
+      content_type: file.contentType,
+    }))
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
 
@@ -193,7 +220,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 
   /** The bytes of every attachment the model will see, beyond those already loaded. */
   async function attachmentData(session: SessionKey, messages: Message[], loaded: AttachmentData): Promise<AttachmentData> {
-    const wanted = messages.flatMap((message) => message.content.flatMap((block) => (block.type === 'attachment' && !loaded.has(block.file_id) ? [block.file_id] : [])))
+    const wanted = messages.flatMap((message) =>
+      message.content.flatMap((block) => (block.type === 'attachment' && !loaded.has(block.file_id) ? [block.file_id] : [])),
+    )
     if (wanted.length === 0) return loaded
     const files = await store.getFiles(session, wanted)
     return new Map([...loaded, ...files.map((file) => [file.id, file.data] as const)])
@@ -230,7 +259,15 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         async start() {
           await claimAttachments(session, [...attachments.keys()])
           const traceId = randomUUID()
-          await store.startTrace({ traceId, agentId: agent.id, version: version.version, sessionId, scope: input.scope, requestId, startedAt: new Date().toISOString() })
+          await store.startTrace({
+            traceId,
+            agentId: agent.id,
+            version: version.version,
+            sessionId,
+            scope: input.scope,
+            requestId,
+            startedAt: new Date().toISOString(),
+          })
           const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
           runs.add(key, run, clientRequestId !== undefined)
           void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {

@@ -3,6 +3,6 @@
  * the registry of runs in flight that lets a dropped client resume (runs.ts), and a run's
  * events folded into a whole reply for callers that do not stream (replies.ts).
  */
-export { createChatService, type ChatService, type ChatServiceDeps, type OpenedChat, type StartChat, type StartedChat } from './chat.ts'
+export { type ChatService, type ChatServiceDeps, createChatService, type OpenedChat, type StartChat, type StartedChat } from './chat.ts'
 export { collectReply, collectSyncReply, ReplyFold, toSyncReply, type VisibleFailure } from './replies.ts'
-export { Run, RunRegistry, type NumberedEvent, type RunListener } from './runs.ts'
+export { type NumberedEvent, Run, type RunListener, RunRegistry } from './runs.ts'

@@ -72,7 +72,12 @@ describe('ReplyFold', () => {
 
   it('keeps the error event’s code, and calls a run that stopped early run_failed', () => {
     const failed = new ReplyFold()
-    for (const event of [started, { event_type: 'error', turn: 1, code: 'model_error', message: 'The model failed.' } as StreamEvent, complete(false, '', 'The model failed.')]) failed.add(event)
+    for (const event of [
+      started,
+      { event_type: 'error', turn: 1, code: 'model_error', message: 'The model failed.' } as StreamEvent,
+      complete(false, '', 'The model failed.'),
+    ])
+      failed.add(event)
     failed.close()
     expect(failed.failure).toEqual({ code: 'model_error', message: 'The model failed.' })
     const cut = new ReplyFold()

@@ -4,8 +4,8 @@
  * and gets every later event exactly once; heartbeats keep idle streams open.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { eventually, readSse, readSseUntil, startTestHost, textOf, type TestHost } from '../../testing/harness.ts'
-import { startFakeOpenAI, type FakeProvider } from '../../testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'
+import { eventually, readSse, readSseUntil, startTestHost, type TestHost, textOf } from '../../testing/harness.ts'
 
 const WORDS = Array.from({ length: 40 }, (_, i) => `word${i} `)
 
@@ -30,7 +30,10 @@ describe('a client that disconnects', () => {
   it('aborts the model call at once and stores the partial answer as cancelled', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test' })
     const abortedBefore = fake.aborted
-    const seen = await readSseUntil(await chat(agent.id, { request: 'tell me a long story', session_id: 'dropped' }), (_, all) => textOf(all).split(' ').length > 4)
+    const seen = await readSseUntil(
+      await chat(agent.id, { request: 'tell me a long story', session_id: 'dropped' }),
+      (_, all) => textOf(all).split(' ').length > 4,
+    )
     const partial = textOf(seen)
 
     await eventually(() => (fake.aborted > abortedBefore ? true : undefined))

@@ -3,11 +3,12 @@
  * (a fake OpenAI server) calls it, the host calls a tool server on 127.0.0.1 with the secret,
  * and the visitor sees the result. The secret is sealed at rest and never shown back.
  */
-import Database from 'better-sqlite3'
+
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeOpenAI, type FakeProvider } from '../../testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { readSse, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 const SECRET = 'tool-secret-6f1c2d9e8b7a'
@@ -72,7 +73,12 @@ describe('an HTTP tool', () => {
     const shown = JSON.stringify(await host.owner.call('GET', `/agents/${created.id}`))
     expect(shown).not.toContain(SECRET)
     expect(shown).not.toContain('enc:v1:')
-    expect(created.tools[0]).toMatchObject({ headers: [{ name: 'X-Shop', value: 'demo' }, { name: 'Authorization', secret: '********' }] })
+    expect(created.tools[0]).toMatchObject({
+      headers: [
+        { name: 'X-Shop', value: 'demo' },
+        { name: 'Authorization', secret: '********' },
+      ],
+    })
 
     await host.owner.publish(created.id)
     const roundTrip = await host.owner.call('PATCH', `/agents/${created.id}`, { tools: created.tools })
@@ -92,7 +98,10 @@ describe('an HTTP tool', () => {
       db.close()
     }
 
-    const fresh = await host.owner.call('POST', '/agents', { name: 'No secret yet', tools: [{ ...orderTool(), headers: [{ name: 'Authorization', secret: '********' }] }] })
+    const fresh = await host.owner.call('POST', '/agents', {
+      name: 'No secret yet',
+      tools: [{ ...orderTool(), headers: [{ name: 'Authorization', secret: '********' }] }],
+    })
     expect(fresh.status).toBe(400)
   })
 
@@ -100,13 +109,19 @@ describe('an HTTP tool', () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-test', tools: [orderTool()] as never })
     const editor = (await host.owner.call('POST', '/owner-keys', { name: 'hostile editor', role: 'editor' })).body.key as string
     const patch = (tools: unknown) =>
-      fetch(`${host.url}/api/v1/agents/${agent.id}`, { method: 'PATCH', headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' }, body: JSON.stringify({ tools }) })
+      fetch(`${host.url}/api/v1/agents/${agent.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tools }),
+      })
     const { port } = new URL(toolUrl)
     const elsewhere = `http://127.0.0.1:${Number(port) + 1}/collect`
 
     const moved = await patch(agent.tools.map((tool) => ({ ...tool, url: elsewhere })))
     expect(moved.status).toBe(400)
-    expect((await moved.json()).error.message).toMatch(/order_status, header Authorization: the tool now sends to http:\/\/127\.0\.0\.1:\d+; type the secret again/)
+    expect((await moved.json()).error.message).toMatch(
+      /order_status, header Authorization: the tool now sends to http:\/\/127\.0\.0\.1:\d+; type the secret again/,
+    )
     const after = await host.owner.call('GET', `/agents/${agent.id}`)
     expect(after.body.tools[0].url).toBe(toolUrl)
     expect(after.body.has_unpublished_changes).toBe(false)

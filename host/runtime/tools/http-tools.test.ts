@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { stepCountIs, streamText, type ToolExecutionOptions } from 'ai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeOpenAI, type FakeProvider } from '../../testing/fake-providers.ts'
-import { HttpToolSpecSchema, httpTool, redactToolSecrets, REDACTED_SECRET, sealToolSecrets, ToolSecretError, type HttpToolOptions } from './http-tools.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { createModelRegistry } from '../providers/models.ts'
+import { type HttpToolOptions, HttpToolSpecSchema, httpTool, REDACTED_SECRET, redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
 import { createSecretBox, isSealed, SecretBoxError } from './secret-box.ts'
 
 type Recorded = { method: string; url: string; headers: IncomingMessage['headers']; body: string }
@@ -89,7 +89,12 @@ describe('httpTool', () => {
   it('sends plain headers as they are and secret headers opened, and keeps the secret out of the result', async () => {
     const secret = 'sk-live-abcdef123456'
     const tool = httpTool(
-      spec({ headers: [{ name: 'X-Client', value: 'porch' }, { name: 'Authorization', secret: box.seal(`Bearer ${secret}`) }] }),
+      spec({
+        headers: [
+          { name: 'X-Client', value: 'porch' },
+          { name: 'Authorization', secret: box.seal(`Bearer ${secret}`) },
+        ],
+      }),
       options,
     )
     const result = await call(tool, {})
@@ -133,7 +138,9 @@ describe('httpTool', () => {
   })
 
   it('does not pass a binary body to the model', async () => {
-    expect(await call(httpTool(spec({ url: `${base}/image` }), options), {})).toBe('(HTTP 200: image/png content, not shown; only text results reach the model)')
+    expect(await call(httpTool(spec({ url: `${base}/image` }), options), {})).toBe(
+      '(HTTP 200: image/png content, not shown; only text results reach the model)',
+    )
   })
 
   it('says when a response is empty', async () => {
@@ -150,11 +157,15 @@ describe('httpTool', () => {
   it('refuses private and metadata targets', async () => {
     const refused = { ...options, allowPrivate: false }
     await expect(call(httpTool(spec({ url: 'http://10.0.0.5/api' }), refused), {})).rejects.toThrow('refused: 10.0.0.5 is a private address')
-    await expect(call(httpTool(spec({ url: 'http://169.254.169.254/latest/meta-data/' }), options), {})).rejects.toThrow('refused: 169.254.169.254 is a cloud metadata address')
+    await expect(call(httpTool(spec({ url: 'http://169.254.169.254/latest/meta-data/' }), options), {})).rejects.toThrow(
+      'refused: 169.254.169.254 is a cloud metadata address',
+    )
   })
 
   it('refuses a redirect to the metadata service', async () => {
-    await expect(call(httpTool(spec({ url: `${base}/to-metadata` }), options), {})).rejects.toThrow('refused redirect 1: 169.254.169.254 is a cloud metadata address')
+    await expect(call(httpTool(spec({ url: `${base}/to-metadata` }), options), {})).rejects.toThrow(
+      'refused redirect 1: 169.254.169.254 is a cloud metadata address',
+    )
   })
 
   it('reports a connection failure without the secret', async () => {
@@ -173,7 +184,7 @@ describe('httpTool', () => {
     expect(error.message).toBe('the secret of header X-Key cannot be read (was the host secret changed?); the owner has to enter it again')
   })
 
-  it('describes the tool to the model with the owner\'s schema', async () => {
+  it("describes the tool to the model with the owner's schema", async () => {
     const tool = httpTool(spec({ description: 'Searches the catalog.', input_schema: searchSchema }), options)
     expect(tool.description).toBe('Searches the catalog.')
     expect(await (tool.inputSchema as { jsonSchema: unknown }).jsonSchema).toEqual(searchSchema)
@@ -185,7 +196,12 @@ describe('through the AI SDK', () => {
   beforeAll(async () => {
     globalThis.AI_SDK_LOG_WARNINGS = false
     fake = await startFakeOpenAI([
-      { toolCalls: [{ id: 'call_bad', name: 'search', input: { limit: 'many' } }, { id: 'call_good', name: 'search', input: { q: 'lamps' } }] },
+      {
+        toolCalls: [
+          { id: 'call_bad', name: 'search', input: { limit: 'many' } },
+          { id: 'call_good', name: 'search', input: { q: 'lamps' } },
+        ],
+      },
       { text: ['Done.'] },
     ])
   })
@@ -193,7 +209,12 @@ describe('through the AI SDK', () => {
 
   it('reports a bad call as a tool error and a good one as its result, and the run goes on', async () => {
     const model = createModelRegistry({ openai: { baseURL: fake.url, apiKey: 'sk-test' } }).resolve('openai:gpt-test')
-    const result = streamText({ model, tools: { search: httpTool(spec({ input_schema: searchSchema }), options) }, prompt: 'find lamps', stopWhen: stepCountIs(3) })
+    const result = streamText({
+      model,
+      tools: { search: httpTool(spec({ input_schema: searchSchema }), options) },
+      prompt: 'find lamps',
+      stopWhen: stepCountIs(3),
+    })
     const parts: { type: string; toolCallId?: string; error?: unknown; output?: unknown }[] = []
     for await (const part of result.fullStream) parts.push(part)
     const errors = parts.filter((p) => p.type === 'tool-error')
@@ -239,7 +260,16 @@ describe('HttpToolSpecSchema', () => {
     ['a header with a line break', { headers: [{ name: 'A', value: 'x\r\nInjected: 1' }] }, /line breaks/],
     ['a header the host sets', { headers: [{ name: 'Host', value: 'evil' }] }, /set by the host/],
     ['a bad header name', { headers: [{ name: 'Bad Name', value: 'x' }] }, /HTTP header name/],
-    ['duplicate header names', { headers: [{ name: 'X-A', value: '1' }, { name: 'x-a', value: '2' }] }, /unique/],
+    [
+      'duplicate header names',
+      {
+        headers: [
+          { name: 'X-A', value: '1' },
+          { name: 'x-a', value: '2' },
+        ],
+      },
+      /unique/,
+    ],
     ['too many headers', { headers: Array.from({ length: 21 }, (_, i) => ({ name: `X-${i}`, value: 'v' })) }, /20/],
   ]
   it.each(bad)('refuses %s', (_, fields, message) => {
@@ -282,7 +312,14 @@ describe('secret box', () => {
 
 describe('sealToolSecrets and redactToolSecrets', () => {
   const builtin = { type: 'builtin', name: 'current_time' }
-  const withSecret = (secret: string, name = 'crm') => spec({ name, headers: [{ name: 'X-Plain', value: 'shown' }, { name: 'Authorization', secret }] })
+  const withSecret = (secret: string, name = 'crm') =>
+    spec({
+      name,
+      headers: [
+        { name: 'X-Plain', value: 'shown' },
+        { name: 'Authorization', secret },
+      ],
+    })
 
   it('seals what the owner typed and leaves everything else alone', () => {
     const [tool, other] = sealToolSecrets([withSecret('Bearer one'), builtin], [], box)
@@ -297,7 +334,10 @@ describe('sealToolSecrets and redactToolSecrets', () => {
     const stored = sealToolSecrets([withSecret('Bearer one'), builtin], [], box)
     const shown = redactToolSecrets(stored)
     expect(JSON.stringify(shown)).not.toContain('enc:v1:')
-    expect((shown[0] as ReturnType<typeof spec>).headers).toEqual([{ name: 'X-Plain', value: 'shown' }, { name: 'Authorization', secret: REDACTED_SECRET }])
+    expect((shown[0] as ReturnType<typeof spec>).headers).toEqual([
+      { name: 'X-Plain', value: 'shown' },
+      { name: 'Authorization', secret: REDACTED_SECRET },
+    ])
     expect(shown[1]).toEqual(builtin)
   })
 
@@ -328,7 +368,12 @@ describe('sealToolSecrets and redactToolSecrets', () => {
     expect(box.open(samePlace!.headers[1]!.secret!)).toBe('Bearer one')
     // Another host, port or scheme does not: the owner must type the secret again.
     const { hostname, port } = new URL(base)
-    for (const url of ['https://attacker.example/collect', `http://${hostname}:${Number(port) + 1}/echo`, `https://${hostname}:${port}/echo`, `http://localhost.attacker.example:${port}/echo`]) {
+    for (const url of [
+      'https://attacker.example/collect',
+      `http://${hostname}:${Number(port) + 1}/echo`,
+      `https://${hostname}:${port}/echo`,
+      `http://localhost.attacker.example:${port}/echo`,
+    ]) {
       expect(() => sealToolSecrets(moved(url), stored, box)).toThrow(/type the secret again/)
     }
     // Typed again, the new origin gets it.

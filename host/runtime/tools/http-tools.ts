@@ -7,14 +7,15 @@
  * Secret header values are stored sealed (see secret-box.ts), opened only for the request,
  * and never appear in an error, a result or an owner API reply.
  */
-import { dynamicTool, jsonSchema, type JSONSchema7, type Tool } from 'ai'
+import { dynamicTool, type JSONSchema7, jsonSchema, type Tool } from 'ai'
 import { z } from 'zod'
 import { LIMITS } from '../../../shared/limits.ts'
-import { describeNetworkFailure, guardedFetch, type AllowPrivate, type GuardedResponse, type Resolver } from '../network/index.ts'
-import { describeSavedFile, plainContentType, safeFilename, type OutputFileSink } from './output-files.ts'
+import { type AllowPrivate, describeNetworkFailure, type GuardedResponse, guardedFetch, type Resolver } from '../network/index.ts'
+import { describeSavedFile, type OutputFileSink, plainContentType, safeFilename } from './output-files.ts'
 
-export { HTTP_TOOL_LIMITS, HttpHeaderSpecSchema, HttpToolSpecSchema, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../../shared/tools.ts'
-import { HTTP_TOOL_LIMITS, REDACTED_SECRET, type HttpHeaderSpec, type HttpToolSpec } from '../../../shared/tools.ts'
+export { HTTP_TOOL_LIMITS, type HttpHeaderSpec, HttpHeaderSpecSchema, type HttpToolSpec, HttpToolSpecSchema, REDACTED_SECRET } from '../../../shared/tools.ts'
+
+import { HTTP_TOOL_LIMITS, type HttpHeaderSpec, type HttpToolSpec, REDACTED_SECRET } from '../../../shared/tools.ts'
 
 // ---------------------------------------------------------------- the tool
 
@@ -64,7 +65,11 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
       const timeout = AbortSignal.timeout(timeoutMs)
       const signal = abortSignal ? AbortSignal.any([abortSignal, timeout]) : timeout
       try {
-        const response = await guardedFetch(url, { method: spec.method, headers, body, signal }, { allowPrivate: options.allowPrivate, resolve: options.resolve })
+        const response = await guardedFetch(
+          url,
+          { method: spec.method, headers, body, signal },
+          { allowPrivate: options.allowPrivate, resolve: options.resolve },
+        )
         const contentType = response.headers['content-type']
         if (contentType && !isTextual(contentType) && response.status >= 200 && response.status <= 299) {
           if (!options.files) {
@@ -94,7 +99,11 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
 async function handOutFile(response: GuardedResponse, files: OutputFileSink): Promise<string> {
   const { data, truncated } = await response.readBytes(LIMITS.outputFileBytes + 1)
   if (truncated) throw new HttpToolError(`the response is a file larger than ${LIMITS.outputFileBytes / 1024 / 1024} MiB, too large to hand out`)
-  const saved = await files.save({ filename: filenameOf(response), contentType: plainContentType(response.headers['content-type']), data: new Uint8Array(data) })
+  const saved = await files.save({
+    filename: filenameOf(response),
+    contentType: plainContentType(response.headers['content-type']),
+    data: new Uint8Array(data),
+  })
   return describeSavedFile(saved)
 }
 
@@ -233,7 +242,8 @@ const originOf = (url: string) => {
 export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], previous: readonly AnyToolSpec[], box: Sealer): T[] {
   const stored = new Map<string, { sealed: string; origin: string | null }>()
   for (const tool of previous.filter(hasHeaders)) {
-    for (const header of tool.headers) if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), { sealed: header.secret, origin: originOf(tool.url) })
+    for (const header of tool.headers)
+      if (header.secret !== undefined) stored.set(secretKey(tool.name, header.name), { sealed: header.secret, origin: originOf(tool.url) })
   }
   return tools.map((tool) => {
     if (!hasHeaders(tool)) return tool
@@ -244,9 +254,12 @@ export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], prev
       const kept = stillHere && stillHere.origin !== null && stillHere.origin === origin ? stillHere.sealed : undefined
       if (header.secret === REDACTED_SECRET) {
         if (stillHere && kept === undefined) {
-          throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: the tool now sends to ${origin ?? 'another address'}; type the secret again (${REDACTED_SECRET} keeps a stored secret only while the tool's URL stays on the same origin)`)
+          throw new ToolSecretError(
+            `tool ${tool.name}, header ${header.name}: the tool now sends to ${origin ?? 'another address'}; type the secret again (${REDACTED_SECRET} keeps a stored secret only while the tool's URL stays on the same origin)`,
+          )
         }
-        if (kept === undefined) throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: send the secret itself (${REDACTED_SECRET} only keeps a secret already stored)`)
+        if (kept === undefined)
+          throw new ToolSecretError(`tool ${tool.name}, header ${header.name}: send the secret itself (${REDACTED_SECRET} only keeps a secret already stored)`)
         return { ...header, secret: kept }
       }
       if (Buffer.byteLength(header.secret) > HTTP_TOOL_LIMITS.secretBytes) {
@@ -262,7 +275,9 @@ export function sealToolSecrets<T extends AnyToolSpec>(tools: readonly T[], prev
 /** Before a tool list leaves the host in an owner API reply: every secret becomes REDACTED_SECRET. */
 export function redactToolSecrets<T extends AnyToolSpec>(tools: readonly T[]): T[] {
   return tools.map((tool) =>
-    hasHeaders(tool) ? { ...tool, headers: tool.headers.map((header) => (header.secret === undefined ? header : { ...header, secret: REDACTED_SECRET })) } : tool,
+    hasHeaders(tool)
+      ? { ...tool, headers: tool.headers.map((header) => (header.secret === undefined ? header : { ...header, secret: REDACTED_SECRET })) }
+      : tool,
   )
 }
 

@@ -5,9 +5,10 @@
  * (output-files.ts), and the sealing of header secrets at rest (secret-box.ts). Outbound
  * requests go through the SSRF guard in ../network/.
  */
-export { toolsFor, type BuiltinToolName, type ToolContext } from './tools.ts'
+
 export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
-export { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, type McpDiscoveryOptions } from './mcp-discovery.ts'
 export { McpToolError } from './mcp-client.ts'
-export { checkOutputFile, safeFilename, type OutputFile, type OutputFileSink, type SavedFile } from './output-files.ts'
+export { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, type McpDiscoveryOptions } from './mcp-discovery.ts'
+export { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile, safeFilename } from './output-files.ts'
 export { createSecretBox, type SecretBox } from './secret-box.ts'
+export { type BuiltinToolName, type ToolContext, toolsFor } from './tools.ts'

@@ -10,13 +10,14 @@
  * is no DNS-rebinding window between the check and the connect. Redirects are left to the SDK,
  * which follows only same-origin ones, each again through this fetch.
  */
+
+import type { IncomingMessage } from 'node:http'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
-import type { IncomingMessage } from 'node:http'
 import { MCP_LIMITS, type McpServerSpec } from '../../../shared/mcp.ts'
-import { checkTarget, describeNetworkFailure, pinnedRequest, type AllowPrivate, type Resolver } from '../network/index.ts'
+import { type AllowPrivate, checkTarget, describeNetworkFailure, pinnedRequest, type Resolver } from '../network/index.ts'
 import { openHeaders, scrub, type ToolNetworkOptions } from './http-tools.ts'
 
 export type McpToolOptions = ToolNetworkOptions & {
@@ -32,7 +33,6 @@ export class McpToolError extends Error {
 const CLIENT_INFO = { name: 'porch', version: '1' }
 /** Characters of a server's error message passed on to the model. */
 export const ERROR_EXCERPT_CHARS = 2000
-
 
 type RequestOptions = { signal: AbortSignal; timeout: number }
 
@@ -60,7 +60,8 @@ export async function withServer<T>(
     return await work(client, request, secrets)
   } catch (error) {
     if (abortSignal?.aborted) throw new McpToolError(`the call to ${host} was cancelled`)
-    if (timeout.aborted || (error instanceof McpError && error.code === ErrorCode.RequestTimeout)) throw new McpToolError(`${host} did not answer within ${timeoutMs / 1000} s`)
+    if (timeout.aborted || (error instanceof McpError && error.code === ErrorCode.RequestTimeout))
+      throw new McpToolError(`${host} did not answer within ${timeoutMs / 1000} s`)
     if (error instanceof McpToolError) throw error
     throw new McpToolError(scrub(describeNetworkFailure(error, host), secrets).slice(0, ERROR_EXCERPT_CHARS))
   } finally {
@@ -77,7 +78,6 @@ function ownerHeaders(spec: McpServerSpec, decrypt: (value: string) => string): 
 }
 
 // ---------------------------------------------------------------- the guarded fetch
-
 
 /**
  * The fetch the SDK's transport uses. Like net-guard's guardedFetch, it checks each request's

@@ -7,8 +7,8 @@
  */
 import type { Tool as McpToolDescription } from '@modelcontextprotocol/sdk/types.js'
 import { JSON_MAX_DEPTH, nestsDeeperThan } from '../../../shared/json-depth.ts'
-import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../../shared/mcp.ts'
-import { McpToolError, withServer, type McpToolOptions } from './mcp-client.ts'
+import { type FrozenMcpTool, MCP_LIMITS, type McpServerSpec } from '../../../shared/mcp.ts'
+import { McpToolError, type McpToolOptions, withServer } from './mcp-client.ts'
 
 export type McpDiscoveryOptions = McpToolOptions & {
   /** For the whole discovery (connect and every page of the list); the server's timeout_ms by default. */
@@ -16,7 +16,6 @@ export type McpDiscoveryOptions = McpToolOptions & {
 }
 
 const MAX_LIST_PAGES = 20
-
 
 /** Asks the server for its tools and returns them as a version freezes them (allowed_tools applied). */
 export async function discoverMcpTools(spec: McpServerSpec, options: McpDiscoveryOptions): Promise<FrozenMcpTool[]> {
@@ -43,13 +42,16 @@ function freezeList(spec: McpServerSpec, listed: McpToolDescription[]): FrozenMc
   }
   const chosen = allowed ? listed.filter((tool) => allowed.includes(tool.name)) : listed
   if (chosen.length > MCP_LIMITS.toolsPerServer) {
-    throw new McpToolError(`the server offers ${chosen.length} tools, more than the ${MCP_LIMITS.toolsPerServer} an agent can take from one server: name the ones it needs in allowed_tools`)
+    throw new McpToolError(
+      `the server offers ${chosen.length} tools, more than the ${MCP_LIMITS.toolsPerServer} an agent can take from one server: name the ones it needs in allowed_tools`,
+    )
   }
   return chosen.map((tool) => {
     if (tool.name.length > MCP_LIMITS.toolNameChars) throw new McpToolError(`a tool name is longer than ${MCP_LIMITS.toolNameChars} characters`)
     const schema = tool.inputSchema as Record<string, unknown>
     // A server's schema is as untrusted as a visitor's body: measured before JSON.stringify recurses into it.
-    if (nestsDeeperThan(schema)) throw new McpToolError(`the input schema of ${tool.name} nests deeper than ${JSON_MAX_DEPTH} levels: leave the tool out with allowed_tools`)
+    if (nestsDeeperThan(schema))
+      throw new McpToolError(`the input schema of ${tool.name} nests deeper than ${JSON_MAX_DEPTH} levels: leave the tool out with allowed_tools`)
     if (JSON.stringify(schema).length > MCP_LIMITS.inputSchemaChars) {
       throw new McpToolError(`the input schema of ${tool.name} is longer than ${MCP_LIMITS.inputSchemaChars} characters: leave the tool out with allowed_tools`)
     }
@@ -61,7 +63,10 @@ function freezeList(spec: McpServerSpec, listed: McpToolDescription[]): FrozenMc
  * For publishing: the tool list with every MCP server's `tools` filled by `discover`. Servers
  * are asked in parallel; the first failure throws, naming the server.
  */
-export async function freezeMcpTools<T extends { type: string }>(tools: readonly T[], discover: (spec: McpServerSpec) => Promise<FrozenMcpTool[]>): Promise<T[]> {
+export async function freezeMcpTools<T extends { type: string }>(
+  tools: readonly T[],
+  discover: (spec: McpServerSpec) => Promise<FrozenMcpTool[]>,
+): Promise<T[]> {
   return Promise.all(
     tools.map(async (tool) => {
       if (!isMcp(tool)) return tool

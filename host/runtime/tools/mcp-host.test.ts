@@ -2,13 +2,14 @@
  * MCP through the whole host: publishing lists the server's tools and freezes them into the
  * version; a run calls them; a server that cannot be reached stops the publish with a 400.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { z } from 'zod'
-import { startFakeOpenAI, type FakeProvider } from '../../testing/fake-providers.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { readSse, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 let mcpHttp: Server
@@ -19,7 +20,9 @@ let host: TestHost
 beforeAll(async () => {
   mcpHttp = createServer(async (req, res) => {
     const mcp = new McpServer({ name: 'shop', version: '1.0.0' })
-    mcp.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({ content: [{ type: 'text', text: String(a + b) }] }))
+    mcp.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
+      content: [{ type: 'text', text: String(a + b) }],
+    }))
     mcp.registerTool('fail', { description: 'Always fails' }, async () => ({ content: [{ type: 'text', text: 'the warehouse is closed' }], isError: true }))
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
     res.on('close', () => void transport.close())
@@ -60,7 +63,11 @@ it('freezes the server’s tools at publish and calls them in runs, errors as is
 })
 
 it('does not publish when the MCP server cannot be reached', async () => {
-  const agent = await host.owner.createAgent({ name: 'Broken MCP', model: 'openai:gpt-test', tools: [{ type: 'mcp', name: 'gone', url: 'http://127.0.0.1:9/mcp' }] as never })
+  const agent = await host.owner.createAgent({
+    name: 'Broken MCP',
+    model: 'openai:gpt-test',
+    tools: [{ type: 'mcp', name: 'gone', url: 'http://127.0.0.1:9/mcp' }] as never,
+  })
   const published = await host.owner.call('POST', `/agents/${agent.id}/publish`)
   expect(published.status).toBe(400)
   expect(published.body.error.code).toBe('mcp_unavailable')

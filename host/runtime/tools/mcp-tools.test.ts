@@ -2,18 +2,19 @@
  * MCP tools against a real MCP server (the SDK's own server side) on 127.0.0.1: discovery,
  * calls through the AI SDK tools, failures, secrets and the SSRF guard.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import type { ToolExecutionOptions, ToolSet } from 'ai'
+
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import type { ToolExecutionOptions, ToolSet } from 'ai'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import type { OutputFile, OutputFileSink } from './output-files.ts'
 import type { McpToolOptions } from './mcp-client.ts'
 import { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools } from './mcp-discovery.ts'
-import { mcpToolEntries, mcpTools, McpServerSpecSchema } from './mcp-tools.ts'
+import { McpServerSpecSchema, mcpToolEntries, mcpTools } from './mcp-tools.ts'
+import type { OutputFile, OutputFileSink } from './output-files.ts'
 
 const SECRET = 'mcp-secret-4b2e9a7c1d'
 const decrypt = (sealed: string) => sealed.replace(/^sealed:/, '')
@@ -119,7 +120,9 @@ describe('discovery', () => {
     expect((frozen[1] as unknown as { tools: { name: string }[] }).tools.map((tool) => tool.name)).toEqual(['add', 'fail', 'chart', 'report', 'whoami'])
 
     const down = spec({ name: 'gone', url: 'http://127.0.0.1:1/mcp' })
-    await expect(freezeMcpTools([down], (server) => discoverMcpTools(server, open))).rejects.toThrow(/^MCP server gone: cannot list its tools: .*connection refused/)
+    await expect(freezeMcpTools([down], (server) => discoverMcpTools(server, open))).rejects.toThrow(
+      /^MCP server gone: cannot list its tools: .*connection refused/,
+    )
   })
 })
 
@@ -155,7 +158,9 @@ describe('calls', () => {
         return { fileId: 'f2', filename: file.filename, contentType: file.contentType, size: file.data.byteLength }
       },
     }
-    expect(await call(mcpTools(await frozenSpec(), { ...open, files }), 'shop__report', {})).toBe('The file "q3.pdf" (application/pdf, 15 bytes) was handed to the visitor as a download.')
+    expect(await call(mcpTools(await frozenSpec(), { ...open, files }), 'shop__report', {})).toBe(
+      'The file "q3.pdf" (application/pdf, 15 bytes) was handed to the visitor as a download.',
+    )
     expect(Buffer.from(saved[0]!.data).toString()).toBe('%PDF-1.4 report')
     // Where private addresses are refused, the link is not fetched and the model is told why.
     const mcpPort = Number(new URL(url).port)

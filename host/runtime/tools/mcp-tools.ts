@@ -8,16 +8,15 @@
  * resources) are handed to the visitor; a linked resource is fetched through the network guard.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { dynamicTool, jsonSchema, type JSONSchema7, type ToolSet } from 'ai'
+import { dynamicTool, type JSONSchema7, jsonSchema, type ToolSet } from 'ai'
 import { LIMITS } from '../../../shared/limits.ts'
-import { MCP_LIMITS, type FrozenMcpTool, type McpServerSpec } from '../../../shared/mcp.ts'
+import { type FrozenMcpTool, MCP_LIMITS, type McpServerSpec } from '../../../shared/mcp.ts'
 import { guardedFetch } from '../network/index.ts'
 import { scrub } from './http-tools.ts'
-import { ERROR_EXCERPT_CHARS, McpToolError, withServer, type McpToolOptions } from './mcp-client.ts'
+import { ERROR_EXCERPT_CHARS, McpToolError, type McpToolOptions, withServer } from './mcp-client.ts'
 import { describeSavedFile, plainContentType, safeFilename } from './output-files.ts'
 
-export { FrozenMcpToolSchema, MCP_LIMITS, McpServerSpecSchema, type FrozenMcpTool, type McpServerSpec } from '../../../shared/mcp.ts'
-
+export { type FrozenMcpTool, FrozenMcpToolSchema, MCP_LIMITS, type McpServerSpec, McpServerSpecSchema } from '../../../shared/mcp.ts'
 
 /** The names the model sees for a server's frozen tools, in order, with the tool each one calls. */
 export function mcpToolEntries(spec: McpServerSpec): { exposedName: string; tool: FrozenMcpTool }[] {
@@ -77,14 +76,26 @@ async function handOutFiles(result: CallResult, options: McpToolOptions, timeout
       file = { filename: `${block.type}-${index + 1}.${extension}`, contentType: block.mimeType, data: async () => Buffer.from(block.data, 'base64') }
     } else if (block.type === 'resource' && 'blob' in block.resource) {
       const blob = block.resource.blob
-      file = { filename: lastSegment(block.resource.uri), contentType: block.resource.mimeType ?? 'application/octet-stream', data: async () => Buffer.from(blob, 'base64') }
+      file = {
+        filename: lastSegment(block.resource.uri),
+        contentType: block.resource.mimeType ?? 'application/octet-stream',
+        data: async () => Buffer.from(blob, 'base64'),
+      }
     } else if (block.type === 'resource_link' && /^https?:\/\//i.test(block.uri)) {
       const uri = block.uri
-      file = { filename: block.name || lastSegment(uri), contentType: block.mimeType ?? 'application/octet-stream', data: () => fetchLinked(uri, options, timeoutMs) }
+      file = {
+        filename: block.name || lastSegment(uri),
+        contentType: block.mimeType ?? 'application/octet-stream',
+        data: () => fetchLinked(uri, options, timeoutMs),
+      }
     }
     if (!file) continue
     try {
-      const saved = await files.save({ filename: safeFilename(file.filename, 'download'), contentType: plainContentType(file.contentType), data: await file.data() })
+      const saved = await files.save({
+        filename: safeFilename(file.filename, 'download'),
+        contentType: plainContentType(file.contentType),
+        data: await file.data(),
+      })
       handedOut.set(index, describeSavedFile(saved))
     } catch (error) {
       handedOut.set(index, `(a file could not be handed out: ${error instanceof Error ? error.message : 'unknown error'})`)
@@ -96,7 +107,11 @@ async function handOutFiles(result: CallResult, options: McpToolOptions, timeout
 const lastSegment = (uri: string) => uri.split(/[/:]/).pop() ?? ''
 
 async function fetchLinked(uri: string, options: McpToolOptions, timeoutMs: number): Promise<Uint8Array> {
-  const response = await guardedFetch(uri, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, { allowPrivate: options.allowPrivate, resolve: options.resolve })
+  const response = await guardedFetch(
+    uri,
+    { method: 'GET', signal: AbortSignal.timeout(timeoutMs) },
+    { allowPrivate: options.allowPrivate, resolve: options.resolve },
+  )
   if (response.status < 200 || response.status > 299) {
     response.discard()
     throw new Error(`the linked resource answered HTTP ${response.status}`)

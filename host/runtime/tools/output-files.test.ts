@@ -3,13 +3,14 @@
  * an HTTP tool that answers with a PDF. The file is stored, announced with an `output_file`
  * event, listed in the session's history, and downloadable only under its own session.
  */
-import Database from 'better-sqlite3'
+
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamEventOf } from '../../../shared/index.ts'
-import { startFakeOpenAI, type FakeProvider } from '../../testing/fake-providers.ts'
-import { readSse, startTestHost, type SseMessage, type TestHost } from '../../testing/harness.ts'
+import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'
+import { readSse, type SseMessage, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 7), Buffer.from('\n%%EOF\n')])
 
@@ -26,7 +27,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => pdfServer.listen(0, '127.0.0.1', resolve))
   pdfUrl = `http://127.0.0.1:${(pdfServer.address() as AddressInfo).port}/invoices/4711`
   model = await startFakeOpenAI((request) =>
-    request.body.messages.at(-1)?.role === 'tool' ? { text: ['Here is your invoice.'] } : { toolCalls: [{ id: 'call_pdf', name: 'invoice', input: { order: '4711' } }] },
+    request.body.messages.at(-1)?.role === 'tool'
+      ? { text: ['Here is your invoice.'] }
+      : { toolCalls: [{ id: 'call_pdf', name: 'invoice', input: { order: '4711' } }] },
   )
   host = await startTestHost({ OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-test', PORCH_TOOLS_ALLOW_PRIVATE: '1' })
 })
@@ -36,8 +39,7 @@ afterAll(async () => {
   pdfServer.close()
 })
 
-const fileEvent = (events: SseMessage[]) =>
-  events.map((m) => m.data).find((e): e is StreamEventOf<'output_file'> => e.event_type === 'output_file')
+const fileEvent = (events: SseMessage[]) => events.map((m) => m.data).find((e): e is StreamEventOf<'output_file'> => e.event_type === 'output_file')
 
 async function csvAgent(options: { api_response_mode?: 'streaming' | 'non_streaming' } = {}) {
   return host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'create_file' }] }, options)
@@ -106,7 +108,9 @@ describe('output files from the create_file tool', () => {
     const link = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Locked', password: 'open sesame' })).body
     const other = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Other' })).body
     const { token } = await (await host.post(`/api/v1/links/${link.token}/unlock`, { password: 'open sesame' })).json()
-    const events = await readSse(await host.post(`/api/v1/links/${link.token}/chat`, { request: 'a file', session_id: 'link-files' }, { authorization: `Bearer ${token}` }))
+    const events = await readSse(
+      await host.post(`/api/v1/links/${link.token}/chat`, { request: 'a file', session_id: 'link-files' }, { authorization: `Bearer ${token}` }),
+    )
     const file = fileEvent(events)!
     expect(file.download_url).toBe(`/api/v1/links/${link.token}/sessions/link-files/files/${file.file_id}`)
     expect((await host.get(file.download_url)).status).toBe(200)
@@ -119,7 +123,18 @@ describe('output files from an HTTP tool', () => {
   it('turns a binary response into a file for the visitor and tells the model so', async () => {
     const agent = await host.owner.publishedAgent({
       model: 'openai:gpt-test',
-      tools: [{ type: 'http', name: 'invoice', description: 'The invoice of an order as a PDF.', url: pdfUrl, method: 'GET', headers: [], timeout_ms: 10_000, input_schema: { type: 'object', properties: { order: { type: 'string' } } } }],
+      tools: [
+        {
+          type: 'http',
+          name: 'invoice',
+          description: 'The invoice of an order as a PDF.',
+          url: pdfUrl,
+          method: 'GET',
+          headers: [],
+          timeout_ms: 10_000,
+          input_schema: { type: 'object', properties: { order: { type: 'string' } } },
+        },
+      ],
     })
     const before = model.requests.length
     const events = await readSse(await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'Send me the invoice', session_id: 'pdf' }))
@@ -129,11 +144,14 @@ describe('output files from an HTTP tool', () => {
     expect(Buffer.from(await download.arrayBuffer()).equals(PDF)).toBe(true)
     expect(download.headers.get('content-disposition')).toContain(`filename*=UTF-8''invoice%204711.pdf`)
     // What the model read back is a sentence, not the bytes.
-    const toolMessage = model.requests.slice(before).at(-1)!.body.messages.find((m: any) => m.role === 'tool')
+    const toolMessage = model.requests
+      .slice(before)
+      .at(-1)!
+      .body.messages.find((m: any) => m.role === 'tool')
     expect(toolMessage.content).toContain('"invoice 4711.pdf" (application/pdf, 2016 bytes) was handed to the visitor')
 
     const db = new Database(host.dbPath, { readonly: true })
-    const row = db.prepare("SELECT kind, size, trace_id FROM files WHERE id = ?").get(file!.file_id) as { kind: string; size: number; trace_id: string }
+    const row = db.prepare('SELECT kind, size, trace_id FROM files WHERE id = ?').get(file!.file_id) as { kind: string; size: number; trace_id: string }
     db.close()
     expect(row).toMatchObject({ kind: 'output', size: PDF.length })
     expect(row.trace_id).toBe(events[0]!.data.event_type === 'run_started' ? events[0]!.data.trace_id : '')

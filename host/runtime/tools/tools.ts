@@ -1,10 +1,10 @@
 /** The tools an owner can give an agent: built-in ones, HTTP tools (http-tools.ts) and MCP servers' tools (mcp-tools.ts). */
-import { tool, type ToolSet } from 'ai'
+import { type ToolSet, tool } from 'ai'
 import { z } from 'zod'
 import { LIMITS, type ToolSpec } from '../../../shared/index.ts'
-import { httpTool, type HttpToolOptions } from './http-tools.ts'
+import { type HttpToolOptions, httpTool } from './http-tools.ts'
 import { mcpTools } from './mcp-tools.ts'
-import { describeSavedFile, OutputFileError, safeFilename, type OutputFileSink } from './output-files.ts'
+import { describeSavedFile, OutputFileError, type OutputFileSink, safeFilename } from './output-files.ts'
 
 const TEXT_FILE_TYPES = ['text/plain', 'text/markdown', 'text/csv', 'application/json'] as const
 
@@ -19,7 +19,10 @@ const currentTimeInput = z.object({ timezone: z.string().max(64).optional() })
 const createFileInput = z.object({
   filename: z.string().min(1).max(LIMITS.filenameChars).describe('for example report.csv'),
   content_type: z.enum(TEXT_FILE_TYPES).default('text/plain'),
-  content: z.string().min(1).max(LIMITS.outputFileBytes / 4),
+  content: z
+    .string()
+    .min(1)
+    .max(LIMITS.outputFileBytes / 4),
 })
 
 function builtins(context: ToolContext) {

@@ -553,106 +553,14 @@ async function Ie(e, t = {}, n) {
 	if (!r.ok) throw await Fe(r, n);
 	return r;
 }
-var Le = (e) => e.replace(/\/+$/, "");
-function Re(e) {
-	let t = Le(e.host);
-	return e.link ? `${t}/api/v1/links/${encodeURIComponent(e.link)}` : `${t}/api/v1/published/${encodeURIComponent(e.agent ?? "")}`;
-}
-function ze(e) {
-	return e.visitorToken ? { authorization: `Bearer ${e.visitorToken}` } : {};
-}
-function P(e) {
-	let t = Re(e), n = (e) => `${t}/sessions/${encodeURIComponent(e)}`;
-	return {
-		info: t,
-		chat: `${t}/chat`,
-		sync: `${t}/chat/sync`,
-		stop: `${t}/chat/stop`,
-		unlock: `${t}/unlock`,
-		session: n,
-		attachments: (e, t) => `${n(e)}/attachments?filename=${encodeURIComponent(t)}`
-	};
-}
-function Be(e) {
-	let t = P(e);
-	return {
-		chat: t.chat,
-		stop: t.stop,
-		headers: ze(e)
-	};
-}
-var Ve = async (e, t, n) => (await Ie(e, {
-	headers: {
-		accept: "application/json",
-		...ze(t)
-	},
-	signal: n
-})).json();
-async function He(e, t) {
-	let n = await Ve(P(e).info, e, t);
-	return {
-		id: String(n.id ?? ""),
-		name: String(n.name ?? ""),
-		description: String(n.description ?? ""),
-		api_response_mode: n.api_response_mode === "non_streaming" ? "non_streaming" : "streaming",
-		welcome_message: String(n.welcome_message ?? ""),
-		starters: Array.isArray(n.starters) ? n.starters.filter((e) => typeof e == "string") : [],
-		requires_password: n.requires_password === !0,
-		accepts_attachments: n.accepts_attachments === !0
-	};
-}
-var Ue = {
-	md: "text/markdown",
-	markdown: "text/markdown",
-	csv: "text/csv",
-	txt: "text/plain",
-	json: "application/json"
-};
-function We(e) {
-	return [...Pe.images, ...Pe.text].includes(e.type) ? e.type : Ue[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
-}
-async function Ge(e, t, n, r) {
-	let i = {
-		"content-type": We(n) ?? n.type,
-		...ze(e)
-	};
-	return (await Ie(P(e).attachments(t, n.name), {
-		method: "POST",
-		headers: i,
-		body: n,
-		signal: r
-	})).json();
-}
-async function Ke(e, t, n) {
-	try {
-		let r = await Ve(P(e).session(t), e, n);
-		return Array.isArray(r?.messages) ? r : null;
-	} catch (e) {
-		if (e instanceof N && e.status === 404) return null;
-		throw e;
-	}
-}
-async function qe(e, t, n) {
-	let r = {
-		"content-type": "application/json",
-		accept: "application/json",
-		...ze(e)
-	};
-	return (await Ie(P(e).sync, {
-		method: "POST",
-		headers: r,
-		body: JSON.stringify(t),
-		signal: n
-	})).json();
-}
-async function Je(e, t) {
+async function Le(e, t) {
 	let n = e.getReader(), r;
 	for (; !(r = await n.read()).done;) t(r.value);
 }
-function Ye(e) {
+function Re(e) {
 	let t, n, r, i = !1;
 	return function(a) {
-		t === void 0 ? (t = a, n = 0, r = -1) : t = Ze(t, a);
+		t === void 0 ? (t = a, n = 0, r = -1) : t = Be(t, a);
 		let o = t.length, s = 0;
 		for (; n < o;) {
 			i &&= (t[n] === 10 && (s = ++n), !1);
@@ -670,10 +578,10 @@ function Ye(e) {
 		s === o ? t = void 0 : s !== 0 && (t = t.subarray(s), n -= s);
 	};
 }
-function Xe(e, t, n) {
-	let r = Qe(), i = new TextDecoder();
+function ze(e, t, n) {
+	let r = Ve(), i = new TextDecoder();
 	return function(a, o) {
-		if (a.length === 0) n?.(r), r = Qe();
+		if (a.length === 0) n?.(r), r = Ve();
 		else if (o > 0) {
 			let n = i.decode(a.subarray(0, o)), s = o + (a[o + 1] === 32 ? 2 : 1), c = i.decode(a.subarray(s));
 			switch (n) {
@@ -693,11 +601,11 @@ function Xe(e, t, n) {
 		}
 	};
 }
-function Ze(e, t) {
+function Be(e, t) {
 	let n = new Uint8Array(e.length + t.length);
 	return n.set(e), n.set(t, e.length), n;
 }
-function Qe() {
+function Ve() {
 	return {
 		data: "",
 		event: "",
@@ -705,14 +613,14 @@ function Qe() {
 		retry: void 0
 	};
 }
-var $e = function(e, t) {
+var He = function(e, t) {
 	var n = {};
 	for (var r in e) Object.prototype.hasOwnProperty.call(e, r) && t.indexOf(r) < 0 && (n[r] = e[r]);
 	if (e != null && typeof Object.getOwnPropertySymbols == "function") for (var i = 0, r = Object.getOwnPropertySymbols(e); i < r.length; i++) t.indexOf(r[i]) < 0 && Object.prototype.propertyIsEnumerable.call(e, r[i]) && (n[r[i]] = e[r[i]]);
 	return n;
-}, et = "text/event-stream", tt = 1e3, nt = "last-event-id";
-function rt(e, t) {
-	var { signal: n, headers: r, onopen: i, onmessage: a, onclose: o, onerror: s, openWhenHidden: c, fetch: l } = t, u = $e(t, [
+}, Ue = "text/event-stream", We = 1e3, Ge = "last-event-id";
+function Ke(e, t) {
+	var { signal: n, headers: r, onopen: i, onmessage: a, onclose: o, onerror: s, openWhenHidden: c, fetch: l } = t, u = He(t, [
 		"signal",
 		"headers",
 		"onopen",
@@ -724,20 +632,20 @@ function rt(e, t) {
 	]);
 	return new Promise((t, d) => {
 		let f = Object.assign({}, r);
-		f.accept ||= et;
+		f.accept ||= Ue;
 		let p;
 		function ee() {
 			p.abort(), document.hidden || _();
 		}
 		c || document.addEventListener("visibilitychange", ee);
-		let m = tt, h = 0;
+		let m = We, h = 0;
 		function te() {
 			document.removeEventListener("visibilitychange", ee), window.clearTimeout(h), p.abort();
 		}
 		n?.addEventListener("abort", () => {
 			te(), t();
 		});
-		let ne = l ?? window.fetch, g = i ?? it;
+		let ne = l ?? window.fetch, g = i ?? qe;
 		async function _() {
 			p = new AbortController();
 			try {
@@ -745,8 +653,8 @@ function rt(e, t) {
 					headers: f,
 					signal: p.signal
 				}));
-				await g(n), await Je(n.body, Ye(Xe((e) => {
-					e ? f[nt] = e : delete f[nt];
+				await g(n), await Le(n.body, Re(ze((e) => {
+					e ? f[Ge] = e : delete f[Ge];
 				}, (e) => {
 					m = e;
 				}, a))), o?.(), te(), t();
@@ -762,11 +670,11 @@ function rt(e, t) {
 		_();
 	});
 }
-function it(e) {
+function qe(e) {
 	let t = e.headers.get("content-type");
-	if (!t?.startsWith("text/event-stream")) throw Error(`Expected content-type to be ${et}, Actual: ${t}`);
+	if (!t?.startsWith("text/event-stream")) throw Error(`Expected content-type to be ${Ue}, Actual: ${t}`);
 }
-var at = {
+var Je = {
 	run_started: 1,
 	turn_start: 1,
 	text_delta: 1,
@@ -778,18 +686,18 @@ var at = {
 	trace_saved: 1,
 	error: 1
 };
-function ot(e) {
+function Ye(e) {
 	try {
 		let t = JSON.parse(e);
-		return t && typeof t == "object" && at[t.event_type] === 1 ? t : null;
+		return t && typeof t == "object" && Je[t.event_type] === 1 ? t : null;
 	} catch {
 		return null;
 	}
 }
-var st = class extends Error {};
-function ct(e, t) {
+var Xe = class extends Error {};
+function Ze(e, t) {
 	let { maxRetries: n = 5, retryDelay: r = (e) => Math.min(500 * 2 ** e, 8e3) } = t, i = !1, a = 0;
-	return rt(e.chat, {
+	return Ke(e.chat, {
 		method: "POST",
 		headers: {
 			"content-type": "application/json",
@@ -804,11 +712,11 @@ function ct(e, t) {
 			else throw e.ok ? new N(e.status, "bad_response", "The chat service answered with something other than a stream.", null) : await Fe(e);
 		},
 		onmessage(e) {
-			let n = ot(e.data);
+			let n = Ye(e.data);
 			n && (n.event_type === "complete" && (i = !0), t.onEvent(n));
 		},
 		onclose() {
-			if (!i) throw new st("the stream ended early");
+			if (!i) throw new Xe("the stream ended early");
 		},
 		onerror(e) {
 			if (e instanceof N && e.status < 500) throw e;
@@ -817,7 +725,7 @@ function ct(e, t) {
 		}
 	});
 }
-function lt(e, t) {
+function Qe(e, t) {
 	return fetch(e.stop, {
 		method: "POST",
 		headers: {
@@ -828,6 +736,98 @@ function lt(e, t) {
 		body: JSON.stringify({ request_id: t }),
 		keepalive: !0
 	}).then(() => {}, () => {});
+}
+var $e = (e) => e.replace(/\/+$/, "");
+function et(e) {
+	let t = $e(e.host);
+	return e.link ? `${t}/api/v1/links/${encodeURIComponent(e.link)}` : `${t}/api/v1/published/${encodeURIComponent(e.agent ?? "")}`;
+}
+function tt(e) {
+	return e.visitorToken ? { authorization: `Bearer ${e.visitorToken}` } : {};
+}
+function P(e) {
+	let t = et(e), n = (e) => `${t}/sessions/${encodeURIComponent(e)}`;
+	return {
+		info: t,
+		chat: `${t}/chat`,
+		sync: `${t}/chat/sync`,
+		stop: `${t}/chat/stop`,
+		unlock: `${t}/unlock`,
+		session: n,
+		attachments: (e, t) => `${n(e)}/attachments?filename=${encodeURIComponent(t)}`
+	};
+}
+function nt(e) {
+	let t = P(e);
+	return {
+		chat: t.chat,
+		stop: t.stop,
+		headers: tt(e)
+	};
+}
+var rt = async (e, t, n) => (await Ie(e, {
+	headers: {
+		accept: "application/json",
+		...tt(t)
+	},
+	signal: n
+})).json();
+async function it(e, t) {
+	let n = await rt(P(e).info, e, t);
+	return {
+		id: String(n.id ?? ""),
+		name: String(n.name ?? ""),
+		description: String(n.description ?? ""),
+		api_response_mode: n.api_response_mode === "non_streaming" ? "non_streaming" : "streaming",
+		welcome_message: String(n.welcome_message ?? ""),
+		starters: Array.isArray(n.starters) ? n.starters.filter((e) => typeof e == "string") : [],
+		requires_password: n.requires_password === !0,
+		accepts_attachments: n.accepts_attachments === !0
+	};
+}
+var at = {
+	md: "text/markdown",
+	markdown: "text/markdown",
+	csv: "text/csv",
+	txt: "text/plain",
+	json: "application/json"
+};
+function ot(e) {
+	return [...Pe.images, ...Pe.text].includes(e.type) ? e.type : at[e.name.split(".").pop()?.toLowerCase() ?? ""] ?? null;
+}
+async function st(e, t, n, r) {
+	let i = {
+		"content-type": ot(n) ?? n.type,
+		...tt(e)
+	};
+	return (await Ie(P(e).attachments(t, n.name), {
+		method: "POST",
+		headers: i,
+		body: n,
+		signal: r
+	})).json();
+}
+async function ct(e, t, n) {
+	try {
+		let r = await rt(P(e).session(t), e, n);
+		return Array.isArray(r?.messages) ? r : null;
+	} catch (e) {
+		if (e instanceof N && e.status === 404) return null;
+		throw e;
+	}
+}
+async function lt(e, t, n) {
+	let r = {
+		"content-type": "application/json",
+		accept: "application/json",
+		...tt(e)
+	};
+	return (await Ie(P(e).sync, {
+		method: "POST",
+		headers: r,
+		body: JSON.stringify(t),
+		signal: n
+	})).json();
 }
 var ut = /* @__PURE__ */ new Map();
 function F() {
@@ -841,7 +841,7 @@ function F() {
 		removeItem: (e) => void ut.delete(e)
 	};
 }
-var I = (e, t) => `porch:v1:${t}:${Le(e.host)}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, L = {
+var I = (e, t) => `porch:v1:${t}:${$e(e.host)}:${e.link ? `link:${e.link}` : `agent:${e.agent ?? ""}`}`, L = {
 	get: (e) => F().getItem(I(e, "session")),
 	set: (e, t) => F().setItem(I(e, "session"), t),
 	clear: (e) => F().removeItem(I(e, "session")),
@@ -1000,12 +1000,12 @@ var gt = class {
 		this.phase = "connecting", this.update();
 		let t = this.target();
 		try {
-			if (this.info = await He(t, e.signal), this.info.requires_password && !t.visitorToken) {
+			if (this.info = await it(t, e.signal), this.info.requires_password && !t.visitorToken) {
 				this.phase = "locked";
 				return;
 			}
 			if (this.sessionId = L.get(t), this.sessionId) {
-				let n = await Ke(t, this.sessionId, e.signal);
+				let n = await ct(t, this.sessionId, e.signal);
 				n ? this.messages = ht(n.messages, (e) => _t(t.host, e)) : L.clear(t);
 			}
 			this.phase = "ready";
@@ -1021,7 +1021,7 @@ var gt = class {
 		for (let t of e) this.attachments.length >= M.attachmentsPerMessage ? this.attachmentProblem = {
 			kind: "count",
 			name: t.name
-		} : We(t) ? t.size > M.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
+		} : ot(t) ? t.size > M.attachmentBytes || t.size === 0 ? this.attachmentProblem = {
 			kind: "size",
 			name: t.name
 		} : this.attachments = [...this.attachments, t] : this.attachmentProblem = {
@@ -1071,18 +1071,18 @@ var gt = class {
 		};
 		this.running = c, this.announcement = "", this.update();
 		let l = this.info, u = this.sessionId, d = async (e) => {
-			let t = (await Promise.all(a.map(async (e) => (!e.fileId && e.file && (e.fileId = (await Ge(r, u, e.file, c.abort.signal)).file_id), e.fileId)))).filter((e) => e !== void 0), i = {
+			let t = (await Promise.all(a.map(async (e) => (!e.fileId && e.file && (e.fileId = (await st(r, u, e.file, c.abort.signal)).file_id), e.fileId)))).filter((e) => e !== void 0), i = {
 				request: n,
 				session_id: u,
 				request_id: e,
 				...t.length > 0 && { attachments: t }
 			};
-			l.api_response_mode === "streaming" ? await ct(Be(r), {
+			l.api_response_mode === "streaming" ? await Ze(nt(r), {
 				body: i,
 				signal: c.abort.signal,
 				onEvent: (e) => this.onEvent(s, e),
 				retryDelay: this.options.retryDelay
-			}) : mt(s, await qe(r, i, c.abort.signal));
+			}) : mt(s, await lt(r, i, c.abort.signal));
 		};
 		try {
 			try {
@@ -1102,7 +1102,7 @@ var gt = class {
 	}
 	stop() {
 		let e = this.running;
-		e && (e.abort.abort(), lt(Be(this.target()), e.requestId));
+		e && (e.abort.abort(), Qe(nt(this.target()), e.requestId));
 	}
 	async retry(e) {
 		let t = this.messages.findIndex((t) => t.id === e), n = this.messages[t - 1];
@@ -1119,7 +1119,7 @@ var gt = class {
 	}
 	async reloadHistory() {
 		if (!this.sessionId) return;
-		let e = this.target(), t = await Ke(e, this.sessionId).catch(() => null);
+		let e = this.target(), t = await ct(e, this.sessionId).catch(() => null);
 		t && (this.messages = ht(t.messages, (t) => _t(e.host, t)));
 	}
 	fail(e, t) {
@@ -1155,7 +1155,7 @@ var gt = class {
 };
 function _t(e, t) {
 	try {
-		return e ? new URL(t, `${Le(e)}/`).href : t;
+		return e ? new URL(t, `${$e(e)}/`).href : t;
 	} catch {
 		return t;
 	}
