@@ -1,7 +1,7 @@
 /**
  * The documentation names files; files move. Every relative link in README.md, BENCHMARKS.md and
- * docs/*.md must point at a file or folder of this repository, and none may leave it (a reader
- * who clones Porch has nothing beside it).
+ * docs/*.md, and every repository path in a code span, must point at a file or folder of this
+ * repository, and none may leave it (a reader who clones Porch has nothing beside it).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -29,6 +29,9 @@ describe('the documentation', () => {
       return relative(root, path).startsWith('..') || !existsSync(path)
     })
     expect(broken).toEqual([])
+    // Paths named in code spans (`host/app.ts`) must exist too; placeholders (NNN, <version>) aside.
+    const named = [...text.matchAll(/`((?:host|widget|shared|bench|examples|docs)\/[A-Za-z0-9_./-]+)`/g)].map(([, path]) => path!)
+    expect(named.filter((path) => !/NNN|\*/.test(path) && !existsSync(join(root, path)))).toEqual([])
     // Nor names the team's folder beside the repository in plain text.
     expect(text).not.toMatch(/\.\.\/shared\/docs/)
   })
