@@ -5,6 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs'
+// SQLite-only on purpose: it tests the SQL migration files themselves, on raw databases; what the store does is in the contract suite (host/store/contract/).
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 

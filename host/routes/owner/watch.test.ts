@@ -1,4 +1,5 @@
 /** Watching: sessions and traces, their filters and keyset paging, up to 100,000 sessions. */
+// SQLite-only on purpose: it seeds 100,000 sessions with SQL and checks the query plans of the SQLite listing (EXPLAIN QUERY PLAN); paging through the interface is in the contract suite.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sessionListSql, traceListSql } from '../../store/sqlite-watch.ts'
