@@ -60,15 +60,31 @@ export type SessionKey = { agentId: string; scope: string; sessionId: string }
 
 export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string }
 
-/** A session as the owner lists it: its paging key, size and first words. */
-export type SessionSummaryRecord = SessionRecord & { pk: number; messageCount: number; preview: string }
+/**
+ * A paging cursor: an opaque string the store makes for each listed row and reads back as
+ * `PageWindow.after`. It holds whatever the store needs to continue right after that row (the
+ * sort time and a tiebreaker of the store's choosing), is safe in a URL (base64url), and means
+ * nothing to anyone else: the owner API hands it out as `next_cursor` and passes it back as is.
+ */
+export type PageCursor = string
 
-/** Where a page ended: the sort time and the row's key, so rows with equal times are never skipped. */
-export type PageCursor = { at: string; pk: number }
+/** What listings throw when `after` is not a cursor this kind of store made (the owner API answers 400). */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('not a cursor of this store')
+    this.name = 'InvalidCursorError'
+  }
+}
+
+/** A session as the owner lists it: its paging cursor, size and first words. */
+export type SessionSummaryRecord = SessionRecord & { cursor: PageCursor; messageCount: number; preview: string }
 
 /**
- * One page of a listing, newest first. `from` (inclusive) and `to` (exclusive) bound the time;
- * `after` continues after a cursor; `before` is the older paging by time alone.
+ * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's
+ * `startedAt`) descending, rows with equal times in an order the store fixes (the same on every
+ * call). `from` (inclusive) and `to` (exclusive) bound the time; `after` continues strictly after
+ * the row whose `cursor` it is, so rows with equal times are neither skipped nor repeated;
+ * `before` is the older paging by time alone (rows with times < before).
  */
 export type PageWindow = { limit: number; from?: string; to?: string; before?: string; after?: PageCursor }
 
@@ -118,7 +134,7 @@ export type TraceOutcome = {
   error: string | null
 }
 
-export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus; pk: number }
+export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus; cursor: PageCursor }
 
 /** The messages one chat request produced, stored with its trace in one transaction. */
 export type FinishedRun = {

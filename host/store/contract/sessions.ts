@@ -2,18 +2,18 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CONSOLE } from '../../../shared/console.ts'
-import type { AgentRecord, PageCursor, SessionQuery, SessionSummaryRecord, Store } from '../store.ts'
+import { type AgentRecord, InvalidCursorError, type SessionQuery, type SessionSummaryRecord, type Store } from '../store.ts'
 import { chat, newAgent, type StoreContractTarget, sessionOf, sleep, text, traceStart, turn } from './support.ts'
 
 /** Every page of a listing, following the store's cursors. */
-export async function allPages<R, C>(list: (after: C | undefined) => Promise<R[]>, limit: number, cursorOf: (row: R) => C): Promise<R[]> {
+export async function allPages<R extends { cursor: string }>(list: (after: string | undefined) => Promise<R[]>, limit: number): Promise<R[]> {
   const pages: R[][] = []
-  let after: C | undefined
+  let after: string | undefined
   for (let guard = 0; guard < 100; guard++) {
     const rows = await list(after)
     pages.push(rows.slice(0, limit))
     if (rows.length <= limit) return pages.flat()
-    after = cursorOf(rows[limit - 1]!)
+    after = rows[limit - 1]!.cursor
   }
   throw new Error('paging did not end')
 }
@@ -209,13 +209,16 @@ export function describeSessions(target: StoreContractTarget) {
       for (const query of [{}, { excludeScope: 'try' }, { scope: 'public' }] as Omit<SessionQuery, 'limit'>[]) {
         const all = ids(await store.listSessions(agent.id, { limit: 50, ...query }))
         for (const limit of [1, 2, 3]) {
-          const rows = await allPages<SessionSummaryRecord, PageCursor>(
-            (after) => store.listSessions(agent.id, { ...query, limit: limit + 1, after }),
-            limit,
-            (row) => ({ at: row.updatedAt, pk: row.pk }),
-          )
+          const rows = await allPages((after) => store.listSessions(agent.id, { ...query, limit: limit + 1, after }), limit)
           expect(ids(rows)).toEqual(all)
         }
+      }
+    })
+
+    it('makes cursors that fit a URL, and refuses a string that is not one of its cursors', async () => {
+      for (const row of await store.listSessions(agent.id, { limit: 50 })) expect(row.cursor).toMatch(/^[A-Za-z0-9_-]{1,200}$/)
+      for (const bad of ['bm9wZQ', 'x', Buffer.from('[1,2]').toString('base64url')]) {
+        await expect(store.listSessions(agent.id, { limit: 5, after: bad })).rejects.toBeInstanceOf(InvalidCursorError)
       }
     })
   })

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { AgentRecord, PageCursor, Store, TraceQuery, TraceRecord } from '../store.ts'
+import { type AgentRecord, InvalidCursorError, type Store, type TraceQuery, type TraceRecord } from '../store.ts'
 import { allPages } from './sessions.ts'
 import { chat, eventually, newAgent, type StoreContractTarget, sessionOf, sleep, tick, traceStart, turn } from './support.ts'
 
@@ -163,14 +163,12 @@ export function describeTraces(target: StoreContractTarget) {
       for (const query of [{ agentId: agent.id }, { agentId: agent.id, status: 'success' as const }, { agentId: agent.id, scope: 'public' }]) {
         const all = ids(await store.listTraces({ limit: 200, ...query }))
         for (const limit of [1, 2, 3]) {
-          const rows = await allPages<TraceRecord, PageCursor>(
-            (after) => store.listTraces({ ...query, limit: limit + 1, after }),
-            limit,
-            (row) => ({ at: row.startedAt, pk: row.pk }),
-          )
+          const rows = await allPages((after) => store.listTraces({ ...query, limit: limit + 1, after }), limit)
           expect(ids(rows)).toEqual(all)
         }
       }
+      for (const row of await store.listTraces({ limit: 50, agentId: agent.id })) expect(row.cursor).toMatch(/^[A-Za-z0-9_-]{1,200}$/)
+      await expect(store.listTraces({ limit: 5, after: 'bm9wZQ' })).rejects.toBeInstanceOf(InvalidCursorError)
     })
   })
 
