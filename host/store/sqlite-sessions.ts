@@ -55,9 +55,12 @@ export type SessionStore = Pick<
 export function createSessionStore(db: Db): SessionStore {
   const sql = {
     getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
-    insertSession: db.prepare<[string, string, string, string, string], SessionRow>(
-      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
+    // Creates or touches the session and takes `count` message numbers from its counter, in one
+    // statement: the returned last_seq is the number of the run's last message.
+    appendToSession: db.prepare<[string, string, string, string, string, number], { pk: number; last_seq: number }>(
+      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = last_seq + excluded.last_seq
+       RETURNING pk, last_seq`,
     ),
     getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
     getMessagesAfter: db.prepare<[number, number], MessageRow>(
@@ -69,7 +72,6 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT OR REPLACE INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at)
        VALUES (@session_pk, @through_seq, @summary, @tokens_before, @created_at)`,
     ),
-    lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
     insertMessage: db.prepare(
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
        VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
@@ -126,8 +128,8 @@ export function createSessionStore(db: Db): SessionStore {
   const finishRunTx = db.transaction((run: FinishedRun) => {
     const at = now()
     const { agentId, scope, sessionId } = run.session
-    const session = sql.insertSession.get(agentId, scope, sessionId, at, at)!
-    let seq = sql.lastSeq.get(session.pk)?.n ?? 0
+    const session = sql.appendToSession.get(agentId, scope, sessionId, at, at, run.messages.length)!
+    let seq = session.last_seq - run.messages.length
     for (const message of run.messages) {
       seq += 1
       sql.insertMessage.run({
@@ -207,7 +209,9 @@ export function createSessionStore(db: Db): SessionStore {
       setImmediate(flushStarts)
     },
     async finishRun(run) {
-      finishRunTx(run)
+      // IMMEDIATE: the write lock is taken at BEGIN, so another process's write cannot turn this
+      // transaction's first read stale (SQLITE_BUSY_SNAPSHOT); busy_timeout queues the two instead.
+      finishRunTx.immediate(run)
       // Only once written: a failed transaction leaves the start to be written as running.
       pendingStarts.delete(run.traceId)
     },

@@ -185,6 +185,34 @@ export function describeAgents(target: StoreContractTarget) {
       expect(await store.getPublishedAgent(uid('missing'))).toBeNull()
     })
 
+    it('publishes concurrently from two instances without an error, a lost or a doubled version', async () => {
+      const second = await target.open()
+      try {
+        const agent = await newAgent(store, { instructions: 'v1' })
+        await store.publish({ agentId: agent.id })
+        await store.updateAgent(agent.id, { config: { instructions: 'v2' } })
+        // The same draft published ten times at once: one new version, the rest find nothing to publish.
+        const same = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? second : store).publish({ agentId: agent.id })))
+        expect(same.filter((o) => o.kind === 'published' && o.created).map((o) => o.kind === 'published' && o.version.version)).toEqual([2])
+        expect(same.filter((o) => o.kind === 'nothing_to_publish')).toHaveLength(9)
+        // Edits and publishes interleaved: every version numbered once, 1..n without a gap.
+        const outcomes = await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const s = i % 2 ? second : store
+            await s.updateAgent(agent.id, { config: { instructions: `edit ${i}` } })
+            return s.publish({ agentId: agent.id })
+          }),
+        )
+        expect(outcomes.every((o) => o.kind === 'published' || o.kind === 'nothing_to_publish')).toBe(true)
+        const numbers = (await store.listVersions(agent.id)).map((v) => v.version)
+        expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => numbers.length - i))
+        expect(numbers.length).toBeGreaterThanOrEqual(3)
+        expect((await second.getAgent(agent.id))!.activeVersion).toBe(numbers[0])
+      } finally {
+        await target.close(second)
+      }
+    })
+
     it('deleting an agent deletes its versions', async () => {
       const agent = await newAgent(store)
       await store.publish({ agentId: agent.id })

@@ -89,6 +89,28 @@ export function describeSessions(target: StoreContractTarget) {
       expect((await store.listSessionTraces(key)).map((t) => t.status)).toEqual(['running'])
     })
 
+    it('stores concurrent runs of one session from two instances: every one, numbered 1..n in commit order, each run’s messages together', async () => {
+      const second = await target.open()
+      try {
+        const key = sessionOf(agent)
+        const traceIds = await Promise.all(Array.from({ length: 20 }, (_, i) => chat(i % 2 ? second : store, key, `q${i}`)))
+        const messages = await store.getMessages(key)
+        expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+        expect(new Set(messages.map((m) => m.traceId))).toEqual(new Set(traceIds))
+        for (const traceId of traceIds) {
+          const own = messages.filter((m) => m.traceId === traceId)
+          expect(own.map((m) => m.role)).toEqual(['user', 'assistant'])
+          expect(own[1]!.seq).toBe(own[0]!.seq + 1)
+        }
+        expect((await second.getSessionSummary(key))!.messageCount).toBe(40)
+        // And the next run goes on from there.
+        await chat(second, key, 'after')
+        expect((await store.getMessages(key)).map((m) => m.seq).slice(-2)).toEqual([41, 42])
+      } finally {
+        await target.close(second)
+      }
+    })
+
     it('summarises a session: its size, its first words, and null when unknown', async () => {
       const key = sessionOf(agent)
       const long = `What time is it? ${'and more '.repeat(30)}`
