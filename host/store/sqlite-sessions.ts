@@ -2,11 +2,13 @@
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
-import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
+import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
+
+type InstanceRow = { id: string; machine: string; pid: number; started_at: string; last_seen: string }
 
 type SummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: string }
 
@@ -50,6 +52,9 @@ export type SessionStore = Pick<
   | 'listTraces'
   | 'listSessionTraces'
   | 'markInterruptedTraces'
+  | 'touchInstance'
+  | 'listInstances'
+  | 'endInstance'
 >
 
 export function createSessionStore(db: Db): SessionStore {
@@ -78,13 +83,13 @@ export function createSessionStore(db: Db): SessionStore {
     ),
 
     insertTrace: db.prepare(
-      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
-       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
+      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at)
+       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
     ),
     insertFinishedTrace: db.prepare(
-      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at,
+      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at,
          first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
-       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
+       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
          @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error)`,
     ),
     finishTrace: db.prepare(
@@ -92,7 +97,19 @@ export function createSessionStore(db: Db): SessionStore {
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
        WHERE trace_id = @traceId`,
     ),
-    markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
+
+    touchInstance: db.prepare(
+      `INSERT INTO host_instances (id, machine, pid, started_at, last_seen) VALUES (@id, @machine, @pid, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+    ),
+    listInstances: db.prepare<[], InstanceRow>('SELECT * FROM host_instances ORDER BY started_at, id'),
+    endInstance: db.prepare<[string]>('DELETE FROM host_instances WHERE id = ?'),
+    forgetDeadInstances: db.prepare<[string, string]>('DELETE FROM host_instances WHERE last_seen < ? OR id IN (SELECT value FROM json_each(?))'),
+    // Running traces whose host is not (or no longer) among the instances: walks traces_running.
+    markInterrupted: db.prepare(
+      `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
+       WHERE status = 'running' AND (instance_id IS NULL OR instance_id NOT IN (SELECT id FROM host_instances))`,
+    ),
   }
 
   /*
@@ -160,6 +177,11 @@ export function createSessionStore(db: Db): SessionStore {
 
   const watch = createWatchQueries(db)
 
+  const sweepTx = db.transaction((sweep: InterruptSweep) => {
+    sql.forgetDeadInstances.run(sweep.leaseExpiredBefore, JSON.stringify(sweep.deadInstanceIds))
+    return sql.markInterrupted.run().changes
+  })
+
   return {
     async getSession(key: SessionKey) {
       const row = sql.getSession.get(key.agentId, key.scope, key.sessionId)
@@ -223,8 +245,20 @@ export function createSessionStore(db: Db): SessionStore {
       flushStarts()
       return watch.sessionTraces(key)
     },
-    async markInterruptedTraces() {
-      return sql.markInterrupted.run().changes
+    async markInterruptedTraces(sweep) {
+      // This store's own deferred starts belong to a live instance: written first, they are seen.
+      flushStarts()
+      return sweepTx.immediate(sweep)
+    },
+    async touchInstance(instance) {
+      sql.touchInstance.run({ ...instance, now: now() })
+    },
+    async listInstances() {
+      return sql.listInstances.all().map((row) => ({ id: row.id, machine: row.machine, pid: row.pid, startedAt: row.started_at, lastSeen: row.last_seen }))
+    },
+    async endInstance(id) {
+      flushStarts()
+      sql.endInstance.run(id)
     },
   }
 }

@@ -49,6 +49,7 @@ export type SessionSummaryRow = {
 export type TraceRow = {
   pk: number
   trace_id: string
+  instance_id: string | null
   agent_id: string
   version: number
   session_id: string
@@ -124,6 +125,7 @@ export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord =
 export const toTrace = (row: TraceRow): TraceRecord => ({
   cursor: encodeCursor({ at: row.started_at, pk: row.pk }),
   traceId: row.trace_id,
+  instanceId: row.instance_id,
   agentId: row.agent_id,
   version: row.version,
   sessionId: row.session_id,

@@ -28,8 +28,12 @@ export const newAgent = (store: Store, over: Record<string, unknown> = {}): Prom
 
 export const sessionOf = (agent: AgentRecord, scope = 'public'): SessionKey => ({ agentId: agent.id, scope, sessionId: uid('s') })
 
-export const traceStart = (key: SessionKey, traceId = randomUUID(), startedAt = new Date().toISOString()): TraceStart => ({
+/** The host instance the suite's runs claim (registered by the tests of interrupted runs only). */
+export const SUITE_INSTANCE = uid('instance')
+
+export const traceStart = (key: SessionKey, traceId = randomUUID(), startedAt = new Date().toISOString(), instanceId = SUITE_INSTANCE): TraceStart => ({
   traceId,
+  instanceId,
   agentId: key.agentId,
   version: 1,
   sessionId: key.sessionId,

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AgentRecord, InvalidCursorError, type Store, type TraceQuery, type TraceRecord } from '../store.ts'
 import { allPages } from './sessions.ts'
-import { chat, eventually, newAgent, type StoreContractTarget, sessionOf, sleep, tick, traceStart, turn } from './support.ts'
+import { chat, eventually, newAgent, type StoreContractTarget, sessionOf, sleep, tick, traceStart, turn, uid } from './support.ts'
 
 export function describeTraces(target: StoreContractTarget) {
   describe('traces: start and finish', () => {
@@ -172,7 +172,7 @@ export function describeTraces(target: StoreContractTarget) {
     })
   })
 
-  describe('traces: interrupted runs', () => {
+  describe('traces: interrupted runs and host instances', () => {
     let store: Store
     let agent: AgentRecord
     beforeAll(async () => {
@@ -181,21 +181,105 @@ export function describeTraces(target: StoreContractTarget) {
     })
     afterAll(() => target.close(store))
 
-    it('marks the runs a stopped host left running as interrupted, and leaves finished ones', async () => {
-      const key = sessionOf(agent)
-      const running = traceStart(key)
-      await store.startTrace(running)
-      await tick()
-      const done = await chat(store, sessionOf(agent), 'done')
-      const restarted = await target.open()
+    const instance = (pid = 1000) => ({ id: uid('instance'), machine: uid('machine'), pid })
+    const LONG_AGO = '2000-01-01T00:00:00.000Z'
+    const status = async (traceId: string) => (await store.listTraces({ agentId: agent.id, limit: 200 })).find((t) => t.traceId === traceId)?.status
+    const running = async (s: Store, instanceId: string) => {
+      const start = traceStart(sessionOf(agent), randomUUID(), undefined, instanceId)
+      await s.startTrace(start)
+      return start.traceId
+    }
+
+    it('registers an instance and renews its lease: lastSeen moves, startedAt stays', async () => {
+      const self = instance()
+      await store.touchInstance(self)
+      const first = (await store.listInstances()).find((i) => i.id === self.id)
+      expect(first).toMatchObject(self)
+      expect(first!.lastSeen).toBe(first!.startedAt)
+      await sleep(5)
+      await store.touchInstance(self)
+      const renewed = (await store.listInstances()).find((i) => i.id === self.id)!
+      expect(renewed.startedAt).toBe(first!.startedAt)
+      expect(renewed.lastSeen > first!.lastSeen).toBe(true)
+      await store.endInstance(self.id)
+      expect((await store.listInstances()).map((i) => i.id)).not.toContain(self.id)
+    })
+
+    it('when one host restarts, marks only its own dead instance’s runs interrupted; the other host’s run stays running', async () => {
+      const a = await target.open()
+      const b = await target.open()
       try {
-        expect(await restarted.markInterruptedTraces()).toBeGreaterThanOrEqual(1)
-        const traces = await restarted.listTraces({ agentId: agent.id, limit: 10 })
-        expect(traces.find((t) => t.traceId === running.traceId)).toMatchObject({ status: 'interrupted', error: 'the host stopped during this run' })
-        expect(traces.find((t) => t.traceId === done)?.status).toBe('success')
+        const [hostA, hostB] = [instance(), instance()]
+        await a.touchInstance(hostA)
+        await b.touchInstance(hostB)
+        const ofA = await running(a, hostA.id)
+        const ofB = await running(b, hostB.id)
+        const done = await chat(b, sessionOf(agent), 'finished')
+        await tick()
+        // Host A dies and starts again as a new instance, which knows its old one is dead.
+        await target.close(a)
+        const restarted = await target.open()
+        try {
+          await restarted.touchInstance(instance())
+          expect(await restarted.markInterruptedTraces({ leaseExpiredBefore: LONG_AGO, deadInstanceIds: [hostA.id] })).toBeGreaterThanOrEqual(1)
+          const traces = await restarted.listTraces({ agentId: agent.id, limit: 200 })
+          expect(traces.find((t) => t.traceId === ofA)).toMatchObject({
+            status: 'interrupted',
+            error: 'the host stopped during this run',
+            instanceId: hostA.id,
+          })
+          expect(traces.find((t) => t.traceId === ofB)).toMatchObject({ status: 'running', instanceId: hostB.id })
+          expect(traces.find((t) => t.traceId === done)?.status).toBe('success')
+          const ids = (await restarted.listInstances()).map((i) => i.id)
+          expect(ids).toContain(hostB.id)
+          expect(ids).not.toContain(hostA.id)
+          // Host B goes on and finishes its run.
+          await b.finishRun(turn(sessionOf(agent), ofB, 'late'))
+          expect(await status(ofB)).toBe('success')
+        } finally {
+          await target.close(restarted)
+        }
       } finally {
-        await target.close(restarted)
+        await target.close(b)
       }
+    })
+
+    it('marks the runs of an instance whose lease expired, and of no registered instance; live leases keep theirs', async () => {
+      const expired = instance()
+      const live = instance()
+      await store.touchInstance(expired)
+      const ofExpired = await running(store, expired.id)
+      await sleep(20)
+      const between = new Date().toISOString()
+      await sleep(20)
+      await store.touchInstance(live)
+      const ofLive = await running(store, live.id)
+      const orphan = await running(store, uid('never-registered'))
+      // A sweep through this very store sees its own deferred starts.
+      expect(await store.markInterruptedTraces({ leaseExpiredBefore: between, deadInstanceIds: [] })).toBeGreaterThanOrEqual(2)
+      expect(await status(ofExpired)).toBe('interrupted')
+      expect(await status(orphan)).toBe('interrupted')
+      expect(await status(ofLive)).toBe('running')
+      expect((await store.listInstances()).map((i) => i.id)).not.toContain(expired.id)
+      // A host that stops cleanly is forgotten; a run it left behind is swept by the next host.
+      await store.endInstance(live.id)
+      const next = await target.open()
+      try {
+        await next.markInterruptedTraces({ leaseExpiredBefore: LONG_AGO, deadInstanceIds: [] })
+        expect(await status(ofLive)).toBe('interrupted')
+      } finally {
+        await target.close(next)
+      }
+    })
+
+    it('leaves finished traces as they are', async () => {
+      const self = instance()
+      await store.touchInstance(self)
+      const start = traceStart(sessionOf(agent), randomUUID(), undefined, self.id)
+      await store.startTrace(start)
+      await store.finishRun(turn(sessionOf(agent), start.traceId, 'x'))
+      await store.markInterruptedTraces({ leaseExpiredBefore: LONG_AGO, deadInstanceIds: [self.id] })
+      expect(await status(start.traceId)).toBe('success')
     })
   })
 }
