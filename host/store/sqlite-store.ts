@@ -210,6 +210,11 @@ export function createSqliteStore(path: string): Store {
     return getAgentRecord(agentId)
   })
 
+  const initSettingTx = db.transaction((key: string, value: string) => {
+    sql.initSetting.run(key, value)
+    return sql.getSetting.get(key)!.value
+  })
+
   const updateTx = db.transaction((id: string, patch: AgentPatch) => {
     const agent = getAgentRecord(id)
     if (!agent) return null
@@ -250,8 +255,8 @@ export function createSqliteStore(path: string): Store {
       return sql.getSetting.get(key)?.value ?? null
     },
     async initSetting(key, value) {
-      sql.initSetting.run(key, value)
-      return sql.getSetting.get(key)!.value
+      // The insert and the read are one transaction: whichever host's insert landed first, every caller reads that value.
+      return initSettingTx.immediate(key, value)
     },
     async setSetting(key, value) {
       sql.setSetting.run(key, value)
