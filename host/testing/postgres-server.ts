@@ -12,11 +12,12 @@
  * file waits for the `ready` file the start leaves (or the `failed` one, with the server's log).
  * The teardown stops the server (immediate: nothing in it is kept) and deletes the folder.
  */
-import { spawn, spawnSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { execFile, spawn, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
 
 /** What a test file needs to reach the server (see host/testing/postgres.ts). */
@@ -75,7 +76,20 @@ function asServerUser(): string[] {
   return ['runuser', '-u', 'postgres', '--']
 }
 
-export default async function startPostgres(project: TestProject): Promise<() => Promise<void>> {
+/** The URL of an administrator's connection to `database` on a throwaway server. */
+export const databaseUrl = (server: TestPostgres, database: string) => `postgres://${server.user}@${server.host}:${server.port}/${encodeURIComponent(database)}`
+
+/** Creates an empty database (with `createdb`, so no client library is needed) and returns its URL. */
+export async function createDatabase(server: TestPostgres, name: string): Promise<string> {
+  await promisify(execFile)(join(server.bin, 'createdb'), ['-h', server.host, '-p', String(server.port), '-U', server.user, name])
+  return databaseUrl(server, name)
+}
+
+/** A started (or starting) throwaway server: `ready` settles once it accepts connections. */
+export type LaunchedPostgres = { server: TestPostgres; ready: Promise<void>; stop(): Promise<void> }
+
+/** Starts a throwaway server in a new temp folder; `stop` ends it and deletes the folder. */
+export async function launchPostgres(): Promise<LaunchedPostgres> {
   const bin = findPostgresBin()
   const runAs = asServerUser()
   const dir = mkdtempSync(join(tmpdir(), 'porch-pg-'))
@@ -117,14 +131,29 @@ export default async function startPostgres(project: TestProject): Promise<() =>
   const starting = new Promise<void>((resolve) => {
     spawn(args[0]!, args.slice(1), { stdio: 'ignore' }).once('close', () => resolve())
   })
-  project.provide('postgres', server)
-
-  return async () => {
-    await starting
-    if (existsSync(join(data, 'postmaster.pid'))) {
-      const stop = [...runAs, join(bin, 'pg_ctl'), 'stop', '-D', data, '-m', 'immediate', '-s']
-      spawnSync(stop[0]!, stop.slice(1), { stdio: 'ignore' })
+  const ready = starting.then(() => {
+    if (!existsSync(server.readyFile)) {
+      const log = existsSync(server.logFile) ? readFileSync(server.logFile, 'utf8').slice(-4000) : '(no log)'
+      throw new Error(`The throwaway PostgreSQL did not start. Its log:\n${log}`)
     }
-    rmSync(dir, { recursive: true, force: true })
+  })
+  ready.catch(() => {}) // the caller may never wait for it (the global setup does not)
+  return {
+    server,
+    ready,
+    async stop() {
+      await starting
+      if (existsSync(join(data, 'postmaster.pid'))) {
+        const stop = [...runAs, join(bin, 'pg_ctl'), 'stop', '-D', data, '-m', 'immediate', '-s']
+        spawnSync(stop[0]!, stop.slice(1), { stdio: 'ignore' })
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
+}
+
+export default async function startPostgres(project: TestProject): Promise<() => Promise<void>> {
+  const launched = await launchPostgres()
+  project.provide('postgres', launched.server)
+  return () => launched.stop()
 }

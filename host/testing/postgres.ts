@@ -4,14 +4,9 @@
  * a test file (once, or once per test that needs an empty database); it returns the database's
  * `postgres://` URL. The databases go with the server at the end of the run.
  */
-import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { inject } from 'vitest'
-import type { TestPostgres } from './postgres-server.ts'
-
-const run = promisify(execFile)
+import { createDatabase, type TestPostgres } from './postgres-server.ts'
 
 const STARTUP_WAIT_MS = 60_000
 
@@ -35,10 +30,6 @@ export function testPostgres(): Promise<TestPostgres> {
   return ready
 }
 
-/** The URL of an administrator's connection to `database` on the test server. */
-export const testDatabaseUrl = (server: TestPostgres, database: string) =>
-  `postgres://${server.user}@${server.host}:${server.port}/${encodeURIComponent(database)}`
-
 let created = 0
 
 /** Creates an empty database on the test server and returns its URL. */
@@ -46,6 +37,5 @@ export async function createTestDatabase(): Promise<string> {
   const server = await testPostgres()
   created += 1
   const name = `porch_test_${process.pid}_${created}_${Date.now().toString(36)}`
-  await run(join(server.bin, 'createdb'), ['-h', server.host, '-p', String(server.port), '-U', server.user, name])
-  return testDatabaseUrl(server, name)
+  return createDatabase(server, name)
 }
