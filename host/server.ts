@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
-import type { Config } from './config.ts'
+import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
@@ -47,6 +47,10 @@ export type HostOptions = {
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
   const log = options.log ?? createLogger()
+  if (config.databaseUrl !== null) {
+    // The PostgreSQL store (host/store/postgres/) does not implement the whole Store yet.
+    throw new ConfigError('PORCH_DATABASE_URL: storing in PostgreSQL is not yet supported by this version of Porch; unset it to store in SQLite (PORCH_DB).')
+  }
   const store = createSqliteStore(config.dbPath)
   const interrupted = await store.markInterruptedTraces()
   if (interrupted > 0) log.info(`${interrupted} run(s) were interrupted when the host last stopped`)
