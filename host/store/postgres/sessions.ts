@@ -1,0 +1,308 @@
+/**
+ * Sessions, their messages and context summaries, and run traces in PostgreSQL, with the
+ * owner's listings (keyset paging over (time DESC, pk DESC), one prepared statement per shape of
+ * filters, on the indexes of migration 001).
+ *
+ * A finished run is one transaction: the session upsert locks the session's row, so two runs of
+ * one session take turns; the next seq is read after that lock (READ COMMITTED reads what the
+ * other committed), and the primary key (session_pk, seq) would refuse a collision regardless.
+ */
+import { CONSOLE } from '../../../shared/console.ts'
+import type { ContentBlock } from '../../../shared/index.ts'
+import type {
+  ContextSummary,
+  FinishedRun,
+  ModelContext,
+  PageWindow,
+  SessionKey,
+  SessionQuery,
+  SessionRecord,
+  SessionSummaryRecord,
+  Store,
+  StoredMessage,
+  TraceQuery,
+  TraceRecord,
+  TraceStart,
+} from '../store.ts'
+import type { Sql } from './connection.ts'
+import { changed, type Db, iso, now, type Param, query } from './rows.ts'
+
+type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
+type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null }
+type MessageRow = { seq: number; role: 'user' | 'assistant'; content: ContentBlock[]; status: StoredMessage['status']; trace_id: string; created_at: Date }
+type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: Date }
+type TraceRow = {
+  pk: number
+  trace_id: string
+  agent_id: string
+  version: number
+  session_id: string
+  scope: string
+  request_id: string
+  status: TraceRecord['status']
+  started_at: Date
+  first_token_ms: number | null
+  total_ms: number | null
+  turns: number
+  input_tokens: number
+  output_tokens: number
+  tool_calls: TraceRecord['toolCalls']
+  error: string | null
+}
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  agentId: row.agent_id,
+  scope: row.scope,
+  sessionId: row.id,
+  createdAt: iso(row.created_at),
+  updatedAt: iso(row.updated_at),
+})
+
+const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
+  pk: row.pk,
+  ...toSession(row),
+  messageCount: row.message_count ?? 0,
+  preview: row.preview ?? '',
+})
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: row.seq,
+  role: row.role,
+  content: row.content,
+  status: row.status,
+  traceId: row.trace_id,
+  created_at: iso(row.created_at),
+})
+
+const toContextSummary = (row: ContextSummaryRow): ContextSummary => ({
+  throughSeq: row.through_seq,
+  summary: row.summary,
+  tokensBefore: row.tokens_before,
+  createdAt: iso(row.created_at),
+})
+
+const toTrace = (row: TraceRow): TraceRecord => ({
+  pk: row.pk,
+  traceId: row.trace_id,
+  agentId: row.agent_id,
+  version: row.version,
+  sessionId: row.session_id,
+  scope: row.scope,
+  requestId: row.request_id,
+  status: row.status,
+  startedAt: iso(row.started_at),
+  firstTokenMs: row.first_token_ms,
+  totalMs: row.total_ms ?? 0,
+  turns: row.turns,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  toolCalls: row.tool_calls,
+  error: row.error,
+})
+
+const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
+/** The first message of a session is the visitor's; seq runs 1, 2, … so MAX(seq) is the count. */
+const SUMMARY = `${SESSION},
+  (SELECT MAX(m.seq) FROM messages m WHERE m.session_pk = s.pk) AS message_count,
+  (SELECT left(m.content -> 0 ->> 'text', ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
+const MESSAGE = 'seq, role, content, status, trace_id, created_at'
+const TRACE = `pk, trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
+  input_tokens, output_tokens, tool_calls, error`
+
+/** Positional parameters for a query built from the filters present. */
+class Params {
+  readonly values: Param[] = []
+  add(value: Param): string {
+    this.values.push(value)
+    return `$${this.values.length}`
+  }
+}
+
+function windowClauses(window: PageWindow, params: Params, time: string, pk: string): string[] {
+  const clauses: string[] = []
+  if (window.from !== undefined) clauses.push(`${time} >= ${params.add(window.from)}`)
+  if (window.to !== undefined) clauses.push(`${time} < ${params.add(window.to)}`)
+  if (window.before !== undefined) clauses.push(`${time} < ${params.add(window.before)}`)
+  // A row value compares (time, pk) as a pair and still walks the index.
+  if (window.after !== undefined) clauses.push(`(${time}, ${pk}) < (${params.add(window.after.at)}::timestamptz, ${params.add(window.after.pk)}::bigint)`)
+  return clauses
+}
+
+export type SessionStore = Pick<
+  Store,
+  | 'getSession'
+  | 'getSessionSummary'
+  | 'getMessages'
+  | 'listSessions'
+  | 'getModelContext'
+  | 'saveContextSummary'
+  | 'listContextSummaries'
+  | 'startTrace'
+  | 'finishRun'
+  | 'listTraces'
+  | 'listSessionTraces'
+  | 'markInterruptedTraces'
+>
+
+const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
+  const [row] = await query<{ pk: number }>(db, 'SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3', [
+    key.agentId,
+    key.scope,
+    key.sessionId,
+  ])
+  return row?.pk ?? null
+}
+
+export function createSessionStore(sql: Sql): SessionStore {
+  /** Starts written by this process whose runs have not finished: finishRun can write the whole trace even if the start's row is missing. */
+  const pendingStarts = new Map<string, TraceStart>()
+
+  return {
+    async getSession(key) {
+      const [row] = await query<SessionRow>(sql, `SELECT ${SESSION} FROM sessions s WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3`, [
+        key.agentId,
+        key.scope,
+        key.sessionId,
+      ])
+      return row ? toSession(row) : null
+    },
+    async getMessages(key) {
+      const rows = await query<MessageRow>(
+        sql,
+        `SELECT ${MESSAGE} FROM messages WHERE session_pk = (SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3) ORDER BY seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      return rows.map(toMessage)
+    },
+    async getModelContext(key): Promise<ModelContext> {
+      // One snapshot, so a summary and the messages after it always match.
+      return sql.begin('isolation level repeatable read read only', async (tx) => {
+        const pk = await sessionPk(tx, key)
+        if (pk === null) return { summary: null, messages: [] }
+        const [summary] = await query<ContextSummaryRow>(
+          tx,
+          'SELECT through_seq, summary, tokens_before, created_at FROM context_summaries WHERE session_pk = $1 ORDER BY through_seq DESC LIMIT 1',
+          [pk],
+        )
+        const messages = await query<MessageRow>(tx, `SELECT ${MESSAGE} FROM messages WHERE session_pk = $1 AND seq > $2 ORDER BY seq`, [
+          pk,
+          summary?.through_seq ?? 0,
+        ])
+        return { summary: summary ? toContextSummary(summary) : null, messages: messages.map(toMessage) }
+      }) as Promise<ModelContext>
+    },
+    async saveContextSummary(key, summary) {
+      const pk = await sessionPk(sql, key)
+      if (pk === null) throw new Error('saveContextSummary: no such session')
+      await changed(
+        sql,
+        `INSERT INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (session_pk, through_seq) DO UPDATE SET summary = excluded.summary, tokens_before = excluded.tokens_before, created_at = excluded.created_at`,
+        [pk, summary.throughSeq, summary.summary, summary.tokensBefore, now()],
+      )
+    },
+    async listContextSummaries(key) {
+      const rows = await query<ContextSummaryRow>(
+        sql,
+        `SELECT c.through_seq, c.summary, c.tokens_before, c.created_at FROM context_summaries c JOIN sessions s ON s.pk = c.session_pk
+         WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3 ORDER BY c.through_seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      return rows.map(toContextSummary)
+    },
+    async getSessionSummary(key) {
+      const [row] = await query<SummaryRowPg>(sql, `SELECT ${SUMMARY} FROM sessions s WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3`, [
+        key.agentId,
+        key.scope,
+        key.sessionId,
+      ])
+      return row ? toSessionSummary(row) : null
+    },
+    async listSessions(agentId, q: SessionQuery) {
+      const params = new Params()
+      const where = [`s.agent_id = ${params.add(agentId)}`]
+      if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
+      else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
+      where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
+      const text = `SELECT ${SUMMARY} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT ${params.add(q.limit)}`
+      return (await query<SummaryRowPg>(sql, text, params.values)).map(toSessionSummary)
+    },
+
+    async startTrace(trace) {
+      pendingStarts.set(trace.traceId, trace)
+      await changed(
+        sql,
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) ON CONFLICT (trace_id) DO NOTHING`,
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt],
+      )
+    },
+    async finishRun(run: FinishedRun) {
+      const start = pendingStarts.get(run.traceId)
+      await sql.begin(async (tx) => {
+        const at = now()
+        const { agentId, scope, sessionId } = run.session
+        const [session] = await query<{ pk: number }>(
+          tx,
+          `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+           ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING pk`,
+          [agentId, scope, sessionId, at],
+        )
+        const messages = run.messages.map((m) => ({ role: m.role, content: m.content, status: m.status }))
+        await changed(
+          tx,
+          `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
+           SELECT $1, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_pk = $1) + m.n, m.value ->> 'role', m.value -> 'content', m.value ->> 'status', $2, $3
+           FROM json_array_elements($4::text::json) WITH ORDINALITY AS m (value, n)`,
+          [session!.pk, run.traceId, at, JSON.stringify(messages)],
+        )
+        const o = run.outcome
+        const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), o.error]
+        if (start) {
+          await changed(
+            tx,
+            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at,
+               status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text::jsonb, $15)
+             ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
+               turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
+               error = excluded.error`,
+            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, ...outcome],
+          )
+        } else {
+          await changed(
+            tx,
+            `UPDATE traces SET status = $2, first_token_ms = $3, total_ms = $4, turns = $5, input_tokens = $6, output_tokens = $7,
+               tool_calls = $8::text::jsonb, error = $9 WHERE trace_id = $1`,
+            [run.traceId, ...outcome],
+          )
+        }
+      })
+      // Only once written: a failed transaction leaves the start to be written as running.
+      pendingStarts.delete(run.traceId)
+    },
+    async listTraces(q: TraceQuery) {
+      const params = new Params()
+      const where: string[] = []
+      if (q.agentId !== undefined) where.push(`agent_id = ${params.add(q.agentId)}`)
+      if (q.sessionId !== undefined) where.push(`session_id = ${params.add(q.sessionId)}`)
+      if (q.scope !== undefined) where.push(`scope = ${params.add(q.scope)}`)
+      if (q.status !== undefined) where.push(`status = ${params.add(q.status)}`)
+      where.push(...windowClauses(q, params, 'started_at', 'pk'))
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+      const text = `SELECT ${TRACE} FROM traces ${filter} ORDER BY started_at DESC, pk DESC LIMIT ${params.add(q.limit)}`
+      return (await query<TraceRow>(sql, text, params.values)).map(toTrace)
+    },
+    async listSessionTraces(key) {
+      const rows = await query<TraceRow>(sql, `SELECT ${TRACE} FROM traces WHERE agent_id = $1 AND session_id = $2 AND scope = $3 ORDER BY started_at, pk`, [
+        key.agentId,
+        key.sessionId,
+        key.scope,
+      ])
+      return rows.map(toTrace)
+    },
+    async markInterruptedTraces() {
+      return changed(sql, "UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'")
+    },
+  }
+}
