@@ -11,6 +11,7 @@ import { createAgentStore } from './agents.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
 import { createFileStore } from './files.ts'
+import { claimHostInstance } from './instance.ts'
 import { migrate } from './migrate.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -27,13 +28,15 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     await sql.end({ timeout: 1 })
     throw error
   }
+  const instance = await claimHostInstance(sql)
   return {
     ...createAgentStore(sql),
-    ...createSessionStore(sql),
+    ...createSessionStore(sql, instance.id),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
     async close() {
+      await instance.release()
       await sql.end({ timeout: 5 })
     },
   }

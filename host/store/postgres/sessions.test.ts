@@ -2,9 +2,11 @@
 import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
 import type { FinishedRun, SessionKey, Store } from '../store.ts'
+import { createPostgresStore } from './postgres-store.ts'
 import { config, ISO, openStores } from './testing.ts'
 
-const [store, other, third] = await openStores(3)
+const stores = await openStores(3)
+const [store, other, third] = stores
 const agent = await store!.createAgent({ name: 's', description: '', config: config() })
 const key = (scope = 'public'): SessionKey => ({ agentId: agent.id, scope, sessionId: randomUUID() })
 const text = (value: string) => [{ type: 'text' as const, text: value }]
@@ -96,17 +98,25 @@ it('lists sessions and traces newest first, paged by cursor without skipping equ
   expect(await store!.listTraces({ agentId: own.id, limit: 10, status: 'error' })).toEqual([])
 })
 
-it('marks traces left running as interrupted', async () => {
-  const session = key()
-  await store!.startTrace({
-    traceId: randomUUID(),
-    agentId: agent.id,
-    version: 1,
-    sessionId: session.sessionId,
-    scope: 'public',
-    requestId: 'r',
-    startedAt: new Date().toISOString(),
-  })
-  expect(await other!.markInterruptedTraces()).toBeGreaterThanOrEqual(1)
-  expect((await store!.listSessionTraces(session)).map((t) => t.status)).toEqual(['interrupted'])
+it('marks as interrupted the running traces of hosts that are gone, never those of a host still running', async () => {
+  const gone = await createPostgresStore(stores.url, { max: 2 })
+  const start = (host: Store, session: SessionKey) =>
+    host.startTrace({
+      traceId: randomUUID(),
+      agentId: agent.id,
+      version: 1,
+      sessionId: session.sessionId,
+      scope: 'public',
+      requestId: 'r',
+      startedAt: new Date().toISOString(),
+    })
+  const live = key()
+  const dead = key()
+  await start(store!, live)
+  await start(gone, dead)
+  expect(await other!.markInterruptedTraces()).toBe(0)
+  await gone.close()
+  expect(await other!.markInterruptedTraces()).toBe(1)
+  expect((await store!.listSessionTraces(dead)).map((t) => t.status)).toEqual(['interrupted'])
+  expect((await store!.listSessionTraces(live)).map((t) => t.status)).toEqual(['running'])
 })

@@ -25,6 +25,7 @@ import type {
   TraceStart,
 } from '../store.ts'
 import type { Sql } from './connection.ts'
+import { LIVE_INSTANCES } from './instance.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
@@ -153,7 +154,8 @@ const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
   return row?.pk ?? null
 }
 
-export function createSessionStore(sql: Sql): SessionStore {
+/** `hostInstance`: this host's id (instance.ts), written on the traces it starts. */
+export function createSessionStore(sql: Sql, hostInstance: number): SessionStore {
   /** Starts written by this process whose runs have not finished: finishRun can write the whole trace even if the start's row is missing. */
   const pendingStarts = new Map<string, TraceStart>()
 
@@ -232,9 +234,9 @@ export function createSessionStore(sql: Sql): SessionStore {
       pendingStarts.set(trace.traceId, trace)
       await changed(
         sql,
-        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) ON CONFLICT (trace_id) DO NOTHING`,
-        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt],
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, host_instance)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) ON CONFLICT (trace_id) DO NOTHING`,
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, hostInstance],
       )
     },
     async finishRun(run: FinishedRun) {
@@ -261,13 +263,13 @@ export function createSessionStore(sql: Sql): SessionStore {
         if (start) {
           await changed(
             tx,
-            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at,
+            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, host_instance,
                status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::text::jsonb, $15)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb, $16)
              ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
                turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
                error = excluded.error`,
-            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, ...outcome],
+            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, hostInstance, ...outcome],
           )
         } else {
           await changed(
@@ -302,7 +304,12 @@ export function createSessionStore(sql: Sql): SessionStore {
       return rows.map(toTrace)
     },
     async markInterruptedTraces() {
-      return changed(sql, "UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'")
+      // Only the running traces of hosts that are gone: another live host's runs go on.
+      return changed(
+        sql,
+        `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
+         WHERE status = 'running' AND (host_instance IS NULL OR host_instance NOT IN (${LIVE_INSTANCES}))`,
+      )
     },
   }
 }

@@ -65,7 +65,9 @@ CREATE TABLE messages (
   PRIMARY KEY (session_pk, seq)
 );
 
--- `pk` stands for SQLite's rowid: the tiebreaker of the owner's paging.
+-- `pk` stands for SQLite's rowid: the tiebreaker of the owner's paging. `host_instance`: the
+-- host process that runs (or ran) it, which holds an advisory lock for as long as it lives
+-- (instance.ts), so a host starting marks `interrupted` only the running traces of hosts gone.
 CREATE TABLE traces (
   trace_id       text PRIMARY KEY,
   pk             bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
@@ -82,7 +84,8 @@ CREATE TABLE traces (
   input_tokens   integer NOT NULL DEFAULT 0,
   output_tokens  integer NOT NULL DEFAULT 0,
   tool_calls     jsonb NOT NULL DEFAULT '[]',
-  error          text
+  error          text,
+  host_instance  integer
 );
 CREATE INDEX traces_by_agent_page ON traces (agent_id, started_at, pk);
 CREATE INDEX traces_by_agent_scope_page ON traces (agent_id, scope, started_at, pk);
