@@ -228,10 +228,12 @@ describe('host/main.ts with a bad environment', () => {
     expect(exit.stdout).toBe('')
   })
 
-  it('refuses PORCH_DATABASE_URL for now: PostgreSQL storage is not yet supported (and the password is not shown)', async () => {
+  it('stops when PORCH_DATABASE_URL leads to no server, naming the variable and masking the password', async () => {
     const exit = await runMainToExit({ PORT: '0', PORCH_DB: ':memory:', PORCH_DATABASE_URL: 'postgres://porch:s3cret@127.0.0.1:1/porch' })
     expect(exit.code).toBe(1)
-    expect(exit.stderr).toMatch(/^Porch cannot start\. PORCH_DATABASE_URL: storing in PostgreSQL is not yet supported/)
+    expect(exit.stderr).toMatch(
+      /^Porch cannot start\. PORCH_DATABASE_URL: cannot use the PostgreSQL database at postgres:\/\/porch:\*\*\*@127\.0\.0\.1:1\/porch: .*ECONNREFUSED/,
+    )
     expect(exit.stderr).not.toContain('s3cret')
     expect(exit.stdout).toBe('')
   })

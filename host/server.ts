@@ -16,6 +16,8 @@ import { sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.
 import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RunRegistry } from './runtime/runs/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
+import { DatabaseUnreachableError } from './store/postgres/connection.ts'
+import { createPostgresStore } from './store/postgres/postgres-store.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
@@ -47,11 +49,7 @@ export type HostOptions = {
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
   const log = options.log ?? createLogger()
-  if (config.databaseUrl !== null) {
-    // The PostgreSQL store (host/store/postgres/) does not implement the whole Store yet.
-    throw new ConfigError('PORCH_DATABASE_URL: storing in PostgreSQL is not yet supported by this version of Porch; unset it to store in SQLite (PORCH_DB).')
-  }
-  const store = createSqliteStore(config.dbPath)
+  const store = await openStore(config)
   const interrupted = await store.markInterruptedTraces()
   if (interrupted > 0) log.info(`${interrupted} run(s) were interrupted when the host last stopped`)
   const secrets = await prepareSecrets(store, config)
@@ -132,6 +130,18 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
 
   publicUrl = config.publicUrl ?? `http://localhost:${port}`
   return { url, publicUrl, store, secrets, runs, app, assets, close }
+}
+
+/** SQLite at PORCH_DB, or PostgreSQL at PORCH_DATABASE_URL (connected and migrated before the host listens). */
+async function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl === null) return createSqliteStore(config.dbPath)
+  try {
+    return await createPostgresStore(config.databaseUrl)
+  } catch (error) {
+    // Its message names the variable and masks the password: main.ts prints it and exits.
+    if (error instanceof DatabaseUnreachableError) throw new ConfigError(error.message)
+    throw error
+  }
 }
 
 /** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */
