@@ -177,21 +177,34 @@ export function createSessionStore(sql: Sql, hostInstance: number): SessionStore
       return rows.map(toMessage)
     },
     async getModelContext(key): Promise<ModelContext> {
-      // One snapshot, so a summary and the messages after it always match.
-      return sql.begin('isolation level repeatable read read only', async (tx) => {
-        const pk = await sessionPk(tx, key)
-        if (pk === null) return { summary: null, messages: [] }
-        const [summary] = await query<ContextSummaryRow>(
-          tx,
-          'SELECT through_seq, summary, tokens_before, created_at FROM context_summaries WHERE session_pk = $1 ORDER BY through_seq DESC LIMIT 1',
-          [pk],
-        )
-        const messages = await query<MessageRow>(tx, `SELECT ${MESSAGE} FROM messages WHERE session_pk = $1 AND seq > $2 ORDER BY seq`, [
-          pk,
-          summary?.through_seq ?? 0,
-        ])
-        return { summary: summary ? toContextSummary(summary) : null, messages: messages.map(toMessage) }
-      }) as Promise<ModelContext>
+      // One statement, so one snapshot: a summary and the messages after it always match. A
+      // row per message after the latest summary (or one row of nulls when there are none),
+      // each carrying that summary; no row at all when the session does not exist.
+      const rows = await query<
+        { s_through_seq: number | null; s_summary: string; s_tokens_before: number; s_created_at: Date } & { [K in keyof MessageRow]: MessageRow[K] | null }
+      >(
+        sql,
+        `SELECT c.through_seq AS s_through_seq, c.summary AS s_summary, c.tokens_before AS s_tokens_before, c.created_at AS s_created_at,
+                m.seq, m.role, m.content, m.status, m.trace_id, m.created_at
+         FROM sessions s
+         LEFT JOIN LATERAL (SELECT * FROM context_summaries WHERE session_pk = s.pk ORDER BY through_seq DESC LIMIT 1) c ON true
+         LEFT JOIN messages m ON m.session_pk = s.pk AND m.seq > COALESCE(c.through_seq, 0)
+         WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3
+         ORDER BY m.seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      const first = rows[0]
+      const summary =
+        first && first.s_through_seq !== null
+          ? toContextSummary({
+              through_seq: first.s_through_seq,
+              summary: first.s_summary,
+              tokens_before: first.s_tokens_before,
+              created_at: first.s_created_at,
+            })
+          : null
+      const messages = rows.filter((row): row is typeof row & MessageRow => row.seq !== null).map(toMessage)
+      return { summary, messages }
     },
     async saveContextSummary(key, summary) {
       const pk = await sessionPk(sql, key)
