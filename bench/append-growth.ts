@@ -21,6 +21,7 @@ export async function appendGrowth(turns = 2_000, sample = 200) {
       const traceId = `t${turn}`
       await store.startTrace({
         traceId,
+        instanceId: 'bench',
         agentId: agent.id,
         version: 1,
         sessionId: 'long',

@@ -1,5 +1,5 @@
 /** First-start chores: the admin token and signing secret, and the demo agent a fresh checkout shows. */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { AgentConfigSchema } from '../shared/index.ts'
 import { randomToken, sha256Hex } from './auth/secrets.ts'
 import type { AgentRecord, Store } from './store/store.ts'
@@ -27,9 +27,14 @@ export async function prepareSecrets(store: Store, configured: { adminToken?: st
   return { adminTokenHash, newAdminToken, secret }
 }
 
-/** Creates and publishes the demo agent once per database; a deleted demo agent stays deleted. */
+/**
+ * Creates and publishes the demo agent once per database; a deleted demo agent stays deleted.
+ * Hosts starting together on an empty database race for the setting with a claim of their own:
+ * only the one whose claim is stored seeds.
+ */
 export async function seedDemoAgent(store: Store): Promise<AgentRecord | null> {
-  if ((await store.initSetting('demo_seeded', 'pending')) !== 'pending') return null
+  const claim = `pending:${randomUUID()}`
+  if ((await store.initSetting('demo_seeded', claim)) !== claim) return null
   const agent = await store.createAgent({
     name: 'Porch demo',
     description: 'A demo agent on the built-in offline model: it streams markdown, tells the time with a tool, hands out a CSV file and reads attachments.',

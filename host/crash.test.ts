@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+// SQLite-only on purpose: after a SIGKILL it reads the file as the next process would, with PRAGMA integrity_check; no Store is open then.
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { ContentBlock } from '../shared/index.ts'

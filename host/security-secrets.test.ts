@@ -8,6 +8,7 @@ import { createHash, scryptSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+// SQLite-only on purpose: it dumps the raw database to prove no secret is stored in clear, which the Store interface cannot show.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Agent } from '../shared/index.ts'

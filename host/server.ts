@@ -12,7 +12,7 @@ import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
-import { sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
+import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RunRegistry } from './runtime/runs/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
@@ -45,13 +45,16 @@ export type HostOptions = {
   modelRetries?: number
   /** How often unused uploads are looked for (default every minute); tests sweep sooner. */
   uploadSweepMs?: number
+  /** How long this host's lease lasts unrenewed (default INSTANCE_LEASE_MS); renewed every third of it. */
+  instanceLeaseMs?: number
 }
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
   const log = options.log ?? createLogger()
   const store = await openStore(config)
-  const interrupted = await store.markInterruptedTraces()
-  if (interrupted > 0) log.info(`${interrupted} run(s) were interrupted when the host last stopped`)
+  // Runs left running by hosts that died are marked interrupted; other live hosts' runs are not.
+  const lease = await startInstanceLease(store, log, options.instanceLeaseMs)
+  if (lease.interrupted > 0) log.info(`${lease.interrupted} run(s) were interrupted when the host last stopped`)
   const secrets = await prepareSecrets(store, config)
   const models = createModelRegistry(config.providers)
   const runs = new RunRegistry()
@@ -62,6 +65,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     models,
     runs,
     log,
+    instanceId: lease.instanceId,
     resumeGraceMs: config.resumeGraceMs,
     modelTimeoutMs: config.modelTimeoutMs,
     modelRetries: options.modelRetries,
@@ -125,6 +129,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await stopped
       // A request that was mid-admission when the runs were cancelled may have started one since.
       await runs.cancelAll('the host is shutting down')
+      await lease.stop()
       await store.close()
     })())
 

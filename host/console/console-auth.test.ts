@@ -1,4 +1,5 @@
 /** Console sign-in over real HTTP: the cookie, CSRF on the owner API, roles, and throttling. */
+// SQLite-only on purpose: it reads and rewrites rows behind the host's back (a demoted key, an expired sign-in) that no Store method writes.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256Hex } from '../auth/secrets.ts'

@@ -10,6 +10,7 @@
 
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+// SQLite-only on purpose: it checks PRAGMA integrity_check and every stored row after the fuzzing, as on disk.
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

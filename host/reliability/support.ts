@@ -6,6 +6,7 @@
 
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
+// SQLite-only on purpose: it reads the file as an operator would after a crash or a shutdown (PRAGMA integrity_check and raw rows).
 import Database from 'better-sqlite3'
 import type { ContentBlock, StreamEvent } from '../../shared/index.ts'
 import { parseSse } from '../testing/harness.ts'

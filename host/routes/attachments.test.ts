@@ -3,6 +3,7 @@
  * passed to the model (images as images, text files as text). Agents accept them only when
  * their owner switched it on; every refusal is a clear 4xx that stores nothing.
  */
+// SQLite-only on purpose: it counts every file row on disk, whatever agent or session, to prove a refusal stores nothing.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LIMITS } from '../../shared/index.ts'

@@ -158,6 +158,7 @@ describe('sessions', () => {
     const traceId = crypto.randomUUID()
     await host.store.startTrace({
       traceId,
+      instanceId: 'published-test',
       agentId: agent.id,
       version: 1,
       sessionId: 'scoped',

@@ -4,6 +4,7 @@
  * day has one (429 until midnight UTC) that deleting unused uploads does not give back; every
  * refusal stores nothing, and uploads fired at once cannot overshoot either budget.
  */
+// SQLite-only on purpose: it backdates uploads and reads raw counts behind the host's back, which no Store method does.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../shared/index.ts'

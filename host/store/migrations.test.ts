@@ -5,6 +5,7 @@
  */
 
 import { readFileSync } from 'node:fs'
+// SQLite-only on purpose: it tests the SQL migration files themselves, on raw databases; what the store does is in the contract suite (host/store/contract/).
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 
@@ -97,5 +98,38 @@ describe('migration 007', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM unused_attachments').get()).toEqual({ n: 1 })
     db.prepare("DELETE FROM agents WHERE id = 'ag'").run()
     expect(db.prepare('SELECT (SELECT COUNT(*) FROM unused_attachments) + (SELECT COUNT(*) FROM attachment_days) AS n').get()).toEqual({ n: 0 })
+  })
+})
+
+describe('migration 008', () => {
+  it('starts each session’s message counter at its last message, and adds the host instances', () => {
+    const steps = [
+      '001_init.sql',
+      '002_access.sql',
+      '003_files_and_context.sql',
+      '004_console.sql',
+      '005_drop_duplicate_indexes.sql',
+      '006_files_by_age.sql',
+      '007_upload_budgets.sql',
+    ].map(sql)
+    const db = apply(steps)
+    db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag', 'a', '{}', 'then', 'then')").run()
+    const session = db.prepare("INSERT INTO sessions (pk, agent_id, scope, id, created_at, updated_at) VALUES (?, 'ag', 'public', ?, 'then', 'then')")
+    session.run(1, 'talked')
+    session.run(2, 'empty')
+    const message = db.prepare("INSERT INTO messages (session_pk, seq, role, content, trace_id, created_at) VALUES (1, ?, 'user', '[]', 't', 'then')")
+    for (const seq of [1, 2, 3]) message.run(seq)
+    db.prepare(
+      "INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at) VALUES ('t', 'ag', 1, 'talked', 'public', 'r', 'running', 'then')",
+    ).run()
+
+    db.transaction(() => db.exec(sql('008_shared_database.sql')))()
+    expect(db.prepare('SELECT pk, last_seq FROM sessions ORDER BY pk').all()).toEqual([
+      { pk: 1, last_seq: 3 },
+      { pk: 2, last_seq: 0 },
+    ])
+    // A trace from before the migration has no host: whoever sweeps next marks it interrupted.
+    expect(db.prepare('SELECT instance_id FROM traces').get()).toEqual({ instance_id: null })
+    expect(objects(db)).toEqual(expect.arrayContaining(['table:host_instances', 'index:traces_running']))
   })
 })

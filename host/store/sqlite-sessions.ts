@@ -2,11 +2,13 @@
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
-import type { ContextSummary, FinishedRun, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
+import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
+
+type InstanceRow = { id: string; machine: string; pid: number; started_at: string; last_seen: string }
 
 type SummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: string }
 
@@ -50,14 +52,20 @@ export type SessionStore = Pick<
   | 'listTraces'
   | 'listSessionTraces'
   | 'markInterruptedTraces'
+  | 'touchInstance'
+  | 'listInstances'
+  | 'endInstance'
 >
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {
     getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
-    insertSession: db.prepare<[string, string, string, string, string], SessionRow>(
-      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
+    // Creates or touches the session and takes `count` message numbers from its counter, in one
+    // statement: the returned last_seq is the number of the run's last message.
+    appendToSession: db.prepare<[string, string, string, string, string, number], { pk: number; last_seq: number }>(
+      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = last_seq + excluded.last_seq
+       RETURNING pk, last_seq`,
     ),
     getMessages: db.prepare<[number], MessageRow>('SELECT seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk = ? ORDER BY seq'),
     getMessagesAfter: db.prepare<[number, number], MessageRow>(
@@ -69,20 +77,19 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT OR REPLACE INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at)
        VALUES (@session_pk, @through_seq, @summary, @tokens_before, @created_at)`,
     ),
-    lastSeq: db.prepare<[number], { n: number | null }>('SELECT MAX(seq) AS n FROM messages WHERE session_pk = ?'),
     insertMessage: db.prepare(
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
        VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
     ),
 
     insertTrace: db.prepare(
-      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at)
-       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
+      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at)
+       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
     ),
     insertFinishedTrace: db.prepare(
-      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at,
+      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at,
          first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
-       VALUES (@traceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
+       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
          @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error)`,
     ),
     finishTrace: db.prepare(
@@ -90,7 +97,19 @@ export function createSessionStore(db: Db): SessionStore {
          input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
        WHERE trace_id = @traceId`,
     ),
-    markInterrupted: db.prepare("UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run' WHERE status = 'running'"),
+
+    touchInstance: db.prepare(
+      `INSERT INTO host_instances (id, machine, pid, started_at, last_seen) VALUES (@id, @machine, @pid, @now, @now)
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen`,
+    ),
+    listInstances: db.prepare<[], InstanceRow>('SELECT * FROM host_instances ORDER BY started_at, id'),
+    endInstance: db.prepare<[string]>('DELETE FROM host_instances WHERE id = ?'),
+    forgetDeadInstances: db.prepare<[string, string]>('DELETE FROM host_instances WHERE last_seen < ? OR id IN (SELECT value FROM json_each(?))'),
+    // Running traces whose host is not (or no longer) among the instances: walks traces_running.
+    markInterrupted: db.prepare(
+      `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
+       WHERE status = 'running' AND (instance_id IS NULL OR instance_id NOT IN (SELECT id FROM host_instances))`,
+    ),
   }
 
   /*
@@ -126,8 +145,8 @@ export function createSessionStore(db: Db): SessionStore {
   const finishRunTx = db.transaction((run: FinishedRun) => {
     const at = now()
     const { agentId, scope, sessionId } = run.session
-    const session = sql.insertSession.get(agentId, scope, sessionId, at, at)!
-    let seq = sql.lastSeq.get(session.pk)?.n ?? 0
+    const session = sql.appendToSession.get(agentId, scope, sessionId, at, at, run.messages.length)!
+    let seq = session.last_seq - run.messages.length
     for (const message of run.messages) {
       seq += 1
       sql.insertMessage.run({
@@ -157,6 +176,11 @@ export function createSessionStore(db: Db): SessionStore {
   })
 
   const watch = createWatchQueries(db)
+
+  const sweepTx = db.transaction((sweep: InterruptSweep) => {
+    sql.forgetDeadInstances.run(sweep.leaseExpiredBefore, JSON.stringify(sweep.deadInstanceIds))
+    return sql.markInterrupted.run().changes
+  })
 
   return {
     async getSession(key: SessionKey) {
@@ -207,7 +231,9 @@ export function createSessionStore(db: Db): SessionStore {
       setImmediate(flushStarts)
     },
     async finishRun(run) {
-      finishRunTx(run)
+      // IMMEDIATE: the write lock is taken at BEGIN, so another process's write cannot turn this
+      // transaction's first read stale (SQLITE_BUSY_SNAPSHOT); busy_timeout queues the two instead.
+      finishRunTx.immediate(run)
       // Only once written: a failed transaction leaves the start to be written as running.
       pendingStarts.delete(run.traceId)
     },
@@ -219,8 +245,20 @@ export function createSessionStore(db: Db): SessionStore {
       flushStarts()
       return watch.sessionTraces(key)
     },
-    async markInterruptedTraces() {
-      return sql.markInterrupted.run().changes
+    async markInterruptedTraces(sweep) {
+      // This store's own deferred starts belong to a live instance: written first, they are seen.
+      flushStarts()
+      return sweepTx.immediate(sweep)
+    },
+    async touchInstance(instance) {
+      sql.touchInstance.run({ ...instance, now: now() })
+    },
+    async listInstances() {
+      return sql.listInstances.all().map((row) => ({ id: row.id, machine: row.machine, pid: row.pid, startedAt: row.started_at, lastSeen: row.last_seen }))
+    },
+    async endInstance(id) {
+      flushStarts()
+      sql.endInstance.run(id)
     },
   }
 }

@@ -210,6 +210,41 @@ export function createSqliteStore(path: string): Store {
     return getAgentRecord(agentId)
   })
 
+  const initSettingTx = db.transaction((key: string, value: string) => {
+    sql.initSetting.run(key, value)
+    return sql.getSetting.get(key)!.value
+  })
+
+  const updateTx = db.transaction((id: string, patch: AgentPatch) => {
+    const agent = getAgentRecord(id)
+    if (!agent) return null
+    const config = AgentConfigSchema.parse({ ...agent.config, ...patch.config })
+    sql.updateAgent.run({
+      id,
+      name: patch.name ?? agent.name,
+      description: patch.description ?? agent.description,
+      config: JSON.stringify(config),
+      allowed_origins: JSON.stringify(patch.allowedOrigins ?? agent.allowedOrigins),
+      access: patch.access ?? agent.access,
+      now: now(),
+    })
+    return getAgentRecord(id)
+  })
+
+  const unpublishTx = db.transaction((agentId: string) => {
+    const agent = getAgentRecord(agentId)
+    if (!agent) return null
+    sql.setPublication.run({
+      id: agentId,
+      published: 0,
+      active_version: agent.activeVersion,
+      api_response_mode: agent.apiResponseMode,
+      access: agent.access,
+      now: now(),
+    })
+    return getAgentRecord(agentId)
+  })
+
   return {
     ...createAccessStore(db),
     ...createSessionStore(db),
@@ -220,8 +255,8 @@ export function createSqliteStore(path: string): Store {
       return sql.getSetting.get(key)?.value ?? null
     },
     async initSetting(key, value) {
-      sql.initSetting.run(key, value)
-      return sql.getSetting.get(key)!.value
+      // The insert and the read are one transaction: whichever host's insert landed first, every caller reads that value.
+      return initSettingTx.immediate(key, value)
     },
     async setSetting(key, value) {
       sql.setSetting.run(key, value)
@@ -239,39 +274,20 @@ export function createSqliteStore(path: string): Store {
       return getAgentRecord(id)
     },
     async updateAgent(id, patch: AgentPatch) {
-      const agent = getAgentRecord(id)
-      if (!agent) return null
-      const config = AgentConfigSchema.parse({ ...agent.config, ...patch.config })
-      sql.updateAgent.run({
-        id,
-        name: patch.name ?? agent.name,
-        description: patch.description ?? agent.description,
-        config: JSON.stringify(config),
-        allowed_origins: JSON.stringify(patch.allowedOrigins ?? agent.allowedOrigins),
-        access: patch.access ?? agent.access,
-        now: now(),
-      })
-      return getAgentRecord(id)
+      return updateTx.immediate(id, patch)
     },
     async deleteAgent(id) {
       return sql.deleteAgent.run(id).changes > 0
     },
 
+    // IMMEDIATE (here and in updateAgent, unpublish, activateVersion): each reads the agent, then
+    // writes; holding the write lock from BEGIN runs concurrent calls from any process one after
+    // another, each on what the last one wrote (a deferred one could fail with SQLITE_BUSY_SNAPSHOT).
     async publish(request) {
-      return publishTx(request)
+      return publishTx.immediate(request)
     },
     async unpublish(agentId) {
-      const agent = getAgentRecord(agentId)
-      if (!agent) return null
-      sql.setPublication.run({
-        id: agentId,
-        published: 0,
-        active_version: agent.activeVersion,
-        api_response_mode: agent.apiResponseMode,
-        access: agent.access,
-        now: now(),
-      })
-      return getAgentRecord(agentId)
+      return unpublishTx.immediate(agentId)
     },
     async listVersions(agentId) {
       return sql.listVersions.all(agentId).map(toVersion)
@@ -281,7 +297,7 @@ export function createSqliteStore(path: string): Store {
       return row ? toVersion(row) : null
     },
     async activateVersion(agentId, version) {
-      return activateTx(agentId, version)
+      return activateTx.immediate(agentId, version)
     },
     async getPublishedAgent(agentId): Promise<PublishedAgent | null> {
       const row = sql.getPublished.get(agentId)

@@ -1,12 +1,39 @@
 /**
  * What the owner watches: sessions and traces, listed newest first and paged by keyset over
- * (time DESC, rowid DESC), so the 1,000th page costs what the first does. Each query is built
+ * (time DESC, rowid DESC), so the 1,000th page costs what the first does. A cursor is that
+ * (time, rowid) pair of the page's last row, as base64url JSON; only this file reads it. Each query is built
  * from the filters present (an absent filter adds no `OR @x IS NULL` that would hide the index)
  * and prepared once per shape. Migration 004 adds the indexes these walk.
  */
 import { CONSOLE } from '../../shared/console.ts'
 import type { Db } from './db.ts'
-import type { SessionKey, SessionQuery, SessionSummaryRecord, TraceQuery, TraceRecord } from './store.ts'
+import { InvalidCursorError, type SessionKey, type SessionQuery, type SessionSummaryRecord, type TraceQuery, type TraceRecord } from './store.ts'
+
+/** Where a SQLite page ended: the sort time and the row's key (sessions.pk, traces.rowid). */
+export type SqliteCursor = { at: string; pk: number }
+/** A listing with its cursor read: what the SQL below is built from. */
+export type SqliteSessionQuery = Omit<SessionQuery, 'after'> & { after?: SqliteCursor }
+export type SqliteTraceQuery = Omit<TraceQuery, 'after'> & { after?: SqliteCursor }
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+/** The SQLite store's cursor: the row's (time, key) as base64url JSON. */
+export const encodeCursor = (cursor: SqliteCursor) => Buffer.from(JSON.stringify([cursor.at, cursor.pk])).toString('base64url')
+
+export function decodeCursor(value: string): SqliteCursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [at, pk] = parsed as unknown[]
+      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
+    }
+  } catch {
+    // Falls through to the one error below.
+  }
+  throw new InvalidCursorError()
+}
+
+const readCursor = <Q extends SessionQuery | TraceQuery>({ after, ...rest }: Q) => ({ ...rest, ...(after !== undefined && { after: decodeCursor(after) }) })
 
 export type SessionSummaryRow = {
   pk: number
@@ -22,6 +49,7 @@ export type SessionSummaryRow = {
 export type TraceRow = {
   pk: number
   trace_id: string
+  instance_id: string | null
   agent_id: string
   version: number
   session_id: string
@@ -44,7 +72,7 @@ const SUMMARY_COLUMNS = `s.pk, s.agent_id, s.scope, s.id, s.created_at, s.update
   (SELECT substr(json_extract(m.content, '$[0].text'), 1, ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
 
 /** The SELECT for one page of an agent's sessions; parameters are named after SessionQuery. */
-export function sessionListSql(query: Omit<SessionQuery, 'limit'>): string {
+export function sessionListSql(query: Omit<SqliteSessionQuery, 'limit'>): string {
   const where = ['s.agent_id = @agentId']
   if (query.scope !== undefined) where.push('s.scope = @scope')
   else if (query.excludeScope !== undefined) where.push('s.scope != @excludeScope')
@@ -53,7 +81,7 @@ export function sessionListSql(query: Omit<SessionQuery, 'limit'>): string {
 }
 
 /** The SELECT for one page of traces; parameters are named after TraceQuery. */
-export function traceListSql(query: Omit<TraceQuery, 'limit'>): string {
+export function traceListSql(query: Omit<SqliteTraceQuery, 'limit'>): string {
   const where: string[] = []
   if (query.agentId !== undefined) where.push('t.agent_id = @agentId')
   if (query.sessionId !== undefined) where.push('t.session_id = @sessionId')
@@ -64,7 +92,7 @@ export function traceListSql(query: Omit<TraceQuery, 'limit'>): string {
   return `SELECT t.rowid AS pk, t.* FROM traces t ${filter} ORDER BY t.started_at DESC, t.rowid DESC LIMIT @limit`
 }
 
-function windowClauses(query: Omit<SessionQuery, 'limit'>, time: string, pk: string): string[] {
+function windowClauses(query: Omit<SqliteSessionQuery, 'limit'>, time: string, pk: string): string[] {
   const clauses: string[] = []
   if (query.from !== undefined) clauses.push(`${time} >= @from`)
   if (query.to !== undefined) clauses.push(`${time} < @to`)
@@ -75,7 +103,7 @@ function windowClauses(query: Omit<SessionQuery, 'limit'>, time: string, pk: str
 }
 
 /** Named parameters for the SQL above: only those its shape uses (better-sqlite3 rejects extras). */
-function parameters(query: SessionQuery | TraceQuery, extra: Record<string, unknown>): Record<string, unknown> {
+function parameters(query: SqliteSessionQuery | SqliteTraceQuery, extra: Record<string, unknown>): Record<string, unknown> {
   const { after, ...rest } = query
   const params: Record<string, unknown> = { ...extra }
   for (const [name, value] of Object.entries(rest)) if (value !== undefined) params[name] = value
@@ -84,7 +112,7 @@ function parameters(query: SessionQuery | TraceQuery, extra: Record<string, unkn
 }
 
 export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord => ({
-  pk: row.pk,
+  cursor: encodeCursor({ at: row.updated_at, pk: row.pk }),
   agentId: row.agent_id,
   scope: row.scope,
   sessionId: row.id,
@@ -95,8 +123,9 @@ export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord =
 })
 
 export const toTrace = (row: TraceRow): TraceRecord => ({
-  pk: row.pk,
+  cursor: encodeCursor({ at: row.started_at, pk: row.pk }),
   traceId: row.trace_id,
+  instanceId: row.instance_id,
   agentId: row.agent_id,
   version: row.version,
   sessionId: row.session_id,
@@ -133,11 +162,13 @@ export function createWatchQueries(db: Db) {
       return row ? toSessionSummary(row) : null
     },
     sessions(agentId: string, query: SessionQuery): SessionSummaryRecord[] {
-      const rows = statement(sessionListSql(query)).all(parameters(query, { agentId })) as SessionSummaryRow[]
+      const read = readCursor(query)
+      const rows = statement(sessionListSql(read)).all(parameters(read, { agentId })) as SessionSummaryRow[]
       return rows.map(toSessionSummary)
     },
     traces(query: TraceQuery): TraceRecord[] {
-      return (statement(traceListSql(query)).all(parameters(query, {})) as TraceRow[]).map(toTrace)
+      const read = readCursor(query)
+      return (statement(traceListSql(read)).all(parameters(read, {})) as TraceRow[]).map(toTrace)
     },
     sessionTraces(key: SessionKey): TraceRecord[] {
       return sessionTraces.all(key.agentId, key.sessionId, key.scope).map(toTrace)

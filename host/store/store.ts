@@ -60,15 +60,31 @@ export type SessionKey = { agentId: string; scope: string; sessionId: string }
 
 export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string }
 
-/** A session as the owner lists it: its paging key, size and first words. */
-export type SessionSummaryRecord = SessionRecord & { pk: number; messageCount: number; preview: string }
+/**
+ * A paging cursor: an opaque string the store makes for each listed row and reads back as
+ * `PageWindow.after`. It holds whatever the store needs to continue right after that row (the
+ * sort time and a tiebreaker of the store's choosing), is safe in a URL (base64url), and means
+ * nothing to anyone else: the owner API hands it out as `next_cursor` and passes it back as is.
+ */
+export type PageCursor = string
 
-/** Where a page ended: the sort time and the row's key, so rows with equal times are never skipped. */
-export type PageCursor = { at: string; pk: number }
+/** What listings throw when `after` is not a cursor this kind of store made (the owner API answers 400). */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('not a cursor of this store')
+    this.name = 'InvalidCursorError'
+  }
+}
+
+/** A session as the owner lists it: its paging cursor, size and first words. */
+export type SessionSummaryRecord = SessionRecord & { cursor: PageCursor; messageCount: number; preview: string }
 
 /**
- * One page of a listing, newest first. `from` (inclusive) and `to` (exclusive) bound the time;
- * `after` continues after a cursor; `before` is the older paging by time alone.
+ * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's
+ * `startedAt`) descending, rows with equal times in an order the store fixes (the same on every
+ * call). `from` (inclusive) and `to` (exclusive) bound the time; `after` continues strictly after
+ * the row whose `cursor` it is, so rows with equal times are neither skipped nor repeated;
+ * `before` is the older paging by time alone (rows with times < before).
  */
 export type PageWindow = { limit: number; from?: string; to?: string; before?: string; after?: PageCursor }
 
@@ -99,6 +115,8 @@ export type TraceStatus = 'running' | 'success' | 'error' | 'cancelled' | 'inter
 
 export type TraceStart = {
   traceId: string
+  /** The host instance that runs it (`touchInstance`): only that instance's death interrupts it. */
+  instanceId: string
   agentId: string
   version: number
   sessionId: string
@@ -118,7 +136,23 @@ export type TraceOutcome = {
   error: string | null
 }
 
-export type TraceRecord = TraceStart & Omit<TraceOutcome, 'status'> & { status: TraceStatus; pk: number }
+export type TraceRecord = Omit<TraceStart, 'instanceId'> &
+  Omit<TraceOutcome, 'status'> & {
+    status: TraceStatus
+    /** Null for traces stored before hosts had instance ids. */
+    instanceId: string | null
+    cursor: PageCursor
+  }
+
+/**
+ * A host process using the database. Several may share one database; each has an id made at its
+ * start and a lease it renews (`lastSeen`). `machine` names where `pid` identifies one process
+ * (a host name and PID namespace), so a host can tell that an instance on its own machine died.
+ */
+export type HostInstance = { id: string; machine: string; pid: number; startedAt: string; lastSeen: string }
+
+/** Which instances a sweep finds dead: those whose lease ended before a time, and those known dead. */
+export type InterruptSweep = { leaseExpiredBefore: string; deadInstanceIds: string[] }
 
 /** The messages one chat request produced, stored with its trace in one transaction. */
 export type FinishedRun = {
@@ -288,47 +322,111 @@ export interface ConsoleSignInStore {
   purgeConsoleSignIns(): Promise<number>
 }
 
+/**
+ * Everything a host keeps. Several hosts (processes, machines) may share one database: every
+ * guarantee below holds between instances of a store on the same database, not only within one.
+ * Every method is one transaction unless it says otherwise; "atomic" means its reads and writes
+ * are one transaction that concurrent calls (from any instance) cannot interleave with in a way
+ * that changes the outcome. Times are ISO-8601 UTC strings with milliseconds, set by the store.
+ */
 export interface Store extends AccessStore, FileStore, ConsoleSignInStore {
   getSetting(key: string): Promise<string | null>
-  /** Sets the value only if the key has none yet; returns the value that is stored. */
+  /**
+   * Sets the value only if the key has none yet; returns the value that is stored. Race-free:
+   * when several hosts init one key at once on an empty database, exactly one value is stored and
+   * every caller gets that one (never an error, never its own value unless it won).
+   */
   initSetting(key: string, value: string): Promise<string>
   setSetting(key: string, value: string): Promise<void>
 
   createAgent(agent: NewAgent): Promise<AgentRecord>
+  /** Newest first (createdAt descending, then id). */
   listAgents(): Promise<AgentRecord[]>
   getAgent(id: string): Promise<AgentRecord | null>
+  /** Atomic read-merge-write: `config` is merged over the draft (and parsed); absent fields keep their value. */
   updateAgent(id: string, patch: AgentPatch): Promise<AgentRecord | null>
+  /** Deletes the agent and everything of it (versions, sessions, messages, traces, files, links, keys). */
   deleteAgent(id: string): Promise<boolean>
 
+  /**
+   * Publishes the draft, atomically (freezing `frozenTools` in the same transaction). Concurrent
+   * publishes of one agent, from any instance, run one after another: each sees what the last
+   * one wrote, so the same draft yields one new version and `nothing_to_publish` for the rest.
+   * Version numbers are 1, 2, … per agent, each given once, without gaps; never an error from a
+   * race (a store may lock the agent's row, or retry on its unique (agent, version) key).
+   */
   publish(request: PublishRequest): Promise<PublishOutcome>
+  /** Atomic: clears `published`, keeps the active version. */
   unpublish(agentId: string): Promise<AgentRecord | null>
+  /** Newest first. */
   listVersions(agentId: string): Promise<VersionRecord[]>
   getVersion(agentId: string, version: number): Promise<VersionRecord | null>
+  /** Atomic: makes an existing version the active one; does not publish an unpublished agent. */
   activateVersion(agentId: string, version: number): Promise<AgentRecord | null>
-  /** The published agent with its active version, or null when unknown or unpublished. */
+  /**
+   * The published agent with its active version, or null when unknown or unpublished; read
+   * afresh each call (every change is seen at once). Configs are handed out frozen and may be
+   * shared between calls.
+   */
   getPublishedAgent(agentId: string): Promise<PublishedAgent | null>
 
   getSession(key: SessionKey): Promise<SessionRecord | null>
-  /** Every message of a session in order. */
+  /** Every message of a session in order of `seq` (1, 2, … without gaps). */
   getMessages(key: SessionKey): Promise<StoredMessage[]>
-  /** The latest context summary and the messages after it: what the next run builds on. */
+  /** The latest context summary and the messages after it, read in one transaction: what the next run builds on. */
   getModelContext(key: SessionKey): Promise<ModelContext>
-  /** Records a summary of the session's messages up to `throughSeq` (the session must exist). */
+  /** Records a summary of the session's messages up to `throughSeq`, replacing one with the same `throughSeq`; rejects when the session does not exist. */
   saveContextSummary(key: SessionKey, summary: Omit<ContextSummary, 'createdAt'>): Promise<void>
   /** Every summary of a session, oldest first (for the owner). */
   listContextSummaries(key: SessionKey): Promise<ContextSummary[]>
-  /** A session with its size and preview, or null. */
+  /** A session with its size and preview (the first `CONSOLE.previewChars` characters of its first message's text), or null. */
   getSessionSummary(key: SessionKey): Promise<SessionSummaryRecord | null>
+  /** One page of an agent's sessions by last activity (`updatedAt`), see `PageWindow`; throws `InvalidCursorError` for a foreign `after`. */
   listSessions(agentId: string, query: SessionQuery): Promise<SessionSummaryRecord[]>
 
+  /**
+   * Records that a run started: its trace, `running`, under `trace.instanceId`. The store may
+   * defer the write (the SQLite store does, to the end of the current event-loop turn, so a run
+   * over within that turn costs one commit: `finishRun` then writes the trace once, finished,
+   * with these start fields). What a deferring store must still guarantee:
+   * - this same store instance shows the trace at once, as `running`, in `listTraces`,
+   *   `listSessionTraces` and `getSessionSummary`, and to `markInterruptedTraces`/`endInstance`;
+   * - other instances see it soon after (SQLite: once the current turn has ended), so a crash
+   *   later in the run leaves it behind to be marked `interrupted`;
+   * - a `finishRun` that fails leaves it `running` (written), not lost.
+   * It never rejects for a deferred write; a row that cannot be written shows in `finishRun`.
+   */
   startTrace(trace: TraceStart): Promise<void>
-  /** Appends the run's messages (creating the session if needed) and closes its trace, atomically. */
+  /**
+   * Appends the run's messages (creating the session if needed, touching its `updatedAt`) and
+   * closes its trace, atomically: all of it is stored or none (a message the store refuses rolls
+   * back the rest, and the trace stays as it was). Runs of one session finishing at once, from
+   * any instance, are all stored, never an error: each takes the next free numbers, in commit
+   * order, its messages consecutive (a per-session counter taken in the same transaction).
+   */
   finishRun(run: FinishedRun): Promise<void>
+  /** One page of traces by `startedAt`, see `PageWindow`; throws `InvalidCursorError` for a foreign `after`. */
   listTraces(query: TraceQuery): Promise<TraceRecord[]>
   /** Every trace of one session, oldest first. */
   listSessionTraces(key: SessionKey): Promise<TraceRecord[]>
-  /** Marks traces left `running` by a process that died as `interrupted`; returns how many. */
-  markInterruptedTraces(): Promise<number>
+
+  /**
+   * Registers a host instance or renews its lease, setting `lastSeen` to now (`startedAt` on the
+   * first call). A host calls it at start, before its first `startTrace`, and then periodically.
+   */
+  touchInstance(instance: Pick<HostInstance, 'id' | 'machine' | 'pid'>): Promise<void>
+  /** Every registered instance, oldest first. */
+  listInstances(): Promise<HostInstance[]>
+  /** Forgets an instance that stopped cleanly (its runs are stored); a trace it left running is then swept as orphaned. */
+  endInstance(id: string): Promise<void>
+  /**
+   * Marks traces left `running` by a host that died as `interrupted` (error "the host stopped
+   * during this run"); returns how many. Atomically: forgets the instances whose lease ended
+   * (`lastSeen` < `leaseExpiredBefore`) and those in `deadInstanceIds`, then marks every running
+   * trace whose instance is not registered (forgotten, ended, or null). Running traces of live
+   * instances are never touched, so one host starting or sweeping leaves another's runs alone.
+   */
+  markInterruptedTraces(sweep: InterruptSweep): Promise<number>
 
   close(): Promise<void>
 }

@@ -3,11 +3,11 @@
  * named yet, tools' files), today's attachments against the daily budget, and the sessions that
  * take the most. Reading only: every role sees it.
  */
-import { html, nothing, type PropertyValues } from 'lit'
+import { html, nothing } from 'lit'
 import type { AgentFiles, FileCount, Link } from '../../shared/console.ts'
 import type { Agent } from '../../shared/owner.ts'
 import { api } from './api.ts'
-import { ConsoleElement, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
+import { AgentPanel, define, type Feedback, feedbackView, IDLE, withFeedback } from './console-element.ts'
 import { hrefFor } from './router.ts'
 import { sourceOf } from './watch-page.ts'
 
@@ -27,20 +27,15 @@ export function bytesText(bytes: number): string {
 
 const minutesText = (minutes: number) => (minutes === 1 ? '1 minute' : `${+minutes.toFixed(1)} minutes`)
 
-export class ConsoleAgentFiles extends ConsoleElement {
+export class ConsoleAgentFiles extends AgentPanel {
   static override properties = { agent: { attribute: false }, usage: { state: true }, links: { state: true }, feedback: { state: true } }
-  agent: Agent | null = null
+  declare agent: Agent | null
   usage: AgentFiles | null = null
   links: Link[] = []
   feedback: Feedback = IDLE
-  private loadedFor = ''
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('agent') && this.agent && this.agent.id !== this.loadedFor) {
-      this.loadedFor = this.agent.id
-      this.usage = null
-      void this.load('')
-    }
+  protected override agentOpened(): void {
+    this.usage = null
+    void this.load('')
   }
 
   private async load(done: string): Promise<void> {

@@ -2,18 +2,18 @@
  * Publishing: what the draft changes against the active version, publish with a change
  * description, response mode and access, unpublish, and the version history with roll back.
  */
-import { html, nothing, type PropertyValues } from 'lit'
+import { html, nothing } from 'lit'
 import type { ConsoleSession } from '../../shared/console.ts'
 import { LIMITS } from '../../shared/limits.ts'
 import type { Agent, AgentVersion } from '../../shared/owner.ts'
 import { agentChanged } from './agent-status.ts'
 import { api } from './api.ts'
-import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
+import { AgentPanel, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import { changedFields, diffLines } from './diff.ts'
 
 type PublishReply = { message: string; version: { version: number } }
 
-export class ConsoleAgentPublish extends ConsoleElement {
+export class ConsoleAgentPublish extends AgentPanel {
   static override properties = {
     session: { attribute: false },
     agent: { attribute: false },
@@ -22,17 +22,12 @@ export class ConsoleAgentPublish extends ConsoleElement {
     historyFeedback: { state: true },
   }
   session: ConsoleSession | null = null
-  agent: Agent | null = null
+  declare agent: Agent | null
   versions: AgentVersion[] | null = null
   feedback: Feedback = IDLE
   historyFeedback: Feedback = IDLE
-  private loadedFor = ''
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('agent') && this.agent && this.agent.id !== this.loadedFor) {
-      this.loadedFor = this.agent.id
-      void this.loadVersions()
-    }
+  protected override agentOpened(): void {
+    void this.loadVersions()
   }
 
   /** Loads the history; `quiet` keeps the last action's message on screen (a reload after it). */

@@ -2,19 +2,19 @@
  * API: the agent's chat keys (create and refresh show KEY.SECRET once; delete; last used) and
  * ready-to-run examples filled with the agent's id and the host's public URL.
  */
-import { html, nothing, type PropertyValues } from 'lit'
+import { html, nothing } from 'lit'
 import type { ApiKey, ConsoleSession, EmbedSnippets } from '../../shared/console.ts'
 import type { Agent } from '../../shared/owner.ts'
 import { api } from './api.ts'
 import { apiExamples } from './api-examples.ts'
-import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
+import { AgentPanel, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import './copy-field.ts'
 
 /** The host's public URL, read from the agent's page URL (`{public}/published/{id}`). */
 export const publicUrlOf = (embed: EmbedSnippets | null, agentId: string): string =>
   embed?.url.endsWith(`/published/${agentId}`) ? embed.url.slice(0, -`/published/${agentId}`.length) : location.origin
 
-export class ConsoleApiKeys extends ConsoleElement {
+export class ConsoleApiKeys extends AgentPanel {
   static override properties = {
     session: { attribute: false },
     agent: { attribute: false },
@@ -26,7 +26,7 @@ export class ConsoleApiKeys extends ConsoleElement {
     feedback: { state: true },
   }
   session: ConsoleSession | null = null
-  agent: Agent | null = null
+  declare agent: Agent | null
   keys: ApiKey[] | null = null
   /** A key's full credential, from the create or refresh reply: shown once. */
   secret: { name: string; key: string } | null = null
@@ -34,13 +34,8 @@ export class ConsoleApiKeys extends ConsoleElement {
   publicUrl = ''
   example = 'curl'
   feedback: Feedback = IDLE
-  private loadedFor = ''
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('agent') && this.agent && this.agent.id !== this.loadedFor) {
-      this.loadedFor = this.agent.id
-      void this.load()
-    }
+  protected override agentOpened(): void {
+    void this.load()
   }
 
   private async load(): Promise<void> {

@@ -4,12 +4,32 @@
  * and labels, `aria-describedby` and `aria-controls` work across panels (ids do not cross
  * shadow roots).
  */
-import { html, LitElement, nothing, type TemplateResult } from 'lit'
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit'
 import type { ConsoleSession } from '../../shared/console.ts'
+import type { Agent } from '../../shared/owner.ts'
 
 export class ConsoleElement extends LitElement {
   protected override createRenderRoot(): HTMLElement {
     return this
+  }
+}
+
+/**
+ * A panel of one agent's page (share, keys, publish, files). The page hands it the agent again
+ * after every change; `agentOpened` runs only when it is shown another agent, to load that
+ * agent's lists once.
+ */
+export abstract class AgentPanel extends ConsoleElement {
+  agent: Agent | null = null
+  private openedFor = ''
+
+  protected abstract agentOpened(agent: Agent): void
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('agent') && this.agent && this.agent.id !== this.openedFor) {
+      this.openedFor = this.agent.id
+      this.agentOpened(this.agent)
+    }
   }
 }
 

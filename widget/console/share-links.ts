@@ -5,12 +5,12 @@
  * URL token exists only in the create or rotate reply, so its URL, snippets, preview and QR code
  * are shown then; later the owner rotates to get a new one.
  */
-import { html, nothing, type PropertyValues } from 'lit'
+import { html, nothing } from 'lit'
 import type { ConsoleSession, EmbedSnippets, IssuedLink, Link } from '../../shared/console.ts'
 import type { Agent } from '../../shared/owner.ts'
 import { agentChanged } from './agent-status.ts'
 import { api } from './api.ts'
-import { ConsoleElement, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
+import { AgentPanel, canEdit, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
 import type { EmbedOptions } from './embed-options.ts'
 import { qrDataUrl } from './qr-code.ts'
 import { hrefFor } from './router.ts'
@@ -37,7 +37,7 @@ export function linkState(link: Link): { label: string; kind: 'ok' | 'off' | 'wa
   return { label: 'Active', kind: 'ok' }
 }
 
-export class ConsoleShareLinks extends ConsoleElement {
+export class ConsoleShareLinks extends AgentPanel {
   static override properties = {
     session: { attribute: false },
     agent: { attribute: false },
@@ -52,7 +52,7 @@ export class ConsoleShareLinks extends ConsoleElement {
     newLinkOpen: { state: true },
   }
   session: ConsoleSession | null = null
-  agent: Agent | null = null
+  declare agent: Agent | null
   links: Link[] | null = null
   embed: EmbedSnippets | null = null
   /** The link just created or rotated, with its token and snippets (shown once). */
@@ -64,13 +64,8 @@ export class ConsoleShareLinks extends ConsoleElement {
   accessFeedback: Feedback = IDLE
   /** Whether "New link" is unfolded: at first when there is no link yet, then as the owner leaves it. */
   newLinkOpen: boolean | null = null
-  private loadedFor = ''
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('agent') && this.agent && this.agent.id !== this.loadedFor) {
-      this.loadedFor = this.agent.id
-      void this.load()
-    }
+  protected override agentOpened(): void {
+    void this.load()
   }
 
   private async load(): Promise<void> {

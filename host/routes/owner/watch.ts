@@ -1,6 +1,8 @@
 /**
  * Owner API, watching: an agent's sessions with their transcripts, and traces, filtered and
- * paged by an opaque keyset cursor (newest first). The older `before` paging still works.
+ * paged by an opaque keyset cursor (newest first). The cursor is the store's (each store picks
+ * its own tiebreaker): the route hands out the last row's and passes the one it gets back as is.
+ * The older `before` paging still works.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -11,27 +13,8 @@ import { ApiError, notFound } from '../../http/errors.ts'
 import { sessionIdParam } from '../../http/ids.ts'
 import { readQuery } from '../../http/validate.ts'
 import { linkScope, tryScope } from '../../store/scope.ts'
-import type { PageCursor, Store } from '../../store/store.ts'
+import { InvalidCursorError, type Store } from '../../store/store.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-/** A cursor is the last row's (time, key), base64url JSON: opaque to clients, checked on return. */
-export const encodeCursor = (cursor: PageCursor) => Buffer.from(JSON.stringify([cursor.at, cursor.pk])).toString('base64url')
-
-export function decodeCursor(value: string | undefined): PageCursor | undefined {
-  if (value === undefined) return undefined
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [at, pk] = parsed as unknown[]
-      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
-    }
-  } catch {
-    // Falls through to the one error below.
-  }
-  throw new ApiError(400, 'invalid_request', 'cursor: is not a next_cursor from this API')
-}
 
 /** Stored times are UTC with milliseconds; a bound given with an offset is compared in that form. */
 const utc = (value: string | undefined) => (value === undefined ? undefined : new Date(value).toISOString())
@@ -53,16 +36,18 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
       const query = readQuery(c, SessionListQuerySchema)
       const scope = scopeOf(query)
       // One row more than asked tells whether another page follows.
-      const rows = await store.listSessions(agent.id, {
-        limit: query.limit + 1,
-        scope,
-        excludeScope: scope === undefined ? tryScope() : undefined,
-        from: utc(query.from),
-        to: utc(query.to),
-        before: utc(query.before),
-        after: decodeCursor(query.cursor),
-      })
-      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.updatedAt, pk: row.pk }))
+      const rows = await store
+        .listSessions(agent.id, {
+          limit: query.limit + 1,
+          scope,
+          excludeScope: scope === undefined ? tryScope() : undefined,
+          from: utc(query.from),
+          to: utc(query.to),
+          before: utc(query.before),
+          after: query.cursor,
+        })
+        .catch(badCursor)
+      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.updatedAt, cursor: row.cursor }))
       return c.json({ sessions: page.map(sessionSummaryJson), next_cursor, next_before }, 200)
     })
     .get('/agents/:id/sessions/:sid', async (c) => {
@@ -95,18 +80,20 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
       const principal = c.get('principal')
       if (query.agent_id) requireReach(principal, query.agent_id)
       else if (!reachesAll(principal)) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
-      const rows = await store.listTraces({
-        limit: query.limit + 1,
-        agentId: query.agent_id,
-        scope: scopeOf(query),
-        sessionId: query.session_id,
-        status: query.status,
-        from: utc(query.from),
-        to: utc(query.to),
-        before: utc(query.before),
-        after: decodeCursor(query.cursor),
-      })
-      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.startedAt, pk: row.pk }))
+      const rows = await store
+        .listTraces({
+          limit: query.limit + 1,
+          agentId: query.agent_id,
+          scope: scopeOf(query),
+          sessionId: query.session_id,
+          status: query.status,
+          from: utc(query.from),
+          to: utc(query.to),
+          before: utc(query.before),
+          after: query.cursor,
+        })
+        .catch(badCursor)
+      const { page, next_cursor, next_before } = paged(rows, query.limit, (row) => ({ at: row.startedAt, cursor: row.cursor }))
       return c.json({ traces: page.map(traceJson), next_cursor, next_before }, 200)
     })
 }
@@ -115,8 +102,14 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
  * A page of `rows` fetched with one row more than `limit`: that extra row says another page
  * follows, and the last row shown is where the next page starts.
  */
-function paged<T>(rows: T[], limit: number, position: (row: T) => { at: string; pk: number }) {
+function paged<T>(rows: T[], limit: number, position: (row: T) => { at: string; cursor: string }) {
   const page = rows.slice(0, limit)
   const last = rows.length > limit ? position(page.at(-1)!) : null
-  return { page, next_cursor: last ? encodeCursor(last) : null, next_before: last ? last.at : null }
+  return { page, next_cursor: last ? last.cursor : null, next_before: last ? last.at : null }
+}
+
+/** A cursor the store cannot read was not a `next_cursor` of this API. */
+function badCursor(error: unknown): never {
+  if (error instanceof InvalidCursorError) throw new ApiError(400, 'invalid_request', 'cursor: is not a next_cursor from this API')
+  throw error
 }

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+// SQLite-only on purpose: it backdates files with SQL (the Store sets every time itself); the store's deleteFilesCreatedBefore is in the contract suite (files).
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AgentConfigSchema } from '../../../shared/index.ts'

@@ -22,6 +22,8 @@ export type ChatServiceDeps = {
   models: ModelRegistry
   runs: RunRegistry
   log: Logger
+  /** This host's instance (instance-lease.ts): its traces are interrupted only when it dies. */
+  instanceId: string
   /** How long a run with a client-chosen request_id waits for a dropped client to resume. */
   resumeGraceMs: number
   /** Provider retries before a failure is reported (the AI SDK's maxRetries). */
@@ -261,6 +263,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
           const traceId = randomUUID()
           await store.startTrace({
             traceId,
+            instanceId: deps.instanceId,
             agentId: agent.id,
             version: version.version,
             sessionId,

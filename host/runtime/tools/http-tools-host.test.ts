@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+// SQLite-only on purpose: it dumps the raw rows to prove the secret is sealed at rest, which the Store interface cannot show.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeProvider, startFakeOpenAI } from '../../testing/fake-providers.ts'

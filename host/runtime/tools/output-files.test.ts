@@ -6,6 +6,7 @@
 
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+// SQLite-only on purpose: it checks the stored row of a file the host wrote, as written on disk.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StreamEventOf } from '../../../shared/index.ts'
