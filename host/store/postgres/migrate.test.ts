@@ -34,6 +34,7 @@ it('applies the migrations once when three hosts start on an empty database at o
     'console_sessions',
     'context_summaries',
     'files',
+    'host_instances',
     'link_visitor_usage',
     'links',
     'messages',

@@ -2,7 +2,7 @@
  * The Store on PostgreSQL (porsager's `postgres`): `createPostgresStore(url)` connects, brings the
  * schema up to date (migrate.ts, under an advisory lock), and returns the same interface as
  * the SQLite store. Families live beside it: agents.ts (agents, versions, settings),
- * sessions.ts (sessions, messages, summaries, traces and the owner's listings), access.ts
+ * sessions.ts (sessions, messages, summaries, traces, host instances and the owner's listings), access.ts
  * (links, quotas, keys), files.ts, console.ts. Rows become the interface's values in rows.ts.
  */
 import type { Store } from '../store.ts'
@@ -11,7 +11,6 @@ import { createAgentStore } from './agents.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
 import { createFileStore } from './files.ts'
-import { claimHostInstance } from './instance.ts'
 import { migrate } from './migrate.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -28,15 +27,13 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     await sql.end({ timeout: 1 })
     throw error
   }
-  const instance = await claimHostInstance(sql)
   return {
     ...createAgentStore(sql),
-    ...createSessionStore(sql, instance.id),
+    ...createSessionStore(sql),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
     async close() {
-      await instance.release()
       await sql.end({ timeout: 5 })
     },
   }

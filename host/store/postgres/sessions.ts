@@ -3,29 +3,35 @@
  * owner's listings (keyset paging over (time DESC, pk DESC), one prepared statement per shape of
  * filters, on the indexes of migration 001).
  *
- * A finished run is one transaction: the session upsert locks the session's row, so two runs of
- * one session take turns; the next seq is read after that lock (READ COMMITTED reads what the
- * other committed), and the primary key (session_pk, seq) would refuse a collision regardless.
+ * A cursor is the (time, pk) pair of a page's last row as base64url JSON; only this file reads it.
+ *
+ * A finished run is one transaction: the session upsert takes the run's message numbers from the
+ * session's counter (`last_seq = last_seq + n RETURNING`), which locks the session's row, so two
+ * runs of one session take turns; the primary key (session_pk, seq) would refuse a collision regardless.
+ *
+ * Host instances (migration 002) hold a lease in `host_instances`; a trace carries the id of the
+ * instance that runs it, and the sweep marks only the running traces of instances no longer there.
  */
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
-import type {
-  ContextSummary,
-  FinishedRun,
-  ModelContext,
-  PageWindow,
-  SessionKey,
-  SessionQuery,
-  SessionRecord,
-  SessionSummaryRecord,
-  Store,
-  StoredMessage,
-  TraceQuery,
-  TraceRecord,
-  TraceStart,
+import {
+  type ContextSummary,
+  type FinishedRun,
+  type HostInstance,
+  InvalidCursorError,
+  type ModelContext,
+  type PageWindow,
+  type SessionKey,
+  type SessionQuery,
+  type SessionRecord,
+  type SessionSummaryRecord,
+  type Store,
+  type StoredMessage,
+  type TraceQuery,
+  type TraceRecord,
+  type TraceStart,
 } from '../store.ts'
 import type { Sql } from './connection.ts'
-import { LIVE_INSTANCES } from './instance.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
@@ -35,6 +41,7 @@ type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: 
 type TraceRow = {
   pk: number
   trace_id: string
+  instance_id: string | null
   agent_id: string
   version: number
   session_id: string
@@ -51,6 +58,26 @@ type TraceRow = {
   error: string | null
 }
 
+/** Where a page ended: the row's sort time and its key. */
+type Cursor = { at: string; pk: number }
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+export const encodeCursor = (at: Date, pk: number) => Buffer.from(JSON.stringify([iso(at), pk])).toString('base64url')
+
+export function decodeCursor(value: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [at, pk] = parsed as unknown[]
+      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
+    }
+  } catch {
+    // Falls through to the one error below.
+  }
+  throw new InvalidCursorError()
+}
+
 const toSession = (row: SessionRow): SessionRecord => ({
   agentId: row.agent_id,
   scope: row.scope,
@@ -60,8 +87,8 @@ const toSession = (row: SessionRow): SessionRecord => ({
 })
 
 const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
-  pk: row.pk,
   ...toSession(row),
+  cursor: encodeCursor(row.updated_at, row.pk),
   messageCount: row.message_count ?? 0,
   preview: row.preview ?? '',
 })
@@ -83,8 +110,8 @@ const toContextSummary = (row: ContextSummaryRow): ContextSummary => ({
 })
 
 const toTrace = (row: TraceRow): TraceRecord => ({
-  pk: row.pk,
   traceId: row.trace_id,
+  instanceId: row.instance_id,
   agentId: row.agent_id,
   version: row.version,
   sessionId: row.session_id,
@@ -99,15 +126,16 @@ const toTrace = (row: TraceRow): TraceRecord => ({
   outputTokens: row.output_tokens,
   toolCalls: row.tool_calls,
   error: row.error,
+  cursor: encodeCursor(row.started_at, row.pk),
 })
 
 const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
-/** The first message of a session is the visitor's; seq runs 1, 2, … so MAX(seq) is the count. */
+/** The first message of a session is the visitor's; seq runs 1, 2, … so the counter is the count. */
 const SUMMARY = `${SESSION},
-  (SELECT MAX(m.seq) FROM messages m WHERE m.session_pk = s.pk) AS message_count,
+  s.last_seq AS message_count,
   (SELECT left(m.content -> 0 ->> 'text', ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
 const MESSAGE = 'seq, role, content, status, trace_id, created_at'
-const TRACE = `pk, trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
+const TRACE = `pk, trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
   input_tokens, output_tokens, tool_calls, error`
 
 /** Positional parameters for a query built from the filters present. */
@@ -125,7 +153,10 @@ function windowClauses(window: PageWindow, params: Params, time: string, pk: str
   if (window.to !== undefined) clauses.push(`${time} < ${params.add(window.to)}`)
   if (window.before !== undefined) clauses.push(`${time} < ${params.add(window.before)}`)
   // A row value compares (time, pk) as a pair and still walks the index.
-  if (window.after !== undefined) clauses.push(`(${time}, ${pk}) < (${params.add(window.after.at)}::timestamptz, ${params.add(window.after.pk)}::bigint)`)
+  if (window.after !== undefined) {
+    const after = decodeCursor(window.after)
+    clauses.push(`(${time}, ${pk}) < (${params.add(after.at)}::timestamptz, ${params.add(after.pk)}::bigint)`)
+  }
   return clauses
 }
 
@@ -142,8 +173,21 @@ export type SessionStore = Pick<
   | 'finishRun'
   | 'listTraces'
   | 'listSessionTraces'
+  | 'touchInstance'
+  | 'listInstances'
+  | 'endInstance'
   | 'markInterruptedTraces'
 >
+
+type InstanceRow = { id: string; machine: string; pid: number; started_at: Date; last_seen: Date }
+
+const toInstance = (row: InstanceRow): HostInstance => ({
+  id: row.id,
+  machine: row.machine,
+  pid: row.pid,
+  startedAt: iso(row.started_at),
+  lastSeen: iso(row.last_seen),
+})
 
 const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
   const [row] = await query<{ pk: number }>(db, 'SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3', [
@@ -154,8 +198,7 @@ const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
   return row?.pk ?? null
 }
 
-/** `hostInstance`: this host's id (instance.ts), written on the traces it starts. */
-export function createSessionStore(sql: Sql, hostInstance: number): SessionStore {
+export function createSessionStore(sql: Sql): SessionStore {
   /** Starts written by this process whose runs have not finished: finishRun can write the whole trace even if the start's row is missing. */
   const pendingStarts = new Map<string, TraceStart>()
 
@@ -247,9 +290,9 @@ export function createSessionStore(sql: Sql, hostInstance: number): SessionStore
       pendingStarts.set(trace.traceId, trace)
       await changed(
         sql,
-        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, host_instance)
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id)
          VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) ON CONFLICT (trace_id) DO NOTHING`,
-        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, hostInstance],
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId],
       )
     },
     async finishRun(run: FinishedRun) {
@@ -257,32 +300,34 @@ export function createSessionStore(sql: Sql, hostInstance: number): SessionStore
       await sql.begin(async (tx) => {
         const at = now()
         const { agentId, scope, sessionId } = run.session
-        const [session] = await query<{ pk: number }>(
+        const n = run.messages.length
+        const [session] = await query<{ pk: number; last_seq: number }>(
           tx,
-          `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-           ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at RETURNING pk`,
-          [agentId, scope, sessionId, at],
+          `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES ($1, $2, $3, $4, $4, $5)
+           ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = sessions.last_seq + excluded.last_seq
+           RETURNING pk, last_seq`,
+          [agentId, scope, sessionId, at, n],
         )
         const messages = run.messages.map((m) => ({ role: m.role, content: m.content, status: m.status }))
         await changed(
           tx,
           `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
-           SELECT $1, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE session_pk = $1) + m.n, m.value ->> 'role', m.value -> 'content', m.value ->> 'status', $2, $3
-           FROM json_array_elements($4::text::json) WITH ORDINALITY AS m (value, n)`,
-          [session!.pk, run.traceId, at, JSON.stringify(messages)],
+           SELECT $1, $2::integer + m.n, m.value ->> 'role', m.value -> 'content', m.value ->> 'status', $3, $4
+           FROM json_array_elements($5::text::json) WITH ORDINALITY AS m (value, n)`,
+          [session!.pk, session!.last_seq - n, run.traceId, at, JSON.stringify(messages)],
         )
         const o = run.outcome
         const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), o.error]
         if (start) {
           await changed(
             tx,
-            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, host_instance,
+            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, instance_id,
                status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb, $16)
              ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
                turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
                error = excluded.error`,
-            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, hostInstance, ...outcome],
+            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, start.instanceId, ...outcome],
           )
         } else {
           await changed(
@@ -316,13 +361,36 @@ export function createSessionStore(sql: Sql, hostInstance: number): SessionStore
       ])
       return rows.map(toTrace)
     },
-    async markInterruptedTraces() {
-      // Only the running traces of hosts that are gone: another live host's runs go on.
-      return changed(
+    async touchInstance(instance) {
+      const at = now()
+      await changed(
         sql,
-        `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
-         WHERE status = 'running' AND (host_instance IS NULL OR host_instance NOT IN (${LIVE_INSTANCES}))`,
+        `INSERT INTO host_instances (id, machine, pid, started_at, last_seen) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (id) DO UPDATE SET machine = excluded.machine, pid = excluded.pid, last_seen = excluded.last_seen`,
+        [instance.id, instance.machine, instance.pid, at],
       )
+    },
+    async listInstances() {
+      const rows = await query<InstanceRow>(sql, 'SELECT id, machine, pid, started_at, last_seen FROM host_instances ORDER BY started_at, id')
+      return rows.map(toInstance)
+    },
+    async endInstance(id) {
+      await changed(sql, 'DELETE FROM host_instances WHERE id = $1', [id])
+    },
+    async markInterruptedTraces(sweep) {
+      // Forget the dead instances, then mark the running traces of every instance not registered:
+      // another live host's runs go on.
+      return sql.begin(async (tx) => {
+        await changed(tx, 'DELETE FROM host_instances WHERE last_seen < $1 OR id IN (SELECT jsonb_array_elements_text($2::text::jsonb))', [
+          sweep.leaseExpiredBefore,
+          JSON.stringify(sweep.deadInstanceIds),
+        ])
+        return changed(
+          tx,
+          `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
+           WHERE status = 'running' AND (instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM host_instances h WHERE h.id = traces.instance_id))`,
+        )
+      })
     },
   }
 }
