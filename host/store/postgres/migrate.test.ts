@@ -3,7 +3,7 @@ import { createServer } from 'node:net'
 import { afterAll, expect, it } from 'vitest'
 import { createTestDatabase } from '../../testing/postgres.ts'
 import { checkReachable, createPool, DatabaseUnreachableError, maskPassword, type Sql } from './connection.ts'
-import { latestSchemaVersion, migrate } from './migrate.ts'
+import { latestSchemaVersion, migrate, migrationFiles } from './migrate.ts'
 
 const pools: Sql[] = []
 const pool = (url: string) => {
@@ -47,6 +47,36 @@ it('applies the migrations once when three hosts start on an empty database at o
   ])
   // A later start finds nothing to do.
   expect(await migrate(pool(url))).toEqual([])
+})
+
+it('brings a database of migration 001 over to 002: message counters from the messages, old running traces orphaned', async () => {
+  const url = await createTestDatabase()
+  const sql = pool(url)
+  // Migration 001 alone, as a host of that schema left the database.
+  await sql`CREATE TABLE porch_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+  const [first] = migrationFiles()
+  await sql.unsafe(first!.sql)
+  await sql`INSERT INTO porch_migrations (version, name) VALUES (1, ${first!.name})`
+  const at = new Date().toISOString()
+  await sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('a1', 'a', '{}', ${at}, ${at})`
+  const [session] = await sql<
+    { pk: number }[]
+  >`INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES ('a1', 'public', 's1', ${at}, ${at}) RETURNING pk`
+  for (const seq of [1, 2, 3]) {
+    await sql`INSERT INTO messages (session_pk, seq, role, content, trace_id, created_at) VALUES (${session!.pk}, ${seq}, 'user', '[]', 't1', ${at})`
+  }
+  await sql`INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, host_instance)
+    VALUES ('t1', 'a1', 1, 's1', 'public', 'r1', 'running', ${at}, 42)`
+
+  expect(await migrate(sql)).toEqual(
+    migrationFiles()
+      .slice(1)
+      .map((m) => m.version),
+  )
+  const [counted] = await sql<{ last_seq: number }[]>`SELECT last_seq FROM sessions WHERE pk = ${session!.pk}`
+  expect(counted?.last_seq).toBe(3)
+  const [trace] = await sql<{ instance_id: string | null }[]>`SELECT instance_id FROM traces WHERE trace_id = 't1'`
+  expect(trace).toEqual({ instance_id: null })
 })
 
 const closedPort = () =>
