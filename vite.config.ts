@@ -43,7 +43,8 @@ export default defineConfig(({ mode }) => ({
   test: {
     include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
-    globalSetup: ['widget/testing/build-once.ts'],
+    // PostgreSQL starts first, in the background, while the widget builds.
+    globalSetup: ['host/testing/postgres-server.ts', 'widget/testing/build-once.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

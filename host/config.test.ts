@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       port: 8787,
       host: '127.0.0.1',
       dbPath: './data/porch.db',
+      databaseUrl: null,
       publicUrl: undefined,
       adminToken: undefined,
       secret: undefined,
@@ -158,6 +159,31 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORCH_ADMIN_TOKEN: `${'x'.repeat(511)}!` }).adminToken).toHaveLength(512)
   })
 
+  it('takes a postgres:// or postgresql:// URL for PORCH_DATABASE_URL, and never repeats a bad one', () => {
+    for (const url of [
+      'postgres://porch:s3cret@db.example.com:5432/porch',
+      'postgresql://porch@127.0.0.1/porch?sslmode=require',
+      'postgres://porch@/porch?host=/var/run/postgresql',
+      'postgres://porch:p@ss#word@[::1]:5433/porch',
+      'postgres://porch:s3cret@db1.example.com:5432,db2.example.com:5432/porch',
+    ]) {
+      expect(loadConfig({ PORCH_DATABASE_URL: url }).databaseUrl).toBe(url)
+    }
+    expect(loadConfig({ PORCH_DATABASE_URL: '' }).databaseUrl).toBeNull()
+    for (const url of [
+      'mysql://porch:s3cret@db.example.com/porch',
+      'http://porch:s3cret@db.example.com/porch',
+      'postgres://porch:s3cret@/porch',
+      'porch:s3cret@db.example.com/porch',
+      'postgres://porch:s3cret@db.example.com:port/porch',
+      'postgres://porch:s3cret@db.example.com:5432,/porch',
+    ]) {
+      const error = configError({ PORCH_DATABASE_URL: url })
+      expect(error.message).toMatch(/^ {2}PORCH_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/m)
+      expect(error.message).not.toContain('s3cret')
+    }
+  })
+
   it('names every bad variable at once', () => {
     const lines = configError({ PORT: 'x', PORCH_TRUST_PROXY: 'y', PORCH_PUBLIC_URL: 'z' })
       .message.split('\n')
@@ -199,6 +225,16 @@ describe('host/main.ts with a bad environment', () => {
     const exit = await runMainToExit({ PORT: 'notaport', PORCH_DB: ':memory:' })
     expect(exit.code).toBe(1)
     expect(exit.stderr).toMatch(/^Porch cannot start\. Invalid environment:\n {2}PORT: /)
+    expect(exit.stdout).toBe('')
+  })
+
+  it('stops when PORCH_DATABASE_URL leads to no server, naming the variable and masking the password', async () => {
+    const exit = await runMainToExit({ PORT: '0', PORCH_DB: ':memory:', PORCH_DATABASE_URL: 'postgres://porch:s3cret@127.0.0.1:1/porch' })
+    expect(exit.code).toBe(1)
+    expect(exit.stderr).toMatch(
+      /^Porch cannot start\. PORCH_DATABASE_URL: cannot use the PostgreSQL database at postgres:\/\/porch:\*\*\*@127\.0\.0\.1:1\/porch: .*ECONNREFUSED/,
+    )
+    expect(exit.stderr).not.toContain('s3cret')
     expect(exit.stdout).toBe('')
   })
 })

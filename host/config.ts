@@ -18,10 +18,45 @@ const port = wholeNumber(0, 65_535)
 const optionalUrl = z.url({ protocol: /^https?$/ }).optional()
 const optionalSecret = z.string().min(1).optional()
 
+/**
+ * A PostgreSQL connection URL. It usually holds a password, so no message repeats it: zod's own
+ * URL check would not either, but it also accepts any scheme; this one says what it wants.
+ */
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine(
+    isPostgresUrl,
+    'must be a postgres:// or postgresql:// URL with a host, such as postgres://porch:PASSWORD@db.example.com:5432/porch (the value is not shown: it may hold a password)',
+  )
+
+/**
+ * Read as the client library reads it (host/store/postgres/), not as a WHATWG URL: the password
+ * may hold `@` or `#` unescaped, a unix socket is `?host=/path` with no host before the path,
+ * and several hosts may be listed (`h1:5432,h2:5432`).
+ */
+export function isPostgresUrl(value: string): boolean {
+  const scheme = /^postgres(ql)?:\/\//i.exec(value)
+  if (!scheme) return false
+  const rest = value.slice(scheme[0].length)
+  const end = rest.search(/[/?]/)
+  const authority = end === -1 ? rest : rest.slice(0, end)
+  const hosts = authority.slice(authority.lastIndexOf('@') + 1)
+  let tail: URL
+  try {
+    tail = new URL(`postgres://x${end === -1 ? '' : rest.slice(end)}`)
+  } catch {
+    return false
+  }
+  if (hosts === '') return tail.searchParams.has('host')
+  return hosts.split(',').every((host) => /^(\[[0-9a-f:.]+\]|[^:[\]]+)(:\d{1,5})?$/i.test(host))
+}
+
 const EnvSchema = z.object({
   PORT: port.default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORCH_DB: z.string().min(1).default('./data/porch.db'),
+  PORCH_DATABASE_URL: postgresUrl.optional(),
   PORCH_PUBLIC_URL: optionalUrl,
   // As the Authorization header carries it (host/auth/key-pair.ts `bearer`): a token with a
   // space, or past 512 characters, would start the host and then open nothing.
@@ -55,6 +90,8 @@ export type Config = {
   port: number
   host: string
   dbPath: string
+  /** A PostgreSQL server to store in instead of the SQLite file at `dbPath`; null: SQLite. */
+  databaseUrl: string | null
   /** Unset: `http://localhost:<the port the host got>`, filled in once it listens. */
   publicUrl?: string
   adminToken?: string
@@ -118,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     dbPath: e.PORCH_DB,
+    databaseUrl: e.PORCH_DATABASE_URL ?? null,
     publicUrl: e.PORCH_PUBLIC_URL?.replace(/\/+$/, ''),
     adminToken: e.PORCH_ADMIN_TOKEN,
     secret: e.PORCH_SECRET,

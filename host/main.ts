@@ -7,16 +7,21 @@ import { startHost } from './server.ts'
 
 const log = createLogger()
 
-let config: Config
-try {
-  config = loadConfig(process.env)
-} catch (error) {
+/** A bad environment (a ConfigError, from loadConfig or found while starting) stops the start with one message. */
+function cannotStart(error: unknown): never {
   if (!(error instanceof ConfigError)) throw error
   process.stderr.write(`Porch cannot start. ${error.message}\n`)
   process.exit(1)
 }
 
-const host = await startHost(config, { log })
+let config: Config
+try {
+  config = loadConfig(process.env)
+} catch (error) {
+  cannotStart(error)
+}
+
+const host = await startHost(config, { log }).catch(cannotStart)
 const seeded = await seedDemoAgent(host.store)
 const base = host.publicUrl
 

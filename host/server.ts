@@ -9,13 +9,15 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
-import type { Config } from './config.ts'
+import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RunRegistry } from './runtime/runs/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
+import { DatabaseUnreachableError } from './store/postgres/connection.ts'
+import { createPostgresStore } from './store/postgres/postgres-store.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
@@ -49,7 +51,7 @@ export type HostOptions = {
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
   const log = options.log ?? createLogger()
-  const store = createSqliteStore(config.dbPath)
+  const store = await openStore(config)
   // Runs left running by hosts that died are marked interrupted; other live hosts' runs are not.
   const lease = await startInstanceLease(store, log, options.instanceLeaseMs)
   if (lease.interrupted > 0) log.info(`${lease.interrupted} run(s) were interrupted when the host last stopped`)
@@ -133,6 +135,18 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
 
   publicUrl = config.publicUrl ?? `http://localhost:${port}`
   return { url, publicUrl, store, secrets, runs, app, assets, close }
+}
+
+/** SQLite at PORCH_DB, or PostgreSQL at PORCH_DATABASE_URL (connected and migrated before the host listens). */
+async function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl === null) return createSqliteStore(config.dbPath)
+  try {
+    return await createPostgresStore(config.databaseUrl)
+  } catch (error) {
+    // Its message names the variable and masks the password: main.ts prints it and exits.
+    if (error instanceof DatabaseUnreachableError) throw new ConfigError(error.message)
+    throw error
+  }
 }
 
 /** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */

@@ -1,6 +1,9 @@
 /**
  * What host tests share: a real host on 127.0.0.1 with a real SQLite file in a temp folder,
  * owner API helpers, and an SSE reader. Tests talk to it over HTTP, as clients do.
+ * `PORCH_TEST_STORE=postgres npx vitest run host/routes` runs them on PostgreSQL instead: each
+ * host gets a fresh database on the run's throwaway server (host/testing/postgres.ts). Tests
+ * that open the SQLite file themselves (`new Database(host.dbPath)`) fail there, by design.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +12,7 @@ import type { Agent, CreateAgent, Publish, StreamEvent } from '../../shared/inde
 import { loadConfig } from '../config.ts'
 import { silentLogger } from '../log.ts'
 import { type Host, type HostOptions, startHost } from '../server.ts'
+import { createTestDatabase } from './postgres.ts'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 
@@ -25,7 +29,8 @@ export type TestHost = Host & {
 export async function startTestHost(env: Record<string, string> = {}, options: Omit<HostOptions, 'log'> = {}): Promise<TestHost> {
   const dir = mkdtempSync(join(tmpdir(), 'porch-test-'))
   const dbPath = join(dir, 'porch.db')
-  const config = loadConfig({ PORT: '0', PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: ADMIN_TOKEN, ...env })
+  const pg = process.env.PORCH_TEST_STORE === 'postgres' ? { PORCH_DATABASE_URL: await createTestDatabase() } : {}
+  const config = loadConfig({ PORT: '0', PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: ADMIN_TOKEN, ...pg, ...env })
   const host = await startHost(config, { log: silentLogger, modelRetries: 0, ...options })
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(host.url + path, {

@@ -1,0 +1,113 @@
+/** PostgreSQL migrations: hosts starting at once migrate once; a URL that leads nowhere is reported without its password. */
+import { createServer } from 'node:net'
+import { afterAll, expect, it } from 'vitest'
+import { createTestDatabase } from '../../testing/postgres.ts'
+import { checkReachable, createPool, DatabaseUnreachableError, maskPassword, type Sql } from './connection.ts'
+import { latestSchemaVersion, migrate, migrationFiles } from './migrate.ts'
+
+const pools: Sql[] = []
+const pool = (url: string) => {
+  const sql = createPool(url, { max: 2, connectTimeoutSeconds: 5 })
+  pools.push(sql)
+  return sql
+}
+afterAll(async () => {
+  await Promise.all(pools.map((sql) => sql.end()))
+})
+
+it('applies the migrations once when three hosts start on an empty database at once', async () => {
+  const url = await createTestDatabase()
+  const hosts = [pool(url), pool(url), pool(url)]
+  const applied = await Promise.all(hosts.map((sql) => migrate(sql)))
+  const all = Array.from({ length: latestSchemaVersion() }, (_, i) => i + 1)
+  expect(applied.filter((versions) => versions.length > 0)).toEqual([all])
+  expect(applied.filter((versions) => versions.length === 0)).toHaveLength(2)
+  const sql = hosts[0]!
+  const rows = await sql<{ version: number }[]>`SELECT version FROM porch_migrations ORDER BY version`
+  expect(rows.map((row) => row.version)).toEqual(all)
+  const tables = await sql<{ name: string }[]>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`
+  expect(tables.map((t) => t.name)).toEqual([
+    'agent_versions',
+    'agents',
+    'api_keys',
+    'attachment_days',
+    'console_sessions',
+    'context_summaries',
+    'files',
+    'host_instances',
+    'link_visitor_usage',
+    'links',
+    'messages',
+    'owner_keys',
+    'porch_migrations',
+    'sessions',
+    'settings',
+    'traces',
+    'unused_attachments',
+  ])
+  // A later start finds nothing to do.
+  expect(await migrate(pool(url))).toEqual([])
+})
+
+it('brings a database of migration 001 over to 002: message counters from the messages, old running traces orphaned', async () => {
+  const url = await createTestDatabase()
+  const sql = pool(url)
+  // Migration 001 alone, as a host of that schema left the database.
+  await sql`CREATE TABLE porch_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+  const [first] = migrationFiles()
+  await sql.unsafe(first!.sql)
+  await sql`INSERT INTO porch_migrations (version, name) VALUES (1, ${first!.name})`
+  const at = new Date().toISOString()
+  await sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('a1', 'a', '{}', ${at}, ${at})`
+  const [session] = await sql<
+    { pk: number }[]
+  >`INSERT INTO sessions (agent_id, scope, id, created_at, updated_at) VALUES ('a1', 'public', 's1', ${at}, ${at}) RETURNING pk`
+  for (const seq of [1, 2, 3]) {
+    await sql`INSERT INTO messages (session_pk, seq, role, content, trace_id, created_at) VALUES (${session!.pk}, ${seq}, 'user', '[]', 't1', ${at})`
+  }
+  await sql`INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, host_instance)
+    VALUES ('t1', 'a1', 1, 's1', 'public', 'r1', 'running', ${at}, 42)`
+
+  expect(await migrate(sql)).toEqual(
+    migrationFiles()
+      .slice(1)
+      .map((m) => m.version),
+  )
+  const [counted] = await sql<{ last_seq: number }[]>`SELECT last_seq FROM sessions WHERE pk = ${session!.pk}`
+  expect(counted?.last_seq).toBe(3)
+  const [trace] = await sql<{ instance_id: string | null }[]>`SELECT instance_id FROM traces WHERE trace_id = 't1'`
+  expect(trace).toEqual({ instance_id: null })
+})
+
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+it('reports a server that is not there, or a database that is not, naming the variable and never the password', async () => {
+  const url = await createTestDatabase()
+  const port = await closedPort()
+  for (const bad of [
+    `postgres://porch:s3cr%40et@127.0.0.1:${port}/porch`,
+    url.replace(/\/[^/]+$/, '/no_such_database').replace('postgres@', 'postgres:s3cr%40et@'),
+  ]) {
+    const error = await checkReachable(pool(bad), bad).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(DatabaseUnreachableError)
+    const message = (error as Error).message
+    expect(message).toMatch(/^PORCH_DATABASE_URL: cannot use the PostgreSQL database at postgres:\/\/[a-z]+:\*\*\*@127\.0\.0\.1:\d+\//)
+    expect(message).toMatch(/ECONNREFUSED|does not exist/)
+    expect(message).not.toMatch(/s3cr/)
+  }
+})
+
+it('masks passwords as the client reads URLs', () => {
+  expect(maskPassword('postgres://porch:p@ss#w@db:5432/porch?sslmode=require')).toBe('postgres://porch:***@db:5432/porch?sslmode=require')
+  expect(maskPassword('postgresql://porch@db/porch')).toBe('postgresql://porch@db/porch')
+  expect(maskPassword('postgres://db/porch')).toBe('postgres://db/porch')
+})

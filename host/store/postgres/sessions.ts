@@ -1,0 +1,396 @@
+/**
+ * Sessions, their messages and context summaries, and run traces in PostgreSQL, with the
+ * owner's listings (keyset paging over (time DESC, pk DESC), one prepared statement per shape of
+ * filters, on the indexes of migration 001).
+ *
+ * A cursor is the (time, pk) pair of a page's last row as base64url JSON; only this file reads it.
+ *
+ * A finished run is one transaction: the session upsert takes the run's message numbers from the
+ * session's counter (`last_seq = last_seq + n RETURNING`), which locks the session's row, so two
+ * runs of one session take turns; the primary key (session_pk, seq) would refuse a collision regardless.
+ *
+ * Host instances (migration 002) hold a lease in `host_instances`; a trace carries the id of the
+ * instance that runs it, and the sweep marks only the running traces of instances no longer there.
+ */
+import { CONSOLE } from '../../../shared/console.ts'
+import type { ContentBlock } from '../../../shared/index.ts'
+import {
+  type ContextSummary,
+  type FinishedRun,
+  type HostInstance,
+  InvalidCursorError,
+  type ModelContext,
+  type PageWindow,
+  type SessionKey,
+  type SessionQuery,
+  type SessionRecord,
+  type SessionSummaryRecord,
+  type Store,
+  type StoredMessage,
+  type TraceQuery,
+  type TraceRecord,
+  type TraceStart,
+} from '../store.ts'
+import type { Sql } from './connection.ts'
+import { changed, type Db, iso, now, type Param, query } from './rows.ts'
+
+type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
+type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null }
+type MessageRow = { seq: number; role: 'user' | 'assistant'; content: ContentBlock[]; status: StoredMessage['status']; trace_id: string; created_at: Date }
+type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: Date }
+type TraceRow = {
+  pk: number
+  trace_id: string
+  instance_id: string | null
+  agent_id: string
+  version: number
+  session_id: string
+  scope: string
+  request_id: string
+  status: TraceRecord['status']
+  started_at: Date
+  first_token_ms: number | null
+  total_ms: number | null
+  turns: number
+  input_tokens: number
+  output_tokens: number
+  tool_calls: TraceRecord['toolCalls']
+  error: string | null
+}
+
+/** Where a page ended: the row's sort time and its key. */
+type Cursor = { at: string; pk: number }
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+
+export const encodeCursor = (at: Date, pk: number) => Buffer.from(JSON.stringify([iso(at), pk])).toString('base64url')
+
+export function decodeCursor(value: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
+    if (Array.isArray(parsed) && parsed.length === 2) {
+      const [at, pk] = parsed as unknown[]
+      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
+    }
+  } catch {
+    // Falls through to the one error below.
+  }
+  throw new InvalidCursorError()
+}
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  agentId: row.agent_id,
+  scope: row.scope,
+  sessionId: row.id,
+  createdAt: iso(row.created_at),
+  updatedAt: iso(row.updated_at),
+})
+
+const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
+  ...toSession(row),
+  cursor: encodeCursor(row.updated_at, row.pk),
+  messageCount: row.message_count ?? 0,
+  preview: row.preview ?? '',
+})
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: row.seq,
+  role: row.role,
+  content: row.content,
+  status: row.status,
+  traceId: row.trace_id,
+  created_at: iso(row.created_at),
+})
+
+const toContextSummary = (row: ContextSummaryRow): ContextSummary => ({
+  throughSeq: row.through_seq,
+  summary: row.summary,
+  tokensBefore: row.tokens_before,
+  createdAt: iso(row.created_at),
+})
+
+const toTrace = (row: TraceRow): TraceRecord => ({
+  traceId: row.trace_id,
+  instanceId: row.instance_id,
+  agentId: row.agent_id,
+  version: row.version,
+  sessionId: row.session_id,
+  scope: row.scope,
+  requestId: row.request_id,
+  status: row.status,
+  startedAt: iso(row.started_at),
+  firstTokenMs: row.first_token_ms,
+  totalMs: row.total_ms ?? 0,
+  turns: row.turns,
+  inputTokens: row.input_tokens,
+  outputTokens: row.output_tokens,
+  toolCalls: row.tool_calls,
+  error: row.error,
+  cursor: encodeCursor(row.started_at, row.pk),
+})
+
+const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
+/** The first message of a session is the visitor's; seq runs 1, 2, … so the counter is the count. */
+const SUMMARY = `${SESSION},
+  s.last_seq AS message_count,
+  (SELECT left(m.content -> 0 ->> 'text', ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
+const MESSAGE = 'seq, role, content, status, trace_id, created_at'
+const TRACE = `pk, trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
+  input_tokens, output_tokens, tool_calls, error`
+
+/** Positional parameters for a query built from the filters present. */
+class Params {
+  readonly values: Param[] = []
+  add(value: Param): string {
+    this.values.push(value)
+    return `$${this.values.length}`
+  }
+}
+
+function windowClauses(window: PageWindow, params: Params, time: string, pk: string): string[] {
+  const clauses: string[] = []
+  if (window.from !== undefined) clauses.push(`${time} >= ${params.add(window.from)}`)
+  if (window.to !== undefined) clauses.push(`${time} < ${params.add(window.to)}`)
+  if (window.before !== undefined) clauses.push(`${time} < ${params.add(window.before)}`)
+  // A row value compares (time, pk) as a pair and still walks the index.
+  if (window.after !== undefined) {
+    const after = decodeCursor(window.after)
+    clauses.push(`(${time}, ${pk}) < (${params.add(after.at)}::timestamptz, ${params.add(after.pk)}::bigint)`)
+  }
+  return clauses
+}
+
+export type SessionStore = Pick<
+  Store,
+  | 'getSession'
+  | 'getSessionSummary'
+  | 'getMessages'
+  | 'listSessions'
+  | 'getModelContext'
+  | 'saveContextSummary'
+  | 'listContextSummaries'
+  | 'startTrace'
+  | 'finishRun'
+  | 'listTraces'
+  | 'listSessionTraces'
+  | 'touchInstance'
+  | 'listInstances'
+  | 'endInstance'
+  | 'markInterruptedTraces'
+>
+
+type InstanceRow = { id: string; machine: string; pid: number; started_at: Date; last_seen: Date }
+
+const toInstance = (row: InstanceRow): HostInstance => ({
+  id: row.id,
+  machine: row.machine,
+  pid: row.pid,
+  startedAt: iso(row.started_at),
+  lastSeen: iso(row.last_seen),
+})
+
+const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
+  const [row] = await query<{ pk: number }>(db, 'SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3', [
+    key.agentId,
+    key.scope,
+    key.sessionId,
+  ])
+  return row?.pk ?? null
+}
+
+export function createSessionStore(sql: Sql): SessionStore {
+  /** Starts written by this process whose runs have not finished: finishRun can write the whole trace even if the start's row is missing. */
+  const pendingStarts = new Map<string, TraceStart>()
+
+  return {
+    async getSession(key) {
+      const [row] = await query<SessionRow>(sql, `SELECT ${SESSION} FROM sessions s WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3`, [
+        key.agentId,
+        key.scope,
+        key.sessionId,
+      ])
+      return row ? toSession(row) : null
+    },
+    async getMessages(key) {
+      const rows = await query<MessageRow>(
+        sql,
+        `SELECT ${MESSAGE} FROM messages WHERE session_pk = (SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3) ORDER BY seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      return rows.map(toMessage)
+    },
+    async getModelContext(key): Promise<ModelContext> {
+      // One statement, so one snapshot: a summary and the messages after it always match. A
+      // row per message after the latest summary (or one row of nulls when there are none),
+      // each carrying that summary; no row at all when the session does not exist.
+      const rows = await query<
+        { s_through_seq: number | null; s_summary: string; s_tokens_before: number; s_created_at: Date } & { [K in keyof MessageRow]: MessageRow[K] | null }
+      >(
+        sql,
+        `SELECT c.through_seq AS s_through_seq, c.summary AS s_summary, c.tokens_before AS s_tokens_before, c.created_at AS s_created_at,
+                m.seq, m.role, m.content, m.status, m.trace_id, m.created_at
+         FROM sessions s
+         LEFT JOIN LATERAL (SELECT * FROM context_summaries WHERE session_pk = s.pk ORDER BY through_seq DESC LIMIT 1) c ON true
+         LEFT JOIN messages m ON m.session_pk = s.pk AND m.seq > COALESCE(c.through_seq, 0)
+         WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3
+         ORDER BY m.seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      const first = rows[0]
+      const summary =
+        first && first.s_through_seq !== null
+          ? toContextSummary({
+              through_seq: first.s_through_seq,
+              summary: first.s_summary,
+              tokens_before: first.s_tokens_before,
+              created_at: first.s_created_at,
+            })
+          : null
+      const messages = rows.filter((row): row is typeof row & MessageRow => row.seq !== null).map(toMessage)
+      return { summary, messages }
+    },
+    async saveContextSummary(key, summary) {
+      const pk = await sessionPk(sql, key)
+      if (pk === null) throw new Error('saveContextSummary: no such session')
+      await changed(
+        sql,
+        `INSERT INTO context_summaries (session_pk, through_seq, summary, tokens_before, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (session_pk, through_seq) DO UPDATE SET summary = excluded.summary, tokens_before = excluded.tokens_before, created_at = excluded.created_at`,
+        [pk, summary.throughSeq, summary.summary, summary.tokensBefore, now()],
+      )
+    },
+    async listContextSummaries(key) {
+      const rows = await query<ContextSummaryRow>(
+        sql,
+        `SELECT c.through_seq, c.summary, c.tokens_before, c.created_at FROM context_summaries c JOIN sessions s ON s.pk = c.session_pk
+         WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3 ORDER BY c.through_seq`,
+        [key.agentId, key.scope, key.sessionId],
+      )
+      return rows.map(toContextSummary)
+    },
+    async getSessionSummary(key) {
+      const [row] = await query<SummaryRowPg>(sql, `SELECT ${SUMMARY} FROM sessions s WHERE s.agent_id = $1 AND s.scope = $2 AND s.id = $3`, [
+        key.agentId,
+        key.scope,
+        key.sessionId,
+      ])
+      return row ? toSessionSummary(row) : null
+    },
+    async listSessions(agentId, q: SessionQuery) {
+      const params = new Params()
+      const where = [`s.agent_id = ${params.add(agentId)}`]
+      if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
+      else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
+      where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
+      const text = `SELECT ${SUMMARY} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT ${params.add(q.limit)}`
+      return (await query<SummaryRowPg>(sql, text, params.values)).map(toSessionSummary)
+    },
+
+    async startTrace(trace) {
+      pendingStarts.set(trace.traceId, trace)
+      await changed(
+        sql,
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) ON CONFLICT (trace_id) DO NOTHING`,
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId],
+      )
+    },
+    async finishRun(run: FinishedRun) {
+      const start = pendingStarts.get(run.traceId)
+      await sql.begin(async (tx) => {
+        const at = now()
+        const { agentId, scope, sessionId } = run.session
+        const n = run.messages.length
+        const [session] = await query<{ pk: number; last_seq: number }>(
+          tx,
+          `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES ($1, $2, $3, $4, $4, $5)
+           ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = sessions.last_seq + excluded.last_seq
+           RETURNING pk, last_seq`,
+          [agentId, scope, sessionId, at, n],
+        )
+        const messages = run.messages.map((m) => ({ role: m.role, content: m.content, status: m.status }))
+        await changed(
+          tx,
+          `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
+           SELECT $1, $2::integer + m.n, m.value ->> 'role', m.value -> 'content', m.value ->> 'status', $3, $4
+           FROM json_array_elements($5::text::json) WITH ORDINALITY AS m (value, n)`,
+          [session!.pk, session!.last_seq - n, run.traceId, at, JSON.stringify(messages)],
+        )
+        const o = run.outcome
+        const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), o.error]
+        if (start) {
+          await changed(
+            tx,
+            `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, instance_id,
+               status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::jsonb, $16)
+             ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
+               turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
+               error = excluded.error`,
+            [start.traceId, start.agentId, start.version, start.sessionId, start.scope, start.requestId, start.startedAt, start.instanceId, ...outcome],
+          )
+        } else {
+          await changed(
+            tx,
+            `UPDATE traces SET status = $2, first_token_ms = $3, total_ms = $4, turns = $5, input_tokens = $6, output_tokens = $7,
+               tool_calls = $8::text::jsonb, error = $9 WHERE trace_id = $1`,
+            [run.traceId, ...outcome],
+          )
+        }
+      })
+      // Only once written: a failed transaction leaves the start to be written as running.
+      pendingStarts.delete(run.traceId)
+    },
+    async listTraces(q: TraceQuery) {
+      const params = new Params()
+      const where: string[] = []
+      if (q.agentId !== undefined) where.push(`agent_id = ${params.add(q.agentId)}`)
+      if (q.sessionId !== undefined) where.push(`session_id = ${params.add(q.sessionId)}`)
+      if (q.scope !== undefined) where.push(`scope = ${params.add(q.scope)}`)
+      if (q.status !== undefined) where.push(`status = ${params.add(q.status)}`)
+      where.push(...windowClauses(q, params, 'started_at', 'pk'))
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+      const text = `SELECT ${TRACE} FROM traces ${filter} ORDER BY started_at DESC, pk DESC LIMIT ${params.add(q.limit)}`
+      return (await query<TraceRow>(sql, text, params.values)).map(toTrace)
+    },
+    async listSessionTraces(key) {
+      const rows = await query<TraceRow>(sql, `SELECT ${TRACE} FROM traces WHERE agent_id = $1 AND session_id = $2 AND scope = $3 ORDER BY started_at, pk`, [
+        key.agentId,
+        key.sessionId,
+        key.scope,
+      ])
+      return rows.map(toTrace)
+    },
+    async touchInstance(instance) {
+      const at = now()
+      await changed(
+        sql,
+        `INSERT INTO host_instances (id, machine, pid, started_at, last_seen) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (id) DO UPDATE SET machine = excluded.machine, pid = excluded.pid, last_seen = excluded.last_seen`,
+        [instance.id, instance.machine, instance.pid, at],
+      )
+    },
+    async listInstances() {
+      const rows = await query<InstanceRow>(sql, 'SELECT id, machine, pid, started_at, last_seen FROM host_instances ORDER BY started_at, id')
+      return rows.map(toInstance)
+    },
+    async endInstance(id) {
+      await changed(sql, 'DELETE FROM host_instances WHERE id = $1', [id])
+    },
+    async markInterruptedTraces(sweep) {
+      // Forget the dead instances, then mark the running traces of every instance not registered:
+      // another live host's runs go on.
+      return sql.begin(async (tx) => {
+        await changed(tx, 'DELETE FROM host_instances WHERE last_seen < $1 OR id IN (SELECT jsonb_array_elements_text($2::text::jsonb))', [
+          sweep.leaseExpiredBefore,
+          JSON.stringify(sweep.deadInstanceIds),
+        ])
+        return changed(
+          tx,
+          `UPDATE traces SET status = 'interrupted', error = 'the host stopped during this run'
+           WHERE status = 'running' AND (instance_id IS NULL OR NOT EXISTS (SELECT 1 FROM host_instances h WHERE h.id = traces.instance_id))`,
+        )
+      })
+    },
+  }
+}
