@@ -6,32 +6,15 @@
  * and prepared once per shape. Migration 004 adds the indexes these walk.
  */
 import { CONSOLE } from '../../shared/console.ts'
+import { decodeCursor, encodeCursor, type TimeKeyCursor } from './cursor.ts'
 import type { Db } from './db.ts'
 import { InvalidCursorError, type SessionKey, type SessionQuery, type SessionSummaryRecord, type TraceQuery, type TraceRecord } from './store.ts'
 
 /** Where a SQLite page ended: the sort time and the row's key (sessions.pk, traces.rowid). */
-export type SqliteCursor = { at: string; pk: number }
+export type SqliteCursor = TimeKeyCursor
 /** A listing with its cursor read: what the SQL below is built from. */
 export type SqliteSessionQuery = Omit<SessionQuery, 'after'> & { after?: SqliteCursor }
 export type SqliteTraceQuery = Omit<TraceQuery, 'after'> & { after?: SqliteCursor }
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-/** The SQLite store's cursor: the row's (time, key) as base64url JSON. */
-export const encodeCursor = (cursor: SqliteCursor) => Buffer.from(JSON.stringify([cursor.at, cursor.pk])).toString('base64url')
-
-export function decodeCursor(value: string): SqliteCursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [at, pk] = parsed as unknown[]
-      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
-    }
-  } catch {
-    // Falls through to the one error below.
-  }
-  throw new InvalidCursorError()
-}
 
 const readCursor = <Q extends SessionQuery | TraceQuery>({ after, ...rest }: Q) => ({ ...rest, ...(after !== undefined && { after: decodeCursor(after) }) })
 

@@ -2,13 +2,8 @@
 // SQLite-only on purpose: it seeds 100,000 sessions with SQL and checks the query plans of the SQLite listing (EXPLAIN QUERY PLAN); paging through the interface is in the contract suite.
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  encodeCursor,
-  type SqliteSessionQuery as SessionQuery,
-  sessionListSql,
-  type SqliteTraceQuery as TraceQuery,
-  traceListSql,
-} from '../../store/sqlite-watch.ts'
+import { encodeCursor } from '../../store/cursor.ts'
+import { type SqliteSessionQuery as SessionQuery, sessionListSql, type SqliteTraceQuery as TraceQuery, traceListSql } from '../../store/sqlite-watch.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../../testing/harness.ts'
 
 let host: TestHost

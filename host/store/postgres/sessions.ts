@@ -14,6 +14,7 @@
  */
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
+import { decodeCursor, encodeCursor } from '../cursor.ts'
 import {
   type ContextSummary,
   type FinishedRun,
@@ -59,24 +60,6 @@ type TraceRow = {
 }
 
 /** Where a page ended: the row's sort time and its key. */
-type Cursor = { at: string; pk: number }
-
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
-
-export const encodeCursor = (at: Date, pk: number) => Buffer.from(JSON.stringify([iso(at), pk])).toString('base64url')
-
-export function decodeCursor(value: string): Cursor {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'))
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [at, pk] = parsed as unknown[]
-      if (typeof at === 'string' && ISO.test(at) && Number.isSafeInteger(pk) && (pk as number) >= 0) return { at, pk: pk as number }
-    }
-  } catch {
-    // Falls through to the one error below.
-  }
-  throw new InvalidCursorError()
-}
 
 const toSession = (row: SessionRow): SessionRecord => ({
   agentId: row.agent_id,
@@ -88,7 +71,7 @@ const toSession = (row: SessionRow): SessionRecord => ({
 
 const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
   ...toSession(row),
-  cursor: encodeCursor(row.updated_at, row.pk),
+  cursor: encodeCursor({ at: iso(row.updated_at), pk: row.pk }),
   messageCount: row.message_count ?? 0,
   preview: row.preview ?? '',
 })
@@ -126,7 +109,7 @@ const toTrace = (row: TraceRow): TraceRecord => ({
   outputTokens: row.output_tokens,
   toolCalls: row.tool_calls,
   error: row.error,
-  cursor: encodeCursor(row.started_at, row.pk),
+  cursor: encodeCursor({ at: iso(row.started_at), pk: row.pk }),
 })
 
 const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
