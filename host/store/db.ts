@@ -21,12 +21,20 @@ export function openDatabase(path: string): Db {
   return db
 }
 
+/** The schema version `migrate` brings a database to (its `PRAGMA user_version` afterwards). */
+export function latestSchemaVersion(): number {
+  return Math.max(...migrationFileNames().map((name) => Number(name.slice(0, 3))))
+}
+
+const migrationFileNames = () =>
+  readdirSync(migrationsDir)
+    .filter((name) => /^\d{3}_.+\.sql$/.test(name))
+    .sort()
+
 /** Applies `migrations/NNN_name.sql` files above `PRAGMA user_version`, each in its own transaction. */
 export function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number
-  const files = readdirSync(migrationsDir)
-    .filter((name) => /^\d{3}_.+\.sql$/.test(name))
-    .sort()
+  const files = migrationFileNames()
   for (const file of files) {
     const number = Number(file.slice(0, 3))
     if (number <= current) continue

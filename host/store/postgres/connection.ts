@@ -46,6 +46,13 @@ function secretsOf(url: string): string[] {
   return [raw, decoded].filter((secret) => secret.length > 0)
 }
 
+/** `text` with the URL's password (raw or decoded) replaced by `***`. */
+export function scrubPassword(url: string, text: string): string {
+  let clean = text
+  for (const secret of secretsOf(url)) clean = clean.split(secret).join('***')
+  return clean
+}
+
 export type PoolOptions = {
   /** Connections at most (default 10). */
   max?: number
@@ -77,7 +84,6 @@ export async function checkReachable(sql: Sql, url: string): Promise<void> {
 }
 
 export function unreachable(url: string, error: unknown): DatabaseUnreachableError {
-  let reason = error instanceof Error ? error.message : String(error)
-  for (const secret of secretsOf(url)) reason = reason.split(secret).join('***')
+  const reason = scrubPassword(url, error instanceof Error ? error.message : String(error))
   return new DatabaseUnreachableError(`${URL_VARIABLE}: cannot use the PostgreSQL database at ${maskPassword(url)}: ${reason}`)
 }
