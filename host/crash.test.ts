@@ -1,19 +1,17 @@
 /**
  * "A crash never leaves a half-written turn" (design.md, Persistence), tested with a real crash:
  * the host runs as a child process, 50 chats stream from it, and it gets SIGKILL in the middle,
- * 10 times over. After each kill the SQLite file must be intact, hold only whole turns, none of
+ * 10 times over. After each kill the database must be intact, hold only whole turns, none of
  * them twice, and keep every turn that had completed; the restarted host marks the runs it lost
- * as interrupted.
+ * as interrupted. It runs on a SQLite file and on a PostgreSQL database, the same on each.
  */
 
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-// SQLite-only on purpose: after a SIGKILL it reads the file as the next process would, with PRAGMA integrity_check; no Store is open then.
-import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { ContentBlock } from '../shared/index.ts'
+import { inspectDatabase, type Snapshot, STORES, testDatabase, textOfContent } from './reliability/support.ts'
 import { type ChildHost, killAllChildren, startChildHost } from './testing/child-host.ts'
 import { eventually, ownerClient, parseSse, readSse } from './testing/harness.ts'
 
@@ -23,7 +21,6 @@ const CHATS = 50
 const WARM_SESSIONS = 5
 
 const dir = mkdtempSync(join(tmpdir(), 'porch-crash-'))
-const dbPath = join(dir, 'porch.db')
 
 afterAll(async () => {
   await killAllChildren()
@@ -84,34 +81,6 @@ function openChat(host: ChildHost, agentId: string, sessionId: string): LiveChat
   return chat
 }
 
-type MessageRow = { session_pk: number; session_id: string; seq: number; role: string; content: string; status: string; trace_id: string }
-type TraceRow = { trace_id: string; status: string; error: string | null }
-
-/** Reads the database file directly, as a new process would after the crash. */
-function readDatabase() {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
-  try {
-    const integrity = db.pragma('integrity_check', { simple: true })
-    const messages = db
-      .prepare<[], MessageRow>(
-        `SELECT m.session_pk, s.id AS session_id, m.seq, m.role, m.content, m.status, m.trace_id
-         FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
-      )
-      .all()
-    const traces = new Map(
-      db
-        .prepare<[], TraceRow>('SELECT trace_id, status, error FROM traces')
-        .all()
-        .map((row) => [row.trace_id, row]),
-    )
-    return { integrity, messages, traces }
-  } finally {
-    db.close()
-  }
-}
-
-type Snapshot = ReturnType<typeof readDatabase>
-
 function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>()
   for (const item of items) {
@@ -120,8 +89,6 @@ function groupBy<T, K>(items: T[], keyOf: (item: T) => K): Map<K, T[]> {
   }
   return groups
 }
-
-const textOfContent = (json: string) => (JSON.parse(json) as ContentBlock[]).map((block) => (block.type === 'text' ? block.text : '')).join('')
 
 /**
  * Every stored turn is whole: each session's messages are numbered 1..n, and each trace's
@@ -171,9 +138,12 @@ function expectCompletedTurnsKept({ messages, traces }: Snapshot, completed: Com
   }
 }
 
-describe('a host killed while chats stream', () => {
+describe.each(STORES)('a host killed while chats stream, on %s', (kind) => {
   it(`keeps the database whole and every completed turn, over ${CYCLES} SIGKILL/restart cycles`, async () => {
-    const env = { PORCH_DB: dbPath, PORCH_ADMIN_TOKEN: TOKEN }
+    const db = await testDatabase(kind, mkdtempSync(join(dir, `${kind}-`)))
+    /** Reads the database directly, as a new process would after the crash. */
+    const readDatabase = () => inspectDatabase(db)
+    const env = { ...db.env, PORCH_ADMIN_TOKEN: TOKEN }
     let host = await startChildHost(env)
     const agent = await ownerClient(host.url, TOKEN).publishedAgent({ name: 'Crash test', model: 'demo' })
     const completed: CompletedTurn[] = []
@@ -200,7 +170,7 @@ describe('a host killed while chats stream', () => {
       expect(chats.map((chat) => chat.status)).toEqual(chats.map(() => 200))
 
       // Straight after the crash, before any host touches the file again.
-      const crashed = readDatabase()
+      const crashed = await readDatabase()
       expectOnlyWholeTurns(crashed)
       expectCompletedTurnsKept(crashed, completed)
       const running = [...crashed.traces.values()].filter((trace) => trace.status === 'running').map((trace) => trace.trace_id)
@@ -213,12 +183,17 @@ describe('a host killed while chats stream', () => {
       }
 
       host = await startChildHost(env)
-      const restarted = readDatabase()
+      const restarted = await readDatabase()
       expectOnlyWholeTurns(restarted)
       expectCompletedTurnsKept(restarted, completed)
       expect([...restarted.traces.values()].filter((trace) => trace.status === 'running')).toEqual([])
       for (const traceId of running) {
-        expect(restarted.traces.get(traceId)).toEqual({ trace_id: traceId, status: 'interrupted', error: 'the host stopped during this run' })
+        expect(restarted.traces.get(traceId)).toEqual({
+          trace_id: traceId,
+          session_id: crashed.traces.get(traceId)!.session_id,
+          status: 'interrupted',
+          error: 'the host stopped during this run',
+        })
       }
 
       // The restarted host serves the kept history, and a session goes on after the crash.
@@ -228,7 +203,7 @@ describe('a host killed while chats stream', () => {
     }
 
     const after = await completeTurn(host, agent.id, 'after-the-crashes')
-    expectCompletedTurnsKept(readDatabase(), [...completed, after])
+    expectCompletedTurnsKept(await readDatabase(), [...completed, after])
     const exit = await host.kill('SIGTERM')
     expect(exit.code).toBe(0)
   }, 300_000)

@@ -2,21 +2,23 @@
  * Fuzzing every route the app knows, over real HTTP against a real host: fast-check makes more
  * than 10,000 malformed requests (bodies, headers, ids, encodings, sizes, methods, raw bytes on
  * the socket), sent a few dozen at a time. None may get a 5xx, hang or break the connection
- * without an answer; afterwards the host still serves, `PRAGMA integrity_check` is ok and every
- * message stored before is there unchanged.
+ * without an answer; afterwards the host still serves, the database's integrity check is ok
+ * (`PRAGMA integrity_check` on SQLite, amcheck on PostgreSQL) and every message stored before is
+ * there unchanged. It runs once on each store.
  *
  * The seed is printed with any failure; PORCH_FUZZ_SEED replays it.
  */
 
 import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-// SQLite-only on purpose: it checks PRAGMA integrity_check and every stored row after the fuzzing, as on disk.
-import Database from 'better-sqlite3'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, LIMITS } from '../../shared/index.ts'
 import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
-import { rawExchange } from './support.ts'
+import { inspectDatabase, rawExchange, STORES, type TestDatabase, testDatabase } from './support.ts'
 
 const REQUESTS = 10_500
 const CONCURRENCY = 32
@@ -33,99 +35,14 @@ function routesOf(host: TestHost): Route[] {
 
 const paramsOf = (path: string) => path.split('/').filter((part) => part.startsWith(':') || part === '*')
 
+// One describe block per store, run one after the other: each one's beforeAll sets these.
 let host: TestHost
 let routes: Route[]
 /** What the fuzzer may put where a route takes an id: real ones (to get past lookups) and no ids at all. */
 let ids: Record<string, string[]>
 let auths: string[]
 let messagesBefore: unknown[]
-
-/** Messages are appended, never rewritten: every row from before must be there, byte for byte. */
-function readMessages(): unknown[] {
-  const db = new Database(host.dbPath, { readonly: true, fileMustExist: true })
-  try {
-    return db.prepare('SELECT session_pk, seq, role, content, status, trace_id, created_at FROM messages ORDER BY session_pk, seq').all()
-  } finally {
-    db.close()
-  }
-}
-
-function integrity(): unknown {
-  const db = new Database(host.dbPath, { readonly: true, fileMustExist: true })
-  try {
-    return db.pragma('integrity_check', { simple: true })
-  } finally {
-    db.close()
-  }
-}
-
-beforeAll(async () => {
-  host = await startTestHost({ PORCH_RATE_CHAT_PER_MINUTE: '1000000', PORCH_RATE_UNLOCK_PER_15MIN: '1000000' })
-  const owner = host.owner
-  // Kept: their messages are the ones that must survive. They are reachable only through the
-  // visitor and compat routes, which can add messages but never change or remove one.
-  const kept: Agent = await owner.publishedAgent({ name: 'Kept', model: 'demo:instant' })
-  const keptSync: Agent = await owner.publishedAgent({ name: 'Kept sync', model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
-  const open = (await owner.call('POST', `/agents/${kept.id}/links`, { name: 'open', quota_per_visitor_per_day: 1_000_000 })).body
-  const locked = (await owner.call('POST', `/agents/${kept.id}/links`, { name: 'locked', password: 'open sesame' })).body
-  const chatKey = (await owner.call('POST', `/agents/${kept.id}/keys`, { name: 'fuzz' })).body.key as string
-  const editorKey = (await owner.call('POST', '/owner-keys', { name: 'fuzz', role: 'editor' })).body.key as string
-  const visitor = (await (await host.post(`/api/v1/links/${locked.token}/unlock`, { password: 'open sesame' })).json()).token as string
-  // Fair game: the owner routes get the admin token and these ids, and may change them at will.
-  const spare: Agent = await owner.publishedAgent({ name: 'Spare', model: 'demo:instant' })
-  const spareLink = (await owner.call('POST', `/agents/${spare.id}/links`, { name: 'spare' })).body
-  const spareKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'spare' })).body
-  const spareOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'spare', role: 'viewer' })).body
-  // A DELETE that hits gets these, so the spare ones above stay for the rest of the run.
-  const doomed = await owner.createAgent({ name: 'Doomed', model: 'demo:instant' })
-  const doomedLink = (await owner.call('POST', `/agents/${spare.id}/links`, { name: 'doomed' })).body
-  const doomedKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'doomed' })).body
-  const doomedOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'doomed', role: 'viewer' })).body
-
-  for (const [agent, path] of [
-    [kept, 'chat'],
-    [keptSync, 'chat/sync'],
-  ] as const) {
-    for (const session of ['kept-1', 'kept-2']) {
-      const response = await host.post(`/api/v1/published/${agent.id}/${path}`, { request: `Remember ${session}`, session_id: session })
-      expect(response.status).toBe(200)
-      await response.text()
-    }
-  }
-  expect(
-    (await readSse(await host.post(`/api/v1/links/${open.token}/chat`, { request: 'Through the link', session_id: 'kept-1' }))).at(-1)?.data.event_type,
-  ).toBe('trace_saved')
-
-  routes = routesOf(host)
-  ids = {
-    published: [kept.id, keptSync.id],
-    link: [open.token, locked.token],
-    linkId: [spareLink.id],
-    agent: [spare.id],
-    session: ['kept-1', 'kept-2'],
-    version: ['1', '0', '2'],
-    apiKey: [spareKey.id],
-    ownerKey: [spareOwnerKey.id],
-    doomedLinkId: [doomedLink.id],
-    doomedAgent: [doomed.id],
-    doomedApiKey: [doomedKey.id],
-    doomedOwnerKey: [doomedOwnerKey.id],
-    widgetVersion: host.assets.versions(), // the current one and every frozen release
-    widgetFile: ['embed.js', 'porch-chat.js'],
-    // No file was ever stored: a well-formed id that names none, and junk.
-    file: [randomUUID()],
-    consoleAsset: ['console.js', 'console.css', 'missing.js'],
-    consolePage: ['agents', `agents/${spare.id}`, 'keys'],
-    page: [kept.id, open.token],
-  }
-  auths = [`Bearer ${ADMIN_TOKEN}`, `Bearer ${chatKey}`, `Bearer ${editorKey}`, `Bearer ${visitor}`]
-  messagesBefore = readMessages()
-  expect(messagesBefore.length).toBe(10)
-}, 60_000)
-
-afterAll(async () => {
-  await host?.stop()
-})
+let db: TestDatabase
 
 /** Which id pool a route parameter draws from, for a request with `method` (a DELETE gets the doomed ids). */
 function poolFor(route: Route, index: number, method = route.method): string | undefined {
@@ -520,7 +437,94 @@ async function sendRaw(
   }
 }
 
-describe(`fuzzing every route with ${REQUESTS} malformed requests (seed ${SEED})`, () => {
+describe.each(STORES)(`fuzzing every route with ${REQUESTS} malformed requests (seed ${SEED}), on %s`, (kind) => {
+  /** Messages are appended, never rewritten: every row from before must be there, byte for byte. */
+  async function readMessages(): Promise<unknown[]> {
+    return (await inspectDatabase(db)).messages.map(({ session_pk, seq, role, content, status, trace_id, created_at }) => ({
+      session_pk,
+      seq,
+      role,
+      content,
+      status,
+      trace_id,
+      created_at,
+    }))
+  }
+
+  async function integrity(): Promise<string> {
+    return (await inspectDatabase(db)).integrity
+  }
+
+  beforeAll(async () => {
+    db = await testDatabase(kind, mkdtempSync(join(tmpdir(), 'porch-fuzz-')))
+    host = await startTestHost({ ...db.env, PORCH_RATE_CHAT_PER_MINUTE: '1000000', PORCH_RATE_UNLOCK_PER_15MIN: '1000000' })
+    const owner = host.owner
+    // Kept: their messages are the ones that must survive. They are reachable only through the
+    // visitor and compat routes, which can add messages but never change or remove one.
+    const kept: Agent = await owner.publishedAgent({ name: 'Kept', model: 'demo:instant' })
+    const keptSync: Agent = await owner.publishedAgent({ name: 'Kept sync', model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
+    const open = (await owner.call('POST', `/agents/${kept.id}/links`, { name: 'open', quota_per_visitor_per_day: 1_000_000 })).body
+    const locked = (await owner.call('POST', `/agents/${kept.id}/links`, { name: 'locked', password: 'open sesame' })).body
+    const chatKey = (await owner.call('POST', `/agents/${kept.id}/keys`, { name: 'fuzz' })).body.key as string
+    const editorKey = (await owner.call('POST', '/owner-keys', { name: 'fuzz', role: 'editor' })).body.key as string
+    const visitor = (await (await host.post(`/api/v1/links/${locked.token}/unlock`, { password: 'open sesame' })).json()).token as string
+    // Fair game: the owner routes get the admin token and these ids, and may change them at will.
+    const spare: Agent = await owner.publishedAgent({ name: 'Spare', model: 'demo:instant' })
+    const spareLink = (await owner.call('POST', `/agents/${spare.id}/links`, { name: 'spare' })).body
+    const spareKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'spare' })).body
+    const spareOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'spare', role: 'viewer' })).body
+    // A DELETE that hits gets these, so the spare ones above stay for the rest of the run.
+    const doomed = await owner.createAgent({ name: 'Doomed', model: 'demo:instant' })
+    const doomedLink = (await owner.call('POST', `/agents/${spare.id}/links`, { name: 'doomed' })).body
+    const doomedKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'doomed' })).body
+    const doomedOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'doomed', role: 'viewer' })).body
+
+    for (const [agent, path] of [
+      [kept, 'chat'],
+      [keptSync, 'chat/sync'],
+    ] as const) {
+      for (const session of ['kept-1', 'kept-2']) {
+        const response = await host.post(`/api/v1/published/${agent.id}/${path}`, { request: `Remember ${session}`, session_id: session })
+        expect(response.status).toBe(200)
+        await response.text()
+      }
+    }
+    expect(
+      (await readSse(await host.post(`/api/v1/links/${open.token}/chat`, { request: 'Through the link', session_id: 'kept-1' }))).at(-1)?.data.event_type,
+    ).toBe('trace_saved')
+
+    routes = routesOf(host)
+    ids = {
+      published: [kept.id, keptSync.id],
+      link: [open.token, locked.token],
+      linkId: [spareLink.id],
+      agent: [spare.id],
+      session: ['kept-1', 'kept-2'],
+      version: ['1', '0', '2'],
+      apiKey: [spareKey.id],
+      ownerKey: [spareOwnerKey.id],
+      doomedLinkId: [doomedLink.id],
+      doomedAgent: [doomed.id],
+      doomedApiKey: [doomedKey.id],
+      doomedOwnerKey: [doomedOwnerKey.id],
+      widgetVersion: host.assets.versions(), // the current one and every frozen release
+      widgetFile: ['embed.js', 'porch-chat.js'],
+      // No file was ever stored: a well-formed id that names none, and junk.
+      file: [randomUUID()],
+      consoleAsset: ['console.js', 'console.css', 'missing.js'],
+      consolePage: ['agents', `agents/${spare.id}`, 'keys'],
+      page: [kept.id, open.token],
+    }
+    auths = [`Bearer ${ADMIN_TOKEN}`, `Bearer ${chatKey}`, `Bearer ${editorKey}`, `Bearer ${visitor}`]
+    messagesBefore = await readMessages()
+    expect(messagesBefore.length).toBe(10)
+  }, 60_000)
+
+  afterAll(async () => {
+    await host?.stop()
+    if (db) rmSync(dirname(db.path), { recursive: true, force: true })
+  })
+
   it('knows every route of the app, with an id pool for each parameter of the public, owner and compat routes', () => {
     expect(routes.length).toBeGreaterThanOrEqual(50)
     for (const prefix of [
@@ -580,8 +584,8 @@ describe(`fuzzing every route with ${REQUESTS} malformed requests (seed ${SEED})
     expect((await host.get('/health')).status).toBe(200)
     const events = await readSse(await host.post(`/api/v1/published/${ids.published![0]}/chat`, { request: 'Still there?', session_id: 'kept-1' }))
     expect(events.find((message) => message.data.event_type === 'complete')?.data).toMatchObject({ success: true })
-    expect(integrity()).toBe('ok')
-    const after = readMessages()
+    expect(await integrity()).toBe('ok')
+    const after = await readMessages()
     const key = (row: unknown) => JSON.stringify(row)
     const afterRows = new Set(after.map(key))
     expect(messagesBefore.filter((row) => !afterRows.has(key(row)))).toEqual([])

@@ -9,6 +9,8 @@
  * Each round uses fresh links and fresh IPs, so its expectations do not depend on the rounds
  * before; rounds go on until a minute has passed. The traffic per link stays within the link's
  * own limit (20 × the per-IP limit per minute), so quotas alone decide there.
+ *
+ * It runs once on each store (a SQLite file, then a PostgreSQL database), the same minute on each.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../shared/index.ts'
 import { type ChildHost, killAllChildren, startChildHost } from '../testing/child-host.ts'
 import { type OwnerClient, ownerClient, parseSse } from '../testing/harness.ts'
-import { inspectDatabase } from './support.ts'
+import { inspectDatabase, STORES, type TestDatabase, testDatabase } from './support.ts'
 
 const TOKEN = 'load-test-admin-token-0123456789abcdef'
 const VISITORS = 1000
@@ -36,15 +38,17 @@ const VISITOR_QUOTA = 1
 const VISITOR_MESSAGES = 2
 
 const dir = mkdtempSync(join(tmpdir(), 'porch-load-'))
-const dbPath = join(dir, 'porch.db')
+// One describe block per store, run one after the other: each one's beforeAll sets these.
+let db: TestDatabase
 let host: ChildHost
 let owner: OwnerClient
 let publicAgent: Agent
 let linkAgent: Agent
 
-beforeAll(async () => {
+async function startLoadHost(kind: TestDatabase['kind']) {
+  db = await testDatabase(kind, mkdtempSync(join(dir, `${kind}-`)))
   host = await startChildHost({
-    PORCH_DB: dbPath,
+    ...db.env,
     PORCH_ADMIN_TOKEN: TOKEN,
     PORCH_EXAMPLES_PORT: 'off',
     PORCH_TRUST_PROXY: '1',
@@ -56,7 +60,7 @@ beforeAll(async () => {
   expect((VISITORS / VISITOR_LINKS) * VISITOR_MESSAGES).toBeLessThanOrEqual(20 * RATE)
   expect(Math.max(TOTAL_MESSAGES, VISITOR_MESSAGES)).toBeLessThanOrEqual(RATE)
   linkAgent = await owner.publishedAgent({ name: 'Through links, sync', model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
-}, 60_000)
+}
 
 afterAll(async () => {
   await killAllChildren()
@@ -166,7 +170,13 @@ async function round(number: number) {
   return { visitors, totalLinks, visitorLinks, sameDay }
 }
 
-describe(`${VISITORS} visitors chatting for a minute through quotas and rate limits`, () => {
+describe.each(STORES)(`${VISITORS} visitors chatting for a minute through quotas and rate limits, on %s`, (kind) => {
+  beforeAll(() => startLoadHost(kind), 60_000)
+  afterAll(async () => {
+    const exit = await host?.kill('SIGTERM')
+    expect(exit?.code).toBe(0)
+  }, 30_000)
+
   it('gets no unexpected error, and every quota and limit is exact', async () => {
     const started = Date.now()
     let rounds = 0
@@ -226,7 +236,7 @@ describe(`${VISITORS} visitors chatting for a minute through quotas and rate lim
     expect(rounds).toBeGreaterThanOrEqual(1)
     expect(requests).toBe(rounds * VISITORS * (PUBLIC_MESSAGES + TOTAL_MESSAGES + VISITOR_MESSAGES))
     // Every answer was stored as a whole turn, and the host logged no failure.
-    const { integrity, messages, traces } = inspectDatabase(dbPath)
+    const { integrity, messages, traces } = await inspectDatabase(db)
     expect(integrity).toBe('ok')
     // The per-IP limit was checked exactly for (nearly) every visitor, not waved through.
     expect(exactIps).toBeGreaterThan((rounds * VISITORS) / 2)

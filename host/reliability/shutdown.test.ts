@@ -71,8 +71,8 @@ async function firstRefusal(host: ChildHost) {
   }, 20_000)
 }
 
-function expectStoredAs(dbPath: string, chats: LiveChat[], status: 'success' | 'cancelled') {
-  const { integrity, messages, traces } = inspectDatabase(dbPath)
+async function expectStoredAs(dbPath: string, chats: LiveChat[], status: 'success' | 'cancelled') {
+  const { integrity, messages, traces } = await inspectDatabase(dbPath)
   expect(integrity).toBe('ok')
   for (const chat of chats) {
     const traceId = chat.last('run_started')!.trace_id
@@ -121,7 +121,7 @@ describe('SIGTERM', () => {
     const exit = await host.exited
     expect(exit.code).toBe(0)
     expect(exit.stderr).toContain('SIGTERM: finishing running chats (up to 60 s')
-    expectStoredAs(dbPath, chats, 'success')
+    await expectStoredAs(dbPath, chats, 'success')
   }, 120_000)
 
   it('cancels chats still running when the grace period ends, ends their streams with complete and stores them as cancelled', async () => {
@@ -144,7 +144,7 @@ describe('SIGTERM', () => {
     for (const reply of await Promise.all(replies)) expect(reply).toMatchObject({ status: 200, body: { success: false, answer: '' } })
     const exit = await host.exited
     expect(exit.code).toBe(0)
-    expectStoredAs(dbPath, chats, 'cancelled')
+    await expectStoredAs(dbPath, chats, 'cancelled')
     // The provider calls were given up, not left running.
     expect(fake.aborted - abortedBefore).toBe(STREAMS + SYNCS)
   }, 120_000)

@@ -1,15 +1,19 @@
 /**
  * What the reliability tests share: a chat stream followed event by event (so a test can act
- * while it runs, and see exactly where it ended), raw HTTP on one socket, and a direct read of
- * the SQLite file, as an operator would look at it after a crash or a shutdown.
+ * while it runs, and see exactly where it ended), raw HTTP on one socket, and a direct, read-only
+ * look at the database (a SQLite file or a PostgreSQL database), as an operator would take it
+ * after a crash or a shutdown: its integrity check and its raw rows, with no Store opened (a
+ * Store migrates and writes on opening, which would hide what the crash left).
  */
 
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
-// SQLite-only on purpose: it reads the file as an operator would after a crash or a shutdown (PRAGMA integrity_check and raw rows).
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import postgres from 'postgres'
 import type { ContentBlock, StreamEvent } from '../../shared/index.ts'
 import { parseSse } from '../testing/harness.ts'
+import { createTestDatabase } from '../testing/postgres.ts'
 
 /** A chat whose SSE stream is read as it arrives. */
 export type LiveChat = {
@@ -87,29 +91,97 @@ export function rawExchange(url: string, head: string): Promise<RawExchange> {
   })
 }
 
-export type MessageRow = { session_pk: number; session_id: string; scope: string; seq: number; role: string; content: string; status: string; trace_id: string }
-export type TraceRow = { trace_id: string; session_id: string; status: string; error: string | null }
+/** The stores the reliability tests run on, each once in a normal `npm test`. */
+export const STORES = ['sqlite', 'postgres'] as const
+export type StoreKind = (typeof STORES)[number]
 
-/** Reads a database file directly, as a new process would after the host stopped. */
-export function inspectDatabase(path: string) {
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  try {
-    const integrity = db.pragma('integrity_check', { simple: true })
-    const messages = db
-      .prepare<[], MessageRow>(
-        `SELECT m.session_pk, s.id AS session_id, s.scope, m.seq, m.role, m.content, m.status, m.trace_id
-         FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
+/** Where a test host keeps its data: the environment that selects it, and where to read it back. */
+export type TestDatabase = { kind: StoreKind; env: { PORCH_DB: string; PORCH_DATABASE_URL?: string }; path: string; url: string | null }
+
+/** A database of `kind` for a host: a SQLite file in `dir`, or a fresh database on the run's test PostgreSQL. */
+export async function testDatabase(kind: StoreKind, dir: string): Promise<TestDatabase> {
+  const path = join(dir, 'porch.db')
+  if (kind === 'sqlite') return { kind, env: { PORCH_DB: path }, path, url: null }
+  const url = await createTestDatabase()
+  return { kind, env: { PORCH_DB: path, PORCH_DATABASE_URL: url }, path, url }
+}
+
+/** Content as stored (JSON text), created_at as text, so rows compare byte for byte on either store. */
+export type MessageRow = {
+  session_pk: number
+  session_id: string
+  scope: string
+  seq: number
+  role: string
+  content: string
+  status: string
+  trace_id: string
+  created_at: string
+}
+export type TraceRow = { trace_id: string; session_id: string; status: string; error: string | null }
+export type Snapshot = { integrity: string; messages: MessageRow[]; traces: Map<string, TraceRow> }
+
+const MESSAGES_SQL = `SELECT m.session_pk, s.id AS session_id, s.scope, m.seq, m.role, m.content, m.status, m.trace_id, m.created_at
+  FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`
+const TRACES_SQL = 'SELECT trace_id, session_id, status, error FROM traces'
+
+/**
+ * Reads the database directly, as a new process would after the host stopped (a string is a
+ * SQLite file's path): its integrity
+ * (`ok` or what is wrong), every message with its session, and every trace.
+ *
+ * SQLite: `PRAGMA integrity_check` on the file, opened read-only. PostgreSQL: amcheck, over
+ * every table of the schema (`verify_heapam`, with their TOAST) and every B-tree index
+ * (`bt_index_check`, with heapallindexed: each row is in each index); the test server's user is
+ * a superuser, so the extension is created in the test database if needed.
+ */
+export async function inspectDatabase(database: TestDatabase | string): Promise<Snapshot> {
+  const db = typeof database === 'string' ? { path: database, url: null } : database
+  if (db.url === null) {
+    const sqlite = new Database(db.path, { readonly: true, fileMustExist: true })
+    try {
+      const integrity = sqlite.pragma('integrity_check', { simple: true }) as string
+      const messages = sqlite.prepare<[], MessageRow>(MESSAGES_SQL).all()
+      const traces = new Map(
+        sqlite
+          .prepare<[], TraceRow>(TRACES_SQL)
+          .all()
+          .map((row) => [row.trace_id, row]),
       )
-      .all()
-    const traces = new Map(
-      db
-        .prepare<[], TraceRow>('SELECT trace_id, session_id, status, error FROM traces')
-        .all()
-        .map((row) => [row.trace_id, row]),
+      return { integrity, messages, traces }
+    } finally {
+      sqlite.close()
+    }
+  }
+  const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { application_name: 'porch-test-inspect', TimeZone: 'UTC' } })
+  try {
+    await sql`CREATE EXTENSION IF NOT EXISTS amcheck`
+    const heap = await sql<{ relname: string; blkno: number; offnum: number; msg: string }[]>`
+      SELECT c.relname, v.blkno, v.offnum, v.msg FROM pg_class c CROSS JOIN LATERAL verify_heapam(c.oid, check_toast => true) v
+      WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace`
+    const indexes = await sql<{ relname: string }[]>`
+      SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+      WHERE a.amname = 'btree' AND c.relnamespace = current_schema()::regnamespace AND i.indisready AND i.indisvalid`
+    const problems = heap.map((row) => `${row.relname} block ${row.blkno} item ${row.offnum}: ${row.msg}`)
+    for (const { relname } of indexes) {
+      try {
+        await sql`SELECT bt_index_check(${relname}::regclass, true)`
+      } catch (error) {
+        problems.push(`${relname}: ${(error as Error).message}`)
+      }
+    }
+    // An empty schema would check nothing: the store's tables must be there.
+    if (indexes.length < 3) problems.push(`only ${indexes.length} B-tree indexes in schema ${(await sql`SELECT current_schema() AS s`)[0]!.s}`)
+    // Cast to the types SQLite gives back: keys as numbers, content and times as stored text.
+    const messages = await sql.unsafe<MessageRow[]>(
+      `SELECT m.session_pk::float8 AS session_pk, s.id AS session_id, s.scope, m.seq, m.role, m.content::text AS content, m.status, m.trace_id,
+         m.created_at::text AS created_at
+       FROM messages m JOIN sessions s ON s.pk = m.session_pk ORDER BY m.session_pk, m.seq`,
     )
-    return { integrity, messages, traces }
+    const traces = new Map((await sql.unsafe<TraceRow[]>(TRACES_SQL)).map((row) => [row.trace_id, { ...row }]))
+    return { integrity: problems.length === 0 ? 'ok' : problems.join('\n'), messages: messages.map((row) => ({ ...row })), traces }
   } finally {
-    db.close()
+    await sql.end({ timeout: 5 })
   }
 }
 
