@@ -1,15 +1,16 @@
 /**
- * The README promises that its curl transcript runs as printed against `npm start`.
- * This test starts the real host the same way, takes the export line it prints, and runs
- * the README's block in bash.
+ * The README promises that its curl transcript runs as printed against `npm start`, on SQLite
+ * and with `PORCH_DATABASE_URL` on PostgreSQL. This test starts the real host the same way, on
+ * each store, takes the export line it prints, and runs the README's blocks in bash.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, expect, it } from 'vitest'
+import { STORES, testDatabase } from './reliability/support.ts'
 import { killAllChildren, startChildHost } from './testing/child-host.ts'
 import { parseSse } from './testing/harness.ts'
 
@@ -27,12 +28,13 @@ const freePort = () =>
     })
   })
 
-it('runs the README transcript as printed against a fresh host', async () => {
+it.each(STORES)('runs the README transcripts as printed against a fresh host on %s', async (kind) => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
   const block = /<!-- transcript:start -->\s*```sh\n([\s\S]*?)```\s*<!-- transcript:end -->/.exec(readme)?.[1]
   expect(block, 'README has a transcript block').toBeTruthy()
 
-  const host = await startChildHost({ PORT: String(await freePort()), PORCH_DB: join(dir, 'porch.db') })
+  const database = await testDatabase(kind, mkdtempSync(join(dir, `${kind}-`)))
+  const host = await startChildHost({ PORT: String(await freePort()), ...database.env })
   const printed = host.output().stdout
   expect(printed).toContain('Admin token, shown only this once')
   const exportLine = /^\s*(export PORCH_URL=\S+ PORCH_AGENT=\S+ PORCH_TOKEN=(\S+))$/m.exec(printed)
@@ -78,4 +80,6 @@ it('runs the README transcript as printed against a fresh host', async () => {
   expect(openai).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant' } }] })
   expect(openai.choices[0].message.content).toContain('> Hello from an OpenAI client')
   expect(out).toContain('"status":"success","message":"Published version 2."')
+  // On PostgreSQL, nothing went to a SQLite file.
+  expect(existsSync(database.path)).toBe(kind === 'sqlite')
 })
