@@ -2,7 +2,7 @@
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
-import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, Store, StoredMessage, TraceStart } from './store.ts'
+import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, Store, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 
@@ -37,25 +37,6 @@ const toSession = (row: SessionRow): SessionRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })
-
-export type SessionStore = Pick<
-  Store,
-  | 'getSession'
-  | 'getSessionSummary'
-  | 'getMessages'
-  | 'listSessions'
-  | 'getModelContext'
-  | 'saveContextSummary'
-  | 'listContextSummaries'
-  | 'startTrace'
-  | 'finishRun'
-  | 'listTraces'
-  | 'listSessionTraces'
-  | 'markInterruptedTraces'
-  | 'touchInstance'
-  | 'listInstances'
-  | 'endInstance'
->
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {

@@ -430,3 +430,23 @@ export interface Store extends AccessStore, FileStore, ConsoleSignInStore {
 
   close(): Promise<void>
 }
+
+/** The conversation half of a store, which each implementation builds in one module: sessions, messages, summaries, traces and host instances. */
+export type SessionStore = Pick<
+  Store,
+  | 'getSession'
+  | 'getSessionSummary'
+  | 'getMessages'
+  | 'listSessions'
+  | 'getModelContext'
+  | 'saveContextSummary'
+  | 'listContextSummaries'
+  | 'startTrace'
+  | 'finishRun'
+  | 'listTraces'
+  | 'listSessionTraces'
+  | 'markInterruptedTraces'
+  | 'touchInstance'
+  | 'listInstances'
+  | 'endInstance'
+>

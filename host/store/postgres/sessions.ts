@@ -25,6 +25,7 @@ import {
   type SessionKey,
   type SessionQuery,
   type SessionRecord,
+  type SessionStore,
   type SessionSummaryRecord,
   type Store,
   type StoredMessage,
@@ -142,25 +143,6 @@ function windowClauses(window: PageWindow, params: Params, time: string, pk: str
   }
   return clauses
 }
-
-export type SessionStore = Pick<
-  Store,
-  | 'getSession'
-  | 'getSessionSummary'
-  | 'getMessages'
-  | 'listSessions'
-  | 'getModelContext'
-  | 'saveContextSummary'
-  | 'listContextSummaries'
-  | 'startTrace'
-  | 'finishRun'
-  | 'listTraces'
-  | 'listSessionTraces'
-  | 'touchInstance'
-  | 'listInstances'
-  | 'endInstance'
-  | 'markInterruptedTraces'
->
 
 type InstanceRow = { id: string; machine: string; pid: number; started_at: Date; last_seen: Date }
 
