@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { LIMITS } from '../shared/index.ts'
 import { consoleSignIns } from './auth/console-sign-in.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
-import { createRateLimits, type RateLimitConfig } from './auth/rate-limits.ts'
+import { createRateLimits, type LimiterFactory, type RateLimitConfig } from './auth/rate-limits.ts'
 import type { UploadLimits } from './config.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
 import { bodyLimit } from './fast-paths/body-limit.ts'
@@ -34,6 +34,8 @@ export type AppDeps = {
   heartbeatMs: number
   assets: WidgetAssets
   rateLimits: RateLimitConfig
+  /** Where limits are counted: this process (default), or Redis shared by every host. */
+  limiter?: LimiterFactory
   trustProxyHops: number
   /** Key for signing visitor tokens. */
   secret: string
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps) {
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
 
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
-  const limits = createRateLimits(deps.rateLimits)
+  const limits = createRateLimits(deps.rateLimits, deps.limiter)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
   const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops, uploads: deps.uploads }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
@@ -83,10 +85,21 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
-  const consoleDeps = { ...deps, signIns, signInPerIpPer15Min: deps.rateLimits.unlockPerIpPer15Min }
+  const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }
   app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))
-  app.route('/', compatRoutes({ store: deps.store, chat: deps.chat, publisher, adminTokenHash: deps.adminTokenHash, heartbeatMs: deps.heartbeatMs, limits }))
+  app.route(
+    '/',
+    compatRoutes({
+      store: deps.store,
+      chat: deps.chat,
+      publisher,
+      adminTokenHash: deps.adminTokenHash,
+      heartbeatMs: deps.heartbeatMs,
+      limits,
+      limiter: deps.limiter,
+    }),
+  )
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   app.route('/', consoleRoutes({ assets: deps.assets }))
   return app

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dbPath: './data/porch.db',
       databaseUrl: null,
+      redisUrl: null,
       publicUrl: undefined,
       adminToken: undefined,
       secret: undefined,
@@ -182,6 +183,23 @@ describe('loadConfig', () => {
       expect(error.message).toMatch(/^ {2}PORCH_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/m)
       expect(error.message).not.toContain('s3cret')
     }
+  })
+
+  it('takes a redis:// or rediss:// URL for PORCH_REDIS_URL, only with PostgreSQL, and never repeats a bad one', () => {
+    const db = 'postgres://porch@127.0.0.1/porch'
+    for (const url of ['redis://127.0.0.1:6379', 'redis://:s3cret@cache.example.com:6379/2', 'rediss://porch:s3cret@[::1]:6380', 'redis://cache?family=6']) {
+      expect(loadConfig({ PORCH_DATABASE_URL: db, PORCH_REDIS_URL: url }).redisUrl).toBe(url)
+    }
+    expect(loadConfig({ PORCH_DATABASE_URL: db, PORCH_REDIS_URL: '' }).redisUrl).toBeNull()
+    for (const url of ['http://:s3cret@cache.example.com', 'redis://:s3cret@', 'redis://:s3cret@cache:port', 'redis://:s3cret@cache/db1', 'cache:6379']) {
+      const error = configError({ PORCH_DATABASE_URL: db, PORCH_REDIS_URL: url })
+      expect(error.message).toMatch(/^ {2}PORCH_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/m)
+      expect(error.message).not.toContain('s3cret')
+    }
+    // A SQLite file belongs to one host: sharing Redis without sharing the data would split the hosts' sessions.
+    const alone = configError({ PORCH_REDIS_URL: 'redis://:s3cret@127.0.0.1:6379' })
+    expect(alone.message).toMatch(/PORCH_REDIS_URL: the shared mode \(several hosts\) needs PORCH_DATABASE_URL too/)
+    expect(alone.message).not.toContain('s3cret')
   })
 
   it('names every bad variable at once', () => {

@@ -52,11 +52,33 @@ export function isPostgresUrl(value: string): boolean {
   return hosts.split(',').every((host) => /^(\[[0-9a-f:.]+\]|[^:[\]]+)(:\d{1,5})?$/i.test(host))
 }
 
+/** A Redis URL (`redis://`, `rediss://` for TLS), read as ioredis reads it; never repeated in a message (it may hold a password). */
+const redisUrl = z
+  .string()
+  .trim()
+  .refine(
+    isRedisUrl,
+    'must be a redis:// or rediss:// URL with a host, such as redis://:PASSWORD@cache.example.com:6379/0 (the value is not shown: it may hold a password)',
+  )
+
+/** `redis[s]://[user][:password]@host[:port][/db][?options]`: a host is required, the database is a number. */
+export function isRedisUrl(value: string): boolean {
+  const scheme = /^rediss?:\/\//i.exec(value)
+  if (!scheme) return false
+  const rest = value.slice(scheme[0].length)
+  const end = rest.search(/[/?]/)
+  const authority = end === -1 ? rest : rest.slice(0, end)
+  const host = authority.slice(authority.lastIndexOf('@') + 1)
+  const tail = end === -1 ? '' : rest.slice(end)
+  return /^(\[[0-9a-f:.]+\]|[^:[\]@]+)(:\d{1,5})?$/i.test(host) && /^(\/\d{0,2})?(\?.*)?$/.test(tail)
+}
+
 const EnvSchema = z.object({
   PORT: port.default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORCH_DB: z.string().min(1).default('./data/porch.db'),
   PORCH_DATABASE_URL: postgresUrl.optional(),
+  PORCH_REDIS_URL: redisUrl.optional(),
   PORCH_PUBLIC_URL: optionalUrl,
   // As the Authorization header carries it (host/auth/key-pair.ts `bearer`): a token with a
   // space, or past 512 characters, would start the host and then open nothing.
@@ -92,6 +114,11 @@ export type Config = {
   dbPath: string
   /** A PostgreSQL server to store in instead of the SQLite file at `dbPath`; null: SQLite. */
   databaseUrl: string | null
+  /**
+   * Redis shared by several hosts (the shared mode: rate limits and runs across hosts); null:
+   * this host keeps them in its own memory. Only with `databaseUrl`: hosts must share the data too.
+   */
+  redisUrl: string | null
   /** Unset: `http://localhost:<the port the host got>`, filled in once it listens. */
   publicUrl?: string
   adminToken?: string
@@ -149,6 +176,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`)
   }
   const e = parsed.data
+  if (e.PORCH_REDIS_URL !== undefined && e.PORCH_DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'Invalid environment:\n  PORCH_REDIS_URL: the shared mode (several hosts) needs PORCH_DATABASE_URL too: a SQLite file belongs to one host, so hosts sharing Redis must share one PostgreSQL database',
+    )
+  }
   const openaiConfigured = e.OPENAI_API_KEY !== undefined || e.OPENAI_BASE_URL !== undefined
   const anthropicConfigured = e.ANTHROPIC_API_KEY !== undefined || e.ANTHROPIC_BASE_URL !== undefined
   return {
@@ -156,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     dbPath: e.PORCH_DB,
     databaseUrl: e.PORCH_DATABASE_URL ?? null,
+    redisUrl: e.PORCH_REDIS_URL ?? null,
     publicUrl: e.PORCH_PUBLIC_URL?.replace(/\/+$/, ''),
     adminToken: e.PORCH_ADMIN_TOKEN,
     secret: e.PORCH_SECRET,

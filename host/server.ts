@@ -8,13 +8,15 @@ import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createApp } from './app.ts'
+import { memoryLimiters, redisLimiters } from './auth/rate-limits.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
+import { connectRedis, type Redis, RedisUnreachableError } from './cluster/redis.ts'
 import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createLogger, type Logger } from './log.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
-import { createChatService, RunRegistry } from './runtime/runs/index.ts'
+import { createChatService, RedisRunBoard, type RunBoard, RunRegistry } from './runtime/runs/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
 import { DatabaseUnreachableError } from './store/postgres/connection.ts'
 import { createPostgresStore } from './store/postgres/postgres-store.ts'
@@ -29,7 +31,8 @@ export type Host = {
   publicUrl: string
   store: Store
   secrets: Secrets
-  runs: RunRegistry
+  /** This host's runs, and in the shared mode every host's. */
+  runs: RunBoard
   app: ReturnType<typeof createApp>
   assets: WidgetAssets
   /**
@@ -57,7 +60,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   if (lease.interrupted > 0) log.info(`${lease.interrupted} run(s) were interrupted when the host last stopped`)
   const secrets = await prepareSecrets(store, config)
   const models = createModelRegistry(config.providers)
-  const runs = new RunRegistry()
+  const shared = await openShared(config, lease.instanceId, log)
+  const runs = shared?.runs ?? new RunRegistry()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
   const chat = createChatService({
@@ -83,6 +87,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     assets,
     publicUrl: () => publicUrl,
     rateLimits: config.rateLimits,
+    limiter: shared?.limiter ?? memoryLimiters,
     trustProxyHops: config.trustProxyHops,
     secret: secrets.secret,
     secretBox: box,
@@ -129,6 +134,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await stopped
       // A request that was mid-admission when the runs were cancelled may have started one since.
       await runs.cancelAll('the host is shutting down')
+      await runs.close()
+      shared?.redis.disconnect()
       await lease.stop()
       await store.close()
     })())
@@ -147,6 +154,35 @@ async function openStore(config: Config): Promise<Store> {
     if (error instanceof DatabaseUnreachableError) throw new ConfigError(error.message)
     throw error
   }
+}
+
+/**
+ * The shared mode (PORCH_REDIS_URL): rate limits and runs every host sharing the Redis sees.
+ * Without it the host keeps both in its memory, which is right for one host; on PostgreSQL,
+ * where a second host is one start away, it says so once.
+ */
+async function openShared(
+  config: Config,
+  instanceId: string,
+  log: Logger,
+): Promise<{ redis: Redis; runs: RedisRunBoard; limiter: ReturnType<typeof redisLimiters> } | null> {
+  if (config.redisUrl === null) {
+    if (config.databaseUrl !== null) {
+      log.info('PostgreSQL without PORCH_REDIS_URL: rate limits and runs in flight stay in this host’s memory, so run one host (README: “Run several hosts”)')
+    }
+    return null
+  }
+  let redis: Redis
+  try {
+    redis = await connectRedis(config.redisUrl, { log })
+  } catch (error) {
+    // Its message names the variable and masks the password: main.ts prints it and exits.
+    if (error instanceof RedisUnreachableError) throw new ConfigError(error.message)
+    throw error
+  }
+  const runs = new RedisRunBoard({ redis, instanceId, log })
+  await runs.start()
+  return { redis, runs, limiter: redisLimiters(redis) }
 }
 
 /** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */

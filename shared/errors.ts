@@ -57,6 +57,8 @@ export const API_ERROR_CODES = [
   'rate_limit_exceeded',
   // ------------------------------------------------ the host itself
   'shutting_down',
+  /** A part the host shares with other hosts (Redis, in the shared mode) cannot be reached; Retry-After says when to try again. */
+  'temporarily_unavailable',
   'internal',
 ] as const
 

@@ -4,12 +4,12 @@
  * correct token gives its point back, so only guesses use the allowance up.
  */
 import { type Context, Hono } from 'hono'
-import { RateLimiterMemory } from 'rate-limiter-flexible'
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import { ConsoleSignInSchema, type ModelsReply, TryRequestSchema, TryStopSchema } from '../../shared/console.ts'
 import { clientIp } from '../auth/client-ip.ts'
 import { type ConsoleSignIns, signInJson } from '../auth/console-sign-in.ts'
 import { ownerPrincipal, reachableAgent } from '../auth/owner-auth.ts'
-import { takePoint } from '../auth/rate-limits.ts'
+import { givePoint, takePoint } from '../auth/rate-limits.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
@@ -29,8 +29,8 @@ export type ConsoleApiDeps = {
   adminTokenHash: string
   heartbeatMs: number
   trustProxyHops: number
-  /** Sign-in attempts per client IP per 15 minutes (the link-password setting). */
-  signInPerIpPer15Min: number
+  /** Sign-in attempts per client IP (rate-limits.ts `signInPerIp`). */
+  signInLimiter: RateLimiterAbstract
 }
 
 /** Model refs offered in the picker, per provider. */
@@ -78,7 +78,7 @@ const noStore = (c: Context) => c.header('Cache-Control', 'no-store')
 /** `/api/v1/console/session`: signing in and out. Mounted outside the owner auth. */
 export function consoleSignInRoutes(deps: ConsoleApiDeps) {
   const { signIns } = deps
-  const attempts = new RateLimiterMemory({ points: deps.signInPerIpPer15Min, duration: 15 * 60 })
+  const attempts = deps.signInLimiter
   const signedIn = async (c: Context) => {
     const current = await signIns.current(c)
     if (!current) throw new ApiError(401, 'unauthorized', 'Not signed in to the console.')
@@ -95,7 +95,7 @@ export function consoleSignInRoutes(deps: ConsoleApiDeps) {
       const { token } = await readJson(c, ConsoleSignInSchema)
       const principal = await ownerPrincipal(token.trim(), { adminTokenHash: deps.adminTokenHash, store: deps.store })
       if (!principal) throw new ApiError(401, 'unauthorized', 'That token is not the admin token or an owner key.')
-      await attempts.reward(ip, 1)
+      await givePoint(attempts, ip)
       void deps.store.purgeConsoleSignIns()
       const signIn = await signIns.start(c, principal)
       const name = principal.keyId === null ? 'Admin token' : ((await deps.store.getOwnerKey(principal.keyId))?.name ?? principal.keyId)
@@ -138,7 +138,7 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
     .post('/agents/:id/try/stop', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const { request_id } = await readJson(c, TryStopSchema)
-      if (!chat.stop(agent.id, tryScope(), request_id)) throw notFound('Running request')
+      if (!(await chat.stop(agent.id, tryScope(), request_id))) throw notFound('Running request')
       return c.body(null, 204)
     })
 }

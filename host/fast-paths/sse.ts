@@ -6,7 +6,7 @@
 import type { HttpBindings } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
-import type { NumberedEvent, Run } from '../runtime/runs/index.ts'
+import type { NumberedEvent, RunFeed } from '../runtime/runs/index.ts'
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',
@@ -49,7 +49,7 @@ type Sink = { write(text: string): void; close(): void; onGone(stop: () => void)
  * headers back for a timer tick while it looked for a content length (BENCHMARKS.md, issue 7).
  * Elsewhere (`app.request` in tests, other runtimes) the same text goes into a ReadableStream.
  */
-export function runToSse(c: Context, run: Run, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
+export function runToSse(c: Context, run: RunFeed, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
   if (outgoing) {
     // The headers set on the context (CORS) are read off a response c.body() builds and drops;
@@ -83,7 +83,7 @@ export function runToSse(c: Context, run: Run, afterId: number, options: SseOpti
   return c.body(body, 200, { ...SSE_HEADERS, ...options.headers })
 }
 
-function pump(run: Run, afterId: number, options: SseOptions, format: SseFormat, sink: Sink) {
+function pump(run: RunFeed, afterId: number, options: SseOptions, format: SseFormat, sink: Sink) {
   let open = true
   let pending = ''
   let flushScheduled = false

@@ -42,8 +42,19 @@ export const SHUTDOWN = {
 /** For handlers that find out mid-request (a chat whose body arrived after the shutdown began). */
 export const shuttingDown = () => new ApiError(503, 'shutting_down', SHUTDOWN.message, SHUTDOWN.details, SHUTDOWN.headers)
 
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5
+/** Something the host shares with other hosts (Redis) cannot be reached: 503, try again shortly. */
+export const temporarilyUnavailable = (message: string) =>
+  new ApiError(
+    503,
+    'temporarily_unavailable',
+    message,
+    { retry_after_seconds: UNAVAILABLE_RETRY_AFTER_SECONDS },
+    { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+  )
+
 /** The status of each way the chat runtime refuses a message. */
-const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down'>, ContentfulStatusCode> = {
+const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down' | 'temporarily_unavailable'>, ContentfulStatusCode> = {
   attachments_disabled: 400,
   invalid_request: 400,
   unknown_attachment: 400,
@@ -54,8 +65,11 @@ const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down'>, Content
 /** A domain error as the API answers it; an ApiError as it is; anything else null (a 500). */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error
-  if (error instanceof ChatError)
-    return error.code === 'shutting_down' ? shuttingDown() : new ApiError(CHAT_ERROR_STATUS[error.code], error.code, error.message)
+  if (error instanceof ChatError) {
+    if (error.code === 'shutting_down') return shuttingDown()
+    if (error.code === 'temporarily_unavailable') return temporarilyUnavailable(error.message)
+    return new ApiError(CHAT_ERROR_STATUS[error.code], error.code, error.message)
+  }
   return null
 }
 

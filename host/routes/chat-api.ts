@@ -156,7 +156,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
     .post('/:id/chat/stop', async (c) => {
       const granted = await access(c, 'chat')
       const { request_id } = await readJson(c, StopRequestSchema)
-      if (!chat.stop(granted.published.agent.id, granted.scope, request_id)) throw notFound('Running request')
+      if (!(await chat.stop(granted.published.agent.id, granted.scope, request_id))) throw notFound('Running request')
       return c.body(null, 204)
     })
     .get('/:id/sessions/:sessionId', async (c) => {

@@ -19,6 +19,8 @@ export type ChatErrorCode =
   | 'run_gone'
   /** The host is shutting down: no new run starts. */
   | 'shutting_down'
+  /** What the host shares with other hosts (Redis) cannot be reached: no run can be registered or found. */
+  | 'temporarily_unavailable'
 
 export class ChatError extends Error {
   override name = 'ChatError'

@@ -5,12 +5,12 @@
  */
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
-import { type RateLimits, takePoint } from '../../auth/rate-limits.ts'
+import { type Limit, type LimiterFactory, type RateLimits, takePoint } from '../../auth/rate-limits.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import type { Publisher } from '../owner/publishing.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'
-import { langdockRoutes, type RateLimit } from './langdock.ts'
+import { langdockRoutes } from './langdock.ts'
 import { openAiRoutes } from './openai.ts'
 
 export type CompatDeps = {
@@ -22,7 +22,9 @@ export type CompatDeps = {
   /** Between `: ping` comments on open streams; the host's setting when given. */
   heartbeatMs?: number
   /** Per-key limit of the Langdock API (default 120 requests a minute). */
-  langdockRateLimit?: RateLimit
+  langdockRateLimit?: Limit
+  /** Where the Langdock per-key counts are kept (default: this process). */
+  limiter?: LimiterFactory
   /** The host's request limits: when given, each chat through a key takes a point of `chatPerKey`. */
   limits?: RateLimits
 }
@@ -35,13 +37,14 @@ export function compatRoutes({
   heartbeatMs = DEFAULTS.heartbeatSeconds * 1000,
   langdockRateLimit,
   limits,
+  limiter,
 }: CompatDeps) {
   const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
   return new Hono()
     .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }))
     .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
-    .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit }))
+    .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit, limiter }))
 }
 
-export { LANGDOCK_RATE_LIMIT, type RateLimit } from './langdock.ts'
+export { LANGDOCK_RATE_LIMIT } from './langdock.ts'
 export { SESSION_HEADER } from './openai.ts'

@@ -16,10 +16,10 @@
  * `{error:{code, message}}`: Langdock documents its statuses but not an error body to copy.
  */
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
-import { RateLimiterMemory } from 'rate-limiter-flexible'
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
 import { z } from 'zod'
 import { canReach, ownerAuth, reachesAll, requireReach } from '../../auth/owner-auth.ts'
-import { takePoint } from '../../auth/rate-limits.ts'
+import { type Limit, type LimiterFactory, memoryLimiters, takePoint } from '../../auth/rate-limits.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
@@ -39,16 +39,21 @@ import {
   newAgentFrom,
 } from './langdock-agent.ts'
 
-export type RateLimit = { points: number; durationSeconds: number }
-
 /** Requests per key (or for the admin token) per window. */
-export const LANGDOCK_RATE_LIMIT: RateLimit = { points: 120, durationSeconds: 60 }
+export const LANGDOCK_RATE_LIMIT: Limit = { points: 120, durationSeconds: 60 }
 
-export type LangdockRoutesDeps = { store: Store; publisher: Publisher; adminTokenHash: string; rateLimit?: RateLimit }
+export type LangdockRoutesDeps = {
+  store: Store
+  publisher: Publisher
+  adminTokenHash: string
+  rateLimit?: Limit
+  /** Where the per-key counts are kept (this process, or Redis shared by every host). */
+  limiter?: LimiterFactory
+}
 
 const AgentIdQuerySchema = z.object({ agentId: z.uuid() })
 
-export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = LANGDOCK_RATE_LIMIT }: LangdockRoutesDeps) {
+export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = LANGDOCK_RATE_LIMIT, limiter = memoryLimiters }: LangdockRoutesDeps) {
   const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {
     const agent = await store.getAgent(id)
     if (!agent) throw notFound('Agent')
@@ -61,7 +66,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
   return (
     new Hono<OwnerEnv>()
       // Origin refusal, 401, and editor-or-above for everything but GET: the owner API's own rules.
-      .use('/agent/v1/*', ownerAuth({ adminTokenHash, store }), perKeyRateLimit(rateLimit))
+      .use('/agent/v1/*', ownerAuth({ adminTokenHash, store }), perKeyRateLimit(limiter('langdock-key', rateLimit)))
       .post('/agent/v1/create', compatBodyLimit(), async (c) => {
         if (!reachesAll(c.get('principal'))) throw new ApiError(403, 'forbidden', 'A key limited to some agents cannot create agents.')
         const agent = await store.createAgent(newAgentFrom(await readJson(c, LangdockCreateSchema)))
@@ -99,8 +104,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
 }
 
 /** A fixed window of `points` requests per key; the admin token counts as one key. */
-function perKeyRateLimit({ points, durationSeconds }: RateLimit): MiddlewareHandler<OwnerEnv> {
-  const limiter = new RateLimiterMemory({ points, duration: durationSeconds })
+function perKeyRateLimit(limiter: RateLimiterAbstract): MiddlewareHandler<OwnerEnv> {
   return async function perKeyRateLimitMiddleware(c, next) {
     await takePoint([[limiter, c.get('principal').keyId ?? 'admin']], 'Too many requests for this key. Please wait a moment.')
     await next()

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono'
 import { runToSse, type SseOptions } from '../../fast-paths/sse.ts'
-import { ReplyFold, type Run } from '../../runtime/runs/index.ts'
+import { ReplyFold, type RunFeed } from '../../runtime/runs/index.ts'
 
 /** The end-of-stream sentinel OpenAI-style clients wait for; written as is, not as JSON. */
 export const DONE = '[DONE]'
@@ -23,7 +23,7 @@ const frame = (payload: unknown) => `data: ${payload === DONE ? DONE : JSON.stri
  * The run as an SSE response of `data:` chunks only (no `id:` or `event:` lines, which
  * OpenAI-style clients do not expect), with a `: ping` comment every heartbeat.
  */
-export function streamReply(c: Context, run: Run, render: ChunkRenderer, options: SseOptions): Response {
+export function streamReply(c: Context, run: RunFeed, render: ChunkRenderer, options: SseOptions): Response {
   const fold = new ReplyFold()
   return runToSse(c, run, 0, options, {
     event: ({ event }) => {

@@ -15,12 +15,13 @@ import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } 
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
 import type { ToolContext } from '../tools/index.ts'
-import { Run, type RunRegistry } from './runs.ts'
+import { type FoundRun, Run, type RunBoard, type RunFeed } from './runs.ts'
 
 export type ChatServiceDeps = {
   store: Store
   models: ModelRegistry
-  runs: RunRegistry
+  /** Where runs are registered and found: this process, or every host sharing Redis. */
+  runs: RunBoard
   log: Logger
   /** This host's instance (instance-lease.ts): its traces are interrupted only when it dies. */
   instanceId: string
@@ -49,7 +50,7 @@ export type StartChat = {
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
 type PreparedRequest = { session: SessionKey; requestId: string; message: Message; attachments: AttachmentData }
 
-export type StartedChat = { run: Run; sessionId: string; requestId: string; reattached: boolean }
+export type StartedChat = { run: RunFeed; sessionId: string; requestId: string; reattached: boolean }
 
 /**
  * A message that passed every check of the runtime, before its run starts. The route admits a
@@ -67,8 +68,8 @@ export type OpenedChat = {
 export type ChatService = {
   /** Checks a message (resume rule, shutdown, attachments); throws ChatError to refuse it. */
   open(input: StartChat): Promise<OpenedChat>
-  /** Cancels a running run at once (the visitor pressed Stop); false when there is none. */
-  stop(agentId: string, scope: Scope, requestId: string): boolean
+  /** Cancels a running run at once, on whichever host runs it (the visitor pressed Stop); false when there is none. */
+  stop(agentId: string, scope: Scope, requestId: string): Promise<boolean>
 }
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
@@ -230,6 +231,16 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return new Map([...loaded, ...files.map((file) => [file.id, file.data] as const)])
   }
 
+  /** The re-attachment to a run found under the request's key, or the reason it cannot be. */
+  function reattach(found: FoundRun, fingerprint: string, requestId: string): OpenedChat {
+    if (found.fingerprint !== fingerprint) {
+      throw new ChatError('request_id_conflict', 'This request_id belongs to a different message; use a new request_id for a new message.')
+    }
+    if (found.gone) throw new ChatError('run_gone', 'The host running that answer stopped; its completed messages are in the session history.')
+    const started: StartedChat = { run: found.feed, sessionId: found.sessionId, requestId, reattached: true }
+    return { isNew: false, start: async () => started }
+  }
+
   return {
     async open(input) {
       const { agent, version } = input.published
@@ -238,16 +249,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       const key = runKey(agent.id, input.scope, requestId)
       const fingerprint = JSON.stringify([input.request.session_id ?? null, input.request.request, input.request.attachments ?? []])
 
-      const existing = clientRequestId === undefined ? undefined : runs.get(key)
-      if (existing) {
-        if (existing.fingerprint !== fingerprint) {
-          throw new ChatError('request_id_conflict', 'This request_id belongs to a different message; use a new request_id for a new message.')
-        }
-        const started = existing.events[0]?.event
-        const sessionId = started?.event_type === 'run_started' ? started.session_id : (input.request.session_id ?? '')
-        const reattached: StartedChat = { run: existing, sessionId, requestId, reattached: true }
-        return { isNew: false, start: async () => reattached }
-      }
+      const existing = clientRequestId === undefined ? undefined : await runs.find(key)
+      if (existing) return reattach(existing, fingerprint, requestId)
 
       if ((input.resumeAfter ?? 0) > 0) {
         throw new ChatError('run_gone', 'That run is no longer buffered; its messages are in the session history.')
@@ -260,19 +263,42 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         isNew: true,
         async start() {
           await claimAttachments(session, [...attachments.keys()])
-          const traceId = randomUUID()
-          await store.startTrace({
-            traceId,
-            instanceId: deps.instanceId,
-            agentId: agent.id,
-            version: version.version,
-            sessionId,
-            scope: input.scope,
-            requestId,
-            startedAt: new Date().toISOString(),
-          })
           const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
-          runs.add(key, run, clientRequestId !== undefined)
+          // The same request_id may have reached another host at the same moment: one run starts, the other request follows it.
+          if (!(await runs.add(key, run, { fingerprint, sessionId, retain: clientRequestId !== undefined }))) {
+            const winner = await runs.find(key)
+            if (!winner) throw new ChatError('run_gone', 'That run is no longer buffered; its messages are in the session history.')
+            return reattach(winner, fingerprint, requestId).start()
+          }
+          const traceId = randomUUID()
+          try {
+            await store.startTrace({
+              traceId,
+              instanceId: deps.instanceId,
+              agentId: agent.id,
+              version: version.version,
+              sessionId,
+              scope: input.scope,
+              requestId,
+              startedAt: new Date().toISOString(),
+            })
+          } catch (error) {
+            // A client that re-attaches to this request_id learns the run failed (its key is taken until it expires).
+            const message = 'The answer could not be saved.'
+            run.push({ event_type: 'error', turn: 0, message, code: 'storage_error' })
+            run.push({
+              event_type: 'complete',
+              turn: 0,
+              success: false,
+              answer: '',
+              total_turns: 0,
+              total_input_tokens: 0,
+              total_output_tokens: 0,
+              error: message,
+            })
+            run.end()
+            throw error
+          }
           void execute(run, input, { session, requestId, message, attachments }, traceId).catch((error) => {
             log.error('run crashed', error)
             if (!run.ended) run.end()
@@ -282,12 +308,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       }
     },
 
-    stop(agentId, scope, requestId) {
-      const run = runs.get(runKey(agentId, scope, requestId))
-      if (!run || run.ended) return false
-      run.cancel('stopped by the visitor')
-      return true
-    },
+    stop: (agentId, scope, requestId) => runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor'),
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { StreamEvent, SyncReply, SyncStep } from '../../../shared/index.ts'
 import type { RunFailure } from '../agent/index.ts'
-import type { Run } from './runs.ts'
+import type { RunFeed } from './runs.ts'
 
 /** What a caller is told of a failed run (its `detail` is for the trace only). */
 export type VisibleFailure = Pick<RunFailure, 'code' | 'message'>
@@ -18,7 +18,7 @@ export type VisibleFailure = Pick<RunFailure, 'code' | 'message'>
  * it, and the promise then never settles (nobody is left to answer). A run that has already
  * ended (a re-POST within its retention) replays and ends inside `attach`.
  */
-function follow(run: Run, signal: AbortSignal, onEvent: (event: StreamEvent) => void): Promise<void> {
+function follow(run: RunFeed, signal: AbortSignal, onEvent: (event: StreamEvent) => void): Promise<void> {
   return new Promise((resolve) => {
     let detach = () => {}
     const stop = () => detach()
@@ -34,7 +34,7 @@ function follow(run: Run, signal: AbortSignal, onEvent: (event: StreamEvent) => 
 }
 
 /** Waits for a run to end and folds its events into the sync reply. */
-export async function collectSyncReply(run: Run, sessionId: string, signal: AbortSignal): Promise<SyncReply> {
+export async function collectSyncReply(run: RunFeed, sessionId: string, signal: AbortSignal): Promise<SyncReply> {
   const events: StreamEvent[] = []
   await follow(run, signal, (event) => events.push(event))
   return toSyncReply(events, sessionId)
@@ -126,7 +126,7 @@ export class ReplyFold {
 }
 
 /** Waits for the run to end and returns its folded compat reply. */
-export async function collectReply(run: Run, signal: AbortSignal): Promise<ReplyFold> {
+export async function collectReply(run: RunFeed, signal: AbortSignal): Promise<ReplyFold> {
   const fold = new ReplyFold()
   await follow(run, signal, (event) => void fold.add(event))
   fold.close()
