@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       heartbeatMs: 15_000,
       resumeGraceMs: 3000,
       shutdownGraceMs: 10_000,
+      instanceLeaseMs: 60_000,
       modelTimeoutMs: 120_000,
       fileRetentionMs: null,
       uploads: { unusedMs: 30 * 60_000, sessionBytes: 50 * 1024 * 1024, agentDayBytes: 1024 * 1024 * 1024 },

@@ -93,6 +93,7 @@ const EnvSchema = z.object({
   PORCH_HEARTBEAT_SECONDS: decimal(0.01, 3600).default(15),
   PORCH_RESUME_GRACE_MS: wholeNumber(0, 600_000).default(3000),
   PORCH_SHUTDOWN_GRACE_SECONDS: decimal(0, 3600).default(10),
+  PORCH_INSTANCE_LEASE_SECONDS: decimal(3, 3600).default(60),
   PORCH_MODEL_TIMEOUT_SECONDS: decimal(1, 3600).default(120),
   PORCH_FILE_RETENTION_DAYS: decimal(0.001, 36_500).optional(),
   PORCH_UPLOAD_UNUSED_MINUTES: decimal(1, 10_080).default(30),
@@ -129,6 +130,8 @@ export type Config = {
   resumeGraceMs: number
   /** On SIGTERM, how long running chats may go on before they are cancelled (and stored as cancelled). */
   shutdownGraceMs: number
+  /** How long a host that stopped renewing its lease still counts as alive (then its running traces are marked interrupted). */
+  instanceLeaseMs: number
   /** How long a model may go without making progress (no reply, no chunk) before its run fails. */
   modelTimeoutMs: number
   /** Files (attachments, tools' output) older than this are deleted; null: kept for ever. */
@@ -196,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     heartbeatMs: e.PORCH_HEARTBEAT_SECONDS * 1000,
     resumeGraceMs: e.PORCH_RESUME_GRACE_MS,
     shutdownGraceMs: e.PORCH_SHUTDOWN_GRACE_SECONDS * 1000,
+    instanceLeaseMs: e.PORCH_INSTANCE_LEASE_SECONDS * 1000,
     modelTimeoutMs: e.PORCH_MODEL_TIMEOUT_SECONDS * 1000,
     fileRetentionMs: e.PORCH_FILE_RETENTION_DAYS === undefined ? null : e.PORCH_FILE_RETENTION_DAYS * 86_400_000,
     uploads: {

@@ -48,7 +48,7 @@ export type HostOptions = {
   modelRetries?: number
   /** How often unused uploads are looked for (default every minute); tests sweep sooner. */
   uploadSweepMs?: number
-  /** How long this host's lease lasts unrenewed (default INSTANCE_LEASE_MS); renewed every third of it. */
+  /** How long this host's lease lasts unrenewed (default: the config's); renewed every third of it. */
   instanceLeaseMs?: number
 }
 
@@ -56,7 +56,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const log = options.log ?? createLogger()
   const store = await openStore(config)
   // Runs left running by hosts that died are marked interrupted; other live hosts' runs are not.
-  const lease = await startInstanceLease(store, log, options.instanceLeaseMs)
+  const lease = await startInstanceLease(store, log, options.instanceLeaseMs ?? config.instanceLeaseMs)
   if (lease.interrupted > 0) log.info(`${lease.interrupted} run(s) were interrupted when the host last stopped`)
   const secrets = await prepareSecrets(store, config)
   const models = createModelRegistry(config.providers)

@@ -81,6 +81,20 @@ describe('a run of one host, seen from another', () => {
     await eventually(async () => ((await b.stop('k', 'stopped by the visitor')) === false ? true : undefined))
   })
 
+  it('under a request_id the host chose: stopped from the other host, but not followed there (its events stay home)', async () => {
+    const [a, b] = [await host(), await host()]
+    const run = new Run('fp', 0)
+    await a.add('host-chosen', run, { fingerprint: 'fp', sessionId: 's', retain: false })
+    run.push(delta('kept at home'))
+    expect(await b.find('host-chosen')).toBeUndefined()
+    expect(await a.find('host-chosen')).toMatchObject({ gone: false })
+    expect(await b.stop('host-chosen', 'stopped by the visitor')).toBe(true)
+    await eventually(() => (run.signal.aborted ? true : undefined))
+    run.end()
+    const redis = connections[0]!
+    await eventually(async () => ((await redis.keys('porch:run:*')).length === 0 ? true : undefined))
+  })
+
   it('keeps going while a client follows it from the other host, though its own host has no client left', async () => {
     const [a, b] = [await host(), await host()]
     const run = new Run('fp', 200)

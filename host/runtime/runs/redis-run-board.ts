@@ -15,8 +15,9 @@
  * - `porch:stop`, a channel every host listens on: Stop sent to any host reaches the one that runs it.
  *
  * Keys of a running run expire RUNNING_TTL_MS after the last heartbeat of its host; an ended
- * run's after `retainMs` (the same retention as one host's RunRegistry), or at once when its
- * request_id was the host's own and nobody can ask for it again.
+ * run's after `retainMs` (the same retention as one host's RunRegistry). A run whose request_id
+ * the host chose (the client sent none) has only its claim shared, for Stop: nobody else knows
+ * its request_id to resume it, so its events stay in its host.
  */
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
@@ -38,8 +39,6 @@ const RUNNING_TTL_MS = 60_000
 const FOLLOW_BLOCK_MS = 1_500
 /** How long a follower's mark lasts unrenewed (a few blocks). */
 const FOLLOWER_TTL_MS = 5_000
-/** How long an ended run whose request_id the host chose stays readable. */
-const UNRETAINED_TTL_MS = 5_000
 
 const STOP_CHANNEL = `${KEY_PREFIX}stop`
 const claimKey = (key: string) => `${KEY_PREFIX}run:${key}`
@@ -47,7 +46,7 @@ const eventsKey = (key: string) => `${KEY_PREFIX}run:${key}:events`
 const followersKey = (key: string) => `${KEY_PREFIX}run:${key}:followers`
 const instanceKey = (id: string) => `${KEY_PREFIX}instance:${id}`
 
-type Claim = { fingerprint: string; sessionId: string; instance: string }
+type Claim = { fingerprint: string; sessionId: string; instance: string; retain: boolean }
 /** A stream entry as ioredis returns it: [id, [field, value, …]]. */
 type Entry = [string, string[]]
 
@@ -121,6 +120,8 @@ export class RedisRunBoard implements RunBoard {
     }
     if (claimed === null) return undefined
     const claim = JSON.parse(claimed) as Claim
+    // A run under a request_id the host chose shares no events (see add): only Stop reaches it from here.
+    if (!claim.retain) return undefined
     const ended = last[0] !== undefined && isEnd(last[0])
     const alive = ended || (await this.redis.exists(instanceKey(claim.instance)).catch(() => 1)) === 1
     return { fingerprint: claim.fingerprint, sessionId: claim.sessionId, gone: !alive, feed: this.remoteFeed(key, claim.instance) }
@@ -128,7 +129,7 @@ export class RedisRunBoard implements RunBoard {
 
   async add(key: string, run: Run, meta: RunMeta): Promise<boolean> {
     if (!this.local.track(key, run, meta)) return false
-    const claim: Claim = { fingerprint: meta.fingerprint, sessionId: meta.sessionId, instance: this.instanceId }
+    const claim: Claim = { fingerprint: meta.fingerprint, sessionId: meta.sessionId, instance: this.instanceId, retain: meta.retain }
     let won: string | null
     try {
       won = await this.redis.set(claimKey(key), JSON.stringify(claim), 'PX', RUNNING_TTL_MS, 'NX')
@@ -140,10 +141,17 @@ export class RedisRunBoard implements RunBoard {
       this.local.forget(key, run)
       return false
     }
+    if (!meta.retain) {
+      // The host chose its request_id: only this run's own clients know it, and they are here.
+      // Its claim lets Stop from any host reach it; its events stay in this process (saving a
+      // write per event on every API call that does not resume).
+      void run.done.then(() => this.redis.del(claimKey(key)).catch(() => {}))
+      return true
+    }
     const events = eventsKey(key)
     run.mirror = (numbered) => this.mirror(events, numbered)
     run.stillWanted = async () => (await this.redis.hvals(followersKey(key))).some((until) => Number(until) > Date.now())
-    void run.done.then(() => this.closeStream(key, run, meta.retain))
+    void run.done.then(() => this.closeStream(key, run))
     return true
   }
 
@@ -160,10 +168,9 @@ export class RedisRunBoard implements RunBoard {
   }
 
   /** Marks the run's stream ended, and lets its keys expire after the retention. */
-  private async closeStream(key: string, run: Run, retain: boolean): Promise<void> {
+  private async closeStream(key: string, run: Run): Promise<void> {
     const endId = run.events.length + 1
-    // A request_id the host chose is only known to the clients of this run: a few seconds let one that follows it elsewhere see the end.
-    const ttl = retain ? this.retainMs : Math.min(this.retainMs, UNRETAINED_TTL_MS)
+    const ttl = this.retainMs
     // Plain commands, not MULTI: a MULTI leaves at once, ahead of the run's last events still
     // waiting in the auto-pipeline, and its end entry would take their ids.
     try {
