@@ -111,20 +111,28 @@ export class RedisRunBoard implements RunBoard {
   async find(key: string): Promise<FoundRun | undefined> {
     const here = await this.local.find(key)
     if (here) return here
-    let claimed: string | null
-    let last: Entry[]
+    const shared = await this.readClaim(key)
+    // A run under a request_id the host chose shares no events (see add): only Stop reaches it from here.
+    if (!shared?.claim.retain) return undefined
+    const { claim, ended } = shared
+    const alive = ended || (await this.hostAlive(claim))
+    return { fingerprint: claim.fingerprint, sessionId: claim.sessionId, gone: !alive, feed: this.remoteFeed(key, claim.instance) }
+  }
+
+  /** The claim of a run of any host, and whether its stream has ended; null when there is none. */
+  private async readClaim(key: string): Promise<{ claim: Claim; ended: boolean } | null> {
     try {
-      ;[claimed, last] = await Promise.all([this.redis.get(claimKey(key)), this.redis.xrevrange(eventsKey(key), '+', '-', 'COUNT', 1) as Promise<Entry[]>])
+      const [claimed, last] = await Promise.all([this.redis.get(claimKey(key)), this.redis.xrevrange(eventsKey(key), '+', '-', 'COUNT', 1) as Promise<Entry[]>])
+      if (claimed === null) return null
+      return { claim: JSON.parse(claimed) as Claim, ended: last[0] !== undefined && isEnd(last[0]) }
     } catch {
       throw unavailable()
     }
-    if (claimed === null) return undefined
-    const claim = JSON.parse(claimed) as Claim
-    // A run under a request_id the host chose shares no events (see add): only Stop reaches it from here.
-    if (!claim.retain) return undefined
-    const ended = last[0] !== undefined && isEnd(last[0])
-    const alive = ended || (await this.redis.exists(instanceKey(claim.instance)).catch(() => 1)) === 1
-    return { fingerprint: claim.fingerprint, sessionId: claim.sessionId, gone: !alive, feed: this.remoteFeed(key, claim.instance) }
+  }
+
+  /** Whether the claim's host still beats (while Redis cannot say, it counts as alive). */
+  private async hostAlive(claim: Claim): Promise<boolean> {
+    return (await this.redis.exists(instanceKey(claim.instance)).catch(() => 1)) === 1
   }
 
   async add(key: string, run: Run, meta: RunMeta): Promise<boolean> {
@@ -185,10 +193,8 @@ export class RedisRunBoard implements RunBoard {
   async stop(key: string, reason: string): Promise<boolean> {
     if (this.local.cancel(key, reason)) return true
     if (this.local.get(key)) return false
-    const found = await this.find(key)
-    if (!found || found.gone) return false
-    const [last] = (await this.redis.xrevrange(eventsKey(key), '+', '-', 'COUNT', 1).catch(() => [])) as Entry[]
-    if (last !== undefined && isEnd(last)) return false
+    const shared = await this.readClaim(key)
+    if (!shared || shared.ended || !(await this.hostAlive(shared.claim))) return false
     try {
       await this.redis.publish(STOP_CHANNEL, key)
     } catch {
