@@ -5,13 +5,13 @@
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, expect, it } from 'vitest'
 import { STORES, testDatabase } from './reliability/support.ts'
 import { killAllChildren, startChildHost } from './testing/child-host.ts'
+import { freePort } from './testing/free-port.ts'
 import { parseSse } from './testing/harness.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'porch-readme-'))
@@ -19,14 +19,6 @@ afterAll(async () => {
   await killAllChildren()
   rmSync(dir, { recursive: true, force: true })
 })
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 it.each(STORES)('runs the README transcripts as printed against a fresh host on %s', async (kind) => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')

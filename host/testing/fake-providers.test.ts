@@ -154,6 +154,20 @@ describe.each(providers)('fake $name provider', ({ start, model, path, authHeade
     await expect.poll(() => f.aborted).toBe(3)
   })
 
+  it('holds the rest of a stream until the test releases it', async () => {
+    let release!: () => void
+    const until = new Promise<void>((resolve) => (release = resolve))
+    const { model } = await fake([{ text: ['a', 'b', 'c'], hold: { afterChunks: 1, until } }])
+    const deltas: string[] = []
+    const result = streamText({ model, prompt: 'hi', ...quiet })
+    const stream = result.textStream[Symbol.asyncIterator]()
+    deltas.push((await stream.next()).value)
+    expect(deltas).toEqual(['a'])
+    release()
+    for (let part = await stream.next(); !part.done; part = await stream.next()) deltas.push(part.value)
+    expect(deltas).toEqual(['a', 'b', 'c'])
+  })
+
   it('waits before answering, and breaks whole replies: cut, malformed, or not its protocol at all', async () => {
     const { model } = await fake([
       { text: ['late'], waitMs: 100 },

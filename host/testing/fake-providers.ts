@@ -36,6 +36,11 @@ export type ScriptedReply = {
    * A whole reply goes silent after half its JSON.
    */
   stallAfterChunks?: number
+  /**
+   * Stream `afterChunks` content chunks, then wait for `until` before the rest: a model still
+   * at work while its first tokens travel, for as long as the test wants (no clock involved).
+   */
+  hold?: { afterChunks: number; until: Promise<unknown> }
   /** Send this raw text as the whole streamed body, with a 200 (for bodies no dialect would write). */
   rawStream?: string
 }
@@ -256,8 +261,10 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     res.flushHeaders()
     const stop = reply.cutAfterChunks === undefined ? Infinity : cutIndex(frames, reply.cutAfterChunks)
     const stall = reply.stallAfterChunks === undefined ? Infinity : cutIndex(frames, reply.stallAfterChunks)
+    const hold = reply.hold === undefined ? Infinity : cutIndex(frames, reply.hold.afterChunks)
     for (const [i, f] of frames.entries()) {
       if (i > 0 && reply.delayMs) await sleep(reply.delayMs)
+      if (i === hold) await reply.hold!.until
       if (closed) return
       // Silent from here on; the connection is dropped when the client gives up or the fake closes.
       if (i === stall) return

@@ -14,11 +14,11 @@
  */
 import { execFile, spawn, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { TestProject } from 'vitest/node'
+import { freePort } from './free-port.ts'
 
 /** What a test file needs to reach the server (see host/testing/postgres.ts). */
 export type TestPostgres = {
@@ -55,16 +55,6 @@ export function findPostgresBin(): string {
     )
   }
   return join(DEBIAN_ROOT, versions[0]!, 'bin')
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** `initdb` refuses root: as root, PostgreSQL's programs run as the `postgres` user. */
