@@ -11,7 +11,9 @@
  * - append growth: Store.finishRun at turns 1–200 against 1,801–2,000 of one session
  *   (bench/append-growth.ts), in-process;
  * - what a chat asks of the store, call by call (bench/store-calls.ts), in-process, with the
- *   price of one bare round trip to the server for scale.
+ *   price of one bare round trip to the server for scale;
+ * - once, after the rounds: the statements (round trips) a sync chat sends PostgreSQL, counted
+ *   from the server's log (bench/pg-statements.ts).
  */
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -20,6 +22,7 @@ import { findPostgresBin, launchPostgres } from '../host/testing/postgres-server
 import { type AppendGrowth, appendGrowth } from './append-growth.ts'
 import { benchDatabaseUrl, type OpenBenchStore, openSqliteBenchStore, postgresBenchStore, type StoreKind } from './bench-store.ts'
 import { hostOverhead, type OverheadResult } from './overhead.ts'
+import { type ChatStatements, statementsPerChat } from './pg-statements.ts'
 import { processTreeCpuMs } from './process-cpu.ts'
 import { CHAT_CALLS, roundTripUs, type StoreCallTimes, storeCallTimes } from './store-calls.ts'
 import { porchThroughput, type Throughput } from './throughput.ts'
@@ -41,6 +44,7 @@ export type StoreComparison = {
   rounds: StoreRound[]
   /** Median µs of a bare prepared `SELECT 1` on the throwaway server, measured after the rounds. */
   roundTripUs: number
+  statements: ChatStatements
   /** 1-minute load average before and after (2 cores: above 2 means something else wanted the CPU). */
   load: { before: number; after: number }
 }
@@ -72,6 +76,7 @@ export async function compareStores({ rounds = 2, quick = false } = {}): Promise
       postgres: postgresVersion,
       rounds: results,
       roundTripUs: await roundTripUs(await benchDatabaseUrl(pg.server)),
+      statements: await statementsPerChat(pg.server),
       load: { before, after: loadavg()[0]! },
     }
   } finally {
@@ -108,6 +113,8 @@ export function storeComparisonLines(c: StoreComparison): string[] {
     const us = r.calls.medianUs
     lines.push(`| ${r.round} | ${NAMES[r.store]} | ${CHAT_CALLS.map((call) => `${n(us[call])} µs`).join(' | ')} | ${n(us.chat)} µs |`)
   }
+  lines.push('', `PostgreSQL statements (round trips) per sync chat, from the server's log: ${c.statements.perChat}`)
+  for (const statement of c.statements.oneChat) lines.push(`  ${statement} …`)
   lines.push('')
   for (const sqlite of c.rounds.filter((r) => r.store === 'sqlite')) {
     const pg = c.rounds.find((r) => r.store === 'postgres' && r.round === sqlite.round)
