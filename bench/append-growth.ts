@@ -1,8 +1,12 @@
 /**
  * Budget: appending turn 2,000 of a session costs what turn 1 costs (O(1): no session blob is
  * rewritten, nothing grows with the session but an index). Measures Store.finishRun, a whole turn
- * (user + assistant message + trace) in one transaction, near the start and after many turns, on
- * the store `open` gives (SQLite on a real file unless told otherwise: bench/bench-store.ts).
+ * (user + assistant message + trace) in one transaction, on the store `open` gives (SQLite on a
+ * real file unless told otherwise: bench/bench-store.ts). Each turn of the long session is paired
+ * with turn 1 of a new session, taken right before or after it (alternately), so `ratio`
+ * compares the long session's last `sample` turns with turns 1 taken in the same moments: a
+ * neighbour's burst of load hits both sides, where comparing the session's first and last turns
+ * (`earlyMedianUs`, `lateMedianUs`) compares two different minutes of a shared machine.
  * `warmup` turns in sessions of two turns come first, so turn 1 of the measured session is not
  * also among the process's first writes (cold code, statements not yet prepared). On PostgreSQL,
  * with 200 warm-up turns the measured session's turns 1–200 still came out 1.3–1.4 × slower than
@@ -12,7 +16,18 @@ import { AgentConfigSchema } from '../shared/index.ts'
 import { type OpenBenchStore, openSqliteBenchStore } from './bench-store.ts'
 import { median } from './stats.ts'
 
-export type AppendGrowth = { turns: number; sample: number; earlyMedianUs: number; lateMedianUs: number; ratio: number }
+export type AppendGrowth = {
+  turns: number
+  sample: number
+  /** Turns 1…sample of the long session. */
+  earlyMedianUs: number
+  /** Its last `sample` turns. */
+  lateMedianUs: number
+  /** Turn 1 of a new session, paired with each of those last turns. */
+  firstTurnMedianUs: number
+  /** lateMedianUs ÷ firstTurnMedianUs. */
+  ratio: number
+}
 
 export async function appendGrowth({
   open = openSqliteBenchStore,
@@ -55,11 +70,17 @@ export async function appendGrowth({
       return performance.now() - started
     }
     for (let i = 0; i < warmup; i++) await append(`warm-${Math.floor(i / 2)}`, (i % 2) + 1)
-    const timings: number[] = []
-    for (let turn = 1; turn <= turns; turn++) timings.push(await append('long', turn))
-    const early = median(timings.slice(0, sample))
-    const late = median(timings.slice(-sample))
-    return { turns, sample, earlyMedianUs: early * 1000, lateMedianUs: late * 1000, ratio: late / early }
+    const long: number[] = []
+    const firstTurns: number[] = []
+    for (let turn = 1; turn <= turns; turn++) {
+      if (turn % 2 === 0) firstTurns.push(await append(`new-${turn}`, 1))
+      long.push(await append('long', turn))
+      if (turn % 2 === 1) firstTurns.push(await append(`new-${turn}`, 1))
+    }
+    const us = (ms: number[]) => median(ms) * 1000
+    const lateMedianUs = us(long.slice(-sample))
+    const firstTurnMedianUs = us(firstTurns.slice(-sample))
+    return { turns, sample, earlyMedianUs: us(long.slice(0, sample)), lateMedianUs, firstTurnMedianUs, ratio: lateMedianUs / firstTurnMedianUs }
   } finally {
     await dispose()
   }

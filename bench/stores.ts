@@ -8,8 +8,8 @@
  * - sync chats/s and host CPU per chat: bench/throughput.ts (`demo:instant`, autocannon in
  *   another process), and on PostgreSQL the server's CPU per chat too (all its processes);
  * - overhead to first token: bench/overhead.ts (SSE, a model server streaming 20 tokens);
- * - append growth: Store.finishRun at turns 1–200 against 1,801–2,000 of one session
- *   (bench/append-growth.ts), in-process;
+ * - append growth: Store.finishRun at turns 1,801–2,000 of one session against turn 1 of new
+ *   sessions taken at the same moments (bench/append-growth.ts), in-process;
  * - what a chat asks of the store, call by call (bench/store-calls.ts), in-process, with the
  *   price of one bare round trip to the server for scale;
  * - once, after the rounds: the statements (round trips) a sync chat sends PostgreSQL, counted
@@ -120,14 +120,14 @@ export function storeComparisonLines(c: StoreComparison): string[] {
     `stores: SQLite against ${c.postgres} (throwaway local server, fsync off), taking turns, ${Math.max(...c.rounds.map((r) => r.round))} rounds; ` +
       `load average ${c.load.before.toFixed(2)} before, ${c.load.after.toFixed(2)} after; a bare round trip to the server: ${c.roundTripUs} µs median`,
     '',
-    '| round | store | sync chats/s | p50 / p99 | CPU per sync chat: host + PostgreSQL | to first token over direct: median / p99 | host CPU per SSE chat | append: turns 1–200 / 1,801–2,000 (ratio) |',
+    '| round | store | sync chats/s | p50 / p99 | CPU per sync chat: host + PostgreSQL | to first token over direct: median / p99 | host CPU per SSE chat | finishRun: turn 1 / turns 1,801–2,000 (ratio) |',
     '|---|---|---|---|---|---|---|---|',
   ]
   for (const r of c.rounds) {
     lines.push(
       `| ${r.round} | ${NAMES[r.store]} | ${n(r.sync.perSecond)} | ${r.sync.p50Ms} / ${r.sync.p99Ms} ms | ${cpuPerChat(r.sync)} | ` +
         `${r.overhead.firstToken.medianMs} / ${r.overhead.firstToken.p99Ms} ms | ${r.overhead.hostCpuMsPerChat} ms | ` +
-        `${n(r.growth.earlyMedianUs)} / ${n(r.growth.lateMedianUs)} µs (${r.growth.ratio.toFixed(2)}) |`,
+        `${n(r.growth.firstTurnMedianUs)} / ${n(r.growth.lateMedianUs)} µs (${r.growth.ratio.toFixed(2)}) |`,
     )
   }
   lines.push('', `| round | store | ${CHAT_CALLS.join(' | ')} | a chat's store calls |`, `|---|---|${CHAT_CALLS.map(() => '---|').join('')}---|`)
