@@ -159,7 +159,7 @@ const toInstance = (row: InstanceRow): HostInstance => ({
  * A finished run in one statement: data-modifying CTEs and the statement around them commit
  * together or not at all, as the transaction they replace did (BEGIN, three statements, COMMIT:
  * five round trips). Measured in BENCHMARKS.md: a sync chat's statements went from 8 to 4, and
- * finishRun alone, in-process, from 833–937 µs to 273–327 µs. The messages take their numbers
+ * finishRun alone, in-process, from 730–843 µs to 253–332 µs. The messages take their numbers
  * from what the session upsert returns; the trace is written whole when this process still
  * holds its start (`withStart`), else its `running` row is closed. $1–$7 are the session and
  * its messages, the trace's parameters follow.
