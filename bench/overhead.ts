@@ -2,8 +2,9 @@
  * Budget: ≤ 2 ms median host overhead to first token. A model server on 127.0.0.1 streams a
  * fixed answer at once; in the same run, in rotating order, the same answer is asked for
  * directly from it, through a bare pass-through proxy (the floor: bench/proxy-server.ts), and
- * through Porch (SSE API, host in its own process, SQLite on). An overhead is that path's time
- * minus the direct time of the same round, to the first token and to the end.
+ * through Porch (SSE API, host in its own process; SQLite unless `env` names a PostgreSQL
+ * database, as bench/stores.ts does). An overhead is that path's time minus the direct time of
+ * the same round, to the first token and to the end.
  */
 import { publishAgent, startBenchHost } from './child-host.ts'
 import { startFloorProcess } from './floor-process.ts'
@@ -33,20 +34,23 @@ export type OverheadResult = {
  * `thinkMs`: the model server sends its headers at once and the answer that much later, as a
  * real provider does; work the host does between the two (such as the AI SDK building its
  * stream parser) then costs the visitor nothing. 0 (the budget's case): everything at once.
+ * `env`: more of the host's environment (`PORCH_DATABASE_URL` to run it on PostgreSQL).
  */
 export async function hostOverhead({
   rounds = 500,
   warmup = 100,
   thinkMs = 0,
   cpuProfDir,
+  env = {},
 }: {
   rounds?: number
   warmup?: number
   thinkMs?: number
   cpuProfDir?: string
+  env?: Record<string, string>
 } = {}): Promise<OverheadResult> {
   const model = await startModelServer({ tokens: 20 })
-  const host = await startBenchHost({ env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench' }, cpuProfDir })
+  const host = await startBenchHost({ env: { ...env, OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench' }, cpuProfDir })
   const proxy = await startFloorProcess('bench/proxy-server.ts', [model.url])
   try {
     const agentId = await publishAgent(host.url, 'openai:bench', 'streaming')

@@ -1,20 +1,23 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render` runs some of them;
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores` runs some of
+ * them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package installed);
  * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md);
  * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
  * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
  */
 import { execFileSync } from 'node:child_process'
+import { findPostgresBin } from '../host/testing/postgres-server.ts'
 import { appendGrowth } from './append-growth.ts'
 import { describeMachine, today } from './machine.ts'
 import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
+import { compareStores, storeComparisonLines } from './stores.ts'
 import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -24,6 +27,8 @@ if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', 
 const quick = process.argv.includes('--quick')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
+// Before minutes of other benchmarks, not after: says how to install PostgreSQL when it is missing.
+if (runs('stores')) findPostgresBin()
 
 const summary: string[] = []
 const report = (line: string) => {
@@ -91,7 +96,8 @@ if (runs('streams')) {
 if (runs('growth')) {
   const g = await appendGrowth()
   report(
-    `append growth: turns 1–200 median ${g.earlyMedianUs.toFixed(0)} µs, turns ${g.turns - 199}–${g.turns} median ${g.lateMedianUs.toFixed(0)} µs, ratio ${g.ratio.toFixed(2)} — budget ≈ 1 (O(1)): ${verdict(g.ratio < 1.5)}`,
+    `append growth: turn ${n(g.turns)} of a session median ${g.lateMedianUs.toFixed(0)} µs (turns ${n(g.turns - g.sample + 1)}–${n(g.turns)}), turn 1 of a new session at the same moments ${g.firstTurnMedianUs.toFixed(0)} µs, ` +
+      `ratio ${g.ratio.toFixed(2)} (the session's own turns 1–${g.sample}: ${g.earlyMedianUs.toFixed(0)} µs) — budget ≈ 1 (O(1)): ${verdict(g.ratio < 1.5)}`,
   )
 }
 
@@ -106,6 +112,10 @@ if (runs('render')) {
     )
   }
   report(`  worst ratio per doubling ${worst} — budget linear (≈ 2 per doubling, 4 would be quadratic): ${verdict(worst < 3)}`)
+}
+
+if (runs('stores')) {
+  for (const line of storeComparisonLines(await compareStores({ quick }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)

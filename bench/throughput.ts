@@ -12,12 +12,21 @@ import { publishAgent, startBenchHost } from './child-host.ts'
 import { startFloorProcess } from './floor-process.ts'
 import { processCpuMs } from './process-cpu.ts'
 
-/** `cpuMsPerChat`: the server's own CPU time per chat (user + system), steadier than rates on a shared machine. */
-export type Throughput = LoadResult & { cpuMsPerChat: number }
+/**
+ * `cpuMsPerChat`: the server's own CPU time per chat (user + system), steadier than rates on a
+ * shared machine; `databaseCpuMsPerChat`: a database server's, when one was named (PostgreSQL).
+ */
+export type Throughput = LoadResult & { cpuMsPerChat: number; databaseCpuMsPerChat?: number }
 
 export type ThroughputResult = { sync: Throughput; sse: Throughput; baseline: Throughput; syncRatio: number; sseRatio: number }
 
 type LoadOptions = { connections?: number; seconds?: number }
+
+/**
+ * `env`: more of the host's environment (`PORCH_DATABASE_URL` to run it on PostgreSQL, as
+ * bench/stores.ts does); `databaseCpuMs`: reads the database server's CPU time, to count it too.
+ */
+type HostOptions = { cpuProfDir?: string; env?: Record<string, string>; databaseCpuMs?: () => number }
 
 export async function chatThroughput(options: LoadOptions & { cpuProfDir?: string } = {}): Promise<ThroughputResult> {
   const baseline = await baselineThroughput(options)
@@ -28,14 +37,17 @@ export async function chatThroughput(options: LoadOptions & { cpuProfDir?: strin
 
 export async function porchThroughput(
   mode: 'streaming' | 'non_streaming',
-  { connections = 32, seconds = 10, cpuProfDir }: LoadOptions & { cpuProfDir?: string } = {},
+  { connections = 32, seconds = 10, cpuProfDir, env, databaseCpuMs }: LoadOptions & HostOptions = {},
 ): Promise<Throughput> {
-  const host = await startBenchHost({ cpuProfDir })
+  const host = await startBenchHost({ cpuProfDir, env })
   try {
     const agentId = await publishAgent(host.url, 'demo:instant', mode)
     const url = `${host.url}/api/v1/published/${agentId}/${mode === 'streaming' ? 'chat' : 'chat/sync'}`
     await loadPost(url, { request: 'warm up' }, { connections, seconds: 2 })
-    return await measured(host.pid, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
+    const databaseBefore = databaseCpuMs?.()
+    const result = await measured(host.pid, () => loadPost(url, { request: 'hello' }, { connections, seconds }))
+    if (databaseBefore === undefined) return result
+    return { ...result, databaseCpuMsPerChat: (databaseCpuMs!() - databaseBefore) / Math.max(1, result.total) }
   } finally {
     await host.stop()
   }

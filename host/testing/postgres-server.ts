@@ -75,8 +75,11 @@ export async function createDatabase(server: TestPostgres, name: string): Promis
   return databaseUrl(server, name)
 }
 
-/** A started (or starting) throwaway server: `ready` settles once it accepts connections. */
-export type LaunchedPostgres = { server: TestPostgres; ready: Promise<void>; stop(): Promise<void> }
+/**
+ * A started (or starting) throwaway server: `ready` settles once it accepts connections;
+ * `dataDir` holds `postmaster.pid` (bench/stores.ts reads the server's CPU time through it).
+ */
+export type LaunchedPostgres = { server: TestPostgres; dataDir: string; ready: Promise<void>; stop(): Promise<void> }
 
 /** Starts a throwaway server in a new temp folder; `stop` ends it and deletes the folder. */
 export async function launchPostgres(): Promise<LaunchedPostgres> {
@@ -130,6 +133,7 @@ export async function launchPostgres(): Promise<LaunchedPostgres> {
   ready.catch(() => {}) // the caller may never wait for it (the global setup does not)
   return {
     server,
+    dataDir: data,
     ready,
     async stop() {
       await starting
