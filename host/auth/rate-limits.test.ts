@@ -81,9 +81,11 @@ describe('takePoint', () => {
     expect(error.headers).toEqual({ 'Retry-After': String(seconds) })
   })
 
-  it('lets an error that is not a spent limit through as it is', async () => {
-    const broken = { consume: () => Promise.reject(new TypeError('store down')) } as unknown as RateLimiterMemory
-    await expect(takePoint([[broken, 'k']])).rejects.toThrow(TypeError)
+  it('refuses with 503 temporarily_unavailable when the counts cannot be read, rather than letting the request through', async () => {
+    const broken = { consume: () => Promise.reject(new Error('Stream isn\'t writeable and enableOfflineQueue options is false')) } as unknown as RateLimiterMemory
+    const error = await takePoint([[broken, 'k']]).catch((caught: ApiError) => caught)
+    expect(error).toMatchObject({ status: 503, code: 'temporarily_unavailable', details: { retry_after_seconds: 5 } })
+    expect((error as ApiError).headers).toEqual({ 'Retry-After': '5' })
   })
 
   it('asks nothing of an empty list', async () => {
