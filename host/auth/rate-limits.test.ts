@@ -82,7 +82,9 @@ describe('takePoint', () => {
   })
 
   it('refuses with 503 temporarily_unavailable when the counts cannot be read, rather than letting the request through', async () => {
-    const broken = { consume: () => Promise.reject(new Error('Stream isn\'t writeable and enableOfflineQueue options is false')) } as unknown as RateLimiterMemory
+    const broken = {
+      consume: () => Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+    } as unknown as RateLimiterMemory
     const error = await takePoint([[broken, 'k']]).catch((caught: ApiError) => caught)
     expect(error).toMatchObject({ status: 503, code: 'temporarily_unavailable', details: { retry_after_seconds: 5 } })
     expect((error as ApiError).headers).toEqual({ 'Retry-After': '5' })
