@@ -2,7 +2,7 @@
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
-import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, Store, StoredMessage, TraceStart } from './store.ts'
+import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
 

@@ -8,7 +8,7 @@
 import { CONSOLE } from '../../shared/console.ts'
 import { decodeCursor, encodeCursor, type TimeKeyCursor } from './cursor.ts'
 import type { Db } from './db.ts'
-import { InvalidCursorError, type SessionKey, type SessionQuery, type SessionSummaryRecord, type TraceQuery, type TraceRecord } from './store.ts'
+import type { SessionKey, SessionQuery, SessionSummaryRecord, TraceQuery, TraceRecord } from './store.ts'
 
 /** Where a SQLite page ended: the sort time and the row's key (sessions.pk, traces.rowid). */
 export type SqliteCursor = TimeKeyCursor

@@ -16,23 +16,21 @@
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
-import {
-  type ContextSummary,
-  type FinishedRun,
-  type HostInstance,
-  InvalidCursorError,
-  type ModelContext,
-  type PageWindow,
-  type SessionKey,
-  type SessionQuery,
-  type SessionRecord,
-  type SessionStore,
-  type SessionSummaryRecord,
-  type Store,
-  type StoredMessage,
-  type TraceQuery,
-  type TraceRecord,
-  type TraceStart,
+import type {
+  ContextSummary,
+  FinishedRun,
+  HostInstance,
+  ModelContext,
+  PageWindow,
+  SessionKey,
+  SessionQuery,
+  SessionRecord,
+  SessionStore,
+  SessionSummaryRecord,
+  StoredMessage,
+  TraceQuery,
+  TraceRecord,
+  TraceStart,
 } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
