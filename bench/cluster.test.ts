@@ -7,10 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testPostgres } from '../host/testing/postgres.ts'
 import { benchDatabaseUrl } from './bench-store.ts'
-import { benchSetup, type ClusterBench, clusterBenchLines, SETUPS, type SetupOptions, type SetupResult } from './cluster.ts'
+import { benchSetup, type ClusterBench, SETUPS, type SetupOptions, type SetupResult } from './cluster.ts'
+import { clusterBenchLines } from './cluster-report.ts'
 import { type ModelServer, startModelServer } from './model-server.ts'
 
-const options: SetupOptions = { seconds: 1, warmupSeconds: 1, connections: 4, overheadRounds: 3, overheadWarmup: 1, countedChats: 3 }
+const options: SetupOptions = { seconds: 1, warmupSeconds: 1, connections: 4, fixedRate: 20, overheadRounds: 3, overheadWarmup: 1, countedChats: 3 }
 
 describe('the cluster benchmark, one host on PostgreSQL + Redis behind nginx', () => {
   let model: ModelServer
@@ -24,11 +25,14 @@ describe('the cluster benchmark, one host on PostgreSQL + Redis behind nginx', (
   }, 60_000)
   afterAll(() => model?.close())
 
-  it("loads sync chats through nginx and reads every process's CPU", () => {
-    expect(result.sync.total).toBeGreaterThan(0)
-    expect(result.sync.non2xx + result.sync.errors).toBe(0)
-    for (const value of [result.sync.cpuMsPerChat.hosts, result.sync.cpuMsPerChat.redis, result.sync.cpuMsPerChat.nginx, result.sync.busyCores])
-      expect(Number.isFinite(value)).toBe(true)
+  it("loads chats through nginx and reads every process's CPU", () => {
+    for (const load of [result.sync, result.syncAtRate, result.widget]) {
+      expect(load.total).toBeGreaterThan(0)
+      expect(load.non2xx + load.errors).toBe(0)
+      for (const value of [load.cpuMsPerChat.hosts, load.cpuMsPerChat.redis, load.cpuMsPerChat.nginx, load.busyCores]) expect(Number.isFinite(value)).toBe(true)
+    }
+    // Each widget chat's request_id is its own (autocannon's [<id>]): every chat a run of its own, its events in Redis.
+    expect(result.widget.redis!.commands.xadd).toBeGreaterThan(20)
     expect(Number.isFinite(result.overhead.firstToken.medianMs)).toBe(true)
   })
 
@@ -46,6 +50,6 @@ describe('the cluster benchmark, one host on PostgreSQL + Redis behind nginx', (
   it('prints as the tables BENCHMARKS.md shows', () => {
     const bench: ClusterBench = { postgres: 'PostgreSQL', redis: 'Redis', options, results: [result], load: { before: 0, after: 0 } }
     const lines = clusterBenchLines(bench)
-    expect(lines.filter((line) => line.startsWith(`| 1 | ${SETUPS[0]!.name} |`))).toHaveLength(4)
+    expect(lines.filter((line) => line.startsWith(`| 1 | ${SETUPS[0]!.name} |`))).toHaveLength(7)
   })
 })

@@ -8,15 +8,20 @@
  * from every process, is what says how it would scale. Per setup and round (the setups take
  * turns, as bench/stores.ts's stores do):
  *
- * - sync chats/s through nginx (`demo:instant`, autocannon in another process, as
- *   bench/throughput.ts), with CPU per chat of the hosts, PostgreSQL, Redis and nginx, how busy
- *   the machine's cores were, and Redis's commands and request batches per chat under that load;
+ * - sync chats through nginx (`demo:instant`, autocannon in another process, as
+ *   bench/throughput.ts), as fast as they are answered, then at a fixed rate every setup keeps
+ *   up with (CPU per chat at equal load), and SSE chats as the widget sends them (a request_id
+ *   each, so with Redis their events go to a Redis Stream; 20 tokens streamed 1 per ms); for
+ *   each, CPU per chat of the hosts, PostgreSQL, Redis and nginx, how busy the machine's cores
+ *   were, and Redis's commands and request batches per chat under that load;
  * - overhead to the first token through nginx (bench/overhead.ts: SSE, a model server streaming
- *   20 tokens, Porch minus direct), each chat with a request_id of its own as the widget sends
- *   (so with Redis its events go to a Redis Stream), with the hosts' CPU per SSE chat;
- * - with Redis: its commands and batches per chat, one chat at a time (bench/redis-stats.ts), for
- *   a sync chat without request_id (the rate limit and the run's claim) and for SSE chats with a
- *   client request_id (their events mirrored to a Redis Stream), 20 tokens at once and 1 per ms.
+ *   20 tokens at once, Porch minus direct), with the widget's request_id, and the hosts' CPU
+ *   per SSE chat;
+ * - with Redis: its commands, batches and CPU per chat, one chat at a time (bench/redis-stats.ts),
+ *   for a sync chat without request_id (the rate limit and the run's claim) and for SSE chats
+ *   with a client request_id, their 20 tokens at once and 1 per ms.
+ *
+ * Results print as bench/cluster-report.ts lays them out.
  */
 import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -31,7 +36,6 @@ import { type ModelServer, startModelServer } from './model-server.ts'
 import { BENCH_MODEL, benchModelEnv, type OverheadResult, overheadThrough } from './overhead.ts'
 import { processTreeCpuMs } from './process-cpu.ts'
 import { minus, perChat, type RedisPerChat, type RedisProbe, redisPerChat, redisProbe, statsDelta } from './redis-stats.ts'
-import { median } from './stats.ts'
 import { visitDatabasesEverySecond } from './stores.ts'
 
 export type Setup = { name: string; hosts: number; redis: boolean }
@@ -42,10 +46,11 @@ export const SETUPS: readonly Setup[] = [
   { name: 'one host, PostgreSQL, no Redis', hosts: 1, redis: false },
 ]
 
-/** Milliseconds of CPU time per sync chat, by process. */
+/** Milliseconds of CPU time per chat, by process. */
 export type CpuPerChat = { hosts: number; postgres: number; redis: number | null; nginx: number }
 
-export type SyncLoad = LoadResult & {
+/** A load from autocannon, and what it cost. */
+export type MeasuredLoad = LoadResult & {
   cpuMsPerChat: CpuPerChat
   /** Cores the whole machine kept busy meanwhile (everything: the load generator and any neighbour too). */
   busyCores: number
@@ -56,9 +61,28 @@ export type SyncLoad = LoadResult & {
 /** Redis's work per chat, one chat at a time, each kind of chat. */
 export type RedisCounts = { sync: RedisPerChat; sseAtOnce: RedisPerChat & { events: number }; ssePaced: RedisPerChat & { events: number } }
 
-export type SetupResult = { round: number; setup: Setup; sync: SyncLoad; overhead: OverheadResult; redis: RedisCounts | null }
+export type SetupResult = {
+  round: number
+  setup: Setup
+  /** Sync chats as fast as they are answered. */
+  sync: MeasuredLoad
+  /** Sync chats at `options.fixedRate` a second, which every setup keeps up with: CPU per chat at equal load. */
+  syncAtRate: MeasuredLoad
+  /** SSE chats as the widget sends them: a request_id each, an answer of 20 tokens streamed 1 per ms. */
+  widget: MeasuredLoad
+  overhead: OverheadResult
+  redis: RedisCounts | null
+}
 
-export type SetupOptions = { seconds: number; warmupSeconds: number; connections: number; overheadRounds: number; overheadWarmup: number; countedChats: number }
+export type SetupOptions = {
+  seconds: number
+  warmupSeconds: number
+  connections: number
+  fixedRate: number
+  overheadRounds: number
+  overheadWarmup: number
+  countedChats: number
+}
 
 /** What the setups share: a fresh database for each, the database server's CPU time, the model server. */
 export type SetupContext = { databaseUrl(): Promise<string>; postgresCpuMs(): number; model: ModelServer }
@@ -78,6 +102,7 @@ export async function clusterBench({ rounds = 2, quick = false } = {}): Promise<
     seconds: quick ? 5 : 10,
     warmupSeconds: 2,
     connections: 32,
+    fixedRate: 500,
     overheadRounds: quick ? 200 : 500,
     overheadWarmup: 100,
     countedChats: quick ? 50 : 200,
@@ -139,17 +164,27 @@ export async function benchSetup(
         ...benchModelEnv(context.model),
       },
     })
-    const sync = await syncLoad(cluster, context, probe, options)
+    const load = (url: string, body: unknown, more: { rate?: number; uniqueIds?: boolean } = {}) =>
+      measuredLoad(cluster!, context, probe, () => loadPost(url, body, { connections: options.connections, seconds: options.seconds, ...more }))
+    const syncAgent = await publishAgent(cluster.url, 'demo:instant', 'non_streaming')
+    const syncUrl = `${cluster.url}/api/v1/published/${syncAgent}/chat/sync`
+    await loadPost(syncUrl, { request: 'warm up' }, { connections: options.connections, seconds: options.warmupSeconds })
+    const sync = await load(syncUrl, { request: 'hello' })
+    const syncAtRate = await load(syncUrl, { request: 'hello' }, { rate: options.fixedRate })
     const streamingAgent = await publishAgent(cluster.url, BENCH_MODEL, 'streaming')
+    const chatUrl = `${cluster.url}/api/v1/published/${streamingAgent}/chat`
+    const widgetChat = { request: 'hello pace=1', request_id: '[<id>]' }
+    await loadPost(chatUrl, widgetChat, { connections: options.connections, seconds: options.warmupSeconds, uniqueIds: true })
+    const widget = await load(chatUrl, widgetChat, { uniqueIds: true })
     const overhead = await overheadThrough(context.model, {
-      chatUrl: `${cluster.url}/api/v1/published/${streamingAgent}/chat`,
+      chatUrl,
       hostCpuMs: cluster.hostsCpuMs,
       rounds: options.overheadRounds,
       warmup: options.overheadWarmup,
       requestIds: true,
     })
-    const counts = probe ? await redisCounts(cluster.url, streamingAgent, probe, options.countedChats) : null
-    return { round, setup, sync, overhead, redis: counts }
+    const counts = probe ? await redisCounts(cluster.url, syncAgent, streamingAgent, probe, options.countedChats) : null
+    return { round, setup, sync, syncAtRate, widget, overhead, redis: counts }
   } finally {
     await cluster?.stop()
     probe?.close()
@@ -157,11 +192,13 @@ export async function benchSetup(
   }
 }
 
-async function syncLoad(cluster: BenchCluster, context: SetupContext, probe: RedisProbe | undefined, options: SetupOptions): Promise<SyncLoad> {
-  const agentId = await publishAgent(cluster.url, 'demo:instant', 'non_streaming')
-  const url = `${cluster.url}/api/v1/published/${agentId}/chat/sync`
-  const { connections } = options
-  await loadPost(url, { request: 'warm up' }, { connections, seconds: options.warmupSeconds })
+/** Runs `load` and reads what it cost every process. */
+async function measuredLoad(
+  cluster: BenchCluster,
+  context: SetupContext,
+  probe: RedisProbe | undefined,
+  load: () => Promise<LoadResult>,
+): Promise<MeasuredLoad> {
   const read = async () => ({
     hosts: cluster.hostsCpuMs(),
     postgres: context.postgresCpuMs(),
@@ -171,7 +208,7 @@ async function syncLoad(cluster: BenchCluster, context: SetupContext, probe: Red
     at: performance.now(),
   })
   const before = await read()
-  const result = await loadPost(url, { request: 'hello' }, { connections, seconds: options.seconds })
+  const result = await load()
   const after = await read()
   const each = (ms: number) => ms / Math.max(1, result.total)
   const redis = before.redis && after.redis ? statsDelta(before.redis, after.redis) : null
@@ -189,8 +226,7 @@ async function syncLoad(cluster: BenchCluster, context: SetupContext, probe: Red
   }
 }
 
-async function redisCounts(url: string, streamingAgent: string, probe: RedisProbe, chats: number): Promise<RedisCounts> {
-  const syncAgent = await publishAgent(url, 'demo:instant', 'non_streaming')
+async function redisCounts(url: string, syncAgent: string, streamingAgent: string, probe: RedisProbe, chats: number): Promise<RedisCounts> {
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${url}/api/v1/published/${path}`, {
       method: 'POST',
@@ -219,68 +255,4 @@ function machineBusyMs(): number {
   // Steal (time the hypervisor gave other machines) is not this machine's work.
   const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
   return ((user! + nice! + system! + irq! + softirq!) * 1000) / 100
-}
-
-const n = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const ms = (value: number | null) => (value === null ? '–' : value.toFixed(2))
-const commandList = (c: RedisPerChat) =>
-  Object.entries(c.commands)
-    .map(([name, calls]) => `${name} ${calls.toFixed(2)}`)
-    .join(', ')
-
-/** The run as Markdown tables (as BENCHMARKS.md shows them), then chats/s per core of each process. */
-export function clusterBenchLines(c: ClusterBench): string[] {
-  const o = c.options
-  const lines = [
-    `cluster: ${c.postgres} (throwaway, fsync off), ${c.redis} (throwaway, no persistence), nginx (deploy/nginx/porch.conf, 1 worker), all on this machine; ` +
-      `sync: demo:instant, ${o.connections} connections, ${o.seconds} s after ${o.warmupSeconds} s of warm-up; first token: ${o.overheadRounds} rounds; ` +
-      `load average ${c.load.before.toFixed(2)} before, ${c.load.after.toFixed(2)} after`,
-    '',
-    '| round | setup | sync chats/s | p50 / p99 | failed | CPU ms per sync chat: hosts + PostgreSQL + Redis + nginx = sum | cores busy: these / all | Redis commands / batches per chat under load | to first token over direct: median / p99 | hosts CPU per SSE chat |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-  ]
-  for (const { round, setup, sync: s, overhead } of c.results) {
-    const cpu = s.cpuMsPerChat
-    const sum = cpu.hosts + cpu.postgres + (cpu.redis ?? 0) + cpu.nginx
-    lines.push(
-      `| ${round} | ${setup.name} | ${n(s.perSecond)} | ${s.p50Ms} / ${s.p99Ms} ms | ${s.non2xx + s.errors} of ${n(s.total)} | ` +
-        `${ms(cpu.hosts)} + ${ms(cpu.postgres)} + ${ms(cpu.redis)} + ${ms(cpu.nginx)} = ${ms(sum)} | ${((sum * s.perSecond) / 1000).toFixed(2)} / ${s.busyCores.toFixed(2)} | ` +
-        `${s.redis ? `${s.redis.total.toFixed(2)} / ${s.redis.batches.toFixed(2)}` : '–'} | ` +
-        `${overhead.firstToken.medianMs} / ${overhead.firstToken.p99Ms} ms | ${overhead.hostCpuMsPerChat} ms |`,
-    )
-  }
-  lines.push(
-    '',
-    '| round | setup | chat, one at a time | events | Redis commands per chat | commands | batches | Redis CPU per chat |',
-    '|---|---|---|---|---|---|---|---|',
-  )
-  for (const { round, setup, redis } of c.results) {
-    if (!redis) continue
-    const row = (kind: string, counts: RedisPerChat, events: string) =>
-      lines.push(
-        `| ${round} | ${setup.name} | ${kind} | ${events} | ${commandList(counts)} | ${counts.total.toFixed(2)} | ${counts.batches.toFixed(2)} | ${n(counts.cpuUs)} µs |`,
-      )
-    row('sync, no request_id', redis.sync, '–')
-    row('SSE, request_id, 20 tokens at once', redis.sseAtOnce, redis.sseAtOnce.events.toFixed(1))
-    row('SSE, request_id, 1 token per ms', redis.ssePaced, redis.ssePaced.events.toFixed(1))
-  }
-  lines.push('', ...perCoreLines(c))
-  return lines
-}
-
-/** Each process's sync chats per second per core it gets, from the median of its CPU per chat over the rounds of a setup. */
-function perCoreLines(c: ClusterBench): string[] {
-  return SETUPS.flatMap((setup) => {
-    const cpu = c.results.filter((r) => r.setup === setup).map((r) => r.sync.cpuMsPerChat)
-    if (cpu.length === 0) return []
-    const perCore = (key: keyof CpuPerChat) => {
-      if (cpu[0]![key] === null) return '–'
-      const each = median(cpu.map((x) => x[key] ?? 0))
-      return `${n(1000 / each)}/s (${each.toFixed(2)} ms)`
-    }
-    return [
-      `${setup.name}, sync chats per second per core of each (median CPU per chat over the rounds): hosts ${perCore('hosts')}, ` +
-        `PostgreSQL ${perCore('postgres')}, Redis ${perCore('redis')}, nginx ${perCore('nginx')}`,
-    ]
-  })
 }
