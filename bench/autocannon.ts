@@ -8,8 +8,16 @@ const autocannonBin = join(createRequire(import.meta.url).resolve('autocannon/pa
 
 export type LoadResult = { perSecond: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number; total: number; connections: number }
 
-/** POSTs `body` as JSON to `url` from `connections` connections for `seconds`; requests/s and latency. */
-export async function loadPost(url: string, body: unknown, { connections = 32, seconds = 10 } = {}): Promise<LoadResult> {
+/**
+ * POSTs `body` as JSON to `url` from `connections` connections for `seconds`; requests/s and
+ * latency. `rate`: at most that many requests per second in all (default: as fast as answered);
+ * `uniqueIds`: each request gets its own id wherever the body says `[<id>]` (a request_id).
+ */
+export async function loadPost(
+  url: string,
+  body: unknown,
+  { connections = 32, seconds = 10, rate, uniqueIds = false }: { connections?: number; seconds?: number; rate?: number; uniqueIds?: boolean } = {},
+): Promise<LoadResult> {
   const args = [
     autocannonBin,
     '--json',
@@ -23,6 +31,8 @@ export async function loadPost(url: string, body: unknown, { connections = 32, s
     'content-type=application/json',
     '-b',
     JSON.stringify(body),
+    ...(rate === undefined ? [] : ['-R', String(rate)]),
+    ...(uniqueIds ? ['-I'] : []),
     url,
   ]
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 })

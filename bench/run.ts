@@ -1,14 +1,20 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores` runs some of
- * them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package installed);
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster` runs
+ * some of them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
+ * installed; `cluster`: one host and three behind nginx on PostgreSQL and Redis, which needs
+ * Debian's `postgresql`, `redis-server` and `nginx`);
  * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md);
  * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
  * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
  */
 import { execFileSync } from 'node:child_process'
+import { findNginx } from '../host/testing/nginx.ts'
 import { findPostgresBin } from '../host/testing/postgres-server.ts'
+import { findRedisServer } from '../host/testing/redis-server.ts'
 import { appendGrowth } from './append-growth.ts'
+import { clusterBench } from './cluster.ts'
+import { clusterBenchLines } from './cluster-report.ts'
 import { describeMachine, today } from './machine.ts'
 import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
@@ -17,7 +23,7 @@ import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -27,8 +33,12 @@ if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', 
 const quick = process.argv.includes('--quick')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
-// Before minutes of other benchmarks, not after: says how to install PostgreSQL when it is missing.
-if (runs('stores')) findPostgresBin()
+// Before minutes of other benchmarks, not after: says how to install what is missing.
+if (runs('stores') || runs('cluster')) findPostgresBin()
+if (runs('cluster')) {
+  findRedisServer()
+  findNginx()
+}
 
 const summary: string[] = []
 const report = (line: string) => {
@@ -116,6 +126,10 @@ if (runs('render')) {
 
 if (runs('stores')) {
   for (const line of storeComparisonLines(await compareStores({ quick }))) report(line)
+}
+
+if (runs('cluster')) {
+  for (const line of clusterBenchLines(await clusterBench({ quick }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)

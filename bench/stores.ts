@@ -94,7 +94,7 @@ export async function compareStores({ rounds = 2, quick = false } = {}): Promise
  * that after its first minute; every benchmarked host starts on a new database and runs for
  * seconds, so the server visits every second and the first statistics come during the warm-up.
  */
-async function visitDatabasesEverySecond(server: TestPostgres): Promise<void> {
+export async function visitDatabasesEverySecond(server: TestPostgres): Promise<void> {
   const sql = postgres(databaseUrl(server, 'postgres'), { max: 1, onnotice: () => {} })
   try {
     await sql`ALTER SYSTEM SET autovacuum_naptime = '1s'`
