@@ -5,8 +5,9 @@
  *
  * - `porch:run:<key>`, the claim: JSON {fingerprint, sessionId, instance}, set only if absent
  *   (`SET NX`), so the same request_id sent to two hosts at once starts one run;
- * - `porch:run:<key>:events`, a Stream of its numbered events (entry id `0-<n>` is the SSE id
- *   n), bounded to MAX_EVENTS, closed by an entry with an `end` field;
+ * - `porch:run:<key>:events`, a Stream of its numbered events, written in batches: the events
+ *   of MIRROR_WINDOW_MS go in one entry (a JSON array) whose id `0-<n>` is the SSE id of its
+ *   last event; at most MAX_ENTRIES entries, closed by an entry with an `end` field;
  * - `porch:run:<key>:followers`, a hash of the clients following it from other hosts (each
  *   until when it last said it follows), so the run does not count as abandoned when its own
  *   host has no client left;
@@ -27,8 +28,14 @@ import type { Logger } from '../../log.ts'
 import { ChatError } from '../errors.ts'
 import { type FoundRun, type NumberedEvent, type Run, type RunBoard, type RunFeed, type RunListener, type RunMeta, RunRegistry } from './runs.ts'
 
-/** Events kept per run: a resume from further back than this gets run_gone. */
-export const MAX_EVENTS = 10_000
+/** Entries (batches of events) kept per run: a resume from further back than these gets run_gone. */
+export const MAX_ENTRIES = 10_000
+/**
+ * How long a run's events gather before they go to Redis in one entry. A client following from
+ * another host sees them this much later; the run's own clients are not delayed at all. With
+ * tokens 1 ms apart, a 24-event answer took 24 round trips and 25 XADDs one event each (BENCHMARKS.md).
+ */
+const MIRROR_WINDOW_MS = 25
 /** How often this host says it is alive and keeps its running runs' keys. */
 const HEARTBEAT_MS = 2_000
 /** How long a host that stopped beating still counts as alive. */
@@ -157,25 +164,39 @@ export class RedisRunBoard implements RunBoard {
       return true
     }
     const events = eventsKey(key)
-    run.mirror = (numbered) => this.mirror(events, numbered)
+    let batch: NumberedEvent[] = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const flush = () => {
+      clearTimeout(timer)
+      timer = undefined
+      if (batch.length > 0) this.mirror(events, batch)
+      batch = []
+    }
+    run.mirror = (numbered) => {
+      batch.push(numbered)
+      timer ??= setTimeout(flush, MIRROR_WINDOW_MS)
+    }
     run.stillWanted = async () => (await this.redis.hvals(followersKey(key))).some((until) => Number(until) > Date.now())
-    void run.done.then(() => this.closeStream(key, run))
+    void run.done.then(() => {
+      flush()
+      return this.closeStream(key, run)
+    })
     return true
   }
 
-  /** Copies one event to the run's stream (events of one tick leave in one pipeline: see cluster/redis.ts). */
-  private mirror(events: string, { id, event }: NumberedEvent): void {
+  /** Copies a batch of events to the run's stream as one entry, numbered by its last event. */
+  private mirror(events: string, batch: NumberedEvent[]): void {
     this.redis
-      .xadd(events, 'MAXLEN', '~', MAX_EVENTS, `0-${id}`, 'e', JSON.stringify(event))
+      .xadd(events, 'MAXLEN', '~', MAX_ENTRIES, `0-${batch.at(-1)!.id}`, 'e', JSON.stringify(batch.map(({ event }) => event)))
       .then(() => (this.mirrorFailing = false))
       .catch((error) => {
-        // The run goes on for its own clients; only followers on other hosts miss the event.
+        // The run goes on for its own clients; only followers on other hosts miss the events.
         if (!this.mirrorFailing) this.log.error('could not share a run event through Redis', error)
         this.mirrorFailing = true
       })
   }
 
-  /** Marks the run's stream ended, and lets its keys expire after the retention. */
+  /** Marks the run's stream ended (after its last batch, on the same connection), and lets its keys expire after the retention. */
   private async closeStream(key: string, run: Run): Promise<void> {
     const endId = run.events.length + 1
     const ttl = this.retainMs
@@ -255,17 +276,21 @@ export class RedisRunBoard implements RunBoard {
     /** Hands entries to the listener; true once the stream has ended for it. */
     const deliver = (entries: Entry[]): boolean => {
       for (const entry of entries) {
-        const seq = entrySeq(entry[0])
-        if (seq <= lastSeen) continue
+        const last = entrySeq(entry[0])
+        if (last <= lastSeen) continue
         if (isEnd(entry)) {
           listener.onEnd()
           return true
         }
-        // Trimmed away (past MAX_EVENTS), or not shared while Redis was unreachable: the events between cannot be replayed.
-        if (seq !== lastSeen + 1) return endGone(listener, lastSeen, 'Part of this answer is no longer available. Reload the conversation to see it.')
-        lastSeen = seq
         const fields = entry[1]
-        listener.onEvent({ id: seq, event: JSON.parse(fields[fields.indexOf('e') + 1]!) as StreamEvent })
+        const batch = JSON.parse(fields[fields.indexOf('e') + 1]!) as StreamEvent[]
+        const first = last - batch.length + 1
+        // Trimmed away (past MAX_ENTRIES), or not shared while Redis was unreachable: the events between cannot be replayed.
+        if (first > lastSeen + 1) return endGone(listener, lastSeen, 'Part of this answer is no longer available. Reload the conversation to see it.')
+        for (const [i, event] of batch.entries()) {
+          if (first + i > lastSeen) listener.onEvent({ id: first + i, event })
+        }
+        lastSeen = last
       }
       return false
     }
