@@ -91,31 +91,47 @@ function withFragment(url: string, id: string): string {
 type Unit = { kind: ContentBlock['kind']; text: string; glue?: string }
 
 function groupSection(blocks: ContentBlock[], targetChars: number, maxChars: number): string[] {
-  const groups: { units: Unit[]; length: number }[] = []
+  // Items are what grouping never separates: a unit, or a lead-in ("Install it with:") and what it introduces.
+  const items: Group[] = []
   for (const unit of blocks.flatMap((block) => fitUnits(block, targetChars, maxChars))) {
+    const item = items.at(-1)
+    const last = item?.units.at(-1)
+    if (item && last && last.glue === undefined && unit.glue === undefined && /:\s*$/.test(last.text) && joinedLength(item, unit) <= maxChars) {
+      item.length = joinedLength(item, unit)
+      item.units.push(unit)
+    } else {
+      items.push({ units: [unit], length: unit.text.length })
+    }
+  }
+  const groups: Group[] = []
+  for (const item of items) {
     const group = groups.at(-1)
-    const joined = group ? group.length + separator(group.units.at(-1)!, unit).length + unit.text.length : Number.POSITIVE_INFINITY
-    // A short lead-in ("Install it with:") stays with what it introduces, up to maxChars.
+    const joined = group ? joinedLength(group, item.units[0]!) - item.units[0]!.text.length + item.length : Number.POSITIVE_INFINITY
+    // A short group (a one-line section intro) takes what follows, up to maxChars, rather than stand alone.
     if (group && (joined <= targetChars || (joined <= maxChars && group.length < targetChars / 3))) {
-      group.units.push(unit)
+      group.units.push(...item.units)
       group.length = joined
     } else {
-      groups.push({ units: [unit], length: unit.text.length })
+      groups.push({ units: [...item.units], length: item.length })
     }
   }
   // A short tail joins the chunk before it rather than standing alone with too little context.
-  const last = groups.at(-1)
-  const beforeLast = groups.at(-2)
-  if (last && beforeLast && last.length < targetChars / 4) {
-    const joined = beforeLast.length + separator(beforeLast.units.at(-1)!, last.units[0]!).length + last.length
+  const tail = groups.at(-1)
+  const beforeTail = groups.at(-2)
+  if (tail && beforeTail && tail.length < targetChars / 4) {
+    const joined = joinedLength(beforeTail, tail.units[0]!) - tail.units[0]!.text.length + tail.length
     if (joined <= maxChars) {
-      beforeLast.units.push(...last.units)
-      beforeLast.length = joined
+      beforeTail.units.push(...tail.units)
+      beforeTail.length = joined
       groups.pop()
     }
   }
   return groups.map(({ units }) => units.map((unit, index) => (index === 0 ? '' : separator(units[index - 1]!, unit)) + unit.text).join(''))
 }
+
+type Group = { units: Unit[]; length: number }
+
+const joinedLength = (group: Group, unit: Unit) => group.length + separator(group.units.at(-1)!, unit).length + unit.text.length
 
 function separator(before: Unit, unit: Unit): string {
   if (unit.glue !== undefined) return unit.glue
@@ -125,41 +141,36 @@ function separator(before: Unit, unit: Unit): string {
   return unit.kind === 'record' && !before.text.includes('\n') && !unit.text.includes('\n') ? '\n' : '\n\n'
 }
 
-/** The block as units no longer than maxChars: code and records split between lines, prose between sentences. */
+/**
+ * The block as units no longer than maxChars. Code and records split between lines only; prose
+ * keeps its lines (a list item's code, an address) and splits a too-long line between sentences.
+ */
 function fitUnits(block: ContentBlock, targetChars: number, maxChars: number): Unit[] {
   if (block.text.length <= maxChars) return [{ kind: block.kind, text: block.text }]
-  const lines = block.kind === 'code' || block.kind === 'record'
-  const pieces = lines
-    ? pack(
-        block.text.split('\n').flatMap((line) => hardSplit(line, maxChars)),
-        '\n',
-        maxChars,
-      )
-    : pack(
-        sentences(block.text).flatMap((sentence) => hardSplit(sentence, maxChars)),
-        ' ',
-        targetChars,
-      )
-  return pieces.map((text, index) => (index === 0 ? { kind: block.kind, text } : { kind: block.kind, text, glue: lines ? '\n' : ' ' }))
+  const verbatim = block.kind === 'code' || block.kind === 'record'
+  // Each piece with what joined it to the piece before it in the block.
+  const pieces: { text: string; glue: string }[] = []
+  for (const line of block.text.split('\n')) {
+    const parts = verbatim || line.length <= targetChars ? hardSplit(line, maxChars) : sentences(line).flatMap((sentence) => hardSplit(sentence, maxChars))
+    pieces.push(...parts.map((text, index) => ({ text, glue: index === 0 ? '\n' : ' ' })))
+  }
+  const limit = verbatim ? maxChars : targetChars
+  const units: Unit[] = []
+  for (const piece of pieces) {
+    const last = units.at(-1)
+    if (last && last.text.length + piece.glue.length + piece.text.length <= limit) last.text += piece.glue + piece.text
+    else if (piece.text.trim() !== '') units.push({ kind: block.kind, text: piece.text, ...(last ? { glue: piece.glue } : {}) })
+  }
+  return units
 }
 
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' })
 
 const sentences = (text: string) => Array.from(sentenceSegmenter.segment(text), ({ segment }) => segment.trim()).filter((segment) => segment !== '')
 
-/** Consecutive pieces joined with `glue` while they fit in `limit`. */
-function pack(pieces: string[], glue: string, limit: number): string[] {
-  const packed: string[] = []
-  for (const piece of pieces) {
-    const last = packed.at(-1)
-    if (last !== undefined && last.length + glue.length + piece.length <= limit) packed[packed.length - 1] = last + glue + piece
-    else packed.push(piece)
-  }
-  return packed
-}
-
 /** Text longer than `limit` cut at the last space before it (or at the limit, when a word is longer than half of it). */
 function hardSplit(text: string, limit: number): string[] {
+  if (text.length <= limit) return [text]
   const pieces: string[] = []
   let rest = text
   while (rest.length > limit) {

@@ -180,17 +180,32 @@ function headingId(heading: Element): string | undefined {
   return undefined
 }
 
-/** Each item as `- text` (or `1. text`), its nested lists as indented lines below it. */
+/** Each item as `- text` (or `1. text`), its code blocks verbatim and its nested lists indented below it. */
 function listItems(list: Element, inSection: boolean, depth: number): string[] {
   const items: string[] = []
   let number = Number(attr(list, 'start') ?? 1) || 1
   for (const item of elementChildren(list)) {
     if (item.tagName !== 'li') continue
-    const marker = list.tagName === 'ol' ? `${number++}. ` : '- '
-    const nested = elementChildren(item).filter((child) => child.tagName === 'ul' || child.tagName === 'ol')
-    const own = collapse(textOf(item, inSection, true, new Set(nested)))
-    const lines = [`${'  '.repeat(depth)}${marker}${own}`, ...nested.flatMap((list) => listItems(list, inSection, depth + 1))]
-    if (own !== '' || lines.length > 1) items.push(lines.join('\n'))
+    const marker = `${'  '.repeat(depth)}${list.tagName === 'ol' ? `${number++}. ` : '- '}`
+    const nested: Element[] = []
+    const lines: string[] = []
+    let text = ''
+    const flushText = () => {
+      if (collapse(text) !== '') lines.push(collapse(text))
+      text = ''
+    }
+    for (const child of childrenOf(item)) {
+      if ('tagName' in child && (child.tagName === 'ul' || child.tagName === 'ol')) nested.push(child)
+      else if ('tagName' in child && child.tagName === 'pre') {
+        flushText()
+        lines.push(textOf(child, inSection, false).replace(/^\n/, '').trimEnd())
+      } else text += textOf(child, inSection)
+    }
+    flushText()
+    const pad = ' '.repeat(marker.length)
+    const own = lines.flatMap((line) => line.split('\n')).map((line, index) => (index === 0 ? marker + line : line === '' ? '' : pad + line))
+    const all = [...own, ...nested.flatMap((child) => listItems(child, inSection, depth + 1))]
+    if (all.length > 0) items.push(all.join('\n'))
   }
   return items
 }
