@@ -249,6 +249,12 @@ describe('refusals', () => {
     expect(await refusal({ bytes: text('x'.repeat(2048)), filename: 'a.txt' }, { maxBytes: 2048 })).toBe('parsed')
   })
 
+  it('refuses a file nested too deeply to walk, instead of failing with a stack overflow', async () => {
+    const message = 'This file is nested too deeply to read; simplify its structure or paste the text.'
+    expect(await refusal({ bytes: text(`${'['.repeat(50_000)}${']'.repeat(50_000)}`), filename: 'deep.json' })).toBe(message)
+    expect(await refusal({ bytes: text(`${'<div>'.repeat(30_000)}x`), filename: 'deep.html' })).toBe(message)
+  })
+
   it('refuses a source with no text at all', async () => {
     for (const [body, filename] of [
       ['', 'empty.txt'],
