@@ -16,65 +16,17 @@ type Node = DefaultTreeAdapterTypes.Node
 type Element = DefaultTreeAdapterTypes.Element
 
 /** Never read: not content, or not the page's own content. */
-const SKIPPED = new Set([
-  'head',
-  'script',
-  'style',
-  'noscript',
-  'template',
-  'nav',
-  'aside',
-  'form',
-  'button',
-  'select',
-  'svg',
-  'math',
-  'iframe',
-  'object',
-  'canvas',
-  'dialog',
-])
+const SKIPPED = new Set('head script style noscript template nav aside form button select svg math iframe object canvas dialog'.split(' '))
 const SKIPPED_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'complementary', 'search', 'dialog', 'alertdialog'])
 /** Inside these, `<header>` and `<footer>` belong to the content (an article's title, a section's note), as ARIA reads them. */
 const SECTIONING = new Set(['article', 'main', 'section'])
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
 /** Elements that end the paragraph before them. */
-const BLOCK_LEVEL = new Set([
-  'address',
-  'article',
-  'blockquote',
-  'body',
-  'center',
-  'dd',
-  'details',
-  'div',
-  'dl',
-  'dt',
-  'fieldset',
-  'figcaption',
-  'figure',
-  'footer',
-  'header',
-  'hgroup',
-  'hr',
-  'html',
-  'li',
-  'main',
-  'ol',
-  'p',
-  'pre',
-  'section',
-  'summary',
-  'table',
-  'tbody',
-  'td',
-  'tfoot',
-  'th',
-  'thead',
-  'tr',
-  'ul',
-  ...HEADINGS,
-])
+const BLOCK_LEVEL = new Set(
+  'address article blockquote body center dd details div dl dt fieldset figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr html li main ol p pre section summary table tbody td tfoot th thead tr ul'.split(
+    ' ',
+  ),
+)
 
 export type HtmlInput = { url?: string | null; title?: string; fallbackTitle: string }
 
