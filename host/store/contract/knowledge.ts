@@ -196,6 +196,22 @@ export function describeKnowledge(target: StoreContractTarget) {
       }
     })
 
+    it('publishes a re-fetch landing at the same moment whole or not at all, from two instances', async () => {
+      const second = await target.open()
+      try {
+        const agent = await newAgent(store)
+        const set = (name: string) => Array.from({ length: 60 }, (_, i) => chunk(i, `${name} passage ${i}`))
+        const source = await sourceWith(agent.id, set('oldset'))
+        const [, published] = await Promise.all([store.replaceKnowledgeChunks(agent.id, source.id, set('newset')), second.publish({ agentId: agent.id })])
+        expect(published).toMatchObject({ kind: 'published', version: { version: 1 } })
+        const frozen = await store.listKnowledgeChunks(agent.id, source.id, 1)
+        expect(frozen).toHaveLength(60)
+        expect(new Set(frozen.map((c) => c.text.split(' ')[0])).size).toBe(1)
+      } finally {
+        await target.close(second)
+      }
+    })
+
     it('freezes the knowledge at publish: draft edits change only the draft, and activating an old version brings its knowledge back', async () => {
       const agent = await newAgent(store)
       const data = new TextEncoder().encode('refunds within thirty days')
