@@ -11,11 +11,15 @@ import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StreamEventOf } from '../../shared/index.ts'
+import { AgentConfigSchema, type StreamEventOf } from '../../shared/index.ts'
 import { type ConsoleClient, consoleClient, signedInClient } from '../console/test-client.ts'
 import { ADMIN_TOKEN, readSse, type SseMessage, startTestHost, type TestHost } from '../testing/harness.ts'
 import { createTestDatabase } from '../testing/postgres.ts'
+import { latestSchemaVersion } from './db.ts'
+import { knowledgeChunkHash } from './knowledge.ts'
 import { MigrateStoreError, migrateStore, TABLES } from './migrate-store.ts'
+import { createPostgresStore } from './postgres/postgres-store.ts'
+import { createSqliteStore } from './sqlite-store.ts'
 
 const run = promisify(execFile)
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
@@ -240,14 +244,59 @@ describe('migrate-store', () => {
     const old = join(dir, 'old.db')
     copyFileSync(dbPath, old)
     const db = new Database(old)
-    db.pragma('user_version = 7')
+    const latest = latestSchemaVersion()
+    db.pragma(`user_version = ${latest - 1}`)
     db.close()
-    await expect(migrateStore({ from: old, to: target })).rejects.toThrow(/has schema version 7, and this Porch copies version 8: start this Porch on it once/)
+    await expect(migrateStore({ from: old, to: target })).rejects.toThrow(
+      new RegExp(`has schema version ${latest - 1}, and this Porch copies version ${latest}: start this Porch on it once`),
+    )
     const sql = postgres(target, { max: 1, onnotice: () => {} })
     try {
       expect(await sql`SELECT to_regclass('porch_migrations') AS t`).toEqual([{ t: null }])
     } finally {
       await sql.end()
+    }
+  })
+
+  it('copies knowledge so the PostgreSQL store searches the same draft and versions, files and all', async () => {
+    const path = join(dir, 'knowledge.db')
+    const sqlite = createSqliteStore(path)
+    const chunk = (ordinal: number, text: string) => {
+      const content = { title: 'Guide', headingPath: ['Shipping'], url: 'https://shop.example/ship', text }
+      return { ordinal, ...content, hash: knowledgeChunkHash(content) }
+    }
+    const agent = await sqlite.createAgent({ name: 'K', description: '', config: AgentConfigSchema.parse({}) })
+    const source = (await sqlite.addKnowledgeSource(agent.id, {
+      kind: 'file',
+      title: 'Ship',
+      origin: 'ship.md',
+      file: { data: PNG, contentType: 'text/markdown' },
+    }))!
+    await sqlite.replaceKnowledgeChunks(agent.id, source.id, [chunk(0, 'parcels ship on mondays'), chunk(1, 'returns are free')])
+    await sqlite.publish({ agentId: agent.id })
+    await sqlite.replaceKnowledgeChunks(agent.id, source.id, [chunk(0, 'parcels ship daily'), chunk(1, 'returns are free')])
+    const queries = [
+      { agentId: agent.id, version: 1, query: 'shipping parcels', limit: 5 },
+      { agentId: agent.id, version: 'draft' as const, query: 'shipping parcels returns', limit: 5 },
+    ]
+    const before = await Promise.all(queries.map((q) => sqlite.searchKnowledge(q)))
+    await sqlite.close()
+
+    const target = await createTestDatabase()
+    await migrateStore({ from: path, to: target })
+    const pg = await createPostgresStore(target, { max: 2 })
+    try {
+      const after = await Promise.all(queries.map((q) => pg.searchKnowledge(q)))
+      // The same hits; their order may differ where the stores' scores do (bm25, ts_rank_cd).
+      const strip = (hits: typeof before) => hits.map((list) => list.map(({ score, rank, ...hit }) => hit).sort((a, b) => a.text.localeCompare(b.text)))
+      expect(strip(after)).toEqual(strip(before))
+      expect(await pg.knowledgeUsage(agent.id)).toEqual({ sources: 1, chunks: 3 })
+      expect(Buffer.from((await pg.getKnowledgeFile(agent.id, source.id, 1))!.data).equals(PNG)).toBe(true)
+      // New chunks take ids after the copied ones.
+      await pg.replaceKnowledgeChunks(agent.id, source.id, [chunk(0, 'parcels ship hourly')])
+      expect((await pg.searchKnowledge({ ...queries[1]!, query: 'hourly' })).map((h) => h.text)).toEqual(['parcels ship hourly'])
+    } finally {
+      await pg.close()
     }
   })
 

@@ -137,6 +137,33 @@ export const TABLES: Table[] = [
   },
   { name: 'unused_attachments', columns: [c('file_id'), c('created_at', 'time')] },
   { name: 'attachment_days', columns: [c('agent_id'), c('day', 'date'), c('bytes')] },
+  {
+    name: 'knowledge_sources',
+    columns: [
+      c('id'),
+      c('agent_id'),
+      c('kind'),
+      c('title'),
+      c('origin'),
+      c('content_type'),
+      c('data', 'bytea'),
+      c('options', 'jsonb'),
+      c('status'),
+      c('error'),
+      c('pages_done'),
+      c('pages_total'),
+      c('in_draft', 'bool'),
+      c('created_at', 'time'),
+      c('updated_at', 'time'),
+    ],
+  },
+  // PostgreSQL computes its `search` column from these (GENERATED), as SQLite's triggers fill knowledge_fts.
+  {
+    name: 'knowledge_chunks',
+    identity: 'id',
+    columns: [c('id'), c('agent_id'), c('hash'), c('title'), c('heading_path', 'jsonb'), c('url'), c('text'), c('embedding', 'bytea')],
+  },
+  { name: 'knowledge_refs', columns: [c('agent_id'), c('version'), c('source_id'), c('ordinal'), c('chunk_id')] },
 ]
 
 /** Rows per INSERT, and the bytes of file data per INSERT. */
@@ -245,7 +272,8 @@ async function checkSourceColumns(db: Database.Database) {
 async function checkTargetColumns(sql: Sql) {
   for (const table of TABLES) {
     const rows = await sql.unsafe<{ column_name: string }[]>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+      // Generated columns are computed by PostgreSQL, never copied.
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'`,
       [table.name],
     )
     const names = rows.map((row) => row.column_name)

@@ -1,7 +1,8 @@
 /**
  * Migration 004 (the console) applies on top of 002, and on top of a 003 that adds unrelated
  * tables (003 is reserved for other work), and the store runs on the result. Migration 007 finds
- * the uploads already stored that no message names, and today's attachment bytes.
+ * the uploads already stored that no message names, and today's attachment bytes. Migration 009's
+ * full-text index follows its chunks, deleted one by one or with their agent.
  */
 
 import { readFileSync } from 'node:fs'
@@ -131,5 +132,36 @@ describe('migration 008', () => {
     // A trace from before the migration has no host: whoever sweeps next marks it interrupted.
     expect(db.prepare('SELECT instance_id FROM traces').get()).toEqual({ instance_id: null })
     expect(objects(db)).toEqual(expect.arrayContaining(['table:host_instances', 'index:traces_running']))
+  })
+})
+
+describe('migration 009', () => {
+  it('keeps the full-text index in step with the chunks, down to the agent’s cascade', () => {
+    const db = apply(
+      [
+        '001_init.sql',
+        '002_access.sql',
+        '003_files_and_context.sql',
+        '004_console.sql',
+        '005_drop_duplicate_indexes.sql',
+        '006_files_by_age.sql',
+        '007_upload_budgets.sql',
+        '008_shared_database.sql',
+        '009_knowledge.sql',
+      ].map(sql),
+    )
+    db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag', 'a', '{}', 'then', 'then')").run()
+    const chunk = db.prepare("INSERT INTO knowledge_chunks (agent_id, hash, title, heading_path, url, text) VALUES ('ag', ?, 'Guide', ?, NULL, ?)")
+    chunk.run('h1', '["Setup","Publishing"]', 'press the button')
+    chunk.run('h2', '[]', 'invoices arrive monthly')
+    const matches = (query: string) => (db.prepare('SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ?').all(query) as { rowid: number }[]).length
+    // Headings are indexed as words, stemmed like the text.
+    expect(matches('publish')).toBe(1)
+    expect(matches('invoice')).toBe(1)
+    db.prepare("DELETE FROM knowledge_chunks WHERE hash = 'h1'").run()
+    expect(matches('publish')).toBe(0)
+    db.prepare("DELETE FROM agents WHERE id = 'ag'").run()
+    expect(matches('invoice')).toBe(0)
+    expect(objects(db)).toEqual(expect.arrayContaining(['table:knowledge_sources', 'table:knowledge_refs', 'index:knowledge_refs_by_chunk']))
   })
 })

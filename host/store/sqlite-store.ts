@@ -3,7 +3,8 @@
  * records at this boundary and nothing past it sees SQL. Every write that must be whole
  * (publishing, a finished run) is one synchronous transaction. Agents and versions live here;
  * sessions and traces in sqlite-sessions.ts (their owner listings in sqlite-watch.ts), links and keys in
- * sqlite-access.ts, console sign-ins in sqlite-console.ts.
+ * sqlite-access.ts, console sign-ins in sqlite-console.ts, knowledge in sqlite-knowledge.ts (which
+ * publishing freezes into each version).
  */
 import { randomUUID } from 'node:crypto'
 import { type AgentConfig, AgentConfigSchema } from '../../shared/index.ts'
@@ -11,6 +12,7 @@ import { type Db, openDatabase } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
 import { createFileStore } from './sqlite-files.ts'
+import { createKnowledgeStore } from './sqlite-knowledge.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
 import type { AgentPatch, AgentRecord, NewAgent, PublishedAgent, PublishOutcome, PublishRequest, Store, VersionRecord } from './store.ts'
 
@@ -99,6 +101,7 @@ const snapshotOf = (agent: { name: string; description: string; config: AgentCon
 
 export function createSqliteStore(path: string): Store {
   const db: Db = openDatabase(path)
+  const knowledge = createKnowledgeStore(db)
 
   const sql = {
     getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
@@ -169,7 +172,8 @@ export function createSqliteStore(path: string): Store {
     const draftIsActive =
       active !== undefined &&
       active !== null &&
-      snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agent_description, config: parseConfig(active.config) })
+      snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agent_description, config: parseConfig(active.config) }) &&
+      !knowledge.publishing.draftDiffers(agent.id, active.version)
     const publicationChanges = !agent.published || mode !== agent.apiResponseMode || access !== agent.access
     if (draftIsActive && !publicationChanges) return { kind: 'nothing_to_publish', version: toVersion(active) }
 
@@ -189,6 +193,7 @@ export function createSqliteStore(path: string): Store {
         created_at: now(),
       }
       sql.insertVersion.run(row)
+      knowledge.publishing.freezeDraft(agent.id, row.version)
       version = toVersion(row)
       created = true
     }
@@ -250,6 +255,7 @@ export function createSqliteStore(path: string): Store {
     ...createSessionStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
+    ...knowledge.store,
 
     async getSetting(key) {
       return sql.getSetting.get(key)?.value ?? null

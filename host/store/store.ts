@@ -323,13 +323,143 @@ export interface ConsoleSignInStore {
 }
 
 /**
+ * One passage of an owner's document, as the knowledge pipeline (host/knowledge/) cuts it:
+ * `ordinal` orders it within its source; `hash` is the SHA-256 (hex) of
+ * `JSON.stringify([title, headingPath, url, text])` (`knowledgeChunkHash`), its address: the
+ * store keeps each distinct chunk of an agent once, however many sources and versions name it.
+ */
+export type KnowledgeChunk = { ordinal: number; title: string; headingPath: string[]; url: string | null; text: string; hash: string }
+
+export type KnowledgeSourceKind = 'file' | 'text' | 'url' | 'sitemap'
+
+/** `importing` until its chunks are stored (`ready`) or the import gave up (`failed`, with `error`). */
+export type KnowledgeSourceStatus = 'importing' | 'ready' | 'failed'
+
+/** Which knowledge: an agent's draft (what the console's try-it searches), or one of its published versions. */
+export type KnowledgeVersion = number | 'draft'
+
+export type NewKnowledgeSource = {
+  kind: KnowledgeSourceKind
+  title: string
+  /** The page or sitemap URL, or the uploaded file's name. */
+  origin: string
+  /** The uploaded file's (or the pasted text's) bytes, kept so each version that froze it can offer it for download. */
+  file?: { data: Uint8Array; contentType: string }
+  /** How to import it (e.g. a page limit), for the pipeline; the store keeps it as given. */
+  options?: Record<string, unknown>
+}
+
+export type KnowledgeProgress = { pagesDone: number; pagesTotal: number | null }
+
+export type KnowledgeSourceRecord = {
+  id: string
+  agentId: string
+  kind: KnowledgeSourceKind
+  title: string
+  origin: string
+  /** The file's type and size in bytes; null when the source has no file. */
+  contentType: string | null
+  size: number | null
+  options: Record<string, unknown>
+  status: KnowledgeSourceStatus
+  error: string | null
+  progress: KnowledgeProgress
+  /** How many chunks the listed knowledge (the draft, or the version asked for) holds of it. */
+  chunkCount: number
+  createdAt: string
+  updatedAt: string
+}
+
+export type KnowledgeFile = { filename: string; contentType: string; data: Uint8Array }
+
+export type KnowledgeQuery = {
+  agentId: string
+  version: KnowledgeVersion
+  /** Words from a model or a visitor, as they came: any text is safe; operators are read as words. */
+  query: string
+  /** At most this many hits (clamped to 1..`KNOWLEDGE_SEARCH.maxLimit`). */
+  limit: number
+}
+
+export type KnowledgeHit = {
+  sourceId: string
+  title: string
+  headingPath: string[]
+  url: string | null
+  text: string
+  /** Higher is better; comparable only within one answer (the stores score differently). */
+  score: number
+  /** 1 for the best hit, then 2, 3, … */
+  rank: number
+}
+
+/** What an agent's knowledge takes: sources kept (in the draft or for versions) and distinct chunks stored. */
+export type KnowledgeUsage = { sources: number; chunks: number }
+
+/**
+ * An agent's knowledge: the sources its owner adds to the draft, their chunks, and full-text
+ * search over them. Chunks reach search only through `replaceKnowledgeChunks`, whole: nothing
+ * half-imported is ever found. `publish` freezes the draft's knowledge into the new version, so
+ * a version searches what it was published with until the agent is deleted; editing sources
+ * changes only the draft. Writes to one agent's knowledge take turns with its publishes.
+ */
+export interface KnowledgeStore {
+  /** Adds a source to the agent's draft, `importing` with no chunks; null for an unknown agent. */
+  addKnowledgeSource(agentId: string, source: NewKnowledgeSource): Promise<KnowledgeSourceRecord | null>
+  /**
+   * Sets the import's counters and marks the source `importing` (clearing a past error), which
+   * is also how a re-fetch starts; its current chunks stay searchable until replaced. Null
+   * unless the source is in the agent's draft.
+   */
+  updateKnowledgeSourceProgress(agentId: string, sourceId: string, progress: KnowledgeProgress): Promise<KnowledgeSourceRecord | null>
+  /** Marks the source `failed` with `error`; the chunks it had (from an earlier import, or none) stay. Null unless in the draft. */
+  failKnowledgeSource(agentId: string, sourceId: string, error: string): Promise<KnowledgeSourceRecord | null>
+  /**
+   * Atomic: replaces the source's chunks in the draft with `chunks` and marks it `ready`. A
+   * search sees the old chunks or the new ones, never a mix. Chunks the agent already stores
+   * (same hash) are named, not stored again; chunks nothing names any more are deleted in the
+   * same transaction. Null unless the source is in the draft (an import that finishes after its
+   * source was deleted stores nothing). Throws, storing nothing, if a chunk's `hash` is not
+   * `knowledgeChunkHash` of it, two chunks share an ordinal, or a chunk holds a NUL character.
+   */
+  replaceKnowledgeChunks(agentId: string, sourceId: string, chunks: KnowledgeChunk[]): Promise<KnowledgeSourceRecord | null>
+  /**
+   * The sources of the draft (default) or of a version, oldest first (`createdAt`, then id). A version lists the
+   * sources it froze (those that had chunks when it was published), each `ready`, with the
+   * version's chunk count; their other fields are the source's current ones.
+   */
+  listKnowledgeSources(agentId: string, version?: KnowledgeVersion): Promise<KnowledgeSourceRecord[]>
+  /** One source as `listKnowledgeSources` shows it, or null when not in that draft or version. */
+  getKnowledgeSource(agentId: string, sourceId: string, version?: KnowledgeVersion): Promise<KnowledgeSourceRecord | null>
+  /** The source's file (named by its origin) if it has one and is in the draft or version asked for; a version keeps it after the draft deleted it. */
+  getKnowledgeFile(agentId: string, sourceId: string, version: KnowledgeVersion): Promise<KnowledgeFile | null>
+  /** The source's chunks in the draft (default) or a version, by ordinal. */
+  listKnowledgeChunks(agentId: string, sourceId: string, version?: KnowledgeVersion): Promise<KnowledgeChunk[]>
+  /**
+   * Removes the source from the draft; false when it was not there. Versions that froze it keep
+   * searching it and offering its file; a source no version names is deleted with its file, and
+   * chunks nothing names any more go in the same transaction.
+   */
+  deleteKnowledgeSource(agentId: string, sourceId: string): Promise<boolean>
+  /**
+   * Full-text search (stemmed English words, no model) over the draft's or a version's chunks,
+   * best first. The query's words are matched each on its own (a chunk with more of them, and
+   * rarer ones, ranks higher); any text is safe: a query with no words, an unknown agent or
+   * version, all give [], never an error.
+   */
+  searchKnowledge(query: KnowledgeQuery): Promise<KnowledgeHit[]>
+  /** What the agent's knowledge takes in storage (distinct chunks, so the same chunk in ten versions counts once). */
+  knowledgeUsage(agentId: string): Promise<KnowledgeUsage>
+}
+
+/**
  * Everything a host keeps. Several hosts (processes, machines) may share one database: every
  * guarantee below holds between instances of a store on the same database, not only within one.
  * Every method is one transaction unless it says otherwise; "atomic" means its reads and writes
  * are one transaction that concurrent calls (from any instance) cannot interleave with in a way
  * that changes the outcome. Times are ISO-8601 UTC strings with milliseconds, set by the store.
  */
-export interface Store extends AccessStore, FileStore, ConsoleSignInStore {
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore {
   getSetting(key: string): Promise<string | null>
   /**
    * Sets the value only if the key has none yet; returns the value that is stored. Race-free:
@@ -345,11 +475,13 @@ export interface Store extends AccessStore, FileStore, ConsoleSignInStore {
   getAgent(id: string): Promise<AgentRecord | null>
   /** Atomic read-merge-write: `config` is merged over the draft (and parsed); absent fields keep their value. */
   updateAgent(id: string, patch: AgentPatch): Promise<AgentRecord | null>
-  /** Deletes the agent and everything of it (versions, sessions, messages, traces, files, links, keys). */
+  /** Deletes the agent and everything of it (versions, sessions, messages, traces, files, links, keys, knowledge), in one transaction. */
   deleteAgent(id: string): Promise<boolean>
 
   /**
-   * Publishes the draft, atomically (freezing `frozenTools` in the same transaction). Concurrent
+   * Publishes the draft, atomically (freezing `frozenTools` and the draft's knowledge in the same
+   * transaction). A new version is made when the draft's name, description, config or knowledge
+   * (the chunks of each source) differs from the active version's. Concurrent
    * publishes of one agent, from any instance, run one after another: each sees what the last
    * one wrote, so the same draft yields one new version and `nothing_to_publish` for the rest.
    * Version numbers are 1, 2, … per agent, each given once, without gaps; never an error from a

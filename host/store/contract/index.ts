@@ -11,6 +11,7 @@ import { describeAccess } from './access.ts'
 import { describeAgents } from './agents.ts'
 import { describeConsoleSignIns } from './console.ts'
 import { describeFiles } from './files.ts'
+import { describeKnowledge } from './knowledge.ts'
 import { describeSessions } from './sessions.ts'
 import { describeSettings } from './settings.ts'
 import type { StoreContractTarget } from './support.ts'
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeSessions(target)
     describeTraces(target)
     describeFiles(target)
+    describeKnowledge(target)
     describeAccess(target)
     describeConsoleSignIns(target)
   })

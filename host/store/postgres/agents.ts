@@ -1,12 +1,14 @@
 /**
  * Agents, their published versions, and settings in PostgreSQL. Publishing and activating lock
  * the agent's row (`FOR UPDATE`), so concurrent publishes of one agent take turns and number
- * their versions one after the other; UNIQUE (agent_id, version) guards it besides.
+ * their versions one after the other; UNIQUE (agent_id, version) guards it besides. A new
+ * version freezes the draft's knowledge (knowledge.ts) in the same transaction.
  */
 import { randomUUID } from 'node:crypto'
 import { type AgentConfig, AgentConfigSchema } from '../../../shared/index.ts'
 import type { AgentPatch, AgentRecord, PublishedAgent, PublishOutcome, PublishRequest, Store, VersionRecord } from '../store.ts'
 import type { Sql } from './connection.ts'
+import { draftKnowledgeDiffers, freezeDraftKnowledge } from './knowledge.ts'
 import { changed, type Db, iso, now, parseConfig, query } from './rows.ts'
 
 type AgentRow = {
@@ -128,7 +130,9 @@ export function createAgentStore(sql: Sql): AgentStore {
 
       const active = agent.activeVersion === null ? null : await getVersion(tx, agent.id, agent.activeVersion)
       const draftIsActive =
-        active !== null && snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agentDescription, config: active.config })
+        active !== null &&
+        snapshotOf(agent) === snapshotOf({ name: active.name, description: active.agentDescription, config: active.config }) &&
+        !(await draftKnowledgeDiffers(tx, agent.id, active.version))
       const publicationChanges = !agent.published || mode !== agent.apiResponseMode || access !== agent.access
       if (active !== null && draftIsActive && !publicationChanges) return { kind: 'nothing_to_publish', version: active }
 
@@ -145,6 +149,7 @@ export function createAgentStore(sql: Sql): AgentStore {
           [randomUUID(), agent.id, agent.name, agent.description, JSON.stringify(agent.config), request.description ?? '', now()],
         )
         version = toVersion(row!)
+        await freezeDraftKnowledge(tx, agent.id, version.version)
         created = true
       }
       await setPublication(tx, agent.id, { published: true, activeVersion: version.version, mode, access })

@@ -3,7 +3,7 @@
  * schema up to date (migrate.ts, under an advisory lock), and returns the same interface as
  * the SQLite store. Families live beside it: agents.ts (agents, versions, settings),
  * sessions.ts (sessions, messages, summaries, traces, host instances and the owner's listings), access.ts
- * (links, quotas, keys), files.ts, console.ts. Rows become the interface's values in rows.ts.
+ * (links, quotas, keys), files.ts, console.ts, knowledge.ts. Rows become the interface's values in rows.ts.
  */
 import type { Store } from '../store.ts'
 import { createAccessStore } from './access.ts'
@@ -11,6 +11,7 @@ import { createAgentStore } from './agents.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
 import { createFileStore } from './files.ts'
+import { createKnowledgeStore } from './knowledge.ts'
 import { migrate } from './migrate.ts'
 import { createSessionStore } from './sessions.ts'
 
@@ -33,6 +34,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
+    ...createKnowledgeStore(sql),
     async close() {
       await sql.end({ timeout: 5 })
     },

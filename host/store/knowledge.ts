@@ -1,0 +1,65 @@
+/**
+ * What both stores share about knowledge: a chunk's address, the checks on chunks they are
+ * given, and how text from a model or a visitor becomes search terms. Every query is read as
+ * plain words (letters, digits and combining marks, Unicode-aware); whatever else it holds
+ * (quotes, `*`, `NEAR(`, `-`, `:`, parentheses) separates words and never reaches a query
+ * parser as syntax, so no query can fail. Each store then matches any of the words (FTS5:
+ * quoted terms joined with OR; PostgreSQL: quoted words joined with `or` for
+ * `websearch_to_tsquery`) and ranks chunks with more of them, and rarer ones, first.
+ */
+import { createHash } from 'node:crypto'
+import type { KnowledgeChunk } from './store.ts'
+
+export const KNOWLEDGE_SEARCH = {
+  /** The most hits one search returns. */
+  maxLimit: 50,
+  /** Words of a query beyond these are ignored: a 10,000-character query costs what a short one does. */
+  maxTerms: 32,
+  /** Longer words are cut: no real word is longer, and a term may not grow a query without bound. */
+  maxTermChars: 64,
+} as const
+
+/** A chunk's address: SHA-256 (hex) of `JSON.stringify([title, headingPath, url, text])`. */
+export function knowledgeChunkHash(chunk: Pick<KnowledgeChunk, 'title' | 'headingPath' | 'url' | 'text'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([chunk.title, chunk.headingPath, chunk.url, chunk.text]))
+    .digest('hex')
+}
+
+/**
+ * Throws unless every chunk's hash is its address and no two share an ordinal (a store never
+ * files text under a wrong address), or when a chunk holds a NUL character, which PostgreSQL's
+ * text cannot (both stores refuse it, so they accept the same chunks).
+ */
+export function checkKnowledgeChunks(chunks: KnowledgeChunk[]): void {
+  const ordinals = new Set<number>()
+  for (const chunk of chunks) {
+    if (!Number.isInteger(chunk.ordinal)) throw new Error(`knowledge chunk ordinal ${chunk.ordinal} is not an integer`)
+    if (ordinals.has(chunk.ordinal)) throw new Error(`two knowledge chunks have the ordinal ${chunk.ordinal}`)
+    ordinals.add(chunk.ordinal)
+    if ([chunk.title, chunk.url ?? '', chunk.text, ...chunk.headingPath].some((part) => part.includes('\0')))
+      throw new Error(`knowledge chunk ${chunk.ordinal} holds a NUL character`)
+    if (chunk.hash !== knowledgeChunkHash(chunk)) throw new Error(`knowledge chunk ${chunk.ordinal}: its hash is not the SHA-256 of its content`)
+  }
+}
+
+/** The distinct words of a query, in order, at most `maxTerms`: what the stores search for. */
+export function searchTerms(query: string): string[] {
+  const words =
+    query
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
+  const terms = new Set<string>()
+  for (const word of words) {
+    if (terms.size >= KNOWLEDGE_SEARCH.maxTerms) break
+    terms.add(word.slice(0, KNOWLEDGE_SEARCH.maxTermChars))
+  }
+  return [...terms]
+}
+
+/** The limit a search applies: the one asked for, within 1..maxLimit. */
+export const searchLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit) || 1, 1), KNOWLEDGE_SEARCH.maxLimit)
+
+/** The version's key in the stores' tables: the draft is 0 (versions start at 1); a number that names no version is -1, which matches nothing. */
+export const versionKey = (version: 'draft' | number) => (version === 'draft' ? 0 : Number.isInteger(version) && version >= 1 ? version : -1)

@@ -1,0 +1,286 @@
+/**
+ * Knowledge in PostgreSQL (migration 003), as sqlite-knowledge.ts: sources, each distinct chunk
+ * of an agent once (by hash), and the references that make up the draft (version 0) and each
+ * published version; search matches the chunks' generated tsvector ('english') through its GIN
+ * index and ranks with `ts_rank_cd`. Every write locks the agent's row first (FOR NO KEY
+ * UPDATE: it waits for a publish, which locks it FOR UPDATE, but not for a chat storing its
+ * messages), so one agent's knowledge writes and publishes take turns, and a chunk found by hash
+ * cannot be collected by another write before it is named.
+ */
+import { randomUUID } from 'node:crypto'
+import { checkKnowledgeChunks, searchLimit, searchTerms, versionKey } from '../knowledge.ts'
+import type { KnowledgeChunk, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage } from '../store.ts'
+import type { Sql } from './connection.ts'
+import { changed, type Db, iso, now, query } from './rows.ts'
+
+type SourceRow = {
+  id: string
+  agent_id: string
+  kind: KnowledgeSourceRecord['kind']
+  title: string
+  origin: string
+  content_type: string | null
+  size: number | null
+  options: string
+  status: KnowledgeSourceRecord['status']
+  error: string | null
+  pages_done: number
+  pages_total: number | null
+  chunk_count: number
+  created_at: Date
+  updated_at: Date
+}
+
+type ChunkRow = { ordinal: number; title: string; heading_path: string; url: string | null; text: string; hash: string }
+
+const toSource = (row: SourceRow, frozen: boolean): KnowledgeSourceRecord => ({
+  id: row.id,
+  agentId: row.agent_id,
+  kind: row.kind,
+  title: row.title,
+  origin: row.origin,
+  contentType: row.content_type,
+  size: row.size,
+  options: JSON.parse(row.options) as Record<string, unknown>,
+  // What a version froze was whole when it was published, whatever its source does since.
+  status: frozen ? 'ready' : row.status,
+  error: frozen ? null : row.error,
+  progress: { pagesDone: row.pages_done, pagesTotal: row.pages_total },
+  chunkCount: row.chunk_count,
+  createdAt: iso(row.created_at),
+  updatedAt: iso(row.updated_at),
+})
+
+const toChunk = (row: ChunkRow): KnowledgeChunk => ({
+  ordinal: row.ordinal,
+  title: row.title,
+  headingPath: JSON.parse(row.heading_path) as string[],
+  url: row.url,
+  text: row.text,
+  hash: row.hash,
+})
+
+const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+
+const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, octet_length(s.data) AS size, s.options::text AS options,
+  s.status, s.error, s.pages_done, s.pages_total, s.created_at, s.updated_at`
+
+const DRAFT_SOURCE = `SELECT ${SOURCE}, (SELECT COUNT(*) FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = 0) AS chunk_count
+  FROM knowledge_sources s WHERE s.agent_id = $1 AND s.in_draft`
+
+const lockAgent = async (db: Db, agentId: string) =>
+  (await query<{ one: number }>(db, 'SELECT 1 AS one FROM agents WHERE id = $1 FOR NO KEY UPDATE', [agentId])).length > 0
+
+const draftSource = async (db: Db, agentId: string, sourceId: string) => {
+  const [row] = await query<SourceRow>(db, `${DRAFT_SOURCE} AND s.id = $2`, [agentId, sourceId])
+  return row ? toSource(row, false) : null
+}
+
+/** Drops the source's draft references; returns the chunks they named, for `collect`. */
+const dropDraftRefs = async (db: Db, agentId: string, sourceId: string) =>
+  (
+    await query<{ chunk_id: number }>(db, 'DELETE FROM knowledge_refs WHERE agent_id = $1 AND version = 0 AND source_id = $2 RETURNING chunk_id', [
+      agentId,
+      sourceId,
+    ])
+  ).map((row) => row.chunk_id)
+
+/** Deletes those of `chunkIds` that nothing names any more. */
+const collect = (db: Db, agentId: string, chunkIds: number[]) =>
+  chunkIds.length === 0
+    ? Promise.resolve(0)
+    : changed(
+        db,
+        `DELETE FROM knowledge_chunks k
+         WHERE k.agent_id = $1 AND k.id IN (SELECT value::bigint FROM jsonb_array_elements_text($2::text::jsonb))
+           AND NOT EXISTS (SELECT 1 FROM knowledge_refs r WHERE r.chunk_id = k.id)`,
+        [agentId, JSON.stringify(chunkIds)],
+      )
+
+/** Whether the draft's references differ from the version's (any source, ordinal or chunk); for `publish`, inside its transaction. */
+export async function draftKnowledgeDiffers(db: Db, agentId: string, version: number): Promise<boolean> {
+  const [row] = await query<{ differs: boolean }>(
+    db,
+    `SELECT EXISTS (SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = $1 AND version = 0
+                    EXCEPT SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = $1 AND version = $2)
+         OR EXISTS (SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = $1 AND version = $2
+                    EXCEPT SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = $1 AND version = 0) AS differs`,
+    [agentId, version],
+  )
+  return row!.differs
+}
+
+/** Freezes the draft into a new version: copies its references (never the chunks); for `publish`, inside its transaction. */
+export async function freezeDraftKnowledge(db: Db, agentId: string, version: number): Promise<void> {
+  await changed(
+    db,
+    `INSERT INTO knowledge_refs (agent_id, version, source_id, ordinal, chunk_id)
+     SELECT agent_id, $2, source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = $1 AND version = 0`,
+    [agentId, version],
+  )
+}
+
+export function createKnowledgeStore(sql: Sql): KnowledgeStore {
+  const listSources = async (agentId: string, version: number, sourceId: string | null): Promise<KnowledgeSourceRecord[]> => {
+    if (version === 0) {
+      const rows =
+        sourceId === null
+          ? await query<SourceRow>(sql, `${DRAFT_SOURCE} ORDER BY s.created_at, s.id`, [agentId])
+          : await query<SourceRow>(sql, `${DRAFT_SOURCE} AND s.id = $2`, [agentId, sourceId])
+      return rows.map((row) => toSource(row, false))
+    }
+    const rows = await query<SourceRow>(
+      sql,
+      `SELECT ${SOURCE}, COUNT(*) AS chunk_count
+       FROM knowledge_refs r JOIN knowledge_sources s ON s.id = r.source_id
+       WHERE r.agent_id = $1 AND r.version = $2 AND ($3::text IS NULL OR r.source_id = $3)
+       GROUP BY s.id ORDER BY s.created_at, s.id`,
+      [agentId, version, sourceId],
+    )
+    return rows.map((row) => toSource(row, true))
+  }
+
+  return {
+    async addKnowledgeSource(agentId, source) {
+      const id = randomUUID()
+      const at = now()
+      const inserted = await changed(
+        sql,
+        `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, 'importing', $9, $9 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2)`,
+        [
+          id,
+          agentId,
+          source.kind,
+          source.title,
+          source.origin,
+          source.file?.contentType ?? null,
+          source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
+          JSON.stringify(source.options ?? {}),
+          at,
+        ],
+      )
+      return inserted > 0 ? draftSource(sql, agentId, id) : null
+    },
+    async updateKnowledgeSourceProgress(agentId, sourceId, progress) {
+      return sql.begin(async (tx) => {
+        const updated = await changed(
+          tx,
+          `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = $3, pages_total = $4, updated_at = $5
+           WHERE id = $2 AND agent_id = $1 AND in_draft`,
+          [agentId, sourceId, progress.pagesDone, progress.pagesTotal, now()],
+        )
+        return updated > 0 ? draftSource(tx, agentId, sourceId) : null
+      }) as Promise<KnowledgeSourceRecord | null>
+    },
+    async failKnowledgeSource(agentId, sourceId, error) {
+      return sql.begin(async (tx) => {
+        const updated = await changed(
+          tx,
+          "UPDATE knowledge_sources SET status = 'failed', error = $3, updated_at = $4 WHERE id = $2 AND agent_id = $1 AND in_draft",
+          [agentId, sourceId, error, now()],
+        )
+        return updated > 0 ? draftSource(tx, agentId, sourceId) : null
+      }) as Promise<KnowledgeSourceRecord | null>
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+      checkKnowledgeChunks(chunks)
+      return sql.begin(async (tx) => {
+        if (!(await lockAgent(tx, agentId)) || !(await draftSource(tx, agentId, sourceId))) return null
+        const before = await dropDraftRefs(tx, agentId, sourceId)
+        if (chunks.length > 0) {
+          await changed(
+            tx,
+            `INSERT INTO knowledge_chunks (agent_id, hash, title, heading_path, url, text)
+             SELECT $1, c.hash, c.title, c.heading_path, c.url, c.text
+             FROM jsonb_to_recordset($2::text::jsonb) AS c(hash text, title text, heading_path jsonb, url text, text text)
+             ON CONFLICT (agent_id, hash) DO NOTHING`,
+            [agentId, JSON.stringify(chunks.map(({ hash, title, headingPath, url, text }) => ({ hash, title, heading_path: headingPath, url, text })))],
+          )
+          await changed(
+            tx,
+            `INSERT INTO knowledge_refs (agent_id, version, source_id, ordinal, chunk_id)
+             SELECT $1, 0, $2, c.ordinal, k.id
+             FROM jsonb_to_recordset($3::text::jsonb) AS c(ordinal integer, hash text)
+             JOIN knowledge_chunks k ON k.agent_id = $1 AND k.hash = c.hash`,
+            [agentId, sourceId, JSON.stringify(chunks.map(({ ordinal, hash }) => ({ ordinal, hash })))],
+          )
+        }
+        await collect(tx, agentId, before)
+        await changed(tx, "UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = $2 WHERE id = $1", [sourceId, now()])
+        return draftSource(tx, agentId, sourceId)
+      }) as Promise<KnowledgeSourceRecord | null>
+    },
+    async listKnowledgeSources(agentId, version = 'draft') {
+      return listSources(agentId, versionKey(version), null)
+    },
+    async getKnowledgeSource(agentId, sourceId, version = 'draft') {
+      return (await listSources(agentId, versionKey(version), sourceId))[0] ?? null
+    },
+    async getKnowledgeFile(agentId, sourceId, version) {
+      const [row] = await query<{ origin: string; content_type: string; data: Buffer }>(
+        sql,
+        `SELECT origin, content_type, data FROM knowledge_sources s
+         WHERE s.id = $2 AND s.agent_id = $1 AND s.data IS NOT NULL
+           AND (($3 = 0 AND s.in_draft) OR ($3 > 0 AND EXISTS (SELECT 1 FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = $3)))`,
+        [agentId, sourceId, versionKey(version)],
+      )
+      return row ? { filename: row.origin, contentType: row.content_type, data: toBytes(row.data) } : null
+    },
+    async listKnowledgeChunks(agentId, sourceId, version = 'draft') {
+      const rows = await query<ChunkRow>(
+        sql,
+        `SELECT r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash
+         FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+         WHERE r.agent_id = $1 AND r.version = $2 AND r.source_id = $3 ORDER BY r.ordinal`,
+        [agentId, versionKey(version), sourceId],
+      )
+      return rows.map(toChunk)
+    },
+    async deleteKnowledgeSource(agentId, sourceId) {
+      return sql.begin(async (tx) => {
+        if (!(await lockAgent(tx, agentId)) || !(await draftSource(tx, agentId, sourceId))) return false
+        const before = await dropDraftRefs(tx, agentId, sourceId)
+        // A version that froze the source still offers its file and names it in its hits.
+        const [frozen] = await query<{ one: number }>(tx, 'SELECT 1 AS one FROM knowledge_refs WHERE source_id = $1 AND version > 0 LIMIT 1', [sourceId])
+        if (frozen) await changed(tx, 'UPDATE knowledge_sources SET in_draft = false WHERE id = $1', [sourceId])
+        else await changed(tx, 'DELETE FROM knowledge_sources WHERE id = $1', [sourceId])
+        await collect(tx, agentId, before)
+        return true
+      }) as Promise<boolean>
+    },
+    async searchKnowledge({ agentId, version, query: text, limit }) {
+      const terms = searchTerms(text)
+      if (terms.length === 0) return []
+      // Quoted words joined with `or`: websearch_to_tsquery never fails, and reads no operator from the words.
+      const rows = await query<ChunkRow & { source_id: string; score: number }>(
+        sql,
+        `SELECT r.source_id, r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash,
+                ts_rank_cd('{0.1, 0.5, 0.75, 1.0}', c.search, q, 1) AS score
+         FROM websearch_to_tsquery('english', $3) AS q
+         JOIN knowledge_chunks c ON c.search @@ q AND c.agent_id = $1
+         JOIN knowledge_refs r ON r.chunk_id = c.id AND r.agent_id = $1 AND r.version = $2
+         ORDER BY score DESC, r.source_id, r.ordinal LIMIT $4`,
+        [agentId, versionKey(version), terms.map((term) => `"${term}"`).join(' or '), searchLimit(limit)],
+      )
+      return rows.map((row, i) => ({
+        sourceId: row.source_id,
+        title: row.title,
+        headingPath: JSON.parse(row.heading_path) as string[],
+        url: row.url,
+        text: row.text,
+        score: row.score,
+        rank: i + 1,
+      }))
+    },
+    async knowledgeUsage(agentId) {
+      const [row] = await query<KnowledgeUsage>(
+        sql,
+        `SELECT (SELECT COUNT(*) FROM knowledge_sources WHERE agent_id = $1) AS sources,
+                (SELECT COUNT(*) FROM knowledge_chunks WHERE agent_id = $1) AS chunks`,
+        [agentId],
+      )
+      return row!
+    },
+  }
+}

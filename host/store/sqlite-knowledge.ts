@@ -1,0 +1,299 @@
+/**
+ * Knowledge in SQLite (migration 009): sources, chunks stored once per agent by hash, the
+ * references that make up the draft (version 0) and each published version, and an FTS5 index
+ * (`porter unicode61`, ranked by bm25) kept by triggers on the chunks. Every write is one
+ * IMMEDIATE transaction, so it takes its turn with publishes of any process. A chunk is deleted
+ * in the transaction that drops the last reference to it; a deleted agent takes its rows with it
+ * (ON DELETE CASCADE, which fires the index's trigger).
+ */
+import { randomUUID } from 'node:crypto'
+import type { Db } from './db.ts'
+import { checkKnowledgeChunks, searchLimit, searchTerms, versionKey } from './knowledge.ts'
+import type { KnowledgeChunk, KnowledgeHit, KnowledgeProgress, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage, NewKnowledgeSource } from './store.ts'
+
+type SourceRow = {
+  id: string
+  agent_id: string
+  kind: KnowledgeSourceRecord['kind']
+  title: string
+  origin: string
+  content_type: string | null
+  size: number | null
+  options: string
+  status: KnowledgeSourceRecord['status']
+  error: string | null
+  pages_done: number
+  pages_total: number | null
+  chunk_count: number
+  created_at: string
+  updated_at: string
+}
+
+type ChunkRow = { ordinal: number; title: string; heading_path: string; url: string | null; text: string; hash: string }
+
+const toSource = (row: SourceRow, frozen: boolean): KnowledgeSourceRecord => ({
+  id: row.id,
+  agentId: row.agent_id,
+  kind: row.kind,
+  title: row.title,
+  origin: row.origin,
+  contentType: row.content_type,
+  size: row.size,
+  options: JSON.parse(row.options) as Record<string, unknown>,
+  // What a version froze was whole when it was published, whatever its source does since.
+  status: frozen ? 'ready' : row.status,
+  error: frozen ? null : row.error,
+  progress: { pagesDone: row.pages_done, pagesTotal: row.pages_total },
+  chunkCount: row.chunk_count,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toChunk = (row: ChunkRow): KnowledgeChunk => ({
+  ordinal: row.ordinal,
+  title: row.title,
+  headingPath: JSON.parse(row.heading_path) as string[],
+  url: row.url,
+  text: row.text,
+  hash: row.hash,
+})
+
+const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+
+const now = () => new Date().toISOString()
+
+/** What `publish` asks of the knowledge, inside its own transaction. */
+export type KnowledgePublishing = {
+  /** Whether the draft's references differ from the version's (any source, ordinal or chunk). */
+  draftDiffers(agentId: string, version: number): boolean
+  /** Freezes the draft into the new version: copies its references (never the chunks). */
+  freezeDraft(agentId: string, version: number): void
+}
+
+const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, length(s.data) AS size, s.options, s.status, s.error,
+  s.pages_done, s.pages_total, s.created_at, s.updated_at`
+
+export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishing: KnowledgePublishing } {
+  const sql = {
+    insertSource: db.prepare(
+      `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
+       SELECT @id, @agent, @kind, @title, @origin, @content_type, @data, @options, 'importing', @now, @now
+       WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent)`,
+    ),
+    draftSource: db.prepare<{ agent: string; id: string }, SourceRow>(
+      `SELECT ${SOURCE}, (SELECT COUNT(*) FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = 0) AS chunk_count
+       FROM knowledge_sources s WHERE s.id = @id AND s.agent_id = @agent AND s.in_draft = 1`,
+    ),
+    draftSources: db.prepare<{ agent: string }, SourceRow>(
+      `SELECT ${SOURCE}, (SELECT COUNT(*) FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = 0) AS chunk_count
+       FROM knowledge_sources s WHERE s.agent_id = @agent AND s.in_draft = 1 ORDER BY s.created_at, s.id`,
+    ),
+    versionSources: db.prepare<{ agent: string; version: number; id: string | null }, SourceRow>(
+      `SELECT ${SOURCE}, COUNT(*) AS chunk_count
+       FROM knowledge_refs r JOIN knowledge_sources s ON s.id = r.source_id
+       WHERE r.agent_id = @agent AND r.version = @version AND (@id IS NULL OR r.source_id = @id)
+       GROUP BY s.id ORDER BY s.created_at, s.id`,
+    ),
+    file: db.prepare<{ agent: string; id: string; version: number }, { origin: string; content_type: string; data: Buffer }>(
+      `SELECT origin, content_type, data FROM knowledge_sources s
+       WHERE s.id = @id AND s.agent_id = @agent AND s.data IS NOT NULL
+         AND ((@version = 0 AND s.in_draft = 1)
+           OR (@version > 0 AND EXISTS (SELECT 1 FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = @version)))`,
+    ),
+    setProgress: db.prepare(
+      `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = @done, pages_total = @total, updated_at = @now
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1`,
+    ),
+    setFailed: db.prepare(
+      "UPDATE knowledge_sources SET status = 'failed', error = @error, updated_at = @now WHERE id = @id AND agent_id = @agent AND in_draft = 1",
+    ),
+    setReady: db.prepare("UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = @now WHERE id = @id"),
+    leaveDraft: db.prepare<[string]>('UPDATE knowledge_sources SET in_draft = 0 WHERE id = ?'),
+    deleteSource: db.prepare<[string]>('DELETE FROM knowledge_sources WHERE id = ?'),
+    frozenInAVersion: db.prepare<[string], { one: 1 }>('SELECT 1 AS one FROM knowledge_refs WHERE source_id = ? AND version > 0 LIMIT 1'),
+
+    draftChunkIds: db.prepare<{ agent: string; id: string }, { chunk_id: number }>(
+      'SELECT chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = 0 AND source_id = @id',
+    ),
+    deleteDraftRefs: db.prepare('DELETE FROM knowledge_refs WHERE agent_id = @agent AND version = 0 AND source_id = @id'),
+    chunkId: db.prepare<{ agent: string; hash: string }, { id: number }>('SELECT id FROM knowledge_chunks WHERE agent_id = @agent AND hash = @hash'),
+    insertChunk: db.prepare(
+      `INSERT INTO knowledge_chunks (agent_id, hash, title, heading_path, url, text)
+       VALUES (@agent, @hash, @title, @heading_path, @url, @text)`,
+    ),
+    insertRef: db.prepare('INSERT INTO knowledge_refs (agent_id, version, source_id, ordinal, chunk_id) VALUES (@agent, 0, @source, @ordinal, @chunk)'),
+    collectChunk: db.prepare<{ chunk: number }>(
+      'DELETE FROM knowledge_chunks WHERE id = @chunk AND NOT EXISTS (SELECT 1 FROM knowledge_refs WHERE chunk_id = @chunk)',
+    ),
+    chunks: db.prepare<{ agent: string; version: number; id: string }, ChunkRow>(
+      `SELECT r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash
+       FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+       WHERE r.agent_id = @agent AND r.version = @version AND r.source_id = @id ORDER BY r.ordinal`,
+    ),
+    // bm25 weighs a word in the title twice, in a heading 1.5 times, what it weighs in the text
+    // (PostgreSQL's weights in postgres/knowledge.ts say the same); its scores are lower-is-better.
+    search: db.prepare<{ agent: string; version: number; match: string; limit: number }, ChunkRow & { source_id: string; score: number }>(
+      `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, -bm25(knowledge_fts, 2.0, 1.5, 1.0) AS score
+       FROM knowledge_fts f JOIN knowledge_refs r ON r.chunk_id = f.rowid JOIN knowledge_chunks c ON c.id = f.rowid
+       WHERE knowledge_fts MATCH @match AND r.agent_id = @agent AND r.version = @version
+       ORDER BY score DESC, r.source_id, r.ordinal LIMIT @limit`,
+    ),
+    usage: db.prepare<{ agent: string }, KnowledgeUsage>(
+      `SELECT (SELECT COUNT(*) FROM knowledge_sources WHERE agent_id = @agent) AS sources,
+              (SELECT COUNT(*) FROM knowledge_chunks WHERE agent_id = @agent) AS chunks`,
+    ),
+
+    draftDiffers: db.prepare<{ agent: string; version: number }, { differs: 0 | 1 }>(
+      `SELECT EXISTS (SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = 0
+                      EXCEPT SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = @version)
+           OR EXISTS (SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = @version
+                      EXCEPT SELECT source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = 0) AS differs`,
+    ),
+    freezeDraft: db.prepare(
+      `INSERT INTO knowledge_refs (agent_id, version, source_id, ordinal, chunk_id)
+       SELECT agent_id, @version, source_id, ordinal, chunk_id FROM knowledge_refs WHERE agent_id = @agent AND version = 0`,
+    ),
+  }
+
+  const draftSource = (agent: string, id: string) => {
+    const row = sql.draftSource.get({ agent, id })
+    return row ? toSource(row, false) : null
+  }
+
+  /** Drops the source's draft references; returns the chunks they named, for `collect`. */
+  const dropDraftRefs = (agent: string, id: string) => {
+    const named = sql.draftChunkIds.all({ agent, id }).map((row) => row.chunk_id)
+    sql.deleteDraftRefs.run({ agent, id })
+    return named
+  }
+  const collect = (chunkIds: number[]) => {
+    for (const chunk of new Set(chunkIds)) sql.collectChunk.run({ chunk })
+  }
+
+  const addTx = db.transaction((agent: string, source: NewKnowledgeSource) => {
+    const id = randomUUID()
+    const inserted = sql.insertSource.run({
+      id,
+      agent,
+      kind: source.kind,
+      title: source.title,
+      origin: source.origin,
+      content_type: source.file?.contentType ?? null,
+      data: source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
+      options: JSON.stringify(source.options ?? {}),
+      now: now(),
+    })
+    return inserted.changes > 0 ? draftSource(agent, id) : null
+  })
+
+  const progressTx = db.transaction((agent: string, id: string, progress: KnowledgeProgress) => {
+    const changed = sql.setProgress.run({ agent, id, done: progress.pagesDone, total: progress.pagesTotal, now: now() }).changes
+    return changed > 0 ? draftSource(agent, id) : null
+  })
+
+  const failTx = db.transaction((agent: string, id: string, error: string) => {
+    const changed = sql.setFailed.run({ agent, id, error, now: now() }).changes
+    return changed > 0 ? draftSource(agent, id) : null
+  })
+
+  const replaceTx = db.transaction((agent: string, source: string, chunks: KnowledgeChunk[]) => {
+    if (!sql.draftSource.get({ agent, id: source })) return null
+    const before = dropDraftRefs(agent, source)
+    for (const chunk of chunks) {
+      const found = sql.chunkId.get({ agent, hash: chunk.hash })
+      const chunkId =
+        found?.id ??
+        Number(
+          sql.insertChunk.run({
+            agent,
+            hash: chunk.hash,
+            title: chunk.title,
+            heading_path: JSON.stringify(chunk.headingPath),
+            url: chunk.url,
+            text: chunk.text,
+          }).lastInsertRowid,
+        )
+      sql.insertRef.run({ agent, source, ordinal: chunk.ordinal, chunk: chunkId })
+    }
+    collect(before)
+    sql.setReady.run({ id: source, now: now() })
+    return draftSource(agent, source)
+  })
+
+  const deleteTx = db.transaction((agent: string, id: string) => {
+    if (!sql.draftSource.get({ agent, id })) return false
+    const before = dropDraftRefs(agent, id)
+    // A version that froze the source still offers its file and names it in its hits.
+    if (sql.frozenInAVersion.get(id)) sql.leaveDraft.run(id)
+    else sql.deleteSource.run(id)
+    collect(before)
+    return true
+  })
+
+  const listSources = (agent: string, version: number, id: string | null): KnowledgeSourceRecord[] => {
+    if (version === 0) {
+      if (id !== null) return sql.draftSource.all({ agent, id }).map((row) => toSource(row, false))
+      return sql.draftSources.all({ agent }).map((row) => toSource(row, false))
+    }
+    return sql.versionSources.all({ agent, version, id }).map((row) => toSource(row, true))
+  }
+
+  const store: KnowledgeStore = {
+    async addKnowledgeSource(agentId, source) {
+      return addTx.immediate(agentId, source)
+    },
+    async updateKnowledgeSourceProgress(agentId, sourceId, progress) {
+      return progressTx.immediate(agentId, sourceId, progress)
+    },
+    async failKnowledgeSource(agentId, sourceId, error) {
+      return failTx.immediate(agentId, sourceId, error)
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+      checkKnowledgeChunks(chunks)
+      return replaceTx.immediate(agentId, sourceId, chunks)
+    },
+    async listKnowledgeSources(agentId, version = 'draft') {
+      return listSources(agentId, versionKey(version), null)
+    },
+    async getKnowledgeSource(agentId, sourceId, version = 'draft') {
+      return listSources(agentId, versionKey(version), sourceId)[0] ?? null
+    },
+    async getKnowledgeFile(agentId, sourceId, version) {
+      const row = sql.file.get({ agent: agentId, id: sourceId, version: versionKey(version) })
+      return row ? { filename: row.origin, contentType: row.content_type, data: toBytes(row.data) } : null
+    },
+    async listKnowledgeChunks(agentId, sourceId, version = 'draft') {
+      return sql.chunks.all({ agent: agentId, version: versionKey(version), id: sourceId }).map(toChunk)
+    },
+    async deleteKnowledgeSource(agentId, sourceId) {
+      return deleteTx.immediate(agentId, sourceId)
+    },
+    async searchKnowledge({ agentId, version, query, limit }): Promise<KnowledgeHit[]> {
+      const terms = searchTerms(query)
+      if (terms.length === 0) return []
+      // Each term quoted: FTS5 reads it as a string to tokenize, never as an operator or column filter.
+      const match = terms.map((term) => `"${term}"`).join(' OR ')
+      return sql.search.all({ agent: agentId, version: versionKey(version), match, limit: searchLimit(limit) }).map((row, i) => ({
+        sourceId: row.source_id,
+        title: row.title,
+        headingPath: JSON.parse(row.heading_path) as string[],
+        url: row.url,
+        text: row.text,
+        score: row.score,
+        rank: i + 1,
+      }))
+    },
+    async knowledgeUsage(agentId) {
+      return sql.usage.get({ agent: agentId })!
+    },
+  }
+
+  const publishing: KnowledgePublishing = {
+    draftDiffers: (agent, version) => sql.draftDiffers.get({ agent, version })!.differs === 1,
+    freezeDraft: (agent, version) => {
+      sql.freezeDraft.run({ agent, version })
+    },
+  }
+
+  return { store, publishing }
+}
