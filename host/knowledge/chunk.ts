@@ -5,24 +5,12 @@
  * two sections (each chunk cites one heading), and never cuts a code block unless that block
  * alone exceeds `maxChars`.
  */
-import { createHash } from 'node:crypto'
+import { knowledgeChunkHash } from '../store/knowledge.ts'
+import type { KnowledgeChunk } from '../store/store.ts'
 import type { ContentBlock, HeadingBlock, ParsedDocument } from './document.ts'
 
-/** One searchable piece of a source, as the store keeps it. */
-export type KnowledgeChunk = {
-  /** Position in its source, from 0. */
-  ordinal: number
-  /** The document's title (a page's <title>/first h1, a file's name without extension, a pasted text's title). */
-  title: string
-  /** Headings above this chunk, outermost first (h1 > h2 > h3), without the title when it repeats it. */
-  headingPath: string[]
-  /** Where a visitor can read it: the page URL (with #fragment of the nearest heading id when the page has one), or null for uploads and pasted text. */
-  url: string | null
-  /** The chunk's text, plain (markdown emphasis, links and HTML stripped to readable text; code kept). */
-  text: string
-  /** sha256 hex of JSON.stringify([title, headingPath, url, text]): the same chunk is stored once across versions. */
-  hash: string
-}
+/** The chunk type is the store's (host/store/store.ts): the pipeline makes what the store keeps. */
+export type { KnowledgeChunk }
 
 export type ChunkOptions = {
   /** The size chunks are grouped up to, in characters. */
@@ -66,9 +54,7 @@ export function chunkDocument(doc: ParsedDocument, { targetChars = DEFAULT_TARGE
 }
 
 export const chunkHash = (title: string, headingPath: string[], url: string | null, text: string): string =>
-  createHash('sha256')
-    .update(JSON.stringify([title, headingPath, url, text]))
-    .digest('hex')
+  knowledgeChunkHash({ title, headingPath, url, text })
 
 /** The heading is the title, or the title is the heading plus the site's name ("Opening hours | Acme Bakery"). */
 function repeatsTitle(heading: string, title: string): boolean {

@@ -328,7 +328,21 @@ export interface ConsoleSignInStore {
  * `JSON.stringify([title, headingPath, url, text])` (`knowledgeChunkHash`), its address: the
  * store keeps each distinct chunk of an agent once, however many sources and versions name it.
  */
-export type KnowledgeChunk = { ordinal: number; title: string; headingPath: string[]; url: string | null; text: string; hash: string }
+/** One searchable piece of a source, as the store keeps it. */
+export type KnowledgeChunk = {
+  /** Position in its source, from 0. */
+  ordinal: number
+  /** The document's title (a page's <title>/first h1, a file's name without extension, a pasted text's title). */
+  title: string
+  /** Headings above this chunk, outermost first (h1 > h2 > h3), without the title when it repeats it. */
+  headingPath: string[]
+  /** Where a visitor can read it: the page URL (with #fragment of the nearest heading id when the page has one), or null for uploads and pasted text. */
+  url: string | null
+  /** The chunk's text, plain (markdown emphasis, links and HTML stripped to readable text; code kept). */
+  text: string
+  /** sha256 hex of JSON.stringify([title, headingPath, url, text]): the same chunk is stored once across versions. */
+  hash: string
+}
 
 export type KnowledgeSourceKind = 'file' | 'text' | 'url' | 'sitemap'
 
