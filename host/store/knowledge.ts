@@ -8,7 +8,7 @@
  * `websearch_to_tsquery`) and ranks chunks with more of them, and rarer ones, first.
  */
 import { createHash } from 'node:crypto'
-import type { KnowledgeChunk } from './store.ts'
+import type { KnowledgeChunk, KnowledgeSourceRecord } from './store.ts'
 
 export const KNOWLEDGE_SEARCH = {
   /** The most hits one search returns. */
@@ -63,3 +63,55 @@ export const searchLimit = (limit: number) => Math.min(Math.max(Math.trunc(limit
 
 /** The version's key in the stores' tables: the draft is 0 (versions start at 1); a number that names no version is -1, which matches nothing. */
 export const versionKey = (version: 'draft' | number) => (version === 'draft' ? 0 : Number.isInteger(version) && version >= 1 ? version : -1)
+
+/** A `knowledge_sources` row as both stores read it; `Time` is how the store's driver gives timestamps. */
+export type KnowledgeSourceRow<Time> = {
+  id: string
+  agent_id: string
+  kind: KnowledgeSourceRecord['kind']
+  title: string
+  origin: string
+  content_type: string | null
+  size: number | null
+  options: string
+  status: KnowledgeSourceRecord['status']
+  error: string | null
+  pages_done: number
+  pages_total: number | null
+  chunk_count: number
+  created_at: Time
+  updated_at: Time
+}
+
+/** A chunk as both stores read it (`heading_path` is JSON text). */
+export type KnowledgeChunkRow = { ordinal: number; title: string; heading_path: string; url: string | null; text: string; hash: string }
+
+/** A source row as the interface gives it; `frozen`: read for a version, which froze it whole. */
+export function toKnowledgeSource<Time>(row: KnowledgeSourceRow<Time>, frozen: boolean, time: (value: Time) => string): KnowledgeSourceRecord {
+  return {
+    id: row.id,
+    agentId: row.agent_id,
+    kind: row.kind,
+    title: row.title,
+    origin: row.origin,
+    contentType: row.content_type,
+    size: row.size,
+    options: JSON.parse(row.options) as Record<string, unknown>,
+    // What a version froze was whole when it was published, whatever its source does since.
+    status: frozen ? 'ready' : row.status,
+    error: frozen ? null : row.error,
+    progress: { pagesDone: row.pages_done, pagesTotal: row.pages_total },
+    chunkCount: row.chunk_count,
+    createdAt: time(row.created_at),
+    updatedAt: time(row.updated_at),
+  }
+}
+
+export const toKnowledgeChunk = (row: KnowledgeChunkRow): KnowledgeChunk => ({
+  ordinal: row.ordinal,
+  title: row.title,
+  headingPath: JSON.parse(row.heading_path) as string[],
+  url: row.url,
+  text: row.text,
+  hash: row.hash,
+})

@@ -8,55 +8,23 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Db } from './db.ts'
-import { checkKnowledgeChunks, searchLimit, searchTerms, versionKey } from './knowledge.ts'
+import {
+  checkKnowledgeChunks,
+  type KnowledgeChunkRow,
+  type KnowledgeSourceRow,
+  searchLimit,
+  searchTerms,
+  toKnowledgeChunk,
+  toKnowledgeSource,
+  versionKey,
+} from './knowledge.ts'
 import type { KnowledgeChunk, KnowledgeHit, KnowledgeProgress, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage, NewKnowledgeSource } from './store.ts'
 
-type SourceRow = {
-  id: string
-  agent_id: string
-  kind: KnowledgeSourceRecord['kind']
-  title: string
-  origin: string
-  content_type: string | null
-  size: number | null
-  options: string
-  status: KnowledgeSourceRecord['status']
-  error: string | null
-  pages_done: number
-  pages_total: number | null
-  chunk_count: number
-  created_at: string
-  updated_at: string
-}
+type SourceRow = KnowledgeSourceRow<string>
+type ChunkRow = KnowledgeChunkRow
 
-type ChunkRow = { ordinal: number; title: string; heading_path: string; url: string | null; text: string; hash: string }
-
-const toSource = (row: SourceRow, frozen: boolean): KnowledgeSourceRecord => ({
-  id: row.id,
-  agentId: row.agent_id,
-  kind: row.kind,
-  title: row.title,
-  origin: row.origin,
-  contentType: row.content_type,
-  size: row.size,
-  options: JSON.parse(row.options) as Record<string, unknown>,
-  // What a version froze was whole when it was published, whatever its source does since.
-  status: frozen ? 'ready' : row.status,
-  error: frozen ? null : row.error,
-  progress: { pagesDone: row.pages_done, pagesTotal: row.pages_total },
-  chunkCount: row.chunk_count,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-})
-
-const toChunk = (row: ChunkRow): KnowledgeChunk => ({
-  ordinal: row.ordinal,
-  title: row.title,
-  headingPath: JSON.parse(row.heading_path) as string[],
-  url: row.url,
-  text: row.text,
-  hash: row.hash,
-})
+const toSource = (row: SourceRow, frozen: boolean) => toKnowledgeSource(row, frozen, (time: string) => time)
+const toChunk = toKnowledgeChunk
 
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
