@@ -31,8 +31,9 @@ describe('the cluster benchmark, one host on PostgreSQL + Redis behind nginx', (
       expect(load.non2xx + load.errors).toBe(0)
       for (const value of [load.cpuMsPerChat.hosts, load.cpuMsPerChat.redis, load.cpuMsPerChat.nginx, load.busyCores]) expect(Number.isFinite(value)).toBe(true)
     }
-    // Each widget chat's request_id is its own (autocannon's [<id>]): every chat a run of its own, its events in Redis.
-    expect(result.widget.redis!.commands.xadd).toBeGreaterThan(20)
+    // Each widget chat's request_id is its own (autocannon's [<id>]): every chat a run of its own,
+    // its events in Redis: at least one batch and the end entry per chat.
+    expect(result.widget.redis!.commands.xadd).toBeGreaterThanOrEqual(2)
     expect(Number.isFinite(result.overhead.firstToken.medianMs)).toBe(true)
   })
 
@@ -40,10 +41,12 @@ describe('the cluster benchmark, one host on PostgreSQL + Redis behind nginx', (
     const counts = result.redis!
     // The rate limit (one script call), the run's claim and its release: whatever the heartbeats did meanwhile.
     expect(counts.sync.commands).toMatchObject({ evalsha: 1, del: 1 })
-    // A client request_id mirrors every event, and the end, to the run's stream.
+    // A client request_id mirrors its events to the run's stream in batches (25 ms each), then the end:
+    // at least one batch and the end, and far fewer entries than events.
     for (const sse of [counts.sseAtOnce, counts.ssePaced]) {
       expect(sse.events).toBeGreaterThan(20)
-      expect(sse.commands.xadd).toBe(sse.events + 1)
+      expect(sse.commands.xadd).toBeGreaterThanOrEqual(2)
+      expect(sse.commands.xadd).toBeLessThan(sse.events / 2)
     }
   })
 
