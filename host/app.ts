@@ -6,7 +6,7 @@ import { ownerAuth } from './auth/owner-auth.ts'
 import { createRateLimits, type LimiterFactory, type RateLimitConfig } from './auth/rate-limits.ts'
 import type { UploadLimits } from './config.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
-import { bodyLimit } from './fast-paths/body-limit.ts'
+import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { Logger } from './log.ts'
 import { compatRoutes } from './routes/compat/index.ts'
@@ -58,11 +58,7 @@ export function createApp(deps: AppDeps) {
 
   const jsonBodyLimit = bodyLimit({
     maxSize: LIMITS.bodyBytes,
-    onError: (c) => {
-      // The unread rest of the body is still on the socket: close it rather than reuse it.
-      c.header('Connection', 'close')
-      return c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413)
-    },
+    onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413, refusedBodyHeaders(c)),
   })
   // Attachment uploads are raw files with their own (larger) limit, set on their route.
   app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))

@@ -7,9 +7,10 @@
 
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Agent, ErrorBodySchema, LIMITS } from '../../shared/index.ts'
-import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
+import { ADMIN_TOKEN, eventually, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 
 const SESSION = 'kept-session-1'
 const AUTH = { authorization: `Bearer ${ADMIN_TOKEN}` }
@@ -455,5 +456,30 @@ describe('a client connection after a 413', () => {
         ),
       )
     expect(statuses).toEqual([200, 200, 200])
+  })
+  it('reads and drops a refused body still arriving, answers 413 and keeps the connection (a proxy sending it sees no reset)', async () => {
+    const { port } = new URL(own.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    let received = ''
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk))
+    const errors: Error[] = []
+    socket.on('error', (error) => errors.push(error))
+    const size = LIMITS.bodyBytes + 64 * 1024
+    socket.write(
+      `POST /api/v1/agents HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH.authorization}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+    )
+    // The body goes on arriving after the host has decided, as from a proxy that buffers nothing.
+    for (let sent = 0; sent < size; sent += 32 * 1024) {
+      socket.write('x'.repeat(Math.min(32 * 1024, size - sent)))
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n')
+    await eventually(() => (received.includes('{"status":"ok"}') ? true : undefined))
+    socket.destroy()
+    expect(errors).toEqual([])
+    expect(received).toMatch(/^HTTP\/1\.1 413 /)
+    expect(received).not.toMatch(/connection: close/i)
+    expect(received).toMatch(/HTTP\/1\.1 200 OK/)
   })
 })

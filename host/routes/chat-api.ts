@@ -9,7 +9,7 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
 import type { UploadLimits } from '../config.ts'
-import { bodyLimit } from '../fast-paths/body-limit.ts'
+import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
@@ -184,10 +184,8 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       '/:id/sessions/:sessionId/attachments',
       bodyLimit({
         maxSize: LIMITS.attachmentBytes,
-        onError: (c) => {
-          c.header('Connection', 'close')
-          return c.json(errorBody('payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`), 413)
-        },
+        onError: (c) =>
+          c.json(errorBody('payload_too_large', `Attachments may be at most ${LIMITS.attachmentBytes / 1024 / 1024} MiB.`), 413, refusedBodyHeaders(c)),
       }),
       async (c) => {
         const granted = await access(c, 'chat')

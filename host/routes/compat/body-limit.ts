@@ -4,15 +4,14 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { LIMITS } from '../../../shared/index.ts'
-import { bodyLimit } from '../../fast-paths/body-limit.ts'
+import { bodyLimit, refusedBodyHeaders } from '../../fast-paths/body-limit.ts'
 import { ApiError } from '../../http/errors.ts'
 
 export function compatBodyLimit(maxSize: number = LIMITS.bodyBytes): MiddlewareHandler {
   return bodyLimit({
     maxSize,
-    onError: () => {
-      // The unread rest of the body is still on the socket: close it rather than reuse it.
-      throw new ApiError(413, 'payload_too_large', `The body is larger than ${maxSize} bytes.`, undefined, { Connection: 'close' })
+    onError: (c) => {
+      throw new ApiError(413, 'payload_too_large', `The body is larger than ${maxSize} bytes.`, undefined, refusedBodyHeaders(c))
     },
   })
 }
