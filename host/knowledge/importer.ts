@@ -7,7 +7,8 @@
  * 160 KB hold marked for 1.8 s), and a request must never wait behind another owner's file.
  * The worker has its own heap (`heapMb`) and a deadline (`timeoutMs`): past either it is
  * terminated and the source fails, the host unharmed. Starting one costs about 0.5 s (tsx
- * compiles the parsers in the new thread), cheap beside the parse it guards.
+ * compiles the parsers in the new thread), cheap beside the parse it guards; the deadline counts
+ * from when the parsers are loaded.
  *
  * Web pages and sitemaps (kinds `url` and `sitemap`) will come through here too: a crawler
  * fetches each page, then hands its bytes to the same `read` with the page's URL.
@@ -17,7 +18,10 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.ts'
 import type { KnowledgeChunk, KnowledgeSourceRecord, NewKnowledgeSource, Store } from '../store/store.ts'
-import type { ParseJob, ParseOutcome } from './parse-worker.ts'
+import type { ParseJob, ParseOutcome, ParseReading } from './parse-worker.ts'
+
+/** How long a worker may take to load the parsers before its deadline starts (about 0.5 s on a laptop). */
+const BOOT_MS = 15_000
 
 export type KnowledgeLimits = {
   /** Bytes of one uploaded file or pasted text. */
@@ -96,12 +100,19 @@ export function createKnowledgeImporter({
       const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } })
       running.add(worker)
       let outcome: ParseOutcome | undefined
-      const timer = setTimeout(() => {
-        outcome ??= { kind: 'parse_error', message: TOO_SLOW_MESSAGE }
-        void worker.terminate()
-      }, timeoutMs)
-      worker.once('message', (message: ParseOutcome) => {
-        outcome ??= message
+      const deadline = (ms: number, message: ParseOutcome) =>
+        setTimeout(() => {
+          outcome ??= message
+          void worker.terminate()
+        }, ms)
+      // Loading the parsers (tsx compiles them in the new thread) is the host's cost, not the file's.
+      let timer = deadline(BOOT_MS, { kind: 'crash', message: `the worker did not start within ${BOOT_MS} ms` })
+      worker.on('message', (message: ParseOutcome | ParseReading) => {
+        if (message.kind !== 'reading') outcome ??= message
+        else {
+          clearTimeout(timer)
+          timer = deadline(timeoutMs, { kind: 'parse_error', message: TOO_SLOW_MESSAGE })
+        }
       })
       worker.once('error', (error) => {
         const heap = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'

@@ -8,6 +8,8 @@ import { chunkDocument } from './chunk.ts'
 import { KnowledgeParseError } from './errors.ts'
 import { parseSource, type SourceInput } from './parse.ts'
 
+/** Posted once the parsers are loaded: the importer's deadline counts from here, not from the thread's start. */
+export type ParseReading = { kind: 'reading' }
 export type ParseJob = { input: SourceInput; maxBytes: number }
 export type ParseOutcome =
   | { kind: 'chunks'; chunks: ReturnType<typeof chunkDocument> }
@@ -23,4 +25,5 @@ async function run({ input, maxBytes }: ParseJob): Promise<ParseOutcome> {
   }
 }
 
+parentPort?.postMessage({ kind: 'reading' } satisfies ParseReading)
 parentPort?.postMessage(await run(workerData as ParseJob))
