@@ -80,6 +80,11 @@ describe('adding knowledge', () => {
     }
   })
 
+  it("reads an upload by its extension when curl's default form type names none, and keeps no such type", async () => {
+    const source = await settled(await upload(agent.id, 'counter-notes.txt', fixture('counter-notes.txt'), 'application/x-www-form-urlencoded'))
+    expect(source).toMatchObject({ status: 'ready', content_type: 'application/octet-stream' })
+  })
+
   it('reads a pasted text, titled as the owner named it', async () => {
     const source = await settled(await addText(agent.id, { kind: 'text', title: 'Delivery', text: 'We deliver within 5 km of the shop on weekdays.' }))
     expect(source).toMatchObject({ kind: 'text', title: 'Delivery', status: 'ready' })

@@ -109,7 +109,9 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
         if (filename === '') throw new ApiError(400, 'invalid_request', 'Name the file: ?filename=guide.md (its extension picks how it is read).')
         const bytes = new Uint8Array(await c.req.arrayBuffer())
         if (bytes.byteLength === 0) throw new ApiError(400, 'invalid_request', 'The file is empty.')
-        const contentType = c.req.header('content-type') ?? 'application/octet-stream'
+        // curl's --data-binary sends form-urlencoded unless told otherwise: that names no file type, the extension does.
+        const declared = c.req.header('content-type')
+        const contentType = !declared || /^application\/x-www-form-urlencoded\b/i.test(declared) ? 'application/octet-stream' : declared
         return added(c, () => importer.importFile(agent.id, { filename, contentType, bytes }))
       },
     )
