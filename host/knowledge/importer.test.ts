@@ -8,7 +8,7 @@ import { AgentConfigSchema } from '../../shared/index.ts'
 import { silentLogger } from '../log.ts'
 import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { Store } from '../store/store.ts'
-import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS, KnowledgeLimitError, TOO_SLOW_MESSAGE } from './importer.ts'
+import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS, KnowledgeLimitError, STOPPED_MESSAGE, TOO_SLOW_MESSAGE } from './importer.ts'
 
 const guide = new Uint8Array(readFileSync(new URL('./fixtures/guide.md', import.meta.url)))
 
@@ -27,11 +27,13 @@ async function setUp(options: Partial<Parameters<typeof createKnowledgeImporter>
   return { agent, importer }
 }
 
+/** Lists nested hundreds deep: marked takes 10 s over these 1.1 MB in-process (parse.ts). */
+const nestedLists = () => Array.from({ length: 2_000 }, (_, depth) => `${'  '.repeat(depth % 600)}- item ${depth}`).join('\n')
+
 describe('the knowledge importer', () => {
   it('stops a file that reads too slowly at the deadline, failing its source, without holding the event loop', async () => {
     const { agent, importer } = await setUp({ timeoutMs: 300 })
-    // Lists nested hundreds deep: marked takes 10 s over these 1.1 MB in-process (parse.ts).
-    const nested = Array.from({ length: 2_000 }, (_, depth) => `${'  '.repeat(depth % 600)}- item ${depth}`).join('\n')
+    const nested = nestedLists()
     const started = await importer.importFile(agent.id, { filename: 'nested.md', contentType: 'text/markdown', bytes: new TextEncoder().encode(nested) })
     let ticks = 0
     const ticker = setInterval(() => ticks++, 20)
@@ -50,6 +52,17 @@ describe('the knowledge importer', () => {
     const started = await importer.importFile(agent.id, { filename: 'guide.md', contentType: 'text/markdown', bytes: guide })
     await started!.done
     expect((await store.getKnowledgeSource(agent.id, started!.source.id))?.status).toBe('ready')
+  })
+
+  it('fails the sources it is reading or has queued when it closes, leaving none importing', async () => {
+    const { agent, importer } = await setUp({ concurrency: 1 })
+    const slow = await importer.importFile(agent.id, { filename: 'nested.md', contentType: 'text/markdown', bytes: new TextEncoder().encode(nestedLists()) })
+    const queued = await importer.importText(agent.id, { title: 'Queued', text: 'Waiting for its turn.' })
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    await importer.close()
+    for (const started of [slow, queued]) {
+      expect(await store.getKnowledgeSource(agent.id, started!.source.id)).toMatchObject({ status: 'failed', error: STOPPED_MESSAGE })
+    }
   })
 
   it('refuses a source past the per-agent limit and stores nothing', async () => {

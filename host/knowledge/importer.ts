@@ -36,6 +36,7 @@ export const DEFAULT_KNOWLEDGE_LIMITS: KnowledgeLimits = { fileBytes: 20 * 1024 
 
 export const TOO_SLOW_MESSAGE = 'This file took too long to read; simplify it (deeply nested lists or tables) or split it, then upload it again.'
 export const TOO_BIG_TO_READ_MESSAGE = 'This file needs too much memory to read; split it into smaller files and upload them again.'
+export const STOPPED_MESSAGE = 'The host stopped while reading this source; add it again.'
 export const UNREADABLE_MESSAGE = 'This source could not be read because of an error on the host; try again, and if it fails again, tell the host’s operator.'
 
 /** A limit an import would cross, refused before anything is stored. */
@@ -78,6 +79,7 @@ export function createKnowledgeImporter({
   concurrency = 2,
 }: KnowledgeImporterOptions) {
   const running = new Set<Worker>()
+  const pending = new Set<Promise<void>>()
   const queue: Array<() => void> = []
   let active = 0
   let closed = false
@@ -129,9 +131,9 @@ export function createKnowledgeImporter({
   async function read(source: KnowledgeSourceRecord, job: ParseJob): Promise<void> {
     await turn()
     try {
-      if (closed) return
-      const outcome = await parseInWorker(job)
-      if (outcome.kind === 'chunks') await keep(outcome.chunks)
+      const outcome = closed ? null : await parseInWorker(job)
+      if (outcome === null || closed) await store.failKnowledgeSource(source.agentId, source.id, STOPPED_MESSAGE)
+      else if (outcome.kind === 'chunks') await keep(outcome.chunks)
       else if (outcome.kind === 'parse_error') await store.failKnowledgeSource(source.agentId, source.id, outcome.message)
       else {
         log.error(`knowledge source ${source.id} of agent ${source.agentId} could not be read: ${outcome.message}`)
@@ -172,7 +174,10 @@ export function createKnowledgeImporter({
     }
     const added = await store.addKnowledgeSource(agentId, source)
     if (!added) return null
-    return { source: added, done: read(added, job) }
+    const done = read(added, job)
+    pending.add(done)
+    void done.finally(() => pending.delete(done))
+    return { source: added, done }
   }
 
   return {
@@ -195,10 +200,14 @@ export function createKnowledgeImporter({
         { input: { bytes, filename, contentType }, maxBytes: limits.fileBytes },
       )
     },
-    /** Stops reading: running workers are terminated, their sources stay `importing`. */
+    /**
+     * Stops reading (before the store closes): running workers are terminated and every source
+     * not yet read fails with STOPPED_MESSAGE, so none is left `importing` by a clean shutdown.
+     */
     async close(): Promise<void> {
       closed = true
       await Promise.all([...running].map((worker) => worker.terminate()))
+      await Promise.all(pending)
     },
   }
 }
