@@ -18,7 +18,7 @@ import { bodyLimit } from '../../fast-paths/body-limit.ts'
 import { attachmentDisposition, sizeText } from '../../http/attachments.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, errorBody, notFound } from '../../http/errors.ts'
-import { agentIdParam } from '../../http/ids.ts'
+import { knowledgeSourceIdParam } from '../../http/ids.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
 import { type Import, type KnowledgeImporter, KnowledgeLimitError } from '../../knowledge/importer.ts'
 import { plainContentType, safeFilename } from '../../runtime/tools/output-files.ts'
@@ -81,7 +81,7 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
   }
 
   async function sourceOf(agentId: string, sourceIdValue: string, version: KnowledgeVersion) {
-    const source = await store.getKnowledgeSource(agentId, agentIdParam(sourceIdValue, 'Knowledge source'), version)
+    const source = await store.getKnowledgeSource(agentId, knowledgeSourceIdParam(sourceIdValue), version)
     if (!source) throw notFound('Knowledge source')
     return source
   }
@@ -145,7 +145,7 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
     })
     .delete('/agents/:id/knowledge/sources/:sourceId', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
-      const deleted = await store.deleteKnowledgeSource(agent.id, agentIdParam(c.req.param('sourceId'), 'Knowledge source'))
+      const deleted = await store.deleteKnowledgeSource(agent.id, knowledgeSourceIdParam(c.req.param('sourceId')))
       if (!deleted) throw notFound('Knowledge source')
       return c.body(null, 204)
     })
