@@ -8,12 +8,14 @@ import type { UploadLimits } from './config.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
 import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
 import { errorBody, handleError } from './http/errors.ts'
+import type { KnowledgeImporter } from './knowledge/importer.ts'
 import type { Logger } from './log.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerFileRoutes } from './routes/owner/files.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
+import { ownerKnowledgeRoutes } from './routes/owner/knowledge.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { createPublisher } from './routes/owner/publishing.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
@@ -47,9 +49,12 @@ export type AppDeps = {
   publicUrl: () => string
   /** How long an unnamed upload is kept, and the attachment budgets. */
   uploads: UploadLimits
+  /** Reads owners' knowledge files off the event loop (host/knowledge/importer.ts). */
+  knowledge: KnowledgeImporter
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
+const KNOWLEDGE_UPLOAD = /^\/api\/v1\/agents\/[^/]+\/knowledge\/files$/
 
 export function createApp(deps: AppDeps) {
   const app = new Hono()
@@ -60,8 +65,9 @@ export function createApp(deps: AppDeps) {
     maxSize: LIMITS.bodyBytes,
     onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413, refusedBodyHeaders(c)),
   })
-  // Attachment uploads are raw files with their own (larger) limit, set on their route.
-  app.use('/api/*', (c, next) => (ATTACHMENT_UPLOAD.test(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
+  // Attachment and knowledge uploads are raw files with their own (larger) limits, set on their routes.
+  const ownLimit = (path: string) => ATTACHMENT_UPLOAD.test(path) || KNOWLEDGE_UPLOAD.test(path)
+  app.use('/api/*', (c, next) => (ownLimit(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
   // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
   const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: signIns })
@@ -81,6 +87,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
+  app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }
   app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))

@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       instanceLeaseMs: 60_000,
       modelTimeoutMs: 120_000,
       fileRetentionMs: null,
-      uploads: { unusedMs: 30 * 60_000, sessionBytes: 50 * 1024 * 1024, agentDayBytes: 1024 * 1024 * 1024 },
+      uploads: { unusedMs: 30 * 60_000, sessionBytes: 50 * 1024 * 1024, agentDayBytes: 1024 * 1024 * 1024, knowledgeFileBytes: 20 * 1024 * 1024 },
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
@@ -86,7 +86,7 @@ describe('loadConfig', () => {
       shutdownGraceMs: 2500,
       modelTimeoutMs: 30_000,
       fileRetentionMs: 30 * 86_400_000,
-      uploads: { unusedMs: 5 * 60_000, sessionBytes: 2.5 * 1024 * 1024, agentDayBytes: 100 * 1024 * 1024 },
+      uploads: { unusedMs: 5 * 60_000, sessionBytes: 2.5 * 1024 * 1024, agentDayBytes: 100 * 1024 * 1024, knowledgeFileBytes: 20 * 1024 * 1024 },
     })
   })
 

@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   PORCH_UPLOAD_UNUSED_MINUTES: decimal(1, 10_080).default(30),
   PORCH_ATTACHMENT_SESSION_MB: decimal(0.001, 1_048_576).default(50),
   PORCH_ATTACHMENT_AGENT_DAY_MB: decimal(0.001, 1_048_576).default(1024),
+  PORCH_KNOWLEDGE_FILE_MB: decimal(0.001, 1024).default(20),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -156,6 +157,8 @@ export type UploadLimits = {
   sessionBytes: number
   /** Bytes of attachments one agent may receive per UTC day (deleting them gives none back). */
   agentDayBytes: number
+  /** Bytes of one file (or pasted text) an owner adds to an agent's knowledge. */
+  knowledgeFileBytes: number
 }
 
 const MIB = 1024 * 1024
@@ -206,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       unusedMs: e.PORCH_UPLOAD_UNUSED_MINUTES * 60_000,
       sessionBytes: Math.floor(e.PORCH_ATTACHMENT_SESSION_MB * MIB),
       agentDayBytes: Math.floor(e.PORCH_ATTACHMENT_AGENT_DAY_MB * MIB),
+      knowledgeFileBytes: Math.floor(e.PORCH_KNOWLEDGE_FILE_MB * MIB),
     },
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },

@@ -13,6 +13,7 @@ import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import { connectRedis, type Redis, RedisUnreachableError } from './cluster/redis.ts'
 import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
+import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS } from './knowledge/importer.ts'
 import { createLogger, type Logger } from './log.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
@@ -77,8 +78,14 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
+  const knowledge = createKnowledgeImporter({
+    store,
+    log,
+    limits: { ...DEFAULT_KNOWLEDGE_LIMITS, fileBytes: config.uploads.knowledgeFileBytes },
+  })
   const app = createApp({
     store,
+    knowledge,
     models,
     chat,
     log,
@@ -135,6 +142,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       // A request that was mid-admission when the runs were cancelled may have started one since.
       await runs.cancelAll('the host is shutting down')
       await runs.close()
+      await knowledge.close()
       shared?.redis.disconnect()
       await lease.stop()
       await store.close()

@@ -44,6 +44,8 @@ export const API_ERROR_CODES = [
   'mode_locked',
   'model_unavailable',
   'mcp_unavailable',
+  /** An agent holds as many knowledge sources as it may; deleting one makes room. */
+  'knowledge_source_limit',
   // ------------------------------------------------ why a run failed (stream `error` event, compat 502)
   'run_failed',
   'model_error',

@@ -190,3 +190,82 @@ export const CreateOwnerKeySchema = z.strictObject({
   /** Limit the key to these agents; omit for all. */
   agent_ids: z.array(z.uuid()).min(1).max(1000).optional(),
 })
+
+// ------------------------------------------------ knowledge: the owner's documents the agent answers from
+
+/** A pasted text (`kind: 'text'`); web pages (`url`, `sitemap`) will be further kinds of this union. */
+export const CreateKnowledgeSourceSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('text'),
+    title: z.string().trim().min(1).max(200),
+    text: z.string().min(1, 'must not be empty'),
+  }),
+])
+export type CreateKnowledgeSource = z.infer<typeof CreateKnowledgeSourceSchema>
+
+const versionParam = z
+  .string()
+  .regex(/^[1-9]\d{0,8}$/, 'must be a version number (1, 2, …)')
+  .transform(Number)
+  .optional()
+
+/** `?version=N` reads a published version's knowledge; without it, the draft's. */
+export const KnowledgeVersionQuerySchema = z.object({ version: versionParam })
+
+export const KnowledgeSearchQuerySchema = z.object({
+  q: z.string().max(2000),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(50))
+    .optional(),
+  version: versionParam,
+})
+
+export const KnowledgeSourceSchema = z.object({
+  id: z.string(),
+  agent_id: z.string(),
+  kind: z.enum(['file', 'text', 'url', 'sitemap']),
+  title: z.string(),
+  origin: z.string(),
+  content_type: z.string().nullable(),
+  size: z.number().nullable(),
+  /** `importing` until read: poll `GET …/knowledge/sources/{id}` for `ready` or `failed`. */
+  status: z.enum(['importing', 'ready', 'failed']),
+  /** Why it failed, in words for the owner; null otherwise. */
+  error: z.string().nullable(),
+  progress: z.object({ pages_done: z.number(), pages_total: z.number().nullable() }),
+  chunk_count: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type KnowledgeSource = z.infer<typeof KnowledgeSourceSchema>
+
+export const KnowledgeChunkSchema = z.object({
+  ordinal: z.number(),
+  title: z.string(),
+  heading_path: z.array(z.string()),
+  url: z.string().nullable(),
+  text: z.string(),
+})
+
+export const KnowledgeSourceDetailSchema = KnowledgeSourceSchema.extend({ chunks: z.array(KnowledgeChunkSchema) })
+export type KnowledgeSourceDetail = z.infer<typeof KnowledgeSourceDetailSchema>
+
+export const KnowledgeSourceListSchema = z.object({ sources: z.array(KnowledgeSourceSchema) })
+
+export const KnowledgeSearchReplySchema = z.object({
+  hits: z.array(
+    z.object({
+      source_id: z.string(),
+      title: z.string(),
+      heading_path: z.array(z.string()),
+      url: z.string().nullable(),
+      text: z.string(),
+      score: z.number(),
+      rank: z.number(),
+    }),
+  ),
+})
+export type KnowledgeSearchReply = z.infer<typeof KnowledgeSearchReplySchema>

@@ -18,3 +18,6 @@ export function positiveIntParam(value: string, name: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(value)) throw new ApiError(400, 'invalid_request', `${name} must be a positive whole number`)
   return Number(value)
 }
+
+/** Knowledge sources are UUIDs, as agents are. */
+export const knowledgeSourceIdParam = (value: string): string => agentIdParam(value, 'Knowledge source')

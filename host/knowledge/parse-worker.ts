@@ -1,0 +1,29 @@
+/**
+ * The worker thread that reads one source: parse + chunk, posted back as chunks or as the
+ * owner-facing message of a KnowledgeParseError. It runs in its own thread with its own heap
+ * (importer.ts), so a pathological file costs that thread, never the host's event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { chunkDocument } from './chunk.ts'
+import { KnowledgeParseError } from './errors.ts'
+import { parseSource, type SourceInput } from './parse.ts'
+
+/** Posted once the parsers are loaded: the importer's deadline counts from here, not from the thread's start. */
+export type ParseReading = { kind: 'reading' }
+export type ParseJob = { input: SourceInput; maxBytes: number }
+export type ParseOutcome =
+  | { kind: 'chunks'; chunks: ReturnType<typeof chunkDocument> }
+  | { kind: 'parse_error'; message: string }
+  | { kind: 'crash'; message: string }
+
+async function run({ input, maxBytes }: ParseJob): Promise<ParseOutcome> {
+  try {
+    return { kind: 'chunks', chunks: chunkDocument(await parseSource(input, { maxBytes })) }
+  } catch (error) {
+    if (error instanceof KnowledgeParseError) return { kind: 'parse_error', message: error.message }
+    return { kind: 'crash', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+  }
+}
+
+parentPort?.postMessage({ kind: 'reading' } satisfies ParseReading)
+parentPort?.postMessage(await run(workerData as ParseJob))
