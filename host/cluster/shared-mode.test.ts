@@ -53,26 +53,27 @@ const post = (url: string, body: object, headers: Record<string, string> = {}) =
 /**
  * A client that behaves as the widget does (widget/client/stream-chat.ts): it follows the
  * stream, and when the stream breaks or a 5xx comes back, it sends the same request again with
- * the same request_id and the last event id it saw, up to `attempts` times.
+ * the same request_id and the last event id it saw, up to 5 times, waiting as the widget does
+ * (0.5 s, then twice as long each time, at most 8 s).
  */
-async function chatLikeTheWidget(url: string, body: { request: string; session_id?: string }, attempts = 8) {
+async function chatLikeTheWidget(url: string, body: { request: string; session_id?: string }, retries = 5) {
+  const retryDelay = (attempt: number) => Math.min(500 * 2 ** attempt, 8000)
   const requestId = randomUUID()
   const events: { id: number; event: StreamEvent }[] = []
   const statuses: number[] = []
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt - 1)))
     const lastId = events.at(-1)?.id ?? 0
     let response: Response
     try {
       response = await post(url, { ...body, request_id: requestId }, lastId > 0 ? { 'last-event-id': String(lastId) } : {})
     } catch {
       statuses.push(0)
-      await new Promise((resolve) => setTimeout(resolve, 200))
       continue
     }
     statuses.push(response.status)
     if (response.status >= 500) {
       await response.text()
-      await new Promise((resolve) => setTimeout(resolve, 200))
       continue
     }
     if (response.status !== 200) return { requestId, events, statuses, final: (await response.json()).error.code as string }

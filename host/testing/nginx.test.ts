@@ -91,7 +91,11 @@ describe('the generated configuration', () => {
   })
 
   it('has the test upstreams, one plain listen on loopback, and no TLS', () => {
-    expect(directives(generated, /^server 127\.0\.0\.1:/)).toEqual(['    server 127.0.0.1:1001;', '    server 127.0.0.1:1002;'])
+    // The production servers' parameters (max_fails, fail_timeout) come along.
+    expect(directives(generated, /^server 127\.0\.0\.1:/)).toEqual([
+      '    server 127.0.0.1:1001 max_fails=1 fail_timeout=3s;',
+      '    server 127.0.0.1:1002 max_fails=1 fail_timeout=3s;',
+    ])
     expect(directives(generated, /^listen /)).toEqual(['    listen 127.0.0.1:1000;'])
     expect(directives(generated, /^[^#]*(ssl|10\.0\.0\.|return 301|\/var\/log)/)).toEqual([])
   })

@@ -104,16 +104,18 @@ function replaceCounted(config: string, pattern: RegExp, replacement: (index: nu
 export function testNginxConfig(production: string, { upstreams, port, dir }: { upstreams: string[]; port: number; dir: string }): string {
   if (upstreams.length === 0) throw new Error('nginx needs at least one upstream server')
   let config = withoutServerBlock(production, /\breturn\s+301\b/)
+  // The production servers' parameters (max_fails, fail_timeout) are kept for the test's servers.
+  const parameters = /^upstream porch \{[^}]*?^[ \t]*server \S+?([ \t][^;]*)?;/m.exec(config)?.[1] ?? ''
   config = config.replace(/^upstream porch \{[^}]*\}/m, (block) =>
     replaceCounted(
       block,
       /^([ \t]*)server [^;]+;\n/gm,
-      (i) => (i === 0 ? upstreams.map((server) => `    server ${server};\n`).join('') : ''),
+      (i) => (i === 0 ? upstreams.map((server) => `    server ${server}${parameters};\n`).join('') : ''),
       (n) => n > 0,
       'server lines in `upstream porch`',
     ),
   )
-  if (!config.includes(`server ${upstreams[0]};`)) throw new Error('deploy/nginx/porch.conf: no `upstream porch { … }` block')
+  if (!config.includes(`server ${upstreams[0]}${parameters};`)) throw new Error('deploy/nginx/porch.conf: no `upstream porch { … }` block')
   config = replaceCounted(
     config,
     /^([ \t]*)listen [^;]+;\n/gm,
