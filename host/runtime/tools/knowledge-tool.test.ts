@@ -149,10 +149,10 @@ describe('search_knowledge', () => {
     expect(sync).not.toHaveProperty('sources')
   })
 
-  it('never fails a run on a hostile query: operators, quotes, huge text and limits are searched or find nothing', async () => {
+  it('never fails a run on a hostile query: operators, quotes, NUL, huge text and limits are searched or find nothing', async () => {
     const agent = await knowledgeAgent()
     for (const hostile of [
-      { query: '"harbour" OR price* NEAR(a b) -- ; DROP TABLE knowledge_chunks; \\ ^' },
+      { query: '"harbour" OR price* NEAR(a b) -- ; DROP TABLE knowledge_chunks; \\ \u0000 ^' },
       { query: '' },
       { query: 'x'.repeat(100_000) },
       { query: 'harbour', limit: -5 },
