@@ -33,6 +33,7 @@ describe('stream events', () => {
       { event_type: 'tool_result', turn: 1, tool_call_id: 'c1', tool_name: 'current_time', tool_input: {}, tool_result: 'noon', is_error: false },
       { event_type: 'output_file', turn: 1, file_id: 'f', filename: 'a.csv', size: 3, content_type: 'text/csv', download_url: '/x' },
       { event_type: 'context_compressed', turn: 1, previous_tokens: 9000, context_limit: 8000 },
+      { event_type: 'sources', turn: 2, sources: [{ index: 1, title: 'Pricing', heading_path: ['Plans'], url: 'https://a.example/#plans', source_id: 's1' }] },
       { event_type: 'complete', turn: 2, success: true, answer: 'Hello', total_turns: 2, total_input_tokens: 10, total_output_tokens: 3 },
       { event_type: 'trace_saved', turn: 2, trace_id: 't' },
       { event_type: 'error', turn: 1, message: 'boom', code: 'model_error' },

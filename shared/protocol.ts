@@ -119,6 +119,19 @@ export const SyncStepSchema = z.object({
 })
 export type SyncStep = z.infer<typeof SyncStepSchema>
 
+/**
+ * A document passage the agent's knowledge search showed the model during a run, numbered as
+ * the model was told to cite it ([1], [2], …). `url` is null for uploads and pasted texts.
+ */
+export const KnowledgeSourceSchema = z.object({
+  index: z.number().int().positive(),
+  title: z.string(),
+  heading_path: z.array(z.string()),
+  url: z.string().nullable(),
+  source_id: z.string(),
+})
+export type KnowledgeSource = z.infer<typeof KnowledgeSourceSchema>
+
 export const SyncReplySchema = z.object({
   success: z.boolean(),
   answer: z.string(),
@@ -127,6 +140,8 @@ export const SyncReplySchema = z.object({
   error: z.string().nullable(),
   trace_id: z.string(),
   session_id: z.string(),
+  /** The knowledge sources the run's searches returned; absent when it searched none (and from older hosts). */
+  sources: z.array(KnowledgeSourceSchema).optional(),
 })
 export type SyncReply = z.infer<typeof SyncReplySchema>
 
@@ -184,6 +199,7 @@ export const StreamEventSchema = z.discriminatedUnion('event_type', [
     previous_tokens: z.number().int(),
     context_limit: z.number().int(),
   }),
+  z.object({ event_type: z.literal('sources'), ...eventBase, sources: z.array(KnowledgeSourceSchema) }),
   z.object({
     event_type: z.literal('complete'),
     ...eventBase,

@@ -1,6 +1,7 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
 import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
+import { storableJson, storableText } from './message-json.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
 import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
@@ -134,7 +135,7 @@ export function createSessionStore(db: Db): SessionStore {
         session_pk: session.pk,
         seq,
         role: message.role,
-        content: JSON.stringify(message.content),
+        content: storableJson(message.content),
         status: message.status,
         trace_id: run.traceId,
         created_at: at,
@@ -152,7 +153,7 @@ export function createSessionStore(db: Db): SessionStore {
       inputTokens: o.inputTokens,
       outputTokens: o.outputTokens,
       toolCalls: JSON.stringify(o.toolCalls),
-      error: o.error,
+      error: storableText(o.error),
     })
   })
 

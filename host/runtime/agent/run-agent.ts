@@ -9,10 +9,22 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from '@ai-sdk/provider'
 import { APICallError, type LanguageModel, type ToolSet } from 'ai'
-import type { AgentConfig, Message, MessageStatus } from '../../../shared/index.ts'
+import type { AgentConfig, KnowledgeSource, Message, MessageStatus } from '../../../shared/index.ts'
 import { providerTools, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
 import type { ToolCallTrace } from '../../store/store.ts'
-import { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile, type ToolContext, toolsFor } from '../tools/index.ts'
+import {
+  checkOutputFile,
+  KNOWLEDGE_INSTRUCTIONS,
+  KNOWLEDGE_TOOL_NAME,
+  type KnowledgeSearch,
+  knowledgeTool,
+  type OutputFile,
+  type OutputFileSink,
+  type SavedFile,
+  SourceList,
+  type ToolContext,
+  toolsFor,
+} from '../tools/index.ts'
 import { type Summary, systemPrompt } from './compression.ts'
 import { type AttachmentData, toModelMessages } from './history.ts'
 import { errorText, executeTool, parseToolCall, providerModel, type ToolRun, tokensOf, toolOutput, withRetries } from './model-call.ts'
@@ -38,6 +50,8 @@ export type AgentRunInput = {
   /** Stream tokens as they come (SSE), or ask for whole replies (sync). */
   streaming: boolean
   tools: ToolContext
+  /** Searches the version's knowledge; absent when it has none (no search tool, no instructions line). */
+  knowledge?: KnowledgeSearch
   maxRetries?: number
   /** How long the model may make no progress (no reply, no chunk) before the run fails; none: no limit. */
   modelTimeoutMs?: number
@@ -54,6 +68,8 @@ export type AgentRunResult = {
   inputTokens: number
   outputTokens: number
   toolCalls: ToolCallTrace[]
+  /** The distinct knowledge sources the run's searches returned, numbered as the model saw them. */
+  sources: KnowledgeSource[]
   firstTokenMs: number | null
   failure: RunFailure | null
 }
@@ -74,17 +90,18 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const recorder = new TurnRecorder(input.emit, config.max_turns)
   const watchdog = silenceWatchdog(input.modelTimeoutMs, signal)
 
+  const sources = new SourceList()
   let failure: RunFailure | null = null
   try {
     const tools = toolsFor(config.tools, { ...input.tools, files: input.files && recordingSink(input.files, recorder) })
+    // An owner's own tool of that name keeps it: the owner chose it.
+    if (input.knowledge) tools[KNOWLEDGE_TOOL_NAME] ??= knowledgeTool(input.knowledge, sources)
+    const instructions = input.knowledge ? [config.instructions, KNOWLEDGE_INSTRUCTIONS].filter(Boolean).join('\n\n') : config.instructions
     const providerToolList = await providerTools(tools)
     const call: ModelCall = {
       model: providerModel(input.model),
       options: {
-        prompt: toProviderPrompt(
-          systemPrompt(config.instructions, input.summary ?? null),
-          toModelMessages([...input.history, input.request], input.attachments),
-        ),
+        prompt: toProviderPrompt(systemPrompt(instructions, input.summary ?? null), toModelMessages([...input.history, input.request], input.attachments)),
         tools: providerToolList,
         toolChoice: providerToolList && { type: 'auto' },
         temperature: config.temperature,
@@ -125,6 +142,7 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     inputTokens: recorder.inputTokens,
     outputTokens: recorder.outputTokens,
     toolCalls: recorder.toolCalls,
+    sources: sources.sources,
     firstTokenMs: recorder.firstTokenMs,
     failure: cancelled ? { code: 'cancelled', message: 'The run was cancelled.', detail: 'cancelled by the client' } : failure,
   }

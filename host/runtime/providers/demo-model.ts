@@ -1,7 +1,8 @@
 /**
  * `demo`: Porch's built-in offline model. No network, deterministic, and every reply says it
  * is a demo. It streams markdown, calls the `current_time` tool when asked for the time and
- * `create_file` when asked for a file, and names the files a visitor attaches, so every part
+ * `create_file` when asked for a file, `search_knowledge` when the agent has knowledge and the
+ * visitor asks a question (then quotes the best passage with its number), and names the files a visitor attaches, so every part
  * of the product can be seen without an API key. `demo:instant` streams without
  * pauses (benchmarks, tests); `demo` paces its words like a real model.
  */
@@ -70,6 +71,7 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
     const result = last.content.find((part) => part.type === 'tool-result')
     const output = result?.output
     const value = output && 'value' in output ? String(typeof output.value === 'string' ? output.value : JSON.stringify(output.value)) : ''
+    if (result?.toolName === 'search_knowledge') return { text: `${DEMO_LABEL}\n\n${knowledgeReply(value)}` }
     return { text: `${DEMO_LABEL}\n\nThe \`${result?.toolName ?? 'tool'}\` tool answered: **${value}**.` }
   }
 
@@ -92,6 +94,13 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
         toolName: 'create_file',
         input: JSON.stringify({ filename: 'demo.csv', content_type: 'text/csv', content }),
       },
+    }
+  }
+
+  if (has('search_knowledge') && isQuestion(question)) {
+    return {
+      text: 'Let me look that up in the documents.',
+      toolCall: { type: 'tool-call', toolCallId: `demo-call-${turn}`, toolName: 'search_knowledge', input: JSON.stringify({ query: question.slice(0, 200) }) },
     }
   }
 
@@ -125,6 +134,17 @@ function planReply(options: LanguageModelV3CallOptions): PlannedReply {
       'Set `OPENAI_API_KEY` or `ANTHROPIC_API_KEY` and pick a real model to get real answers.',
     ].join('\n'),
   }
+}
+
+const isQuestion = (text: string) => /\?\s*$/.test(text) || /^\s*(who|what|when|where|why|how|which|can|do|does|is|are)\b/i.test(text)
+
+/** The best passage of a knowledge search (the tool's `[n] title` blocks), quoted with its number. */
+function knowledgeReply(result: string): string {
+  const best = /^\[(\d+)\] (.*)\n(?:URL: .*\n)?([\s\S]*?)(?:\n\n\[\d+\] |$)/.exec(result)
+  if (!best) return 'The documents do not seem to cover that.'
+  const [, index, heading, text] = best
+  const excerpt = text!.length > 400 ? `${text!.slice(0, 400)}…` : text!
+  return [`The documents say, in *${heading}* [${index}]:`, '', ...excerpt.split('\n').map((line) => `> ${line}`)].join('\n')
 }
 
 /** The visitor's own words: the first text part of their last message (attached text files follow it). */

@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto'
 import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
-import type { PublishedAgent, SessionKey, Store } from '../../store/store.ts'
+import type { KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
-import type { ToolContext } from '../tools/index.ts'
+import type { KnowledgeSearch, ToolContext } from '../tools/index.ts'
 import { type FoundRun, Run, type RunBoard, type RunFeed } from './runs.ts'
 
 export type ChatServiceDeps = {
@@ -76,7 +76,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, models, runs, log } = deps
 
   async function execute(run: Run, input: StartChat, prepared: PreparedRequest, traceId: string) {
-    const { version } = input.published
+    const { agent, version } = input.published
     const { session, requestId } = prepared
     const startedAt = performance.now()
     run.push({ event_type: 'run_started', turn: 0, trace_id: traceId, session_id: session.sessionId, request_id: requestId })
@@ -140,6 +140,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         emit: (event) => run.push(event),
         streaming: input.streaming,
         tools: deps.tools,
+        knowledge: await knowledgeSearch(agent.id, version.version),
         maxRetries: deps.modelRetries,
         modelTimeoutMs: deps.modelTimeoutMs,
       })
@@ -174,6 +175,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
 
     const turn = result.turns
+    if (result.sources.length > 0) run.push({ event_type: 'sources', turn, sources: result.sources })
     if (result.failure) run.push({ event_type: 'error', turn, message: result.failure.message, code: result.failure.code })
     run.push({
       event_type: 'complete',
@@ -187,6 +189,17 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     })
     if (result.failure?.code !== 'storage_error') run.push({ event_type: 'trace_saved', turn, trace_id: traceId })
     run.end()
+  }
+
+  /**
+   * The search of the knowledge a run uses: a published version's, frozen with it, or the
+   * draft's for try-it (version 0); none when that knowledge holds no chunk.
+   */
+  async function knowledgeSearch(agentId: string, versionNumber: number): Promise<KnowledgeSearch | undefined> {
+    const version: KnowledgeVersion = versionNumber === 0 ? 'draft' : versionNumber
+    const sources = await store.listKnowledgeSources(agentId, version)
+    if (!sources.some((source) => source.chunkCount > 0)) return undefined
+    return (query, limit) => store.searchKnowledge({ agentId, version, query, limit })
   }
 
   /** The visitor's text and attachments as one message; unknown or disallowed attachments are refused (400). */
@@ -315,5 +328,5 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
 const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
-  return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], firstTokenMs: null, failure }
+  return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], sources: [], firstTokenMs: null, failure }
 }

@@ -44,6 +44,7 @@ export function toSyncReply(events: StreamEvent[], sessionId: string): SyncReply
   const steps: SyncStep[] = []
   let traceId = ''
   let complete: Extract<StreamEvent, { event_type: 'complete' }> | undefined
+  let sources: Extract<StreamEvent, { event_type: 'sources' }>['sources'] | undefined
   for (const event of events) {
     switch (event.event_type) {
       case 'run_started':
@@ -61,6 +62,9 @@ export function toSyncReply(events: StreamEvent[], sessionId: string): SyncReply
       case 'tool_result':
         steps.push({ role: 'tool', content: event.tool_result, tool_name: event.tool_name, tool_input: event.tool_input })
         break
+      case 'sources':
+        sources = event.sources
+        break
       case 'complete':
         complete = event
         break
@@ -74,6 +78,7 @@ export function toSyncReply(events: StreamEvent[], sessionId: string): SyncReply
     error: complete?.error ?? null,
     trace_id: traceId,
     session_id: sessionId,
+    ...(sources && { sources }),
   }
 }
 

@@ -2,11 +2,20 @@
  * The tools an agent can call: built-ins and the tool set of a version (tools.ts), HTTP tools
  * (http-tools.ts), MCP servers' tools (mcp-discovery.ts at publish time, mcp-tools.ts at run
  * time, both over one connection of mcp-client.ts), files that tools hand out
- * (output-files.ts), and the sealing of header secrets at rest (secret-box.ts). Outbound
+ * (output-files.ts), the search of the agent's knowledge (knowledge-tool.ts), and the sealing of header secrets at rest (secret-box.ts). Outbound
  * requests go through the SSRF guard in ../network/.
  */
 
 export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
+export {
+  formatHits,
+  KNOWLEDGE_INSTRUCTIONS,
+  KNOWLEDGE_RESULT,
+  KNOWLEDGE_TOOL_NAME,
+  type KnowledgeSearch,
+  knowledgeTool,
+  SourceList,
+} from './knowledge-tool.ts'
 export { McpToolError } from './mcp-client.ts'
 export { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, type McpDiscoveryOptions } from './mcp-discovery.ts'
 export { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile, safeFilename } from './output-files.ts'

@@ -79,6 +79,27 @@ export function describeSessions(target: StoreContractTarget) {
       expect(messages[1]!.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'current_time', input: {} }])
     })
 
+    it('stores a NUL character anywhere in a run (a visitor, a model, a tool input, an error) as U+FFFD, keeping escaped backslashes', async () => {
+      const key = sessionOf(agent)
+      const start = traceStart(key)
+      await store.startTrace(start)
+      await store.finishRun({
+        session: key,
+        traceId: start.traceId,
+        messages: [
+          { role: 'user', content: text('a\0b \\u0000 \\\0'), status: 'complete' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: 'search_knowledge', input: { query: 'x\0y' } }], status: 'complete' },
+        ],
+        outcome: { status: 'error', firstTokenMs: 1, totalMs: 5, turns: 1, inputTokens: 1, outputTokens: 1, toolCalls: [], error: 'provider said \0' },
+      })
+      const messages = await store.getMessages(key)
+      expect(messages.map((m) => m.content)).toEqual([
+        text('a\ufffdb \\u0000 \\\ufffd'),
+        [{ type: 'tool_use', id: 'call_1', name: 'search_knowledge', input: { query: 'x\ufffdy' } }],
+      ])
+      expect((await store.listSessionTraces(key)).map((t) => t.error)).toEqual(['provider said \ufffd'])
+    })
+
     it('stores a run whole or not at all: a message the store refuses rolls back the others and the trace', async () => {
       const key = sessionOf(agent)
       const start = traceStart(key)

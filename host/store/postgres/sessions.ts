@@ -16,6 +16,7 @@
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
+import { storableJson, storableText } from '../message-json.ts'
 import type {
   ContextSummary,
   FinishedRun,
@@ -296,8 +297,8 @@ export function createSessionStore(sql: Sql): SessionStore {
       const { agentId, scope, sessionId } = run.session
       const messages = run.messages.map((m) => ({ role: m.role, content: m.content, status: m.status }))
       const o = run.outcome
-      const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), o.error]
-      const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, JSON.stringify(messages)]
+      const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), storableText(o.error)]
+      const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, storableJson(messages)]
       if (start) {
         await changed(sql, FINISH_RUN.withStart, [
           ...appended,
