@@ -123,14 +123,14 @@ export type SyncStep = z.infer<typeof SyncStepSchema>
  * A document passage the agent's knowledge search showed the model during a run, numbered as
  * the model was told to cite it ([1], [2], …). `url` is null for uploads and pasted texts.
  */
-export const KnowledgeSourceSchema = z.object({
+export const AnswerSourceSchema = z.object({
   index: z.number().int().positive(),
   title: z.string(),
   heading_path: z.array(z.string()),
   url: z.string().nullable(),
   source_id: z.string(),
 })
-export type KnowledgeSource = z.infer<typeof KnowledgeSourceSchema>
+export type AnswerSource = z.infer<typeof AnswerSourceSchema>
 
 export const SyncReplySchema = z.object({
   success: z.boolean(),
@@ -141,7 +141,7 @@ export const SyncReplySchema = z.object({
   trace_id: z.string(),
   session_id: z.string(),
   /** The knowledge sources the run's searches returned; absent when it searched none (and from older hosts). */
-  sources: z.array(KnowledgeSourceSchema).optional(),
+  sources: z.array(AnswerSourceSchema).optional(),
 })
 export type SyncReply = z.infer<typeof SyncReplySchema>
 
@@ -199,7 +199,7 @@ export const StreamEventSchema = z.discriminatedUnion('event_type', [
     previous_tokens: z.number().int(),
     context_limit: z.number().int(),
   }),
-  z.object({ event_type: z.literal('sources'), ...eventBase, sources: z.array(KnowledgeSourceSchema) }),
+  z.object({ event_type: z.literal('sources'), ...eventBase, sources: z.array(AnswerSourceSchema) }),
   z.object({
     event_type: z.literal('complete'),
     ...eventBase,

@@ -9,7 +9,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from '@ai-sdk/provider'
 import { APICallError, type LanguageModel, type ToolSet } from 'ai'
-import type { AgentConfig, KnowledgeSource, Message, MessageStatus } from '../../../shared/index.ts'
+import type { AgentConfig, AnswerSource, Message, MessageStatus } from '../../../shared/index.ts'
 import { providerTools, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
 import type { ToolCallTrace } from '../../store/store.ts'
 import {
@@ -69,7 +69,7 @@ export type AgentRunResult = {
   outputTokens: number
   toolCalls: ToolCallTrace[]
   /** The distinct knowledge sources the run's searches returned, numbered as the model saw them. */
-  sources: KnowledgeSource[]
+  sources: AnswerSource[]
   firstTokenMs: number | null
   failure: RunFailure | null
 }

@@ -6,7 +6,7 @@
  */
 import { type Tool, tool } from 'ai'
 import { z } from 'zod'
-import type { KnowledgeSource } from '../../../shared/index.ts'
+import type { AnswerSource } from '../../../shared/index.ts'
 import type { KnowledgeHit } from '../../store/store.ts'
 
 export const KNOWLEDGE_TOOL_NAME = 'search_knowledge'
@@ -31,7 +31,7 @@ export type KnowledgeSearch = (query: string, limit: number) => Promise<Knowledg
  * source keeps its number across the run's searches, so citations and the list agree.
  */
 export class SourceList {
-  readonly sources: KnowledgeSource[] = []
+  readonly sources: AnswerSource[] = []
   private readonly indexByKey = new Map<string, number>()
 
   indexOf(hit: KnowledgeHit): number {
