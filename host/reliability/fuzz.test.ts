@@ -58,6 +58,7 @@ function poolFor(route: Route, index: number, method = route.method): string | u
   if (route.path.startsWith('/console/')) return name === ':file' ? 'consoleAsset' : 'consolePage'
   if (route.path.startsWith('/api/v1/agents/')) {
     if (name === ':id') return route.path === '/api/v1/agents/:id' ? doomed('agent') : 'agent'
+    if (name === ':sourceId') return doomed('knowledgeSource')
     return name === ':n' ? 'version' : name === ':sid' ? 'session' : undefined
   }
   if (route.path.startsWith('/api/v1/keys/')) return name === ':keyId' ? (route.path.endsWith('/refresh') ? 'apiKey' : doomed('apiKey')) : undefined
@@ -478,6 +479,10 @@ describe.each(STORES)(`fuzzing every route with ${REQUESTS} malformed requests (
     const doomedLink = (await owner.call('POST', `/agents/${spare.id}/links`, { name: 'doomed' })).body
     const doomedKey = (await owner.call('POST', `/agents/${spare.id}/keys`, { name: 'doomed' })).body
     const doomedOwnerKey = (await owner.call('POST', '/owner-keys', { name: 'doomed', role: 'viewer' })).body
+    const knowledge = async (title: string) =>
+      (await owner.call('POST', `/agents/${spare.id}/knowledge/sources`, { kind: 'text', title, text: `What ${title} says.` })).body.id as string
+    const spareSource = await knowledge('Spare')
+    const doomedSource = await knowledge('Doomed')
 
     for (const [agent, path] of [
       [kept, 'chat'],
@@ -507,6 +512,8 @@ describe.each(STORES)(`fuzzing every route with ${REQUESTS} malformed requests (
       doomedAgent: [doomed.id],
       doomedApiKey: [doomedKey.id],
       doomedOwnerKey: [doomedOwnerKey.id],
+      knowledgeSource: [spareSource],
+      doomedKnowledgeSource: [doomedSource],
       widgetVersion: host.assets.versions(), // the current one and every frozen release
       widgetFile: ['embed.js', 'porch-chat.js'],
       // No file was ever stored: a well-formed id that names none, and junk.
