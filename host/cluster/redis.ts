@@ -11,7 +11,7 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../log.ts'
-import { maskPassword, scrubPassword } from '../store/postgres/connection.ts'
+import { maskPassword, scrubPassword } from '../url-secrets.ts'
 
 export type { Redis }
 

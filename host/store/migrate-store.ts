@@ -13,8 +13,9 @@
  */
 import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
+import { maskPassword, scrubPassword } from '../url-secrets.ts'
 import { latestSchemaVersion } from './db.ts'
-import { checkReachable, createPool, maskPassword, type Sql, scrubPassword } from './postgres/connection.ts'
+import { checkReachable, createPool, type Sql } from './postgres/connection.ts'
 import { migrate } from './postgres/migrate.ts'
 
 /** A refusal the owner can act on: the message says what to do; nothing was written. */

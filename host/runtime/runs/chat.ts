@@ -74,6 +74,8 @@ export type ChatService = {
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
   const { store, models, runs, log } = deps
+  /** Published versions (agent, version) and whether their frozen knowledge holds a chunk: see hasKnowledge. */
+  const versionsWithKnowledge = new Map<string, boolean>()
 
   async function execute(run: Run, input: StartChat, prepared: PreparedRequest, traceId: string) {
     const { agent, version } = input.published
@@ -197,9 +199,25 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
    */
   async function knowledgeSearch(agentId: string, versionNumber: number): Promise<KnowledgeSearch | undefined> {
     const version: KnowledgeVersion = versionNumber === 0 ? 'draft' : versionNumber
-    const sources = await store.listKnowledgeSources(agentId, version)
-    if (!sources.some((source) => source.chunkCount > 0)) return undefined
+    if (!(await hasKnowledge(agentId, version))) return undefined
     return (query, limit) => store.searchKnowledge({ agentId, version, query, limit })
+  }
+
+  /**
+   * Whether that knowledge holds a chunk. A published version's knowledge is frozen with it, so
+   * its answer is kept (a store query before every chat's first token otherwise); the draft's
+   * (try-it) is read each time.
+   */
+  async function hasKnowledge(agentId: string, version: KnowledgeVersion): Promise<boolean> {
+    const key = `${agentId}\n${version}`
+    const known = version === 'draft' ? undefined : versionsWithKnowledge.get(key)
+    if (known !== undefined) return known
+    const found = (await store.listKnowledgeSources(agentId, version)).some((source) => source.chunkCount > 0)
+    if (version !== 'draft') {
+      if (versionsWithKnowledge.size >= VERSIONS_KEPT) versionsWithKnowledge.delete(versionsWithKnowledge.keys().next().value!)
+      versionsWithKnowledge.set(key, found)
+    }
+    return found
   }
 
   /** The visitor's text and attachments as one message; unknown or disallowed attachments are refused (400). */
@@ -324,6 +342,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     stop: (agentId, scope, requestId) => runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor'),
   }
 }
+
+/** How many published versions' knowledge answers are kept (oldest forgotten first). */
+const VERSIONS_KEPT = 1_000
 
 const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
 

@@ -29,7 +29,7 @@ import { ChatError } from '../errors.ts'
 import { type FoundRun, type NumberedEvent, type Run, type RunBoard, type RunFeed, type RunListener, type RunMeta, RunRegistry } from './runs.ts'
 
 /** Entries (batches of events) kept per run: a resume from further back than these gets run_gone. */
-export const MAX_ENTRIES = 10_000
+const MAX_ENTRIES = 10_000
 /**
  * How long a run's events gather before they go to Redis in one entry. A client following from
  * another host sees them this much later; the run's own clients are not delayed at all. With

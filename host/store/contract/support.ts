@@ -66,16 +66,5 @@ export async function chat(store: Store, key: SessionKey, question: string, star
 export const tick = () => new Promise((resolve) => setImmediate(resolve))
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Polls `check` until it returns something other than undefined (or fails after `ms`). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await sleep(20)
-  }
-}
-
 /** An ISO time `ms` from now (negative: in the past). */
 export const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString()

@@ -5,9 +5,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../../testing/harness.ts'
 import { type AgentRecord, InvalidCursorError, type Store, type TraceQuery, type TraceRecord } from '../store.ts'
 import { allPages } from './sessions.ts'
-import { chat, eventually, newAgent, type StoreContractTarget, sessionOf, sleep, tick, traceStart, turn, uid } from './support.ts'
+import { chat, newAgent, type StoreContractTarget, sessionOf, sleep, tick, traceStart, turn, uid } from './support.ts'
 
 export function describeTraces(target: StoreContractTarget) {
   describe('traces: start and finish', () => {

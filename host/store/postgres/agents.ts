@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type AgentConfig, AgentConfigSchema } from '../../../shared/index.ts'
+import { parseConfig } from '../agent-config.ts'
 import type { AgentPatch, AgentRecord, PublishedAgent, PublishOutcome, PublishRequest, Store, VersionRecord } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { draftKnowledgeDiffers, freezeDraftKnowledge } from './knowledge.ts'
-import { changed, type Db, iso, now, parseConfig, query } from './rows.ts'
+import { changed, type Db, iso, now, query } from './rows.ts'
 
 type AgentRow = {
   id: string

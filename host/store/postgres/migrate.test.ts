@@ -2,7 +2,8 @@
 import { createServer } from 'node:net'
 import { afterAll, expect, it } from 'vitest'
 import { createTestDatabase } from '../../testing/postgres.ts'
-import { checkReachable, createPool, DatabaseUnreachableError, maskPassword, type Sql } from './connection.ts'
+import { maskPassword } from '../../url-secrets.ts'
+import { checkReachable, createPool, DatabaseUnreachableError, type Sql } from './connection.ts'
 import { latestSchemaVersion, migrate, migrationFiles } from './migrate.ts'
 
 const pools: Sql[] = []
