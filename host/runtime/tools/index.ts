@@ -9,11 +9,12 @@
 export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
 export {
   formatHits,
-  KNOWLEDGE_INSTRUCTIONS,
   KNOWLEDGE_RESULT,
   KNOWLEDGE_TOOL_NAME,
   type KnowledgeSearch,
+  knowledgeInstructions,
   knowledgeTool,
+  knowledgeToolName,
   SourceList,
 } from './knowledge-tool.ts'
 export { McpToolError } from './mcp-client.ts'

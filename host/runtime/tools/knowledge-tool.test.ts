@@ -149,6 +149,25 @@ describe('search_knowledge', () => {
     expect(sync).not.toHaveProperty('sources')
   })
 
+  it("leaves an owner's own search_knowledge tool its name: the built-in becomes porch_search_knowledge, and the instructions say so", async () => {
+    const agent = await host.owner.createAgent({
+      name: 'Own search',
+      model: 'openai:gpt-4o-mini',
+      instructions: 'Be brief.',
+      tools: [{ type: 'http', name: 'search_knowledge', description: 'The owner’s CRM search', url: 'https://crm.example/search' }],
+    })
+    await addDocument(agent.id, PRICING, 'https://harbour.example/pricing')
+    await host.owner.publish(agent.id)
+    const before = model.requests.length
+    await chat(agent.id, 'Hello')
+    const [request] = model.requests.slice(before)
+    expect(toolNames(request!).sort()).toEqual(['porch_search_knowledge', 'search_knowledge'])
+    const described = (name: string) => request!.body.tools.find((t: { function: { name: string } }) => t.function.name === name).function.description
+    expect(described('search_knowledge')).toBe('The owner’s CRM search')
+    expect(described('porch_search_knowledge')).toMatch(/^Searches the owner’s documents/)
+    expect(systemText(request!)).toMatch(/with the porch_search_knowledge tool\./)
+  })
+
   it('never fails a run on a hostile query: operators, quotes, NUL, huge text and limits are searched or find nothing', async () => {
     const agent = await knowledgeAgent()
     for (const hostile of [
