@@ -135,6 +135,21 @@ describe('search_knowledge', () => {
     ])
   })
 
+  it('rolls back with the version: activating version 1 again searches the knowledge version 1 was published with', async () => {
+    query = { query: 'harbour plan price' }
+    const agent = await knowledgeAgent()
+    const [first] = await host.store.listKnowledgeSources(agent.id, 'draft')
+    await host.store.deleteKnowledgeSource(agent.id, first!.id)
+    await addDocument(agent.id, '# Prices\n\nThe Harbour plan now costs 99 euros.', 'https://harbour.example/new-prices', 'Prices')
+    await host.owner.publish(agent.id)
+    expect(resultOf(await chat(agent.id, 'How much?'))!.tool_result).toContain('99 euros')
+
+    expect((await host.owner.call('POST', `/agents/${agent.id}/versions/1/activate`)).status).toBe(200)
+    const rolledBack = resultOf(await chat(agent.id, 'How much?'))!.tool_result
+    expect(rolledBack).toContain('42 euros')
+    expect(rolledBack).not.toContain('99 euros')
+  })
+
   it('leaves an agent without knowledge as it was: no tool, no instructions line, no sources', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-4o-mini', instructions: 'Be brief.' })
     const before = model.requests.length
