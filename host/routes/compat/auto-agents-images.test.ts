@@ -181,6 +181,31 @@ describe('Auto Agents images refused', () => {
     expect(await expectRefused(open, COMPLETIONS, ['file:///etc/passwd'], 400, 'image_unavailable')).toBe('images[0].url must be an http or https URL.')
   })
 
+  it('a key past its rate limit: 429 before any image is fetched', async () => {
+    // One chat a minute per visitor IP makes 20 a minute per key.
+    const limited = await startTestHost({
+      OPENAI_BASE_URL: model.url,
+      OPENAI_API_KEY: 'sk-test',
+      PORCH_TOOLS_ALLOW_PRIVATE: '1',
+      PORCH_RATE_CHAT_PER_MINUTE: '1',
+    })
+    try {
+      const agent = await limited.owner.publishedAgent({ name: 'Busy', model: 'demo:instant', attachments: true })
+      const key = await chatKey(limited, agent.id)
+      const ask = (extra: Record<string, unknown> = {}) =>
+        limited.post(COMPLETIONS, { agentId: agent.id, userChatInput: 'hi', ...extra }, bearer(key.credential))
+      for (let i = 0; i < 20; i++) expect((await ask()).status).toBe(200)
+      const servedBefore = served.length
+      const refused = await ask({ images: [{ url: `${imageBase}/cat.png` }] })
+      expect(refused.status).toBe(429)
+      expect((await refused.json()).error.code).toBe('rate_limited')
+      expect(served.length).toBe(servedBefore)
+      expect(await attachmentTotals(limited, agent.id)).toEqual({ count: 0, bytes: 0 })
+    } finally {
+      await limited.stop()
+    }
+  })
+
   it('more than 4 images: 400', async () => {
     await expectRefused(
       open,

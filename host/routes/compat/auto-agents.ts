@@ -119,13 +119,15 @@ export function autoAgentsRoutes(deps: AutoAgentsRoutesDeps) {
 
     // Images count only for an agent that takes attachments; for any other they are ignored, never fetched.
     const urls = published.version.config.attachments ? imageUrls(body.images) : []
+    let sessionId = body.chatId || undefined
     let admitted = false
     let attachments: string[] = []
-    const sessionId = body.chatId || (urls.length > 0 ? randomUUID() : undefined)
-    if (urls.length > 0 && sessionId) {
+    if (urls.length > 0) {
       // Admitted before fetching, so a key's rate limit also bounds the fetches it causes.
       await admitKey?.(key.id)
       admitted = true
+      // The images are stored in the session before the message names them: a new chat needs its id now.
+      sessionId ??= randomUUID()
       const session = { agentId: published.agent.id, scope, sessionId }
       attachments = await attachImages(urls, session, { store, uploads: deps.uploads, allowPrivate: deps.allowPrivate, signal: c.req.raw.signal })
     }
