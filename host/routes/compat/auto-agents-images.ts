@@ -88,7 +88,7 @@ async function fetchImage(raw: string, index: number, options: ImageFetchOptions
     )
   } catch (error) {
     // The refusal is told without the addresses a name resolved to: they are the host's network, not the client's business.
-    if (error instanceof RefusedTargetError || (error as { cause?: unknown })?.cause instanceof RefusedTargetError) {
+    if (error instanceof RefusedTargetError) {
       throw new ApiError(400, 'image_unavailable', `${name}: this host does not fetch images from ${url.host} (only public addresses are allowed).`)
     }
     throw new ApiError(400, 'image_unavailable', `${name}: ${describeNetworkFailure(error, url.host)}.`)
