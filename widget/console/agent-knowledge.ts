@@ -95,10 +95,10 @@ export class ConsoleAgentKnowledge extends AgentPanel {
     this.showSources(sources)
   }
 
-  /** Puts a source the host answered with into the list (new ones first, as the host lists them). */
+  /** Puts a source the host answered with into the list (a new one last: the host lists the oldest first). */
   private upsert(source: Source): void {
     const sources = this.sources ?? []
-    this.showSources(sources.some((s) => s.id === source.id) ? sources.map((s) => (s.id === source.id ? source : s)) : [source, ...sources])
+    this.showSources(sources.some((s) => s.id === source.id) ? sources.map((s) => (s.id === source.id ? source : s)) : [...sources, source])
   }
 
   private readonly onAdded = (event: CustomEvent<Source>) => this.upsert(event.detail)
@@ -203,7 +203,7 @@ export class ConsoleAgentKnowledge extends AgentPanel {
     const chunks = detail.chunks.slice(0, this.shownChunks)
     return html`<section class="card" aria-labelledby="knowledge-chunks-heading">
       <h3 id="knowledge-chunks-heading" tabindex="-1">Chunks of “${detail.title}”</h3>
-      <p class="row">${statusView(detail)} <span>${detail.chunk_count} ${detail.chunk_count === 1 ? 'chunk' : 'chunks'}</span>
+      <p class="actions">${statusView(detail)} <span>${detail.chunk_count} ${detail.chunk_count === 1 ? 'chunk' : 'chunks'}</span>
         ${isWebSource(detail) ? nothing : html`<a href=${fileUrl} download>Download the ${detail.kind === 'text' ? 'text' : 'file'}<span class="sr-only"> ${detail.title}</span></a>`}
         <button type="button" @click=${() => (this.detail = null)}>Close<span class="sr-only"> the chunks</span></button></p>
       ${feedbackView(this.detailFeedback)}
