@@ -115,7 +115,7 @@ export class ConsoleKnowledgeAdd extends ConsoleElement {
   override render() {
     return html`<section class="card" aria-labelledby="knowledge-add-heading">
       <h3 id="knowledge-add-heading">Add knowledge</h3>
-      <fieldset>
+      <fieldset class="choices">
         <legend>What to add</legend>
         ${KINDS.map(
           ({ kind, label }) =>

@@ -116,6 +116,7 @@ export const consoleStyles = css`
 
   .badge.error { border-color: var(--c-error); color: var(--c-error); }
   .grow { flex: 1 1 16rem; }
+  .choices label { display: inline-block; white-space: nowrap; }
   button.linklike { min-height: 0; padding: 0; border: 0; background: none; color: var(--c-accent); text-decoration: underline; text-align: left; }
   td.origin { overflow-wrap: anywhere; min-width: 8rem; }
   .progress { display: inline-flex; align-items: center; gap: 0.4rem; white-space: nowrap; }
