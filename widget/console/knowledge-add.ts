@@ -56,7 +56,12 @@ export class ConsoleKnowledgeAdd extends ConsoleElement {
 
   /** Uploads one file after another (each is read by the host's one worker anyway), and says which failed and why. */
   private async upload(files: File[]): Promise<void> {
-    if (files.length === 0 || this.busy) return
+    if (files.length === 0) return
+    if (this.busy) {
+      // A drop lands even while the picker is disabled: say so rather than lose the files silently.
+      this.feedback = { state: 'failed', text: `Not added: ${files.map((f) => f.name).join(', ')}. Wait until the current upload ends, then add them again.` }
+      return
+    }
     const failures: string[] = []
     let done = 0
     for (const [index, file] of files.entries()) {
