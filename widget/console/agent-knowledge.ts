@@ -50,6 +50,8 @@ export class ConsoleAgentKnowledge extends AgentPanel {
   feedback: Feedback = IDLE
   detailFeedback: Feedback = IDLE
   private pollTimer: ReturnType<typeof setTimeout> | undefined
+  /** Counts the changes made here (added, refreshed, deleted), so an older list from the host does not undo them. */
+  private edits = 0
 
   private get api() {
     return knowledgeApi(this.agent!.id)
@@ -70,12 +72,15 @@ export class ConsoleAgentKnowledge extends AgentPanel {
 
   private async load(): Promise<void> {
     const id = this.agent!.id
+    const edits = this.edits
     const sources = await withFeedback(
       (f) => (this.feedback = f),
       { busy: 'Loading knowledge…', done: '' },
       () => this.api.list(),
     )
-    if (sources && id === this.agent?.id) this.showSources(sources)
+    if (!sources || id !== this.agent?.id) return
+    if (edits === this.edits) this.showSources(sources)
+    else await this.load() // something was added meanwhile: the list read before it lacks it
   }
 
   private showSources(sources: Source[]): void {
@@ -88,8 +93,11 @@ export class ConsoleAgentKnowledge extends AgentPanel {
     this.pollTimer = undefined
     const id = this.agent?.id
     if (!id || !this.isConnected) return
-    const sources = await this.api.list().catch(() => this.sources ?? [])
+    const edits = this.edits
+    const sources = await this.api.list().catch(() => null)
     if (id !== this.agent?.id) return
+    // A source added or deleted while the list was on its way is newer than the list: ask again.
+    if (!sources || edits !== this.edits) return this.showSources(this.sources ?? [])
     const open = this.detail && sources.find((s) => s.id === this.detail!.id)
     if (open && (open.status !== this.detail!.status || open.updated_at !== this.detail!.updated_at)) void this.inspect(open, false)
     this.showSources(sources)
@@ -97,6 +105,7 @@ export class ConsoleAgentKnowledge extends AgentPanel {
 
   /** Puts a source the host answered with into the list (a new one last: the host lists the oldest first). */
   private upsert(source: Source): void {
+    this.edits += 1
     const sources = this.sources ?? []
     this.showSources(sources.some((s) => s.id === source.id) ? sources.map((s) => (s.id === source.id ? source : s)) : [...sources, source])
   }
@@ -118,31 +127,30 @@ export class ConsoleAgentKnowledge extends AgentPanel {
     }
   }
 
+  // Actions change the list inside withFeedback, so their message never shows beside the old list.
   private async refresh(source: Source): Promise<void> {
-    const refreshed = await withFeedback(
+    await withFeedback(
       (f) => (this.feedback = f),
       {
         busy: `Refreshing “${source.title}”…`,
         done: `“${source.title}” is being fetched again; its current chunks stay searchable until the new ones replace them.`,
       },
-      () => this.api.refresh(source.id),
+      async () => this.upsert(await this.api.refresh(source.id)),
     )
-    if (refreshed) this.upsert(refreshed)
   }
 
   private async deleteSource(source: Source): Promise<void> {
     this.confirming = ''
-    const deleted = await withFeedback(
+    await withFeedback(
       (f) => (this.feedback = f),
       { busy: `Deleting “${source.title}”…`, done: `“${source.title}” is deleted from the draft (published versions keep their own copy).` },
       async () => {
         await this.api.remove(source.id)
-        return true
+        this.edits += 1
+        this.sources = (this.sources ?? []).filter((s) => s.id !== source.id)
+        if (this.detail?.id === source.id) this.detail = null
       },
     )
-    if (!deleted) return
-    this.sources = (this.sources ?? []).filter((s) => s.id !== source.id)
-    if (this.detail?.id === source.id) this.detail = null
   }
 
   override render() {

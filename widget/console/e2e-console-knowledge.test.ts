@@ -180,7 +180,9 @@ describe('the Knowledge tab', () => {
       expect(await viewer.locator('input[type="file"], textarea').count()).toBe(0)
 
       await viewer.getByRole('button', { name: 'guide show chunks' }).click()
-      expect(await viewer.getByRole('list', { name: 'Chunks of “guide”' }).locator(':scope > li').count()).toBe(2)
+      const chunks = viewer.getByRole('list', { name: 'Chunks of “guide”' })
+      await chunks.waitFor()
+      expect(await chunks.locator(':scope > li').count()).toBe(2)
       await viewer.getByLabel('Question or words').fill('deliver')
       await viewer.getByRole('button', { name: 'Search', exact: true }).click()
       await feedback(viewer, /^\d+ hits?\.$/)

@@ -54,18 +54,20 @@ export class ConsoleKnowledgeAdd extends ConsoleElement {
     }
   }
 
-  /** Uploads one file after another (each is read by the host's one worker anyway), and says which failed and why. */
+  /** Files waiting for their upload: files dropped while others upload join the queue. */
+  private queue: File[] = []
+
+  /** Uploads one file after another (the host reads them in turn anyway), and says which failed and why. */
   private async upload(files: File[]): Promise<void> {
-    if (files.length === 0) return
-    if (this.busy) {
-      // A drop lands even while the picker is disabled: say so rather than lose the files silently.
-      this.feedback = { state: 'failed', text: `Not added: ${files.map((f) => f.name).join(', ')}. Wait until the current upload ends, then add them again.` }
-      return
-    }
+    const running = this.queue.length > 0
+    this.queue.push(...files)
+    if (running || files.length === 0) return
     const failures: string[] = []
     let done = 0
-    for (const [index, file] of files.entries()) {
-      this.feedback = { state: 'busy', text: `Uploading ${index + 1} of ${files.length}: ${file.name}…` }
+    let index = 0
+    for (let file = this.queue[0]; file; file = this.queue[0]) {
+      index += 1
+      this.feedback = { state: 'busy', text: `Uploading ${index} of ${index + this.queue.length - 1}: ${file.name}…` }
       try {
         const source = await knowledgeApi(this.agentId).upload(file)
         done += 1
@@ -73,15 +75,17 @@ export class ConsoleKnowledgeAdd extends ConsoleElement {
       } catch (error) {
         failures.push(`${file.name}: ${reasonOf(error)}`)
       }
+      this.queue.shift()
     }
-    const uploaded = `${done} of ${files.length} ${files.length === 1 ? 'file' : 'files'} uploaded.`
+    const uploaded = `${done} of ${index} ${index === 1 ? 'file' : 'files'} uploaded.`
     this.feedback = failures.length ? { state: 'failed', text: `${uploaded} Failed: ${failures.join(' ')}` } : { state: 'done', text: uploaded }
   }
 
   private readonly onPick = async (event: Event) => {
     const input = event.target as HTMLInputElement
-    await this.upload([...(input.files ?? [])])
-    input.value = ''
+    const files = [...(input.files ?? [])]
+    input.value = '' // picking the same file again is a new upload
+    await this.upload(files)
   }
 
   private readonly onDragOver = (event: DragEvent) => {
@@ -144,7 +148,7 @@ export class ConsoleKnowledgeAdd extends ConsoleElement {
         return html`<div class="drop-zone ${this.dragging ? 'dragging' : ''}" @dragover=${this.onDragOver} @dragleave=${() => (this.dragging = false)} @drop=${this.onDrop}>
           <div class="field">
             <label for="knowledge-files">Files</label>
-            <input id="knowledge-files" type="file" multiple accept=${ACCEPT} aria-describedby="knowledge-files-hint" @change=${this.onPick} ?disabled=${this.busy} />
+            <input id="knowledge-files" type="file" multiple accept=${ACCEPT} aria-describedby="knowledge-files-hint" @change=${this.onPick} />
           </div>
           <p class="hint" id="knowledge-files-hint">Or drop files here. Markdown, text, HTML, PDF (with text, not scans), CSV and JSON.</p>
         </div>`

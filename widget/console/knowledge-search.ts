@@ -18,15 +18,16 @@ export class ConsoleKnowledgeSearch extends ConsoleElement {
     event.preventDefault()
     const q = String(new FormData(event.target as HTMLFormElement).get('q') ?? '').trim()
     if (!q) return
-    const hits = await withFeedback(
+    // The hits change inside withFeedback, so "N hits." never shows beside the previous query's.
+    await withFeedback(
       (f) => (this.feedback = f),
       { busy: 'Searching…', done: (found: SearchHit[]) => (found.length === 0 ? 'Nothing found.' : `${found.length} ${found.length === 1 ? 'hit' : 'hits'}.`) },
-      () => knowledgeApi(this.agentId).search(q),
+      async () => {
+        this.hits = await knowledgeApi(this.agentId).search(q)
+        this.searched = q
+        return this.hits
+      },
     )
-    if (hits) {
-      this.hits = hits
-      this.searched = q
-    }
   }
 
   override render() {
