@@ -127,6 +127,14 @@ export class ConsoleAgentKnowledge extends AgentPanel {
     }
   }
 
+  /** Closes the chunks and puts focus back on the source's button, where it was before they opened. */
+  private async closeDetail(): Promise<void> {
+    const id = this.detail?.id ?? ''
+    this.detail = null
+    await this.updateComplete
+    this.querySelector<HTMLElement>(`button[data-source="${CSS.escape(id)}"]`)?.focus()
+  }
+
   // Actions change the list inside withFeedback, so their message never shows beside the old list.
   private async refresh(source: Source): Promise<void> {
     await withFeedback(
@@ -179,7 +187,7 @@ export class ConsoleAgentKnowledge extends AgentPanel {
       </tr></thead>
       <tbody>${this.sources.map(
         (source) => html`<tr>
-          <td><button type="button" class="linklike" aria-pressed=${this.detail?.id === source.id} @click=${() => this.inspect(source)}>${source.title}<span class="sr-only"> show chunks</span></button></td>
+          <td><button type="button" class="linklike" data-source=${source.id} aria-pressed=${this.detail?.id === source.id} @click=${() => this.inspect(source)}>${source.title}<span class="sr-only"> show chunks</span></button></td>
           <td>${KIND_LABELS[source.kind] ?? source.kind}</td>
           <td class="origin">${isWebUrl(source.origin) ? html`<a href=${source.origin} target="_blank" rel="noopener noreferrer">${source.origin}</a>` : source.origin}</td>
           <td>${statusView(source)}</td>
@@ -213,7 +221,7 @@ export class ConsoleAgentKnowledge extends AgentPanel {
       <h3 id="knowledge-chunks-heading" tabindex="-1">Chunks of “${detail.title}”</h3>
       <p class="actions">${statusView(detail)} <span>${detail.chunk_count} ${detail.chunk_count === 1 ? 'chunk' : 'chunks'}</span>
         ${isWebSource(detail) ? nothing : html`<a href=${fileUrl} download>Download the ${detail.kind === 'text' ? 'text' : 'file'}<span class="sr-only"> ${detail.title}</span></a>`}
-        <button type="button" @click=${() => (this.detail = null)}>Close<span class="sr-only"> the chunks</span></button></p>
+        <button type="button" @click=${() => this.closeDetail()}>Close<span class="sr-only"> the chunks</span></button></p>
       ${feedbackView(this.detailFeedback)}
       ${
         chunks.length === 0

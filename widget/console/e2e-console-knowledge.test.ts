@@ -130,6 +130,12 @@ describe('the Knowledge tab', () => {
     expect(downloaded.status()).toBe(200)
     expect(Buffer.from(await downloaded.body()).equals(Buffer.from(HANDBOOK_PDF))).toBe(true)
     await screenshot(page, 'agent-knowledge-chunks')
+    // Close puts focus back where it was; the keyboard opens them again.
+    await page.getByRole('button', { name: 'Close the chunks' }).click()
+    await chunks.waitFor({ state: 'detached' })
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('handbook show chunks')
+    await page.keyboard.press('Enter')
+    await chunks.waitFor()
 
     // Search the draft: the chunk that answers comes first.
     await page.getByLabel('Question or words').fill('sourdough starter')
