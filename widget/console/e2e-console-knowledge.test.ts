@@ -163,9 +163,13 @@ describe('the Knowledge tab', () => {
     expect((await draftSources()).map((s) => s.title)).toEqual(['Delivery', 'guide', 'returns'])
   })
 
-  it('shows a source that cannot be read as failed, with what to do about it', async () => {
-    await page.getByLabel('Files', { exact: true }).setInputFiles([{ name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(SCANNED_PDF) }])
-    await feedback(page, '1 of 1 file uploaded.')
+  it('shows a refused upload and a source that cannot be read, each with the host’s reason', async () => {
+    // A file the host refuses outright (400) is named with the host's reason; the others still go up.
+    await page.getByLabel('Files', { exact: true }).setInputFiles([
+      { name: 'empty.md', mimeType: 'text/markdown', buffer: Buffer.alloc(0) },
+      { name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from(SCANNED_PDF) },
+    ])
+    await feedback(page, '1 of 2 files uploaded. Failed: empty.md: The file is empty.')
     const failed = (await settled(page, 4)).at(-1)
     expect(failed!.slice(0, 5)).toEqual(['scan show chunks', 'File', 'scan.pdf', `Failed ${SCANNED_PDF_MESSAGE}`, '0'])
   })
