@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TranscriptMessageSchema } from '../../shared/console.ts'
 import { type Agent, type AnswerSource, SessionHistorySchema, SyncReplySchema } from '../../shared/index.ts'
-import { ADMIN_TOKEN, readSse, startTestHost, type TestHost } from '../testing/harness.ts'
+import { readSse, startTestHost, type TestHost } from '../testing/harness.ts'
 
 let host: TestHost
 beforeAll(async () => {
@@ -19,31 +19,11 @@ afterAll(async () => {
 const GUIDE = '# Bakery guide\n\n## Custom cakes\n\nWe bake custom cakes to order. Order a cake three days ahead.\n'
 const HOURS = 'The bakery opens at seven. Cakes can be collected from seven until noon.'
 
-/** Adds a source to the agent's draft and waits until it is read (the POST answers 202 when reading takes longer than 2 s). */
-async function addSource(agentId: string, source: { file: string; body: string } | { title: string; text: string }): Promise<string> {
-  const added =
-    'file' in source
-      ? await fetch(`${host.url}/api/v1/agents/${agentId}/knowledge/files?filename=${source.file}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/markdown' },
-          body: source.body,
-        }).then(async (response) => ({ status: response.status, body: await response.json() }))
-      : await host.owner.call('POST', `/agents/${agentId}/knowledge/sources`, { kind: 'text', ...source })
-  expect([201, 202], JSON.stringify(added.body)).toContain(added.status)
-  for (let i = 0; i < 100; i++) {
-    const got = await host.owner.call('GET', `/agents/${agentId}/knowledge/sources/${added.body.id}`)
-    if (got.body.status === 'ready') return added.body.id
-    expect(got.body.status).toBe('importing')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('the source never finished importing')
-}
-
 /** An agent on the demo model with an uploaded guide and a pasted text, published in the given mode. */
 async function agentWithKnowledge(mode: 'streaming' | 'non_streaming' = 'streaming') {
   const agent = await host.owner.createAgent({ name: 'Bakery', model: 'demo:instant' })
-  const guide = await addSource(agent.id, { file: 'guide.md', body: GUIDE })
-  const hours = await addSource(agent.id, { title: 'Opening hours', text: HOURS })
+  const guide = await host.owner.addKnowledge(agent.id, { filename: 'guide.md', body: GUIDE, contentType: 'text/markdown' })
+  const hours = await host.owner.addKnowledge(agent.id, { title: 'Opening hours', text: HOURS })
   await host.owner.publish(agent.id, { api_response_mode: mode })
   return { agent, guide, hours }
 }
@@ -118,16 +98,16 @@ describe('an answer’s sources', () => {
 describe('a visitor’s knowledge file', () => {
   it('is served only from the version the visitor chats with: never another agent’s, a draft-only or a deleted source', async () => {
     const agent = await host.owner.createAgent({ name: 'Bakery', model: 'demo:instant' })
-    const guide = await addSource(agent.id, { file: 'guide.md', body: GUIDE })
+    const guide = await host.owner.addKnowledge(agent.id, { filename: 'guide.md', body: GUIDE, contentType: 'text/markdown' })
     // Added, then deleted before publishing: no version has it.
-    const doomed = await addSource(agent.id, { title: 'Old prices', text: 'A loaf is two euros.' })
+    const doomed = await host.owner.addKnowledge(agent.id, { title: 'Old prices', text: 'A loaf is two euros.' })
     expect((await host.owner.call('DELETE', `/agents/${agent.id}/knowledge/sources/${doomed}`)).status).toBe(204)
     await host.owner.publish(agent.id)
     // Added after publishing: in the draft only.
-    const draftOnly = await addSource(agent.id, { title: 'Secret plans', text: 'A new cake next spring.' })
+    const draftOnly = await host.owner.addKnowledge(agent.id, { title: 'Secret plans', text: 'A new cake next spring.' })
     const other = await agentWithKnowledge()
     const unpublished = await host.owner.createAgent({ name: 'Draft only', model: 'demo:instant' })
-    const neverPublished = await addSource(unpublished.id, { title: 'Draft', text: 'Not yet out.' })
+    const neverPublished = await host.owner.addKnowledge(unpublished.id, { title: 'Draft', text: 'Not yet out.' })
 
     expect((await host.get(fileUrlOf(agent, guide))).status).toBe(200)
     for (const [agentId, sourceId] of [
