@@ -71,8 +71,9 @@ it('shows the search collapsed and the sources under the answer; a file source d
     const number = /^\[(\d)\] Bakery guide › Custom cakes$/.exec(guideLink.text ?? '')?.[1]
     expect(number, guideLink.text ?? '').toBeDefined()
     expect(shown.links.find((link) => link.href === fileUrl(hours))!.text).toMatch(/^\[\d\] Opening hours$/)
-    // The numbers in the list are the ones the answer cites.
+    // The numbers in the list are the ones the answer cites, and the citation shows as [n].
     expect(answer!.text).toContain(`[${number}]`)
+    expect(await page.locator('porch-chat .message.assistant .md').last().textContent()).toContain(`[${number}]`)
 
     // Clicking the file source downloads the uploaded file (Chromium opens a tab for it, which closes as the download starts).
     const downloaded = page.waitForEvent('download')
