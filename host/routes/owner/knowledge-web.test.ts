@@ -15,7 +15,7 @@ let site: DocsSite
 let agent: Agent
 beforeAll(async () => {
   site = await startDocsSite({ oversizeBytes: 150 * 1024 })
-  host = await startTestHost({ PORCH_KNOWLEDGE_FILE_MB: '0.1', PORCH_KNOWLEDGE_ALLOW_PRIVATE: '1', PORCH_KNOWLEDGE_MAX_PAGES: '20' })
+  host = await startTestHost({ PORCH_KNOWLEDGE_FILE_MB: '0.125', PORCH_KNOWLEDGE_ALLOW_PRIVATE: '1', PORCH_KNOWLEDGE_MAX_PAGES: '20' })
   agent = await host.owner.createAgent({ name: 'Docs', model: 'demo:instant' })
 })
 afterAll(async () => {
@@ -74,7 +74,7 @@ describe('a web source', () => {
 
     expect(reasonFor(source, '/docs/missing.html')).toMatch(/not found \(HTTP 404\)/)
     expect(reasonFor(source, '/docs/broken.html')).toMatch(/HTTP 500/)
-    expect(reasonFor(source, '/docs/big.html')).toMatch(/larger than 100 KiB/)
+    expect(reasonFor(source, '/docs/big.html')).toMatch(/larger than 128 KiB/)
     expect(reasonFor(source, '/docs/logo.png')).toMatch(/type that cannot be read \(image\/png\)/)
     expect(reasonFor(source, '/docs/private/secret.html')).toMatch(/robots\.txt does not allow PorchBot/)
     expect(reasonFor(source, '/docs/metadata')).toMatch(/169\.254\.169\.254/)
