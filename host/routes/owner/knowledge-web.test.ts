@@ -86,7 +86,7 @@ describe('a web source', () => {
 
     const [hit] = await search('marmalade connector')
     expect(hit).toMatchObject({ source_id: source.id, url: page('/docs/guide.html#install'), heading_path: ['Install'] })
-    expect((await search('Monday to Friday'))[0]?.url).toBe(page('/docs/manual.pdf'))
+    expect((await search('Monday to Friday'))[0]?.url).toBe(page('/docs/manual.pdf#page=1'))
   })
 
   it('reads at most max_pages pages', async () => {
