@@ -19,17 +19,15 @@
  * then every lease) takes such sources over, one host each, and imports them again: files and
  * texts from their stored bytes, web sources by crawling again.
  */
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type { Logger } from '../log.ts'
 import type { AllowPrivate, Resolver } from '../runtime/network/net-guard.ts'
 import type { KnowledgeChunk, KnowledgeSourceRecord, NewKnowledgeSource, SkippedPage, Store } from '../store/store.ts'
-import type { ParseJob, ParseOutcome, ParseReading } from './parse-worker.ts'
-import { CrawlError, crawl, type WebPlan } from './web/crawl.ts'
+import { createParsePool, TOO_BIG_TO_READ_MESSAGE, TOO_SLOW_MESSAGE } from './parse-pool.ts'
+import type { ParseJob } from './parse-worker.ts'
+import { CrawlError, crawl } from './web/crawl.ts'
+import { defaultWebTitle, noPageRead, type WebSourceRequest, webPlanOf } from './web/web-source.ts'
 
-/** How long a worker may take to load the parsers before its deadline starts (about 0.5 s on a laptop). */
-const BOOT_MS = 15_000
+export type { WebSourceRequest }
 
 export type KnowledgeLimits = {
   /** Bytes of one uploaded file or pasted text. */
@@ -49,19 +47,10 @@ export const DEFAULT_KNOWLEDGE_LIMITS: KnowledgeLimits = {
   pagesPerSource: 500,
 }
 
-export const TOO_SLOW_MESSAGE = 'This file took too long to read; simplify it (deeply nested lists or tables) or split it, then upload it again.'
-export const TOO_BIG_TO_READ_MESSAGE = 'This file needs too much memory to read; split it into smaller files and upload them again.'
+export { TOO_BIG_TO_READ_MESSAGE, TOO_SLOW_MESSAGE }
 export const STOPPED_MESSAGE = 'The host stopped while reading this source; add it again.'
 export const UNREADABLE_MESSAGE = 'This source could not be read because of an error on the host; try again, and if it fails again, tell the host’s operator.'
 const UNREADABLE_PAGE = 'This page could not be read because of an error on the host.'
-/** Why a web source read no page, and for a refresh, that its earlier pages are still used. */
-const noPageRead = (skipped: SkippedPage[], refresh: boolean) => {
-  const why =
-    skipped.length === 1
-      ? skipped[0]!.reason
-      : `None of its ${skipped.length} pages could be read (see the skipped pages)${skipped[0] ? `; the first: ${skipped[0].reason}` : '.'}`
-  return refresh ? `Refreshing failed: ${why} The pages read before are still used.` : why
-}
 
 /** A limit an import would cross, refused before anything is stored. */
 export class KnowledgeLimitError extends Error {
@@ -90,11 +79,6 @@ export type KnowledgeImporterOptions = {
   web?: { allowPrivate: AllowPrivate; timeoutMs?: number; concurrency?: number; resolve?: Resolver }
 }
 
-/** What a web source asks for, as the owner API takes it; kept in the source's options so a refresh repeats it. */
-export type WebSourceRequest =
-  | { kind: 'url'; urls: string[]; title?: string; followLinks?: boolean; maxPages?: number }
-  | { kind: 'sitemap'; url: string; title?: string; maxPages?: number }
-
 export type Import = {
   source: KnowledgeSourceRecord
   /** Settles (never rejects) once the source is `ready` or `failed`. */
@@ -113,7 +97,8 @@ export function createKnowledgeImporter({
   leaseMs = 60_000,
   web = { allowPrivate: false },
 }: KnowledgeImporterOptions) {
-  const running = new Set<Worker>()
+  const workers = createParsePool({ timeoutMs, heapMb })
+  const parseInWorker = workers.parse
   const crawls = new Set<AbortController>()
   let recovery: NodeJS.Timeout | undefined
   const pending = new Set<Promise<void>>()
@@ -132,37 +117,6 @@ export function createKnowledgeImporter({
     const next = queue.shift()
     if (next) next()
     else active--
-  }
-
-  function parseInWorker(job: ParseJob): Promise<ParseOutcome> {
-    return new Promise((resolve) => {
-      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: job, resourceLimits: { maxOldGenerationSizeMb: heapMb } })
-      running.add(worker)
-      let outcome: ParseOutcome | undefined
-      const deadline = (ms: number, message: ParseOutcome) =>
-        setTimeout(() => {
-          outcome ??= message
-          void worker.terminate()
-        }, ms)
-      // Loading the parsers (tsx compiles them in the new thread) is the host's cost, not the file's.
-      let timer = deadline(BOOT_MS, { kind: 'crash', message: `the worker did not start within ${BOOT_MS} ms` })
-      worker.on('message', (message: ParseOutcome | ParseReading) => {
-        if (message.kind !== 'reading') outcome ??= message
-        else {
-          clearTimeout(timer)
-          timer = deadline(timeoutMs, { kind: 'parse_error', message: TOO_SLOW_MESSAGE })
-        }
-      })
-      worker.once('error', (error) => {
-        const heap = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
-        outcome ??= heap ? { kind: 'parse_error', message: TOO_BIG_TO_READ_MESSAGE } : { kind: 'crash', message: error.stack ?? error.message }
-      })
-      worker.once('exit', () => {
-        clearTimeout(timer)
-        running.delete(worker)
-        resolve(outcome ?? { kind: 'crash', message: 'the worker exited without an answer' })
-      })
-    })
   }
 
   /** Renews the source's lease every third of it while `work` runs. */
@@ -184,12 +138,15 @@ export function createKnowledgeImporter({
     return done
   }
 
-  async function read(source: KnowledgeSourceRecord, job: ParseJob): Promise<void> {
+  /** Reads a file or text, its lease renewed from the moment it waits for its turn. */
+  const read = (source: KnowledgeSourceRecord, job: ParseJob) => leased(source, () => readFile(source, job))
+
+  async function readFile(source: KnowledgeSourceRecord, job: ParseJob): Promise<void> {
     await turn()
     try {
       const outcome = closed ? null : await parseInWorker(job)
       if (outcome === null || closed) await store.failKnowledgeSource(source.agentId, source.id, STOPPED_MESSAGE)
-      else if (outcome.kind === 'chunks') await leased(source, () => keep(source, outcome.chunks, []))
+      else if (outcome.kind === 'chunks') await keep(source, outcome.chunks, [])
       else if (outcome.kind === 'parse_error') await store.failKnowledgeSource(source.agentId, source.id, outcome.message)
       else {
         log.error(`knowledge source ${source.id} of agent ${source.agentId} could not be read: ${outcome.message}`)
@@ -223,46 +180,46 @@ export function createKnowledgeImporter({
    * pages in the order the pages were found. A source that had chunks (a refresh) keeps them
    * when no page can be read.
    */
-  async function readWeb(source: KnowledgeSourceRecord): Promise<void> {
+  const readWeb = (source: KnowledgeSourceRecord) => leased(source, () => crawlSource(source))
+
+  async function crawlSource(source: KnowledgeSourceRecord): Promise<void> {
     await turn()
     const controller = new AbortController()
     crawls.add(controller)
     const refresh = source.chunkCount > 0
     try {
-      if (closed) return
-      await leased(source, async () => {
-        const pages: KnowledgeChunk[][] = []
-        const result = await crawl(webPlanOf(source), {
-          allowPrivate: web.allowPrivate,
-          resolve: web.resolve,
-          timeoutMs: web.timeoutMs,
-          concurrency: web.concurrency,
-          maxBytes: limits.fileBytes,
-          signal: controller.signal,
-          read: async (page, index) => {
-            const outcome = await parseInWorker({ input: { bytes: page.bytes, contentType: page.contentType, url: page.url }, maxBytes: limits.fileBytes })
-            if (outcome.kind === 'chunks') {
-              pages[index] = outcome.chunks
-              return { kind: 'read', links: outcome.links ?? [] }
-            }
-            if (outcome.kind === 'parse_error') return { kind: 'skipped', reason: outcome.message }
-            log.error(`knowledge source ${source.id} of agent ${source.agentId}: a page could not be read: ${outcome.message}`)
-            return { kind: 'skipped', reason: UNREADABLE_PAGE }
-          },
-          progress: async (pagesDone, pagesTotal) => {
-            // A source deleted while it is crawled stops being crawled.
-            if (!(await store.updateKnowledgeSourceProgress(source.agentId, source.id, { pagesDone, pagesTotal }))) controller.abort()
-          },
-        })
-        if (controller.signal.aborted) return
-        await store.updateKnowledgeSourceProgress(source.agentId, source.id, { pagesDone: result.pagesTried, pagesTotal: result.pagesTried })
-        if (result.pagesRead === 0) {
-          await store.failKnowledgeSource(source.agentId, source.id, noPageRead(result.skipped, refresh), result.skipped)
-          return
-        }
-        const chunks = pages.flatMap((page) => page ?? []).map((chunk, ordinal) => ({ ...chunk, ordinal }))
-        await keep(source, chunks, result.skipped)
+      if (closed) throw new Error('the importer closed before this crawl began')
+      const pages: KnowledgeChunk[][] = []
+      const result = await crawl(webPlanOf(source), {
+        allowPrivate: web.allowPrivate,
+        resolve: web.resolve,
+        timeoutMs: web.timeoutMs,
+        concurrency: web.concurrency,
+        maxBytes: limits.fileBytes,
+        signal: controller.signal,
+        read: async (page, index) => {
+          const outcome = await parseInWorker({ input: { bytes: page.bytes, contentType: page.contentType, url: page.url }, maxBytes: limits.fileBytes })
+          if (outcome.kind === 'chunks') {
+            pages[index] = outcome.chunks
+            return { kind: 'read', links: outcome.links ?? [] }
+          }
+          if (outcome.kind === 'parse_error') return { kind: 'skipped', reason: outcome.message }
+          log.error(`knowledge source ${source.id} of agent ${source.agentId}: a page could not be read: ${outcome.message}`)
+          return { kind: 'skipped', reason: UNREADABLE_PAGE }
+        },
+        progress: async (pagesDone, pagesTotal) => {
+          // A source deleted while it is crawled stops being crawled.
+          if (!(await store.updateKnowledgeSourceProgress(source.agentId, source.id, { pagesDone, pagesTotal }))) controller.abort()
+        },
       })
+      if (controller.signal.aborted) return
+      await store.updateKnowledgeSourceProgress(source.agentId, source.id, { pagesDone: result.pagesTried, pagesTotal: result.pagesTried })
+      if (result.pagesRead === 0) {
+        await store.failKnowledgeSource(source.agentId, source.id, noPageRead(result.skipped, refresh), result.skipped)
+        return
+      }
+      const chunks = pages.flatMap((page) => page ?? []).map((chunk, ordinal) => ({ ...chunk, ordinal }))
+      await keep(source, chunks, result.skipped)
     } catch (error) {
       if (closed) {
         // Stopped by a clean shutdown: the lease ends now, so the next host to start crawls it again.
@@ -312,7 +269,7 @@ export function createKnowledgeImporter({
     return { source: added, done: track(read(added, job)) }
   }
 
-  return {
+  const importer = {
     limits,
     importText(agentId: string, { title, text }: { title: string; text: string }): Promise<Import | null> {
       const data = new TextEncoder().encode(text)
@@ -344,7 +301,7 @@ export function createKnowledgeImporter({
         request.kind === 'url'
           ? { urls: request.urls, follow_links: request.followLinks ?? false, max_pages: maxPages }
           : { url: request.url, max_pages: maxPages }
-      const added = await store.addKnowledgeSource(agentId, { kind: request.kind, title: request.title ?? defaultTitle(origin), origin, options, leaseMs })
+      const added = await store.addKnowledgeSource(agentId, { kind: request.kind, title: request.title ?? defaultWebTitle(origin), origin, options, leaseMs })
       if (!added) return null
       return { source: added, done: track(readWeb(added)) }
     },
@@ -369,7 +326,7 @@ export function createKnowledgeImporter({
     },
     /** Runs `recover` now and every lease, until `close`. */
     recoverEvery(intervalMs = leaseMs): void {
-      const run = () => void this.recover().catch((error) => log.error('knowledge imports left by stopped hosts could not be taken over', error))
+      const run = () => void importer.recover().catch((error) => log.error('knowledge imports left by stopped hosts could not be taken over', error))
       run()
       recovery = setInterval(run, intervalMs)
       recovery.unref()
@@ -383,36 +340,11 @@ export function createKnowledgeImporter({
       closed = true
       clearInterval(recovery)
       for (const controller of crawls) controller.abort()
-      await Promise.all([...running].map((worker) => worker.terminate()))
+      await workers.terminateAll()
       await Promise.all(pending)
     },
   }
-}
-
-/**
- * The worker's entry, as code: a `.ts` file cannot be a worker's entry even with
- * `execArgv: ['--import', 'tsx']` (Node 20 rejects the extension before the hook applies), so
- * the worker registers tsx's loader itself, then imports parse-worker.ts. Works alike under
- * `tsx host/main.ts` and in vitest.
- */
-const WORKER_BOOT = (() => {
-  const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href
-  const entry = new URL('./parse-worker.ts', import.meta.url).href
-  return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-})()
-
-/** A web source's crawl, from the options it was stored with. */
-function webPlanOf(source: KnowledgeSourceRecord): WebPlan {
-  const options = source.options as { urls?: string[]; url?: string; follow_links?: boolean; max_pages?: number }
-  const maxPages = options.max_pages ?? DEFAULT_KNOWLEDGE_LIMITS.pagesPerSource
-  if (source.kind === 'sitemap') return { kind: 'sitemap', url: options.url ?? source.origin, maxPages }
-  return { kind: 'url', urls: options.urls ?? [source.origin], followLinks: options.follow_links ?? false, maxPages }
-}
-
-/** A web source's name when the owner gives none: the first URL's host and path. */
-function defaultTitle(origin: string): string {
-  const url = new URL(origin)
-  return `${url.host}${url.pathname === '/' ? '' : url.pathname}`.slice(0, 200)
+  return importer
 }
 
 const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`)

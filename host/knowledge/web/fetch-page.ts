@@ -62,7 +62,7 @@ export async function fetchPage(url: string, options: FetchPageOptions): Promise
     return { kind: 'page', page: { url: response.url, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), contentType } }
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason
-    return { kind: 'skipped', reason: pageFailure(error, host, timeoutMs) }
+    return { kind: 'skipped', reason: pageFailure(timeout.aborted ? timeout.reason : error, host, timeoutMs) }
   }
 }
 
