@@ -31,7 +31,12 @@ describe('the crawler', () => {
       const seen: string[] = []
       const result = await crawl(
         { kind: 'url', urls: [`${site.url}/docs/guide.html`, `${site.url}/docs/faq.html`], followLinks: false, maxPages: 10 },
-        options({ read: async (page) => (seen.push(page.url), { kind: 'read', links: [] }) }),
+        options({
+          read: async (page) => {
+            seen.push(page.url)
+            return { kind: 'read', links: [] }
+          },
+        }),
       )
       expect(seen).toEqual([])
       expect(result.pagesRead).toBe(0)
@@ -53,7 +58,10 @@ describe('the crawler', () => {
     const result = await crawl(
       { kind: 'sitemap', url: `${site.url}/sitemap.xml.gz`, maxPages: 10 },
       options({
-        read: async (page, index) => (read.push([page.url, index]), { kind: 'read', links: [] }),
+        read: async (page, index) => {
+          read.push([page.url, index])
+          return { kind: 'read', links: [] }
+        },
         progress: async (done, total) => void progress.push([done, total]),
       }),
     )
