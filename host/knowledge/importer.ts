@@ -204,7 +204,8 @@ export function createKnowledgeImporter({
             return { kind: 'read', links: outcome.links ?? [] }
           }
           if (outcome.kind === 'parse_error') return { kind: 'skipped', reason: outcome.message }
-          log.error(`knowledge source ${source.id} of agent ${source.agentId}: a page could not be read: ${outcome.message}`)
+          // The first line only: a stack's frames name the host's files.
+          log.error(`knowledge source ${source.id} of agent ${source.agentId}: a page could not be read: ${outcome.message.split('\n')[0]}`)
           return { kind: 'skipped', reason: UNREADABLE_PAGE }
         },
         progress: async (pagesDone, pagesTotal) => {
