@@ -197,6 +197,8 @@ const webUrl = z
   .string()
   .max(2048)
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }))
+  // Pages are fetched as the public sees them: a password in a URL would be stored and shown with the source.
+  .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url), 'must not hold a user name or password')
 
 const webTitle = z.string().trim().min(1).max(200).optional()
 /** Pages one web source reads at most; the host's PORCH_KNOWLEDGE_MAX_PAGES may allow fewer (the route says so). */

@@ -172,6 +172,7 @@ describe('refreshing a web source', () => {
       { kind: 'url', urls: [] },
       { kind: 'url', urls: ['ftp://example.com/a'] },
       { kind: 'url', urls: ['not a url'] },
+      { kind: 'url', urls: ['https://owner:hunter2@example.com/docs/'] },
       { kind: 'url', urls: [page('/docs/index.html')], max_pages: 21 },
       { kind: 'url', urls: [page('/docs/index.html')], max_pages: 0 },
       { kind: 'sitemap', url: page('/sitemap.xml'), follow_links: true },
