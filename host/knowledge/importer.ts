@@ -1,11 +1,11 @@
 /**
- * Uploads and pasted text into an agent's knowledge: the source is stored `importing` at once,
+ * Uploads, pasted text and web pages into an agent's knowledge: the source is stored `importing` at once,
  * then read (parse + chunk) in a worker thread and stored `ready` with its chunks, or `failed`
  * with a message the owner can act on.
  *
  * Why a worker: parsing is bounded by size, not time (parse.ts: 400 nested list levels in
  * 160 KB hold marked for 1.8 s), and a request must never wait behind another owner's file.
- * The worker has its own heap (`heapMb`) and a deadline (`timeoutMs`): past either it is
+ * The worker (parse-pool.ts) has its own heap (`heapMb`) and a deadline (`timeoutMs`): past either it is
  * terminated and the source fails, the host unharmed. Starting one costs about 0.5 s (tsx
  * compiles the parsers in the new thread), cheap beside the parse it guards; the deadline counts
  * from when the parsers are loaded.
