@@ -8,6 +8,7 @@ import { AgentConfigSchema } from '../../shared/index.ts'
 import { silentLogger } from '../log.ts'
 import { createSqliteStore } from '../store/sqlite-store.ts'
 import type { Store } from '../store/store.ts'
+import { startDocsSite } from '../testing/docs-site.ts'
 import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS, KnowledgeLimitError, STOPPED_MESSAGE, TOO_SLOW_MESSAGE } from './importer.ts'
 
 const guide = new Uint8Array(readFileSync(new URL('./fixtures/guide.md', import.meta.url)))
@@ -31,6 +32,23 @@ async function setUp(options: Partial<Parameters<typeof createKnowledgeImporter>
 const nestedLists = () => Array.from({ length: 2_000 }, (_, depth) => `${'  '.repeat(depth % 600)}- item ${depth}`).join('\n')
 
 describe('the knowledge importer', () => {
+  it('reads a crawl’s pages in one worker, and a page past the deadline ends it without losing the pages after', async () => {
+    const site = await startDocsSite()
+    try {
+      site.pages.set('/slow.md', { body: nestedLists(), type: 'text/markdown' })
+      const { agent, importer } = await setUp({ timeoutMs: 300, web: { allowPrivate: true, concurrency: 1 } })
+      const urls = [`${site.url}/docs/guide.html`, `${site.url}/slow.md`, `${site.url}/docs/faq.html`]
+      const started = await importer.importWeb(agent.id, { kind: 'url', urls })
+      await started!.done
+      const source = await store.getKnowledgeSource(agent.id, started!.source.id)
+      expect(source).toMatchObject({ status: 'ready', skippedPages: [{ url: urls[1], reason: TOO_SLOW_MESSAGE }] })
+      const pages = new Set((await store.listKnowledgeChunks(agent.id, source!.id)).map((chunk) => chunk.url?.replace(/#.*$/, '')))
+      expect([...pages]).toEqual([urls[0], urls[2]])
+    } finally {
+      await site.close()
+    }
+  })
+
   it('takes over a file and a text left importing by a host that died, reading them from their stored bytes', async () => {
     const { agent, importer } = await setUp()
     // As a host killed mid-import leaves them: importing, with a lease nobody renews.

@@ -187,6 +187,7 @@ export function createKnowledgeImporter({
     const controller = new AbortController()
     crawls.add(controller)
     const refresh = source.chunkCount > 0
+    const reader = workers.session()
     try {
       if (closed) throw new Error('the importer closed before this crawl began')
       const pages: KnowledgeChunk[][] = []
@@ -198,7 +199,7 @@ export function createKnowledgeImporter({
         maxBytes: limits.fileBytes,
         signal: controller.signal,
         read: async (page, index) => {
-          const outcome = await parseInWorker({ input: { bytes: page.bytes, contentType: page.contentType, url: page.url }, maxBytes: limits.fileBytes })
+          const outcome = await reader.parse({ input: { bytes: page.bytes, contentType: page.contentType, url: page.url }, maxBytes: limits.fileBytes })
           if (outcome.kind === 'chunks') {
             pages[index] = outcome.chunks
             return { kind: 'read', links: outcome.links ?? [] }
@@ -236,6 +237,7 @@ export function createKnowledgeImporter({
         await store.failKnowledgeSource(source.agentId, source.id, UNREADABLE_MESSAGE).catch(() => {})
       }
     } finally {
+      await reader.close()
       crawls.delete(controller)
       release()
     }

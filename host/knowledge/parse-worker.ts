@@ -26,5 +26,10 @@ async function run({ input, maxBytes }: ParseJob): Promise<ParseOutcome> {
   }
 }
 
+/** A session's worker (parse-pool.ts) reads the jobs posted to it, one at a time, until it is terminated. */
+export type ParseSession = { session: true }
+
 parentPort?.postMessage({ kind: 'reading' } satisfies ParseReading)
-parentPort?.postMessage(await run(workerData as ParseJob))
+const data = workerData as ParseJob | ParseSession
+if ('session' in data) parentPort?.on('message', async (job: ParseJob) => parentPort?.postMessage(await run(job)))
+else parentPort?.postMessage(await run(data))
