@@ -60,6 +60,8 @@ export type KnowledgeImporterOptions = {
   heapMb?: number
   /** Workers reading at once; more imports wait their turn. */
   concurrency?: number
+  /** Called once a source's chunks are stored (the embedder, host/knowledge/embedder.ts, starts on them). */
+  onChunksStored?: () => void
 }
 
 export type Import = {
@@ -77,6 +79,7 @@ export function createKnowledgeImporter({
   timeoutMs = 30_000,
   heapMb = 256,
   concurrency = 2,
+  onChunksStored,
 }: KnowledgeImporterOptions) {
   const running = new Set<Worker>()
   const pending = new Set<Promise<void>>()
@@ -156,7 +159,7 @@ export function createKnowledgeImporter({
         )
         return
       }
-      await store.replaceKnowledgeChunks(source.agentId, source.id, chunks)
+      if (await store.replaceKnowledgeChunks(source.agentId, source.id, chunks)) onChunksStored?.()
     }
   }
 

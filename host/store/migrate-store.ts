@@ -162,7 +162,7 @@ export const TABLES: Table[] = [
   {
     name: 'knowledge_chunks',
     identity: 'id',
-    columns: [c('id'), c('agent_id'), c('hash'), c('title'), c('heading_path', 'jsonb'), c('url'), c('text'), c('embedding', 'bytea')],
+    columns: [c('id'), c('agent_id'), c('hash'), c('title'), c('heading_path', 'jsonb'), c('url'), c('text'), c('embedding', 'bytea'), c('embedding_model')],
   },
   { name: 'knowledge_refs', columns: [c('agent_id'), c('version'), c('source_id'), c('ordinal'), c('chunk_id')] },
 ]
