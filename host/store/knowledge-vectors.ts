@@ -44,7 +44,8 @@ export function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * The `depth` rows with the highest cosine to `query`, best first (ties: the order given). Rows
+ * The `depth` rows with the highest cosine to `query`, best first (ties: the order given), of
+ * those with a cosine above 0 (a vector orthogonal to the query's shares nothing with it). Rows
  * whose vector has another length (another model's, which a model change leaves until they are
  * embedded again) are skipped.
  */
@@ -53,6 +54,7 @@ export function topByCosine<Row extends { embedding: Uint8Array }>(query: Float3
   for (const row of rows) {
     if (row.embedding.byteLength !== query.byteLength) continue
     const score = dot(query, bytesVector(row.embedding))
+    if (score <= 0) continue
     if (best.length === depth && score <= best[depth - 1]!.score) continue
     let at = best.length
     while (at > 0 && best[at - 1]!.score < score) at--
