@@ -194,7 +194,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment:\n  PORCH_REDIS_URL: the shared mode (several hosts) needs PORCH_DATABASE_URL too: a SQLite file belongs to one host, so hosts sharing Redis must share one PostgreSQL database',
     )
   }
-  if ((e.PORCH_EMBEDDING_URL === undefined) !== (e.PORCH_EMBEDDING_MODEL === undefined) || (e.PORCH_EMBEDDING_API_KEY !== undefined && e.PORCH_EMBEDDING_URL === undefined)) {
+  if (
+    (e.PORCH_EMBEDDING_URL === undefined) !== (e.PORCH_EMBEDDING_MODEL === undefined) ||
+    (e.PORCH_EMBEDDING_API_KEY !== undefined && e.PORCH_EMBEDDING_URL === undefined)
+  ) {
     throw new ConfigError(
       'Invalid environment:\n  PORCH_EMBEDDING_URL, PORCH_EMBEDDING_MODEL: set both to embed knowledge (and PORCH_EMBEDDING_API_KEY when the server needs a key), or neither for full-text search only',
     )
@@ -233,6 +236,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embedding:
       e.PORCH_EMBEDDING_URL === undefined || e.PORCH_EMBEDDING_MODEL === undefined
         ? null
-        : { url: e.PORCH_EMBEDDING_URL.replace(/\/+$/, ''), model: e.PORCH_EMBEDDING_MODEL, apiKey: e.PORCH_EMBEDDING_API_KEY, batchSize: e.PORCH_EMBEDDING_BATCH },
+        : {
+            url: e.PORCH_EMBEDDING_URL.replace(/\/+$/, ''),
+            model: e.PORCH_EMBEDDING_MODEL,
+            apiKey: e.PORCH_EMBEDDING_API_KEY,
+            batchSize: e.PORCH_EMBEDDING_BATCH,
+          },
   }
 }

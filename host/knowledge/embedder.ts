@@ -20,7 +20,7 @@ import { createOpenAI } from '@ai-sdk/openai'
 import { APICallError, type EmbeddingModel, embed, embedMany } from 'ai'
 import type { Logger } from '../log.ts'
 import { embeddingText, normalise } from '../store/knowledge-vectors.ts'
-import type { ChunkEmbedding, KnowledgeStore, QueryEmbedding } from '../store/store.ts'
+import type { ChunkEmbedding, ChunkToEmbed, KnowledgeStore, QueryEmbedding } from '../store/store.ts'
 import { maskPassword } from '../url-secrets.ts'
 
 export type EmbeddingConfig = {
@@ -92,9 +92,7 @@ export function createEmbedder({
       stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
     })
 
-  async function embedBatch(): Promise<boolean> {
-    const batch = await store.claimChunksToEmbed(config.model, config.batchSize, claimMs)
-    if (batch.length === 0) return false
+  async function embedBatch(batch: ChunkToEmbed[]): Promise<void> {
     const { embeddings } = await embedMany({
       model,
       values: batch.map(embeddingText),
@@ -104,16 +102,20 @@ export function createEmbedder({
     if (embeddings.length !== batch.length) throw new Error(`the model gave ${embeddings.length} vectors for ${batch.length} texts`)
     const vectors: ChunkEmbedding[] = batch.map((chunk, i) => ({ id: chunk.id, vector: normalise(embeddings[i]!) }))
     await store.storeChunkEmbeddings(config.model, vectors)
-    return true
   }
 
   async function work(): Promise<void> {
     let failures = 0
     do {
       again = false
+      // A batch that failed is tried again as it is: its claim keeps other hosts off it meanwhile.
+      let batch: ChunkToEmbed[] | null = null
       while (!stop.signal.aborted) {
         try {
-          if (!(await embedBatch())) break
+          batch ??= await store.claimChunksToEmbed(config.model, config.batchSize, claimMs)
+          if (batch.length === 0) break
+          await embedBatch(batch)
+          batch = null
           if (jobOutage) log.info(`knowledge embeddings: ${where} answers again; embedding the chunks that wait`)
           jobOutage = false
           failures = 0

@@ -19,7 +19,17 @@ import {
   versionKey,
 } from './knowledge.ts'
 import { FUSION_DEPTH, fuseRankings, topByCosine, vectorBytes } from './knowledge-vectors.ts'
-import type { ChunkEmbedding, ChunkToEmbed, KnowledgeChunk, KnowledgeHit, KnowledgeProgress, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage, NewKnowledgeSource } from './store.ts'
+import type {
+  ChunkEmbedding,
+  ChunkToEmbed,
+  KnowledgeChunk,
+  KnowledgeHit,
+  KnowledgeProgress,
+  KnowledgeSourceRecord,
+  KnowledgeStore,
+  KnowledgeUsage,
+  NewKnowledgeSource,
+} from './store.ts'
 
 type SourceRow = KnowledgeSourceRow<string>
 type ChunkRow = KnowledgeChunkRow

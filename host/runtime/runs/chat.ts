@@ -8,13 +8,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
 import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
-import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { KnowledgeSearch, ToolContext } from '../tools/index.ts'
 import { type FoundRun, Run, type RunBoard, type RunFeed } from './runs.ts'
 

@@ -473,7 +473,13 @@ export function describeKnowledge(target: StoreContractTarget) {
       // The limit applies to the fused list; a published version searches its own vectors.
       expect(await store.searchKnowledge({ agentId: agent.id, version: 'draft', query, limit: 1, embedding: vectorOf(model, query) })).toHaveLength(1)
       await store.publish({ agentId: agent.id })
-      const published = await store.searchKnowledge({ agentId: agent.id, version: 1, query: 'automobile spring', limit: 10, embedding: vectorOf(model, 'vehicle') })
+      const published = await store.searchKnowledge({
+        agentId: agent.id,
+        version: 1,
+        query: 'automobile spring',
+        limit: 10,
+        embedding: vectorOf(model, 'vehicle'),
+      })
       expect(published[0]!.text).toBe('The automobile needs fresh oil every spring.')
       // Another agent's vectors are never found.
       const stranger = await newAgent(store)
