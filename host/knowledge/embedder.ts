@@ -89,7 +89,14 @@ export function createEmbedder({
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms)
-      stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          resolve()
+        },
+        { once: true },
+      )
     })
 
   async function embedBatch(batch: ChunkToEmbed[]): Promise<void> {
