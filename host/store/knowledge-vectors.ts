@@ -3,11 +3,11 @@
  * bytes, normalised, so cosine is a dot product), the top chunks by cosine, and how the vector
  * ranking is fused with the full-text one (Reciprocal Rank Fusion).
  *
- * Why the scoring is JavaScript over stored bytes, in both stores: measured in bench/vectors.ts
- * (BENCHMARKS.md, "Vector search"). PostgreSQL without pgvector (not in Debian 12) can only score
- * in SQL over float4[] by unnesting, many times slower than fetching the bytes and scoring here;
- * in SQLite, sqlite-vec's `vec_distance_cosine` scalar did not clearly beat reading the BLOBs and
- * scoring them here, so it is not a dependency.
+ * Where the scoring runs, per store, was measured (bench/vectors.ts, BENCHMARKS.md "Vector
+ * search"): PostgreSQL without pgvector (not in Debian 12) can only score in SQL over float4[]
+ * by unnesting, 6–10× slower than fetching the bytes and scoring them here (`topByCosine`); in
+ * SQLite, sqlite-vec's `vec_distance_cosine` scalar in the query is about 3× faster than reading
+ * the BLOBs into JS, so the SQLite store scores there (sqlite-knowledge.ts).
  */
 import type { ChunkToEmbed } from './store.ts'
 

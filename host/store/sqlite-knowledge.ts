@@ -18,7 +18,7 @@ import {
   toKnowledgeSource,
   versionKey,
 } from './knowledge.ts'
-import { FUSION_DEPTH, fuseRankings, topByCosine, vectorBytes } from './knowledge-vectors.ts'
+import { FUSION_DEPTH, fuseRankings, vectorBytes } from './knowledge-vectors.ts'
 import type {
   ChunkEmbedding,
   ChunkToEmbed,
@@ -136,15 +136,18 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
        WHERE knowledge_fts MATCH @match AND r.agent_id = @agent AND r.version = @version
        ORDER BY score DESC, r.source_id, r.ordinal LIMIT @limit`,
     ),
-    // The version's vectors from the model: read whole and scored in JS (knowledge-vectors.ts says why).
-    vectors: db.prepare<{ agent: string; version: number; model: string }, { source_id: string; ordinal: number; embedding: Buffer }>(
-      `SELECT r.source_id, r.ordinal, c.embedding FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
-       WHERE r.agent_id = @agent AND r.version = @version AND c.embedding_model = @model`,
-    ),
-    hit: db.prepare<{ agent: string; version: number; source: string; ordinal: number }, HitRow>(
-      `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, 0 AS score
-       FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
-       WHERE r.agent_id = @agent AND r.version = @version AND r.source_id = @source AND r.ordinal = @ordinal`,
+    // The version's chunks nearest the query by cosine, scored in SQLite by sqlite-vec (knowledge-vectors.ts
+    // says why): only vectors of the query's length (another model's are stale), and of a cosine above 0.
+    // The CASE keeps vec_distance_cosine from ever seeing a vector of another length (it would throw).
+    nearest: db.prepare<{ agent: string; version: number; model: string; vector: Buffer; depth: number }, HitRow>(
+      `WITH scored AS (
+         SELECT r.source_id, r.ordinal, r.chunk_id,
+                CASE WHEN length(c.embedding) = length(@vector) THEN vec_distance_cosine(c.embedding, @vector) END AS distance
+         FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+         WHERE r.agent_id = @agent AND r.version = @version AND c.embedding_model = @model),
+       nearest AS (SELECT * FROM scored WHERE distance < 1 ORDER BY distance, source_id, ordinal LIMIT @depth)
+       SELECT n.source_id, n.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, 1 - n.distance AS score
+       FROM nearest n JOIN knowledge_chunks c ON c.id = n.chunk_id ORDER BY n.distance, n.source_id, n.ordinal`,
     ),
     toEmbed: db.prepare<{ model: string; limit: number }, { id: number; title: string; heading_path: string; text: string }>(
       `SELECT id, title, heading_path, text FROM knowledge_chunks
@@ -299,8 +302,7 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       const match = terms.map((term) => `"${term}"`).join(' OR ')
       const fullText = (depth: number) => sql.search.all({ agent, version: key, match, limit: depth })
       if (!embedding) return toHits(fullText(searchLimit(limit)))
-      const nearest = topByCosine(embedding.vector, sql.vectors.all({ agent, version: key, model: embedding.model }))
-      const byVector = nearest.map((row) => sql.hit.get({ agent, version: key, source: row.source_id, ordinal: row.ordinal })!)
+      const byVector = sql.nearest.all({ agent, version: key, model: embedding.model, vector: vectorBytes(embedding.vector), depth: FUSION_DEPTH })
       const fused = fuseRankings([fullText(FUSION_DEPTH), byVector], (row) => `${row.source_id}\0${row.ordinal}`)
       return toHits(fused.slice(0, searchLimit(limit)).map(({ item, score }) => ({ ...item, score })))
     },
