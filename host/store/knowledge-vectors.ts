@@ -24,7 +24,8 @@ export const vectorBytes = (vector: Float32Array) => Buffer.from(vector.buffer, 
 export function bytesVector(bytes: Uint8Array): Float32Array {
   const length = bytes.byteLength >> 2
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, length)
-  return new Float32Array(bytes.slice().buffer, 0, length)
+  // new Uint8Array(bytes) copies (a Buffer's slice() would not).
+  return new Float32Array(new Uint8Array(bytes).buffer, 0, length)
 }
 
 /** The vector scaled to length 1; a zero vector stays zero (it then matches nothing). */
