@@ -97,6 +97,13 @@ describe.each(Object.keys(STORES) as Array<keyof typeof STORES>)('embedder on %s
     expect(fake.requests.length).toBe(before + 3)
     expect(lines).toEqual([])
     await embedder.close()
+    // Without a key, no Authorization header at all (a local server needs none).
+    await agentWithChunks(store, 1, `keyless-${kind}`)
+    const keyless = createEmbedder({ store, log, config: { ...config(2), apiKey: undefined }, sweepMs: 0 })
+    keyless.kick()
+    await keyless.idle()
+    expect(fake.requests.at(-1)!.headers.authorization).toBeUndefined()
+    await keyless.close()
     await store.close()
   })
 

@@ -23,6 +23,12 @@ import { embeddingText, normalise } from '../store/knowledge-vectors.ts'
 import type { ChunkEmbedding, ChunkToEmbed, KnowledgeStore, QueryEmbedding } from '../store/store.ts'
 import { maskPassword } from '../url-secrets.ts'
 
+const withoutAuthorization: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers)
+  headers.delete('authorization')
+  return fetch(input, { ...init, headers })
+}
+
 export type EmbeddingConfig = {
   /** An OpenAI-compatible base URL, such as https://api.openai.com/v1. */
   url: string
@@ -70,7 +76,12 @@ export function createEmbedder({
   sweepMs = 300_000,
   queryTimeoutMs = 10_000,
 }: EmbedderOptions): Embedder {
-  const model: EmbeddingModel = createOpenAI({ baseURL: config.url, apiKey: config.apiKey ?? 'unset' }).embedding(config.model)
+  const model: EmbeddingModel = createOpenAI({
+    baseURL: config.url,
+    apiKey: config.apiKey ?? 'none',
+    // A server that needs no key (Ollama, a local vLLM) gets no Authorization header, not a made-up one.
+    fetch: config.apiKey === undefined ? withoutAuthorization : undefined,
+  }).embedding(config.model)
   const where = `${config.model} at ${maskPassword(config.url)}`
   const stop = new AbortController()
   let running: Promise<void> | null = null
