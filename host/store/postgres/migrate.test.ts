@@ -4,7 +4,7 @@ import { afterAll, expect, it } from 'vitest'
 import { createTestDatabase } from '../../testing/postgres.ts'
 import { maskPassword } from '../../url-secrets.ts'
 import { checkReachable, createPool, DatabaseUnreachableError, type Sql } from './connection.ts'
-import { latestSchemaVersion, migrate, migrationFiles } from './migrate.ts'
+import { migrate, migrationFiles } from './migrate.ts'
 
 const pools: Sql[] = []
 const pool = (url: string) => {
