@@ -353,6 +353,7 @@ export const FAKE_SYNONYMS: Record<string, string> = {
   vehicle: 'car',
   cars: 'car',
   refund: 'money',
+  refunds: 'money',
   reimbursement: 'money',
   repayment: 'money',
 }
