@@ -53,8 +53,7 @@ function poolFor(route: Route, index: number, method = route.method): string | u
   const parts = route.path.split('/')
   const name = paramsOf(route.path)[index]
   const doomed = (pool: string) => (method === 'DELETE' ? `doomed${pool[0]!.toUpperCase()}${pool.slice(1)}` : pool)
-  if (route.path.startsWith('/api/v1/published/'))
-    return name === ':id' ? 'published' : visitorPool(name)
+  if (route.path.startsWith('/api/v1/published/')) return name === ':id' ? 'published' : visitorPool(name)
   if (route.path.startsWith('/api/v1/links/')) {
     if (name === ':id') return route.path === '/api/v1/links/:id' && (method === 'PATCH' || method === 'DELETE') ? doomed('linkId') : 'link'
     return visitorPool(name)

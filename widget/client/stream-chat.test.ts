@@ -76,7 +76,6 @@ describe('readEvent', () => {
     expect(readEvent('{"event_type":"text_delta","turn":1,"text":"a"}')).toEqual({ event_type: 'text_delta', turn: 1, text: 'a' })
     const sources = '{"event_type":"sources","turn":2,"sources":[{"index":1,"title":"Pricing","heading_path":[],"url":null,"source_id":"s1"}]}'
     expect(readEvent(sources)).toMatchObject({ event_type: 'sources', sources: [{ index: 1, title: 'Pricing' }] })
-    for (const data of ['{"event_type":"mystery","turn":1}', '{"event_type":"constructor"}', 'null', 'not json', ''])
-      expect(readEvent(data), data).toBeNull()
+    for (const data of ['{"event_type":"mystery","turn":1}', '{"event_type":"constructor"}', 'null', 'not json', '']) expect(readEvent(data), data).toBeNull()
   })
 })
