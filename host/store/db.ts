@@ -19,7 +19,7 @@ export function openDatabase(path: string): Db {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 5000')
   // vec_distance_cosine for knowledge search (sqlite-knowledge.ts): scoring in SQLite, without
-  // copying every vector into JS, measured about 3× faster (BENCHMARKS.md, "Vector search").
+  // copying every vector into JS, measured 2–6× faster (BENCHMARKS.md, "Vector search").
   sqliteVec.load(db)
   migrate(db)
   return db

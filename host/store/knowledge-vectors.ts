@@ -5,8 +5,8 @@
  *
  * Where the scoring runs, per store, was measured (bench/vectors.ts, BENCHMARKS.md "Vector
  * search"): PostgreSQL without pgvector (not in Debian 12) can only score in SQL over float4[]
- * by unnesting, 6–10× slower than fetching the bytes and scoring them here (`topByCosine`); in
- * SQLite, sqlite-vec's `vec_distance_cosine` scalar in the query is about 3× faster than reading
+ * by unnesting, 4–11× slower than fetching the bytes and scoring them here (`topByCosine`); in
+ * SQLite, sqlite-vec's `vec_distance_cosine` scalar in the query is 2–6× faster than reading
  * the BLOBs into JS, so the SQLite store scores there (sqlite-knowledge.ts).
  */
 import type { ChunkToEmbed } from './store.ts'
