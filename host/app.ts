@@ -9,6 +9,7 @@ import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/
 import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { KnowledgeImporter } from './knowledge/importer.ts'
+import type { SearchKnowledge } from './knowledge/search.ts'
 import type { Logger } from './log.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
@@ -51,6 +52,8 @@ export type AppDeps = {
   uploads: UploadLimits
   /** Reads owners' knowledge files off the event loop (host/knowledge/importer.ts). */
   knowledge: KnowledgeImporter
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  searchKnowledge?: SearchKnowledge
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -87,7 +90,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
-  app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge }))
+  app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }
   app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))

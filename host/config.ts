@@ -3,6 +3,7 @@
  * that names the variable; nothing else in the host reads process.env.
  */
 import { z } from 'zod'
+import type { EmbeddingConfig } from './knowledge/embedder.ts'
 
 /** A whole number written in the variable; z.coerce would read '' or ' ' as 0. */
 const wholeNumber = (min: number, max: number) =>
@@ -110,6 +111,10 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: optionalUrl,
+  PORCH_EMBEDDING_URL: optionalUrl,
+  PORCH_EMBEDDING_MODEL: z.string().trim().min(1).max(200).optional(),
+  PORCH_EMBEDDING_API_KEY: optionalSecret,
+  PORCH_EMBEDDING_BATCH: wholeNumber(1, 2048).default(64),
 })
 
 export type Config = {
@@ -148,6 +153,8 @@ export type Config = {
   /** Web sources of knowledge: pages one source reads at most, and whether the crawler may fetch loopback and private addresses. */
   knowledgeWeb: { maxPages: number; allowPrivate: boolean }
   providers: ProviderConfig
+  /** The embedding model knowledge chunks and queries are embedded with; null: full-text search only. */
+  embedding: EmbeddingConfig | null
 }
 
 /**
@@ -191,6 +198,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment:\n  PORCH_REDIS_URL: the shared mode (several hosts) needs PORCH_DATABASE_URL too: a SQLite file belongs to one host, so hosts sharing Redis must share one PostgreSQL database',
     )
   }
+  if (
+    (e.PORCH_EMBEDDING_URL === undefined) !== (e.PORCH_EMBEDDING_MODEL === undefined) ||
+    (e.PORCH_EMBEDDING_API_KEY !== undefined && e.PORCH_EMBEDDING_URL === undefined)
+  ) {
+    throw new ConfigError(
+      'Invalid environment:\n  PORCH_EMBEDDING_URL, PORCH_EMBEDDING_MODEL: set both to embed knowledge (and PORCH_EMBEDDING_API_KEY when the server needs a key), or neither for full-text search only',
+    )
+  }
   const openaiConfigured = e.OPENAI_API_KEY !== undefined || e.OPENAI_BASE_URL !== undefined
   const anthropicConfigured = e.ANTHROPIC_API_KEY !== undefined || e.ANTHROPIC_BASE_URL !== undefined
   return {
@@ -223,5 +238,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ...(openaiConfigured && { openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL } }),
       ...(anthropicConfigured && { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }),
     },
+    embedding:
+      e.PORCH_EMBEDDING_URL === undefined || e.PORCH_EMBEDDING_MODEL === undefined
+        ? null
+        : {
+            url: e.PORCH_EMBEDDING_URL.replace(/\/+$/, ''),
+            model: e.PORCH_EMBEDDING_MODEL,
+            apiKey: e.PORCH_EMBEDDING_API_KEY,
+            batchSize: e.PORCH_EMBEDDING_BATCH,
+          },
   }
 }

@@ -288,6 +288,7 @@ export const KnowledgeSearchReplySchema = z.object({
       heading_path: z.array(z.string()),
       url: z.string().nullable(),
       text: z.string(),
+      /** Higher is better, within one reply: the full-text score, or with an embedding model the fused (RRF) score. */
       score: z.number(),
       rank: z.number(),
     }),

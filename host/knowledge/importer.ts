@@ -77,6 +77,8 @@ export type KnowledgeImporterOptions = {
   leaseMs?: number
   /** How web sources are fetched: whether private addresses may be, a page's deadline, requests at once per crawl. */
   web?: { allowPrivate: AllowPrivate; timeoutMs?: number; concurrency?: number; resolve?: Resolver }
+  /** Called once a source's chunks are stored (the embedder, host/knowledge/embedder.ts, starts on them). */
+  onChunksStored?: () => void
 }
 
 export type Import = {
@@ -96,6 +98,7 @@ export function createKnowledgeImporter({
   concurrency = 2,
   leaseMs = 60_000,
   web = { allowPrivate: false },
+  onChunksStored,
 }: KnowledgeImporterOptions) {
   const workers = createParsePool({ timeoutMs, heapMb })
   const parseInWorker = workers.parse
@@ -172,7 +175,7 @@ export function createKnowledgeImporter({
       )
       return
     }
-    await store.replaceKnowledgeChunks(source.agentId, source.id, chunks, skipped)
+    if (await store.replaceKnowledgeChunks(source.agentId, source.id, chunks, skipped)) onChunksStored?.()
   }
 
   /**

@@ -18,7 +18,10 @@ import {
   toKnowledgeSource,
   versionKey,
 } from './knowledge.ts'
+import { FUSION_DEPTH, fuseRankings, vectorBytes } from './knowledge-vectors.ts'
 import type {
+  ChunkEmbedding,
+  ChunkToEmbed,
   KnowledgeChunk,
   KnowledgeHit,
   KnowledgeProgress,
@@ -31,9 +34,28 @@ import type {
 
 type SourceRow = KnowledgeSourceRow<string>
 type ChunkRow = KnowledgeChunkRow
+type HitRow = ChunkRow & { source_id: string; score: number }
 
 const toSource = (row: SourceRow, frozen: boolean) => toKnowledgeSource(row, frozen, (time: string) => time)
 const toChunk = toKnowledgeChunk
+
+const toHits = (rows: HitRow[]): KnowledgeHit[] =>
+  rows.map((row, i) => ({
+    sourceId: row.source_id,
+    title: row.title,
+    headingPath: JSON.parse(row.heading_path) as string[],
+    url: row.url,
+    text: row.text,
+    score: row.score,
+    rank: i + 1,
+  }))
+
+const toChunkToEmbed = (row: { id: number; title: string; heading_path: string; text: string }): ChunkToEmbed => ({
+  id: row.id,
+  title: row.title,
+  headingPath: JSON.parse(row.heading_path) as string[],
+  text: row.text,
+})
 
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
@@ -126,12 +148,33 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     ),
     // bm25 weighs a word in the title twice, in a heading 1.5 times, what it weighs in the text
     // (PostgreSQL's weights in postgres/knowledge.ts say the same); its scores are lower-is-better.
-    search: db.prepare<{ agent: string; version: number; match: string; limit: number }, ChunkRow & { source_id: string; score: number }>(
+    search: db.prepare<{ agent: string; version: number; match: string; limit: number }, HitRow>(
       `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, -bm25(knowledge_fts, 2.0, 1.5, 1.0) AS score
        FROM knowledge_fts f JOIN knowledge_refs r ON r.chunk_id = f.rowid JOIN knowledge_chunks c ON c.id = f.rowid
        WHERE knowledge_fts MATCH @match AND r.agent_id = @agent AND r.version = @version
        ORDER BY score DESC, r.source_id, r.ordinal LIMIT @limit`,
     ),
+    // The version's chunks nearest the query by cosine, scored in SQLite by sqlite-vec (knowledge-vectors.ts
+    // says why): only vectors of the query's length (another model's are stale), and of a cosine above 0.
+    // The CASE keeps vec_distance_cosine from ever seeing a vector of another length (it would throw).
+    nearest: db.prepare<{ agent: string; version: number; model: string; vector: Buffer; depth: number }, HitRow>(
+      `WITH scored AS (
+         SELECT r.source_id, r.ordinal, r.chunk_id,
+                CASE WHEN length(c.embedding) = length(@vector) THEN vec_distance_cosine(c.embedding, @vector) END AS distance
+         FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+         WHERE r.agent_id = @agent AND r.version = @version AND c.embedding_model = @model),
+       nearest AS (SELECT * FROM scored WHERE distance < 1 ORDER BY distance, source_id, ordinal LIMIT @depth)
+       SELECT n.source_id, n.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, 1 - n.distance AS score
+       FROM nearest n JOIN knowledge_chunks c ON c.id = n.chunk_id ORDER BY n.distance, n.source_id, n.ordinal`,
+    ),
+    toEmbed: db.prepare<{ model: string; limit: number }, { id: number; title: string; heading_path: string; text: string }>(
+      `SELECT id, title, heading_path, text FROM knowledge_chunks
+       WHERE embedding_model IS NULL OR embedding_model <> @model ORDER BY id LIMIT @limit`,
+    ),
+    countToEmbed: db.prepare<{ model: string }, { count: number }>(
+      'SELECT COUNT(*) AS count FROM knowledge_chunks WHERE embedding_model IS NULL OR embedding_model <> @model',
+    ),
+    setEmbedding: db.prepare('UPDATE knowledge_chunks SET embedding = @embedding, embedding_model = @model WHERE id = @id'),
     usage: db.prepare<{ agent: string }, KnowledgeUsage>(
       `SELECT (SELECT COUNT(*) FROM knowledge_sources WHERE agent_id = @agent) AS sources,
               (SELECT COUNT(*) FROM knowledge_chunks WHERE agent_id = @agent) AS chunks`,
@@ -242,6 +285,12 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     return true
   })
 
+  const storeEmbeddingsTx = db.transaction((model: string, embeddings: ChunkEmbedding[]) => {
+    let kept = 0
+    for (const { id, vector } of embeddings) kept += sql.setEmbedding.run({ id, model, embedding: vectorBytes(vector) }).changes
+    return kept
+  })
+
   const listSources = (agent: string, version: number, id: string | null): KnowledgeSourceRecord[] => {
     if (version === 0) {
       if (id !== null) return sql.draftSource.all({ agent, id }).map((row) => toSource(row, false))
@@ -289,20 +338,27 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     async deleteKnowledgeSource(agentId, sourceId) {
       return deleteTx.immediate(agentId, sourceId)
     },
-    async searchKnowledge({ agentId, version, query, limit }): Promise<KnowledgeHit[]> {
+    async searchKnowledge({ agentId, version, query, limit, embedding }): Promise<KnowledgeHit[]> {
       const terms = searchTerms(query)
       if (terms.length === 0) return []
+      const agent = agentId
+      const key = versionKey(version)
       // Each term quoted: FTS5 reads it as a string to tokenize, never as an operator or column filter.
       const match = terms.map((term) => `"${term}"`).join(' OR ')
-      return sql.search.all({ agent: agentId, version: versionKey(version), match, limit: searchLimit(limit) }).map((row, i) => ({
-        sourceId: row.source_id,
-        title: row.title,
-        headingPath: JSON.parse(row.heading_path) as string[],
-        url: row.url,
-        text: row.text,
-        score: row.score,
-        rank: i + 1,
-      }))
+      const fullText = (depth: number) => sql.search.all({ agent, version: key, match, limit: depth })
+      if (!embedding) return toHits(fullText(searchLimit(limit)))
+      const byVector = sql.nearest.all({ agent, version: key, model: embedding.model, vector: vectorBytes(embedding.vector), depth: FUSION_DEPTH })
+      const fused = fuseRankings([fullText(FUSION_DEPTH), byVector], (row) => `${row.source_id}\0${row.ordinal}`)
+      return toHits(fused.slice(0, searchLimit(limit)).map(({ item, score }) => ({ ...item, score })))
+    },
+    async claimChunksToEmbed(model, limit) {
+      return sql.toEmbed.all({ model, limit }).map(toChunkToEmbed)
+    },
+    async storeChunkEmbeddings(model, embeddings) {
+      return storeEmbeddingsTx.immediate(model, embeddings)
+    },
+    async countChunksToEmbed(model) {
+      return sql.countToEmbed.get({ model })!.count
     },
     async knowledgeUsage(agentId) {
       return sql.usage.get({ agent: agentId })!

@@ -401,7 +401,21 @@ export type KnowledgeQuery = {
   query: string
   /** At most this many hits (clamped to 1..`KNOWLEDGE_SEARCH.maxLimit`). */
   limit: number
+  /**
+   * The query's vector (host/knowledge/embedder.ts), when the host has an embedding model: the
+   * chunks whose vectors that model made are ranked by cosine too, and both rankings are fused.
+   */
+  embedding?: QueryEmbedding
 }
+
+/** A vector from an embedding model, normalised to length 1 (so cosine is a dot product). */
+export type QueryEmbedding = { model: string; vector: Float32Array }
+
+/** A chunk still lacking a vector from the host's model, with what the model reads of it. */
+export type ChunkToEmbed = { id: number; title: string; headingPath: string[]; text: string }
+
+/** A vector to keep for a chunk (`ChunkToEmbed.id`), normalised to length 1. */
+export type ChunkEmbedding = { id: number; vector: Float32Array }
 
 export type KnowledgeHit = {
   sourceId: string
@@ -409,7 +423,11 @@ export type KnowledgeHit = {
   headingPath: string[]
   url: string | null
   text: string
-  /** Higher is better; comparable only within one answer (the stores score differently). */
+  /**
+   * Higher is better; comparable only within one answer (the stores score differently). With an
+   * `embedding` in the query it is the fused score: the sum of 1 / (60 + rank) over the full-text
+   * and the vector rankings the chunk is in (Reciprocal Rank Fusion).
+   */
   score: number
   /** 1 for the best hit, then 2, 3, … */
   rank: number
@@ -488,6 +506,17 @@ export interface KnowledgeStore {
    * version, all give [], never an error.
    */
   searchKnowledge(query: KnowledgeQuery): Promise<KnowledgeHit[]>
+  /**
+   * Up to `limit` chunks (of any agent) with no vector from `model` (none yet, or one from
+   * another model), claimed for `claimMs`: other hosts sharing the database skip them meanwhile,
+   * and a host that dies holding them frees them when the claim runs out. (SQLite belongs to one
+   * host, whose embedder takes one batch at a time: it ignores claims.)
+   */
+  claimChunksToEmbed(model: string, limit: number, claimMs: number): Promise<ChunkToEmbed[]>
+  /** Keeps the vectors, from `model`, in one write; chunks deleted meanwhile are skipped. Returns how many were kept. */
+  storeChunkEmbeddings(model: string, embeddings: ChunkEmbedding[]): Promise<number>
+  /** How many chunks (of all agents) still lack a vector from `model`. */
+  countChunksToEmbed(model: string): Promise<number>
   /** What the agent's knowledge takes in storage (distinct chunks, so the same chunk in ten versions counts once). */
   knowledgeUsage(agentId: string): Promise<KnowledgeUsage>
 }

@@ -21,10 +21,16 @@ import { ApiError, errorBody, notFound } from '../../http/errors.ts'
 import { knowledgeSourceIdParam } from '../../http/ids.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
 import { type Import, type KnowledgeImporter, KnowledgeLimitError, type WebSourceRequest } from '../../knowledge/importer.ts'
+import type { SearchKnowledge } from '../../knowledge/search.ts'
 import { plainContentType, safeFilename } from '../../runtime/tools/output-files.ts'
 import type { KnowledgeChunk, KnowledgeSourceRecord, KnowledgeVersion, Store } from '../../store/store.ts'
 
-export type KnowledgeOwnerDeps = { store: Store; importer: KnowledgeImporter }
+export type KnowledgeOwnerDeps = {
+  store: Store
+  importer: KnowledgeImporter
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  search?: SearchKnowledge
+}
 
 /** How long adding a source waits for it to be read before answering 202: most files take under a second. */
 const WAIT_MS = 2_000
@@ -56,7 +62,7 @@ const chunkJson = (chunk: KnowledgeChunk) => ({
 
 const versionOf = (c: Context): KnowledgeVersion => readQuery(c, KnowledgeVersionQuerySchema).version ?? 'draft'
 
-export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
+export function ownerKnowledgeRoutes({ store, importer, search = (query) => store.searchKnowledge(query) }: KnowledgeOwnerDeps) {
   const fileLimit = importer.limits.fileBytes
   const tooLarge = () => new ApiError(413, 'payload_too_large', `Knowledge files may be at most ${sizeText(fileLimit)}.`)
 
@@ -175,7 +181,7 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
     .get('/agents/:id/knowledge/search', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const query = readQuery(c, KnowledgeSearchQuerySchema)
-      const hits = await store.searchKnowledge({ agentId: agent.id, version: query.version ?? 'draft', query: query.q, limit: query.limit ?? 10 })
+      const hits = await search({ agentId: agent.id, version: query.version ?? 'draft', query: query.q, limit: query.limit ?? 10 })
       const reply: KnowledgeSearchReply = {
         hits: hits.map((hit) => ({
           source_id: hit.sourceId,

@@ -8,9 +8,10 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { AnswerSource, ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
-import type { KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
+import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
@@ -32,6 +33,8 @@ export type ChatServiceDeps = {
   /** How long a model may make no progress before its run fails (model_timeout). */
   modelTimeoutMs?: number
   tools: ToolContext
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  searchKnowledge?: SearchKnowledge
 }
 
 export type StartChat = {
@@ -202,7 +205,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function knowledgeSearch(agentId: string, versionNumber: number): Promise<KnowledgeSearch | undefined> {
     const version: KnowledgeVersion = versionNumber === 0 ? 'draft' : versionNumber
     if (!(await hasKnowledge(agentId, version))) return undefined
-    return (query, limit) => store.searchKnowledge({ agentId, version, query, limit })
+    const search = deps.searchKnowledge ?? ((query: KnowledgeQuery) => store.searchKnowledge(query))
+    return (query, limit) => search({ agentId, version, query, limit })
   }
 
   /**

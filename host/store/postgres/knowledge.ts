@@ -18,12 +18,27 @@ import {
   toKnowledgeSource,
   versionKey,
 } from '../knowledge.ts'
-import type { KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage } from '../store.ts'
+import { FUSION_DEPTH, fuseRankings, topByCosine, vectorBytes } from '../knowledge-vectors.ts'
+import type { KnowledgeHit, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, query } from './rows.ts'
 
 type SourceRow = KnowledgeSourceRow<Date>
 type ChunkRow = KnowledgeChunkRow
+type HitRow = ChunkRow & { source_id: string; score: number }
+
+const toHits = (rows: HitRow[]): KnowledgeHit[] =>
+  rows.map((row, i) => ({
+    sourceId: row.source_id,
+    title: row.title,
+    headingPath: JSON.parse(row.heading_path) as string[],
+    url: row.url,
+    text: row.text,
+    score: row.score,
+    rank: i + 1,
+  }))
+
+const HIT = 'r.source_id, r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash'
 
 const toSource = (row: SourceRow, frozen: boolean) => toKnowledgeSource(row, frozen, iso)
 const toChunk = toKnowledgeChunk
@@ -270,29 +285,76 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
         return true
       }) as Promise<boolean>
     },
-    async searchKnowledge({ agentId, version, query: text, limit }) {
+    async searchKnowledge({ agentId, version, query: text, limit, embedding }) {
       const terms = searchTerms(text)
       if (terms.length === 0) return []
+      const key = versionKey(version)
       // Quoted words joined with `or`: websearch_to_tsquery never fails, and reads no operator from the words.
-      const rows = await query<ChunkRow & { source_id: string; score: number }>(
+      const fullText = (depth: number) =>
+        query<HitRow>(
+          sql,
+          `SELECT ${HIT}, ts_rank_cd('{0.1, 0.5, 0.75, 1.0}', c.search, q, 1) AS score
+           FROM websearch_to_tsquery('english', $3) AS q
+           JOIN knowledge_chunks c ON c.search @@ q AND c.agent_id = $1
+           JOIN knowledge_refs r ON r.chunk_id = c.id AND r.agent_id = $1 AND r.version = $2
+           ORDER BY score DESC, r.source_id, r.ordinal LIMIT $4`,
+          [agentId, key, terms.map((term) => `"${term}"`).join(' or '), depth],
+        )
+      if (!embedding) return toHits(await fullText(searchLimit(limit)))
+      // The version's vectors from the model, scored in JS (knowledge-vectors.ts says why), then the nearest rows read whole.
+      const [textRows, vectorRows] = await Promise.all([
+        fullText(FUSION_DEPTH),
+        query<{ source_id: string; ordinal: number; embedding: Buffer }>(
+          sql,
+          `SELECT r.source_id, r.ordinal, c.embedding FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+           WHERE r.agent_id = $1 AND r.version = $2 AND c.embedding_model = $3`,
+          [agentId, key, embedding.model],
+        ),
+      ])
+      const nearest = topByCosine(embedding.vector, vectorRows).map(({ source_id, ordinal }) => ({ source_id, ordinal }))
+      const found =
+        nearest.length === 0
+          ? []
+          : await query<HitRow>(
+              sql,
+              `SELECT ${HIT}, 0 AS score FROM jsonb_to_recordset($3::text::jsonb) AS n(source_id text, ordinal integer)
+               JOIN knowledge_refs r ON r.agent_id = $1 AND r.version = $2 AND r.source_id = n.source_id AND r.ordinal = n.ordinal
+               JOIN knowledge_chunks c ON c.id = r.chunk_id`,
+              [agentId, key, JSON.stringify(nearest)],
+            )
+      const rowKey = (row: { source_id: string; ordinal: number }) => `${row.source_id}\0${row.ordinal}`
+      const byKey = new Map(found.map((row) => [rowKey(row), row]))
+      const byVector = nearest.flatMap((row) => byKey.get(rowKey(row)) ?? [])
+      const fused = fuseRankings([textRows, byVector], rowKey)
+      return toHits(fused.slice(0, searchLimit(limit)).map(({ item, score }) => ({ ...item, score })))
+    },
+    async claimChunksToEmbed(model, limit, claimMs) {
+      const rows = await query<{ id: number; title: string; heading_path: string; text: string }>(
         sql,
-        `SELECT r.source_id, r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash,
-                ts_rank_cd('{0.1, 0.5, 0.75, 1.0}', c.search, q, 1) AS score
-         FROM websearch_to_tsquery('english', $3) AS q
-         JOIN knowledge_chunks c ON c.search @@ q AND c.agent_id = $1
-         JOIN knowledge_refs r ON r.chunk_id = c.id AND r.agent_id = $1 AND r.version = $2
-         ORDER BY score DESC, r.source_id, r.ordinal LIMIT $4`,
-        [agentId, versionKey(version), terms.map((term) => `"${term}"`).join(' or '), searchLimit(limit)],
+        `UPDATE knowledge_chunks k SET embedding_claimed_until = now() + $3 * interval '1 millisecond'
+         FROM (SELECT id FROM knowledge_chunks
+               WHERE embedding_model IS DISTINCT FROM $1 AND (embedding_claimed_until IS NULL OR embedding_claimed_until < now())
+               ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) AS todo
+         WHERE k.id = todo.id
+         RETURNING k.id, k.title, k.heading_path::text AS heading_path, k.text`,
+        [model, limit, claimMs],
       )
-      return rows.map((row, i) => ({
-        sourceId: row.source_id,
-        title: row.title,
-        headingPath: JSON.parse(row.heading_path) as string[],
-        url: row.url,
-        text: row.text,
-        score: row.score,
-        rank: i + 1,
-      }))
+      return rows
+        .sort((a, b) => a.id - b.id)
+        .map((row) => ({ id: row.id, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text }))
+    },
+    async storeChunkEmbeddings(model, embeddings) {
+      if (embeddings.length === 0) return 0
+      return changed(
+        sql,
+        `UPDATE knowledge_chunks k SET embedding = decode(e.vector, 'base64'), embedding_model = $1, embedding_claimed_until = NULL
+         FROM jsonb_to_recordset($2::text::jsonb) AS e(id bigint, vector text) WHERE k.id = e.id`,
+        [model, JSON.stringify(embeddings.map(({ id, vector }) => ({ id, vector: vectorBytes(vector).toString('base64') })))],
+      )
+    },
+    async countChunksToEmbed(model) {
+      const [row] = await query<{ count: number }>(sql, 'SELECT COUNT(*) AS count FROM knowledge_chunks WHERE embedding_model IS DISTINCT FROM $1', [model])
+      return row!.count
     },
     async knowledgeUsage(agentId) {
       const [row] = await query<KnowledgeUsage>(
