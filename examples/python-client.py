@@ -12,6 +12,7 @@ With the `export PORCH_URL=… PORCH_AGENT=…` line `npm start` printed:
 
 Set PORCH_SESSION to continue a conversation.
 """
+import http.client
 import json
 import os
 import sys
@@ -72,7 +73,7 @@ def stream(body):
                     elif kind == "complete":
                         print()
                         return event
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
+        except (urllib.error.URLError, http.client.HTTPException, OSError):
             pass
         time.sleep(0.5 * 2**attempt)  # the connection dropped: resume after the last event seen
     sys.exit("the stream kept dropping")

@@ -1,6 +1,8 @@
 /** The examples in examples/ run against a real host, as a reader would run them. */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -113,4 +115,52 @@ it('python-client.py: streams with the standard library, tool calls and sessions
   const unknown = await runAsPrinted('python-client.py', { PORCH_AGENT: crypto.randomUUID() })
   expect(unknown.code).toBe(1)
   expect(unknown.stderr).toMatch(/^404 not_found: /)
+})
+
+it('python-client.py resumes a stream whose connection dropped, without repeating or losing a word', async () => {
+  const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+  // A proxy that cuts the first chat stream right after its first text delta, as a network would.
+  const chats: (string | undefined)[] = []
+  const proxy = createServer((incoming, outgoing) => {
+    const target = new URL(host.url)
+    const forward = request({ host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (answer) => {
+      outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+      const isChat = incoming.method === 'POST' && incoming.url?.endsWith('/chat')
+      if (isChat) chats.push(incoming.headers['last-event-id'] as string | undefined)
+      let held = Buffer.alloc(0)
+      let cutOff = false
+      answer.on('data', (chunk: Buffer) => {
+        if (!(isChat && chats.length === 1)) return void outgoing.write(chunk)
+        if (cutOff) return
+        held = Buffer.concat([held, chunk])
+        const delta = held.indexOf('event: text_delta')
+        const cut = delta === -1 ? -1 : held.indexOf('\n\n', delta)
+        if (cut === -1) return
+        // Everything up to the first text delta reaches the client; then the connection is gone, mid-answer.
+        cutOff = true
+        answer.destroy()
+        outgoing.write(held.subarray(0, cut + 2), () => outgoing.socket?.destroy())
+      })
+      answer.on('end', () => outgoing.end())
+    })
+    incoming.pipe(forward)
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  try {
+    const session = `py-${crypto.randomUUID()}`
+    const run = await runAsPrinted('python-client.py', {
+      PORCH_AGENT: agent.id,
+      PORCH_SESSION: session,
+      PORCH_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    })
+    expect(run.code).toBe(0)
+    expect(chats).toHaveLength(2)
+    expect(Number(chats[1])).toBeGreaterThan(0)
+    const history = await (await host.get(`/api/v1/published/${agent.id}/sessions/${session}`)).json()
+    expect(history.messages).toHaveLength(2)
+    expect(run.stdout).toBe(`${history.messages[1].content[0].text}\n`)
+  } finally {
+    proxy.closeAllConnections()
+    await new Promise((resolve) => proxy.close(resolve))
+  }
 })
