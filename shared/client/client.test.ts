@@ -122,6 +122,15 @@ describe('owner API', () => {
     const sources = events.find((event) => event.event_type === 'sources')
     expect(sources?.event_type === 'sources' && sources.sources[0]).toMatchObject({ index: 1, title: 'Pricing', source_id: source.id })
 
+    const file = await porch.knowledge.addFile(agent.id, {
+      filename: 'moorings.md',
+      bytes: new TextEncoder().encode('# Moorings\n\nBerths are 12 metres long.\n'),
+    })
+    expect(file).toMatchObject({ kind: 'file', title: expect.stringContaining('oorings') })
+    const [berth] = await porch.knowledge.search(agent.id, 'berths metres')
+    expect(berth?.source_id).toBe(file.id)
+    await porch.knowledge.delete(agent.id, file.id)
+
     await porch.knowledge.delete(agent.id, source.id)
     expect(await porch.knowledge.list(agent.id)).toEqual([])
     expect((await failure(porch.knowledge.get(agent.id, source.id))).code).toBe('not_found')
@@ -157,6 +166,23 @@ describe('visitor API', () => {
     expect(reply.steps.map((s) => s.tool_name)).toContain('current_time')
     const again = await porch.published(syncAgent.id).send('Hello again', { sessionId: reply.session_id })
     expect(again.answer).toContain('**1** earlier question')
+  })
+
+  it('uploads an attachment to a session and sends it with the next message', async () => {
+    const agent = await porch.agents.create({ name: 'Reader', model: 'demo:instant', attachments: true })
+    await porch.agents.publish(agent.id)
+    const chat = porch.published(agent.id)
+    const uploaded = await chat.upload('with-file', { filename: 'notes.txt', bytes: new TextEncoder().encode('Bring a towel.'), contentType: 'text/plain' })
+    expect(uploaded).toMatchObject({ filename: 'notes.txt', size: 14, content_type: 'text/plain' })
+    const events = await collect(chat.stream('Read this', { sessionId: 'with-file', attachments: [uploaded.file_id] }))
+    expect(textOf(events)).toContain('You attached the text file **notes.txt**')
+    const [question] = (await chat.history('with-file')).messages
+    expect(question?.content).toContainEqual(expect.objectContaining({ type: 'attachment', file_id: uploaded.file_id }))
+
+    const plain = await porch.agents.create({ name: 'No files', model: 'demo:instant' })
+    await porch.agents.publish(plain.id)
+    const refused = await failure(porch.published(plain.id).upload('s', { filename: 'a.txt', bytes: new Uint8Array([104, 105]), contentType: 'text/plain' }))
+    expect([refused.status, refused.code]).toEqual([400, 'attachments_disabled'])
   })
 
   it('share links: locked until unlocked, a rotated token, quotas, then deleted', async () => {
@@ -222,6 +248,31 @@ describe('errors', () => {
     }
     const nobody = await failure(new PorchClient({ baseUrl: `http://127.0.0.1:${port}`, token: 't' }).agents.list())
     expect([nobody.status, nobody.code]).toEqual([0, 'network'])
+  })
+})
+
+describe('a newer host', () => {
+  it('skips stream events this build does not know and drops fields it does not know', async () => {
+    const events = [
+      { event_type: 'run_started', turn: 0, trace_id: 't', session_id: 's', request_id: 'r' },
+      { event_type: 'reasoning_delta', turn: 1, text: 'hmm' },
+      { event_type: 'text_delta', turn: 1, text: 'Hi', confidence: 0.9 },
+      { event_type: 'complete', turn: 1, success: true, answer: 'Hi', total_turns: 1, total_input_tokens: 1, total_output_tokens: 1 },
+    ]
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      response.end(events.map((event, index) => `id: ${index + 1}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`).join(''))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const stream = new PorchClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }).published('a').stream('Hi')
+      const read = await collect(stream)
+      expect(read.map((event) => event.event_type)).toEqual(['run_started', 'text_delta', 'complete'])
+      expect(read[1]).toEqual({ event_type: 'text_delta', turn: 1, text: 'Hi' })
+      expect(stream.lastEventId).toBe(4)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })
 
