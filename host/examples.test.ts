@@ -83,7 +83,7 @@ it('openai-sdk.ts: a chat key, one reply, then a streamed one in the same conver
   expect(streamed).toContain('> Thanks! And what did I ask before?')
   expect(streamed).toContain('**1** earlier question')
   expect(run.code).toBe(0)
-})
+}, 60_000)
 
 it('typed-client.ts: streams typed events, reads the versions as the owner, and names a refusal by its code', async () => {
   const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'current_time' }] })
@@ -96,7 +96,7 @@ it('typed-client.ts: streams typed events, reads the versions as the owner, and 
   const missing = await runAsPrinted('typed-client.ts', { PORCH_AGENT: crypto.randomUUID() })
   expect(missing.code).toBe(1)
   expect(missing.stderr).toMatch(/^404 not_found: /)
-})
+}, 60_000)
 
 it('python-client.py: streams with the standard library, tool calls and sessions included, and answers a sync agent', async () => {
   const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'current_time' }] })
@@ -115,7 +115,7 @@ it('python-client.py: streams with the standard library, tool calls and sessions
   const unknown = await runAsPrinted('python-client.py', { PORCH_AGENT: crypto.randomUUID() })
   expect(unknown.code).toBe(1)
   expect(unknown.stderr).toMatch(/^404 not_found: /)
-})
+}, 60_000)
 
 it('python-client.py resumes a stream whose connection dropped, without repeating or losing a word', async () => {
   const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
@@ -163,4 +163,4 @@ it('python-client.py resumes a stream whose connection dropped, without repeatin
     proxy.closeAllConnections()
     await new Promise((resolve) => proxy.close(resolve))
   }
-})
+}, 60_000)
