@@ -243,6 +243,10 @@ describe('errors', () => {
       const broken = await failure(new PorchClient({ baseUrl: `http://127.0.0.1:${port}`, token: 't' }).agents.list())
       expect([broken.status, broken.code]).toEqual([200, 'bad_response'])
       expect(broken.message).toMatch(/^GET \/api\/v1\/agents: .*agents\.0\.id/)
+      const token = 'A'.repeat(43)
+      const linkInfo = await failure(new PorchClient({ baseUrl: `http://127.0.0.1:${port}` }).link(token).info())
+      expect(linkInfo.message).toMatch(/^GET \/api\/v1\/links\/…: /)
+      expect(linkInfo.message).not.toContain(token)
     } finally {
       await new Promise((resolve) => server.close(resolve))
     }

@@ -67,7 +67,9 @@ export class Transport {
   /** A JSON reply, checked against the shared schema: a reply that breaks the contract is a `bad_response`. */
   async json<S extends z.ZodType>(schema: S, path: string, options: RequestOptions = {}): Promise<z.output<S>> {
     const response = await this.send(path, options)
-    return parseReply(schema, await response.json().catch(() => undefined), `${options.method ?? 'GET'} ${path}`, response.status)
+    // A share link's URL token is its credential: error messages get logged, so it stays out of them.
+    const what = `${options.method ?? 'GET'} ${path.replace(/\/links\/[A-Za-z0-9_-]{43}/, '/links/…')}`
+    return parseReply(schema, await response.json().catch(() => undefined), what, response.status)
   }
 
   /** A request answered with 204 No Content. */
