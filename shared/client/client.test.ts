@@ -104,7 +104,8 @@ describe('owner API', () => {
 
   it('knowledge: add a text, list, read its chunks, search; the answer streams its sources', async () => {
     const agent = await porch.agents.create({ name: 'Harbour help', model: 'demo:instant' })
-    const source = await porch.knowledge.addText(agent.id, {
+    const source = await porch.knowledge.add(agent.id, {
+      kind: 'text',
       title: 'Pricing',
       text: '# Pricing\n\n## Plans\n\nThe Harbour plan costs 42 euros a month.\n\n## Refunds\n\nRefunds are paid within 14 days.\n',
     })
@@ -129,6 +130,8 @@ describe('owner API', () => {
     expect(file).toMatchObject({ kind: 'file', title: expect.stringContaining('oorings') })
     const [berth] = await porch.knowledge.search(agent.id, 'berths metres')
     expect(berth?.source_id).toBe(file.id)
+    const notWeb = await failure(porch.knowledge.refresh(agent.id, file.id))
+    expect([notWeb.status, notWeb.code]).toEqual([409, 'not_refreshable'])
     await porch.knowledge.delete(agent.id, file.id)
 
     await porch.knowledge.delete(agent.id, source.id)

@@ -105,11 +105,14 @@ export function knowledgeApi(http: Transport) {
   const sources = (agentId: string, ...rest: string[]) => `/api/v1/agents${at(agentId, 'knowledge', 'sources', ...rest)}`
   return {
     /**
-     * Adds a pasted text. The source comes back `ready` (or `failed`) when read within about
-     * two seconds, else `importing`: `waitUntilRead` polls it.
+     * Adds a pasted text (`kind: 'text'`) or web pages (`url`, `sitemap`). The source comes back
+     * `ready` (or `failed`) when read within about two seconds, else `importing`: `waitUntilRead`
+     * polls it.
      */
-    addText: (agentId: string, source: Omit<z.input<typeof CreateKnowledgeSourceSchema>, 'kind'>) =>
-      http.json(KnowledgeSourceSchema, sources(agentId), { method: 'POST', json: { kind: 'text', ...source } }),
+    add: (agentId: string, source: z.input<typeof CreateKnowledgeSourceSchema>) =>
+      http.json(KnowledgeSourceSchema, sources(agentId), { method: 'POST', json: source }),
+    /** Reads a web source again (202, `importing`); `not_refreshable` for files and texts, `already_importing` while it is read. */
+    refresh: (agentId: string, sourceId: string) => http.json(KnowledgeSourceSchema, sources(agentId, sourceId, 'refresh'), { method: 'POST' }),
     /** Adds a file (markdown, HTML, PDF, CSV, JSON or text: its extension picks the reader). */
     addFile: (agentId: string, file: { filename: string; bytes: Uint8Array | Blob; contentType?: string }) =>
       http.json(KnowledgeSourceSchema, `/api/v1/agents${at(agentId, 'knowledge', 'files')}`, {
