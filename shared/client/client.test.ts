@@ -171,6 +171,20 @@ describe('visitor API', () => {
     expect(again.answer).toContain('**1** earlier question')
   })
 
+  it('downloads a file a tool handed out, by the path in its event', async () => {
+    const agent = await porch.agents.create({ name: 'Files', model: 'demo:instant', tools: [{ type: 'builtin', name: 'create_file' }] })
+    await porch.agents.publish(agent.id)
+    const chat = porch.published(agent.id)
+    const events = await collect(chat.stream('A CSV file, please'))
+    const file = events.find((event) => event.event_type === 'output_file')
+    if (file?.event_type !== 'output_file') throw new Error('no output_file event')
+    const blob = await chat.download(file.download_url)
+    expect(blob.type).toMatch(/^text\/csv/)
+    expect(await blob.text()).toContain('question,answered_by')
+    const missing = await failure(chat.download(file.download_url.replace(file.file_id, crypto.randomUUID())))
+    expect([missing.status, missing.code]).toEqual([404, 'not_found'])
+  })
+
   it('uploads an attachment to a session and sends it with the next message', async () => {
     const agent = await porch.agents.create({ name: 'Reader', model: 'demo:instant', attachments: true })
     await porch.agents.publish(agent.id)

@@ -177,6 +177,15 @@ export class VisitorChat {
     })
   }
 
+  /**
+   * A file by the path the host gave for it: an `output_file`'s `download_url` (in the stream
+   * and the history), or a source's `file_url`. A Blob keeps its content type.
+   */
+  async download(path: string, options: { signal?: AbortSignal } = {}): Promise<Blob> {
+    if (!path.startsWith('/')) throw new TypeError('download takes the path the host gave (it starts with /)')
+    return (await this.transport.send(path, options)).blob()
+  }
+
   /** The chat request body (exported for ChatStream). */
   body(request: string, options: ChatOptions): ChatRequest {
     return { request, session_id: options.sessionId, request_id: options.requestId, attachments: options.attachments }
