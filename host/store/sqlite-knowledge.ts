@@ -363,6 +363,9 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     async knowledgeUsage(agentId) {
       return sql.usage.get({ agent: agentId })!
     },
+    async knowledgeDraftDiffers(agentId, version) {
+      return sql.draftDiffers.get({ agent: agentId, version })!.differs === 1
+    },
   }
 
   const publishing: KnowledgePublishing = {

@@ -519,6 +519,8 @@ export interface KnowledgeStore {
   countChunksToEmbed(model: string): Promise<number>
   /** What the agent's knowledge takes in storage (distinct chunks, so the same chunk in ten versions counts once). */
   knowledgeUsage(agentId: string): Promise<KnowledgeUsage>
+  /** Whether the draft's knowledge differs from what `version` froze (a source or chunk added, changed or removed): the draft has changes to publish. */
+  knowledgeDraftDiffers(agentId: string, version: number): Promise<boolean>
 }
 
 /**

@@ -28,7 +28,14 @@ function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSp
 
 export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
-  const present = async (agent: AgentRecord) => agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
+  const present = async (agent: AgentRecord) => {
+    if (agent.activeVersion === null) return agentJson(agent, null)
+    const [active, knowledgeChanged] = await Promise.all([
+      store.getVersion(agent.id, agent.activeVersion),
+      store.knowledgeDraftDiffers(agent.id, agent.activeVersion),
+    ])
+    return agentJson(agent, active, knowledgeChanged)
+  }
 
   return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {

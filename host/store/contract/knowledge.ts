@@ -260,13 +260,18 @@ export function describeKnowledge(target: StoreContractTarget) {
       const source = await sourceWith(agent.id, chunks('one', 'two'))
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', version: { version: 1 } })
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'nothing_to_publish' })
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(false)
       // A re-fetch that brings the same chunks changes nothing; a source still importing has none yet.
       await store.replaceKnowledgeChunks(agent.id, source.id, chunks('one', 'two'))
       const pending = (await store.addKnowledgeSource(agent.id, pasted('Pending')))!
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'nothing_to_publish' })
 
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(false)
+
       await store.replaceKnowledgeChunks(agent.id, source.id, chunks('one', 'two', 'three'))
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(true)
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', created: true, version: { version: 2 } })
+      expect(await store.knowledgeDraftDiffers(agent.id, 2)).toBe(false)
       // The same chunks in another order are other knowledge (their ordinals changed).
       await store.replaceKnowledgeChunks(agent.id, source.id, [chunk(0, 'three'), chunk(1, 'two'), chunk(2, 'one')])
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', version: { version: 3 } })

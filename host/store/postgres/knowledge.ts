@@ -365,5 +365,8 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
       )
       return row!
     },
+    knowledgeDraftDiffers(agentId, version) {
+      return draftKnowledgeDiffers(sql, agentId, version)
+    },
   }
 }
