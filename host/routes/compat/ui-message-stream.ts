@@ -109,8 +109,7 @@ export class UiMessageStreamFold {
         return [...this.closeStep(), event.code === 'cancelled' ? { type: 'abort' } : { type: 'error', errorText: event.message }]
       case 'complete': {
         this.completed = true
-        const failure: UiMessageChunk[] =
-          !event.success && !this.failed ? [{ type: 'error', errorText: event.error ?? 'The agent could not answer.' }] : []
+        const failure: UiMessageChunk[] = !event.success && !this.failed ? [{ type: 'error', errorText: event.error ?? 'The agent could not answer.' }] : []
         this.failed ||= !event.success
         return [...this.closeStep(), ...failure, { type: 'finish' }]
       }
