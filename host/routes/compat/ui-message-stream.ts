@@ -22,7 +22,7 @@
 import type { StreamEvent } from '../../../shared/index.ts'
 
 export type UiMessageChunk =
-  | { type: 'start'; messageId: string }
+  | { type: 'start'; messageId?: string }
   | { type: 'start-step' }
   | { type: 'finish-step' }
   | { type: 'text-start'; id: string }
@@ -121,7 +121,7 @@ export class UiMessageStreamFold {
   /** The chunks after the run's last event: whatever is still open, closed; an error when it never completed. */
   end(): UiMessageChunk[] {
     if (this.completed) return this.closeStep()
-    const start: UiMessageChunk[] = this.started ? [] : [{ type: 'start', messageId: '' }]
+    const start: UiMessageChunk[] = this.started ? [] : [{ type: 'start' }]
     const error: UiMessageChunk[] = this.failed ? [] : [{ type: 'error', errorText: 'The agent stopped before it answered.' }]
     return [...start, ...this.closeStep(), ...error, { type: 'finish' }]
   }
