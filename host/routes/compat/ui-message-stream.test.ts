@@ -1,7 +1,7 @@
 import * as ai6 from 'ai'
-import * as ai5 from 'ai-v5'
 import { describe, expect, it } from 'vitest'
 import type { StreamEvent } from '../../../shared/index.ts'
+import { AI_SDKS, type AiSdk, readMessage } from '../../testing/ai-sdk.ts'
 import { UI_STREAM_DONE, type UiMessageChunk, UiMessageStreamFold, uiChunkFrame } from './ui-message-stream.ts'
 
 const absolute = (path: string) => `https://porch.example${path}`
@@ -159,7 +159,8 @@ describe('the UI message stream mapping', () => {
   })
 
   // ai 5.0.0 does not export its schema: its own transport parses the stream with it, strictly.
-  const readWith = async (sdk: typeof ai5 | typeof ai6, body: string) => {
+  const [ai5, ai6sdk] = AI_SDKS as [AiSdk, AiSdk]
+  const readWith = async (sdk: AiSdk, body: string) => {
     const transport = new sdk.DefaultChatTransport({ api: 'https://porch.example/ui-chat', fetch: async () => new Response(body, { status: 200 }) })
     const stream = await transport.sendMessages({
       chatId: 'chat-1',
@@ -168,23 +169,17 @@ describe('the UI message stream mapping', () => {
       messageId: undefined,
       abortSignal: undefined,
     })
-    const errors: unknown[] = []
-    let message: ai6.UIMessage | undefined
-    for await (const update of sdk.readUIMessageStream({ stream, onError: (error) => errors.push(error) })) message = update as ai6.UIMessage
-    return { message, errors }
+    return readMessage(sdk, stream)
   }
 
   it('is checked strictly by ai 5.0.0: a field it does not know fails the stream (why the mapping emits none)', async () => {
     const body = `${uiChunkFrame({ type: 'start', messageId: 'm' })}data: ${JSON.stringify({ type: 'finish', finishReason: 'stop' })}\n\n${UI_STREAM_DONE}`
     expect((await readWith(ai5, body)).errors).not.toEqual([])
-    expect((await readWith(ai6, body)).errors).toEqual([])
+    expect((await readWith(ai6sdk, body)).errors).toEqual([])
   })
 
-  for (const [version, sdk] of [
-    ['5.0.0', ai5],
-    ['6', ai6],
-  ] as const) {
-    it(`reads as one assistant message with the real SDK, ai ${version}`, async () => {
+  for (const sdk of AI_SDKS) {
+    it(`reads as one assistant message with the real SDK, ai ${sdk.version}`, async () => {
       const { message, errors } = await readWith(sdk, `: stream open\n\n${fold(fullRun).map(uiChunkFrame).join('')}${UI_STREAM_DONE}`)
       expect(errors).toEqual([])
       expect(message?.id).toBe('trace-1')
