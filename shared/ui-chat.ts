@@ -18,10 +18,14 @@ export const UiMessagePartSchema = z.object({
 })
 export type UiMessagePart = z.infer<typeof UiMessagePartSchema>
 
+/**
+ * A UI message as the SDK sends it. Only the last one is read, and its parts are checked then
+ * (`UiMessagePartSchema`); earlier ones (the SDK resends the whole chat) pass with any parts.
+ */
 export const UiMessageSchema = z.object({
-  id: z.string().max(LIMITS.idChars).optional(),
-  role: z.enum(['system', 'user', 'assistant']),
-  parts: z.array(UiMessagePartSchema).max(1_000),
+  id: z.string().optional(),
+  role: z.string(),
+  parts: z.array(z.looseObject({ type: z.string() })).max(1_000),
 })
 
 export const UiChatRequestSchema = z.object({

@@ -284,6 +284,7 @@ describe('the UI chat endpoint', () => {
       [{ id: 'ui-bad', messages: [{ role: 'user', parts: [{ type: 'file', url: 'https://x.example/a.png', mediaType: 'image/png' }] }] }, /no text/],
       [{ id: 'bad id!', messages: [userMessage('hi')] }, /id/],
       [{ id: 'ui-bad', messages: [userMessage('hi')], trigger: 'resume' }, /trigger/],
+      [{ id: 'ui-bad', messages: [{ role: 'user', parts: [{ type: 'text', text: 42 }] }] }, /text/],
     ]
     for (const [body, message] of cases) {
       const response = await host.post(api, body)

@@ -9,13 +9,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { type Context, Hono } from 'hono'
-import { type ChatRequest, LIMITS, type UiChatRequest, UiChatRequestSchema, type UiMessagePart } from '../../shared/index.ts'
+import { type ChatRequest, LIMITS, type UiChatRequest, UiChatRequestSchema, type UiMessagePart, UiMessagePartSchema } from '../../shared/index.ts'
 import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
-import { readJson } from '../http/validate.ts'
+import { check, readJson } from '../http/validate.ts'
 import type { RunFeed } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
 import type { SessionKey } from '../store/store.ts'
@@ -64,10 +64,11 @@ export function uiChatRoutes(deps: UiChatDeps) {
   async function submitted(granted: ChatAccess, body: UiChatRequest, session: SessionKey): Promise<ChatRequest> {
     const last = body.messages.at(-1)
     if (last?.role !== 'user') throw invalid('messages: the last message must be the user’s new message (role "user").')
-    const text = last.parts.flatMap((part) => (part.type === 'text' && part.text ? [part.text] : [])).join('\n')
+    const parts = check(UiMessagePartSchema.array(), last.parts)
+    const text = parts.flatMap((part) => (part.type === 'text' && part.text ? [part.text] : [])).join('\n')
     if (text.trim() === '') throw invalid('messages: the last user message has no text.')
     if (text.length > LIMITS.requestChars) throw invalid(`messages: the last user message is longer than ${LIMITS.requestChars} characters.`)
-    const files = last.parts.filter((part) => part.type === 'file')
+    const files = parts.filter((part) => part.type === 'file')
     return { request: text, session_id: session.sessionId, ...(files.length > 0 && { attachments: await attachments(granted, files, session) }) }
   }
 
