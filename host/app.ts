@@ -110,6 +110,8 @@ export function createApp(deps: AppDeps) {
       heartbeatMs: deps.heartbeatMs,
       limits,
       limiter: deps.limiter,
+      uploads: deps.uploads,
+      allowPrivate: deps.tools.allowPrivate,
     }),
   )
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

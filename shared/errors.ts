@@ -38,6 +38,8 @@ export const API_ERROR_CODES = [
   'unsupported_attachment',
   'session_attachment_budget_exceeded',
   'agent_attachment_budget_exceeded',
+  /** An image named by URL (Auto Agents `images`) could not be fetched: refused address, HTTP error, network failure. */
+  'image_unavailable',
   // ------------------------------------------------ owning: publishing and tools
   'nothing_to_publish',
   'draft_changed',

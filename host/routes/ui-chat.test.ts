@@ -111,14 +111,24 @@ describe.each(AI_SDKS)('useChat’s transport, ai $version', (sdk) => {
     const markdown = '# Plans\n\nThe Harbour plan costs 42 euros a month.'
     const chunks = chunkDocument(await parseSource({ bytes: new TextEncoder().encode(markdown), contentType: 'text/markdown', url, title: 'Pricing' }))
     await host.store.replaceKnowledgeChunks(agent.id, source!.id, chunks)
+    // A pasted text has no page: it is cited with its download URL on this host.
+    const notes = 'The Harbour plan is billed monthly, 42 euros each month.'
+    const pasted = await host.store.addKnowledgeSource(agent.id, {
+      kind: 'text',
+      title: 'Billing notes',
+      origin: 'Billing notes',
+      file: { data: new TextEncoder().encode(notes), contentType: 'text/plain' },
+    })
+    const pastedChunks = chunkDocument(await parseSource({ bytes: new TextEncoder().encode(notes), contentType: 'text/plain', title: 'Billing notes' }))
+    await host.store.replaceKnowledgeChunks(agent.id, pasted!.id, pastedChunks)
     await host.owner.publish(agent.id)
     const { message, errors } = await readMessage(sdk, await send(sdk, `/api/v1/published/${agent.id}/ui-chat`, 'ui-sources', 'How much is the Harbour plan?'))
     expect(errors).toEqual([])
-    expect(partsOf(message).find((part) => part.type === 'source-url')).toMatchObject({
-      sourceId: '1',
-      url: expect.stringMatching(/^https:\/\/harbour\.example\/pricing/),
-      title: 'Pricing › Plans',
-    })
+    const cited = partsOf(message).find((part) => part.type === 'source-url' && part.title === 'Billing notes') as { url: string } | undefined
+    expect(cited?.url).toBe(`${host.publicUrl}/api/v1/published/${agent.id}/knowledge/${pasted!.id}/file`)
+    expect(await (await fetch(cited!.url)).text()).toBe(notes)
+    const page = partsOf(message).find((part) => part.type === 'source-url' && part.url.startsWith(url))
+    expect(page).toMatchObject({ sourceId: expect.stringMatching(/^\d+$/), title: 'Pricing › Plans' })
   })
 
   it('resumes a run after the page went away (204 once nothing runs), and stops one', async () => {

@@ -27,6 +27,8 @@ export type UiChatDeps = ChatApiDeps & {
   access: (c: Context, purpose: Purpose) => Promise<ChatAccess>
   /** The visitor download URL (a path) of a file in a session of this agent or link. */
   fileUrl: (id: string) => (sessionId: string, fileId: string) => string
+  /** The visitor download URL (a path) of a cited knowledge file of this agent or link. */
+  knowledgeFileUrl: (id: string) => (sourceId: string) => string
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -43,7 +45,7 @@ function percentDecoded(payload: string): Uint8Array {
 }
 
 export function uiChatRoutes(deps: UiChatDeps) {
-  const { store, chat, access, fileUrl, heartbeatMs } = deps
+  const { store, chat, access, fileUrl, knowledgeFileUrl, heartbeatMs } = deps
   const absolute = (path: string) => `${deps.publicUrl?.() ?? ''}${path}`
 
   const stream = (c: Context, run: RunFeed) => {
@@ -135,12 +137,14 @@ export function uiChatRoutes(deps: UiChatDeps) {
         const regenerate = body.trigger === 'regenerate-message' ? await regenerated(session) : null
         // A fresh request_id: the run can be resumed (by the session's running trace) and is kept for a dropped client to come back.
         const request = { ...(regenerate?.request ?? (await submitted(granted, body, session))), request_id: randomUUID() }
+        const id = c.req.param('id')
         const opened = await chat.open({
           published: granted.published,
           scope: granted.scope,
           request,
           streaming: true,
-          downloadUrl: fileUrl(c.req.param('id')),
+          downloadUrl: fileUrl(id),
+          knowledgeFileUrl: knowledgeFileUrl(id),
         })
         if (opened.isNew) await granted.admit()
         if (regenerate) await store.dropMessagesFrom(session, regenerate.fromSeq)

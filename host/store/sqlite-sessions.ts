@@ -1,7 +1,6 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
-import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import { storableJson, storableText } from './message-json.ts'
+import { fromStoredContent, storableJson, storableText, storedContent } from './message-json.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
 import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
@@ -23,7 +22,7 @@ const toSummary = (row: SummaryRow): ContextSummary => ({
 const toMessage = (row: MessageRow): StoredMessage => ({
   seq: row.seq,
   role: row.role,
-  content: JSON.parse(row.content) as ContentBlock[],
+  ...fromStoredContent(JSON.parse(row.content)),
   status: row.status,
   traceId: row.trace_id,
   created_at: row.created_at,
@@ -138,7 +137,7 @@ export function createSessionStore(db: Db): SessionStore {
         session_pk: session.pk,
         seq,
         role: message.role,
-        content: storableJson(message.content),
+        content: storableJson(storedContent(message)),
         status: message.status,
         trace_id: run.traceId,
         created_at: at,

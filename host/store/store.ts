@@ -3,7 +3,7 @@
  * The SQLite store implements it today; a PostgreSQL store can implement it tomorrow
  * without touching its callers.
  */
-import type { Access, AgentConfig, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
+import type { Access, AgentConfig, AnswerSource, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
 
 export type AgentRecord = {
   id: string
@@ -158,7 +158,8 @@ export type InterruptSweep = { leaseExpiredBefore: string; deadInstanceIds: stri
 export type FinishedRun = {
   session: SessionKey
   traceId: string
-  messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus }[]
+  /** `sources` (a run's last assistant message's) come back from `getMessages` as stored, without `file_url`. */
+  messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus; sources?: AnswerSource[] }[]
   outcome: TraceOutcome
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
-import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
+import { ADMIN_TOKEN, eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import {
   ConsoleSessionSchema,
   EmbedSnippetsSchema,
@@ -19,7 +19,16 @@ import {
   SessionTranscriptSchema,
   TraceListSchema,
 } from '../../shared/console.ts'
-import { AgentSchema, AgentVersionSchema, PublishReplySchema } from '../../shared/owner.ts'
+import {
+  AgentSchema,
+  AgentVersionSchema,
+  KnowledgeChunkSchema,
+  KnowledgeSearchReplySchema,
+  KnowledgeSourceDetailSchema,
+  KnowledgeSourceListSchema,
+  KnowledgeSourceSchema,
+  PublishReplySchema,
+} from '../../shared/owner.ts'
 
 let host: TestHost
 beforeAll(async () => {
@@ -65,6 +74,23 @@ describe('the owner API answers what shared/console.ts and shared/owner.ts say',
 
     const signIn = await host.post('/api/v1/console/session', { token: ADMIN_TOKEN })
     exactly(ConsoleSessionSchema, await signIn.json())
+  })
+
+  it('for knowledge sources, their chunks and the draft search', async () => {
+    const { call } = host.owner
+    const { id } = (await call('POST', '/agents', { name: 'Knowing', model: 'demo:instant' })).body
+    const added = await call('POST', `/agents/${id}/knowledge/sources`, { kind: 'text', title: 'Hours', text: '# Hours\n\nOpen from nine to five.' })
+    exactly(KnowledgeSourceSchema, added.body)
+    const sourceId = added.body.id as string
+    const detail = await eventually(async () => {
+      const read = (await call('GET', `/agents/${id}/knowledge/sources/${sourceId}`)).body
+      return read.status === 'ready' ? read : undefined
+    })
+    exactly(KnowledgeSourceDetailSchema, detail, { chunks: KnowledgeChunkSchema })
+    exactly(KnowledgeSourceListSchema, (await call('GET', `/agents/${id}/knowledge/sources`)).body, { sources: KnowledgeSourceSchema })
+    exactly(KnowledgeSearchReplySchema, (await call('GET', `/agents/${id}/knowledge/search?q=nine`)).body, {
+      hits: item(KnowledgeSearchReplySchema.shape.hits),
+    })
   })
 
   it('for sessions, transcripts and traces', async () => {

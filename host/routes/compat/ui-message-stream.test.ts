@@ -57,6 +57,7 @@ const fullRun: StreamEvent[] = [
     sources: [
       { index: 1, title: 'Guide', heading_path: ['Setup'], url: 'https://docs.example/guide', source_id: 'src-1' },
       { index: 2, title: 'Notes', heading_path: [], url: null, source_id: 'src-2' },
+      { index: 3, title: 'Manual.pdf', heading_path: ['Install'], url: null, source_id: 'src-3', file_url: '/api/v1/published/a/knowledge/src-3/file' },
     ],
   },
   complete(),
@@ -82,6 +83,7 @@ describe('the UI message stream mapping', () => {
       { type: 'text-end', id: 'text-2' },
       { type: 'source-url', sourceId: '1', url: 'https://docs.example/guide', title: 'Guide › Setup' },
       { type: 'source-document', sourceId: '2', mediaType: 'text/plain', title: 'Notes' },
+      { type: 'source-url', sourceId: '3', url: 'https://porch.example/api/v1/published/a/knowledge/src-3/file', title: 'Manual.pdf › Install' },
       { type: 'finish-step' },
       { type: 'finish' },
     ])
@@ -203,6 +205,7 @@ describe('the UI message stream mapping', () => {
         { type: 'text', text: 'Done [1].', state: 'done' },
         { type: 'source-url', sourceId: '1', url: 'https://docs.example/guide', title: 'Guide › Setup' },
         { type: 'source-document', sourceId: '2', mediaType: 'text/plain', title: 'Notes' },
+        { type: 'source-url', sourceId: '3', url: 'https://porch.example/api/v1/published/a/knowledge/src-3/file', title: 'Manual.pdf › Install' },
       ])
     })
   }

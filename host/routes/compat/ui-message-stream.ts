@@ -10,7 +10,7 @@
  * | `tool_call` | `tool-input-available` (`dynamic: true`, toolName, input) |
  * | `tool_result` | `tool-output-available` (output: the result text), or `tool-output-error` |
  * | `output_file` | `file` (url: the visitor download URL, absolute; mediaType) |
- * | `sources` | `source-url` per source with a URL, `source-document` (text/plain: the passages the model read) per other |
+ * | `sources` | `source-url` per source with a URL (a web page's, else the visitor download URL of a cited file), `source-document` (text/plain: the passages the model read) per other |
  * | `error` | `error` (errorText), or `abort` for a run the visitor stopped |
  * | `complete` | `finish-step`, then `finish` |
  * | the run ends | anything still open closed, an `error` if it never completed, `[DONE]` |
@@ -99,9 +99,8 @@ export class UiMessageStreamFold {
           ...event.sources.map((source): UiMessageChunk => {
             const sourceId = String(source.index)
             const title = [source.title, ...source.heading_path].join(' › ')
-            return source.url === null
-              ? { type: 'source-document', sourceId, mediaType: 'text/plain', title }
-              : { type: 'source-url', sourceId, url: source.url, title }
+            const url = source.url ?? (source.file_url === undefined ? null : this.absolute(source.file_url))
+            return url === null ? { type: 'source-document', sourceId, mediaType: 'text/plain', title } : { type: 'source-url', sourceId, url, title }
           }),
         ]
       case 'error':

@@ -66,8 +66,9 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
       const agent = await loadAgent(c, c.req.param('id'))
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
       const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
-      const { reply, created } = await publisher.publish(agent, body)
-      return c.json(reply, created ? 201 : 200)
+      // 200 whether a new version was made or an equal one made active again (its `message` says which):
+      // FastAPI's default status, the one Skill Compose and Langdock clients check for.
+      return c.json(await publisher.publish(agent, body), 200)
     })
     .post('/agents/:id/unpublish', async (c) => {
       const agent = await store.unpublish((await loadAgent(c, c.req.param('id'))).id)

@@ -61,6 +61,7 @@ export const messageJson = (message: StoredMessage) => ({
   status: message.status,
   trace_id: message.traceId,
   created_at: message.created_at,
+  ...(message.sources && { sources: message.sources }),
 })
 
 export const traceJson = (trace: TraceRecord): TraceSummary => ({

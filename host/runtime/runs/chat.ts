@@ -7,7 +7,7 @@
  * in the background; callers attach to it to stream or wait.
  */
 import { randomUUID } from 'node:crypto'
-import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { AnswerSource, ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
 import type { KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
@@ -45,6 +45,8 @@ export type StartChat = {
   resumeAfter?: number
   /** The visitor's URL of a file in a session; absent: files are kept but not announced (no route serves them). */
   downloadUrl?: (sessionId: string, fileId: string) => string
+  /** The visitor's URL of a cited upload's or pasted text's file; absent: such sources go out without `file_url`. */
+  knowledgeFileUrl?: (sourceId: string) => string
 }
 
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
@@ -167,7 +169,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       await store.finishRun({
         session,
         traceId,
-        messages: [{ ...prepared.message, status }, ...result.messages],
+        messages: [{ ...prepared.message, status }, ...withSources(result.messages, result.sources)],
         outcome: {
           status: result.status,
           firstTokenMs: result.firstTokenMs,
@@ -185,7 +187,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
 
     const turn = result.turns
-    if (result.sources.length > 0) run.push({ event_type: 'sources', turn, sources: result.sources })
+    if (result.sources.length > 0) run.push({ event_type: 'sources', turn, sources: withFileUrls(result.sources, input.knowledgeFileUrl) })
     if (result.failure) run.push({ event_type: 'error', turn, message: result.failure.message, code: result.failure.code })
     run.push({
       event_type: 'complete',
@@ -380,6 +382,19 @@ const RUNNING_PER_SESSION = 10
 const VERSIONS_KEPT = 1_000
 
 const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
+
+/** The run's messages with its sources on the last assistant message, so the session's history keeps them. */
+function withSources<T extends { role: Message['role'] }>(messages: T[], sources: AnswerSource[]): (T & { sources?: AnswerSource[] })[] {
+  const last = messages.findLastIndex((message) => message.role === 'assistant')
+  if (sources.length === 0 || last < 0) return messages
+  return messages.map((message, index) => (index === last ? { ...message, sources } : message))
+}
+
+/** Sources as a visitor gets them: those without a page (uploads, pasted texts) link to their file where a route serves it. */
+export function withFileUrls(sources: AnswerSource[], fileUrl: ((sourceId: string) => string) | undefined): AnswerSource[] {
+  if (!fileUrl) return sources
+  return sources.map((source) => (source.url === null ? { ...source, file_url: fileUrl(source.source_id) } : source))
+}
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
   return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], sources: [], firstTokenMs: null, failure }

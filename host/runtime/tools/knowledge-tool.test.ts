@@ -6,7 +6,7 @@
  * through the store, as the owner routes' importer does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StreamEvent, StreamEventOf } from '../../../shared/index.ts'
+import { HttpToolSpecSchema, type StreamEvent, type StreamEventOf } from '../../../shared/index.ts'
 import { chunkDocument, parseSource } from '../../knowledge/index.ts'
 import { chatKey, dataPayloads } from '../../routes/compat/test-helpers.ts'
 import { type FakeProvider, type RecordedRequest, startFakeOpenAI } from '../../testing/fake-providers.ts'
@@ -169,7 +169,7 @@ describe('search_knowledge', () => {
       name: 'Own search',
       model: 'openai:gpt-4o-mini',
       instructions: 'Be brief.',
-      tools: [{ type: 'http', name: 'search_knowledge', description: 'The owner’s CRM search', url: 'https://crm.example/search' }],
+      tools: [HttpToolSpecSchema.parse({ type: 'http', name: 'search_knowledge', description: 'The owner’s CRM search', url: 'https://crm.example/search' })],
     })
     await addDocument(agent.id, PRICING, 'https://harbour.example/pricing')
     await host.owner.publish(agent.id)

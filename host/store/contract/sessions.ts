@@ -79,6 +79,36 @@ export function describeSessions(target: StoreContractTarget) {
       expect(messages[1]!.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'current_time', input: {} }])
     })
 
+    it('keeps a run’s sources with its assistant message, apart from its content: the model’s context never sees them', async () => {
+      const key = sessionOf(agent)
+      const start = traceStart(key)
+      await store.startTrace(start)
+      const cited = { index: 1, title: 'Guide', heading_path: ['Setup', 'Keys'], url: null, source_id: randomUUID() }
+      const page = { index: 2, title: 'FAQ', heading_path: [], url: 'https://docs.example/faq#keys', source_id: randomUUID() }
+      await store.finishRun({
+        session: key,
+        traceId: start.traceId,
+        messages: [
+          { role: 'user', content: text('keys?'), status: 'complete' },
+          // A file_url is the route's, never stored: another host (or path) serves the file elsewhere.
+          { role: 'assistant', content: text('Use a key [1][2].'), status: 'complete', sources: [{ ...cited, file_url: '/x/file' }, page] },
+        ],
+        outcome: { status: 'success', firstTokenMs: 1, totalMs: 5, turns: 1, inputTokens: 1, outputTokens: 1, toolCalls: [], error: null },
+      })
+      await chat(store, key, 'later')
+      const messages = await store.getMessages(key)
+      expect(messages.map((m) => [m.content, m.sources])).toEqual([
+        [text('keys?'), undefined],
+        [text('Use a key [1][2].'), [cited, page]],
+        [text('later'), undefined],
+        [text('answer to later'), undefined],
+      ])
+      const context = await store.getModelContext(key)
+      expect(context.messages[1]!.content).toEqual(text('Use a key [1][2].'))
+      expect(context.messages[1]!.sources).toEqual([cited, page])
+      expect((await store.getSessionSummary(key))!.preview).toBe('keys?')
+    })
+
     it('stores a NUL character anywhere in a run (a visitor, a model, a tool input, an error) as U+FFFD, keeping escaped backslashes', async () => {
       const key = sessionOf(agent)
       const start = traceStart(key)
