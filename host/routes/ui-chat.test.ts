@@ -284,6 +284,18 @@ describe('the UI chat endpoint', () => {
     expect(browser.status).toBe(403)
   })
 
+  it('asks a password link’s visitor token, as the link’s /chat does', async () => {
+    const agent = await demoAgent()
+    const link = await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Locked', password: 'open sesame' })
+    const api = `/api/v1/links/${link.body.token}/ui-chat`
+    await expect(send(sdk, api, 'ui-locked', 'Hello')).rejects.toThrow(/Enter the password/)
+    expect((await host.get(`${api}/ui-locked/stream`)).status).toBe(401)
+    const unlocked = await (await host.post(`/api/v1/links/${link.body.token}/unlock`, { password: 'open sesame' })).json()
+    const { message, errors } = await readMessage(sdk, await send(sdk, api, 'ui-locked', 'Hello', { headers: { authorization: `Bearer ${unlocked.token}` } }))
+    expect(errors).toEqual([])
+    expect(textOf(message)).toContain('Hello')
+  })
+
   it('refuses bad bodies with a 400 and runs nothing', async () => {
     const agent = await demoAgent()
     const api = `/api/v1/published/${agent.id}/ui-chat`
