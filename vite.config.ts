@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { configDefaults, defineConfig } from 'vitest/config'
+import { defineConfig } from 'vitest/config'
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 
@@ -42,8 +42,6 @@ export default defineConfig(({ mode }) => ({
         },
   test: {
     include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts', 'examples/**/*.test.ts'],
-    // The console's web-source test needs the host's web sources (issue 16's crawler): drop this line when they merge.
-    exclude: [...configDefaults.exclude, 'widget/console/e2e-console-knowledge-web.test.ts'],
     environment: 'node',
     // PostgreSQL starts first, in the background, while the widget builds.
     globalSetup: ['host/testing/postgres-server.ts', 'widget/testing/build-once.ts'],

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
+      knowledgeWeb: { maxPages: 500, allowPrivate: false },
       providers: {},
     })
   })

@@ -100,6 +100,8 @@ const EnvSchema = z.object({
   PORCH_ATTACHMENT_SESSION_MB: decimal(0.001, 1_048_576).default(50),
   PORCH_ATTACHMENT_AGENT_DAY_MB: decimal(0.001, 1_048_576).default(1024),
   PORCH_KNOWLEDGE_FILE_MB: decimal(0.001, 1024).default(20),
+  PORCH_KNOWLEDGE_MAX_PAGES: wholeNumber(1, 100_000).default(500),
+  PORCH_KNOWLEDGE_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -143,6 +145,8 @@ export type Config = {
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
   /** Whether HTTP tools may call loopback and private addresses (never cloud metadata). */
   toolsAllowPrivate: boolean
+  /** Web sources of knowledge: pages one source reads at most, and whether the crawler may fetch loopback and private addresses. */
+  knowledgeWeb: { maxPages: number; allowPrivate: boolean }
   providers: ProviderConfig
 }
 
@@ -212,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       knowledgeFileBytes: Math.floor(e.PORCH_KNOWLEDGE_FILE_MB * MIB),
     },
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
+    knowledgeWeb: { maxPages: e.PORCH_KNOWLEDGE_MAX_PAGES, allowPrivate: e.PORCH_KNOWLEDGE_ALLOW_PRIVATE === '1' },
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),
     providers: {

@@ -81,7 +81,10 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const knowledge = createKnowledgeImporter({
     store,
     log,
-    limits: { ...DEFAULT_KNOWLEDGE_LIMITS, fileBytes: config.uploads.knowledgeFileBytes },
+    limits: { ...DEFAULT_KNOWLEDGE_LIMITS, fileBytes: config.uploads.knowledgeFileBytes, pagesPerSource: config.knowledgeWeb.maxPages },
+    // An import's lease lasts as long as the host's own: a host that died is noticed as soon for both.
+    leaseMs: options.instanceLeaseMs ?? config.instanceLeaseMs,
+    web: { allowPrivate: config.knowledgeWeb.allowPrivate },
   })
   const app = createApp({
     store,
@@ -123,6 +126,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
+  // Sources left importing by a host that died are imported again, by one host each.
+  knowledge.recoverEvery()
   const sweeper = config.fileRetentionMs === null ? null : sweepOldFiles(store, config.fileRetentionMs, log)
   const uploadSweeper = sweepUnusedUploads(store, config.uploads.unusedMs, log, options.uploadSweepMs)
 

@@ -153,6 +153,8 @@ export const TABLES: Table[] = [
       c('error'),
       c('pages_done'),
       c('pages_total'),
+      c('skipped_pages', 'jsonb'),
+      c('import_lease_until', 'time'),
       c('in_draft', 'bool'),
       c('created_at', 'time'),
       c('updated_at', 'time'),

@@ -18,7 +18,16 @@ import {
   toKnowledgeSource,
   versionKey,
 } from './knowledge.ts'
-import type { KnowledgeChunk, KnowledgeHit, KnowledgeProgress, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage, NewKnowledgeSource } from './store.ts'
+import type {
+  KnowledgeChunk,
+  KnowledgeHit,
+  KnowledgeProgress,
+  KnowledgeSourceRecord,
+  KnowledgeStore,
+  KnowledgeUsage,
+  NewKnowledgeSource,
+  SkippedPage,
+} from './store.ts'
 
 type SourceRow = KnowledgeSourceRow<string>
 type ChunkRow = KnowledgeChunkRow
@@ -29,6 +38,7 @@ const toChunk = toKnowledgeChunk
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
 const now = () => new Date().toISOString()
+const leaseUntil = (ms: number) => new Date(Date.now() + ms).toISOString()
 
 /** What `publish` asks of the knowledge, inside its own transaction. */
 export type KnowledgePublishing = {
@@ -39,13 +49,13 @@ export type KnowledgePublishing = {
 }
 
 const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, length(s.data) AS size, s.options, s.status, s.error,
-  s.pages_done, s.pages_total, s.created_at, s.updated_at`
+  s.pages_done, s.pages_total, s.skipped_pages, s.created_at, s.updated_at`
 
 export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishing: KnowledgePublishing } {
   const sql = {
     insertSource: db.prepare(
-      `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
-       SELECT @id, @agent, @kind, @title, @origin, @content_type, @data, @options, 'importing', @now, @now
+      `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, import_lease_until, created_at, updated_at)
+       SELECT @id, @agent, @kind, @title, @origin, @content_type, @data, @options, 'importing', @lease, @now, @now
        WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent)`,
     ),
     draftSource: db.prepare<{ agent: string; id: string }, SourceRow>(
@@ -73,9 +83,25 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
        WHERE id = @id AND agent_id = @agent AND in_draft = 1`,
     ),
     setFailed: db.prepare(
-      "UPDATE knowledge_sources SET status = 'failed', error = @error, updated_at = @now WHERE id = @id AND agent_id = @agent AND in_draft = 1",
+      `UPDATE knowledge_sources SET status = 'failed', error = @error, skipped_pages = @skipped, import_lease_until = NULL, updated_at = @now
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1`,
     ),
-    setReady: db.prepare("UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = @now WHERE id = @id"),
+    setReady: db.prepare(
+      "UPDATE knowledge_sources SET status = 'ready', error = NULL, skipped_pages = @skipped, import_lease_until = NULL, updated_at = @now WHERE id = @id",
+    ),
+    restart: db.prepare(
+      `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = 0, pages_total = NULL, import_lease_until = @lease, updated_at = @now
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1 AND status <> 'importing'`,
+    ),
+    renew: db.prepare(
+      `UPDATE knowledge_sources SET import_lease_until = @lease
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1 AND status = 'importing'`,
+    ),
+    stalled: db.prepare<{ now: string; limit: number }, { id: string; agent_id: string }>(
+      `SELECT id, agent_id FROM knowledge_sources
+       WHERE status = 'importing' AND in_draft = 1 AND (import_lease_until IS NULL OR import_lease_until < @now)
+       ORDER BY updated_at, id LIMIT @limit`,
+    ),
     leaveDraft: db.prepare<[string]>('UPDATE knowledge_sources SET in_draft = 0 WHERE id = ?'),
     deleteSource: db.prepare<[string]>('DELETE FROM knowledge_sources WHERE id = ?'),
     frozenInAVersion: db.prepare<[string], { one: 1 }>('SELECT 1 AS one FROM knowledge_refs WHERE source_id = ? AND version > 0 LIMIT 1'),
@@ -149,6 +175,7 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       content_type: source.file?.contentType ?? null,
       data: source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
       options: JSON.stringify(source.options ?? {}),
+      lease: source.leaseMs === undefined ? null : leaseUntil(source.leaseMs),
       now: now(),
     })
     return inserted.changes > 0 ? draftSource(agent, id) : null
@@ -159,12 +186,29 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     return changed > 0 ? draftSource(agent, id) : null
   })
 
-  const failTx = db.transaction((agent: string, id: string, error: string) => {
-    const changed = sql.setFailed.run({ agent, id, error, now: now() }).changes
+  const failTx = db.transaction((agent: string, id: string, error: string, skipped: SkippedPage[]) => {
+    const changed = sql.setFailed.run({ agent, id, error, skipped: JSON.stringify(skipped), now: now() }).changes
     return changed > 0 ? draftSource(agent, id) : null
   })
 
-  const replaceTx = db.transaction((agent: string, source: string, chunks: KnowledgeChunk[]) => {
+  const restartTx = db.transaction((agent: string, id: string, leaseMs: number) => {
+    const source = draftSource(agent, id)
+    if (!source) return null
+    if (source.status === 'importing') return 'importing' as const
+    sql.restart.run({ agent, id, lease: leaseUntil(leaseMs), now: now() })
+    return draftSource(agent, id)
+  })
+
+  const claimTx = db.transaction((leaseMs: number, limit: number) => {
+    const claimed: KnowledgeSourceRecord[] = []
+    for (const { id, agent_id: agent } of sql.stalled.all({ now: now(), limit })) {
+      sql.renew.run({ agent, id, lease: leaseUntil(leaseMs) })
+      claimed.push(draftSource(agent, id)!)
+    }
+    return claimed
+  })
+
+  const replaceTx = db.transaction((agent: string, source: string, chunks: KnowledgeChunk[], skipped: SkippedPage[]) => {
     if (!sql.draftSource.get({ agent, id: source })) return null
     const before = dropDraftRefs(agent, source)
     for (const chunk of chunks) {
@@ -184,7 +228,7 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       sql.insertRef.run({ agent, source, ordinal: chunk.ordinal, chunk: chunkId })
     }
     collect(before)
-    sql.setReady.run({ id: source, now: now() })
+    sql.setReady.run({ id: source, skipped: JSON.stringify(skipped), now: now() })
     return draftSource(agent, source)
   })
 
@@ -213,12 +257,21 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     async updateKnowledgeSourceProgress(agentId, sourceId, progress) {
       return progressTx.immediate(agentId, sourceId, progress)
     },
-    async failKnowledgeSource(agentId, sourceId, error) {
-      return failTx.immediate(agentId, sourceId, error)
+    async failKnowledgeSource(agentId, sourceId, error, skippedPages = []) {
+      return failTx.immediate(agentId, sourceId, error, skippedPages)
     },
-    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+    async restartKnowledgeImport(agentId, sourceId, leaseMs) {
+      return restartTx.immediate(agentId, sourceId, leaseMs)
+    },
+    async renewKnowledgeImport(agentId, sourceId, leaseMs) {
+      return sql.renew.run({ agent: agentId, id: sourceId, lease: leaseUntil(leaseMs) }).changes > 0
+    },
+    async claimStalledKnowledgeImports(leaseMs, limit) {
+      return claimTx.immediate(leaseMs, limit)
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks, skippedPages = []) {
       checkKnowledgeChunks(chunks)
-      return replaceTx.immediate(agentId, sourceId, chunks)
+      return replaceTx.immediate(agentId, sourceId, chunks, skippedPages)
     },
     async listKnowledgeSources(agentId, version = 'draft') {
       return listSources(agentId, versionKey(version), null)

@@ -362,9 +362,14 @@ export type NewKnowledgeSource = {
   file?: { data: Uint8Array; contentType: string }
   /** How to import it (e.g. a page limit), for the pipeline; the store keeps it as given. */
   options?: Record<string, unknown>
+  /** The import's lease (see `renewKnowledgeImport`); without one, any host may take the import over at once. */
+  leaseMs?: number
 }
 
 export type KnowledgeProgress = { pagesDone: number; pagesTotal: number | null }
+
+/** A page of a web source that was not imported, and why, in words for the owner. */
+export type SkippedPage = { url: string; reason: string }
 
 export type KnowledgeSourceRecord = {
   id: string
@@ -379,6 +384,8 @@ export type KnowledgeSourceRecord = {
   status: KnowledgeSourceStatus
   error: string | null
   progress: KnowledgeProgress
+  /** Pages of a web source its last import did not read; [] for files and texts. */
+  skippedPages: SkippedPage[]
   /** How many chunks the listed knowledge (the draft, or the version asked for) holds of it. */
   chunkCount: number
   createdAt: string
@@ -427,17 +434,35 @@ export interface KnowledgeStore {
    * unless the source is in the agent's draft.
    */
   updateKnowledgeSourceProgress(agentId: string, sourceId: string, progress: KnowledgeProgress): Promise<KnowledgeSourceRecord | null>
-  /** Marks the source `failed` with `error`; the chunks it had (from an earlier import, or none) stay. Null unless in the draft. */
-  failKnowledgeSource(agentId: string, sourceId: string, error: string): Promise<KnowledgeSourceRecord | null>
   /**
-   * Atomic: replaces the source's chunks in the draft with `chunks` and marks it `ready`. A
+   * Marks the source `failed` with `error` and `skippedPages` (default []), ending its lease; the
+   * chunks it had (from an earlier import, or none) stay. Null unless in the draft.
+   */
+  failKnowledgeSource(agentId: string, sourceId: string, error: string, skippedPages?: SkippedPage[]): Promise<KnowledgeSourceRecord | null>
+  /**
+   * Atomic: starts importing a source again (a refresh) unless it is importing: marks it
+   * `importing` with no error, zero progress and a lease of `leaseMs`; its chunks stay searchable
+   * until replaced. 'importing' when it already is; null unless in the draft.
+   */
+  restartKnowledgeImport(agentId: string, sourceId: string, leaseMs: number): Promise<KnowledgeSourceRecord | 'importing' | null>
+  /** Pushes an importing source's lease to `leaseMs` from now; false unless it is importing in the draft. */
+  renewKnowledgeImport(agentId: string, sourceId: string, leaseMs: number): Promise<boolean>
+  /**
+   * Atomic across hosts: takes over up to `limit` draft sources (of any agent) left `importing`
+   * with their lease run out (their host died), giving each a lease of `leaseMs`; two hosts never
+   * take the same source while its lease runs.
+   */
+  claimStalledKnowledgeImports(leaseMs: number, limit: number): Promise<KnowledgeSourceRecord[]>
+  /**
+   * Atomic: replaces the source's chunks in the draft with `chunks` and marks it `ready` with
+   * `skippedPages` (default []), ending its lease. A
    * search sees the old chunks or the new ones, never a mix. Chunks the agent already stores
    * (same hash) are named, not stored again; chunks nothing names any more are deleted in the
    * same transaction. Null unless the source is in the draft (an import that finishes after its
    * source was deleted stores nothing). Throws, storing nothing, if a chunk's `hash` is not
    * `knowledgeChunkHash` of it, two chunks share an ordinal, or a chunk holds a NUL character.
    */
-  replaceKnowledgeChunks(agentId: string, sourceId: string, chunks: KnowledgeChunk[]): Promise<KnowledgeSourceRecord | null>
+  replaceKnowledgeChunks(agentId: string, sourceId: string, chunks: KnowledgeChunk[], skippedPages?: SkippedPage[]): Promise<KnowledgeSourceRecord | null>
   /**
    * The sources of the draft (default) or of a version, oldest first (`createdAt`, then id). A version lists the
    * sources it froze (those that had chunks when it was published), each `ready`, with the

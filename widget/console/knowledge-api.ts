@@ -6,12 +6,10 @@ import type { KnowledgeSearchReply, KnowledgeSource, KnowledgeSourceDetail } fro
 import { api, query } from './api.ts'
 
 /** A page of a web source that was not imported, with the reason in words for the owner. */
-export type SkippedPage = { url: string; reason: string }
+export type SkippedPage = KnowledgeSource['skipped_pages'][number]
 
-// The web-source fields arrive with the crawler's host work; until then they are typed here as
-// optional, so this console also reads a host that does not send them yet.
-export type Source = KnowledgeSource & { skipped_pages?: SkippedPage[] }
-export type SourceDetail = KnowledgeSourceDetail & { skipped_pages?: SkippedPage[] }
+export type Source = KnowledgeSource
+export type SourceDetail = KnowledgeSourceDetail
 export type SearchHit = KnowledgeSearchReply['hits'][number]
 
 export type NewWebSource =

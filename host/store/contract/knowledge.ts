@@ -383,6 +383,67 @@ export function describeKnowledge(target: StoreContractTarget) {
       expect(await search(uid('missing'), 'versioned')).toEqual([])
     })
 
+    it('keeps the pages a web import skipped with its outcome, ready or failed; files and texts have none', async () => {
+      const agent = await newAgent(store)
+      const web = await store.addKnowledgeSource(agent.id, { kind: 'url', title: 'Docs', origin: 'https://docs.example/a', options: { max_pages: 3 } })
+      expect(web).toMatchObject({ skippedPages: [], options: { max_pages: 3 } })
+      const skipped = [
+        { url: 'https://docs.example/gone', reason: 'The page was not found (HTTP 404).' },
+        { url: 'https://docs.example/ünï', reason: 'The site’s robots.txt does not allow PorchBot to read this page.' },
+      ]
+      expect(await store.replaceKnowledgeChunks(agent.id, web!.id, chunks('page one'), skipped)).toMatchObject({ status: 'ready', skippedPages: skipped })
+      expect(await store.failKnowledgeSource(agent.id, web!.id, 'Refreshing failed.', skipped.slice(1))).toMatchObject({
+        status: 'failed',
+        skippedPages: skipped.slice(1),
+        chunkCount: 1,
+      })
+      expect((await store.listKnowledgeSources(agent.id))[0]!.skippedPages).toEqual(skipped.slice(1))
+      expect(await store.replaceKnowledgeChunks(agent.id, web!.id, chunks('page one'))).toMatchObject({ status: 'ready', skippedPages: [] })
+    })
+
+    it('restarts an import (a refresh) only when the source is not importing, its chunks searchable meanwhile', async () => {
+      const agent = await newAgent(store)
+      const source = await store.addKnowledgeSource(agent.id, { kind: 'url', title: 'Docs', origin: 'https://docs.example/', leaseMs: 60_000 })
+      expect(await store.restartKnowledgeImport(agent.id, source!.id, 60_000)).toBe('importing')
+      await store.updateKnowledgeSourceProgress(agent.id, source!.id, { pagesDone: 4, pagesTotal: 4 })
+      await store.replaceKnowledgeChunks(agent.id, source!.id, chunks('lighthouse keeper'))
+      expect(await store.renewKnowledgeImport(agent.id, source!.id, 60_000)).toBe(false)
+
+      const restarted = await store.restartKnowledgeImport(agent.id, source!.id, 60_000)
+      expect(restarted).toMatchObject({ status: 'importing', error: null, progress: { pagesDone: 0, pagesTotal: null }, chunkCount: 1 })
+      expect(texts(await search(agent.id, 'lighthouse'))).toEqual(['lighthouse keeper'])
+      expect(await store.renewKnowledgeImport(agent.id, source!.id, 60_000)).toBe(true)
+      expect(await store.restartKnowledgeImport(agent.id, source!.id, 60_000)).toBe('importing')
+      expect(await store.restartKnowledgeImport(agent.id, uid('missing'), 60_000)).toBeNull()
+      expect(await store.restartKnowledgeImport((await newAgent(store)).id, source!.id, 60_000)).toBeNull()
+    })
+
+    it('hands an import whose lease ran out to exactly one of two instances, and never one whose lease runs', async () => {
+      const agent = await newAgent(store)
+      const running = await store.addKnowledgeSource(agent.id, { ...pasted('Running'), leaseMs: 60_000 })
+      const stalled = await store.addKnowledgeSource(agent.id, { ...pasted('Stalled'), leaseMs: 1 })
+      const done = await store.addKnowledgeSource(agent.id, { ...pasted('Done'), leaseMs: 1 })
+      await store.replaceKnowledgeChunks(agent.id, done!.id, chunks('finished'))
+      await sleep(30)
+      // Other suites' sources may be stalled too: only this agent's are looked at.
+      const ours = (sources: Array<{ agentId: string; id: string }>) => sources.filter((source) => source.agentId === agent.id).map((source) => source.id)
+      const other = await target.open()
+      try {
+        const [a, b] = await Promise.all([store.claimStalledKnowledgeImports(60_000, 10_000), other.claimStalledKnowledgeImports(60_000, 10_000)])
+        expect([...ours(a), ...ours(b)]).toEqual([stalled!.id])
+        expect([...ours(a), ...ours(b)].length).toBe(1)
+        expect(ours(await other.claimStalledKnowledgeImports(60_000, 10_000))).toEqual([])
+      } finally {
+        await target.close(other)
+      }
+      // A lease renewed to end now is free to take at once (a host stopping hands its imports on).
+      expect(await store.renewKnowledgeImport(agent.id, running!.id, 0)).toBe(true)
+      await sleep(5)
+      const taken = await store.claimStalledKnowledgeImports(60_000, 10_000)
+      expect(ours(taken)).toEqual([running!.id])
+      expect(taken.find((source) => source.id === running!.id)).toMatchObject({ status: 'importing', kind: 'text', title: 'Running' })
+    })
+
     it('deleting an agent deletes all its knowledge: sources, files, chunks of the draft and every version', async () => {
       const agent = await newAgent(store)
       const source = await sourceWith(agent.id, chunks('gone soon'), {

@@ -31,10 +31,16 @@ const toChunk = toKnowledgeChunk
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
 const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, octet_length(s.data) AS size, s.options::text AS options,
-  s.status, s.error, s.pages_done, s.pages_total, s.created_at, s.updated_at`
+  s.status, s.error, s.pages_done, s.pages_total, s.skipped_pages::text AS skipped_pages, s.created_at, s.updated_at`
 
 const DRAFT_SOURCE = `SELECT ${SOURCE}, (SELECT COUNT(*) FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = 0) AS chunk_count
   FROM knowledge_sources s WHERE s.agent_id = $1 AND s.in_draft`
+
+/**
+ * A lease's end, by the database's clock, `ms` (the parameter named) from now, or NULL when it is
+ * NULL: every host compares leases with one clock, whatever its own says.
+ */
+const LEASE = (ms: string) => `clock_timestamp() + ${ms}::double precision * interval '1 millisecond'`
 
 const lockAgent = async (db: Db, agentId: string) =>
   (await query<{ one: number }>(db, 'SELECT 1 AS one FROM agents WHERE id = $1 FOR NO KEY UPDATE', [agentId])).length > 0
@@ -114,8 +120,8 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
       const at = now()
       const inserted = await changed(
         sql,
-        `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, 'importing', $9, $9 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2)`,
+        `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, import_lease_until, created_at, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, 'importing', ${LEASE('$10')}, $9, $9 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2)`,
         [
           id,
           agentId,
@@ -126,6 +132,7 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
           source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
           JSON.stringify(source.options ?? {}),
           at,
+          source.leaseMs ?? null,
         ],
       )
       return inserted > 0 ? draftSource(sql, agentId, id) : null
@@ -141,17 +148,59 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
         return updated > 0 ? draftSource(tx, agentId, sourceId) : null
       }) as Promise<KnowledgeSourceRecord | null>
     },
-    async failKnowledgeSource(agentId, sourceId, error) {
+    async failKnowledgeSource(agentId, sourceId, error, skippedPages = []) {
       return sql.begin(async (tx) => {
         const updated = await changed(
           tx,
-          "UPDATE knowledge_sources SET status = 'failed', error = $3, updated_at = $4 WHERE id = $2 AND agent_id = $1 AND in_draft",
-          [agentId, sourceId, error, now()],
+          `UPDATE knowledge_sources SET status = 'failed', error = $3, skipped_pages = $5::text::jsonb, import_lease_until = NULL, updated_at = $4
+           WHERE id = $2 AND agent_id = $1 AND in_draft`,
+          [agentId, sourceId, error, now(), JSON.stringify(skippedPages)],
         )
         return updated > 0 ? draftSource(tx, agentId, sourceId) : null
       }) as Promise<KnowledgeSourceRecord | null>
     },
-    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+    async restartKnowledgeImport(agentId, sourceId, leaseMs) {
+      return sql.begin(async (tx) => {
+        const [row] = await query<{ status: string }>(tx, 'SELECT status FROM knowledge_sources WHERE id = $2 AND agent_id = $1 AND in_draft FOR UPDATE', [
+          agentId,
+          sourceId,
+        ])
+        if (!row) return null
+        if (row.status === 'importing') return 'importing'
+        await changed(
+          tx,
+          `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = 0, pages_total = NULL, import_lease_until = ${LEASE('$3')},
+             updated_at = $4
+           WHERE id = $2 AND agent_id = $1`,
+          [agentId, sourceId, leaseMs, now()],
+        )
+        return draftSource(tx, agentId, sourceId)
+      }) as Promise<KnowledgeSourceRecord | 'importing' | null>
+    },
+    async renewKnowledgeImport(agentId, sourceId, leaseMs) {
+      const updated = await changed(
+        sql,
+        `UPDATE knowledge_sources SET import_lease_until = ${LEASE('$3')} WHERE id = $2 AND agent_id = $1 AND in_draft AND status = 'importing'`,
+        [agentId, sourceId, leaseMs],
+      )
+      return updated > 0
+    },
+    async claimStalledKnowledgeImports(leaseMs, limit) {
+      // SKIP LOCKED: a host taking sources over passes those another host is taking at this moment.
+      const claimed = await query<{ id: string; agent_id: string }>(
+        sql,
+        `UPDATE knowledge_sources SET import_lease_until = ${LEASE('$1')}
+         WHERE id IN (SELECT id FROM knowledge_sources
+                      WHERE status = 'importing' AND in_draft AND (import_lease_until IS NULL OR import_lease_until < clock_timestamp())
+                      ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+           AND status = 'importing' AND in_draft AND (import_lease_until IS NULL OR import_lease_until < clock_timestamp())
+         RETURNING id, agent_id`,
+        [leaseMs, limit],
+      )
+      const sources = await Promise.all(claimed.map((row) => draftSource(sql, row.agent_id, row.id)))
+      return sources.filter((source) => source !== null)
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks, skippedPages = []) {
       checkKnowledgeChunks(chunks)
       return sql.begin(async (tx) => {
         if (!(await lockAgent(tx, agentId)) || !(await draftSource(tx, agentId, sourceId))) return null
@@ -175,7 +224,11 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
           )
         }
         await collect(tx, agentId, before)
-        await changed(tx, "UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = $2 WHERE id = $1", [sourceId, now()])
+        await changed(
+          tx,
+          "UPDATE knowledge_sources SET status = 'ready', error = NULL, skipped_pages = $3::text::jsonb, import_lease_until = NULL, updated_at = $2 WHERE id = $1",
+          [sourceId, now(), JSON.stringify(skippedPages)],
+        )
         return draftSource(tx, agentId, sourceId)
       }) as Promise<KnowledgeSourceRecord | null>
     },
