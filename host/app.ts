@@ -57,6 +57,7 @@ export type AppDeps = {
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
+const UI_CHAT = /^\/api\/v1\/(published|links)\/[^/]+\/ui-chat$/
 const KNOWLEDGE_UPLOAD = /^\/api\/v1\/agents\/[^/]+\/knowledge\/files$/
 
 export function createApp(deps: AppDeps) {
@@ -68,8 +69,8 @@ export function createApp(deps: AppDeps) {
     maxSize: LIMITS.bodyBytes,
     onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413, refusedBodyHeaders(c)),
   })
-  // Attachment and knowledge uploads are raw files with their own (larger) limits, set on their routes.
-  const ownLimit = (path: string) => ATTACHMENT_UPLOAD.test(path) || KNOWLEDGE_UPLOAD.test(path)
+  // Attachment and knowledge uploads are raw files, and UI chat messages carry files inline: each has its own (larger) limit, set on its route.
+  const ownLimit = (path: string) => ATTACHMENT_UPLOAD.test(path) || KNOWLEDGE_UPLOAD.test(path) || UI_CHAT.test(path)
   app.use('/api/*', (c, next) => (ownLimit(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
   // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
   const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
@@ -82,7 +83,15 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits, deps.limiter)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
-  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops, uploads: deps.uploads }
+  const visitorDeps = {
+    store: deps.store,
+    chat: deps.chat,
+    heartbeatMs: deps.heartbeatMs,
+    limits,
+    trustProxyHops: deps.trustProxyHops,
+    uploads: deps.uploads,
+    publicUrl: deps.publicUrl,
+  }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))

@@ -46,7 +46,7 @@ let db: TestDatabase
 
 /** The pools of the visitor chat API's parameters after its agent or link (a knowledge source of another agent: a lookup that finds none). */
 const visitorPool = (name: string | undefined) =>
-  name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : name === ':sourceId' ? 'knowledgeSource' : undefined
+  name === ':sessionId' || name === ':chatId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : name === ':sourceId' ? 'knowledgeSource' : undefined
 
 /** Which id pool a route parameter draws from, for a request with `method` (a DELETE gets the doomed ids). */
 function poolFor(route: Route, index: number, method = route.method): string | undefined {

@@ -21,6 +21,7 @@ import { plainContentType, safeFilename } from '../runtime/tools/index.ts'
 import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import { utcDay } from '../store/utc-day.ts'
+import { uiChatRoutes } from './ui-chat.ts'
 
 export type ChatAccess = {
   published: PublishedAgent
@@ -60,6 +61,8 @@ export type ChatApiDeps = {
   heartbeatMs: number
   /** The bytes visitors' attachments may take per session and per agent per UTC day. */
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
+  /** The host's public base URL, which makes the UI chat stream's file URLs absolute (else they stay paths). */
+  publicUrl?: () => string
 }
 
 const StopRequestSchema = z.object({ request_id: ClientIdSchema })
@@ -68,7 +71,8 @@ const FileIdSchema = z.uuid()
 /** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
 
-export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploads }: ChatApiDeps, base: (id: string) => string) {
+export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: string) => string) {
+  const { store, chat, heartbeatMs, uploads } = deps
   const access = async (c: Context, purpose: Purpose) => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
       if (gone(error) && purpose !== 'download') applyOrigin(c, [])
@@ -101,6 +105,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
   return new Hono()
     .options('/:id', preflightFor)
     .options('/:id/*', preflightFor)
+    .route('/', uiChatRoutes({ ...deps, access, fileUrl, knowledgeFileUrl }))
     .get('/:id', async (c) => {
       const granted = await access(c, 'info')
       const { agent, version } = granted.published

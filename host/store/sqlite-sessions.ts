@@ -62,6 +62,9 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
        VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
     ),
+    dropMessagesFrom: db.prepare<[number, number]>('DELETE FROM messages WHERE session_pk = ? AND seq >= ?'),
+    dropSummariesFrom: db.prepare<[number, number]>('DELETE FROM context_summaries WHERE session_pk = ? AND through_seq >= ?'),
+    rewindSession: db.prepare<[number, number, number]>('UPDATE sessions SET last_seq = ? - 1 WHERE pk = ? AND last_seq >= ?'),
 
     insertTrace: db.prepare(
       `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at)
@@ -156,6 +159,15 @@ export function createSessionStore(db: Db): SessionStore {
     })
   })
 
+  const dropFromTx = db.transaction((key: SessionKey, fromSeq: number) => {
+    const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+    if (!session) return 0
+    const dropped = sql.dropMessagesFrom.run(session.pk, fromSeq).changes
+    sql.dropSummariesFrom.run(session.pk, fromSeq)
+    sql.rewindSession.run(fromSeq, session.pk, fromSeq)
+    return dropped
+  })
+
   const watch = createWatchQueries(db)
 
   const sweepTx = db.transaction((sweep: InterruptSweep) => {
@@ -164,6 +176,9 @@ export function createSessionStore(db: Db): SessionStore {
   })
 
   return {
+    async dropMessagesFrom(key, fromSeq) {
+      return dropFromTx(key, fromSeq)
+    },
     async getSession(key: SessionKey) {
       const row = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       return row ? toSession(row) : null

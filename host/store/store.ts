@@ -608,6 +608,14 @@ export interface Store extends AccessStore, FileStore, ConsoleSignInStore, Knowl
    * order, its messages consecutive (a per-session counter taken in the same transaction).
    */
   finishRun(run: FinishedRun): Promise<void>
+  /**
+   * Deletes the session's messages from `fromSeq` on, with the context summaries that reach
+   * into them, and takes their numbers back (the next run's messages start at `fromSeq`), all
+   * at once; returns how many messages went (0 for an unknown session). A regenerated answer
+   * (the AI SDK's `regenerate`) replaces the session's last turn this way. Their files stay
+   * (the file retention sweeps them).
+   */
+  dropMessagesFrom(key: SessionKey, fromSeq: number): Promise<number>
   /** One page of traces by `startedAt`, see `PageWindow`; throws `InvalidCursorError` for a foreign `after`. */
   listTraces(query: TraceQuery): Promise<TraceRecord[]>
   /** Every trace of one session, oldest first. */
@@ -646,6 +654,7 @@ export type SessionStore = Pick<
   | 'listContextSummaries'
   | 'startTrace'
   | 'finishRun'
+  | 'dropMessagesFrom'
   | 'listTraces'
   | 'listSessionTraces'
   | 'markInterruptedTraces'

@@ -75,6 +75,14 @@ export type ChatService = {
   open(input: StartChat): Promise<OpenedChat>
   /** Cancels a running run at once, on whichever host runs it (the visitor pressed Stop); false when there is none. */
   stop(agentId: string, scope: Scope, requestId: string): Promise<boolean>
+  /**
+   * The session's run in flight, wherever it runs, to follow from its first event; undefined
+   * when none runs. Found through the session's running traces, so only a run whose request_id
+   * the client chose (its events are shared) can be followed from another host.
+   */
+  running(agentId: string, scope: Scope, sessionId: string): Promise<RunFeed | undefined>
+  /** Cancels the session's runs in flight, on whichever host runs them; false when none runs. */
+  stopSession(agentId: string, scope: Scope, sessionId: string): Promise<boolean>
 }
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
@@ -346,8 +354,33 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     },
 
     stop: (agentId, scope, requestId) => runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor'),
+
+    async running(agentId, scope, sessionId) {
+      for (const requestId of await runningRequests(agentId, scope, sessionId)) {
+        const found = await runs.find(runKey(agentId, scope, requestId))
+        if (found && !found.gone && found.sessionId === sessionId) return found.feed
+      }
+      return undefined
+    },
+
+    async stopSession(agentId, scope, sessionId) {
+      let stopped = false
+      for (const requestId of await runningRequests(agentId, scope, sessionId)) {
+        if (await runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor')) stopped = true
+      }
+      return stopped
+    },
+  }
+
+  /** The request ids of the session's running traces, newest first. */
+  async function runningRequests(agentId: string, scope: Scope, sessionId: string): Promise<string[]> {
+    const traces = await store.listTraces({ agentId, scope, sessionId, status: 'running', limit: RUNNING_PER_SESSION })
+    return traces.map((trace) => trace.requestId)
   }
 }
+
+/** How many running traces of one session are looked at (a session runs one at a time, unless clients race). */
+const RUNNING_PER_SESSION = 10
 
 /** How many published versions' knowledge answers are kept (oldest forgotten first). */
 const VERSIONS_KEPT = 1_000

@@ -172,6 +172,31 @@ export function describeSessions(target: StoreContractTarget) {
       expect(summary!.preview).toBe(long.slice(0, CONSOLE.previewChars))
       expect(await store.getSessionSummary(sessionOf(agent))).toBeNull()
     })
+    it('drops a session’s messages from a number on (a regenerated answer), with the summaries reaching into them; the next run takes their numbers', async () => {
+      const key = sessionOf(agent)
+      await chat(store, key, 'one')
+      await chat(store, key, 'two')
+      await store.saveContextSummary(key, { throughSeq: 2, summary: 'one', tokensBefore: 10 })
+      await store.saveContextSummary(key, { throughSeq: 4, summary: 'one and two', tokensBefore: 20 })
+      expect(await store.dropMessagesFrom(key, 3)).toBe(2)
+      expect((await store.getMessages(key)).map((m) => [m.seq, m.content])).toEqual([
+        [1, text('one')],
+        [2, text('answer to one')],
+      ])
+      expect((await store.listContextSummaries(key)).map((s) => s.throughSeq)).toEqual([2])
+      expect((await store.getSessionSummary(key))?.messageCount).toBe(2)
+      await chat(store, key, 'two again')
+      expect((await store.getMessages(key)).map((m) => [m.seq, m.content])).toEqual([
+        [1, text('one')],
+        [2, text('answer to one')],
+        [3, text('two again')],
+        [4, text('answer to two again')],
+      ])
+      // Past the end, and an unknown session: nothing to drop, nothing changed.
+      expect(await store.dropMessagesFrom(key, 9)).toBe(0)
+      expect((await store.getSessionSummary(key))?.messageCount).toBe(4)
+      expect(await store.dropMessagesFrom(sessionOf(agent), 1)).toBe(0)
+    })
   })
 
   describe('context summaries', () => {

@@ -317,6 +317,21 @@ export function createSessionStore(sql: Sql): SessionStore {
       // Only once written: a failed statement leaves the start to be written as running.
       pendingStarts.delete(run.traceId)
     },
+    async dropMessagesFrom(key, fromSeq) {
+      // The session's row is locked first, so a run finishing meanwhile appends after the rewind, never into it.
+      return (await sql.begin(async (tx) => {
+        const [session] = await query<{ pk: number }>(tx, 'SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3 FOR UPDATE', [
+          key.agentId,
+          key.scope,
+          key.sessionId,
+        ])
+        if (!session) return 0
+        const dropped = await changed(tx, 'DELETE FROM messages WHERE session_pk = $1 AND seq >= $2', [session.pk, fromSeq])
+        await changed(tx, 'DELETE FROM context_summaries WHERE session_pk = $1 AND through_seq >= $2', [session.pk, fromSeq])
+        await changed(tx, 'UPDATE sessions SET last_seq = $2::integer - 1 WHERE pk = $1 AND last_seq >= $2', [session.pk, fromSeq])
+        return dropped
+      })) as number
+    },
     async listTraces(q: TraceQuery) {
       const params = new Params()
       const where: string[] = []
