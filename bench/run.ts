@@ -15,6 +15,7 @@ import { findRedisServer } from '../host/testing/redis-server.ts'
 import { appendGrowth } from './append-growth.ts'
 import { clusterBench } from './cluster.ts'
 import { clusterBenchLines } from './cluster-report.ts'
+import { knowledgeBench, knowledgeBenchLines } from './knowledge.ts'
 import { describeMachine, today } from './machine.ts'
 import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
@@ -23,7 +24,7 @@ import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'knowledge'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -34,7 +35,7 @@ const quick = process.argv.includes('--quick')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
 // Before minutes of other benchmarks, not after: says how to install what is missing.
-if (runs('stores') || runs('cluster')) findPostgresBin()
+if (runs('stores') || runs('cluster') || runs('knowledge')) findPostgresBin()
 if (runs('cluster')) {
   findRedisServer()
   findNginx()
@@ -130,6 +131,10 @@ if (runs('stores')) {
 
 if (runs('cluster')) {
   for (const line of clusterBenchLines(await clusterBench({ quick }))) report(line)
+}
+
+if (runs('knowledge')) {
+  for (const line of knowledgeBenchLines(await knowledgeBench({ quick }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)
