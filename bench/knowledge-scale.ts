@@ -20,6 +20,8 @@ import { AgentConfigSchema } from '../shared/index.ts'
 /** Writes an agent's chunks (version 0, the draft) straight into a store's tables. */
 export type BulkWriter = {
   write(agentId: string, sourceId: string, chunks: KnowledgeChunk[]): Promise<void>
+  /** Runs `fill` as a bulk load: PostgreSQL drops the full-text index before and builds it again after. */
+  bulk(fill: () => Promise<void>): Promise<void>
   /** What the store's knowledge tables take on disk (SQLite: the file after a checkpoint). */
   knowledgeBytes(): Promise<number>
   close(): Promise<void>
@@ -45,6 +47,7 @@ export function sqliteBulkWriter(path: string): BulkWriter {
     async write(agentId, sourceId, chunks) {
       write(agentId, sourceId, chunks)
     },
+    bulk: (fill) => fill(),
     async knowledgeBytes() {
       return sqliteFileBytes(db)
     },
@@ -90,6 +93,14 @@ export function postgresBulkWriter(sql: postgres.Sql): BulkWriter {
         )
       }
       await sql`UPDATE knowledge_sources SET status = 'ready' WHERE id = ${sourceId}`
+    },
+    // As the manual's "Populating a Database" advises: a GIN index built once over a million rows
+    // takes minutes less than one kept up row by row, and ends the same (the migration's index).
+    async bulk(fill) {
+      await sql`DROP INDEX knowledge_chunks_search`
+      await fill()
+      await sql`SET maintenance_work_mem = '512MB'`
+      await sql`CREATE INDEX knowledge_chunks_search ON knowledge_chunks USING gin (search)`
     },
     knowledgeBytes: () => postgresKnowledgeBytes(sql),
     async close() {},
