@@ -41,7 +41,7 @@ export default defineConfig(({ mode }) => ({
               : { entry: 'widget/chat/porch-chat.ts', formats: ['es'], fileName: () => 'porch-chat.js' },
         },
   test: {
-    include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['host/**/*.test.ts', 'shared/**/*.test.ts', 'widget/**/*.test.ts', 'bench/**/*.test.ts', 'examples/**/*.test.ts'],
     environment: 'node',
     // PostgreSQL starts first, in the background, while the widget builds.
     globalSetup: ['host/testing/postgres-server.ts', 'widget/testing/build-once.ts'],

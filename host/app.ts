@@ -9,6 +9,7 @@ import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/
 import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import type { KnowledgeImporter } from './knowledge/importer.ts'
+import type { SearchKnowledge } from './knowledge/search.ts'
 import type { Logger } from './log.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
@@ -51,9 +52,12 @@ export type AppDeps = {
   uploads: UploadLimits
   /** Reads owners' knowledge files off the event loop (host/knowledge/importer.ts). */
   knowledge: KnowledgeImporter
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  searchKnowledge?: SearchKnowledge
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
+const UI_CHAT = /^\/api\/v1\/(published|links)\/[^/]+\/ui-chat$/
 const KNOWLEDGE_UPLOAD = /^\/api\/v1\/agents\/[^/]+\/knowledge\/files$/
 
 export function createApp(deps: AppDeps) {
@@ -65,8 +69,8 @@ export function createApp(deps: AppDeps) {
     maxSize: LIMITS.bodyBytes,
     onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.bodyBytes} bytes.`), 413, refusedBodyHeaders(c)),
   })
-  // Attachment and knowledge uploads are raw files with their own (larger) limits, set on their routes.
-  const ownLimit = (path: string) => ATTACHMENT_UPLOAD.test(path) || KNOWLEDGE_UPLOAD.test(path)
+  // Attachment and knowledge uploads are raw files, and UI chat messages carry files inline: each has its own (larger) limit, set on its route.
+  const ownLimit = (path: string) => ATTACHMENT_UPLOAD.test(path) || KNOWLEDGE_UPLOAD.test(path) || UI_CHAT.test(path)
   app.use('/api/*', (c, next) => (ownLimit(c.req.path) && c.req.method === 'POST' ? next() : jsonBodyLimit(c, next)))
   // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
   const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
@@ -79,7 +83,15 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits, deps.limiter)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
-  const visitorDeps = { store: deps.store, chat: deps.chat, heartbeatMs: deps.heartbeatMs, limits, trustProxyHops: deps.trustProxyHops, uploads: deps.uploads }
+  const visitorDeps = {
+    store: deps.store,
+    chat: deps.chat,
+    heartbeatMs: deps.heartbeatMs,
+    limits,
+    trustProxyHops: deps.trustProxyHops,
+    uploads: deps.uploads,
+    publicUrl: deps.publicUrl,
+  }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
@@ -87,7 +99,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
-  app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge }))
+  app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }
   app.route('/api/v1/console', consoleSignInRoutes(consoleDeps))
   app.route('/api/v1', consoleApiRoutes(consoleDeps))
@@ -101,6 +113,8 @@ export function createApp(deps: AppDeps) {
       heartbeatMs: deps.heartbeatMs,
       limits,
       limiter: deps.limiter,
+      uploads: deps.uploads,
+      allowPrivate: deps.tools.allowPrivate,
     }),
   )
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

@@ -30,3 +30,19 @@ it('gives hosts starting at once the same secrets, one new admin token printed o
     for (const store of stores) await store.close()
   }
 })
+
+it('publishes the demo agent with the documents it is given as knowledge, frozen in version 1', async () => {
+  const store = createSqliteStore(join(dir, 'knowledge.db'))
+  try {
+    const guide = '# Guide\n\n## Embedding\n\nPaste the script tag before the closing body tag.\n\n## Keys\n\nCreate a chat key for servers.\n'
+    const demo = (await seedDemoAgent(store, { knowledge: [{ filename: 'guide.md', bytes: new TextEncoder().encode(guide) }] }))!
+    expect(demo.config.starters).toContain('How do I embed the chat on my site?')
+    const [source] = await store.listKnowledgeSources(demo.id, 1)
+    expect(source).toMatchObject({ kind: 'file', title: 'Guide', origin: 'guide.md', status: 'ready', chunkCount: 2 })
+    const [hit] = await store.searchKnowledge({ agentId: demo.id, version: 1, query: 'where do I paste the script?', limit: 5 })
+    expect(hit).toMatchObject({ title: 'Guide', headingPath: ['Embedding'], sourceId: source!.id })
+    expect(new TextDecoder().decode((await store.getKnowledgeFile(demo.id, source!.id, 1))!.data)).toBe(guide)
+  } finally {
+    await store.close()
+  }
+})

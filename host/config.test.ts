@@ -36,8 +36,33 @@ describe('loadConfig', () => {
       examplesPort: 8788,
       rateLimits: { chatPerIpPerMinute: 60, unlockPerIpPer15Min: 10 },
       toolsAllowPrivate: false,
+      knowledgeWeb: { maxPages: 500, allowPrivate: false },
       providers: {},
+      embedding: null,
     })
+  })
+
+  it('reads an embedding model: URL and model together (key optional, batch 64 unless set), else refuses without printing the key', () => {
+    expect(
+      loadConfig({ PORCH_EMBEDDING_URL: 'https://api.openai.com/v1/', PORCH_EMBEDDING_MODEL: 'text-embedding-3-small', PORCH_EMBEDDING_API_KEY: 'sk-xyz' })
+        .embedding,
+    ).toEqual({ url: 'https://api.openai.com/v1', model: 'text-embedding-3-small', apiKey: 'sk-xyz', batchSize: 64 })
+    expect(loadConfig({ PORCH_EMBEDDING_URL: 'http://127.0.0.1:11434/v1', PORCH_EMBEDDING_MODEL: 'nomic', PORCH_EMBEDDING_BATCH: '8' }).embedding).toEqual({
+      url: 'http://127.0.0.1:11434/v1',
+      model: 'nomic',
+      apiKey: undefined,
+      batchSize: 8,
+    })
+    for (const env of <Array<Record<string, string>>>[
+      { PORCH_EMBEDDING_URL: 'https://api.openai.com/v1' },
+      { PORCH_EMBEDDING_MODEL: 'text-embedding-3-small', PORCH_EMBEDDING_API_KEY: 'sk-secret-never-printed' },
+    ]) {
+      const error = configError(env)
+      expect(error.message).toMatch(/PORCH_EMBEDDING_URL, PORCH_EMBEDDING_MODEL: set both/)
+      expect(error.message).not.toContain('sk-secret-never-printed')
+    }
+    for (const batch of ['0', '2049', 'many']) expect(configError({ PORCH_EMBEDDING_BATCH: batch }).message).toContain('PORCH_EMBEDDING_BATCH')
+    expect(configError({ PORCH_EMBEDDING_URL: 'ftp://x', PORCH_EMBEDDING_MODEL: 'm' }).message).toContain('PORCH_EMBEDDING_URL')
   })
 
   it('treats an empty variable as unset', () => {

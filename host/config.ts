@@ -3,6 +3,7 @@
  * that names the variable; nothing else in the host reads process.env.
  */
 import { z } from 'zod'
+import type { EmbeddingConfig } from './knowledge/embedder.ts'
 
 /** A whole number written in the variable; z.coerce would read '' or ' ' as 0. */
 const wholeNumber = (min: number, max: number) =>
@@ -100,6 +101,8 @@ const EnvSchema = z.object({
   PORCH_ATTACHMENT_SESSION_MB: decimal(0.001, 1_048_576).default(50),
   PORCH_ATTACHMENT_AGENT_DAY_MB: decimal(0.001, 1_048_576).default(1024),
   PORCH_KNOWLEDGE_FILE_MB: decimal(0.001, 1024).default(20),
+  PORCH_KNOWLEDGE_MAX_PAGES: wholeNumber(1, 100_000).default(500),
+  PORCH_KNOWLEDGE_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   PORCH_RATE_CHAT_PER_MINUTE: wholeNumber(1, 1_000_000).default(60),
   PORCH_RATE_UNLOCK_PER_15MIN: wholeNumber(1, 1_000_000).default(10),
   PORCH_TOOLS_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -108,6 +111,10 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   ANTHROPIC_API_KEY: optionalSecret,
   ANTHROPIC_BASE_URL: optionalUrl,
+  PORCH_EMBEDDING_URL: optionalUrl,
+  PORCH_EMBEDDING_MODEL: z.string().trim().min(1).max(200).optional(),
+  PORCH_EMBEDDING_API_KEY: optionalSecret,
+  PORCH_EMBEDDING_BATCH: wholeNumber(1, 2048).default(64),
 })
 
 export type Config = {
@@ -143,7 +150,11 @@ export type Config = {
   rateLimits: { chatPerIpPerMinute: number; unlockPerIpPer15Min: number }
   /** Whether HTTP tools may call loopback and private addresses (never cloud metadata). */
   toolsAllowPrivate: boolean
+  /** Web sources of knowledge: pages one source reads at most, and whether the crawler may fetch loopback and private addresses. */
+  knowledgeWeb: { maxPages: number; allowPrivate: boolean }
   providers: ProviderConfig
+  /** The embedding model knowledge chunks and queries are embedded with; null: full-text search only. */
+  embedding: EmbeddingConfig | null
 }
 
 /**
@@ -187,6 +198,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid environment:\n  PORCH_REDIS_URL: the shared mode (several hosts) needs PORCH_DATABASE_URL too: a SQLite file belongs to one host, so hosts sharing Redis must share one PostgreSQL database',
     )
   }
+  if (
+    (e.PORCH_EMBEDDING_URL === undefined) !== (e.PORCH_EMBEDDING_MODEL === undefined) ||
+    (e.PORCH_EMBEDDING_API_KEY !== undefined && e.PORCH_EMBEDDING_URL === undefined)
+  ) {
+    throw new ConfigError(
+      'Invalid environment:\n  PORCH_EMBEDDING_URL, PORCH_EMBEDDING_MODEL: set both to embed knowledge (and PORCH_EMBEDDING_API_KEY when the server needs a key), or neither for full-text search only',
+    )
+  }
   const openaiConfigured = e.OPENAI_API_KEY !== undefined || e.OPENAI_BASE_URL !== undefined
   const anthropicConfigured = e.ANTHROPIC_API_KEY !== undefined || e.ANTHROPIC_BASE_URL !== undefined
   return {
@@ -212,11 +231,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       knowledgeFileBytes: Math.floor(e.PORCH_KNOWLEDGE_FILE_MB * MIB),
     },
     toolsAllowPrivate: e.PORCH_TOOLS_ALLOW_PRIVATE === '1',
+    knowledgeWeb: { maxPages: e.PORCH_KNOWLEDGE_MAX_PAGES, allowPrivate: e.PORCH_KNOWLEDGE_ALLOW_PRIVATE === '1' },
     rateLimits: { chatPerIpPerMinute: e.PORCH_RATE_CHAT_PER_MINUTE, unlockPerIpPer15Min: e.PORCH_RATE_UNLOCK_PER_15MIN },
     examplesPort: e.PORCH_EXAMPLES_PORT === 'off' ? null : (e.PORCH_EXAMPLES_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1)),
     providers: {
       ...(openaiConfigured && { openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL } }),
       ...(anthropicConfigured && { anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL } }),
     },
+    embedding:
+      e.PORCH_EMBEDDING_URL === undefined || e.PORCH_EMBEDDING_MODEL === undefined
+        ? null
+        : {
+            url: e.PORCH_EMBEDDING_URL.replace(/\/+$/, ''),
+            model: e.PORCH_EMBEDDING_MODEL,
+            apiKey: e.PORCH_EMBEDDING_API_KEY,
+            batchSize: e.PORCH_EMBEDDING_BATCH,
+          },
   }
 }

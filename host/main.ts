@@ -1,5 +1,6 @@
 /** The only file that reads process.env: validate the config, start the host, say how to use it. */
-import { seedDemoAgent } from './bootstrap.ts'
+import { readdirSync, readFileSync } from 'node:fs'
+import { type DemoDocument, seedDemoAgent } from './bootstrap.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { startExamplesServer } from './examples-server.ts'
 import { createLogger } from './log.ts'
@@ -22,7 +23,7 @@ try {
 }
 
 const host = await startHost(config, { log }).catch(cannotStart)
-const seeded = await seedDemoAgent(host.store)
+const seeded = await seedDemoAgent(host.store, { knowledge: porchDocs() })
 const base = host.publicUrl
 
 const published = (await host.store.listAgents()).filter((agent) => agent.published)
@@ -74,4 +75,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     )
   })
+}
+
+/** Porch's README and docs/*.md (less their index), the demo agent's knowledge; none when the host runs without them (a trimmed image). */
+function porchDocs(): DemoDocument[] {
+  const repo = new URL('../', import.meta.url)
+  try {
+    const docs = readdirSync(new URL('docs/', repo)).filter((name) => name.endsWith('.md') && name !== 'README.md')
+    return ['README.md', ...docs.map((name) => `docs/${name}`)].map((path) => ({
+      filename: path.replace('docs/', ''),
+      bytes: new Uint8Array(readFileSync(new URL(path, repo))),
+    }))
+  } catch {
+    return []
+  }
 }

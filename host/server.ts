@@ -13,7 +13,9 @@ import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import { connectRedis, type Redis, RedisUnreachableError } from './cluster/redis.ts'
 import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
+import { createEmbedder, type Embedder, type EmbedderOptions } from './knowledge/embedder.ts'
 import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS } from './knowledge/importer.ts'
+import { knowledgeSearch } from './knowledge/search.ts'
 import { createLogger, type Logger } from './log.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
@@ -26,6 +28,8 @@ import type { Store } from './store/store.ts'
 import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
 
 export type Host = {
+  /** Embeds knowledge chunks in the background; null without an embedding model. */
+  embedder: Embedder | null
   /** Where the host listens. */
   url: string
   /** The base URL written into what visitors and owners are given (PORCH_PUBLIC_URL). */
@@ -51,6 +55,8 @@ export type HostOptions = {
   uploadSweepMs?: number
   /** How long this host's lease lasts unrenewed (default: the config's); renewed every third of it. */
   instanceLeaseMs?: number
+  /** The embedder's retry and claim timings (host/knowledge/embedder.ts); tests shorten them. */
+  embedder?: Pick<EmbedderOptions, 'maxRetries' | 'retryDelayMs' | 'maxRetryDelayMs' | 'claimMs' | 'sweepMs'>
 }
 
 export async function startHost(config: Config, options: HostOptions = {}): Promise<Host> {
@@ -65,6 +71,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const runs = shared?.runs ?? new RunRegistry()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
+  const embedder = config.embedding && createEmbedder({ store, log, config: config.embedding, ...options.embedder })
+  const searchKnowledge = knowledgeSearch(store, embedder)
   const chat = createChatService({
     store,
     models,
@@ -73,6 +81,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     instanceId: lease.instanceId,
     resumeGraceMs: config.resumeGraceMs,
     modelTimeoutMs: config.modelTimeoutMs,
+    searchKnowledge,
     modelRetries: options.modelRetries,
     tools,
   })
@@ -81,7 +90,11 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const knowledge = createKnowledgeImporter({
     store,
     log,
-    limits: { ...DEFAULT_KNOWLEDGE_LIMITS, fileBytes: config.uploads.knowledgeFileBytes },
+    limits: { ...DEFAULT_KNOWLEDGE_LIMITS, fileBytes: config.uploads.knowledgeFileBytes, pagesPerSource: config.knowledgeWeb.maxPages },
+    // An import's lease lasts as long as the host's own: a host that died is noticed as soon for both.
+    leaseMs: options.instanceLeaseMs ?? config.instanceLeaseMs,
+    web: { allowPrivate: config.knowledgeWeb.allowPrivate },
+    onChunksStored: embedder?.kick,
   })
   const app = createApp({
     store,
@@ -100,6 +113,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     secretBox: box,
     tools,
     uploads: config.uploads,
+    searchKnowledge,
   })
 
   let closing: Promise<void> | undefined
@@ -123,8 +137,12 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
 
+  // Sources left importing by a host that died are imported again, by one host each.
+  knowledge.recoverEvery()
   const sweeper = config.fileRetentionMs === null ? null : sweepOldFiles(store, config.fileRetentionMs, log)
   const uploadSweeper = sweepUnusedUploads(store, config.uploads.unusedMs, log, options.uploadSweepMs)
+  // Chunks a crash (or a model change) left without vectors are embedded now.
+  embedder?.kick()
 
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
@@ -143,13 +161,14 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await runs.cancelAll('the host is shutting down')
       await runs.close()
       await knowledge.close()
+      await embedder?.close()
       shared?.redis.disconnect()
       await lease.stop()
       await store.close()
     })())
 
   publicUrl = config.publicUrl ?? `http://localhost:${port}`
-  return { url, publicUrl, store, secrets, runs, app, assets, close }
+  return { url, publicUrl, store, secrets, runs, app, assets, embedder, close }
 }
 
 /** SQLite at PORCH_DB, or PostgreSQL at PORCH_DATABASE_URL (connected and migrated before the host listens). */

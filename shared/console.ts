@@ -13,7 +13,7 @@
  * Authorization header from the console (a bearer with a browser Origin is refused).
  */
 import { z } from 'zod'
-import { ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageStatusSchema } from './protocol.ts'
+import { AnswerSourceSchema, ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageStatusSchema } from './protocol.ts'
 
 export const CONSOLE = {
   cookie: 'porch_console',
@@ -188,6 +188,8 @@ export const TranscriptMessageSchema = z.object({
   status: MessageStatusSchema,
   trace_id: z.string(),
   created_at: z.string(),
+  /** The knowledge sources the run cited, on its last assistant message (as the visitor's history has them, without `file_url`). */
+  sources: z.array(AnswerSourceSchema).optional(),
 })
 export type TranscriptMessage = z.infer<typeof TranscriptMessageSchema>
 

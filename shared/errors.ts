@@ -38,6 +38,8 @@ export const API_ERROR_CODES = [
   'unsupported_attachment',
   'session_attachment_budget_exceeded',
   'agent_attachment_budget_exceeded',
+  /** An image named by URL (Auto Agents `images`) could not be fetched: refused address, HTTP error, network failure. */
+  'image_unavailable',
   // ------------------------------------------------ owning: publishing and tools
   'nothing_to_publish',
   'draft_changed',
@@ -46,6 +48,10 @@ export const API_ERROR_CODES = [
   'mcp_unavailable',
   /** An agent holds as many knowledge sources as it may; deleting one makes room. */
   'knowledge_source_limit',
+  /** Only web sources (`url`, `sitemap`) can be refreshed; files and texts cannot. */
+  'not_refreshable',
+  /** The knowledge source is being read now; refresh it once it is done. */
+  'already_importing',
   // ------------------------------------------------ why a run failed (stream `error` event, compat 502)
   'run_failed',
   'model_error',

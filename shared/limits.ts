@@ -24,6 +24,12 @@ export const LIMITS = {
   outputFileBytes: 10 * 1024 * 1024,
   /** Characters in a file name. */
   filenameChars: 200,
+  /**
+   * Bytes in a UI chat request (`…/ui-chat`, the AI SDK's useChat): its files come inline as
+   * base64 `data:` URLs, so room for a message's attachments (4 × 4 MiB, a third more as base64)
+   * and the JSON around them.
+   */
+  uiChatBodyBytes: 24 * 1024 * 1024,
 } as const
 
 /**

@@ -193,13 +193,36 @@ export const CreateOwnerKeySchema = z.strictObject({
 
 // ------------------------------------------------ knowledge: the owner's documents the agent answers from
 
-/** A pasted text (`kind: 'text'`); web pages (`url`, `sitemap`) will be further kinds of this union. */
+const webUrl = z
+  .string()
+  .max(2048)
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }))
+  // Pages are fetched as the public sees them: a password in a URL would be stored and shown with the source.
+  .refine((url) => !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url), 'must not hold a user name or password')
+
+const webTitle = z.string().trim().min(1).max(200).optional()
+/** Pages one web source reads at most; the host's PORCH_KNOWLEDGE_MAX_PAGES may allow fewer (the route says so). */
+const maxPages = z.number().int().min(1).max(1_000_000).optional()
+
+/**
+ * A pasted text (`text`), web pages (`url`: these pages, and with `follow_links` the pages they
+ * link to under the same directory) or a sitemap's pages (`sitemap`, an index followed into its
+ * sitemaps). Uploaded files go to `…/knowledge/files`.
+ */
 export const CreateKnowledgeSourceSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('text'),
     title: z.string().trim().min(1).max(200),
     text: z.string().min(1, 'must not be empty'),
   }),
+  z.strictObject({
+    kind: z.literal('url'),
+    urls: z.array(webUrl).min(1).max(100),
+    title: webTitle,
+    follow_links: z.boolean().optional(),
+    max_pages: maxPages,
+  }),
+  z.strictObject({ kind: z.literal('sitemap'), url: webUrl, title: webTitle, max_pages: maxPages }),
 ])
 export type CreateKnowledgeSource = z.infer<typeof CreateKnowledgeSourceSchema>
 
@@ -236,6 +259,8 @@ export const KnowledgeSourceSchema = z.object({
   /** Why it failed, in words for the owner; null otherwise. */
   error: z.string().nullable(),
   progress: z.object({ pages_done: z.number(), pages_total: z.number().nullable() }),
+  /** Pages of a web source that were not imported, with why in words for the owner; [] for files and texts. */
+  skipped_pages: z.array(z.object({ url: z.string(), reason: z.string() })),
   chunk_count: z.number(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -263,6 +288,7 @@ export const KnowledgeSearchReplySchema = z.object({
       heading_path: z.array(z.string()),
       url: z.string().nullable(),
       text: z.string(),
+      /** Higher is better, within one reply: the full-text score, or with an embedding model the fused (RRF) score. */
       score: z.number(),
       rank: z.number(),
     }),

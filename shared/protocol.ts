@@ -70,11 +70,29 @@ export type ContentBlock = z.infer<typeof ContentBlockSchema>
 export const MessageStatusSchema = z.enum(['complete', 'cancelled', 'error'])
 export type MessageStatus = z.infer<typeof MessageStatusSchema>
 
+/**
+ * A document passage the agent's knowledge search showed the model during a run, numbered as
+ * the model was told to cite it ([1], [2], …). `url` is null for uploads and pasted texts;
+ * those have `file_url` instead, where a visitor downloads the file (absent from older hosts,
+ * and where no visitor route serves it: the compat APIs, try-it).
+ */
+export const AnswerSourceSchema = z.object({
+  index: z.number().int().positive(),
+  title: z.string(),
+  heading_path: z.array(z.string()),
+  url: z.string().nullable(),
+  source_id: z.string(),
+  file_url: z.string().optional(),
+})
+export type AnswerSource = z.infer<typeof AnswerSourceSchema>
+
 export const MessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.array(ContentBlockSchema),
   status: MessageStatusSchema.optional(),
   created_at: z.string().optional(),
+  /** On a run's last assistant message: the knowledge sources its searches returned (absent when none, and from older hosts). */
+  sources: z.array(AnswerSourceSchema).optional(),
 })
 export type Message = z.infer<typeof MessageSchema>
 
@@ -118,19 +136,6 @@ export const SyncStepSchema = z.object({
   tool_input: z.unknown().nullable(),
 })
 export type SyncStep = z.infer<typeof SyncStepSchema>
-
-/**
- * A document passage the agent's knowledge search showed the model during a run, numbered as
- * the model was told to cite it ([1], [2], …). `url` is null for uploads and pasted texts.
- */
-export const AnswerSourceSchema = z.object({
-  index: z.number().int().positive(),
-  title: z.string(),
-  heading_path: z.array(z.string()),
-  url: z.string().nullable(),
-  source_id: z.string(),
-})
-export type AnswerSource = z.infer<typeof AnswerSourceSchema>
 
 export const SyncReplySchema = z.object({
   success: z.boolean(),

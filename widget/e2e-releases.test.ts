@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestHost } from '../host/testing/harness.ts'
 import { loadWidgetAssets, RELEASES_DIR, WIDGET_VERSION } from '../host/widget-assets.ts'
 import { launchBrowser, openPage } from './testing/browser.ts'
-import { say, startPorch, waitForAnswer } from './testing/e2e.ts'
+import { say, startPorch, transcript, waitForAnswer } from './testing/e2e.ts'
 
 /** What the 0.1.0 host put in its snippets; widget/releases.test.ts pins the file to it too. */
 const HANDED_OUT_0_1_0 = 'sha384-Xec+KeborNI/aE0UUFo8ID6mz+6ngNWv++lz9Kp8EFfyybnLP+8jUC9lNJyGdSFr'
@@ -88,6 +88,35 @@ describe('after an upgrade', () => {
       expect(stored.messages[0]).toMatchObject({ role: 'user', content: [{ type: 'text', text: 'What time is it?' }] })
       expect(stored.messages.at(-1)).toMatchObject({ role: 'assistant', status: 'complete' })
       expect(answer!.text).toContain(stored.messages.at(-1).content[0].text)
+    } finally {
+      await close()
+    }
+  })
+
+  it.each(OLDER)('has a %s widget answer from knowledge and restore it after a refresh, skipping the sources it cannot show', async (version) => {
+    const agent = await host.owner.createAgent({ name: 'Bakery', model: 'demo:instant' })
+    await host.owner.addKnowledge(agent.id, { title: 'Opening hours', text: 'The bakery opens at seven on weekdays.' })
+    await host.owner.publish(agent.id)
+    const integrity = version === '0.1.0' ? HANDED_OUT_0_1_0 : frozenIntegrity(version)
+    const { page, errors, close } = await openPage(browser, { html: `${SCRIPT_ERRORS}${snippet(host, version, integrity, agent.id)}` })
+    try {
+      await page.locator('[data-porch-embed] button').click()
+      await page.locator('porch-chat textarea:not([disabled])').waitFor()
+      await say(page, 'When does the bakery open?')
+      const [, answer] = await waitForAnswer(page)
+      expect(answer).toMatchObject({ role: 'assistant', state: 'done' })
+      expect(answer!.text).toContain('The documents say, in *Opening hours* [1]')
+      await page.reload()
+      await page.locator('[data-porch-embed] button').click()
+      await page.locator('porch-chat textarea:not([disabled])').waitFor()
+      const restored = await transcript(page)
+      expect(restored.map((m) => [m.role, m.state])).toEqual([
+        ['user', 'done'],
+        ['assistant', 'done'],
+      ])
+      expect(restored[1]!.text).toContain('The documents say')
+      expect(await page.locator('porch-chat [part="sources"]').count()).toBe(0)
+      expect(errors).toEqual([])
     } finally {
       await close()
     }

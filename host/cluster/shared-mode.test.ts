@@ -163,6 +163,66 @@ describe('a run followed from another host', () => {
   })
 })
 
+describe('a UI chat (the AI SDK’s useChat) followed from another host', () => {
+  const uiChat = (base: string) => `${base}/api/v1/published/${agent.id}/ui-chat`
+  const userMessage = (text: string) => ({ id: randomUUID(), role: 'user', parts: [{ type: 'text', text }] })
+
+  /** Reads `data:` chunks off a UI message stream until `stop` says so (or it ends); the reader is left open. */
+  async function readChunks(reader: ReadableStreamDefaultReader<Uint8Array>, stop: (chunk: { type?: string }) => boolean) {
+    const decoder = new TextDecoder()
+    const chunks: ({ type?: string; delta?: string } | string)[] = []
+    let buffer = ''
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return chunks
+      buffer += decoder.decode(value, { stream: true })
+      let end = buffer.indexOf('\n\n')
+      while (end !== -1) {
+        const line = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        end = buffer.indexOf('\n\n')
+        if (!line.startsWith('data: ')) continue
+        const payload = line.slice(6)
+        const chunk = payload === '[DONE]' ? payload : JSON.parse(payload)
+        chunks.push(chunk)
+        if (typeof chunk !== 'string' && stop(chunk)) return chunks
+      }
+    }
+  }
+  const deltas = (chunks: ({ type?: string; delta?: string } | string)[]) =>
+    chunks.map((chunk) => (typeof chunk !== 'string' && chunk.type === 'text-delta' ? chunk.delta : '')).join('')
+
+  it('resumes on another host from the first chunk (204 once it ended), and is stopped from another host', async () => {
+    const [hostA, hostB, hostC] = cluster.hostUrls as [string, string, string]
+    const chatId = randomUUID()
+    const modelCallsBefore = cluster.fake.requests.length
+    const first = await post(uiChat(hostA), { id: chatId, messages: [userMessage(slow(20))], trigger: 'submit-message' })
+    const firstReader = first.body!.getReader()
+    let seen = 0
+    await readChunks(firstReader, (chunk) => chunk.type === 'text-delta' && ++seen === 3)
+    // The page goes away: its stream is dropped mid-answer.
+    await firstReader.cancel()
+
+    const resumed = await fetch(`${uiChat(hostB)}/${chatId}/stream`)
+    expect(resumed.status).toBe(200)
+    expect(resumed.headers.get('x-vercel-ai-ui-message-stream')).toBe('v1')
+    const replay = await readChunks(resumed.body!.getReader(), () => false)
+    expect(deltas(replay)).toBe(words(20).join(''))
+    expect(replay.at(-1)).toBe('[DONE]')
+    expect(replay.filter((chunk) => typeof chunk !== 'string' && chunk.type === 'finish')).toHaveLength(1)
+    expect(cluster.fake.requests.length - modelCallsBefore).toBe(1)
+    await eventually(async () => ((await fetch(`${uiChat(hostC)}/${chatId}/stream`)).status === 204 ? true : undefined))
+
+    const stopping = await post(uiChat(hostA), { id: chatId, messages: [userMessage(slow(100))], trigger: 'submit-message' })
+    const reader = stopping.body!.getReader()
+    await readChunks(reader, (chunk) => chunk.type === 'text-delta')
+    expect((await post(`${uiChat(hostB)}/${chatId}/stop`, {})).status).toBe(204)
+    const rest = await readChunks(reader, () => false)
+    expect(rest.filter((chunk) => typeof chunk !== 'string').map((chunk) => (chunk as { type: string }).type)).toContain('abort')
+    expect(deltas(rest).split(' ').length).toBeLessThan(50)
+  })
+})
+
 describe('limits', () => {
   it(`admit exactly PORCH_RATE_CHAT_PER_MINUTE (${RATE_PER_MINUTE}) chats per IP across the three hosts`, async () => {
     const limited = await cluster.owner.publishedAgent({ name: 'Limited', model: CLUSTER_MODEL }, { api_response_mode: 'non_streaming' })

@@ -12,18 +12,24 @@ import { parseSource, type SourceInput } from './parse.ts'
 export type ParseReading = { kind: 'reading' }
 export type ParseJob = { input: SourceInput; maxBytes: number }
 export type ParseOutcome =
-  | { kind: 'chunks'; chunks: ReturnType<typeof chunkDocument> }
+  | { kind: 'chunks'; chunks: ReturnType<typeof chunkDocument>; links?: string[] }
   | { kind: 'parse_error'; message: string }
   | { kind: 'crash'; message: string }
 
 async function run({ input, maxBytes }: ParseJob): Promise<ParseOutcome> {
   try {
-    return { kind: 'chunks', chunks: chunkDocument(await parseSource(input, { maxBytes })) }
+    const document = await parseSource(input, { maxBytes })
+    return { kind: 'chunks', chunks: chunkDocument(document), ...(document.links && { links: document.links }) }
   } catch (error) {
     if (error instanceof KnowledgeParseError) return { kind: 'parse_error', message: error.message }
     return { kind: 'crash', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }
   }
 }
 
+/** A session's worker (parse-pool.ts) reads the jobs posted to it, one at a time, until it is terminated. */
+export type ParseSession = { session: true }
+
 parentPort?.postMessage({ kind: 'reading' } satisfies ParseReading)
-parentPort?.postMessage(await run(workerData as ParseJob))
+const data = workerData as ParseJob | ParseSession
+if ('session' in data) parentPort?.on('message', async (job: ParseJob) => parentPort?.postMessage(await run(job)))
+else parentPort?.postMessage(await run(data))

@@ -44,16 +44,19 @@ let auths: string[]
 let messagesBefore: unknown[]
 let db: TestDatabase
 
+/** The pools of the visitor chat API's parameters after its agent or link (a knowledge source of another agent: a lookup that finds none). */
+const visitorPool = (name: string | undefined) =>
+  name === ':sessionId' || name === ':chatId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : name === ':sourceId' ? 'knowledgeSource' : undefined
+
 /** Which id pool a route parameter draws from, for a request with `method` (a DELETE gets the doomed ids). */
 function poolFor(route: Route, index: number, method = route.method): string | undefined {
   const parts = route.path.split('/')
   const name = paramsOf(route.path)[index]
   const doomed = (pool: string) => (method === 'DELETE' ? `doomed${pool[0]!.toUpperCase()}${pool.slice(1)}` : pool)
-  if (route.path.startsWith('/api/v1/published/'))
-    return name === ':id' ? 'published' : name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
+  if (route.path.startsWith('/api/v1/published/')) return name === ':id' ? 'published' : visitorPool(name)
   if (route.path.startsWith('/api/v1/links/')) {
     if (name === ':id') return route.path === '/api/v1/links/:id' && (method === 'PATCH' || method === 'DELETE') ? doomed('linkId') : 'link'
-    return name === ':sessionId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : undefined
+    return visitorPool(name)
   }
   if (route.path.startsWith('/console/')) return name === ':file' ? 'consoleAsset' : 'consolePage'
   if (route.path.startsWith('/api/v1/agents/')) {

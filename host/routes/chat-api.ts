@@ -13,14 +13,15 @@ import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { attachmentDisposition, checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError, errorBody, notFound } from '../http/errors.ts'
-import { sessionIdParam } from '../http/ids.ts'
+import { knowledgeSourceIdParam, sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { lastEventId, readJson } from '../http/validate.ts'
-import { type ChatService, collectSyncReply } from '../runtime/runs/index.ts'
-import { safeFilename } from '../runtime/tools/index.ts'
+import { type ChatService, collectSyncReply, withFileUrls } from '../runtime/runs/index.ts'
+import { plainContentType, safeFilename } from '../runtime/tools/index.ts'
 import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import { utcDay } from '../store/utc-day.ts'
+import { uiChatRoutes } from './ui-chat.ts'
 
 export type ChatAccess = {
   published: PublishedAgent
@@ -46,7 +47,9 @@ export type ChatAccess = {
 /**
  * What a request is for: reading the public info needs less than chatting does. A download
  * needs only a live chat: the file's random id, shown only in its session, is the credential,
- * so a plain link (no Origin, no Authorization header) can fetch it.
+ * so a plain link (no Origin, no Authorization header) can fetch it. The same holds for a cited
+ * knowledge file: its source's random id is shown only in answers that cite it, and only a
+ * source the serving version searches is served.
  */
 export type Purpose = 'preflight' | 'info' | 'chat' | 'download'
 
@@ -58,6 +61,8 @@ export type ChatApiDeps = {
   heartbeatMs: number
   /** The bytes visitors' attachments may take per session and per agent per UTC day. */
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
+  /** The host's public base URL, which makes the UI chat stream's file URLs absolute (else they stay paths). */
+  publicUrl?: () => string
 }
 
 const StopRequestSchema = z.object({ request_id: ClientIdSchema })
@@ -66,7 +71,8 @@ const FileIdSchema = z.uuid()
 /** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
 
-export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploads }: ChatApiDeps, base: (id: string) => string) {
+export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: string) => string) {
+  const { store, chat, heartbeatMs, uploads } = deps
   const access = async (c: Context, purpose: Purpose) => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
       if (gone(error) && purpose !== 'download') applyOrigin(c, [])
@@ -77,6 +83,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
     return granted
   }
   const fileUrl = (id: string) => (sessionId: string, fileId: string) => `${base(id)}/sessions/${encodeURIComponent(sessionId)}/files/${fileId}`
+  const knowledgeFileUrl = (id: string) => (sourceId: string) => `${base(id)}/knowledge/${encodeURIComponent(sourceId)}/file`
   const preflightFor = async (c: Context) => {
     const allowed = await resolve(c, c.req.param('id')!, 'preflight').then(
       (granted) => granted.allowedOrigins,
@@ -98,6 +105,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
   return new Hono()
     .options('/:id', preflightFor)
     .options('/:id/*', preflightFor)
+    .route('/', uiChatRoutes({ ...deps, access, fileUrl, knowledgeFileUrl }))
     .get('/:id', async (c) => {
       const granted = await access(c, 'info')
       const { agent, version } = granted.published
@@ -137,6 +145,7 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
         streaming: true,
         resumeAfter: afterId,
         downloadUrl: fileUrl(c.req.param('id')),
+        knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
       })
       // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
       if (opened.isNew) await granted.admit()
@@ -147,7 +156,14 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       const granted = await access(c, 'chat')
       requireMode(granted, c.req.param('id'), 'non_streaming')
       const request = await readJson(c, ChatRequestSchema)
-      const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: false, downloadUrl: fileUrl(c.req.param('id')) })
+      const opened = await chat.open({
+        published: granted.published,
+        scope: granted.scope,
+        request,
+        streaming: false,
+        downloadUrl: fileUrl(c.req.param('id')),
+        knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
+      })
       // Admission, as for the stream: once per new message, never for a resume.
       if (opened.isNew) await granted.admit()
       const started = await opened.start()
@@ -166,14 +182,16 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
       const session = await store.getSession(key)
       if (!session) throw notFound('Session')
       const withUrls = fileUrl(c.req.param('id'))
+      const sourceFileUrl = knowledgeFileUrl(c.req.param('id'))
       const history: SessionHistory = {
         session_id: session.sessionId,
         agent_id: agentId,
-        messages: (await store.getMessages(key)).map(({ role, content, status, created_at }) => ({
+        messages: (await store.getMessages(key)).map(({ role, content, status, created_at, sources }) => ({
           role,
           content: content.map((block) => (block.type === 'output_file' ? { ...block, download_url: withUrls(session.sessionId, block.file_id) } : block)),
           status,
           created_at,
+          ...(sources && { sources: withFileUrls(sources, sourceFileUrl) }),
         })),
         created_at: session.createdAt,
         updated_at: session.updatedAt,
@@ -208,20 +226,34 @@ export function chatApi(resolve: ChatResolver, { store, chat, heartbeatMs, uploa
         return c.json(uploaded, 201)
       },
     )
+    .get('/:id/knowledge/:sourceId/file', async (c) => {
+      const granted = await access(c, 'download')
+      const { agent, version } = granted.published
+      // Only the knowledge of the version this chat answers from: not the draft, not another agent's.
+      const file = await store.getKnowledgeFile(agent.id, knowledgeSourceIdParam(c.req.param('sourceId')), version.version)
+      if (!file) throw notFound('Knowledge file')
+      return c.body(
+        file.data as Uint8Array<ArrayBuffer>,
+        200,
+        downloadHeaders(plainContentType(file.contentType), file.data.byteLength, safeFilename(file.filename)),
+      )
+    })
     .get('/:id/sessions/:sessionId/files/:fileId', async (c) => {
       const granted = await access(c, 'download')
       const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }
       const fileId = c.req.param('fileId')
       const file = FileIdSchema.safeParse(fileId).success ? await store.getFile(key, fileId) : null
       if (!file) throw notFound('File')
-      return c.body(file.data as Uint8Array<ArrayBuffer>, 200, {
-        'Content-Type': file.contentType.startsWith('text/') && !file.contentType.includes('charset') ? `${file.contentType}; charset=utf-8` : file.contentType,
-        'Content-Length': String(file.size),
-        'Content-Disposition': attachmentDisposition(file.filename),
-        'X-Content-Type-Options': 'nosniff',
-        // Whatever the file holds, it never runs as a page of this host.
-        'Content-Security-Policy': "default-src 'none'; sandbox",
-        'Cache-Control': 'private, max-age=3600',
-      })
+      return c.body(file.data as Uint8Array<ArrayBuffer>, 200, downloadHeaders(file.contentType, file.size, file.filename))
     })
 }
+
+/** A visitor's download: saved, never rendered; whatever the file holds, it never runs as a page of this host. */
+const downloadHeaders = (contentType: string, size: number, filename: string) => ({
+  'Content-Type': contentType.startsWith('text/') && !contentType.includes('charset') ? `${contentType}; charset=utf-8` : contentType,
+  'Content-Length': String(size),
+  'Content-Disposition': attachmentDisposition(filename),
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; sandbox",
+  'Cache-Control': 'private, max-age=3600',
+})

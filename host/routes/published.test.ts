@@ -88,7 +88,7 @@ describe('versions in public traffic', () => {
     expect(await usedClock()).toBe(false) // the draft has the tool, the live version does not
 
     const v2 = await host.owner.call('POST', `/agents/${agent.id}/publish`, { description: 'add the clock' })
-    expect(v2.status).toBe(201)
+    expect(v2.status).toBe(200)
     expect(v2.body).toMatchObject({ status: 'success', version: { version: 2 } })
     expect(await usedClock()).toBe(true)
 

@@ -1,20 +1,31 @@
 /**
  * The public chat API of published agents (compatible with Skill Compose's published-agent API):
  * only the active version, in the `public` session scope, from the agent's allowed origins.
+ * A request with a chat key (`Authorization: Bearer key_….SECRET`, servers only) chats in the
+ * key's scope instead, under the key's rate limit, whether the agent is public or link-only.
  */
 import type { Context } from 'hono'
+import { authenticateChatKey } from '../auth/chat-key-auth.ts'
 import { clientIp } from '../auth/client-ip.ts'
+import { bearer } from '../auth/key-pair.ts'
 import { type RateLimits, takePoint } from '../auth/rate-limits.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam } from '../http/ids.ts'
 import { publicScope } from '../store/scope.ts'
-import { type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
+import { type ChatAccess, type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
 
 export type PublishedRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number }
 
 export function publishedRoutes(deps: PublishedRoutesDeps) {
-  const resolve: ChatResolver = async (c: Context, id: string) => {
-    const published = await deps.store.getPublishedAgent(agentIdParam(id, 'Published agent'))
+  const keyAccess = async (c: Context, agentId: string): Promise<ChatAccess> => {
+    const { key, published, scope } = await authenticateChatKey(c, deps.store, agentId)
+    const admit = () => takePoint([[deps.limits.chatPerKey, key.id]])
+    return { published, scope, allowedOrigins: [], requiresPassword: false, locked: false, admit, admitUpload: admit }
+  }
+  const resolve: ChatResolver = async (c: Context, id: string, purpose) => {
+    const agentId = agentIdParam(id, 'Published agent')
+    if (purpose !== 'preflight' && bearer(c.req.header('authorization'))?.startsWith('key_')) return keyAccess(c, agentId)
+    const published = await deps.store.getPublishedAgent(agentId)
     if (!published) throw notFound('Published agent')
     if (published.agent.access !== 'public') throw new ApiError(403, 'link_only', 'This agent is shared only through its links.')
     return {

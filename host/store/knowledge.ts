@@ -8,7 +8,7 @@
  * `websearch_to_tsquery`) and ranks chunks with more of them, and rarer ones, first.
  */
 import { createHash } from 'node:crypto'
-import type { KnowledgeChunk, KnowledgeSourceRecord } from './store.ts'
+import type { KnowledgeChunk, KnowledgeSourceRecord, SkippedPage } from './store.ts'
 
 export const KNOWLEDGE_SEARCH = {
   /** The most hits one search returns. */
@@ -78,6 +78,8 @@ export type KnowledgeSourceRow<Time> = {
   error: string | null
   pages_done: number
   pages_total: number | null
+  /** JSON text: an array of `{ url, reason }`. */
+  skipped_pages: string
   chunk_count: number
   created_at: Time
   updated_at: Time
@@ -101,6 +103,7 @@ export function toKnowledgeSource<Time>(row: KnowledgeSourceRow<Time>, frozen: b
     status: frozen ? 'ready' : row.status,
     error: frozen ? null : row.error,
     progress: { pagesDone: row.pages_done, pagesTotal: row.pages_total },
+    skippedPages: JSON.parse(row.skipped_pages) as SkippedPage[],
     chunkCount: row.chunk_count,
     createdAt: time(row.created_at),
     updatedAt: time(row.updated_at),

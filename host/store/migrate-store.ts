@@ -28,7 +28,14 @@ type Kind = 'plain' | 'bool' | 'time' | 'date' | 'json' | 'jsonb' | 'bytea'
 
 type Column = { name: string; kind?: Kind /** SQLite's name, when not `name` (the rowid). */; from?: string }
 
-type Table = { name: string; columns: Column[] /** A `GENERATED ALWAYS AS IDENTITY` column copied with its values. */; identity?: string }
+type Table = {
+  name: string
+  columns: Column[]
+  /** A `GENERATED ALWAYS AS IDENTITY` column copied with its values. */
+  identity?: string
+  /** Columns only PostgreSQL has (shared-mode bookkeeping), left at their default. */
+  targetOnly?: string[]
+}
 
 const c = (name: string, kind: Kind = 'plain'): Column => ({ name, kind })
 
@@ -153,6 +160,8 @@ export const TABLES: Table[] = [
       c('error'),
       c('pages_done'),
       c('pages_total'),
+      c('skipped_pages', 'jsonb'),
+      c('import_lease_until', 'time'),
       c('in_draft', 'bool'),
       c('created_at', 'time'),
       c('updated_at', 'time'),
@@ -162,7 +171,9 @@ export const TABLES: Table[] = [
   {
     name: 'knowledge_chunks',
     identity: 'id',
-    columns: [c('id'), c('agent_id'), c('hash'), c('title'), c('heading_path', 'jsonb'), c('url'), c('text'), c('embedding', 'bytea')],
+    columns: [c('id'), c('agent_id'), c('hash'), c('title'), c('heading_path', 'jsonb'), c('url'), c('text'), c('embedding', 'bytea'), c('embedding_model')],
+    // A host's claim on chunks it is embedding (postgres/knowledge.ts): a copy has none.
+    targetOnly: ['embedding_claimed_until'],
   },
   { name: 'knowledge_refs', columns: [c('agent_id'), c('version'), c('source_id'), c('ordinal'), c('chunk_id')] },
 ]
@@ -277,7 +288,7 @@ async function checkTargetColumns(sql: Sql) {
       `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'`,
       [table.name],
     )
-    const names = rows.map((row) => row.column_name)
+    const names = rows.map((row) => row.column_name).filter((name) => !table.targetOnly?.includes(name))
     const known = table.columns.map((column) => column.name)
     const differing = [...names.filter((name) => !known.includes(name)), ...known.filter((name) => !names.includes(name))]
     if (differing.length > 0)

@@ -18,17 +18,49 @@ import {
   toKnowledgeSource,
   versionKey,
 } from './knowledge.ts'
-import type { KnowledgeChunk, KnowledgeHit, KnowledgeProgress, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage, NewKnowledgeSource } from './store.ts'
+import { FUSION_DEPTH, fuseRankings, vectorBytes } from './knowledge-vectors.ts'
+import type {
+  ChunkEmbedding,
+  ChunkToEmbed,
+  KnowledgeChunk,
+  KnowledgeHit,
+  KnowledgeProgress,
+  KnowledgeSourceRecord,
+  KnowledgeStore,
+  KnowledgeUsage,
+  NewKnowledgeSource,
+  SkippedPage,
+} from './store.ts'
 
 type SourceRow = KnowledgeSourceRow<string>
 type ChunkRow = KnowledgeChunkRow
+type HitRow = ChunkRow & { source_id: string; score: number }
 
 const toSource = (row: SourceRow, frozen: boolean) => toKnowledgeSource(row, frozen, (time: string) => time)
 const toChunk = toKnowledgeChunk
 
+const toHits = (rows: HitRow[]): KnowledgeHit[] =>
+  rows.map((row, i) => ({
+    sourceId: row.source_id,
+    title: row.title,
+    headingPath: JSON.parse(row.heading_path) as string[],
+    url: row.url,
+    text: row.text,
+    score: row.score,
+    rank: i + 1,
+  }))
+
+const toChunkToEmbed = (row: { id: number; title: string; heading_path: string; text: string }): ChunkToEmbed => ({
+  id: row.id,
+  title: row.title,
+  headingPath: JSON.parse(row.heading_path) as string[],
+  text: row.text,
+})
+
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
 const now = () => new Date().toISOString()
+const leaseUntil = (ms: number) => new Date(Date.now() + ms).toISOString()
 
 /** What `publish` asks of the knowledge, inside its own transaction. */
 export type KnowledgePublishing = {
@@ -39,13 +71,13 @@ export type KnowledgePublishing = {
 }
 
 const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, length(s.data) AS size, s.options, s.status, s.error,
-  s.pages_done, s.pages_total, s.created_at, s.updated_at`
+  s.pages_done, s.pages_total, s.skipped_pages, s.created_at, s.updated_at`
 
 export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishing: KnowledgePublishing } {
   const sql = {
     insertSource: db.prepare(
-      `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
-       SELECT @id, @agent, @kind, @title, @origin, @content_type, @data, @options, 'importing', @now, @now
+      `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, import_lease_until, created_at, updated_at)
+       SELECT @id, @agent, @kind, @title, @origin, @content_type, @data, @options, 'importing', @lease, @now, @now
        WHERE EXISTS (SELECT 1 FROM agents WHERE id = @agent)`,
     ),
     draftSource: db.prepare<{ agent: string; id: string }, SourceRow>(
@@ -73,9 +105,25 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
        WHERE id = @id AND agent_id = @agent AND in_draft = 1`,
     ),
     setFailed: db.prepare(
-      "UPDATE knowledge_sources SET status = 'failed', error = @error, updated_at = @now WHERE id = @id AND agent_id = @agent AND in_draft = 1",
+      `UPDATE knowledge_sources SET status = 'failed', error = @error, skipped_pages = @skipped, import_lease_until = NULL, updated_at = @now
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1`,
     ),
-    setReady: db.prepare("UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = @now WHERE id = @id"),
+    setReady: db.prepare(
+      "UPDATE knowledge_sources SET status = 'ready', error = NULL, skipped_pages = @skipped, import_lease_until = NULL, updated_at = @now WHERE id = @id",
+    ),
+    restart: db.prepare(
+      `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = 0, pages_total = NULL, import_lease_until = @lease, updated_at = @now
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1 AND status <> 'importing'`,
+    ),
+    renew: db.prepare(
+      `UPDATE knowledge_sources SET import_lease_until = @lease
+       WHERE id = @id AND agent_id = @agent AND in_draft = 1 AND status = 'importing'`,
+    ),
+    stalled: db.prepare<{ now: string; limit: number }, { id: string; agent_id: string }>(
+      `SELECT id, agent_id FROM knowledge_sources
+       WHERE status = 'importing' AND in_draft = 1 AND (import_lease_until IS NULL OR import_lease_until < @now)
+       ORDER BY updated_at, id LIMIT @limit`,
+    ),
     leaveDraft: db.prepare<[string]>('UPDATE knowledge_sources SET in_draft = 0 WHERE id = ?'),
     deleteSource: db.prepare<[string]>('DELETE FROM knowledge_sources WHERE id = ?'),
     frozenInAVersion: db.prepare<[string], { one: 1 }>('SELECT 1 AS one FROM knowledge_refs WHERE source_id = ? AND version > 0 LIMIT 1'),
@@ -100,12 +148,33 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     ),
     // bm25 weighs a word in the title twice, in a heading 1.5 times, what it weighs in the text
     // (PostgreSQL's weights in postgres/knowledge.ts say the same); its scores are lower-is-better.
-    search: db.prepare<{ agent: string; version: number; match: string; limit: number }, ChunkRow & { source_id: string; score: number }>(
+    search: db.prepare<{ agent: string; version: number; match: string; limit: number }, HitRow>(
       `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, -bm25(knowledge_fts, 2.0, 1.5, 1.0) AS score
        FROM knowledge_fts f JOIN knowledge_refs r ON r.chunk_id = f.rowid JOIN knowledge_chunks c ON c.id = f.rowid
        WHERE knowledge_fts MATCH @match AND r.agent_id = @agent AND r.version = @version
        ORDER BY score DESC, r.source_id, r.ordinal LIMIT @limit`,
     ),
+    // The version's chunks nearest the query by cosine, scored in SQLite by sqlite-vec (knowledge-vectors.ts
+    // says why): only vectors of the query's length (another model's are stale), and of a cosine above 0.
+    // The CASE keeps vec_distance_cosine from ever seeing a vector of another length (it would throw).
+    nearest: db.prepare<{ agent: string; version: number; model: string; vector: Buffer; depth: number }, HitRow>(
+      `WITH scored AS (
+         SELECT r.source_id, r.ordinal, r.chunk_id,
+                CASE WHEN length(c.embedding) = length(@vector) THEN vec_distance_cosine(c.embedding, @vector) END AS distance
+         FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+         WHERE r.agent_id = @agent AND r.version = @version AND c.embedding_model = @model),
+       nearest AS (SELECT * FROM scored WHERE distance < 1 ORDER BY distance, source_id, ordinal LIMIT @depth)
+       SELECT n.source_id, n.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, 1 - n.distance AS score
+       FROM nearest n JOIN knowledge_chunks c ON c.id = n.chunk_id ORDER BY n.distance, n.source_id, n.ordinal`,
+    ),
+    toEmbed: db.prepare<{ model: string; limit: number }, { id: number; title: string; heading_path: string; text: string }>(
+      `SELECT id, title, heading_path, text FROM knowledge_chunks
+       WHERE embedding_model IS NULL OR embedding_model <> @model ORDER BY id LIMIT @limit`,
+    ),
+    countToEmbed: db.prepare<{ model: string }, { count: number }>(
+      'SELECT COUNT(*) AS count FROM knowledge_chunks WHERE embedding_model IS NULL OR embedding_model <> @model',
+    ),
+    setEmbedding: db.prepare('UPDATE knowledge_chunks SET embedding = @embedding, embedding_model = @model WHERE id = @id'),
     usage: db.prepare<{ agent: string }, KnowledgeUsage>(
       `SELECT (SELECT COUNT(*) FROM knowledge_sources WHERE agent_id = @agent) AS sources,
               (SELECT COUNT(*) FROM knowledge_chunks WHERE agent_id = @agent) AS chunks`,
@@ -149,6 +218,7 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       content_type: source.file?.contentType ?? null,
       data: source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
       options: JSON.stringify(source.options ?? {}),
+      lease: source.leaseMs === undefined ? null : leaseUntil(source.leaseMs),
       now: now(),
     })
     return inserted.changes > 0 ? draftSource(agent, id) : null
@@ -159,12 +229,29 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     return changed > 0 ? draftSource(agent, id) : null
   })
 
-  const failTx = db.transaction((agent: string, id: string, error: string) => {
-    const changed = sql.setFailed.run({ agent, id, error, now: now() }).changes
+  const failTx = db.transaction((agent: string, id: string, error: string, skipped: SkippedPage[]) => {
+    const changed = sql.setFailed.run({ agent, id, error, skipped: JSON.stringify(skipped), now: now() }).changes
     return changed > 0 ? draftSource(agent, id) : null
   })
 
-  const replaceTx = db.transaction((agent: string, source: string, chunks: KnowledgeChunk[]) => {
+  const restartTx = db.transaction((agent: string, id: string, leaseMs: number) => {
+    const source = draftSource(agent, id)
+    if (!source) return null
+    if (source.status === 'importing') return 'importing' as const
+    sql.restart.run({ agent, id, lease: leaseUntil(leaseMs), now: now() })
+    return draftSource(agent, id)
+  })
+
+  const claimTx = db.transaction((leaseMs: number, limit: number) => {
+    const claimed: KnowledgeSourceRecord[] = []
+    for (const { id, agent_id: agent } of sql.stalled.all({ now: now(), limit })) {
+      sql.renew.run({ agent, id, lease: leaseUntil(leaseMs) })
+      claimed.push(draftSource(agent, id)!)
+    }
+    return claimed
+  })
+
+  const replaceTx = db.transaction((agent: string, source: string, chunks: KnowledgeChunk[], skipped: SkippedPage[]) => {
     if (!sql.draftSource.get({ agent, id: source })) return null
     const before = dropDraftRefs(agent, source)
     for (const chunk of chunks) {
@@ -184,7 +271,7 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       sql.insertRef.run({ agent, source, ordinal: chunk.ordinal, chunk: chunkId })
     }
     collect(before)
-    sql.setReady.run({ id: source, now: now() })
+    sql.setReady.run({ id: source, skipped: JSON.stringify(skipped), now: now() })
     return draftSource(agent, source)
   })
 
@@ -196,6 +283,12 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     else sql.deleteSource.run(id)
     collect(before)
     return true
+  })
+
+  const storeEmbeddingsTx = db.transaction((model: string, embeddings: ChunkEmbedding[]) => {
+    let kept = 0
+    for (const { id, vector } of embeddings) kept += sql.setEmbedding.run({ id, model, embedding: vectorBytes(vector) }).changes
+    return kept
   })
 
   const listSources = (agent: string, version: number, id: string | null): KnowledgeSourceRecord[] => {
@@ -213,12 +306,21 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     async updateKnowledgeSourceProgress(agentId, sourceId, progress) {
       return progressTx.immediate(agentId, sourceId, progress)
     },
-    async failKnowledgeSource(agentId, sourceId, error) {
-      return failTx.immediate(agentId, sourceId, error)
+    async failKnowledgeSource(agentId, sourceId, error, skippedPages = []) {
+      return failTx.immediate(agentId, sourceId, error, skippedPages)
     },
-    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+    async restartKnowledgeImport(agentId, sourceId, leaseMs) {
+      return restartTx.immediate(agentId, sourceId, leaseMs)
+    },
+    async renewKnowledgeImport(agentId, sourceId, leaseMs) {
+      return sql.renew.run({ agent: agentId, id: sourceId, lease: leaseUntil(leaseMs) }).changes > 0
+    },
+    async claimStalledKnowledgeImports(leaseMs, limit) {
+      return claimTx.immediate(leaseMs, limit)
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks, skippedPages = []) {
       checkKnowledgeChunks(chunks)
-      return replaceTx.immediate(agentId, sourceId, chunks)
+      return replaceTx.immediate(agentId, sourceId, chunks, skippedPages)
     },
     async listKnowledgeSources(agentId, version = 'draft') {
       return listSources(agentId, versionKey(version), null)
@@ -236,23 +338,33 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
     async deleteKnowledgeSource(agentId, sourceId) {
       return deleteTx.immediate(agentId, sourceId)
     },
-    async searchKnowledge({ agentId, version, query, limit }): Promise<KnowledgeHit[]> {
+    async searchKnowledge({ agentId, version, query, limit, embedding }): Promise<KnowledgeHit[]> {
       const terms = searchTerms(query)
       if (terms.length === 0) return []
+      const agent = agentId
+      const key = versionKey(version)
       // Each term quoted: FTS5 reads it as a string to tokenize, never as an operator or column filter.
       const match = terms.map((term) => `"${term}"`).join(' OR ')
-      return sql.search.all({ agent: agentId, version: versionKey(version), match, limit: searchLimit(limit) }).map((row, i) => ({
-        sourceId: row.source_id,
-        title: row.title,
-        headingPath: JSON.parse(row.heading_path) as string[],
-        url: row.url,
-        text: row.text,
-        score: row.score,
-        rank: i + 1,
-      }))
+      const fullText = (depth: number) => sql.search.all({ agent, version: key, match, limit: depth })
+      if (!embedding) return toHits(fullText(searchLimit(limit)))
+      const byVector = sql.nearest.all({ agent, version: key, model: embedding.model, vector: vectorBytes(embedding.vector), depth: FUSION_DEPTH })
+      const fused = fuseRankings([fullText(FUSION_DEPTH), byVector], (row) => `${row.source_id}\0${row.ordinal}`)
+      return toHits(fused.slice(0, searchLimit(limit)).map(({ item, score }) => ({ ...item, score })))
+    },
+    async claimChunksToEmbed(model, limit) {
+      return sql.toEmbed.all({ model, limit }).map(toChunkToEmbed)
+    },
+    async storeChunkEmbeddings(model, embeddings) {
+      return storeEmbeddingsTx.immediate(model, embeddings)
+    },
+    async countChunksToEmbed(model) {
+      return sql.countToEmbed.get({ model })!.count
     },
     async knowledgeUsage(agentId) {
       return sql.usage.get({ agent: agentId })!
+    },
+    async knowledgeDraftDiffers(agentId, version) {
+      return sql.draftDiffers.get({ agent: agentId, version })!.differs === 1
     },
   }
 

@@ -1,7 +1,6 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
-import type { ContentBlock } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import { storableJson, storableText } from './message-json.ts'
+import { fromStoredContent, storableJson, storableText, storedContent } from './message-json.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
 import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
@@ -23,7 +22,7 @@ const toSummary = (row: SummaryRow): ContextSummary => ({
 const toMessage = (row: MessageRow): StoredMessage => ({
   seq: row.seq,
   role: row.role,
-  content: JSON.parse(row.content) as ContentBlock[],
+  ...fromStoredContent(JSON.parse(row.content)),
   status: row.status,
   traceId: row.trace_id,
   created_at: row.created_at,
@@ -63,6 +62,9 @@ export function createSessionStore(db: Db): SessionStore {
       `INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
        VALUES (@session_pk, @seq, @role, @content, @status, @trace_id, @created_at)`,
     ),
+    dropMessagesFrom: db.prepare<[number, number]>('DELETE FROM messages WHERE session_pk = ? AND seq >= ?'),
+    dropSummariesFrom: db.prepare<[number, number]>('DELETE FROM context_summaries WHERE session_pk = ? AND through_seq >= ?'),
+    rewindSession: db.prepare<[number, number, number]>('UPDATE sessions SET last_seq = ? - 1 WHERE pk = ? AND last_seq >= ?'),
 
     insertTrace: db.prepare(
       `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at)
@@ -135,7 +137,7 @@ export function createSessionStore(db: Db): SessionStore {
         session_pk: session.pk,
         seq,
         role: message.role,
-        content: storableJson(message.content),
+        content: storableJson(storedContent(message)),
         status: message.status,
         trace_id: run.traceId,
         created_at: at,
@@ -157,6 +159,15 @@ export function createSessionStore(db: Db): SessionStore {
     })
   })
 
+  const dropFromTx = db.transaction((key: SessionKey, fromSeq: number) => {
+    const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
+    if (!session) return 0
+    const dropped = sql.dropMessagesFrom.run(session.pk, fromSeq).changes
+    sql.dropSummariesFrom.run(session.pk, fromSeq)
+    sql.rewindSession.run(fromSeq, session.pk, fromSeq)
+    return dropped
+  })
+
   const watch = createWatchQueries(db)
 
   const sweepTx = db.transaction((sweep: InterruptSweep) => {
@@ -165,6 +176,9 @@ export function createSessionStore(db: Db): SessionStore {
   })
 
   return {
+    async dropMessagesFrom(key, fromSeq) {
+      return dropFromTx(key, fromSeq)
+    },
     async getSession(key: SessionKey) {
       const row = sql.getSession.get(key.agentId, key.scope, key.sessionId)
       return row ? toSession(row) : null

@@ -3,7 +3,7 @@
  * The SQLite store implements it today; a PostgreSQL store can implement it tomorrow
  * without touching its callers.
  */
-import type { Access, AgentConfig, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
+import type { Access, AgentConfig, AnswerSource, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
 
 export type AgentRecord = {
   id: string
@@ -158,7 +158,8 @@ export type InterruptSweep = { leaseExpiredBefore: string; deadInstanceIds: stri
 export type FinishedRun = {
   session: SessionKey
   traceId: string
-  messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus }[]
+  /** `sources` (a run's last assistant message's) come back from `getMessages` as stored, without `file_url`. */
+  messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus; sources?: AnswerSource[] }[]
   outcome: TraceOutcome
 }
 
@@ -361,9 +362,14 @@ export type NewKnowledgeSource = {
   file?: { data: Uint8Array; contentType: string }
   /** How to import it (e.g. a page limit), for the pipeline; the store keeps it as given. */
   options?: Record<string, unknown>
+  /** The import's lease (see `renewKnowledgeImport`); without one, any host may take the import over at once. */
+  leaseMs?: number
 }
 
 export type KnowledgeProgress = { pagesDone: number; pagesTotal: number | null }
+
+/** A page of a web source that was not imported, and why, in words for the owner. */
+export type SkippedPage = { url: string; reason: string }
 
 export type KnowledgeSourceRecord = {
   id: string
@@ -378,6 +384,8 @@ export type KnowledgeSourceRecord = {
   status: KnowledgeSourceStatus
   error: string | null
   progress: KnowledgeProgress
+  /** Pages of a web source its last import did not read; [] for files and texts. */
+  skippedPages: SkippedPage[]
   /** How many chunks the listed knowledge (the draft, or the version asked for) holds of it. */
   chunkCount: number
   createdAt: string
@@ -393,7 +401,21 @@ export type KnowledgeQuery = {
   query: string
   /** At most this many hits (clamped to 1..`KNOWLEDGE_SEARCH.maxLimit`). */
   limit: number
+  /**
+   * The query's vector (host/knowledge/embedder.ts), when the host has an embedding model: the
+   * chunks whose vectors that model made are ranked by cosine too, and both rankings are fused.
+   */
+  embedding?: QueryEmbedding
 }
+
+/** A vector from an embedding model, normalised to length 1 (so cosine is a dot product). */
+export type QueryEmbedding = { model: string; vector: Float32Array }
+
+/** A chunk still lacking a vector from the host's model, with what the model reads of it. */
+export type ChunkToEmbed = { id: number; title: string; headingPath: string[]; text: string }
+
+/** A vector to keep for a chunk (`ChunkToEmbed.id`), normalised to length 1. */
+export type ChunkEmbedding = { id: number; vector: Float32Array }
 
 export type KnowledgeHit = {
   sourceId: string
@@ -401,7 +423,11 @@ export type KnowledgeHit = {
   headingPath: string[]
   url: string | null
   text: string
-  /** Higher is better; comparable only within one answer (the stores score differently). */
+  /**
+   * Higher is better; comparable only within one answer (the stores score differently). With an
+   * `embedding` in the query it is the fused score: the sum of 1 / (60 + rank) over the full-text
+   * and the vector rankings the chunk is in (Reciprocal Rank Fusion).
+   */
   score: number
   /** 1 for the best hit, then 2, 3, … */
   rank: number
@@ -426,17 +452,35 @@ export interface KnowledgeStore {
    * unless the source is in the agent's draft.
    */
   updateKnowledgeSourceProgress(agentId: string, sourceId: string, progress: KnowledgeProgress): Promise<KnowledgeSourceRecord | null>
-  /** Marks the source `failed` with `error`; the chunks it had (from an earlier import, or none) stay. Null unless in the draft. */
-  failKnowledgeSource(agentId: string, sourceId: string, error: string): Promise<KnowledgeSourceRecord | null>
   /**
-   * Atomic: replaces the source's chunks in the draft with `chunks` and marks it `ready`. A
+   * Marks the source `failed` with `error` and `skippedPages` (default []), ending its lease; the
+   * chunks it had (from an earlier import, or none) stay. Null unless in the draft.
+   */
+  failKnowledgeSource(agentId: string, sourceId: string, error: string, skippedPages?: SkippedPage[]): Promise<KnowledgeSourceRecord | null>
+  /**
+   * Atomic: starts importing a source again (a refresh) unless it is importing: marks it
+   * `importing` with no error, zero progress and a lease of `leaseMs`; its chunks stay searchable
+   * until replaced. 'importing' when it already is; null unless in the draft.
+   */
+  restartKnowledgeImport(agentId: string, sourceId: string, leaseMs: number): Promise<KnowledgeSourceRecord | 'importing' | null>
+  /** Pushes an importing source's lease to `leaseMs` from now; false unless it is importing in the draft. */
+  renewKnowledgeImport(agentId: string, sourceId: string, leaseMs: number): Promise<boolean>
+  /**
+   * Atomic across hosts: takes over up to `limit` draft sources (of any agent) left `importing`
+   * with their lease run out (their host died), giving each a lease of `leaseMs`; two hosts never
+   * take the same source while its lease runs.
+   */
+  claimStalledKnowledgeImports(leaseMs: number, limit: number): Promise<KnowledgeSourceRecord[]>
+  /**
+   * Atomic: replaces the source's chunks in the draft with `chunks` and marks it `ready` with
+   * `skippedPages` (default []), ending its lease. A
    * search sees the old chunks or the new ones, never a mix. Chunks the agent already stores
    * (same hash) are named, not stored again; chunks nothing names any more are deleted in the
    * same transaction. Null unless the source is in the draft (an import that finishes after its
    * source was deleted stores nothing). Throws, storing nothing, if a chunk's `hash` is not
    * `knowledgeChunkHash` of it, two chunks share an ordinal, or a chunk holds a NUL character.
    */
-  replaceKnowledgeChunks(agentId: string, sourceId: string, chunks: KnowledgeChunk[]): Promise<KnowledgeSourceRecord | null>
+  replaceKnowledgeChunks(agentId: string, sourceId: string, chunks: KnowledgeChunk[], skippedPages?: SkippedPage[]): Promise<KnowledgeSourceRecord | null>
   /**
    * The sources of the draft (default) or of a version, oldest first (`createdAt`, then id). A version lists the
    * sources it froze (those that had chunks when it was published), each `ready`, with the
@@ -462,8 +506,21 @@ export interface KnowledgeStore {
    * version, all give [], never an error.
    */
   searchKnowledge(query: KnowledgeQuery): Promise<KnowledgeHit[]>
+  /**
+   * Up to `limit` chunks (of any agent) with no vector from `model` (none yet, or one from
+   * another model), claimed for `claimMs`: other hosts sharing the database skip them meanwhile,
+   * and a host that dies holding them frees them when the claim runs out. (SQLite belongs to one
+   * host, whose embedder takes one batch at a time: it ignores claims.)
+   */
+  claimChunksToEmbed(model: string, limit: number, claimMs: number): Promise<ChunkToEmbed[]>
+  /** Keeps the vectors, from `model`, in one write; chunks deleted meanwhile are skipped. Returns how many were kept. */
+  storeChunkEmbeddings(model: string, embeddings: ChunkEmbedding[]): Promise<number>
+  /** How many chunks (of all agents) still lack a vector from `model`. */
+  countChunksToEmbed(model: string): Promise<number>
   /** What the agent's knowledge takes in storage (distinct chunks, so the same chunk in ten versions counts once). */
   knowledgeUsage(agentId: string): Promise<KnowledgeUsage>
+  /** Whether the draft's knowledge differs from what `version` froze (a source or chunk added, changed or removed): the draft has changes to publish. */
+  knowledgeDraftDiffers(agentId: string, version: number): Promise<boolean>
 }
 
 /**
@@ -551,6 +608,14 @@ export interface Store extends AccessStore, FileStore, ConsoleSignInStore, Knowl
    * order, its messages consecutive (a per-session counter taken in the same transaction).
    */
   finishRun(run: FinishedRun): Promise<void>
+  /**
+   * Deletes the session's messages from `fromSeq` on, with the context summaries that reach
+   * into them, and takes their numbers back (the next run's messages start at `fromSeq`), all
+   * at once; returns how many messages went (0 for an unknown session). A regenerated answer
+   * (the AI SDK's `regenerate`) replaces the session's last turn this way. Their files stay
+   * (the file retention sweeps them).
+   */
+  dropMessagesFrom(key: SessionKey, fromSeq: number): Promise<number>
   /** One page of traces by `startedAt`, see `PageWindow`; throws `InvalidCursorError` for a foreign `after`. */
   listTraces(query: TraceQuery): Promise<TraceRecord[]>
   /** Every trace of one session, oldest first. */
@@ -589,6 +654,7 @@ export type SessionStore = Pick<
   | 'listContextSummaries'
   | 'startTrace'
   | 'finishRun'
+  | 'dropMessagesFrom'
   | 'listTraces'
   | 'listSessionTraces'
   | 'markInterruptedTraces'

@@ -336,3 +336,92 @@ export function startFakeOpenAI(script: Script): Promise<FakeProvider> {
 export function startFakeAnthropic(script: Script): Promise<FakeProvider> {
   return startFake(anthropic, script)
 }
+
+/** A running fake OpenAI-compatible embeddings server (`POST /v1/embeddings`). */
+export type FakeEmbeddings = FakeProvider & {
+  /** The texts embedded so far, in the order they arrived (every successful call's inputs). */
+  embedded: string[]
+  /** The next `count` calls fail with `status` (503, 429…), with `retry-after-ms: 1` so the SDK retries at once. */
+  failNext(count: number, status?: number): void
+  /** Every call after this waits `ms` before answering (a slow provider). */
+  setDelay(ms: number): void
+}
+
+/** Words the fake reads as one: a synonym, as a real model would place it near its partner. */
+export const FAKE_SYNONYMS: Record<string, string> = {
+  automobile: 'car',
+  vehicle: 'car',
+  cars: 'car',
+  refund: 'money',
+  refunds: 'money',
+  reimbursement: 'money',
+  repayment: 'money',
+}
+
+/**
+ * A deterministic embedding: the hashed bag of the text's words (FAKE_SYNONYMS folded together),
+ * normalised, so texts that share words (or synonyms) have a high cosine and others about none.
+ */
+export function fakeEmbedding(text: string, dimensions = 64): number[] {
+  const vector = new Array<number>(dimensions).fill(0)
+  for (const raw of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const word = FAKE_SYNONYMS[raw] ?? raw
+    let hash = 2166136261
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619)
+    vector[(hash >>> 0) % dimensions]! += 1
+  }
+  const length = Math.hypot(...vector) || 1
+  return vector.map((value) => value / length)
+}
+
+/** Start a fake OpenAI-compatible embeddings server on 127.0.0.1 giving `fakeEmbedding` vectors. */
+export async function startFakeEmbeddings({ dimensions = 64 }: { dimensions?: number } = {}): Promise<FakeEmbeddings> {
+  const requests: RecordedRequest[] = []
+  const embedded: string[] = []
+  const failures: number[] = []
+  let delayMs = 0
+  const server = createServer((req, res) => {
+    void (async () => {
+      const request: RecordedRequest = { path: req.url ?? '', headers: req.headers, body: await readBody(req) }
+      requests.push(request)
+      if (req.method !== 'POST' || request.path.split('?')[0] !== '/v1/embeddings') {
+        return sendJson(res, 404, { error: { message: `No fake route for ${req.method} ${req.url}`, type: 'invalid_request_error' } })
+      }
+      if (delayMs > 0 && !(await waitUnlessClosed(res, delayMs))) return
+      const failure = failures.shift()
+      if (failure !== undefined) {
+        res.writeHead(failure, { 'content-type': 'application/json', 'retry-after-ms': '1' })
+        return void res.end(JSON.stringify({ error: { message: `Fake error ${failure}`, type: 'server_error' } }))
+      }
+      const input: string[] = Array.isArray(request.body?.input) ? request.body.input : [String(request.body?.input ?? '')]
+      embedded.push(...input)
+      sendJson(res, 200, {
+        object: 'list',
+        model: String(request.body?.model ?? 'fake'),
+        data: input.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, dimensions) })),
+        usage: { prompt_tokens: input.length, total_tokens: input.length },
+      })
+    })().catch(() => res.destroy())
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    embedded,
+    aborted: 0,
+    failNext(count, status = 503) {
+      for (let i = 0; i < count; i++) failures.push(status)
+    },
+    setDelay(ms) {
+      delayMs = ms
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()))
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -76,6 +76,28 @@ export function ownerClient(base: string, token: string) {
     createAgent: (agent: Partial<CreateAgent> & { name: string }): Promise<Agent> => expectOk('POST', '/agents', agent),
     updateAgent: (id: string, patch: Record<string, unknown>): Promise<Agent> => expectOk('PATCH', `/agents/${id}`, patch),
     publish: (id: string, options: Publish = {}) => expectOk('POST', `/agents/${id}/publish`, options),
+    /**
+     * Adds a knowledge source to the agent's draft (a pasted text, or a file by its name) and
+     * waits until it is read; returns its id. Throws unless it ends `ready`.
+     */
+    async addKnowledge(agentId: string, source: { title: string; text: string } | { filename: string; body: string; contentType?: string }): Promise<string> {
+      const added =
+        'filename' in source
+          ? await fetch(`${base}/api/v1/agents/${agentId}/knowledge/files?filename=${encodeURIComponent(source.filename)}`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${token}`, 'content-type': source.contentType ?? 'application/octet-stream' },
+              body: source.body,
+            }).then(async (response) => ({ status: response.status, body: await response.json() }))
+          : await call('POST', `/agents/${agentId}/knowledge/sources`, { kind: 'text', ...source })
+      if (added.status !== 201 && added.status !== 202) throw new Error(`adding knowledge → ${added.status} ${JSON.stringify(added.body)}`)
+      for (let i = 0; i < 200; i++) {
+        const { body } = await call('GET', `/agents/${agentId}/knowledge/sources/${added.body.id}`)
+        if (body.status === 'ready') return added.body.id
+        if (body.status !== 'importing') throw new Error(`knowledge source ${body.status}: ${body.error}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      throw new Error('the knowledge source never finished importing')
+    },
     /** Creates an agent and publishes it in one go. */
     async publishedAgent(agent: Partial<CreateAgent> & { name?: string }, options: Publish = {}): Promise<Agent> {
       const created = await expectOk('POST', '/agents', { name: 'Test agent', ...agent })

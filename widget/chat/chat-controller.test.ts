@@ -10,7 +10,7 @@ import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-prov
 import { eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import type { Message } from '../../shared/protocol.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
-import { type ChatMessage, foldAnswerEvent } from './transcript.ts'
+import { type ChatMessage, foldAnswerEvent, toSourceViews } from './transcript.ts'
 
 ;(globalThis as { window?: unknown }).window ??= globalThis
 ;(globalThis as { document?: unknown }).document ??= Object.assign(new EventTarget(), { hidden: false })
@@ -174,6 +174,74 @@ describe('retrying a failed answer that had attachments', () => {
       expect(uploads()).toBe(2)
       expect(JSON.stringify(model.requests.at(-1)!.body.messages)).toContain('Berlin,12')
     })
+  })
+})
+
+describe('an answer’s knowledge sources', () => {
+  const GUIDE = '# Bakery guide\n\n## Custom cakes\n\nWe bake custom cakes to order, three days ahead.\n'
+
+  it('shows the streamed sources under the answer, each upload linking to its file on the chat host, and restores them', async () => {
+    const created = await host.owner.createAgent({ name: 'Bakery', model: 'demo:instant' })
+    const guide = await host.owner.addKnowledge(created.id, { filename: 'guide.md', body: GUIDE, contentType: 'text/markdown' })
+    await host.owner.publish(created.id)
+    const { controller } = controllerFor(created.id)
+    await controller.connect()
+    await controller.send('How do I order custom cakes?')
+    const answer = controller.messages[1]!
+    expect(answer.state).toBe('done')
+    expect(textOf(answer)).toContain('[1]')
+    const fileUrl = `${host.url}/api/v1/published/${created.id}/knowledge/${guide}/file`
+    expect(answer.sources).toEqual([{ index: 1, label: 'Bakery guide › Custom cakes', url: fileUrl }])
+    expect(await (await fetch(fileUrl)).text()).toBe(GUIDE)
+
+    const again = controllerFor(created.id).controller
+    await again.connect()
+    expect(again.messages[1]!.sources).toEqual(answer.sources)
+  })
+
+  it('shows the sources of a sync reply', async () => {
+    const created = await host.owner.createAgent({ name: 'Bakery', model: 'demo:instant' })
+    await host.owner.addKnowledge(created.id, { title: 'Opening hours', text: 'The bakery opens at seven on weekdays.' })
+    await host.owner.publish(created.id, { api_response_mode: 'non_streaming' })
+    const { controller } = controllerFor(created.id)
+    await controller.connect()
+    await controller.send('When does the bakery open?')
+    expect(controller.messages[1]!.sources).toMatchObject([{ index: 1, label: 'Opening hours' }])
+    expect(controller.messages[1]!.sources![0]!.url).toMatch(new RegExp(`^${host.url}/api/v1/published/${created.id}/knowledge/[0-9a-f-]{36}/file$`))
+  })
+
+  it('reads sources by hand: pages keep their URL, files are resolved, odd entries are skipped, and none is no list', () => {
+    const resolve = (url: string) => `https://chat.example${url}`
+    expect(
+      toSourceViews(
+        [
+          { index: 1, title: 'FAQ', heading_path: ['Keys', 7], url: 'https://docs.example/faq#keys', source_id: 's1', file_url: '/ignored', extra: true },
+          { index: 2, title: 'guide', heading_path: [], url: null, source_id: 's2', file_url: '/api/v1/published/a/knowledge/s2/file' },
+          { index: 3, title: 'From an older host', url: null, source_id: 's3' },
+          { title: 'no number' },
+          null,
+        ],
+        resolve,
+      ),
+    ).toEqual([
+      { index: 1, label: 'FAQ › Keys', url: 'https://docs.example/faq#keys' },
+      { index: 2, label: 'guide', url: 'https://chat.example/api/v1/published/a/knowledge/s2/file' },
+      { index: 3, label: 'From an older host', url: null },
+    ])
+    expect(toSourceViews([])).toBeUndefined()
+    expect(toSourceViews('nonsense')).toBeUndefined()
+    const history: Message[] = [
+      { role: 'user', content: [{ type: 'text', text: 'keys?' }], status: 'complete' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'search_knowledge', input: { query: 'keys' } }], status: 'complete' },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '[1] FAQ' }], status: 'complete' },
+      {
+        role: 'assistant',
+        content: [{ type: 'text', text: 'See [1].' }],
+        status: 'complete',
+        sources: [{ index: 1, title: 'FAQ', heading_path: [], url: 'https://docs.example/faq', source_id: 's1' }],
+      },
+    ]
+    expect(toChatMessages(history, resolve)[1]!.sources).toEqual([{ index: 1, label: 'FAQ', url: 'https://docs.example/faq' }])
   })
 })
 

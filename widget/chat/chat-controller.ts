@@ -12,9 +12,9 @@ import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { type ChatTarget, trimSlash, visitorEndpoint } from '../client/urls.ts'
 import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
 import { newId, sessionStore } from './session-store.ts'
-import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages } from './transcript.ts'
+import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages, toSourceViews } from './transcript.ts'
 
-export type { AttachmentView, ChatMessage, FileView, Part, ToolView } from './transcript.ts'
+export type { AttachmentView, ChatMessage, FileView, Part, SourceView, ToolView } from './transcript.ts'
 
 /** Why files could not be attached, for the widget to word: which rule, which file. */
 export type AttachmentProblem = { kind: 'type' | 'size' | 'count'; name: string }
@@ -166,7 +166,7 @@ export class ChatController implements ReactiveController {
           retryDelay: this.options.retryDelay,
         })
       } else {
-        applySyncReply(answer, await postSync(target, body, run.abort.signal))
+        applySyncReply(answer, await postSync(target, body, run.abort.signal), (url) => resolveUrl(target.host, url))
       }
     }
 
@@ -264,6 +264,9 @@ export class ChatController implements ReactiveController {
             url: resolveUrl(this.options.target().host, event.download_url),
           },
         })
+        break
+      case 'sources':
+        answer.sources = toSourceViews(event.sources, (url) => resolveUrl(this.options.target().host, url))
         break
       case 'error':
         answer.state = 'error'

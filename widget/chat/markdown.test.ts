@@ -128,6 +128,7 @@ const HOSTILE = [
   `- [x] <input onfocus=${PWN} autofocus>\n- [ ] **<b onclick=${PWN}>bold</b>**`,
   `&lt;script&gt;${PWN}&lt;/script&gt; <![CDATA[x]]> <!-- <img src=x onerror=${PWN}> -->`,
   '[ok](https://example.com/ok) and [mail](mailto:someone@example.com)',
+  'As the guide says [1], and the FAQ [2][3].',
 ]
 
 /** Deterministic chunkings of `text`: seeded, so a failure names a split that reproduces. */
@@ -350,6 +351,15 @@ describe('markdown in the browser', () => {
         expect(html, `document ${index} ${JSON.stringify(doc)}, split ${split}`).toBe(rendered.oneShot)
       }
     }
+  })
+
+  it('keeps the brackets of a citation like [1] (a link with no URL), and none of a link', async () => {
+    const rendered = await shared.page.evaluate(() => {
+      const root = document.createElement('div')
+      globalThis.markdown.renderMarkdown(root, 'In *Setup* [1]: see [2][3], the [docs](https://example.com/docs) and [bad](javascript:x).')
+      return { text: root.textContent, links: [...root.querySelectorAll('a')].map((a) => a.textContent) }
+    })
+    expect(rendered).toEqual({ text: 'In Setup [1]: see [2][3], the docs and bad.', links: ['docs'] })
   })
 
   it('the corpus exercises every element the renderer makes', async () => {

@@ -29,6 +29,8 @@ type State = {
   stash: string
   copyLabel: string
   copiedLabel: string
+  /** Link elements that were given a URL (allowed or not); see `endToken`. */
+  withUrl: WeakSet<Element>
 }
 
 const TAGS: Partial<Record<number, string>> = {
@@ -111,8 +113,13 @@ function addToken(s: State, type: smd.Token): void {
 
 function endToken(s: State): void {
   if (s.nodes.length > 1) {
-    s.nodes.pop()
-    s.tokens.pop()
+    const node = s.nodes.pop()!
+    // `[1]` with no `(url)` after it is no link, and CommonMark keeps its brackets; smd drops
+    // them, which would turn an answer's citations [1] [2] into bare numbers.
+    if (s.tokens.pop() === smd.LINK && !s.withUrl.has(node)) {
+      node.prepend('[')
+      node.append(']')
+    }
   }
 }
 
@@ -138,6 +145,7 @@ function setAttr(s: State, type: smd.Attr, value: string): void {
     case smd.HREF:
     case smd.SRC:
       link(s, value, type === smd.SRC)
+      s.withUrl.add(top(s))
       break
     case smd.LANG:
       value = value.trim()
@@ -215,6 +223,7 @@ export class MarkdownView {
       stash: '',
       copyLabel: options.copyLabel ?? 'Copy',
       copiedLabel: options.copiedLabel ?? 'Copied',
+      withUrl: new WeakSet(),
     }
     this.#parser = smd.parser({ data: this.#state, add_token: addToken, end_token: endToken, add_text: addText, set_attr: setAttr })
   }

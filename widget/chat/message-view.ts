@@ -1,6 +1,6 @@
-/** How one transcript message looks: markdown text, tool rows, file chips, and its error. */
+/** How one transcript message looks: markdown text, tool rows, file chips, its sources, and its error. */
 import { html, nothing, type TemplateResult } from 'lit'
-import type { ChatMessage, FileView, ToolView } from './chat-controller.ts'
+import type { ChatMessage, FileView, SourceView, ToolView } from './chat-controller.ts'
 import { markdown } from './markdown-directive.ts'
 import { fill, type Strings } from './strings.ts'
 
@@ -26,6 +26,7 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
       if (part.type === 'file') return renderFile(part.file)
       return nothing
     })}
+    ${message.sources ? renderSources(message.sources, strings) : nothing}
     ${empty && message.state === 'streaming' ? html`<span class="note typing">${strings.thinking}</span>` : nothing}
     ${message.state === 'stopped' ? html`<div class="note">${strings.stopped}</div>` : nothing}
     ${message.state === 'error' ? renderError(message, strings, handlers, now) : nothing}
@@ -47,6 +48,20 @@ function renderFile(file: FileView) {
   return href
     ? html`<a class="file" part="file" href=${href} download=${file.filename} target="_blank" rel="noopener noreferrer">⬇ ${file.filename} (${formatSize(file.size)})</a>`
     : nothing
+}
+
+/** The answer's sources as a numbered list of links (a page, or a file's download), each opening in a new tab. */
+function renderSources(sources: SourceView[], strings: Strings) {
+  return html`<nav class="sources" part="sources" aria-label=${strings.sources}>
+    <span aria-hidden="true">${strings.sources}:</span>
+    <ol>
+      ${sources.map((source) => {
+        const href = source.url && safeHref(source.url)
+        const text = `[${source.index}] ${source.label}`
+        return html`<li>${href ? html`<a part="source" href=${href} target="_blank" rel="noopener noreferrer">${text}</a>` : text}</li>`
+      })}
+    </ol>
+  </nav>`
 }
 
 export const formatSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`)

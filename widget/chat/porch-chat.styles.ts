@@ -286,6 +286,23 @@ export const styles = css`
     text-decoration: none;
     color: var(--porch-fg);
   }
+  .sources {
+    margin-top: 8px;
+    font-size: 0.85em;
+    color: var(--porch-muted);
+  }
+  .sources ol {
+    list-style: none;
+    margin: 2px 0 0;
+    padding: 0;
+  }
+  .sources a {
+    text-decoration: none;
+    overflow-wrap: anywhere;
+  }
+  .sources a:hover {
+    text-decoration: underline;
+  }
   .attachments {
     padding: 6px 12px 0;
   }

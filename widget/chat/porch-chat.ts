@@ -29,6 +29,7 @@
  * @csspart transcript - The message list (`role="log"`).
  * @csspart message, message-user, message-assistant, welcome - One message (the welcome message has all three of its own).
  * @csspart tool, file, error, retry-button - Parts of an answer.
+ * @csspart sources, source - The knowledge sources listed under an answer, and one link of them.
  * @csspart code-block, copy-button - A fenced code block in an answer and its Copy button.
  * @csspart starters, starter - Suggested first messages.
  * @csspart composer, input, send-button, stop-button - Where the visitor writes.

@@ -34,6 +34,8 @@ export type Strings = {
   attachmentType: string
   attachmentSize: string
   attachmentCount: string
+  /** The heading and label of the list of sources under an answer. */
+  sources: string
 }
 
 export const en: Strings = {
@@ -70,6 +72,7 @@ export const en: Strings = {
   attachmentType: '{name} cannot be attached: only images and text files can.',
   attachmentSize: '{name} is too large (at most {mb} MB).',
   attachmentCount: 'At most {n} files per message.',
+  sources: 'Sources',
 }
 
 export const de: Strings = {
@@ -106,6 +109,7 @@ export const de: Strings = {
   attachmentType: '{name} kann nicht angehängt werden: nur Bilder und Textdateien.',
   attachmentSize: '{name} ist zu groß (höchstens {mb} MB).',
   attachmentCount: 'Höchstens {n} Dateien pro Nachricht.',
+  sources: 'Quellen',
 }
 
 const builtIn: Record<string, Strings> = { en, de }

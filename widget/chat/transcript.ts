@@ -2,7 +2,7 @@
  * The transcript's data: stored history and sync replies folded into what the chat shows.
  * Pure functions, shared by the controller and its tests.
  */
-import type { ContentBlock, Message, StreamEvent, SyncReply } from '../../shared/protocol.ts'
+import type { AnswerSource, ContentBlock, Message, StreamEvent, SyncReply } from '../../shared/protocol.ts'
 
 export type ToolView = { id: string; name: string; input: unknown; result?: string; isError?: boolean }
 export type FileView = { id: string; filename: string; size: number; contentType: string; url: string }
@@ -12,6 +12,11 @@ export type FileView = { id: string; filename: string; size: number; contentType
  * a retry sends the same attachments again.
  */
 export type AttachmentView = { filename: string; size: number; fileId?: string; file?: File }
+/**
+ * A knowledge source under an answer: `[index] title › heading`, numbered as the answer cites
+ * it, linking to its page or to its file's download (null: a host that serves no file here).
+ */
+export type SourceView = { index: number; label: string; url: string | null }
 export type Part =
   | { type: 'text'; text: string }
   | { type: 'tool'; tool: ToolView }
@@ -27,6 +32,8 @@ export type ChatMessage = {
   error?: string
   /** When a failed answer may be retried (epoch ms; 0 = now). */
   retryAt?: number
+  /** The knowledge the answer's searches returned, listed under it. */
+  sources?: SourceView[]
 }
 
 export function findTool(message: Pick<ChatMessage, 'parts'>, id: string): ToolView | undefined {
@@ -59,9 +66,26 @@ export function foldAnswerEvent(answer: Pick<ChatMessage, 'parts'>, event: Strea
   }
 }
 
+/**
+ * The sources a host sent (the stream's `sources` event, a sync reply, a history message), read
+ * by hand like every reply: unknown fields are ignored, an entry without a number or title is
+ * skipped. A file's URL is relative to the chat host.
+ */
+export function toSourceViews(sources: unknown, resolveUrl: (url: string) => string = (url) => url): SourceView[] | undefined {
+  if (!Array.isArray(sources)) return undefined
+  const views = sources.flatMap((source: Partial<AnswerSource> | null): SourceView[] => {
+    if (typeof source?.index !== 'number' || typeof source.title !== 'string') return []
+    const headings = Array.isArray(source.heading_path) ? source.heading_path.filter((h) => typeof h === 'string') : []
+    const url = typeof source.url === 'string' ? source.url : typeof source.file_url === 'string' ? resolveUrl(source.file_url) : null
+    return [{ index: source.index, label: [source.title, ...headings].join(' › '), url }]
+  })
+  return views.length > 0 ? views : undefined
+}
+
 export const textOf = (message: ChatMessage): string => message.parts.map((part) => (part.type === 'text' ? part.text : '')).join('')
 
-export function applySyncReply(answer: ChatMessage, reply: SyncReply): void {
+export function applySyncReply(answer: ChatMessage, reply: SyncReply, resolveUrl?: (url: string) => string): void {
+  answer.sources = toSourceViews(reply.sources, resolveUrl)
   let toolIndex = 0
   for (const step of reply.steps ?? []) {
     if (step.role === 'assistant' && step.tool_name === null) answer.parts.push({ type: 'text', text: step.content })
@@ -121,6 +145,7 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
     const target = previous?.role === 'assistant' ? previous : { id: `h${index}`, role: 'assistant' as const, parts: [], state: 'done' as const }
     if (target !== previous) out.push(target)
     target.state = stateOf(message.status)
+    target.sources = toSourceViews(message.sources, resolveUrl) ?? target.sources
     for (const block of message.content) {
       if (block.type === 'text') {
         const last = target.parts.at(-1)

@@ -74,9 +74,8 @@ describe('streamChat', () => {
 describe('readEvent', () => {
   it('reads the events this build knows and drops the rest', () => {
     expect(readEvent('{"event_type":"text_delta","turn":1,"text":"a"}')).toEqual({ event_type: 'text_delta', turn: 1, text: 'a' })
-    // `sources` is the host's, but this build does not show it yet: skipped like an unknown event.
     const sources = '{"event_type":"sources","turn":2,"sources":[{"index":1,"title":"Pricing","heading_path":[],"url":null,"source_id":"s1"}]}'
-    for (const data of [sources, '{"event_type":"mystery","turn":1}', '{"event_type":"constructor"}', 'null', 'not json', ''])
-      expect(readEvent(data), data).toBeNull()
+    expect(readEvent(sources)).toMatchObject({ event_type: 'sources', sources: [{ index: 1, title: 'Pricing' }] })
+    for (const data of ['{"event_type":"mystery","turn":1}', '{"event_type":"constructor"}', 'null', 'not json', '']) expect(readEvent(data), data).toBeNull()
   })
 })

@@ -10,16 +10,10 @@ import { errorFrom, HttpError } from './http.ts'
 import type { ChatEndpoint } from './urls.ts'
 
 /**
- * Events this build skips like an unknown one: `sources` (the knowledge an answer came from)
- * is listed by the release that shows it, so the frozen 0.2.0 build stays byte-identical.
- */
-type NotYetShown = 'sources'
-
-/**
  * The stream events this build knows. A Record over the shared union: an event added to
- * shared/protocol.ts does not compile here until it is listed or named in NotYetShown.
+ * shared/protocol.ts does not compile here until it is listed.
  */
-const EVENT_TYPES: Record<Exclude<StreamEventType, NotYetShown>, 1> = {
+const EVENT_TYPES: Record<StreamEventType, 1> = {
   run_started: 1,
   turn_start: 1,
   text_delta: 1,
@@ -27,6 +21,7 @@ const EVENT_TYPES: Record<Exclude<StreamEventType, NotYetShown>, 1> = {
   tool_result: 1,
   output_file: 1,
   context_compressed: 1,
+  sources: 1,
   complete: 1,
   trace_saved: 1,
   error: 1,

@@ -1,5 +1,5 @@
 /**
- * One agent: its name and state, tabs for each task (edit, try, publish, share, API, files), and a link
+ * One agent: its name and state, tabs for each task (edit, knowledge, try, publish, share, API, files), and a link
  * to watch its traffic. Panels report a changed agent with `porch-agent-changed`, so the header
  * and the other tabs show the new state without a reload.
  */
@@ -16,6 +16,7 @@ import './agent-publish.ts'
 import './share-links.ts'
 import './api-keys.ts'
 import './agent-files.ts'
+import './agent-knowledge.ts'
 
 export class ConsoleAgentPage extends ConsoleElement {
   static override properties = {
@@ -77,6 +78,8 @@ export class ConsoleAgentPage extends ConsoleElement {
     switch (this.tab) {
       case 'edit':
         return html`<porch-console-agent-editor .session=${this.session} .agent=${agent}></porch-console-agent-editor>`
+      case 'knowledge':
+        return html`<porch-console-agent-knowledge .session=${this.session} .agent=${agent}></porch-console-agent-knowledge>`
       case 'try':
         return html`<porch-console-try-chat .session=${this.session} .agent=${agent}></porch-console-try-chat>`
       case 'publish':

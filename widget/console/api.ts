@@ -23,14 +23,20 @@ export function setUnauthorizedHandler(handler: () => void): void {
 /** Sign-in (POST), the current session (GET) and sign-out (DELETE). */
 export const SESSION_PATH = '/api/v1/console/session'
 
+/** Sends `body` as JSON, or a Blob (a File) as its raw bytes with its own type. */
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const url = path.startsWith('/api/') ? path : `/api/v1${path}`
   const headers: Record<string, string> = { accept: 'application/json' }
-  if (body !== undefined) headers['content-type'] = 'application/json'
+  const raw = body instanceof Blob ? body : null
+  if (body !== undefined) headers['content-type'] = raw ? raw.type || 'application/octet-stream' : 'application/json'
   if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = csrfToken
   let response: Response
   try {
-    response = await send(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) }, 'The host')
+    response = await send(
+      url,
+      { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : (raw ?? JSON.stringify(body)) },
+      'The host',
+    )
   } catch (error) {
     if (!(error instanceof HttpError)) throw new HttpError(0, 'network', 'The host could not be reached. Check your connection and try again.', null)
     if (error.status === 401 && !url.startsWith(SESSION_PATH)) onUnauthorized()
@@ -48,6 +54,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const api = {
   get: <T>(path: string) => request<T>('GET', path),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  /** POSTs a file's raw bytes (uploads that name the file in the query, not in a form). */
+  upload: <T>(path: string, file: Blob) => request<T>('POST', path, file),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: (path: string) => request<void>('DELETE', path),
 }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
-import { ADMIN_TOKEN, startTestHost, type TestHost } from '../../host/testing/harness.ts'
+import { ADMIN_TOKEN, eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import {
   ConsoleSessionSchema,
   EmbedSnippetsSchema,
@@ -19,7 +19,16 @@ import {
   SessionTranscriptSchema,
   TraceListSchema,
 } from '../../shared/console.ts'
-import { AgentSchema, AgentVersionSchema, PublishReplySchema } from '../../shared/owner.ts'
+import {
+  AgentSchema,
+  AgentVersionSchema,
+  KnowledgeChunkSchema,
+  KnowledgeSearchReplySchema,
+  KnowledgeSourceDetailSchema,
+  KnowledgeSourceListSchema,
+  KnowledgeSourceSchema,
+  PublishReplySchema,
+} from '../../shared/owner.ts'
 
 let host: TestHost
 beforeAll(async () => {
@@ -31,17 +40,27 @@ afterAll(async () => {
 
 type Shape = z.ZodObject<z.ZodRawShape>
 
-/** Parses `value` with `schema`, and checks it has exactly the schema's fields (and so on for the first item of each listed array). */
+/**
+ * Parses `value` with `schema`, and checks it has exactly the schema's fields (and so on for the
+ * first item of each listed array); an optional field the host leaves out when it has nothing
+ * to say (a message's `sources`) may be absent, never unknown.
+ */
 function exactly(schema: Shape, value: unknown, nested: Record<string, Shape> = {}): void {
   expect(() => schema.parse(value)).not.toThrow()
   const object = value as Record<string, unknown>
-  expect(Object.keys(object).sort(), 'fields the host sends').toEqual(Object.keys(schema.shape).sort())
+  expect(Object.keys(object).sort(), 'fields the host sends').toEqual(fieldsOf(schema, object))
   for (const [field, itemSchema] of Object.entries(nested)) {
-    const items = object[field] as unknown[]
+    const items = object[field] as Array<Record<string, unknown>>
     expect(items.length, `${field} has an item to check`).toBeGreaterThan(0)
-    expect(Object.keys(items[0] as object).sort(), `fields of ${field}[0]`).toEqual(Object.keys(itemSchema.shape).sort())
+    expect(Object.keys(items[0]!).sort(), `fields of ${field}[0]`).toEqual(fieldsOf(itemSchema, items[0]!))
   }
 }
+
+/** The schema's fields, less the optional ones `value` leaves out. */
+const fieldsOf = (schema: Shape, value: Record<string, unknown>) =>
+  Object.keys(schema.shape)
+    .filter((key) => key in value || !(schema.shape[key] as z.ZodType).safeParse(undefined).success)
+    .sort()
 
 const item = (schema: z.ZodArray<Shape>) => schema.element
 
@@ -65,6 +84,23 @@ describe('the owner API answers what shared/console.ts and shared/owner.ts say',
 
     const signIn = await host.post('/api/v1/console/session', { token: ADMIN_TOKEN })
     exactly(ConsoleSessionSchema, await signIn.json())
+  })
+
+  it('for knowledge sources, their chunks and the draft search', async () => {
+    const { call } = host.owner
+    const { id } = (await call('POST', '/agents', { name: 'Knowing', model: 'demo:instant' })).body
+    const added = await call('POST', `/agents/${id}/knowledge/sources`, { kind: 'text', title: 'Hours', text: '# Hours\n\nOpen from nine to five.' })
+    exactly(KnowledgeSourceSchema, added.body)
+    const sourceId = added.body.id as string
+    const detail = await eventually(async () => {
+      const read = (await call('GET', `/agents/${id}/knowledge/sources/${sourceId}`)).body
+      return read.status === 'ready' ? read : undefined
+    })
+    exactly(KnowledgeSourceDetailSchema, detail, { chunks: KnowledgeChunkSchema })
+    exactly(KnowledgeSourceListSchema, (await call('GET', `/agents/${id}/knowledge/sources`)).body, { sources: KnowledgeSourceSchema })
+    exactly(KnowledgeSearchReplySchema, (await call('GET', `/agents/${id}/knowledge/search?q=nine`)).body, {
+      hits: item(KnowledgeSearchReplySchema.shape.hits),
+    })
   })
 
   it('for sessions, transcripts and traces', async () => {

@@ -39,6 +39,12 @@ beforeAll(async () => {
     (await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'Newsletter', password: 'letmein', expires_in_seconds: 86_400, quota_total: 100 }))
       .status,
   ).toBe(201)
+  const knowledge = await host.owner.call('POST', `/agents/${agentId}/knowledge/sources`, {
+    kind: 'text',
+    title: 'Opening hours',
+    text: '# Opening hours\n\nWe are open Monday to Friday, 9 to 17.',
+  })
+  expect(knowledge.status).toBeLessThan(300)
   const chat = await host.post(`/api/v1/published/${agentId}/chat`, { request: 'What time is it?', session_id: SESSION_ID })
   expect(chat.status).toBe(200)
   await chat.text()
@@ -69,6 +75,17 @@ const PAGES: ConsolePage[] = [
     ready: async (p) => {
       await p.getByRole('button', { name: 'What time is it?' }).click()
       await p.locator('.chat-log .msg.assistant[data-state="done"]').waitFor()
+    },
+  },
+  {
+    name: 'agent-knowledge',
+    path: () => `/console/agents/${agentId}/knowledge`,
+    ready: async (p) => {
+      await p.getByRole('button', { name: 'Opening hours show chunks' }).click()
+      await p.getByRole('list', { name: 'Chunks of “Opening hours”' }).waitFor()
+      await p.getByLabel('Question or words').fill('open Monday')
+      await p.getByRole('button', { name: 'Search', exact: true }).click()
+      await p.getByRole('list', { name: 'Results for “open Monday”' }).waitFor()
     },
   },
   { name: 'agent-publish', path: () => `/console/agents/${agentId}/publish`, ready: (p) => p.getByRole('region', { name: 'Versions table' }).waitFor() },

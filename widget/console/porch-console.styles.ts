@@ -114,6 +114,21 @@ export const consoleStyles = css`
   .tool { margin: 0.35rem 0; font-size: 0.9em; }
   .tool pre { white-space: pre-wrap; margin: 0.25rem 0; }
 
+  .badge.error { border-color: var(--c-error); color: var(--c-error); }
+  .grow { flex: 1 1 16rem; }
+  .choices label { display: inline-block; white-space: nowrap; }
+  button.linklike { min-height: 0; padding: 0; border: 0; background: none; color: var(--c-accent); text-decoration: underline; text-align: left; }
+  td.origin { overflow-wrap: anywhere; min-width: 8rem; }
+  .progress { display: inline-flex; align-items: center; gap: 0.4rem; white-space: nowrap; }
+  .skipped summary { cursor: pointer; color: var(--c-muted); }
+  .skipped ul { margin: 0.25rem 0; padding-left: 1.2rem; overflow-wrap: anywhere; }
+  .drop-zone { border: 2px dashed var(--c-border); border-radius: 8px; padding: 0.75rem 1rem; }
+  .drop-zone.dragging { border-color: var(--c-accent); background: #eef3fd; }
+  .knowledge-hits, .knowledge-chunks { margin: 0.5rem 0; padding-left: 1.5rem; }
+  .knowledge-hits > li, .knowledge-chunks > li { margin: 0 0 0.75rem; padding-bottom: 0.5rem; border-bottom: 1px solid #e3e6eb; overflow-wrap: anywhere; }
+  .hit-head { margin: 0 0 0.25rem; display: flex; flex-wrap: wrap; gap: 0.25rem 0.6rem; align-items: baseline; }
+  .chunk-text { white-space: pre-wrap; margin: 0.25rem 0; }
+
   .preview-frame { width: 100%; height: 34rem; border: 1px solid var(--c-border); border-radius: 8px; background: #fff; }
   .qr { width: 12rem; height: 12rem; image-rendering: pixelated; background: #fff; }
 

@@ -2,7 +2,7 @@
  * The console's routes, on `location` and the history API. Every path lives under `/console/`,
  * so a reload or a shared URL opens the same page (the host serves the shell for all of them).
  */
-export type AgentTab = 'edit' | 'try' | 'publish' | 'share' | 'api' | 'files'
+export type AgentTab = 'edit' | 'knowledge' | 'try' | 'publish' | 'share' | 'api' | 'files'
 
 export type Route =
   | { page: 'agents' }
@@ -15,6 +15,7 @@ export type Route =
 
 export const AGENT_TABS: { tab: AgentTab; label: string }[] = [
   { tab: 'edit', label: 'Edit' },
+  { tab: 'knowledge', label: 'Knowledge' },
   { tab: 'try', label: 'Try it' },
   { tab: 'publish', label: 'Publish' },
   { tab: 'share', label: 'Share' },
@@ -40,7 +41,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   const params = new URLSearchParams(search)
   if (path === '/console' || path === '/console/agents') return { page: 'agents' }
   if (path === '/console/agents/new') return { page: 'new-agent' }
-  const agent = new RegExp(`^/console/agents/${SEGMENT}(?:/(edit|try|publish|share|api|files))?$`).exec(path)
+  const agent = new RegExp(`^/console/agents/${SEGMENT}(?:/(${AGENT_TABS.map((t) => t.tab).join('|')}))?$`).exec(path)
   const agentId = agent && id(agent[1]!)
   if (agent && agentId) return { page: 'agent', id: agentId, tab: (agent[2] as AgentTab | undefined) ?? 'edit' }
   if (path === '/console/watch') {

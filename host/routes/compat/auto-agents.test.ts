@@ -4,7 +4,9 @@ import { type FakeProvider, type ScriptedReply, startFakeOpenAI } from '../../te
 import { startTestHost, type TestHost } from '../../testing/harness.ts'
 import { bearer, chatKey, dataPayloads, unknownChatKey } from './test-helpers.ts'
 
-const PATH = '/openapi/agent/chat/completions/v1'
+// The SDKs' plural path; the singular one is Porch's first spelling, kept (tested below).
+const PATH = '/openapi/agents/chat/completions/v1'
+const SINGULAR_PATH = '/openapi/agent/chat/completions/v1'
 
 let host: TestHost
 let fake: FakeProvider
@@ -28,8 +30,8 @@ const ask = (body: Record<string, unknown>, credential = key.credential, headers
   host.post(PATH, { agentId: agent.id, ...body }, { ...bearer(credential), ...headers })
 
 describe('Auto Agents chat', () => {
-  it('answers with the chatId, the assistant content and the usage', async () => {
-    const response = await ask({ userChatInput: 'Hello from Auto Agents' })
+  it.each([PATH, SINGULAR_PATH])('%s answers with the chatId, the assistant content and the usage', async (path) => {
+    const response = await host.post(path, { agentId: agent.id, userChatInput: 'Hello from Auto Agents' }, bearer(key.credential))
     expect(response.status).toBe(200)
     const body = await response.json()
     expect(body.chatId).toMatch(/^[0-9a-f-]{36}$/)

@@ -6,6 +6,8 @@
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
 import { type Limit, type LimiterFactory, type RateLimits, takePoint } from '../../auth/rate-limits.ts'
+import type { UploadLimits } from '../../config.ts'
+import type { AllowPrivate } from '../../runtime/network/index.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import type { Publisher } from '../owner/publishing.ts'
@@ -27,6 +29,10 @@ export type CompatDeps = {
   limiter?: LimiterFactory
   /** The host's request limits: when given, each chat through a key takes a point of `chatPerKey`. */
   limits?: RateLimits
+  /** The attachment budgets that images fetched by URL (Auto Agents `images`) count against. */
+  uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
+  /** Whether those image URLs may point to loopback or private addresses (the tools' PORCH_TOOLS_ALLOW_PRIVATE). */
+  allowPrivate: AllowPrivate
 }
 
 export function compatRoutes({
@@ -38,10 +44,12 @@ export function compatRoutes({
   langdockRateLimit,
   limits,
   limiter,
+  uploads,
+  allowPrivate,
 }: CompatDeps) {
   const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
   return new Hono()
-    .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey }))
+    .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey, uploads, allowPrivate }))
     .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
     .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit, limiter }))
 }

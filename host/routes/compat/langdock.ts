@@ -97,8 +97,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
       .post('/agent/v1/publish', compatBodyLimit(), async (c) => {
         const { agentId, description } = await readJson(c, LangdockPublishSchema)
         const agent = await loadAgent(c, agentId)
-        const { reply } = await publisher.publish(agent, { description })
-        return c.json(reply, 200)
+        return c.json(await publisher.publish(agent, { description }), 200)
       })
   )
 }

@@ -75,7 +75,8 @@ describe('publishing and versions', () => {
   it('freezes each publish as a numbered version and reports pending draft changes', async () => {
     const agent = await host.owner.createAgent({ name: 'Versions', model: 'demo:instant' })
     const first = await host.owner.call('POST', `/agents/${agent.id}/publish`, { description: 'first cut' })
-    expect(first.status).toBe(201)
+    // 200, not 201: FastAPI's default, which Skill Compose and Langdock clients check for.
+    expect(first.status).toBe(200)
     expect(first.body).toMatchObject({ status: 'success', message: 'Published version 1.', version: { version: 1 } })
     expect(first.body.version.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/)
 
@@ -90,12 +91,18 @@ describe('publishing and versions', () => {
     ])
     expect(versions[0].config.instructions).toBe('second')
     expect((await host.owner.call('GET', `/agents/${agent.id}`)).body).toMatchObject({ has_unpublished_changes: false, active_version: 2 })
+
+    // Publishing again after an unpublish makes no new version: also 200, the message says which.
+    expect((await host.owner.call('POST', `/agents/${agent.id}/unpublish`)).status).toBe(200)
+    const again = await host.owner.call('POST', `/agents/${agent.id}/publish`)
+    expect(again.status).toBe(200)
+    expect(again.body).toMatchObject({ status: 'success', message: 'Version 2 is published.', version: { version: 2 } })
   })
 
   it('limits a change description to 100 characters and rejects unknown versions', async () => {
     const agent = await host.owner.createAgent({ name: 'Limits', model: 'demo:instant' })
     expect((await host.owner.call('POST', `/agents/${agent.id}/publish`, { description: 'x'.repeat(101) })).status).toBe(400)
-    expect((await host.owner.call('POST', `/agents/${agent.id}/publish`, { description: 'x'.repeat(100) })).status).toBe(201)
+    expect((await host.owner.call('POST', `/agents/${agent.id}/publish`, { description: 'x'.repeat(100) })).status).toBe(200)
     expect((await host.owner.call('POST', `/agents/${agent.id}/versions/7/activate`)).status).toBe(404)
     expect((await host.owner.call('POST', `/agents/${agent.id}/versions/abc/activate`)).status).toBe(400)
   })

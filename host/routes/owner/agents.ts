@@ -28,7 +28,14 @@ function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSp
 
 export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
-  const present = async (agent: AgentRecord) => agentJson(agent, agent.activeVersion === null ? null : await store.getVersion(agent.id, agent.activeVersion))
+  const present = async (agent: AgentRecord) => {
+    if (agent.activeVersion === null) return agentJson(agent, null)
+    const [active, knowledgeChanged] = await Promise.all([
+      store.getVersion(agent.id, agent.activeVersion),
+      store.knowledgeDraftDiffers(agent.id, agent.activeVersion),
+    ])
+    return agentJson(agent, active, knowledgeChanged)
+  }
 
   return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {
@@ -66,8 +73,9 @@ export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBo
       const agent = await loadAgent(c, c.req.param('id'))
       const hasBody = (c.req.header('content-length') ?? '0') !== '0' || c.req.header('transfer-encoding') !== undefined
       const body = hasBody ? await readJson(c, PublishSchema) : check(PublishSchema, {})
-      const { reply, created } = await publisher.publish(agent, body)
-      return c.json(reply, created ? 201 : 200)
+      // 200 whether a new version was made or an equal one made active again (its `message` says which):
+      // FastAPI's default status, the one Skill Compose and Langdock clients check for.
+      return c.json(await publisher.publish(agent, body), 200)
     })
     .post('/agents/:id/unpublish', async (c) => {
       const agent = await store.unpublish((await loadAgent(c, c.req.param('id'))).id)

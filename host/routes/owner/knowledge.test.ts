@@ -153,12 +153,17 @@ describe('reading and deleting knowledge', () => {
   it('publishing freezes what a version searches: deleting a source changes the draft only', async () => {
     const own = await host.owner.createAgent({ name: 'Versions', model: 'demo:instant' })
     await host.owner.publish(own.id)
+    const changes = async () => (await send('GET', `/agents/${own.id}`)).body.has_unpublished_changes
+    expect(await changes()).toBe(false)
     const source = await settled(await addText(own.id, { kind: 'text', title: 'Parking', text: 'Customers park for free behind the bakery.' }))
-    // A knowledge-only change is a change: it publishes a new version.
+    // A knowledge-only change is a change: the agent says so, and publishing makes a new version.
+    expect(await changes()).toBe(true)
     const published = await host.owner.publish(own.id)
     expect(published.version.version).toBe(2)
+    expect(await changes()).toBe(false)
 
     expect((await send('DELETE', `/agents/${own.id}/knowledge/sources/${source.id}`)).status).toBe(204)
+    expect(await changes()).toBe(true)
     expect(await search(own.id, 'park')).toEqual([])
     expect((await search(own.id, 'park', 2))[0]).toMatchObject({ source_id: source.id })
     const frozen = await send('GET', `/agents/${own.id}/knowledge/sources?version=2`)

@@ -1,5 +1,5 @@
 /**
- * Owner API, knowledge: the documents and texts an agent answers from. Adding a source answers
+ * Owner API, knowledge: the documents, texts and web pages an agent answers from. Adding a source answers
  * 201 with it `ready` (or `failed`) when it is read within `WAIT_MS`, else 202 with it
  * `importing`: poll `GET …/knowledge/sources/{id}`. Every role reads; writing needs an editor
  * (ownerAuth). Reads take `?version=N` for what a published version holds; the draft otherwise.
@@ -20,11 +20,17 @@ import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, errorBody, notFound } from '../../http/errors.ts'
 import { knowledgeSourceIdParam } from '../../http/ids.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
-import { type Import, type KnowledgeImporter, KnowledgeLimitError } from '../../knowledge/importer.ts'
+import { type Import, type KnowledgeImporter, KnowledgeLimitError, type WebSourceRequest } from '../../knowledge/importer.ts'
+import type { SearchKnowledge } from '../../knowledge/search.ts'
 import { plainContentType, safeFilename } from '../../runtime/tools/output-files.ts'
 import type { KnowledgeChunk, KnowledgeSourceRecord, KnowledgeVersion, Store } from '../../store/store.ts'
 
-export type KnowledgeOwnerDeps = { store: Store; importer: KnowledgeImporter }
+export type KnowledgeOwnerDeps = {
+  store: Store
+  importer: KnowledgeImporter
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  search?: SearchKnowledge
+}
 
 /** How long adding a source waits for it to be read before answering 202: most files take under a second. */
 const WAIT_MS = 2_000
@@ -40,6 +46,7 @@ export const knowledgeSourceJson = (source: KnowledgeSourceRecord): KnowledgeSou
   status: source.status,
   error: source.error,
   progress: { pages_done: source.progress.pagesDone, pages_total: source.progress.pagesTotal },
+  skipped_pages: source.skippedPages,
   chunk_count: source.chunkCount,
   created_at: source.createdAt,
   updated_at: source.updatedAt,
@@ -55,7 +62,7 @@ const chunkJson = (chunk: KnowledgeChunk) => ({
 
 const versionOf = (c: Context): KnowledgeVersion => readQuery(c, KnowledgeVersionQuerySchema).version ?? 'draft'
 
-export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
+export function ownerKnowledgeRoutes({ store, importer, search = (query) => store.searchKnowledge(query) }: KnowledgeOwnerDeps) {
   const fileLimit = importer.limits.fileBytes
   const tooLarge = () => new ApiError(413, 'payload_too_large', `Knowledge files may be at most ${sizeText(fileLimit)}.`)
 
@@ -90,8 +97,30 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
     .post('/agents/:id/knowledge/sources', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const body = await readJson(c, CreateKnowledgeSourceSchema)
-      if (new TextEncoder().encode(body.text).byteLength > fileLimit) throw tooLarge()
-      return added(c, () => importer.importText(agent.id, { title: body.title, text: body.text }))
+      if (body.kind === 'text') {
+        if (new TextEncoder().encode(body.text).byteLength > fileLimit) throw tooLarge()
+        return added(c, () => importer.importText(agent.id, { title: body.title, text: body.text }))
+      }
+      const pageLimit = importer.limits.pagesPerSource
+      if (body.max_pages !== undefined && body.max_pages > pageLimit) {
+        throw new ApiError(400, 'invalid_request', `max_pages may be at most ${pageLimit} on this host.`)
+      }
+      const request: WebSourceRequest =
+        body.kind === 'url'
+          ? { kind: 'url', urls: body.urls, title: body.title, followLinks: body.follow_links, maxPages: body.max_pages }
+          : { kind: 'sitemap', url: body.url, title: body.title, maxPages: body.max_pages }
+      return added(c, () => importer.importWeb(agent.id, request))
+    })
+    .post('/agents/:id/knowledge/sources/:sourceId/refresh', async (c) => {
+      const agent = await reachableAgent(store, c, c.req.param('id'))
+      const source = await sourceOf(agent.id, c.req.param('sourceId'), 'draft')
+      if (source.kind !== 'url' && source.kind !== 'sitemap') {
+        throw new ApiError(409, 'not_refreshable', 'Only web sources (pages and sitemaps) can be refreshed; upload a changed file as a new source.')
+      }
+      const refreshed = await importer.refresh(agent.id, source.id)
+      if (refreshed === null) throw notFound('Knowledge source')
+      if (refreshed === 'importing') throw new ApiError(409, 'already_importing', 'This source is being read now; refresh it once it is done.')
+      return c.json(knowledgeSourceJson(refreshed.source), 202)
     })
     .post(
       '/agents/:id/knowledge/files',
@@ -152,7 +181,7 @@ export function ownerKnowledgeRoutes({ store, importer }: KnowledgeOwnerDeps) {
     .get('/agents/:id/knowledge/search', async (c) => {
       const agent = await reachableAgent(store, c, c.req.param('id'))
       const query = readQuery(c, KnowledgeSearchQuerySchema)
-      const hits = await store.searchKnowledge({ agentId: agent.id, version: query.version ?? 'draft', query: query.q, limit: query.limit ?? 10 })
+      const hits = await search({ agentId: agent.id, version: query.version ?? 'draft', query: query.q, limit: query.limit ?? 10 })
       const reply: KnowledgeSearchReply = {
         hits: hits.map((hit) => ({
           source_id: hit.sourceId,

@@ -6,7 +6,8 @@ import { redactToolSecrets } from '../../runtime/tools/index.ts'
 import { parseScope } from '../../store/scope.ts'
 import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 
-export function agentJson(agent: AgentRecord, active: VersionRecord | null): Agent {
+/** `knowledgeChanged`: the draft's knowledge differs from the active version's (store.knowledgeDraftDiffers). */
+export function agentJson(agent: AgentRecord, active: VersionRecord | null, knowledgeChanged = false): Agent {
   const frozen = active && JSON.stringify([active.name, active.agentDescription, active.config])
   return {
     id: agent.id,
@@ -19,7 +20,7 @@ export function agentJson(agent: AgentRecord, active: VersionRecord | null): Age
     api_response_mode: agent.apiResponseMode,
     access: agent.access,
     allowed_origins: agent.allowedOrigins,
-    has_unpublished_changes: frozen !== JSON.stringify([agent.name, agent.description, agent.config]),
+    has_unpublished_changes: knowledgeChanged || frozen !== JSON.stringify([agent.name, agent.description, agent.config]),
     created_at: agent.createdAt,
     updated_at: agent.updatedAt,
   }
@@ -61,6 +62,7 @@ export const messageJson = (message: StoredMessage) => ({
   status: message.status,
   trace_id: message.traceId,
   created_at: message.created_at,
+  ...(message.sources && { sources: message.sources }),
 })
 
 export const traceJson = (trace: TraceRecord): TraceSummary => ({

@@ -12,21 +12,15 @@ export function requireKnownModel(model: string | undefined): void {
 }
 
 export type Publisher = {
-  /** Publishes the agent's draft; a new version was made when `created` is true. Refusals throw. */
-  publish(agent: AgentRecord, request: Publish): Promise<{ reply: PublishReply; created: boolean }>
+  /** Publishes the agent's draft (a new version, or the one that equals it made active again); refusals throw. */
+  publish(agent: AgentRecord, request: Publish): Promise<PublishReply>
 }
 
 export function createPublisher({ store, models, tools }: { store: Store; models: ModelRegistry; tools: ToolContext }): Publisher {
   return { publish: (agent, request) => publishAgent(store, models, tools, agent, request) }
 }
 
-async function publishAgent(
-  store: Store,
-  models: ModelRegistry,
-  tools: ToolContext,
-  agent: AgentRecord,
-  request: Publish,
-): Promise<{ reply: PublishReply; created: boolean }> {
+async function publishAgent(store: Store, models: ModelRegistry, tools: ToolContext, agent: AgentRecord, request: Publish): Promise<PublishReply> {
   const problem = models.problem(agent.config.model)
   if (problem) throw new ApiError(400, 'model_unavailable', `Cannot publish: ${problem}.`)
   // MCP servers' tools are listed now and frozen into the version, as the rest of the draft is.
@@ -55,7 +49,7 @@ async function publishAgent(
     case 'published': {
       const { id, version, createdAt } = outcome.version
       const message = outcome.created ? `Published version ${version}.` : `Version ${version} is published.`
-      return { reply: { status: 'success', message, version: { id, version, createdAt } }, created: outcome.created }
+      return { status: 'success', message, version: { id, version, createdAt } }
     }
   }
 }

@@ -14,10 +14,10 @@ import { providerTools, toProviderPrompt } from '../../fast-paths/provider-promp
 import type { ToolCallTrace } from '../../store/store.ts'
 import {
   checkOutputFile,
-  KNOWLEDGE_INSTRUCTIONS,
-  KNOWLEDGE_TOOL_NAME,
   type KnowledgeSearch,
+  knowledgeInstructions,
   knowledgeTool,
+  knowledgeToolName,
   type OutputFile,
   type OutputFileSink,
   type SavedFile,
@@ -94,9 +94,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   let failure: RunFailure | null = null
   try {
     const tools = toolsFor(config.tools, { ...input.tools, files: input.files && recordingSink(input.files, recorder) })
-    // An owner's own tool of that name keeps it: the owner chose it.
-    if (input.knowledge) tools[KNOWLEDGE_TOOL_NAME] ??= knowledgeTool(input.knowledge, sources)
-    const instructions = input.knowledge ? [config.instructions, KNOWLEDGE_INSTRUCTIONS].filter(Boolean).join('\n\n') : config.instructions
+    let instructions = config.instructions
+    if (input.knowledge) {
+      const name = knowledgeToolName((taken) => taken in tools)
+      tools[name] = knowledgeTool(input.knowledge, sources)
+      instructions = [config.instructions, knowledgeInstructions(name)].filter(Boolean).join('\n\n')
+    }
     const providerToolList = await providerTools(tools)
     const call: ModelCall = {
       model: providerModel(input.model),

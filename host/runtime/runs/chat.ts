@@ -7,10 +7,11 @@
  * in the background; callers attach to it to stream or wait.
  */
 import { randomUUID } from 'node:crypto'
-import type { ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { AnswerSource, ChatRequest, ContentBlock, Message } from '../../../shared/index.ts'
+import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
-import type { KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
+import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
@@ -32,6 +33,8 @@ export type ChatServiceDeps = {
   /** How long a model may make no progress before its run fails (model_timeout). */
   modelTimeoutMs?: number
   tools: ToolContext
+  /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
+  searchKnowledge?: SearchKnowledge
 }
 
 export type StartChat = {
@@ -45,6 +48,8 @@ export type StartChat = {
   resumeAfter?: number
   /** The visitor's URL of a file in a session; absent: files are kept but not announced (no route serves them). */
   downloadUrl?: (sessionId: string, fileId: string) => string
+  /** The visitor's URL of a cited upload's or pasted text's file; absent: such sources go out without `file_url`. */
+  knowledgeFileUrl?: (sourceId: string) => string
 }
 
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
@@ -70,6 +75,14 @@ export type ChatService = {
   open(input: StartChat): Promise<OpenedChat>
   /** Cancels a running run at once, on whichever host runs it (the visitor pressed Stop); false when there is none. */
   stop(agentId: string, scope: Scope, requestId: string): Promise<boolean>
+  /**
+   * The session's run in flight, wherever it runs, to follow from its first event; undefined
+   * when none runs. Found through the session's running traces, so only a run whose request_id
+   * the client chose (its events are shared) can be followed from another host.
+   */
+  running(agentId: string, scope: Scope, sessionId: string): Promise<RunFeed | undefined>
+  /** Cancels the session's runs in flight, on whichever host runs them; false when none runs. */
+  stopSession(agentId: string, scope: Scope, sessionId: string): Promise<boolean>
 }
 
 export function createChatService(deps: ChatServiceDeps): ChatService {
@@ -159,7 +172,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       await store.finishRun({
         session,
         traceId,
-        messages: [{ ...prepared.message, status }, ...result.messages],
+        messages: [{ ...prepared.message, status }, ...withSources(result.messages, result.sources)],
         outcome: {
           status: result.status,
           firstTokenMs: result.firstTokenMs,
@@ -177,7 +190,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     }
 
     const turn = result.turns
-    if (result.sources.length > 0) run.push({ event_type: 'sources', turn, sources: result.sources })
+    if (result.sources.length > 0) run.push({ event_type: 'sources', turn, sources: withFileUrls(result.sources, input.knowledgeFileUrl) })
     if (result.failure) run.push({ event_type: 'error', turn, message: result.failure.message, code: result.failure.code })
     run.push({
       event_type: 'complete',
@@ -200,7 +213,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
   async function knowledgeSearch(agentId: string, versionNumber: number): Promise<KnowledgeSearch | undefined> {
     const version: KnowledgeVersion = versionNumber === 0 ? 'draft' : versionNumber
     if (!(await hasKnowledge(agentId, version))) return undefined
-    return (query, limit) => store.searchKnowledge({ agentId, version, query, limit })
+    const search = deps.searchKnowledge ?? ((query: KnowledgeQuery) => store.searchKnowledge(query))
+    return (query, limit) => search({ agentId, version, query, limit })
   }
 
   /**
@@ -340,13 +354,51 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     },
 
     stop: (agentId, scope, requestId) => runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor'),
+
+    async running(agentId, scope, sessionId) {
+      for (const requestId of await runningRequests(agentId, scope, sessionId)) {
+        const found = await runs.find(runKey(agentId, scope, requestId))
+        if (found && !found.gone && found.sessionId === sessionId) return found.feed
+      }
+      return undefined
+    },
+
+    async stopSession(agentId, scope, sessionId) {
+      let stopped = false
+      for (const requestId of await runningRequests(agentId, scope, sessionId)) {
+        if (await runs.stop(runKey(agentId, scope, requestId), 'stopped by the visitor')) stopped = true
+      }
+      return stopped
+    },
+  }
+
+  /** The request ids of the session's running traces, newest first. */
+  async function runningRequests(agentId: string, scope: Scope, sessionId: string): Promise<string[]> {
+    const traces = await store.listTraces({ agentId, scope, sessionId, status: 'running', limit: RUNNING_PER_SESSION })
+    return traces.map((trace) => trace.requestId)
   }
 }
+
+/** How many running traces of one session are looked at (a session runs one at a time, unless clients race). */
+const RUNNING_PER_SESSION = 10
 
 /** How many published versions' knowledge answers are kept (oldest forgotten first). */
 const VERSIONS_KEPT = 1_000
 
 const runKey = (agentId: string, scope: Scope, requestId: string) => `${agentId}\n${scope}\n${requestId}`
+
+/** The run's messages with its sources on the last assistant message, so the session's history keeps them. */
+function withSources<T extends { role: Message['role'] }>(messages: T[], sources: AnswerSource[]): (T & { sources?: AnswerSource[] })[] {
+  const last = messages.findLastIndex((message) => message.role === 'assistant')
+  if (sources.length === 0 || last < 0) return messages
+  return messages.map((message, index) => (index === last ? { ...message, sources } : message))
+}
+
+/** Sources as a visitor gets them: those without a page (uploads, pasted texts) link to their file where a route serves it. */
+export function withFileUrls(sources: AnswerSource[], fileUrl: ((sourceId: string) => string) | undefined): AnswerSource[] {
+  if (!fileUrl) return sources
+  return sources.map((source) => (source.url === null ? { ...source, file_url: fileUrl(source.source_id) } : source))
+}
 
 function emptyResult(failure: AgentRunResult['failure']): AgentRunResult {
   return { status: 'error', messages: [], answer: '', turns: 0, inputTokens: 0, outputTokens: 0, toolCalls: [], sources: [], firstTokenMs: null, failure }

@@ -9,15 +9,16 @@
 export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
 export {
   formatHits,
-  KNOWLEDGE_INSTRUCTIONS,
   KNOWLEDGE_RESULT,
   KNOWLEDGE_TOOL_NAME,
   type KnowledgeSearch,
+  knowledgeInstructions,
   knowledgeTool,
+  knowledgeToolName,
   SourceList,
 } from './knowledge-tool.ts'
 export { McpToolError } from './mcp-client.ts'
 export { discoverMcpTools, freezeMcpTools, keepFrozenMcpTools, type McpDiscoveryOptions } from './mcp-discovery.ts'
-export { checkOutputFile, type OutputFile, type OutputFileSink, type SavedFile, safeFilename } from './output-files.ts'
+export { checkOutputFile, type OutputFile, type OutputFileSink, plainContentType, type SavedFile, safeFilename } from './output-files.ts'
 export { createSecretBox, type SecretBox } from './secret-box.ts'
 export { type BuiltinToolName, type ToolContext, toolsFor } from './tools.ts'

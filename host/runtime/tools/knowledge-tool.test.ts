@@ -6,7 +6,7 @@
  * through the store, as the owner routes' importer does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StreamEvent, StreamEventOf } from '../../../shared/index.ts'
+import { HttpToolSpecSchema, type StreamEvent, type StreamEventOf } from '../../../shared/index.ts'
 import { chunkDocument, parseSource } from '../../knowledge/index.ts'
 import { chatKey, dataPayloads } from '../../routes/compat/test-helpers.ts'
 import { type FakeProvider, type RecordedRequest, startFakeOpenAI } from '../../testing/fake-providers.ts'
@@ -135,6 +135,21 @@ describe('search_knowledge', () => {
     ])
   })
 
+  it('rolls back with the version: activating version 1 again searches the knowledge version 1 was published with', async () => {
+    query = { query: 'harbour plan price' }
+    const agent = await knowledgeAgent()
+    const [first] = await host.store.listKnowledgeSources(agent.id, 'draft')
+    await host.store.deleteKnowledgeSource(agent.id, first!.id)
+    await addDocument(agent.id, '# Prices\n\nThe Harbour plan now costs 99 euros.', 'https://harbour.example/new-prices', 'Prices')
+    await host.owner.publish(agent.id)
+    expect(resultOf(await chat(agent.id, 'How much?'))!.tool_result).toContain('99 euros')
+
+    expect((await host.owner.call('POST', `/agents/${agent.id}/versions/1/activate`)).status).toBe(200)
+    const rolledBack = resultOf(await chat(agent.id, 'How much?'))!.tool_result
+    expect(rolledBack).toContain('42 euros')
+    expect(rolledBack).not.toContain('99 euros')
+  })
+
   it('leaves an agent without knowledge as it was: no tool, no instructions line, no sources', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-4o-mini', instructions: 'Be brief.' })
     const before = model.requests.length
@@ -147,6 +162,25 @@ describe('search_knowledge', () => {
 
     const sync = await (await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'hi' })).json()
     expect(sync).not.toHaveProperty('sources')
+  })
+
+  it("leaves an owner's own search_knowledge tool its name: the built-in becomes porch_search_knowledge, and the instructions say so", async () => {
+    const agent = await host.owner.createAgent({
+      name: 'Own search',
+      model: 'openai:gpt-4o-mini',
+      instructions: 'Be brief.',
+      tools: [HttpToolSpecSchema.parse({ type: 'http', name: 'search_knowledge', description: 'The owner’s CRM search', url: 'https://crm.example/search' })],
+    })
+    await addDocument(agent.id, PRICING, 'https://harbour.example/pricing')
+    await host.owner.publish(agent.id)
+    const before = model.requests.length
+    await chat(agent.id, 'Hello')
+    const [request] = model.requests.slice(before)
+    expect(toolNames(request!).sort()).toEqual(['porch_search_knowledge', 'search_knowledge'])
+    const described = (name: string) => request!.body.tools.find((t: { function: { name: string } }) => t.function.name === name).function.description
+    expect(described('search_knowledge')).toBe('The owner’s CRM search')
+    expect(described('porch_search_knowledge')).toMatch(/^Searches the owner’s documents/)
+    expect(systemText(request!)).toMatch(/with the porch_search_knowledge tool\./)
   })
 
   it('never fails a run on a hostile query: operators, quotes, NUL, huge text and limits are searched or find nothing', async () => {

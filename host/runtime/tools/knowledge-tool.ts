@@ -18,9 +18,22 @@ export const KNOWLEDGE_TOOL_NAME = 'search_knowledge'
  */
 export const KNOWLEDGE_RESULT = { hits: 6, maxHits: 10, chars: 6000, queryChars: 500 } as const
 
-/** The line added to the instructions of a run that has knowledge. */
-export const KNOWLEDGE_INSTRUCTIONS =
-  'You can search the owner’s documents and site with the search_knowledge tool. Search it before answering questions it may cover, answer from what it returns, and cite the passages you use by their numbers, like [1].'
+/**
+ * The name the run's knowledge tool takes: `search_knowledge`, unless the agent has a tool of
+ * its own by that name (an HTTP or MCP tool the owner named so before knowledge existed): that
+ * one keeps it, and the built-in takes the first free of `porch_search_knowledge`, … so both work.
+ */
+export function knowledgeToolName(taken: (name: string) => boolean): string {
+  if (!taken(KNOWLEDGE_TOOL_NAME)) return KNOWLEDGE_TOOL_NAME
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? `porch_${KNOWLEDGE_TOOL_NAME}` : `porch_${KNOWLEDGE_TOOL_NAME}_${n}`
+    if (!taken(name)) return name
+  }
+}
+
+/** The line added to the instructions of a run that has knowledge, naming its tool. */
+export const knowledgeInstructions = (toolName: string) =>
+  `You can search the owner’s documents and site with the ${toolName} tool. Search it before answering questions it may cover, answer from what it returns, and cite the passages you use by their numbers, like [1].`
 
 /** Searches the run's knowledge: a published version's frozen sources, or the draft in try-it. */
 export type KnowledgeSearch = (query: string, limit: number) => Promise<KnowledgeHit[]>

@@ -1,11 +1,14 @@
 /**
  * Knowledge: sources added to an agent's draft, their chunks replaced whole, full-text search
  * (ranked, stemmed, safe for any query), knowledge frozen into each published version, chunks
- * stored once per agent however many versions name them, and cleanup with sources and agents.
+ * stored once per agent however many versions name them, and cleanup with sources and agents;
+ * vectors kept once per chunk and model, and hybrid search fusing both rankings (RRF).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fakeEmbedding } from '../../testing/fake-providers.ts'
 import { knowledgeChunkHash } from '../knowledge.ts'
-import type { KnowledgeChunk, KnowledgeHit, KnowledgeVersion, NewKnowledgeSource, Store } from '../store.ts'
+import { embeddingText, normalise, RRF_K } from '../knowledge-vectors.ts'
+import type { KnowledgeChunk, KnowledgeHit, KnowledgeVersion, NewKnowledgeSource, QueryEmbedding, Store } from '../store.ts'
 import { newAgent, type StoreContractTarget, sleep, uid } from './support.ts'
 
 type ChunkFields = Partial<Pick<KnowledgeChunk, 'title' | 'headingPath' | 'url'>>
@@ -257,13 +260,18 @@ export function describeKnowledge(target: StoreContractTarget) {
       const source = await sourceWith(agent.id, chunks('one', 'two'))
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', version: { version: 1 } })
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'nothing_to_publish' })
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(false)
       // A re-fetch that brings the same chunks changes nothing; a source still importing has none yet.
       await store.replaceKnowledgeChunks(agent.id, source.id, chunks('one', 'two'))
       const pending = (await store.addKnowledgeSource(agent.id, pasted('Pending')))!
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'nothing_to_publish' })
 
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(false)
+
       await store.replaceKnowledgeChunks(agent.id, source.id, chunks('one', 'two', 'three'))
+      expect(await store.knowledgeDraftDiffers(agent.id, 1)).toBe(true)
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', created: true, version: { version: 2 } })
+      expect(await store.knowledgeDraftDiffers(agent.id, 2)).toBe(false)
       // The same chunks in another order are other knowledge (their ordinals changed).
       await store.replaceKnowledgeChunks(agent.id, source.id, [chunk(0, 'three'), chunk(1, 'two'), chunk(2, 'one')])
       expect(await store.publish({ agentId: agent.id })).toMatchObject({ kind: 'published', version: { version: 3 } })
@@ -383,6 +391,67 @@ export function describeKnowledge(target: StoreContractTarget) {
       expect(await search(uid('missing'), 'versioned')).toEqual([])
     })
 
+    it('keeps the pages a web import skipped with its outcome, ready or failed; files and texts have none', async () => {
+      const agent = await newAgent(store)
+      const web = await store.addKnowledgeSource(agent.id, { kind: 'url', title: 'Docs', origin: 'https://docs.example/a', options: { max_pages: 3 } })
+      expect(web).toMatchObject({ skippedPages: [], options: { max_pages: 3 } })
+      const skipped = [
+        { url: 'https://docs.example/gone', reason: 'The page was not found (HTTP 404).' },
+        { url: 'https://docs.example/ünï', reason: 'The site’s robots.txt does not allow PorchBot to read this page.' },
+      ]
+      expect(await store.replaceKnowledgeChunks(agent.id, web!.id, chunks('page one'), skipped)).toMatchObject({ status: 'ready', skippedPages: skipped })
+      expect(await store.failKnowledgeSource(agent.id, web!.id, 'Refreshing failed.', skipped.slice(1))).toMatchObject({
+        status: 'failed',
+        skippedPages: skipped.slice(1),
+        chunkCount: 1,
+      })
+      expect((await store.listKnowledgeSources(agent.id))[0]!.skippedPages).toEqual(skipped.slice(1))
+      expect(await store.replaceKnowledgeChunks(agent.id, web!.id, chunks('page one'))).toMatchObject({ status: 'ready', skippedPages: [] })
+    })
+
+    it('restarts an import (a refresh) only when the source is not importing, its chunks searchable meanwhile', async () => {
+      const agent = await newAgent(store)
+      const source = await store.addKnowledgeSource(agent.id, { kind: 'url', title: 'Docs', origin: 'https://docs.example/', leaseMs: 60_000 })
+      expect(await store.restartKnowledgeImport(agent.id, source!.id, 60_000)).toBe('importing')
+      await store.updateKnowledgeSourceProgress(agent.id, source!.id, { pagesDone: 4, pagesTotal: 4 })
+      await store.replaceKnowledgeChunks(agent.id, source!.id, chunks('lighthouse keeper'))
+      expect(await store.renewKnowledgeImport(agent.id, source!.id, 60_000)).toBe(false)
+
+      const restarted = await store.restartKnowledgeImport(agent.id, source!.id, 60_000)
+      expect(restarted).toMatchObject({ status: 'importing', error: null, progress: { pagesDone: 0, pagesTotal: null }, chunkCount: 1 })
+      expect(texts(await search(agent.id, 'lighthouse'))).toEqual(['lighthouse keeper'])
+      expect(await store.renewKnowledgeImport(agent.id, source!.id, 60_000)).toBe(true)
+      expect(await store.restartKnowledgeImport(agent.id, source!.id, 60_000)).toBe('importing')
+      expect(await store.restartKnowledgeImport(agent.id, uid('missing'), 60_000)).toBeNull()
+      expect(await store.restartKnowledgeImport((await newAgent(store)).id, source!.id, 60_000)).toBeNull()
+    })
+
+    it('hands an import whose lease ran out to exactly one of two instances, and never one whose lease runs', async () => {
+      const agent = await newAgent(store)
+      const running = await store.addKnowledgeSource(agent.id, { ...pasted('Running'), leaseMs: 60_000 })
+      const stalled = await store.addKnowledgeSource(agent.id, { ...pasted('Stalled'), leaseMs: 1 })
+      const done = await store.addKnowledgeSource(agent.id, { ...pasted('Done'), leaseMs: 1 })
+      await store.replaceKnowledgeChunks(agent.id, done!.id, chunks('finished'))
+      await sleep(30)
+      // Other suites' sources may be stalled too: only this agent's are looked at.
+      const ours = (sources: Array<{ agentId: string; id: string }>) => sources.filter((source) => source.agentId === agent.id).map((source) => source.id)
+      const other = await target.open()
+      try {
+        const [a, b] = await Promise.all([store.claimStalledKnowledgeImports(60_000, 10_000), other.claimStalledKnowledgeImports(60_000, 10_000)])
+        expect([...ours(a), ...ours(b)]).toEqual([stalled!.id])
+        expect([...ours(a), ...ours(b)].length).toBe(1)
+        expect(ours(await other.claimStalledKnowledgeImports(60_000, 10_000))).toEqual([])
+      } finally {
+        await target.close(other)
+      }
+      // A lease renewed to end now is free to take at once (a host stopping hands its imports on).
+      expect(await store.renewKnowledgeImport(agent.id, running!.id, 0)).toBe(true)
+      await sleep(5)
+      const taken = await store.claimStalledKnowledgeImports(60_000, 10_000)
+      expect(ours(taken)).toEqual([running!.id])
+      expect(taken.find((source) => source.id === running!.id)).toMatchObject({ status: 'importing', kind: 'text', title: 'Running' })
+    })
+
     it('deleting an agent deletes all its knowledge: sources, files, chunks of the draft and every version', async () => {
       const agent = await newAgent(store)
       const source = await sourceWith(agent.id, chunks('gone soon'), {
@@ -400,6 +469,87 @@ export function describeKnowledge(target: StoreContractTarget) {
       expect(await search(agent.id, 'gone')).toEqual([])
       expect(await store.getKnowledgeFile(agent.id, source.id, 1)).toBeNull()
       expect(await store.listKnowledgeSources(agent.id)).toEqual([])
+    })
+
+    /** Embeds every chunk (of any agent) lacking a vector from `model`, as the embedder does; returns the texts embedded. */
+    const embedAll = async (model: string) => {
+      const sent: string[] = []
+      for (;;) {
+        const batch = await store.claimChunksToEmbed(model, 100, 1)
+        if (batch.length === 0) return sent
+        sent.push(...batch.map(embeddingText))
+        const kept = await store.storeChunkEmbeddings(
+          model,
+          batch.map((todo) => ({ id: todo.id, vector: normalise(fakeEmbedding(embeddingText(todo))) })),
+        )
+        expect(kept).toBe(batch.length)
+      }
+    }
+    const vectorOf = (model: string, text: string): QueryEmbedding => ({ model, vector: normalise(fakeEmbedding(text)) })
+
+    it('keeps one vector per chunk and model: a chunk named by many versions is embedded once, and another model embeds again', async () => {
+      const agent = await newAgent(store)
+      const model = uid('model')
+      await sourceWith(agent.id, chunks('alpha embedded words', 'beta embedded words'))
+      const sent = await embedAll(model)
+      expect(sent.filter((text) => text.includes('embedded words'))).toHaveLength(2)
+      expect(sent.find((text) => text.includes('alpha embedded'))).toBe('Handbook\n\nalpha embedded words')
+      expect(await store.countChunksToEmbed(model)).toBe(0)
+      // A published version names the same chunks: nothing new to embed; a new chunk is.
+      await store.publish({ agentId: agent.id })
+      await sourceWith(agent.id, chunks('gamma embedded words'))
+      expect(await store.countChunksToEmbed(model)).toBe(1)
+      expect(await embedAll(model)).toEqual(['Handbook\n\ngamma embedded words'])
+      // Another model's vectors are stale for this one.
+      const next = uid('model')
+      expect(await store.countChunksToEmbed(next)).toBeGreaterThanOrEqual(3)
+      // Vectors for chunks deleted meanwhile are skipped.
+      expect(await store.storeChunkEmbeddings(model, [{ id: -7, vector: normalise([1, 0]) }])).toBe(0)
+    })
+
+    it('hybrid search finds by vector what full text misses, fuses both rankings by RRF, and leaves chunks without a vector to full text', async () => {
+      const agent = await newAgent(store)
+      const model = uid('model')
+      await sourceWith(
+        agent.id,
+        chunks('The automobile needs fresh oil every spring.', 'Car parks open at nine in the morning.', 'Opening hours of the bakery.'),
+      )
+      await embedAll(model)
+      // Stored after the embedding: no vector yet.
+      await sourceWith(agent.id, chunks('Car wash tokens are sold at the desk.'), pasted('Later'))
+      const query = 'car'
+      expect(texts(await search(agent.id, query)).sort()).toEqual(['Car parks open at nine in the morning.', 'Car wash tokens are sold at the desk.'])
+      const hybrid = await store.searchKnowledge({ agentId: agent.id, version: 'draft', query, limit: 10, embedding: vectorOf(model, query) })
+      // "automobile" is a synonym the vectors know: full text alone never finds it.
+      expect(texts(hybrid)).toContain('The automobile needs fresh oil every spring.')
+      // In both rankings beats in one; the unembedded chunk still comes through full text.
+      expect(hybrid[0]!.text).toBe('Car parks open at nine in the morning.')
+      expect(texts(hybrid)).toContain('Car wash tokens are sold at the desk.')
+      // A chunk that shares nothing with the query (cosine 0) is not near it.
+      expect(texts(hybrid)).not.toContain('Opening hours of the bakery.')
+      expect(hybrid.map((hit) => hit.rank)).toEqual(hybrid.map((_, i) => i + 1))
+      const [first, ...rest] = hybrid
+      expect(first!.score).toBeGreaterThan(1 / (RRF_K + 1))
+      expect(first!.score).toBeLessThanOrEqual(2 / (RRF_K + 1))
+      for (const hit of rest) expect(hit.score).toBeLessThanOrEqual(first!.score)
+      // A vector from a model no chunk was embedded with adds nothing: full text order, RRF scores.
+      const other = await store.searchKnowledge({ agentId: agent.id, version: 'draft', query, limit: 10, embedding: vectorOf(uid('model'), query) })
+      expect(texts(other)).toEqual(texts(await search(agent.id, query)))
+      expect(other.map((hit) => hit.score)).toEqual([1 / (RRF_K + 1), 1 / (RRF_K + 2)])
+      // The limit applies to the fused list; a published version searches its own vectors.
+      expect(await store.searchKnowledge({ agentId: agent.id, version: 'draft', query, limit: 1, embedding: vectorOf(model, query) })).toHaveLength(1)
+      await store.publish({ agentId: agent.id })
+      const published = await store.searchKnowledge({
+        agentId: agent.id,
+        version: 1,
+        query: 'automobile spring',
+        limit: 10,
+        embedding: vectorOf(model, 'vehicle'),
+      })
+      expect(published[0]!.text).toBe('The automobile needs fresh oil every spring.')
+      // Another agent's vectors are never found.
+      const stranger = await newAgent(store)
+      expect(await store.searchKnowledge({ agentId: stranger.id, version: 'draft', query, limit: 10, embedding: vectorOf(model, query) })).toEqual([])
     })
   })
 }

@@ -79,6 +79,36 @@ export function describeSessions(target: StoreContractTarget) {
       expect(messages[1]!.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'current_time', input: {} }])
     })
 
+    it('keeps a run’s sources with its assistant message, apart from its content: the model’s context never sees them', async () => {
+      const key = sessionOf(agent)
+      const start = traceStart(key)
+      await store.startTrace(start)
+      const cited = { index: 1, title: 'Guide', heading_path: ['Setup', 'Keys'], url: null, source_id: randomUUID() }
+      const page = { index: 2, title: 'FAQ', heading_path: [], url: 'https://docs.example/faq#keys', source_id: randomUUID() }
+      await store.finishRun({
+        session: key,
+        traceId: start.traceId,
+        messages: [
+          { role: 'user', content: text('keys?'), status: 'complete' },
+          // A file_url is the route's, never stored: another host (or path) serves the file elsewhere.
+          { role: 'assistant', content: text('Use a key [1][2].'), status: 'complete', sources: [{ ...cited, file_url: '/x/file' }, page] },
+        ],
+        outcome: { status: 'success', firstTokenMs: 1, totalMs: 5, turns: 1, inputTokens: 1, outputTokens: 1, toolCalls: [], error: null },
+      })
+      await chat(store, key, 'later')
+      const messages = await store.getMessages(key)
+      expect(messages.map((m) => [m.content, m.sources])).toEqual([
+        [text('keys?'), undefined],
+        [text('Use a key [1][2].'), [cited, page]],
+        [text('later'), undefined],
+        [text('answer to later'), undefined],
+      ])
+      const context = await store.getModelContext(key)
+      expect(context.messages[1]!.content).toEqual(text('Use a key [1][2].'))
+      expect(context.messages[1]!.sources).toEqual([cited, page])
+      expect((await store.getSessionSummary(key))!.preview).toBe('keys?')
+    })
+
     it('stores a NUL character anywhere in a run (a visitor, a model, a tool input, an error) as U+FFFD, keeping escaped backslashes', async () => {
       const key = sessionOf(agent)
       const start = traceStart(key)
@@ -141,6 +171,31 @@ export function describeSessions(target: StoreContractTarget) {
       expect(summary).toMatchObject({ ...key, messageCount: 4 })
       expect(summary!.preview).toBe(long.slice(0, CONSOLE.previewChars))
       expect(await store.getSessionSummary(sessionOf(agent))).toBeNull()
+    })
+    it('drops a session’s messages from a number on (a regenerated answer), with the summaries reaching into them; the next run takes their numbers', async () => {
+      const key = sessionOf(agent)
+      await chat(store, key, 'one')
+      await chat(store, key, 'two')
+      await store.saveContextSummary(key, { throughSeq: 2, summary: 'one', tokensBefore: 10 })
+      await store.saveContextSummary(key, { throughSeq: 4, summary: 'one and two', tokensBefore: 20 })
+      expect(await store.dropMessagesFrom(key, 3)).toBe(2)
+      expect((await store.getMessages(key)).map((m) => [m.seq, m.content])).toEqual([
+        [1, text('one')],
+        [2, text('answer to one')],
+      ])
+      expect((await store.listContextSummaries(key)).map((s) => s.throughSeq)).toEqual([2])
+      expect((await store.getSessionSummary(key))?.messageCount).toBe(2)
+      await chat(store, key, 'two again')
+      expect((await store.getMessages(key)).map((m) => [m.seq, m.content])).toEqual([
+        [1, text('one')],
+        [2, text('answer to one')],
+        [3, text('two again')],
+        [4, text('answer to two again')],
+      ])
+      // Past the end, and an unknown session: nothing to drop, nothing changed.
+      expect(await store.dropMessagesFrom(key, 9)).toBe(0)
+      expect((await store.getSessionSummary(key))?.messageCount).toBe(4)
+      expect(await store.dropMessagesFrom(sessionOf(agent), 1)).toBe(0)
     })
   })
 

@@ -18,12 +18,27 @@ import {
   toKnowledgeSource,
   versionKey,
 } from '../knowledge.ts'
-import type { KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage } from '../store.ts'
+import { FUSION_DEPTH, fuseRankings, topByCosine, vectorBytes } from '../knowledge-vectors.ts'
+import type { KnowledgeHit, KnowledgeSourceRecord, KnowledgeStore, KnowledgeUsage } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, query } from './rows.ts'
 
 type SourceRow = KnowledgeSourceRow<Date>
 type ChunkRow = KnowledgeChunkRow
+type HitRow = ChunkRow & { source_id: string; score: number }
+
+const toHits = (rows: HitRow[]): KnowledgeHit[] =>
+  rows.map((row, i) => ({
+    sourceId: row.source_id,
+    title: row.title,
+    headingPath: JSON.parse(row.heading_path) as string[],
+    url: row.url,
+    text: row.text,
+    score: row.score,
+    rank: i + 1,
+  }))
+
+const HIT = 'r.source_id, r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash'
 
 const toSource = (row: SourceRow, frozen: boolean) => toKnowledgeSource(row, frozen, iso)
 const toChunk = toKnowledgeChunk
@@ -31,10 +46,16 @@ const toChunk = toKnowledgeChunk
 const toBytes = (data: Buffer) => new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
 
 const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, octet_length(s.data) AS size, s.options::text AS options,
-  s.status, s.error, s.pages_done, s.pages_total, s.created_at, s.updated_at`
+  s.status, s.error, s.pages_done, s.pages_total, s.skipped_pages::text AS skipped_pages, s.created_at, s.updated_at`
 
 const DRAFT_SOURCE = `SELECT ${SOURCE}, (SELECT COUNT(*) FROM knowledge_refs r WHERE r.source_id = s.id AND r.version = 0) AS chunk_count
   FROM knowledge_sources s WHERE s.agent_id = $1 AND s.in_draft`
+
+/**
+ * A lease's end, by the database's clock, `ms` (the parameter named) from now, or NULL when it is
+ * NULL: every host compares leases with one clock, whatever its own says.
+ */
+const LEASE = (ms: string) => `clock_timestamp() + ${ms}::double precision * interval '1 millisecond'`
 
 const lockAgent = async (db: Db, agentId: string) =>
   (await query<{ one: number }>(db, 'SELECT 1 AS one FROM agents WHERE id = $1 FOR NO KEY UPDATE', [agentId])).length > 0
@@ -114,8 +135,8 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
       const at = now()
       const inserted = await changed(
         sql,
-        `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, created_at, updated_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, 'importing', $9, $9 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2)`,
+        `INSERT INTO knowledge_sources (id, agent_id, kind, title, origin, content_type, data, options, status, import_lease_until, created_at, updated_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8::text::jsonb, 'importing', ${LEASE('$10')}, $9, $9 WHERE EXISTS (SELECT 1 FROM agents WHERE id = $2)`,
         [
           id,
           agentId,
@@ -126,6 +147,7 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
           source.file ? Buffer.from(source.file.data.buffer, source.file.data.byteOffset, source.file.data.byteLength) : null,
           JSON.stringify(source.options ?? {}),
           at,
+          source.leaseMs ?? null,
         ],
       )
       return inserted > 0 ? draftSource(sql, agentId, id) : null
@@ -141,17 +163,59 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
         return updated > 0 ? draftSource(tx, agentId, sourceId) : null
       }) as Promise<KnowledgeSourceRecord | null>
     },
-    async failKnowledgeSource(agentId, sourceId, error) {
+    async failKnowledgeSource(agentId, sourceId, error, skippedPages = []) {
       return sql.begin(async (tx) => {
         const updated = await changed(
           tx,
-          "UPDATE knowledge_sources SET status = 'failed', error = $3, updated_at = $4 WHERE id = $2 AND agent_id = $1 AND in_draft",
-          [agentId, sourceId, error, now()],
+          `UPDATE knowledge_sources SET status = 'failed', error = $3, skipped_pages = $5::text::jsonb, import_lease_until = NULL, updated_at = $4
+           WHERE id = $2 AND agent_id = $1 AND in_draft`,
+          [agentId, sourceId, error, now(), JSON.stringify(skippedPages)],
         )
         return updated > 0 ? draftSource(tx, agentId, sourceId) : null
       }) as Promise<KnowledgeSourceRecord | null>
     },
-    async replaceKnowledgeChunks(agentId, sourceId, chunks) {
+    async restartKnowledgeImport(agentId, sourceId, leaseMs) {
+      return sql.begin(async (tx) => {
+        const [row] = await query<{ status: string }>(tx, 'SELECT status FROM knowledge_sources WHERE id = $2 AND agent_id = $1 AND in_draft FOR UPDATE', [
+          agentId,
+          sourceId,
+        ])
+        if (!row) return null
+        if (row.status === 'importing') return 'importing'
+        await changed(
+          tx,
+          `UPDATE knowledge_sources SET status = 'importing', error = NULL, pages_done = 0, pages_total = NULL, import_lease_until = ${LEASE('$3')},
+             updated_at = $4
+           WHERE id = $2 AND agent_id = $1`,
+          [agentId, sourceId, leaseMs, now()],
+        )
+        return draftSource(tx, agentId, sourceId)
+      }) as Promise<KnowledgeSourceRecord | 'importing' | null>
+    },
+    async renewKnowledgeImport(agentId, sourceId, leaseMs) {
+      const updated = await changed(
+        sql,
+        `UPDATE knowledge_sources SET import_lease_until = ${LEASE('$3')} WHERE id = $2 AND agent_id = $1 AND in_draft AND status = 'importing'`,
+        [agentId, sourceId, leaseMs],
+      )
+      return updated > 0
+    },
+    async claimStalledKnowledgeImports(leaseMs, limit) {
+      // SKIP LOCKED: a host taking sources over passes those another host is taking at this moment.
+      const claimed = await query<{ id: string; agent_id: string }>(
+        sql,
+        `UPDATE knowledge_sources SET import_lease_until = ${LEASE('$1')}
+         WHERE id IN (SELECT id FROM knowledge_sources
+                      WHERE status = 'importing' AND in_draft AND (import_lease_until IS NULL OR import_lease_until < clock_timestamp())
+                      ORDER BY updated_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+           AND status = 'importing' AND in_draft AND (import_lease_until IS NULL OR import_lease_until < clock_timestamp())
+         RETURNING id, agent_id`,
+        [leaseMs, limit],
+      )
+      const sources = await Promise.all(claimed.map((row) => draftSource(sql, row.agent_id, row.id)))
+      return sources.filter((source) => source !== null)
+    },
+    async replaceKnowledgeChunks(agentId, sourceId, chunks, skippedPages = []) {
       checkKnowledgeChunks(chunks)
       return sql.begin(async (tx) => {
         if (!(await lockAgent(tx, agentId)) || !(await draftSource(tx, agentId, sourceId))) return null
@@ -175,7 +239,11 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
           )
         }
         await collect(tx, agentId, before)
-        await changed(tx, "UPDATE knowledge_sources SET status = 'ready', error = NULL, updated_at = $2 WHERE id = $1", [sourceId, now()])
+        await changed(
+          tx,
+          "UPDATE knowledge_sources SET status = 'ready', error = NULL, skipped_pages = $3::text::jsonb, import_lease_until = NULL, updated_at = $2 WHERE id = $1",
+          [sourceId, now(), JSON.stringify(skippedPages)],
+        )
         return draftSource(tx, agentId, sourceId)
       }) as Promise<KnowledgeSourceRecord | null>
     },
@@ -217,29 +285,76 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
         return true
       }) as Promise<boolean>
     },
-    async searchKnowledge({ agentId, version, query: text, limit }) {
+    async searchKnowledge({ agentId, version, query: text, limit, embedding }) {
       const terms = searchTerms(text)
       if (terms.length === 0) return []
+      const key = versionKey(version)
       // Quoted words joined with `or`: websearch_to_tsquery never fails, and reads no operator from the words.
-      const rows = await query<ChunkRow & { source_id: string; score: number }>(
+      const fullText = (depth: number) =>
+        query<HitRow>(
+          sql,
+          `SELECT ${HIT}, ts_rank_cd('{0.1, 0.5, 0.75, 1.0}', c.search, q, 1) AS score
+           FROM websearch_to_tsquery('english', $3) AS q
+           JOIN knowledge_chunks c ON c.search @@ q AND c.agent_id = $1
+           JOIN knowledge_refs r ON r.chunk_id = c.id AND r.agent_id = $1 AND r.version = $2
+           ORDER BY score DESC, r.source_id, r.ordinal LIMIT $4`,
+          [agentId, key, terms.map((term) => `"${term}"`).join(' or '), depth],
+        )
+      if (!embedding) return toHits(await fullText(searchLimit(limit)))
+      // The version's vectors from the model, scored in JS (knowledge-vectors.ts says why), then the nearest rows read whole.
+      const [textRows, vectorRows] = await Promise.all([
+        fullText(FUSION_DEPTH),
+        query<{ source_id: string; ordinal: number; embedding: Buffer }>(
+          sql,
+          `SELECT r.source_id, r.ordinal, c.embedding FROM knowledge_refs r JOIN knowledge_chunks c ON c.id = r.chunk_id
+           WHERE r.agent_id = $1 AND r.version = $2 AND c.embedding_model = $3`,
+          [agentId, key, embedding.model],
+        ),
+      ])
+      const nearest = topByCosine(embedding.vector, vectorRows).map(({ source_id, ordinal }) => ({ source_id, ordinal }))
+      const found =
+        nearest.length === 0
+          ? []
+          : await query<HitRow>(
+              sql,
+              `SELECT ${HIT}, 0 AS score FROM jsonb_to_recordset($3::text::jsonb) AS n(source_id text, ordinal integer)
+               JOIN knowledge_refs r ON r.agent_id = $1 AND r.version = $2 AND r.source_id = n.source_id AND r.ordinal = n.ordinal
+               JOIN knowledge_chunks c ON c.id = r.chunk_id`,
+              [agentId, key, JSON.stringify(nearest)],
+            )
+      const rowKey = (row: { source_id: string; ordinal: number }) => `${row.source_id}\0${row.ordinal}`
+      const byKey = new Map(found.map((row) => [rowKey(row), row]))
+      const byVector = nearest.flatMap((row) => byKey.get(rowKey(row)) ?? [])
+      const fused = fuseRankings([textRows, byVector], rowKey)
+      return toHits(fused.slice(0, searchLimit(limit)).map(({ item, score }) => ({ ...item, score })))
+    },
+    async claimChunksToEmbed(model, limit, claimMs) {
+      const rows = await query<{ id: number; title: string; heading_path: string; text: string }>(
         sql,
-        `SELECT r.source_id, r.ordinal, c.title, c.heading_path::text AS heading_path, c.url, c.text, c.hash,
-                ts_rank_cd('{0.1, 0.5, 0.75, 1.0}', c.search, q, 1) AS score
-         FROM websearch_to_tsquery('english', $3) AS q
-         JOIN knowledge_chunks c ON c.search @@ q AND c.agent_id = $1
-         JOIN knowledge_refs r ON r.chunk_id = c.id AND r.agent_id = $1 AND r.version = $2
-         ORDER BY score DESC, r.source_id, r.ordinal LIMIT $4`,
-        [agentId, versionKey(version), terms.map((term) => `"${term}"`).join(' or '), searchLimit(limit)],
+        `UPDATE knowledge_chunks k SET embedding_claimed_until = now() + $3 * interval '1 millisecond'
+         FROM (SELECT id FROM knowledge_chunks
+               WHERE embedding_model IS DISTINCT FROM $1 AND (embedding_claimed_until IS NULL OR embedding_claimed_until < now())
+               ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) AS todo
+         WHERE k.id = todo.id
+         RETURNING k.id, k.title, k.heading_path::text AS heading_path, k.text`,
+        [model, limit, claimMs],
       )
-      return rows.map((row, i) => ({
-        sourceId: row.source_id,
-        title: row.title,
-        headingPath: JSON.parse(row.heading_path) as string[],
-        url: row.url,
-        text: row.text,
-        score: row.score,
-        rank: i + 1,
-      }))
+      return rows
+        .sort((a, b) => a.id - b.id)
+        .map((row) => ({ id: row.id, title: row.title, headingPath: JSON.parse(row.heading_path) as string[], text: row.text }))
+    },
+    async storeChunkEmbeddings(model, embeddings) {
+      if (embeddings.length === 0) return 0
+      return changed(
+        sql,
+        `UPDATE knowledge_chunks k SET embedding = decode(e.vector, 'base64'), embedding_model = $1, embedding_claimed_until = NULL
+         FROM jsonb_to_recordset($2::text::jsonb) AS e(id bigint, vector text) WHERE k.id = e.id`,
+        [model, JSON.stringify(embeddings.map(({ id, vector }) => ({ id, vector: vectorBytes(vector).toString('base64') })))],
+      )
+    },
+    async countChunksToEmbed(model) {
+      const [row] = await query<{ count: number }>(sql, 'SELECT COUNT(*) AS count FROM knowledge_chunks WHERE embedding_model IS DISTINCT FROM $1', [model])
+      return row!.count
     },
     async knowledgeUsage(agentId) {
       const [row] = await query<KnowledgeUsage>(
@@ -249,6 +364,9 @@ export function createKnowledgeStore(sql: Sql): KnowledgeStore {
         [agentId],
       )
       return row!
+    },
+    knowledgeDraftDiffers(agentId, version) {
+      return draftKnowledgeDiffers(sql, agentId, version)
     },
   }
 }

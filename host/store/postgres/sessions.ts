@@ -16,7 +16,7 @@
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
-import { storableJson, storableText } from '../message-json.ts'
+import { fromStoredContent, storableJson, storableText, storedContent } from '../message-json.ts'
 import type {
   ContextSummary,
   FinishedRun,
@@ -80,7 +80,7 @@ const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
 const toMessage = (row: MessageRow): StoredMessage => ({
   seq: row.seq,
   role: row.role,
-  content: row.content,
+  ...fromStoredContent(row.content),
   status: row.status,
   traceId: row.trace_id,
   created_at: iso(row.created_at),
@@ -295,7 +295,7 @@ export function createSessionStore(sql: Sql): SessionStore {
     async finishRun(run: FinishedRun) {
       const start = pendingStarts.get(run.traceId)
       const { agentId, scope, sessionId } = run.session
-      const messages = run.messages.map((m) => ({ role: m.role, content: m.content, status: m.status }))
+      const messages = run.messages.map((m) => ({ role: m.role, content: storedContent(m), status: m.status }))
       const o = run.outcome
       const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), storableText(o.error)]
       const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, storableJson(messages)]
@@ -316,6 +316,21 @@ export function createSessionStore(sql: Sql): SessionStore {
       }
       // Only once written: a failed statement leaves the start to be written as running.
       pendingStarts.delete(run.traceId)
+    },
+    async dropMessagesFrom(key, fromSeq) {
+      // The session's row is locked first, so a run finishing meanwhile appends after the rewind, never into it.
+      return (await sql.begin(async (tx) => {
+        const [session] = await query<{ pk: number }>(tx, 'SELECT pk FROM sessions WHERE agent_id = $1 AND scope = $2 AND id = $3 FOR UPDATE', [
+          key.agentId,
+          key.scope,
+          key.sessionId,
+        ])
+        if (!session) return 0
+        const dropped = await changed(tx, 'DELETE FROM messages WHERE session_pk = $1 AND seq >= $2', [session.pk, fromSeq])
+        await changed(tx, 'DELETE FROM context_summaries WHERE session_pk = $1 AND through_seq >= $2', [session.pk, fromSeq])
+        await changed(tx, 'UPDATE sessions SET last_seq = $2::integer - 1 WHERE pk = $1 AND last_seq >= $2', [session.pk, fromSeq])
+        return dropped
+      })) as number
     },
     async listTraces(q: TraceQuery) {
       const params = new Params()
