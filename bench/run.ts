@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors` runs
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge` runs
  * some of them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
  * installed; `cluster`: one host and three behind nginx on PostgreSQL and Redis, which needs
  * Debian's `postgresql`, `redis-server` and `nginx`; `vectors`: vector search per store, see
- * bench/vectors.ts, which needs Debian's `postgresql` too);
+ * bench/vectors.ts, which needs Debian's `postgresql` too; `knowledge`: retrieval quality, import
+ * cost and search latency on the PostgreSQL manual, which needs `postgresql` and installs
+ * `postgresql-doc-15` when missing);
  * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md);
  * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
  * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
@@ -16,6 +18,7 @@ import { findRedisServer } from '../host/testing/redis-server.ts'
 import { appendGrowth } from './append-growth.ts'
 import { clusterBench } from './cluster.ts'
 import { clusterBenchLines } from './cluster-report.ts'
+import { knowledgeBench, knowledgeBenchLines } from './knowledge.ts'
 import { describeMachine, today } from './machine.ts'
 import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
@@ -25,7 +28,7 @@ import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { vectorLines, vectorSearch } from './vectors.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors', 'knowledge'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -36,7 +39,7 @@ const quick = process.argv.includes('--quick')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
 // Before minutes of other benchmarks, not after: says how to install what is missing.
-if (runs('stores') || runs('cluster') || runs('vectors')) findPostgresBin()
+if (runs('stores') || runs('cluster') || runs('vectors') || runs('knowledge')) findPostgresBin()
 if (runs('cluster')) {
   findRedisServer()
   findNginx()
@@ -136,6 +139,10 @@ if (runs('vectors')) {
 
 if (runs('cluster')) {
   for (const line of clusterBenchLines(await clusterBench({ quick }))) report(line)
+}
+
+if (runs('knowledge')) {
+  for (const line of knowledgeBenchLines(await knowledgeBench({ quick }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)
