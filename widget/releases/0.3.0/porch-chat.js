@@ -520,7 +520,8 @@ var M = {
 	attachmentBytes: 4194304,
 	attachmentsPerMessage: 4,
 	outputFileBytes: 10485760,
-	filenameChars: 200
+	filenameChars: 200,
+	uiChatBodyBytes: 25165824
 }, Pe = {
 	images: [
 		"image/png",
