@@ -11,6 +11,7 @@ import { errorBody, handleError } from './http/errors.ts'
 import type { KnowledgeImporter } from './knowledge/importer.ts'
 import type { SearchKnowledge } from './knowledge/search.ts'
 import type { Logger } from './log.ts'
+import { openApiRoutes } from './openapi/index.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
@@ -117,6 +118,7 @@ export function createApp(deps: AppDeps) {
       allowPrivate: deps.tools.allowPrivate,
     }),
   )
+  app.route('/', openApiRoutes())
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))
   app.route('/', consoleRoutes({ assets: deps.assets }))
   return app

@@ -65,7 +65,7 @@ export type ChatApiDeps = {
   publicUrl?: () => string
 }
 
-const StopRequestSchema = z.object({ request_id: ClientIdSchema })
+export const StopRequestSchema = z.object({ request_id: ClientIdSchema })
 const FileIdSchema = z.uuid()
 
 /** A chat that no longer exists has no allowlist left to protect: any site may read that it is gone. */

@@ -22,7 +22,7 @@ export type LinkRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops:
 
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
-const UnlockSchema = z.object({ password: z.string().min(1).max(200) })
+export const UnlockSchema = z.object({ password: z.string().min(1).max(200) })
 
 /**
  * What a visitor token is bound to: the link, and its current password. Changing or removing

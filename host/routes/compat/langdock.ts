@@ -51,7 +51,7 @@ export type LangdockRoutesDeps = {
   limiter?: LimiterFactory
 }
 
-const AgentIdQuerySchema = z.object({ agentId: z.uuid() })
+export const AgentIdQuerySchema = z.object({ agentId: z.uuid() })
 
 export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = LANGDOCK_RATE_LIMIT, limiter = memoryLimiters }: LangdockRoutesDeps) {
   const loadAgent = async (c: Context<OwnerEnv>, id: string): Promise<AgentRecord> => {

@@ -27,7 +27,7 @@ function scopeOf(query: { scope?: string; link_id?: string }): string | undefine
   return scope
 }
 
-const TranscriptQuerySchema = z.object({ scope: SessionScopeSchema.default('public') })
+export const TranscriptQuerySchema = z.object({ scope: SessionScopeSchema.default('public') })
 
 export function ownerWatchRoutes({ store }: { store: Store }) {
   return new Hono<OwnerEnv>()

@@ -1,0 +1,98 @@
+/** The owner console's API (host/console/api.ts): sign-in by cookie, the model picker, and try-it on the draft. */
+import { z } from 'zod'
+import { ConsoleSessionSchema, ConsoleSignInSchema, ModelsReplySchema, PreviewQuerySchema, TryRequestSchema, TryStopSchema } from '../../shared/console.ts'
+import type { RouteSpec } from './route-spec.ts'
+
+const agent = { id: z.uuid().describe('The agent id.') }
+
+export const consoleRoutes: RouteSpec[] = [
+  {
+    method: 'post',
+    path: '/api/v1/console/session',
+    tag: 'Console',
+    summary: 'Sign in with the admin token or an owner key: sets the HttpOnly session cookie',
+    description: 'The reply carries the CSRF token that every later non-GET request with the cookie sends as `X-CSRF-Token`.',
+    auth: ['none'],
+    body: ConsoleSignInSchema,
+    replies: { 200: { description: 'Signed in.', body: ConsoleSessionSchema } },
+    errors: [400, 401, 403, 413, 429],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/console/session',
+    tag: 'Console',
+    summary: 'Who the cookie signs in',
+    auth: ['console'],
+    replies: { 200: { description: 'The session.', body: ConsoleSessionSchema } },
+    errors: [401],
+  },
+  {
+    method: 'delete',
+    path: '/api/v1/console/session',
+    tag: 'Console',
+    summary: 'Sign out',
+    auth: ['console'],
+    replies: { 204: { description: 'Signed out; the cookie is cleared.' } },
+    errors: [403],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/models',
+    tag: 'Console',
+    summary: 'Which model providers this host runs, and models to suggest',
+    auth: ['owner', 'console'],
+    replies: { 200: { description: 'Providers and suggestions.', body: ModelsReplySchema } },
+    errors: [401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/agents/{id}/try',
+    tag: 'Console',
+    summary: 'Chat with the draft (try-it); streams like the public chat',
+    auth: ['owner', 'console'],
+    params: agent,
+    headers: { 'Last-Event-ID': 'Resume after this event id (same body, same `request_id`).' },
+    body: TryRequestSchema,
+    replies: { 200: { description: 'The answer as a stream of events.', body: { sse: 'stream-events' } } },
+    errors: [400, 401, 403, 404, 409, 413],
+  },
+  {
+    method: 'post',
+    path: '/api/v1/agents/{id}/try/stop',
+    tag: 'Console',
+    summary: 'Stop a running try-it answer',
+    auth: ['owner', 'console'],
+    params: agent,
+    body: TryStopSchema,
+    replies: { 204: { description: 'Stopped.' } },
+    errors: [400, 401, 403, 404, 413],
+  },
+  {
+    method: 'get',
+    path: '/console',
+    tag: 'Pages',
+    summary: 'The owner console (its client-side routes under /console/… answer the same page)',
+    auth: ['none'],
+    replies: { 200: { description: 'The console.', body: { html: true } } },
+  },
+  {
+    method: 'get',
+    path: '/console/preview',
+    tag: 'Pages',
+    summary: 'The widget preview the console frames',
+    auth: ['none'],
+    query: PreviewQuerySchema,
+    replies: { 200: { description: 'The preview page.', body: { html: true } } },
+    errors: [400],
+  },
+  {
+    method: 'get',
+    path: '/console/assets/{file}',
+    tag: 'Pages',
+    summary: "The console's built files",
+    auth: ['none'],
+    params: { file: z.string() },
+    replies: { 200: { description: 'The file.', body: { binary: 'JavaScript or CSS.' } } },
+    errors: [404],
+  },
+]
