@@ -66,14 +66,14 @@ export const pageRoutes: RouteSpec[] = [
     auth: ['none'],
     replies: page(200, 'The reference page.'),
   },
-  {
-    method: 'get',
-    path: '/docs/api/{file}',
-    tag: 'Host',
-    summary: "The reference page's script and styles",
-    auth: ['none'],
-    params: { file: z.enum(['swagger-ui.css', 'swagger-ui-bundle.js', 'reference.js']) },
-    replies: { 200: { description: 'The file.', body: { binary: 'JavaScript or CSS.' } } },
-    errors: [404],
-  },
+  ...(['swagger-ui.css', 'swagger-ui-bundle.js', 'reference.js'] as const).map(
+    (file): RouteSpec => ({
+      method: 'get',
+      path: `/docs/api/${file}`,
+      tag: 'Host',
+      summary: "A file of the reference page (Swagger UI's, or the script that starts it)",
+      auth: ['none'],
+      replies: { 200: { description: 'The file.', body: { binary: file.endsWith('.css') ? 'CSS.' : 'JavaScript.' } } },
+    }),
+  ),
 ]
