@@ -4,7 +4,7 @@
  * client parses, are described here by the fields the platforms' SDKs read.
  */
 import { z } from 'zod'
-import { PublishReplySchema } from '../../shared/index.ts'
+import { AgentSchema, PublishReplySchema } from '../../shared/index.ts'
 import { AutoAgentsChatSchema } from '../routes/compat/auto-agents.ts'
 import { AgentIdQuerySchema } from '../routes/compat/langdock.ts'
 import { LangdockCreateSchema, LangdockListQuerySchema, LangdockPublishSchema, LangdockUpdateSchema } from '../routes/compat/langdock-agent.ts'
@@ -19,18 +19,21 @@ const AutoAgentsReplySchema = z.object({
   usage: Usage,
 })
 
-const OpenAiCompletionSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('chat.completion'),
-    created: z.number().int(),
-    model: z.string(),
-    choices: z.array(
-      z.object({ index: z.number().int(), message: z.object({ role: z.literal('assistant'), content: z.string() }), finish_reason: z.string() }),
-    ),
-    usage: Usage,
-  })
-  .loose()
+const OpenAiCompletionSchema = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number().int(),
+      message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+      logprobs: z.null(),
+      finish_reason: z.string(),
+    }),
+  ),
+  usage: Usage,
+})
 
 const OpenAiModelsSchema = z.object({
   object: z.literal('list'),
@@ -42,7 +45,22 @@ const OpenAiModelsSchema = z.object({
 /** OpenAI's error shape, which the OpenAI SDKs read; `code` is an ApiErrorCode or OpenAI's `invalid_api_key` / `rate_limit_exceeded`. */
 const OpenAiErrorSchema = z.object({ error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string() }) })
 
-const LangdockAgentSchema = z.object({}).loose().describe("An agent in Langdock's shape (`agentId`, `name`, `instruction`, `model`, …).")
+/** An agent in Langdock's shape (host/routes/compat/langdock-agent.ts `langdockAgent`): Porch's fields, renamed. */
+const porch = AgentSchema.shape
+const LangdockAgentSchema = z.object({
+  id: porch.id,
+  name: porch.name,
+  description: porch.description,
+  instruction: porch.instructions,
+  model: porch.model,
+  creativity: porch.temperature,
+  conversationStarters: porch.starters,
+  published: porch.published,
+  activeVersion: porch.active_version,
+  hasUnpublishedChanges: porch.has_unpublished_changes,
+  createdAt: porch.created_at,
+  updatedAt: porch.updated_at,
+})
 const LangdockAgentReplySchema = z.object({ status: z.literal('success'), message: z.string().optional(), agent: LangdockAgentSchema })
 
 const chatKey = { auth: ['compatKey' as const] }
@@ -58,6 +76,11 @@ const autoAgentsCompletions = (path: string): RouteSpec => ({
     200: {
       description: 'The answer; with `stream: true`, SSE chunks.',
       body: AutoAgentsReplySchema,
+      stream: {
+        sse: 'compat-chunks',
+        description:
+          'With `stream: true`: `data: {chatId, choices: [{index, delta: {role, content}, finish_reason}]}` chunks in the OpenAI manner, the last with `usage`, then `data: [DONE]`.',
+      },
     },
   },
   errors: [400, 401, 403, 404, 413, 429, 502],
@@ -105,6 +128,7 @@ export const compatRoutes: RouteSpec[] = [
       200: {
         description: 'The completion; with `stream: true`, `chat.completion.chunk` SSE chunks and `[DONE]`.',
         body: OpenAiCompletionSchema,
+        stream: { sse: 'compat-chunks', description: 'With `stream: true`: `chat.completion.chunk` objects as `data:` lines, then `data: [DONE]`.' },
       },
     },
     errors: [400, 401, 403, 404, 413, 429, 502],

@@ -118,7 +118,10 @@ export function buildDocument(routes: RouteSpec[] = ROUTES): Json {
 
     const responses: Json = {}
     for (const [status, reply] of Object.entries(route.replies))
-      responses[status] = { description: reply.description, ...(reply.body && { content: content(reply.body, 'output') }) }
+      responses[status] = {
+        description: reply.description,
+        ...(reply.body && { content: { ...content(reply.body, 'output'), ...(reply.stream && content(reply.stream, 'output')) } }),
+      }
     const errorBody = route.errorBody ? jsonSchema(route.errorBody, 'output') : schemaRef(shared.ErrorBodySchema, 'output')
     for (const status of route.errors ?? [])
       responses[status] ??= { description: STATUS_TEXT[status] ?? 'An error.', content: { 'application/json': { schema: errorBody } } }
@@ -130,7 +133,7 @@ export function buildDocument(routes: RouteSpec[] = ROUTES): Json {
       ...(route.description && { description: route.description }),
       security: route.auth.map((auth) => (auth === 'none' ? {} : { [SCHEME_OF[auth]]: [] })),
       ...(parameters.length > 0 && { parameters }),
-      ...(route.body && { requestBody: { required: true, content: content(route.body, 'input') } }),
+      ...(route.body && { requestBody: { required: !route.bodyOptional, content: content(route.body, 'input') } }),
       responses,
     }
   }

@@ -12,7 +12,8 @@ import { buildDocument } from './document.ts'
 
 export { buildDocument, ROUTES } from './document.ts'
 
-const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'))
+/** Resolved on first use: a host without the package still starts, and only the reference page fails. */
+const swaggerFile = (name: string) => join(dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json')), name)
 
 /** Starts Swagger UI on the document; a file of its own because the CSP allows no inline script. */
 const REFERENCE_JS = `window.ui = SwaggerUIBundle({ url: new URL('../openapi.json', location.href).href, dom_id: '#api', deepLinking: true, presets: [SwaggerUIBundle.presets.apis], layout: 'BaseLayout' })\n`
@@ -34,8 +35,8 @@ const REFERENCE_HTML = `<!doctype html>
 `
 
 export const REFERENCE_FILES: Record<string, { type: string; read: () => string }> = {
-  'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(join(swaggerDir, 'swagger-ui.css'), 'utf8') },
-  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(join(swaggerDir, 'swagger-ui-bundle.js'), 'utf8') },
+  'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(swaggerFile('swagger-ui.css'), 'utf8') },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(swaggerFile('swagger-ui-bundle.js'), 'utf8') },
   'reference.js': { type: 'text/javascript; charset=utf-8', read: () => REFERENCE_JS },
 }
 

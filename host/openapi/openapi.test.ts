@@ -72,7 +72,7 @@ describe('the OpenAPI document', () => {
     expect(chat.responses['404']!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/ErrorBody' })
   })
 
-  it('fits real replies: an agent, a published agent, and an error body', async () => {
+  it('fits real replies: an agent, a publish, a published agent, a Langdock agent, OpenAI and Auto Agents replies, and error bodies', async () => {
     const ajv = new Ajv2020({ strict: false })
     addFormats.default(ajv)
     ajv.addSchema({ $id: 'porch', components: document.components }, 'porch')
@@ -94,6 +94,25 @@ describe('the OpenAPI document', () => {
     expect(published.status).toBe(200)
     expectFits(replyOf('/api/v1/agents/{id}/publish', 'post', 200), await published.json())
     expectFits(replyOf('/api/v1/published/{id}', 'get', 200), await (await host.get(`/api/v1/published/${agent.id}`)).json())
+
+    const langdock = await host.get(`/agent/v1/get?agentId=${agent.id}`, { authorization: `Bearer ${ADMIN_TOKEN}` })
+    expect(langdock.status).toBe(200)
+    expectFits(replyOf('/agent/v1/get', 'get', 200), await langdock.json())
+
+    const key = (await (await host.post(`/api/v1/agents/${agent.id}/keys`, { name: 'docs' }, { authorization: `Bearer ${ADMIN_TOKEN}` })).json()) as {
+      key: string
+    }
+    const asKey = { authorization: `Bearer ${key.key}` }
+    expectFits(replyOf('/v1/models', 'get', 200), await (await host.get('/v1/models', asKey)).json())
+    const completion = await host.post('/v1/chat/completions', { model: agent.id, messages: [{ role: 'user', content: 'Hello' }] }, asKey)
+    expect(completion.status).toBe(200)
+    expectFits(replyOf('/v1/chat/completions', 'post', 200), await completion.json())
+    const autoAgents = await host.post('/openapi/agents/chat/completions/v1', { agentId: agent.id, userChatInput: 'Hello' }, asKey)
+    expect(autoAgents.status).toBe(200)
+    expectFits(replyOf('/openapi/agents/chat/completions/v1', 'post', 200), await autoAgents.json())
+    const wrongKey = await host.get('/v1/models', { authorization: 'Bearer key_nothing.wrong' })
+    expect(wrongKey.status).toBe(401)
+    expectFits(replyOf('/v1/models', 'get', 401), await wrongKey.json())
 
     const refused = await host.post(`/api/v1/published/${agent.id}/chat`, { nothing: true })
     expect(refused.status).toBe(400)

@@ -33,8 +33,10 @@ export type RouteSpec = {
   /** Request headers beyond auth that change what the route does. */
   headers?: Record<string, string>
   body?: Body
-  /** Replies by status. */
-  replies: Record<number, { description: string; body?: Body | z.ZodType[] }>
+  /** The body may be left out (publishing takes its defaults then). */
+  bodyOptional?: boolean
+  /** Replies by status; `stream` is the same reply when the request asks for a stream (`stream: true`). */
+  replies: Record<number, { description: string; body?: Body | z.ZodType[]; stream?: RawBody }>
   /** Error statuses answered with the one error body (shared/protocol.ts ErrorBodySchema). */
   errors?: number[]
   /** Error body other than ErrorBodySchema (the compat APIs keep their platforms' own). */
