@@ -115,6 +115,8 @@ export function createApp(deps: AppDeps) {
       limiter: deps.limiter,
       uploads: deps.uploads,
       allowPrivate: deps.tools.allowPrivate,
+      models: deps.models,
+      publicUrl: deps.publicUrl,
     }),
   )
   app.route('/', pageRoutes({ store: deps.store, assets: deps.assets }))

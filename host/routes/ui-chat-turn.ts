@@ -22,8 +22,8 @@ import { UI_MESSAGE_STREAM_HEADERS, UI_STREAM_DONE, UiMessageStreamFold, uiChunk
 /** What a turn needs of the caller's access: the version it chats with, its session scope, and its admission. */
 export type TurnAccess = Pick<ChatAccess, 'published' | 'scope' | 'admit'>
 
-/** The UI chat body as a turn reads it: the chat id (Porch's session), the messages, and what to do. */
-export type TurnBody = Pick<UiChatRequest, 'id' | 'messages' | 'trigger'>
+/** The UI chat body as a turn reads it: the messages, and what to do with them. */
+export type TurnBody = Pick<UiChatRequest, 'messages' | 'trigger'>
 
 export type TurnUrls = {
   /** The download URL (a path) of a tool's file in a session; absent, files are kept but not announced. */
