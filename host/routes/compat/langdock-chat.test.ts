@@ -91,6 +91,38 @@ describe('Langdock chat, stream: false', () => {
   })
 })
 
+describe('Langdock chat, files and sources', () => {
+  it('hands a tool’s file over as a file part its URL downloads, in its own session and key only', async () => {
+    const agent = await host.owner.publishedAgent({ name: 'Files', model: 'demo:instant', tools: [{ type: 'builtin', name: 'create_file' }] })
+    const own = await chatKey(host, agent.id)
+    const response = await ask({ agentId: agent.id, messages: [userMessage('Make me a CSV file please')] }, own.credential)
+    const message = await response.json()
+    const file = message.parts.find((part: { type: string }) => part.type === 'file')
+    expect(file).toMatchObject({ type: 'file', mediaType: 'text/csv' })
+    const sessionId = response.headers.get('x-porch-session-id')!
+    expect(file.url.startsWith(`${host.publicUrl}/agent/v1/files/${agent.id}/${own.id}/${sessionId}/`)).toBe(true)
+    const download = await fetch(file.url)
+    expect(download.status).toBe(200)
+    expect(download.headers.get('content-disposition')).toContain('attachment')
+    expect(await download.text()).toContain('Make me a CSV file please')
+    expect((await fetch(file.url.replace(`/${own.id}/`, `/${key.id}/`))).status).toBe(404)
+    expect((await fetch(file.url.replace(`/${sessionId}/`, '/another-session/'))).status).toBe(404)
+    expect((await fetch(file.url.replace(`/${own.id}/`, '/not-a-key/'))).status).toBe(404)
+  })
+
+  it('cites a pasted text as a source-url part its URL downloads', async () => {
+    const agent = await host.owner.createAgent({ name: 'Docs bot', model: 'demo:instant' })
+    const notes = 'The Harbour plan is billed monthly, 42 euros each month.'
+    const sourceId = await host.owner.addKnowledge(agent.id, { title: 'Billing notes', text: notes })
+    await host.owner.publish(agent.id)
+    const message = await (await ask({ agentId: agent.id, messages: [userMessage('How much is the Harbour plan?')] }, ADMIN_TOKEN)).json()
+    const cited = message.parts.find((part: { type: string; title?: string }) => part.type === 'source-url' && part.title === 'Billing notes')
+    expect(cited?.url).toBe(`${host.publicUrl}/agent/v1/knowledge/${agent.id}/${sourceId}/file`)
+    expect(await (await fetch(cited.url)).text()).toBe(notes)
+    expect((await fetch(cited.url.replace(agent.id, agentId))).status).toBe(404)
+  })
+})
+
 describe.each(AI_SDKS)('Langdock chat, stream: true, read by ai $version', (sdk) => {
   it('streams the UI message stream that useChat’s transport reads, with agentId and stream in its body', async () => {
     const Transport = sdk.DefaultChatTransport as unknown as new (options: Record<string, unknown>) => InstanceType<typeof sdk.DefaultChatTransport>

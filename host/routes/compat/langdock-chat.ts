@@ -23,6 +23,12 @@
  * chat id `useChat` sends), else the `X-Porch-Session-Id` header, else a new one per request;
  * every reply carries `X-Porch-Session-Id` to send back.
  *
+ * Files: a tool's file comes as a `file` part whose URL is
+ * `/agent/v1/files/{agentId}/{keyId}/{sessionId}/{fileId}`, a cited upload or pasted text as a
+ * `source-url` to `/agent/v1/knowledge/{agentId}/{sourceId}/file` (absolute with
+ * PORCH_PUBLIC_URL). As for visitors, the random file or source id is the credential: a plain
+ * GET downloads it while the agent is published, and only within its own session and key.
+ *
  * Statuses: 400 bad body, 401 no or unknown key, 403 a browser Origin or an agent outside the
  * key's reach, 404 unknown or unpublished agent, 413 body too large, 429 the key's chat rate
  * limit (with Retry-After), 502 the run failed (non-streaming). Error bodies are the host's
@@ -35,12 +41,14 @@ import { ClientIdSchema, LIMITS, UiChatRequestSchema, UiMessageSchema } from '..
 import { bearer, parseCredential, secretMatches } from '../../auth/key-pair.ts'
 import { browserRefused, ownerPrincipal, unauthorized } from '../../auth/owner-auth.ts'
 import { ApiError, errorBody, notFound } from '../../http/errors.ts'
+import { knowledgeSourceIdParam, sessionIdParam } from '../../http/ids.ts'
 import { readJson } from '../../http/validate.ts'
 import { MODEL_SUGGESTIONS, type ModelRegistry } from '../../runtime/providers/index.ts'
 import { collectEvents } from '../../runtime/runs/index.ts'
+import { plainContentType, safeFilename } from '../../runtime/tools/index.ts'
 import { keyScope, type Scope } from '../../store/scope.ts'
 import type { PublishedAgent } from '../../store/store.ts'
-import type { ChatApiDeps } from '../chat-api.ts'
+import { type ChatApiDeps, downloadHeaders } from '../chat-api.ts'
 import { uiChatTurns } from '../ui-chat-turn.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { SESSION_HEADER } from './openai.ts'
@@ -55,6 +63,8 @@ export type LangdockChatDeps = ChatApiDeps & {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** The key part of a session scope this API chats in: a chat key's id, an owner key's, or `admin`. */
+const KEY_ID = /^(?:(?:key|own)_[A-Za-z0-9_-]{8,32}|admin)$/
 
 /** Langdock's request fields, plus what `useChat` adds (`id`, `trigger`, `messageId`). Unknown fields are ignored, as `useChat`'s extra `body` fields are. */
 export const LangdockChatSchema = z.object({
@@ -70,8 +80,8 @@ export const LangdockChatSchema = z.object({
   messageId: UiChatRequestSchema.shape.messageId,
 })
 
-/** Who is calling: the agents it may chat with (null: every agent), its session scope, and the id its rate limit counts under. */
-type Caller = { agentIds: string[] | null; scope: Scope; limitId: string }
+/** Who is calling: the agents it may chat with (null: every agent), its session scope, and its key's id (`admin` for the admin token), which its rate limit counts under. */
+type Caller = { agentIds: string[] | null; scope: Scope; keyId: string }
 
 const invalid = (message: string) => new ApiError(400, 'invalid_request', message)
 
@@ -88,18 +98,23 @@ export function langdockChatRoutes(deps: LangdockChatDeps) {
       const key = await store.getApiKey(chatKey.id)
       if (!key || !secretMatches(chatKey.secret, key.secretHash)) throw unauthorized('The API key is not valid.')
       void store.touchApiKey(key.id)
-      return { agentIds: [key.agentId], scope: keyScope(key.id), limitId: key.id }
+      return { agentIds: [key.agentId], scope: keyScope(key.id), keyId: key.id }
     }
     const principal = await ownerPrincipal(credential, { adminTokenHash, store })
     if (!principal) throw unauthorized('The API key is not valid.')
     const id = principal.keyId ?? 'admin'
-    return { agentIds: principal.agentIds, scope: keyScope(id), limitId: id }
+    return { agentIds: principal.agentIds, scope: keyScope(id), keyId: id }
+  }
+
+  async function liveAgent(agentId: string): Promise<PublishedAgent> {
+    const published = UUID.test(agentId) ? await store.getPublishedAgent(agentId.toLowerCase()) : null
+    if (!published) throw notFound('Agent')
+    return published
   }
 
   /** The published agent the body names: 404 unknown or unpublished, then 403 outside the caller's reach. */
   async function publishedFor(who: Caller, agentId: string): Promise<PublishedAgent> {
-    const published = UUID.test(agentId) ? await store.getPublishedAgent(agentId.toLowerCase()) : null
-    if (!published) throw notFound('Agent')
+    const published = await liveAgent(agentId)
     if (who.agentIds !== null && !who.agentIds.includes(published.agent.id)) throw new ApiError(403, 'forbidden', 'This key may not chat with that agent.')
     return published
   }
@@ -129,9 +144,12 @@ export function langdockChatRoutes(deps: LangdockChatDeps) {
       if (body.agentId === undefined) throw invalid('agentId: required.')
       const published = await publishedFor(who, body.agentId)
       const sessionId = sessionFrom(body.id, c.req.header(SESSION_HEADER))
-      const granted = { published, scope: who.scope, admit: async () => admitKey?.(who.limitId) }
-      // No download URLs: no visitor route serves a key's session files, so they are kept, not announced.
-      const started = await turns.start(granted, body, sessionId, {})
+      const granted = { published, scope: who.scope, admit: async () => admitKey?.(who.keyId) }
+      const agent = published.agent.id
+      const started = await turns.start(granted, body, sessionId, {
+        downloadUrl: (session, fileId) => `/agent/v1/files/${agent}/${encodeURIComponent(who.keyId)}/${encodeURIComponent(session)}/${fileId}`,
+        knowledgeFileUrl: (sourceId) => `/agent/v1/knowledge/${agent}/${encodeURIComponent(sourceId)}/file`,
+      })
       if (body.stream) return turns.stream(c, started.run, { [SESSION_HEADER]: sessionId })
 
       const fold = new UiMessageStreamFold(turns.absolute)
@@ -140,5 +158,26 @@ export function langdockChatRoutes(deps: LangdockChatDeps) {
       c.header(SESSION_HEADER, sessionId)
       if (error !== null) return c.json(errorBody('run_failed', error), 502)
       return c.json(message, 200)
+    })
+    .get('/agent/v1/files/:agentId/:keyId/:sessionId/:fileId', async (c) => {
+      const keyId = c.req.param('keyId')
+      const published = await liveAgent(c.req.param('agentId'))
+      if (!KEY_ID.test(keyId)) throw notFound('File')
+      const session = { agentId: published.agent.id, scope: keyScope(keyId), sessionId: sessionIdParam(c.req.param('sessionId')) }
+      const fileId = c.req.param('fileId')
+      const file = UUID.test(fileId) ? await store.getFile(session, fileId.toLowerCase()) : null
+      if (!file) throw notFound('File')
+      return c.body(file.data as Uint8Array<ArrayBuffer>, 200, downloadHeaders(file.contentType, file.size, file.filename))
+    })
+    .get('/agent/v1/knowledge/:agentId/:sourceId/file', async (c) => {
+      const { agent, version } = await liveAgent(c.req.param('agentId'))
+      // Only the knowledge of the version the agent answers from: not the draft, not another agent's.
+      const file = await store.getKnowledgeFile(agent.id, knowledgeSourceIdParam(c.req.param('sourceId')), version.version)
+      if (!file) throw notFound('Knowledge file')
+      return c.body(
+        file.data as Uint8Array<ArrayBuffer>,
+        200,
+        downloadHeaders(plainContentType(file.contentType), file.data.byteLength, safeFilename(file.filename)),
+      )
     })
 }
