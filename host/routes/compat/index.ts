@@ -1,6 +1,7 @@
 /**
  * The compat APIs, so existing clients work unchanged but for the host name: Auto Agents and
- * OpenAI chat with a chat API key, Langdock's agent API with an owner key. Mounted at the root
+ * OpenAI chat with a chat API key, Langdock's agent API with an owner key, and Langdock's chat
+ * with either. Mounted at the root
  * (`app.route('/', compatRoutes(deps))`); each keeps its own paths and error conventions.
  */
 import { Hono } from 'hono'
