@@ -116,6 +116,8 @@ export function createApp(deps: AppDeps) {
       limiter: deps.limiter,
       uploads: deps.uploads,
       allowPrivate: deps.tools.allowPrivate,
+      models: deps.models,
+      publicUrl: deps.publicUrl,
     }),
   )
   app.route('/', openApiRoutes())

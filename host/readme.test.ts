@@ -55,7 +55,7 @@ it.each(STORES)('runs the README transcripts as printed against a fresh host on 
   expect(sync).toMatchObject({ success: true, session_id: 'readme-sync', error: null })
   expect(sync.answer).toContain('> Hello!')
 
-  // The access transcript: a password link, a visitor through it, a key, the three compat APIs.
+  // The access transcript: a password link, a visitor through it, a key, the compat APIs (Langdock's management and chat too).
   const access = /<!-- access-transcript:start -->\s*```sh\n([\s\S]*?)```\s*<!-- access-transcript:end -->/.exec(readme)?.[1]
   expect(access, 'README has an access transcript block').toBeTruthy()
   const { stdout: out } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${exportLine![1]}\n${access}`], { timeout: 60_000 })
@@ -73,6 +73,8 @@ it.each(STORES)('runs the README transcripts as printed against a fresh host on 
   expect(openai).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant' } }] })
   expect(openai.choices[0].message.content).toContain('> Hello from an OpenAI client')
   expect(out).toContain('"status":"success","message":"Published version 2."')
+  const langdock = JSON.parse(lines.find((line) => line.includes('"role":"assistant","parts"'))!)
+  expect(langdock.parts).toContainEqual(expect.objectContaining({ type: 'text', text: expect.stringContaining('Hello from Langdock') }))
   // On PostgreSQL, nothing went to a SQLite file.
   expect(existsSync(database.path)).toBe(kind === 'sqlite')
 })

@@ -14,7 +14,7 @@ import { runToSse } from '../fast-paths/sse.ts'
 import type { OwnerEnv } from '../http/env.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { lastEventId, readJson } from '../http/validate.ts'
-import type { ModelRegistry } from '../runtime/providers/index.ts'
+import { MODEL_SUGGESTIONS, type ModelRegistry } from '../runtime/providers/index.ts'
 import type { ChatService } from '../runtime/runs/index.ts'
 import { discoverMcpTools, freezeMcpTools, type ToolContext } from '../runtime/tools/index.ts'
 import { tryScope } from '../store/scope.ts'
@@ -32,17 +32,6 @@ export type ConsoleApiDeps = {
   /** Sign-in attempts per client IP (rate-limits.ts `signInPerIp`). */
   signInLimiter: RateLimiterAbstract
 }
-
-/** Model refs offered in the picker, per provider. */
-const SUGGESTIONS = [
-  'demo',
-  'demo:instant',
-  'openai:gpt-4o-mini',
-  'openai:gpt-4o',
-  'openai:gpt-4.1-mini',
-  'anthropic:claude-sonnet-4-5',
-  'anthropic:claude-haiku-4-5',
-]
 
 /**
  * The draft dressed as a version, so the one chat runtime runs it unchanged. Version 0 marks
@@ -122,7 +111,7 @@ export function consoleApiRoutes(deps: ConsoleApiDeps) {
       const configured = new Set<string>(models.configured())
       const reply: ModelsReply = {
         providers: (['demo', 'openai', 'anthropic'] as const).map((id) => ({ id, configured: configured.has(id) })),
-        suggestions: SUGGESTIONS,
+        suggestions: MODEL_SUGGESTIONS,
       }
       return c.json(reply, 200)
     })

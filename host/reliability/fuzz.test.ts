@@ -67,6 +67,8 @@ function poolFor(route: Route, index: number, method = route.method): string | u
   if (route.path.startsWith('/api/v1/keys/')) return name === ':keyId' ? (route.path.endsWith('/refresh') ? 'apiKey' : doomed('apiKey')) : undefined
   if (route.path.startsWith('/api/v1/owner-keys/')) return name === ':keyId' ? doomed('ownerKey') : undefined
   if (route.path.startsWith('/widget/')) return name === ':version' ? 'widgetVersion' : 'widgetFile'
+  // Langdock chat's downloads: a published agent, the key whose sessions hold the file, then as for visitors.
+  if (route.path.startsWith('/agent/v1/')) return name === ':agentId' ? 'published' : name === ':keyId' ? 'chatKeyId' : visitorPool(name)
   if (parts[1] === 'published' || parts[1] === 'l') return 'page'
   return undefined
 }
@@ -510,6 +512,7 @@ describe.each(STORES)(`fuzzing every route with ${REQUESTS} malformed requests (
       session: ['kept-1', 'kept-2'],
       version: ['1', '0', '2'],
       apiKey: [spareKey.id],
+      chatKeyId: [chatKey.split('.')[0]!, 'admin'],
       ownerKey: [spareOwnerKey.id],
       doomedLinkId: [doomedLink.id],
       doomedAgent: [doomed.id],

@@ -249,7 +249,7 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
 }
 
 /** A visitor's download: saved, never rendered; whatever the file holds, it never runs as a page of this host. */
-const downloadHeaders = (contentType: string, size: number, filename: string) => ({
+export const downloadHeaders = (contentType: string, size: number, filename: string) => ({
   'Content-Type': contentType.startsWith('text/') && !contentType.includes('charset') ? `${contentType}; charset=utf-8` : contentType,
   'Content-Length': String(size),
   'Content-Disposition': attachmentDisposition(filename),

@@ -1,6 +1,7 @@
 /**
  * The compat APIs, so existing clients work unchanged but for the host name: Auto Agents and
- * OpenAI chat with a chat API key, Langdock's agent API with an owner key. Mounted at the root
+ * OpenAI chat with a chat API key, Langdock's agent API with an owner key, and Langdock's chat
+ * with either. Mounted at the root
  * (`app.route('/', compatRoutes(deps))`); each keeps its own paths and error conventions.
  */
 import { Hono } from 'hono'
@@ -8,11 +9,13 @@ import { DEFAULTS } from '../../../shared/index.ts'
 import { type Limit, type LimiterFactory, type RateLimits, takePoint } from '../../auth/rate-limits.ts'
 import type { UploadLimits } from '../../config.ts'
 import type { AllowPrivate } from '../../runtime/network/index.ts'
+import type { ModelRegistry } from '../../runtime/providers/index.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
 import type { Store } from '../../store/store.ts'
 import type { Publisher } from '../owner/publishing.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'
 import { langdockRoutes } from './langdock.ts'
+import { langdockChatRoutes } from './langdock-chat.ts'
 import { openAiRoutes } from './openai.ts'
 
 export type CompatDeps = {
@@ -33,6 +36,10 @@ export type CompatDeps = {
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
   /** Whether those image URLs may point to loopback or private addresses (the tools' PORCH_TOOLS_ALLOW_PRIVATE). */
   allowPrivate: AllowPrivate
+  /** The models this host can run: Langdock's `/agent/v1/models` lists them. */
+  models: Pick<ModelRegistry, 'configured'>
+  /** The host's public base URL, which makes UI message stream file URLs absolute. */
+  publicUrl?: () => string
 }
 
 export function compatRoutes({
@@ -46,12 +53,18 @@ export function compatRoutes({
   limiter,
   uploads,
   allowPrivate,
+  models,
+  publicUrl,
 }: CompatDeps) {
   const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
-  return new Hono()
-    .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey, uploads, allowPrivate }))
-    .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
-    .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit, limiter }))
+  return (
+    new Hono()
+      .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey, uploads, allowPrivate }))
+      .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
+      // Before langdockRoutes, whose owner auth guards /agent/v1/*: chat keys chat here too.
+      .route('/', langdockChatRoutes({ store, chat, heartbeatMs, uploads, publicUrl, adminTokenHash, models, admitKey }))
+      .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit, limiter }))
+  )
 }
 
 export { LANGDOCK_RATE_LIMIT } from './langdock.ts'

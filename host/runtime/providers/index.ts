@@ -3,4 +3,4 @@
  * models (models.ts), the built-in demo model (demo-model.ts), and the keep-alive fetch the
  * providers get (provider-fetch.ts).
  */
-export { createModelRegistry, knownProvider, type ModelRegistry, ModelUnavailableError, PROVIDERS, type ProviderName } from './models.ts'
+export { createModelRegistry, knownProvider, MODEL_SUGGESTIONS, type ModelRegistry, ModelUnavailableError, PROVIDERS, type ProviderName } from './models.ts'

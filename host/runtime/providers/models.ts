@@ -12,6 +12,17 @@ import { providerFetch } from './provider-fetch.ts'
 export const PROVIDERS = ['demo', 'openai', 'anthropic'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
 
+/** Model ids to offer owners (the console's picker, Langdock's `/agent/v1/models`); any `provider:model-id` works. */
+export const MODEL_SUGGESTIONS = [
+  'demo',
+  'demo:instant',
+  'openai:gpt-4o-mini',
+  'openai:gpt-4o',
+  'openai:gpt-4.1-mini',
+  'anthropic:claude-sonnet-4-5',
+  'anthropic:claude-haiku-4-5',
+]
+
 export class ModelUnavailableError extends Error {
   override name = 'ModelUnavailableError'
 }

@@ -5,5 +5,5 @@
  */
 export { type ChatService, type ChatServiceDeps, createChatService, type OpenedChat, type StartChat, type StartedChat, withFileUrls } from './chat.ts'
 export { RedisRunBoard, type RedisRunBoardOptions } from './redis-run-board.ts'
-export { collectReply, collectSyncReply, ReplyFold, toSyncReply, type VisibleFailure } from './replies.ts'
+export { collectEvents, collectReply, collectSyncReply, ReplyFold, toSyncReply, type VisibleFailure } from './replies.ts'
 export { type FoundRun, type NumberedEvent, Run, type RunBoard, type RunFeed, type RunListener, type RunMeta, RunRegistry } from './runs.ts'

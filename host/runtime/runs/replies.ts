@@ -33,6 +33,13 @@ function follow(run: RunFeed, signal: AbortSignal, onEvent: (event: StreamEvent)
   })
 }
 
+/** Waits for a run to end and returns every event it sent, in order. */
+export async function collectEvents(run: RunFeed, signal: AbortSignal): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = []
+  await follow(run, signal, (event) => events.push(event))
+  return events
+}
+
 /** Waits for a run to end and folds its events into the sync reply. */
 export async function collectSyncReply(run: RunFeed, sessionId: string, signal: AbortSignal): Promise<SyncReply> {
   const events: StreamEvent[] = []
