@@ -4,10 +4,11 @@
  * client parses, are described here by the fields the platforms' SDKs read.
  */
 import { z } from 'zod'
-import { AgentSchema, PublishReplySchema } from '../../shared/index.ts'
+import { AgentSchema, ClientIdSchema, PublishReplySchema } from '../../shared/index.ts'
 import { AutoAgentsChatSchema } from '../routes/compat/auto-agents.ts'
 import { AgentIdQuerySchema } from '../routes/compat/langdock.ts'
 import { LangdockCreateSchema, LangdockListQuerySchema, LangdockPublishSchema, LangdockUpdateSchema } from '../routes/compat/langdock-agent.ts'
+import { LangdockChatSchema } from '../routes/compat/langdock-chat.ts'
 import { ChatCompletionSchema } from '../routes/compat/openai.ts'
 import type { RouteSpec } from './route-spec.ts'
 
@@ -62,6 +63,25 @@ const LangdockAgentSchema = z.object({
   updatedAt: porch.updated_at,
 })
 const LangdockAgentReplySchema = z.object({ status: z.literal('success'), message: z.string().optional(), agent: LangdockAgentSchema })
+
+/** Langdock's non-streaming chat reply: the assistant UI message itself (compat/ui-message.ts `assembleUiMessage`). */
+const AssistantUiMessageSchema = z.object({
+  id: z.string(),
+  role: z.literal('assistant'),
+  parts: z.array(z.object({ type: z.string().describe('`text`, `dynamic-tool`, `file`, `source-url`, …: the AI SDK UI message parts.') }).loose()),
+})
+
+const LangdockModelsSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(
+    z.object({
+      id: z.string().describe('A model ref for `model` of /agent/v1/create.'),
+      object: z.literal('model'),
+      created: z.number().int(),
+      owned_by: z.string(),
+    }),
+  ),
+})
 
 const chatKey = { auth: ['compatKey' as const] }
 const autoAgentsCompletions = (path: string): RouteSpec => ({
@@ -133,6 +153,53 @@ export const compatRoutes: RouteSpec[] = [
     },
     errors: [400, 401, 403, 404, 413, 429, 502],
     errorBody: OpenAiErrorSchema,
+  },
+  {
+    method: 'post',
+    path: '/agent/v1/chat/completions',
+    tag: 'Langdock',
+    summary: 'Chat with UI messages: the assistant UI message, or the AI SDK UI message stream with `stream: true`',
+    description: 'The session is the body `id`, else the `X-Porch-Session-Id` header, else new; every reply names it in `X-Porch-Session-Id`.',
+    auth: ['compatKey', 'owner'],
+    headers: { 'X-Porch-Session-Id': 'The session to continue (when the body has no `id`).' },
+    body: LangdockChatSchema,
+    replies: {
+      200: {
+        description: 'The assistant UI message; with `stream: true`, the UI message stream.',
+        body: AssistantUiMessageSchema,
+        stream: { sse: 'ui-message-stream' },
+      },
+    },
+    errors: [400, 401, 403, 404, 413, 429, 502],
+  },
+  {
+    method: 'get',
+    path: '/agent/v1/models',
+    tag: 'Langdock',
+    summary: 'The models an agent on this host can use',
+    auth: ['compatKey', 'owner'],
+    replies: { 200: { description: 'Model refs whose provider is configured.', body: LangdockModelsSchema } },
+    errors: [401, 403],
+  },
+  {
+    method: 'get',
+    path: '/agent/v1/files/{agentId}/{keyId}/{sessionId}/{fileId}',
+    tag: 'Langdock',
+    summary: "Download a file of a Langdock chat's session (a `file` part's URL; the random id is the credential)",
+    auth: ['none'],
+    params: { agentId: z.uuid(), keyId: z.string(), sessionId: ClientIdSchema, fileId: z.uuid() },
+    replies: { 200: { description: 'The file.', body: { binary: 'The file, with its own Content-Type.' } } },
+    errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/agent/v1/knowledge/{agentId}/{sourceId}/file',
+    tag: 'Langdock',
+    summary: "Download a cited knowledge file (a `source-url` part's URL)",
+    auth: ['none'],
+    params: { agentId: z.uuid(), sourceId: z.uuid() },
+    replies: { 200: { description: 'The file.', body: { binary: 'The file, with its own Content-Type.' } } },
+    errors: [400, 404],
   },
   {
     method: 'post',

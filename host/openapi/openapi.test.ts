@@ -110,6 +110,10 @@ describe('the OpenAPI document', () => {
     const autoAgents = await host.post('/openapi/agents/chat/completions/v1', { agentId: agent.id, userChatInput: 'Hello' }, asKey)
     expect(autoAgents.status).toBe(200)
     expectFits(replyOf('/openapi/agents/chat/completions/v1', 'post', 200), await autoAgents.json())
+    const message = { id: 'm1', role: 'user', parts: [{ type: 'text', text: 'Hello' }] }
+    const uiChat = await host.post('/agent/v1/chat/completions', { agentId: agent.id, messages: [message] }, asKey)
+    expect(uiChat.status).toBe(200)
+    expectFits(replyOf('/agent/v1/chat/completions', 'post', 200), await uiChat.json())
     const wrongKey = await host.get('/v1/models', { authorization: 'Bearer key_nothing.wrong' })
     expect(wrongKey.status).toBe(401)
     expectFits(replyOf('/v1/models', 'get', 401), await wrongKey.json())
