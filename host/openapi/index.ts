@@ -34,7 +34,7 @@ const REFERENCE_HTML = `<!doctype html>
 </html>
 `
 
-export const REFERENCE_FILES: Record<string, { type: string; read: () => string }> = {
+const REFERENCE_FILES: Record<string, { type: string; read: () => string }> = {
   'swagger-ui.css': { type: 'text/css; charset=utf-8', read: () => readFileSync(swaggerFile('swagger-ui.css'), 'utf8') },
   'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', read: () => readFileSync(swaggerFile('swagger-ui-bundle.js'), 'utf8') },
   'reference.js': { type: 'text/javascript; charset=utf-8', read: () => REFERENCE_JS },
