@@ -5,7 +5,8 @@
  * (quotes, `*`, `NEAR(`, `-`, `:`, parentheses) separates words and never reaches a query
  * parser as syntax, so no query can fail. Each store then matches any of the words (FTS5:
  * quoted terms joined with OR; PostgreSQL: quoted words joined with `or` for
- * `websearch_to_tsquery`) and ranks chunks with more of them, and rarer ones, first.
+ * `websearch_to_tsquery`) and ranks bm25-like: chunks with more of the words, and rarer ones,
+ * first (FTS5's bm25; PostgreSQL's RANKED_SEARCH in postgres/knowledge.ts, idf counted in SQL).
  */
 import { createHash } from 'node:crypto'
 import type { KnowledgeChunk, KnowledgeSourceRecord, SkippedPage } from './store.ts'
