@@ -265,7 +265,9 @@ export function knowledgeBenchLines(k: KnowledgeBench): string[] {
   for (const s of k.stores) {
     lines.push(
       `${NAMES[s.store]}: ${n(s.storageAtEnd.chunks)} chunks take ${mb(s.storageAtEnd.bytes)} (${n(s.storageAtEnd.bytes / s.storageAtEnd.chunks)} B per chunk); ` +
-        `writing the generated ${n(s.storageAtEnd.chunks - s.import.chunks)} straight into the tables took ${n(s.fillMs / 1000)} s; ` +
+        (s.storageAtEnd.chunks > s.import.chunks
+          ? `writing the generated ${n(s.storageAtEnd.chunks - s.import.chunks)} straight into the tables took ${n(s.fillMs / 1000)} s; `
+          : '') +
         `full-text missed (no right page in the top 10) ${s.fullText.missed.length} of ${s.fullText.questions}: ${s.fullText.missed.map((q) => `"${q}"`).join(', ')}`,
     )
   }
