@@ -1,7 +1,8 @@
 /**
  * Knowledge in SQLite (migration 009): sources, chunks stored once per agent by hash, the
  * references that make up the draft (version 0) and each published version, and an FTS5 index
- * (`porter unicode61`, ranked by bm25) kept by triggers on the chunks. Every write is one
+ * (`porter unicode61`, ranked by bm25, each chunk under its agent's token since migration 012, so
+ * a search scores its own agent's rows only) kept by triggers on the chunks. Every write is one
  * IMMEDIATE transaction, so it takes its turn with publishes of any process. A chunk is deleted
  * in the transaction that drops the last reference to it; a deleted agent takes its rows with it
  * (ON DELETE CASCADE, which fires the index's trigger).
