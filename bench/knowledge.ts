@@ -18,7 +18,9 @@
  *
  * Takes about 45 minutes on 2 cores under a load average of 12 (most of it SQLite searching a
  * million chunks, ~1 s each; printed at the end); `--quick` makes the generated agents ten times
- * smaller (for trying a change, not for BENCHMARKS.md).
+ * smaller (for trying a change, not for BENCHMARKS.md); `--quality` stops each store after step 2
+ * and the manual's agent's latency (the first row of step 3): a couple of minutes, for A/B runs of
+ * a ranking or parsing change.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -112,9 +114,13 @@ async function searchLatency(store: Store, agentId: string, questions: Question[
   return { queries: samples.length, p50Ms: round(percentile(samples, 50), 2), p95Ms: round(percentile(samples, 95), 2) }
 }
 
-export type KnowledgeBenchOptions = { quick?: boolean }
+export type KnowledgeBenchOptions = {
+  quick?: boolean
+  /** Import, recall@5/MRR and the manual's agent's latency only: no generated agents. */
+  quality?: boolean
+}
 
-export async function knowledgeBench({ quick = false }: KnowledgeBenchOptions = {}): Promise<KnowledgeBench> {
+export async function knowledgeBench({ quick = false, quality = false }: KnowledgeBenchOptions = {}): Promise<KnowledgeBench> {
   const started = performance.now()
   const loadBefore = loadavg()[0]!
   ensureManual()
@@ -154,6 +160,17 @@ export async function knowledgeBench({ quick = false }: KnowledgeBenchOptions = 
         const measure = async (agentId: string, agentChunks: number) =>
           latency.push({ storeChunks, agentChunks, ...(await searchLatency(store, agentId, questions)) })
         await measure(manual.id, imported.chunks.length)
+        if (quality) {
+          stores.push({
+            store: kind,
+            import: { ...imported.times, storageBytes },
+            fullText,
+            latency,
+            storageAtEnd: { chunks: storeChunks, bytes: await writer.knowledgeBytes() },
+            fillMs: 0,
+          })
+          continue
+        }
 
         const fillStarted = performance.now()
         let big = ''
@@ -248,7 +265,9 @@ export function knowledgeBenchLines(k: KnowledgeBench): string[] {
   for (const s of k.stores) {
     lines.push(
       `${NAMES[s.store]}: ${n(s.storageAtEnd.chunks)} chunks take ${mb(s.storageAtEnd.bytes)} (${n(s.storageAtEnd.bytes / s.storageAtEnd.chunks)} B per chunk); ` +
-        `writing the generated ${n(s.storageAtEnd.chunks - s.import.chunks)} straight into the tables took ${n(s.fillMs / 1000)} s; ` +
+        (s.storageAtEnd.chunks > s.import.chunks
+          ? `writing the generated ${n(s.storageAtEnd.chunks - s.import.chunks)} straight into the tables took ${n(s.fillMs / 1000)} s; `
+          : '') +
         `full-text missed (no right page in the top 10) ${s.fullText.missed.length} of ${s.fullText.questions}: ${s.fullText.missed.map((q) => `"${q}"`).join(', ')}`,
     )
   }

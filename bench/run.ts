@@ -7,7 +7,8 @@
  * bench/vectors.ts, which needs Debian's `postgresql` too; `knowledge`: retrieval quality, import
  * cost and search latency on the PostgreSQL manual, which needs `postgresql` and installs
  * `postgresql-doc-15` when missing);
- * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md);
+ * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md); `--quality`
+ * runs only the knowledge bench's import, recall@5/MRR and the manual's search latency (minutes);
  * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
  * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
  */
@@ -36,6 +37,7 @@ const only = flag('only')?.split(',') ?? [...BENCHES]
 const unknown = only.filter((name) => !(BENCHES as readonly string[]).includes(name))
 if (unknown.length > 0) throw new Error(`unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}`)
 const quick = process.argv.includes('--quick')
+const quality = process.argv.includes('--quality')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
 // Before minutes of other benchmarks, not after: says how to install what is missing.
@@ -142,7 +144,7 @@ if (runs('cluster')) {
 }
 
 if (runs('knowledge')) {
-  for (const line of knowledgeBenchLines(await knowledgeBench({ quick }))) report(line)
+  for (const line of knowledgeBenchLines(await knowledgeBench({ quick, quality }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)

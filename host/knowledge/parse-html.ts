@@ -5,6 +5,8 @@
  *
  * Only what a visitor reads counts: scripts, styles, navigation, forms and the page's own banner
  * and footer are dropped, and `<main>` (else the first `<article>`) is read when the page has one.
+ * Navigation that is not marked as such (a docs page's "Prev / Up / Home / Next" table) is found
+ * as readability-style extractors find it, by link density (`isLinkBoilerplate`).
  * Links are gathered from the whole page, navigation included: that is where a crawler finds
  * the other pages.
  */
@@ -36,7 +38,9 @@ export function parseHtml(html: string, { url = null, title, fallbackTitle }: Ht
   const byTag = (tag: string) => elements.find((element) => element.tagName === tag)
   const base = resolveUrl(attr(byTag('base'), 'href'), url) ?? url
   const root = elements.find((element) => element.tagName === 'main' || attr(element, 'role') === 'main') ?? byTag('article') ?? byTag('body') ?? document
-  const blocks = readBlocks(root, false)
+  // A page that is nothing but links (a site map) keeps them: they are all it says.
+  const withoutLinkBoilerplate = readBlocks(root, false, true)
+  const blocks = withoutLinkBoilerplate.some((block) => block.kind !== 'heading') ? withoutLinkBoilerplate : readBlocks(root, false, false)
   const pageTitle = collapse(textOf(byTag('title') ?? null))
   const firstH1 = blocks.find((block) => block.kind === 'heading' && block.level === 1)?.text
   const canonical = elements.find((element) => element.tagName === 'link' && /(^|\s)canonical(\s|$)/i.test(attr(element, 'rel') ?? ''))
@@ -57,9 +61,9 @@ export function parseHtml(html: string, { url = null, title, fallbackTitle }: Ht
 }
 
 /** The blocks of an HTML fragment, for raw HTML inside markdown. */
-export const htmlFragmentBlocks = (html: string): Block[] => readBlocks(parseFragment(html), false)
+export const htmlFragmentBlocks = (html: string): Block[] => readBlocks(parseFragment(html), false, false)
 
-function readBlocks(root: Node, insideSectioning: boolean): Block[] {
+function readBlocks(root: Node, insideSectioning: boolean, dropLinkBoilerplate: boolean): Block[] {
   const blocks: Block[] = []
   let inline = ''
   const flush = () => {
@@ -85,6 +89,7 @@ function readBlocks(root: Node, insideSectioning: boolean): Block[] {
       return
     }
     flush()
+    if (dropLinkBoilerplate && isLinkBoilerplate(node, inSection)) return
     if (HEADINGS.has(tag)) {
       const text = collapse(textOf(node, inSection))
       const id = headingId(node)
@@ -97,11 +102,22 @@ function readBlocks(root: Node, insideSectioning: boolean): Block[] {
     } else if (tag === 'table') {
       for (const text of tableRows(node, inSection)) blocks.push({ kind: 'record', text })
     } else if (tag === 'dl') {
+      // A term without a description (a docs page's table of contents: "SPI_connect — connect…") is a paragraph of its own.
       let term = ''
-      for (const child of elementChildren(node)) {
-        if (child.tagName === 'dt') term = collapse(textOf(child, inSection))
-        else if (child.tagName === 'dd') blocks.push({ kind: 'paragraph', text: [term, collapse(textOf(child, inSection))].filter(Boolean).join(': ') })
+      const flushTerm = () => {
+        if (term !== '') blocks.push({ kind: 'paragraph', text: term })
+        term = ''
       }
+      for (const child of elementChildren(node)) {
+        if (child.tagName === 'dt') {
+          flushTerm()
+          term = collapse(textOf(child, inSection))
+        } else if (child.tagName === 'dd') {
+          blocks.push({ kind: 'paragraph', text: [term, collapse(textOf(child, inSection))].filter(Boolean).join(': ') })
+          term = ''
+        }
+      }
+      flushTerm()
     } else {
       const nowInSection = inSection || SECTIONING.has(tag)
       for (const child of childrenOf(node)) visit(child, nowInSection)
@@ -120,6 +136,44 @@ function isSkipped(element: Element, inSection: boolean): boolean {
   if (role && SKIPPED_ROLES.has(role)) return true
   return attr(element, 'hidden') !== undefined || attr(element, 'aria-hidden') === 'true'
 }
+
+/** Containers the link-density rule may drop; never a paragraph, heading or code, which are prose even when linked. */
+const LINK_BOILERPLATE_CANDIDATES = new Set(['div', 'table', 'ul', 'ol', 'dl'])
+/** Holding one of these makes a container content, however many links it has. */
+const PROSE = new Set(['p', 'pre', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6'])
+const LINK_BOILERPLATE = {
+  /** Fewer links are a reference in the content, not navigation. */
+  minLinks: 2,
+  /** A short block (in words) is navigation when more than `shortDensity` of its words are link text: "SELECT Prev Up SQL Commands Home Next" is 4 of 7. */
+  shortWords: 25,
+  shortDensity: 0.2,
+  /** A longer one (a list of links: a menu, a table of contents of titles only) when more than `longDensity` are. */
+  longDensity: 0.5,
+} as const
+
+/**
+ * Navigation by its shape: a container without prose holding at least two links, most of whose
+ * words are link text (or, when short, a fair share of them). The PostgreSQL manual's pages each
+ * open and end with a table of Prev / Up / Home / Next links, 11% of its chunks before this rule.
+ */
+function isLinkBoilerplate(element: Element, inSection: boolean): boolean {
+  if (!LINK_BOILERPLATE_CANDIDATES.has(element.tagName)) return false
+  let links = 0
+  let linkWords = 0
+  for (const inner of descendants(element)) {
+    if (PROSE.has(inner.tagName)) return false
+    if (inner.tagName === 'a' && attr(inner, 'href') !== undefined && closest(inner, 'a') === undefined) {
+      links++
+      linkWords += countWords(textOf(inner, inSection))
+    }
+  }
+  if (links < LINK_BOILERPLATE.minLinks) return false
+  const words = countWords(textOf(element, inSection))
+  const density = linkWords / Math.max(words, 1)
+  return words <= LINK_BOILERPLATE.shortWords ? density > LINK_BOILERPLATE.shortDensity : density > LINK_BOILERPLATE.longDensity
+}
+
+const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length
 
 /** The heading's own id, an anchor's inside it, or its section's when it opens that section. */
 function headingId(heading: Element): string | undefined {

@@ -112,6 +112,36 @@ describe('HTML', () => {
     expect(parsed.canonicalUrl).toBe('https://acme.example/hours')
   })
 
+  it('drops unmarked navigation by link density (a docs page’s Prev / Up / Home / Next tables), keeping prose, lists and terms that link', async () => {
+    // The shape of a page of the PostgreSQL manual (DocBook's HTML): navigation tables around the content, no <nav>.
+    const html = `<html><body>
+      <div class="navheader"><table summary="Navigation header"><tr><th colspan="3">SELECT</th></tr>
+        <tr><td><a href="sql-security-label.html">Prev</a></td><td><a href="sql-commands.html">Up</a></td><th>SQL Commands</th>
+        <td><a href="index.html">Home</a></td><td><a href="sql-selectinto.html">Next</a></td></tr></table></div>
+      <div class="refentry"><h1>SELECT</h1><p>Retrieves rows. See <a href="sql-with.html">WITH</a> and <a href="sql-values.html">VALUES</a>.</p>
+        <div class="toc"><ul><li><a href="#a">Description</a></li><li><a href="#b">Parameters</a></li><li><a href="#c">Examples</a></li></ul></div>
+        <ul><li><a href="sql-insert.html">INSERT</a> adds new rows to a table</li><li><a href="sql-update.html">UPDATE</a> changes the rows that match</li></ul>
+        <dl class="toc"><dt><a href="spi-connect.html">SPI_connect</a> — connect a C function to the SPI manager</dt>
+          <dt><a href="spi-finish.html">SPI_finish</a> — disconnect a C function from the SPI manager</dt></dl></div>
+      <div class="navfooter"><table summary="Navigation footer"><tr><td><a href="sql-security-label.html">Prev</a></td>
+        <td><a href="sql-commands.html">Up</a></td><td><a href="sql-selectinto.html">Next</a></td></tr>
+        <tr><td>SECURITY LABEL</td><td><a href="index.html">Home</a></td><td>SELECT INTO</td></tr></table></div>
+      </body></html>`
+    const parsed = await parseSource({ bytes: new TextEncoder().encode(html), filename: 'sql-select.html', url: 'https://docs.example/sql-select.html' })
+    expect(chunkDocument(parsed).map((chunk) => chunk.text)).toEqual([
+      'Retrieves rows. See WITH and VALUES.\n\n- INSERT adds new rows to a table\n- UPDATE changes the rows that match\n\n' +
+        'SPI_connect — connect a C function to the SPI manager\n\nSPI_finish — disconnect a C function from the SPI manager',
+    ])
+    // The dropped navigation still leads a crawler to the other pages.
+    expect(parsed.links).toContain('https://docs.example/sql-selectinto.html')
+    // A page of nothing but links (a site map) keeps them: they are all it says.
+    const siteMap = await parseSource({
+      bytes: new TextEncoder().encode('<ul><li><a href="/a">Pricing</a></li><li><a href="/b">Support</a></li></ul>'),
+      filename: 'map.html',
+    })
+    expect(chunkDocument(siteMap).map((chunk) => chunk.text)).toEqual(['- Pricing\n- Support'])
+  })
+
   it('reads the first <article> when there is no <main>, keeps its own header, and resolves links against <base>', async () => {
     const html = `<html><head><base href="https://cdn.acme.example/docs/"></head><body><header>Site banner</header>
       <article><header><h1 id="top">Returns</h1></header><p>Within <strong>14 days</strong>. <a href="policy">Policy</a>.</p></article>

@@ -5,7 +5,8 @@
  * (quotes, `*`, `NEAR(`, `-`, `:`, parentheses) separates words and never reaches a query
  * parser as syntax, so no query can fail. Each store then matches any of the words (FTS5:
  * quoted terms joined with OR; PostgreSQL: quoted words joined with `or` for
- * `websearch_to_tsquery`) and ranks chunks with more of them, and rarer ones, first.
+ * `websearch_to_tsquery`) and ranks bm25-like: chunks with more of the words, and rarer ones,
+ * first (FTS5's bm25; PostgreSQL's RANKED_SEARCH in postgres/knowledge.ts, idf counted in SQL).
  */
 import { createHash } from 'node:crypto'
 import type { KnowledgeChunk, KnowledgeSourceRecord, SkippedPage } from './store.ts'
@@ -43,7 +44,23 @@ export function checkKnowledgeChunks(chunks: KnowledgeChunk[]): void {
   }
 }
 
-/** The distinct words of a query, in order, at most `maxTerms`: what the stores search for. */
+/**
+ * English stop words: Snowball's list, the one PostgreSQL's 'english' configuration drops
+ * (tsearch_data/english.stop), so both stores leave out the same words. FTS5 keeps them, and
+ * scoring "the" (in 7,775 of the PostgreSQL manual's 10,167 chunks) was most of a search's time.
+ */
+const STOP_WORDS = new Set(
+  `i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself it its itself they them
+  their theirs themselves what which who whom this that these those am is are was were be been being have has had having do does did doing
+  a an the and but if or because as until while of at by for with about against between into through during before after above below to
+  from up down in out on off over under again further then once here there when where why how all any both each few more most other some
+  such no nor not only own same so than too very s t can will just don should now`.split(/\s+/),
+)
+
+/**
+ * The distinct words of a query, in order, at most `maxTerms`, without stop words unless the query
+ * is nothing else ("to be or not to be" still finds Hamlet): what the stores search for.
+ */
 export function searchTerms(query: string): string[] {
   const words =
     query
@@ -51,11 +68,14 @@ export function searchTerms(query: string): string[] {
       .toLowerCase()
       .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
   const terms = new Set<string>()
+  const stopWords = new Set<string>()
   for (const word of words) {
     if (terms.size >= KNOWLEDGE_SEARCH.maxTerms) break
-    terms.add(word.slice(0, KNOWLEDGE_SEARCH.maxTermChars))
+    const term = word.slice(0, KNOWLEDGE_SEARCH.maxTermChars)
+    if (STOP_WORDS.has(term)) stopWords.add(term)
+    else terms.add(term)
   }
-  return [...terms]
+  return terms.size > 0 ? [...terms] : [...stopWords].slice(0, KNOWLEDGE_SEARCH.maxTerms)
 }
 
 /** The limit a search applies: the one asked for, within 1..maxLimit. */

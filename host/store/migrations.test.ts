@@ -2,10 +2,10 @@
  * Migration 004 (the console) applies on top of 002, and on top of a 003 that adds unrelated
  * tables (003 is reserved for other work), and the store runs on the result. Migration 007 finds
  * the uploads already stored that no message names, and today's attachment bytes. Migration 009's
- * full-text index follows its chunks, deleted one by one or with their agent.
+ * full-text index follows its chunks, deleted one by one or with their agent; 012 re-indexes them under their agent.
  */
 
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 // SQLite-only on purpose: it tests the SQL migration files themselves, on raw databases; what the store does is in the contract suite (host/store/contract/).
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -163,5 +163,37 @@ describe('migration 009', () => {
     db.prepare("DELETE FROM agents WHERE id = 'ag'").run()
     expect(matches('invoice')).toBe(0)
     expect(objects(db)).toEqual(expect.arrayContaining(['table:knowledge_sources', 'table:knowledge_refs', 'index:knowledge_refs_by_chunk']))
+  })
+})
+
+describe('migration 012', () => {
+  it('indexes the chunks already stored under their agent, and keeps new ones and deletions in step', () => {
+    const upTo011 = readdirSync(new URL('./migrations/', import.meta.url))
+      .filter((name) => name < '012')
+      .sort()
+    const db = apply(upTo011.map(sql))
+    db.prepare(
+      "INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag-1', 'a', '{}', 'then', 'then'), ('ag-2', 'b', '{}', 'then', 'then')",
+    ).run()
+    const chunk = db.prepare("INSERT INTO knowledge_chunks (agent_id, hash, title, heading_path, url, text) VALUES (?, ?, 'Guide', '[\"Setup\"]', NULL, ?)")
+    chunk.run('ag-1', 'h1', 'invoices arrive monthly')
+    chunk.run('ag-2', 'h2', 'invoices arrive weekly')
+    db.transaction(() => db.exec(sql('012_knowledge_fts_by_agent.sql')))()
+    chunk.run('ag-2', 'h3', 'invoices are paid by card')
+    const token = (agent: string) => `a${Buffer.from(agent).toString('hex').toUpperCase()}`
+    const matches = (agent: string, words: string) =>
+      (
+        db
+          .prepare('SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ? ORDER BY rowid')
+          .all(`agent : "${token(agent)}" AND {title headings text} : (${words})`) as { rowid: number }[]
+      ).map((row) => row.rowid)
+    expect(matches('ag-1', 'invoice')).toEqual([1])
+    expect(matches('ag-2', 'invoice')).toEqual([2, 3])
+    expect(matches('ag-2', 'setup')).toEqual([2, 3])
+    // An agent's token is not a word of its chunks.
+    expect(db.prepare('SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH ?').all(`{title headings text} : "${token('ag-1')}"`)).toEqual([])
+    db.prepare("DELETE FROM agents WHERE id = 'ag-2'").run()
+    expect(matches('ag-2', 'invoice')).toEqual([])
+    expect(matches('ag-1', 'invoice')).toEqual([1])
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Knowledge in SQLite (migration 009): sources, chunks stored once per agent by hash, the
  * references that make up the draft (version 0) and each published version, and an FTS5 index
- * (`porter unicode61`, ranked by bm25) kept by triggers on the chunks. Every write is one
+ * (`porter unicode61`, ranked by bm25, each chunk under its agent's token since migration 012, so
+ * a search scores its own agent's rows only) kept by triggers on the chunks. Every write is one
  * IMMEDIATE transaction, so it takes its turn with publishes of any process. A chunk is deleted
  * in the transaction that drops the last reference to it; a deleted agent takes its rows with it
  * (ON DELETE CASCADE, which fires the index's trigger).
@@ -72,6 +73,9 @@ export type KnowledgePublishing = {
 
 const SOURCE = `s.id, s.agent_id, s.kind, s.title, s.origin, s.content_type, length(s.data) AS size, s.options, s.status, s.error,
   s.pages_done, s.pages_total, s.skipped_pages, s.created_at, s.updated_at`
+
+/** The agent's one token in knowledge_fts (migration 012): 'a' and the id's UTF-8 in hex, as SQLite's `hex()` writes it. */
+const agentToken = (agentId: string) => `a${Buffer.from(agentId, 'utf8').toString('hex').toUpperCase()}`
 
 export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishing: KnowledgePublishing } {
   const sql = {
@@ -147,9 +151,10 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
        WHERE r.agent_id = @agent AND r.version = @version AND r.source_id = @id ORDER BY r.ordinal`,
     ),
     // bm25 weighs a word in the title twice, in a heading 1.5 times, what it weighs in the text
-    // (PostgreSQL's weights in postgres/knowledge.ts say the same); its scores are lower-is-better.
+    // (PostgreSQL's weights in postgres/knowledge.ts say the same), the agent's token nothing; its
+    // scores are lower-is-better. `match` names the agent (migration 012), so only its rows are scored.
     search: db.prepare<{ agent: string; version: number; match: string; limit: number }, HitRow>(
-      `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, -bm25(knowledge_fts, 2.0, 1.5, 1.0) AS score
+      `SELECT r.source_id, r.ordinal, c.title, c.heading_path, c.url, c.text, c.hash, -bm25(knowledge_fts, 0, 2.0, 1.5, 1.0) AS score
        FROM knowledge_fts f JOIN knowledge_refs r ON r.chunk_id = f.rowid JOIN knowledge_chunks c ON c.id = f.rowid
        WHERE knowledge_fts MATCH @match AND r.agent_id = @agent AND r.version = @version
        ORDER BY score DESC, r.source_id, r.ordinal LIMIT @limit`,
@@ -344,7 +349,8 @@ export function createKnowledgeStore(db: Db): { store: KnowledgeStore; publishin
       const agent = agentId
       const key = versionKey(version)
       // Each term quoted: FTS5 reads it as a string to tokenize, never as an operator or column filter.
-      const match = terms.map((term) => `"${term}"`).join(' OR ')
+      // The agent's token (migration 012) first: FTS5 then scores this agent's rows only.
+      const match = `agent : "${agentToken(agent)}" AND {title headings text} : (${terms.map((term) => `"${term}"`).join(' OR ')})`
       const fullText = (depth: number) => sql.search.all({ agent, version: key, match, limit: depth })
       if (!embedding) return toHits(fullText(searchLimit(limit)))
       const byVector = sql.nearest.all({ agent, version: key, model: embedding.model, vector: vectorBytes(embedding.vector), depth: FUSION_DEPTH })

@@ -139,6 +139,23 @@ export function describeKnowledge(target: StoreContractTarget) {
       expect(texts(await search(agent.id, 'going live'))[0]).toMatch(/^How to publish/)
     })
 
+    it('ranks a rare word of the query above a common one, however often the common one is said', async () => {
+      const agent = await newAgent(store)
+      await sourceWith(
+        agent.id,
+        chunks(
+          'The server, the server and the server: every server handles requests.',
+          'A replica copies the data.',
+          'Start the server.',
+          'Stop the server.',
+          'Restart the server.',
+          'Upgrade the server.',
+        ),
+      )
+      // "server" is in five chunks of six, "replica" in one: the one naming the replica is the better answer.
+      expect(texts(await search(agent.id, 'server replica'))[0]).toBe('A replica copies the data.')
+    })
+
     it('returns at most `limit` hits, best first, numbered from 1', async () => {
       const agent = await newAgent(store)
       await sourceWith(
