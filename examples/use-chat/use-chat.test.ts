@@ -1,13 +1,15 @@
 /**
  * The useChat example in real Chromium, on another origin than the host: an unmodified
  * `useChat` with the AI SDK's `DefaultChatTransport` sends, streams, shows tool calls and files,
- * stops, resumes after a reload, and shows a spent link quota as its error.
+ * stops, resumes after a reload, and shows a spent link quota as its error. The same page runs
+ * on the newest SDK (ai 6, @ai-sdk/react 3) and on the oldest release of the 5 line (ai 5.0.0,
+ * @ai-sdk/react 2.0.0, npm aliases in devDependencies), so the endpoint keeps both working.
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-providers.ts'
 import type { TestHost } from '../../host/testing/harness.ts'
-import { launchBrowser, type OpenedPage, openPage } from '../../widget/testing/browser.ts'
+import { type BundleAliases, bundleForBrowser, launchBrowser, type OpenedPage, openPage } from '../../widget/testing/browser.ts'
 import { startPorch } from '../../widget/testing/e2e.ts'
 
 let browser: Browser
@@ -31,8 +33,15 @@ afterAll(async () => {
   await model?.close()
 })
 
-async function chatPage(api: string): Promise<OpenedPage> {
-  const opened = await openPage(browser, { html: `<div id="root" data-api="${host.url}${api}"></div>`, modules: ['examples/use-chat/app.ts'] })
+const APP = 'examples/use-chat/app.ts'
+
+const sdks: { name: string; packages: string[]; aliases: BundleAliases }[] = [
+  { name: 'ai 6, @ai-sdk/react 3', packages: ['@ai-sdk/react', 'ai'], aliases: {} },
+  { name: 'ai 5.0.0, @ai-sdk/react 2.0.0', packages: ['ai-react-v2', 'ai-v5'], aliases: { '@ai-sdk/react': 'ai-react-v2', ai: 'ai-v5' } },
+]
+
+async function chatPage(api: string, aliases: BundleAliases): Promise<OpenedPage> {
+  const opened = await openPage(browser, { html: `<div id="root" data-api="${host.url}${api}"></div>`, modules: [APP], aliases })
   pages.push(opened)
   await opened.page.locator('#status').waitFor()
   return opened
@@ -45,7 +54,14 @@ async function say({ page }: OpenedPage, text: string) {
 
 const lastAnswer = ({ page }: OpenedPage) => page.locator('li[data-role="assistant"]').last()
 
-describe('useChat against Porch, in Chromium', () => {
+describe.each(sdks)('useChat on $name against Porch, in Chromium', ({ packages, aliases }) => {
+  it('bundles the page with that SDK and no other', async () => {
+    // vite marks each module it inlines with a `// path` comment: these name the SDK packages in the bundle.
+    const code = await bundleForBrowser(APP, aliases)
+    const bundled = new Set([...code.matchAll(/^\/\/ .*node_modules\/(ai|ai-v5|@ai-sdk\/react|ai-react-v2)\/dist\//gm)].map((match) => match[1]))
+    expect([...bundled].sort()).toEqual(packages)
+  })
+
   it('sends, streams the answer and shows the tool call and its file', async () => {
     const agent = await host.owner.publishedAgent({
       model: 'demo:instant',
@@ -54,7 +70,7 @@ describe('useChat against Porch, in Chromium', () => {
         { type: 'builtin', name: 'create_file' },
       ],
     })
-    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`)
+    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`, aliases)
     await say(opened, 'What time is it?')
     await lastAnswer(opened).locator('.tool').getByText('current_time: output-available').waitFor()
     await expect.poll(() => lastAnswer(opened).locator('.text').allTextContents()).toContainEqual(expect.stringContaining('current_time'))
@@ -72,7 +88,7 @@ describe('useChat against Porch, in Chromium', () => {
 
   it('stops a running answer: the stream ends and the run is cancelled on the host', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-4o-mini' })
-    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`)
+    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`, aliases)
     hold()
     await say(opened, 'Tell me slowly')
     await lastAnswer(opened).getByText('Hello').waitFor()
@@ -85,7 +101,7 @@ describe('useChat against Porch, in Chromium', () => {
 
   it('resumes the running answer after a reload', async () => {
     const agent = await host.owner.publishedAgent({ model: 'openai:gpt-4o-mini' })
-    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`)
+    const opened = await chatPage(`/api/v1/published/${agent.id}/ui-chat`, aliases)
     hold()
     await say(opened, 'Tell me slowly')
     await lastAnswer(opened).getByText('Hello').waitFor()
@@ -102,7 +118,7 @@ describe('useChat against Porch, in Chromium', () => {
   it('shows a spent link quota as its error', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
     const link = await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'One message', quota_total: 1 })
-    const opened = await chatPage(`/api/v1/links/${link.body.token}/ui-chat`)
+    const opened = await chatPage(`/api/v1/links/${link.body.token}/ui-chat`, aliases)
     await say(opened, 'Hello through the link')
     await lastAnswer(opened).locator('.text').first().waitFor()
     await opened.page.locator('#status').getByText('ready').waitFor()

@@ -41,24 +41,34 @@ export async function launchBrowser(): Promise<Browser> {
 
 const bundles = new Map<string, Promise<string>>()
 
+/**
+ * Package names to bundle as other packages, e.g. `{ ai: 'ai-v5' }` to build the same entry
+ * against an npm alias of an older release. Applies to every import in the bundle, the
+ * dependencies' own included, so one copy of each package ends up in it.
+ */
+export type BundleAliases = Record<string, string>
+
 /** Bundles a TS entry (relative to the repo root, or absolute) into one ES module; cached per process. */
-export function bundleForBrowser(entry: string): Promise<string> {
+export function bundleForBrowser(entry: string, aliases: BundleAliases = {}): Promise<string> {
   const file = isAbsolute(entry) ? entry : resolve(REPO_ROOT, entry)
-  let bundle = bundles.get(file)
+  const key = JSON.stringify([file, aliases])
+  let bundle = bundles.get(key)
   if (!bundle) {
-    bundle = viteBundle(file)
-    bundles.set(file, bundle)
-    bundle.catch(() => bundles.delete(file)) // a failed build is retried, not cached
+    bundle = viteBundle(file, aliases)
+    bundles.set(key, bundle)
+    bundle.catch(() => bundles.delete(key)) // a failed build is retried, not cached
   }
   return bundle
 }
 
-async function viteBundle(entry: string): Promise<string> {
+async function viteBundle(entry: string, aliases: BundleAliases): Promise<string> {
   const result = await build({
     configFile: false,
     root: REPO_ROOT,
     logLevel: 'error',
     publicDir: false,
+    // Whole names only, so that `ai` catches `ai/rsc` but not `ai-v5`.
+    resolve: { alias: Object.entries(aliases).map(([name, replacement]) => ({ find: new RegExp(`^${name.replaceAll('.', '\\.')}(?=/|$)`), replacement })) },
     // Dependencies may read process.env.NODE_ENV, which does not exist in a browser.
     define: { 'process.env.NODE_ENV': '"production"' },
     build: {
@@ -85,6 +95,8 @@ export type PageOptions = {
   modules?: string[]
   /** Extra response headers for the page itself (e.g. a Content-Security-Policy). */
   headers?: Record<string, string>
+  /** Packages the `modules` are bundled as (see {@link BundleAliases}). */
+  aliases?: BundleAliases
 }
 
 export type OpenedPage = {
@@ -106,8 +118,8 @@ export type OpenedPage = {
  * between tests), served by its own HTTP server that stops when the context closes.
  */
 export async function openPage(browser: Browser, options: PageOptions = {}): Promise<OpenedPage> {
-  const { html = '', modules = [], headers = {} } = options
-  const code = await Promise.all(modules.map(bundleForBrowser))
+  const { html = '', modules = [], headers = {}, aliases = {} } = options
+  const code = await Promise.all(modules.map((entry) => bundleForBrowser(entry, aliases)))
   const scripts = code.map((_, i) => `<script type="module" src="/modules/${i}.js"></script>`)
   // The empty icon keeps Chromium from requesting /favicon.ico.
   const document = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">${scripts.join('')}</head><body>${html}</body></html>`
