@@ -219,6 +219,10 @@ export function createSessionStore(db: Db): SessionStore {
     async listSessions(agentId, query) {
       return watch.sessions(agentId, query)
     },
+    async exportSessions(agentId, query) {
+      flushStarts()
+      return watch.exportPage(agentId, query)
+    },
 
     async startTrace(trace: TraceStart) {
       pendingStarts.set(trace.traceId, trace)

@@ -8,7 +8,9 @@
 import { CONSOLE } from '../../shared/console.ts'
 import { decodeCursor, encodeCursor, type TimeKeyCursor } from './cursor.ts'
 import type { Db } from './db.ts'
-import type { SessionKey, SessionQuery, SessionSummaryRecord, TraceQuery, TraceRecord } from './store.ts'
+import { groupBy } from './group-by.ts'
+import { fromStoredContent } from './message-json.ts'
+import type { SessionExportRecord, SessionKey, SessionQuery, SessionSummaryRecord, StoredMessage, TraceQuery, TraceRecord } from './store.ts'
 
 /** Where a SQLite page ended: the sort time and the row's key (sessions.pk, traces.rowid). */
 export type SqliteCursor = TimeKeyCursor
@@ -125,6 +127,16 @@ export const toTrace = (row: TraceRow): TraceRecord => ({
   error: row.error,
 })
 
+type ExportMessageRow = {
+  session_pk: number
+  seq: number
+  role: StoredMessage['role']
+  content: string
+  status: StoredMessage['status']
+  trace_id: string
+  created_at: string
+}
+
 export function createWatchQueries(db: Db) {
   const prepared = new Map<string, ReturnType<Db['prepare']>>()
   const statement = (sql: string) => {
@@ -139,7 +151,37 @@ export function createWatchQueries(db: Db) {
     'SELECT rowid AS pk, * FROM traces WHERE agent_id = ? AND session_id = ? AND scope = ? ORDER BY started_at, rowid',
   )
 
+  // A page's sessions are named by a JSON array: one statement for any page size.
+  const pageMessages = db.prepare<[string], ExportMessageRow>(
+    'SELECT session_pk, seq, role, content, status, trace_id, created_at FROM messages WHERE session_pk IN (SELECT value FROM json_each(?)) ORDER BY session_pk, seq',
+  )
+  const pageTraces = db.prepare<[string, string], TraceRow>(
+    'SELECT rowid AS pk, * FROM traces WHERE agent_id = ? AND session_id IN (SELECT value FROM json_each(?)) ORDER BY started_at, rowid',
+  )
+  // One read transaction, so a page's messages and traces match its summaries.
+  const exportPage = db.transaction((agentId: string, query: SessionQuery): SessionExportRecord[] => {
+    const read = readCursor(query)
+    const rows = statement(sessionListSql(read)).all(parameters(read, { agentId })) as SessionSummaryRow[]
+    if (rows.length === 0) return []
+    const messages = groupBy(pageMessages.all(JSON.stringify(rows.map((row) => row.pk))), (row) => row.session_pk)
+    // Session ids repeat across scopes: a trace belongs to the session of its scope too.
+    const traces = groupBy(pageTraces.all(agentId, JSON.stringify([...new Set(rows.map((row) => row.id))])), (row) => `${row.scope}\n${row.session_id}`)
+    return rows.map((row) => ({
+      ...toSessionSummary(row),
+      messages: (messages.get(row.pk) ?? []).map((message) => ({
+        seq: message.seq,
+        role: message.role,
+        ...fromStoredContent(JSON.parse(message.content)),
+        status: message.status,
+        traceId: message.trace_id,
+        created_at: message.created_at,
+      })),
+      traces: (traces.get(`${row.scope}\n${row.id}`) ?? []).map(toTrace),
+    }))
+  })
+
   return {
+    exportPage,
     summary(key: SessionKey): SessionSummaryRecord | null {
       const row = summary.get(key.agentId, key.scope, key.sessionId)
       return row ? toSessionSummary(row) : null

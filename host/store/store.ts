@@ -80,6 +80,12 @@ export class InvalidCursorError extends Error {
 export type SessionSummaryRecord = SessionRecord & { cursor: PageCursor; messageCount: number; preview: string }
 
 /**
+ * A session whole, as the export writes it: its summary, every message (in `seq` order) and
+ * every trace (oldest first), as `getMessages` and `listSessionTraces` give them.
+ */
+export type SessionExportRecord = SessionSummaryRecord & { messages: StoredMessage[]; traces: TraceRecord[] }
+
+/**
  * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's
  * `startedAt`) descending, rows with equal times in an order the store fixes (the same on every
  * call). `from` (inclusive) and `to` (exclusive) bound the time; `after` continues strictly after
@@ -586,6 +592,12 @@ export interface Store extends AccessStore, FileStore, ConsoleSignInStore, Knowl
   getSessionSummary(key: SessionKey): Promise<SessionSummaryRecord | null>
   /** One page of an agent's sessions by last activity (`updatedAt`), see `PageWindow`; throws `InvalidCursorError` for a foreign `after`. */
   listSessions(agentId: string, query: SessionQuery): Promise<SessionSummaryRecord[]>
+  /**
+   * The page `listSessions` gives for the same query, each session with its messages and traces,
+   * read in a bounded number of queries (not one per session): the export walks every session
+   * of an agent with it, one page at a time, so no more than `limit` sessions are held at once.
+   */
+  exportSessions(agentId: string, query: SessionQuery): Promise<SessionExportRecord[]>
 
   /**
    * Records that a run started: its trace, `running`, under `trace.instanceId`. The store may
@@ -649,6 +661,7 @@ export type SessionStore = Pick<
   | 'getSessionSummary'
   | 'getMessages'
   | 'listSessions'
+  | 'exportSessions'
   | 'getModelContext'
   | 'saveContextSummary'
   | 'listContextSummaries'

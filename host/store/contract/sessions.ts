@@ -313,6 +313,44 @@ export function describeSessions(target: StoreContractTarget) {
       }
     })
 
+    it('exports the page listSessions gives, each session whole: its messages and traces, and only its own', async () => {
+      // The same id in two scopes is two sessions: neither takes the other's messages or traces.
+      const shared = `shared-${randomUUID()}`
+      const publicKey = { ...sessionOf(agent, 'public'), sessionId: shared }
+      const linkKey = { ...sessionOf(agent, 'link:lnk_b'), sessionId: shared }
+      const firstTrace = await chat(store, publicKey, 'public one')
+      const secondTrace = await chat(store, publicKey, 'public two')
+      const linkTrace = await chat(store, linkKey, 'via link')
+      for (const query of [{}, { excludeScope: 'try' }, { scope: 'public' }, { from: mark }] as Omit<SessionQuery, 'limit'>[]) {
+        const listed = await store.listSessions(agent.id, { limit: 50, ...query })
+        const exported = await store.exportSessions(agent.id, { limit: 50, ...query })
+        expect(exported.map(({ messages, traces, ...summary }) => summary)).toEqual(listed)
+      }
+      const all = await store.exportSessions(agent.id, { limit: 50 })
+      const publicOne = all.find((row) => row.sessionId === shared && row.scope === 'public')!
+      expect(publicOne.messages).toEqual(await store.getMessages(publicKey))
+      expect(publicOne.messages.map((m) => [m.seq, m.content, m.traceId])).toEqual([
+        [1, text('public one'), firstTrace],
+        [2, text('answer to public one'), firstTrace],
+        [3, text('public two'), secondTrace],
+        [4, text('answer to public two'), secondTrace],
+      ])
+      expect(publicOne.traces).toEqual(await store.listSessionTraces(publicKey))
+      expect(publicOne.traces.map((t) => t.traceId)).toEqual([firstTrace, secondTrace])
+      const viaLink = all.find((row) => row.sessionId === shared && row.scope === 'link:lnk_b')!
+      expect(viaLink.messages.map((m) => m.traceId)).toEqual([linkTrace, linkTrace])
+      expect(viaLink.traces.map((t) => t.traceId)).toEqual([linkTrace])
+      expect(await store.exportSessions((await newAgent(store)).id, { limit: 50 })).toEqual([])
+    })
+
+    it('pages the export with the listing’s cursors: every session once, in order', async () => {
+      const all = (await store.listSessions(agent.id, { limit: 50, excludeScope: 'try' })).map((row) => row.sessionId)
+      const rows = await allPages((after) => store.exportSessions(agent.id, { excludeScope: 'try', limit: 3, after }), 2)
+      expect(ids(rows)).toEqual(all)
+      for (const row of rows) expect(row.messages.length).toBe(row.messageCount)
+      await expect(store.exportSessions(agent.id, { limit: 5, after: 'x' })).rejects.toBeInstanceOf(InvalidCursorError)
+    })
+
     it('makes cursors that fit a URL, and refuses a string that is not one of its cursors', async () => {
       for (const row of await store.listSessions(agent.id, { limit: 50 })) expect(row.cursor).toMatch(/^[A-Za-z0-9_-]{1,200}$/)
       for (const bad of ['bm9wZQ', 'x', Buffer.from('[1,2]').toString('base64url')]) {

@@ -16,6 +16,7 @@
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
+import { groupBy } from '../group-by.ts'
 import { fromStoredContent, storableJson, storableText, storedContent } from '../message-json.ts'
 import type {
   ContextSummary,
@@ -23,6 +24,7 @@ import type {
   HostInstance,
   ModelContext,
   PageWindow,
+  SessionExportRecord,
   SessionKey,
   SessionQuery,
   SessionRecord,
@@ -121,6 +123,17 @@ const SUMMARY = `${SESSION},
 const MESSAGE = 'seq, role, content, status, trace_id, created_at'
 const TRACE = `pk, trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
   input_tokens, output_tokens, tool_calls, error`
+
+/** One page of an agent's sessions, newest first (see `PageWindow`). */
+function sessionPage(db: Db, agentId: string, q: SessionQuery): Promise<SummaryRowPg[]> {
+  const params = new Params()
+  const where = [`s.agent_id = ${params.add(agentId)}`]
+  if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
+  else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
+  where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
+  const text = `SELECT ${SUMMARY} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT ${params.add(q.limit)}`
+  return query<SummaryRowPg>(db, text, params.values)
+}
 
 /** Positional parameters for a query built from the filters present. */
 class Params {
@@ -274,13 +287,36 @@ export function createSessionStore(sql: Sql): SessionStore {
       return row ? toSessionSummary(row) : null
     },
     async listSessions(agentId, q: SessionQuery) {
-      const params = new Params()
-      const where = [`s.agent_id = ${params.add(agentId)}`]
-      if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
-      else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
-      where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
-      const text = `SELECT ${SUMMARY} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT ${params.add(q.limit)}`
-      return (await query<SummaryRowPg>(sql, text, params.values)).map(toSessionSummary)
+      return (await sessionPage(sql, agentId, q)).map(toSessionSummary)
+    },
+    async exportSessions(agentId, q: SessionQuery) {
+      // One snapshot, so a page's messages and traces match its summaries.
+      return (await sql.begin('isolation level repeatable read read only', async (tx) => {
+        const rows = await sessionPage(tx, agentId, q)
+        if (rows.length === 0) return []
+        const messages = groupBy(
+          await query<MessageRow & { session_pk: string }>(
+            tx,
+            `SELECT session_pk::text, ${MESSAGE} FROM messages WHERE session_pk IN (SELECT value::bigint FROM jsonb_array_elements_text($1::text::jsonb)) ORDER BY session_pk, seq`,
+            [JSON.stringify(rows.map((row) => String(row.pk)))],
+          ),
+          (row) => row.session_pk,
+        )
+        // Session ids repeat across scopes: a trace belongs to the session of its scope too.
+        const traces = groupBy(
+          await query<TraceRow>(
+            tx,
+            `SELECT ${TRACE} FROM traces WHERE agent_id = $1 AND session_id IN (SELECT jsonb_array_elements_text($2::text::jsonb)) ORDER BY started_at, pk`,
+            [agentId, JSON.stringify([...new Set(rows.map((row) => row.id))])],
+          ),
+          (row) => `${row.scope}\n${row.session_id}`,
+        )
+        return rows.map((row) => ({
+          ...toSessionSummary(row),
+          messages: (messages.get(String(row.pk)) ?? []).map(toMessage),
+          traces: (traces.get(`${row.scope}\n${row.id}`) ?? []).map(toTrace),
+        }))
+      })) as SessionExportRecord[]
     },
 
     async startTrace(trace) {
