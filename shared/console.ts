@@ -221,6 +221,57 @@ export const SessionTranscriptSchema = z.object({
 })
 export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
 
+// ---------------------------------------------------------------- export: every session of an agent
+
+/** The formats of GET /api/v1/agents/{id}/export/sessions. */
+export const SessionExportFormatSchema = z.enum(['jsonl', 'csv'])
+export type SessionExportFormat = z.infer<typeof SessionExportFormatSchema>
+
+/**
+ * GET /api/v1/agents/{id}/export/sessions: the session list's filters (scope, link_id, from, to,
+ * same meanings), no paging: every session that matches, newest first, as one download.
+ */
+export const SessionExportQuerySchema = z.object({
+  format: SessionExportFormatSchema.default('jsonl'),
+  scope: SessionScopeSchema.optional(),
+  link_id: accessId('lnk').optional(),
+  from: iso.optional(),
+  to: iso.optional(),
+})
+export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
+
+/** One line of the JSONL export: a session with every message and trace (its transcript without context summaries). */
+export const SessionExportLineSchema = SessionTranscriptSchema.omit({ context_summaries: true })
+export type SessionExportLine = z.infer<typeof SessionExportLineSchema>
+
+/**
+ * The CSV export's columns, in order: one row per message (a session without messages: one row,
+ * message columns empty). `text` joins the message's text blocks; `content_json` is every block.
+ * The trace columns are those of the run that wrote the message.
+ */
+export const SESSION_EXPORT_CSV_COLUMNS = [
+  'agent_id',
+  'session_id',
+  'scope',
+  'link_id',
+  'session_created_at',
+  'session_updated_at',
+  'seq',
+  'role',
+  'status',
+  'created_at',
+  'text',
+  'content_json',
+  'trace_id',
+  'version',
+  'trace_status',
+  'first_token_ms',
+  'total_ms',
+  'input_tokens',
+  'output_tokens',
+  'error',
+] as const
+
 // ---------------------------------------------------------------- files: what an agent's files take
 
 /** How many files, and their bytes. */

@@ -82,6 +82,11 @@ export function buildDocument(routes: RouteSpec[] = ROUTES): Json {
     if (Array.isArray(body)) return { 'application/json': { schema: { oneOf: body.map((one) => schemaRef(one, io)) } } }
     if (!isRaw(body)) return { 'application/json': { schema: schemaRef(body, io) } }
     if ('html' in body) return { 'text/html': { schema: { type: 'string' } } }
+    if ('jsonl' in body)
+      return {
+        'application/x-ndjson': { schema: { ...schemaRef(body.jsonl, 'output'), description: 'One JSON value of this schema per line.' } },
+        'text/csv': { schema: { type: 'string', description: body.csv } },
+      }
     if ('binary' in body) return { [io === 'input' ? '*/*' : 'application/octet-stream']: { schema: { description: body.binary } } }
     if (body.sse === 'stream-events')
       return {

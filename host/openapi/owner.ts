@@ -10,6 +10,9 @@ import {
   LinkSchema,
   LinkWarningSchema,
   OwnerKeySchema,
+  SESSION_EXPORT_CSV_COLUMNS,
+  SessionExportLineSchema,
+  SessionExportQuerySchema,
   SessionListQuerySchema,
   SessionListSchema,
   SessionTranscriptSchema,
@@ -251,6 +254,26 @@ const watch: RouteSpec[] = [
     params: agent,
     query: SessionListQuerySchema,
     replies: { 200: { description: 'A page of sessions.', body: SessionListSchema } },
+    errors: [400],
+  }),
+  owned({
+    method: 'get',
+    path: '/api/v1/agents/{id}/export/sessions',
+    tag: 'Sessions',
+    summary: 'Every session of the agent, whole, as one JSONL or CSV download',
+    description:
+      'The filters of the session list (no paging): every matching session, newest first, with its messages and traces. Streamed: any number of sessions. Answered as an attachment (Content-Disposition).',
+    params: agent,
+    query: SessionExportQuerySchema,
+    replies: {
+      200: {
+        description: 'The sessions: `format=jsonl` one session per line, `format=csv` one message per row.',
+        body: {
+          jsonl: SessionExportLineSchema,
+          csv: `Columns: ${SESSION_EXPORT_CSV_COLUMNS.join(', ')}. RFC 4180 quoting, CRLF, UTF-8 with a BOM; cells starting with = + - @ tab or CR are prefixed with '.`,
+        },
+      },
+    },
     errors: [400],
   }),
   owned({

@@ -16,6 +16,8 @@ export type RawBody =
   | { sse: 'compat-chunks'; description: string }
   | { html: true }
   | { binary: string }
+  /** A download in either format: JSON lines of `jsonl`, or CSV described by `csv`. */
+  | { jsonl: z.ZodType; csv: string }
 
 export type Body = z.ZodType | RawBody
 
