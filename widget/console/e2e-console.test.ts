@@ -6,6 +6,7 @@
  * the session, its transcript and its trace, deletes the link, and the visitor's next message
  * is refused.
  */
+import { readFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -221,6 +222,17 @@ describe('the owner journey in the console', () => {
     const trace = page.getByRole('region', { name: 'Traces of this session' })
     await trace.getByText('success').waitFor()
     expect(await trace.locator('tbody tr td.num').first().innerText()).toMatch(/\d+(\.\d+)? m?s/)
+  })
+
+  it('exports the sessions the filters select as CSV, through the sign-in cookie', async () => {
+    await page.goto(`${host.url}/console/watch?agent=${agentId}`)
+    const exportLinks = page.getByLabel('Export')
+    const [download] = await Promise.all([page.waitForEvent('download'), exportLinks.getByRole('link', { name: 'CSV' }).click()])
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^sessions-${agentId}-\\d{4}-\\d{2}-\\d{2}\\.csv$`))
+    const csv = readFileSync((await download.path())!, 'utf8')
+    expect(csv.startsWith('\ufeffagent_id,session_id,scope,link_id,')).toBe(true)
+    expect(csv).toContain('Hello from the partner page, what time is it?')
+    expect(csv).not.toMatch(/,try,/) // like the list: no try-it sessions
   })
 
   it('deletes the link, and the visitor’s next message is refused', async () => {

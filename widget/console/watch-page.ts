@@ -143,6 +143,12 @@ export class ConsoleWatchPage extends ConsoleElement {
     navigate(hrefFor({ page: 'watch', agent, link: agent === this.filters.agent ? value('link') : '', from: value('from'), to: value('to') }))
   }
 
+  /** The host's export of every session these filters select (all pages), as a download; the sign-in cookie goes with it. */
+  private exportHref(format: 'jsonl' | 'csv'): string {
+    const { limit, ...filters } = this.filterParams()
+    return `/api/v1/agents/${encodeURIComponent(this.filters.agent)}/export/sessions${query({ format, ...filters })}`
+  }
+
   override render() {
     const f = this.filters
     if (this.agents && this.agents.length === 0) return html`<h1>Watch</h1><p>No agents yet: there is nothing to watch.</p>`
@@ -169,6 +175,15 @@ export class ConsoleWatchPage extends ConsoleElement {
       ${feedbackView(this.feedback)}
       <section aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>
+        ${
+          f.agent
+            ? html`<p class="actions" aria-label="Export">
+                Export every session these filters select, with messages and traces:
+                <a href=${this.exportHref('jsonl')} download>JSONL</a>
+                <a href=${this.exportHref('csv')} download>CSV</a>
+              </p>`
+            : nothing
+        }
         ${this.sessions.length === 0 && this.feedback.state !== 'busy' ? html`<p>No sessions match.</p>` : nothing}
         ${this.sessions.length > 0 ? this.renderSessions() : nothing}
         ${this.sessionsNext ? html`<button type="button" @click=${() => this.more('sessions')}>Load more sessions</button>` : nothing}
