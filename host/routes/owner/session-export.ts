@@ -40,7 +40,12 @@ const textOf = (message: StoredMessage) =>
     .map((block) => block.text)
     .join('\n\n')
 
-/** A session's CSV rows: one per message, the message's trace beside it (a session without messages: one row). */
+/**
+ * A session's CSV rows: one per message, the message's trace beside it (a session without
+ * messages: one row). A new column (feedback, say) is its name appended to
+ * SESSION_EXPORT_CSV_COLUMNS, which makes the compiler ask for its value here; the JSONL lines
+ * take every field `messageJson` gains with no change at all.
+ */
 export function sessionCsvRows(agentId: string, session: SessionExportRecord): CsvRow[] {
   const summary = sessionSummaryJson(session)
   const traces = new Map(session.traces.map((trace) => [trace.traceId, trace]))
