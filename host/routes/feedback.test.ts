@@ -131,3 +131,33 @@ describe('visitor feedback', () => {
     expect(response.headers.get('access-control-allow-methods')).toContain('PUT')
   })
 })
+
+describe("the owner's sessions view", () => {
+  it('counts ratings per session, filters by them and shows them in the transcript with the trace', async () => {
+    const own = await host.owner.publishedAgent({ model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
+    const base = `/api/v1/published/${own.id}`
+    for (const id of ['liked', 'disliked', 'quiet']) await turn(base, id)
+    await send('PUT', `${base}/sessions/liked/messages/2/feedback`, { rating: 'up' })
+    await send('PUT', `${base}/sessions/disliked/messages/2/feedback`, { rating: 'down', comment: 'Too vague.' })
+    const list = async (query: string) => {
+      const result = await host.owner.call('GET', `/agents/${own.id}/sessions${query}`)
+      expect(result.status).toBe(200)
+      return result.body.sessions as { session_id: string; feedback_up: number; feedback_down: number }[]
+    }
+    expect((await list('')).map((s) => [s.session_id, s.feedback_up, s.feedback_down]).sort()).toEqual([
+      ['disliked', 0, 1],
+      ['liked', 1, 0],
+      ['quiet', 0, 0],
+    ])
+    expect((await list('?feedback=down')).map((s) => s.session_id)).toEqual(['disliked'])
+    expect((await list('?feedback=up')).map((s) => s.session_id)).toEqual(['liked'])
+    expect((await list('?feedback=any')).map((s) => s.session_id).sort()).toEqual(['disliked', 'liked'])
+    expect((await host.owner.call('GET', `/agents/${own.id}/sessions?feedback=meh`)).status).toBe(400)
+
+    const transcript = (await host.owner.call('GET', `/agents/${own.id}/sessions/disliked`)).body
+    const answer = transcript.messages[1]
+    expect(answer.feedback).toMatchObject({ rating: 'down', comment: 'Too vague.' })
+    expect(transcript.traces.map((t: { trace_id: string }) => t.trace_id)).toContain(answer.trace_id)
+    expect(transcript.messages[0].feedback).toBeUndefined()
+  })
+})

@@ -77,7 +77,14 @@ export class InvalidCursorError extends Error {
 }
 
 /** A session as the owner lists it: its paging cursor, size and first words. */
-export type SessionSummaryRecord = SessionRecord & { cursor: PageCursor; messageCount: number; preview: string }
+export type SessionSummaryRecord = SessionRecord & {
+  cursor: PageCursor
+  messageCount: number
+  preview: string
+  /** How many of its answers visitors rated up and down. */
+  feedbackUp: number
+  feedbackDown: number
+}
 
 /**
  * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's
@@ -92,6 +99,8 @@ export type SessionQuery = PageWindow & {
   /** Only this scope; else every scope but `excludeScope`. */
   scope?: string
   excludeScope?: string
+  /** Only sessions with an answer rated `up`, `down`, or either (`any`). */
+  feedback?: 'up' | 'down' | 'any'
 }
 
 export type TraceQuery = PageWindow & {

@@ -45,6 +45,26 @@ export function describeFeedback(target: StoreContractTarget) {
       expect(await store.listFeedback({ ...key, scope: 'link:lnk_other' })).toEqual([])
     })
 
+    it("counts an agent's ratings per session in its listing and filters the listing by them", async () => {
+      const own = await newAgent(store)
+      const [up, down, both, none] = [sessionOf(own), sessionOf(own), sessionOf(own), sessionOf(own)]
+      for (const key of [up, down, both, none]) await chat(store, key, 'q')
+      await chat(store, both, 'q2')
+      await store.setFeedback(up, 2, { rating: 'up', comment: null })
+      await store.setFeedback(down, 2, { rating: 'down', comment: 'no' })
+      await store.setFeedback(both, 2, { rating: 'up', comment: null })
+      await store.setFeedback(both, 4, { rating: 'down', comment: null })
+      const ids = async (feedback?: 'up' | 'down' | 'any') => (await store.listSessions(own.id, { limit: 10, feedback })).map((s) => s.sessionId).sort()
+      expect(await ids('up')).toEqual([up, both].map((k) => k.sessionId).sort())
+      expect(await ids('down')).toEqual([down, both].map((k) => k.sessionId).sort())
+      expect(await ids('any')).toEqual([up, down, both].map((k) => k.sessionId).sort())
+      expect(await ids()).toHaveLength(4)
+      const listed = await store.listSessions(own.id, { limit: 10 })
+      const counts = Object.fromEntries(listed.map((s) => [s.sessionId, [s.feedbackUp, s.feedbackDown]]))
+      expect(counts).toEqual({ [up.sessionId]: [1, 0], [down.sessionId]: [0, 1], [both.sessionId]: [1, 1], [none.sessionId]: [0, 0] })
+      expect(await store.getSessionSummary(both)).toMatchObject({ feedbackUp: 1, feedbackDown: 1 })
+    })
+
     it('goes with its message when the answer is regenerated', async () => {
       const key = sessionOf(agent)
       await chat(store, key, 'one')
