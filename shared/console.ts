@@ -220,6 +220,8 @@ export const SessionTranscriptSchema = z.object({
   preview: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  feedback_up: z.number().int().optional(),
+  feedback_down: z.number().int().optional(),
   messages: z.array(TranscriptMessageSchema),
   /** Every trace (chat request) of the session, oldest first. */
   traces: z.array(TraceSummarySchema),
