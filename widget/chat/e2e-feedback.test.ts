@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage } from '../testing/browser.ts'
+import { signIn } from '../console/e2e-helpers.ts'
 import { inlineChatHtml, say, startPorch, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
@@ -53,6 +54,26 @@ it('rates an answer by keyboard, with a comment, keeps the rating over a refresh
     expect((await history())[1].feedback).toMatchObject({ rating: 'down', comment: 'It did not answer my question.' })
     const disliked = (await host.owner.call('GET', `/agents/${agent.id}/sessions?feedback=down`)).body.sessions
     expect(disliked.map((s: { session_id: string }) => s.session_id)).toEqual([sessionId])
+
+    // The owner finds the session by its rating in the console and reads the comment on the answer.
+    const owner = await browser.newContext()
+    try {
+      const watcher = await owner.newPage()
+      await signIn(watcher, `${host.url}/console/`)
+      await watcher.goto(`${host.url}/console/watch?agent=${agent.id}&feedback=down`)
+      const rows = watcher.getByRole('region', { name: 'Sessions table' }).locator('tbody tr')
+      await rows.first().waitFor()
+      expect(await rows.count()).toBe(1)
+      expect(await rows.first().innerText()).toContain('0 helpful, 1 not helpful')
+      expect(await watcher.getByLabel('Feedback').inputValue()).toBe('down')
+      await rows.first().getByRole('link').click()
+      const rated = watcher.locator('porch-console .msg.assistant .feedback')
+      await rated.waitFor()
+      expect(await rated.innerText()).toContain('Rated not helpful')
+      expect(await rated.innerText()).toContain('It did not answer my question.')
+    } finally {
+      await owner.close()
+    }
 
     await page.reload()
     await page.locator('porch-chat [part="feedback-button"][aria-label="Not helpful"][aria-pressed="true"]').waitFor()
