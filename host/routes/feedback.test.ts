@@ -105,6 +105,8 @@ describe('visitor feedback', () => {
       expect((await send('DELETE', `${base}/sessions/${linkSession}/messages/2/feedback`, undefined, headers)).status).toBe(404)
     }
     expect((await history(viaLink, linkSession))[1]!.feedback).toMatchObject({ rating: 'up' })
+    expect((await send('DELETE', `${viaLink}/sessions/${linkSession}/messages/2/feedback`)).status).toBe(204)
+    expect((await history(viaLink, linkSession))[1]!.feedback).toBeUndefined()
 
     // A chat key's sessions take feedback through the key, and only through it.
     const keySession = await turn(published, 'fb-key-session', asKey)
