@@ -64,6 +64,10 @@ export function sessionListSql(query: Omit<SqliteSessionQuery, 'limit'>): string
   if (query.scope !== undefined) where.push('s.scope = @scope')
   else if (query.excludeScope !== undefined) where.push('s.scope != @excludeScope')
   // `any` is still passed as @feedback (the parameters are the query's fields), so the SQL names it.
+  // The page still walks the agent's sessions newest first, probing each one's ratings by primary
+  // key: with 100k sessions, 1 in 100 rated and 1 in 1,000 rated down, the first page took 0.9 ms
+  // (any) and 11.5 ms p50 (down, ~51k sessions walked). Sparser filters would want a plan driven
+  // from feedback_by_agent instead.
   if (query.feedback !== undefined) where.push(`EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk AND (@feedback = 'any' OR f.rating = @feedback))`)
   where.push(...windowClauses(query, 's.updated_at', 's.pk'))
   return `SELECT ${SUMMARY_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT @limit`
