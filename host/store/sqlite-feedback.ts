@@ -1,4 +1,4 @@
-/** Visitors' ratings of assistant answers in SQLite (migration 015): one row per rated message. */
+/** Visitors' ratings of assistant answers in SQLite (migration 013): one row per rated message. */
 import type { Db } from './db.ts'
 import type { FeedbackRating, FeedbackRecord, FeedbackStore } from './store.ts'
 
