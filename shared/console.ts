@@ -13,7 +13,7 @@
  * Authorization header from the console (a bearer with a browser Origin is refused).
  */
 import { z } from 'zod'
-import { AnswerSourceSchema, ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageStatusSchema } from './protocol.ts'
+import { AnswerSourceSchema, ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageFeedbackSchema, MessageStatusSchema } from './protocol.ts'
 
 export const CONSOLE = {
   cookie: 'porch_console',
@@ -93,6 +93,8 @@ export const SessionListQuerySchema = z.object({
   to: iso.optional(),
   cursor: z.string().min(1).max(200).optional(),
   before: iso.optional(),
+  /** Only sessions with an answer visitors rated `up`, `down`, or either (`any`). */
+  feedback: z.enum(['up', 'down', 'any']).optional(),
   limit,
 })
 export type SessionListQuery = z.infer<typeof SessionListQuerySchema>
@@ -107,6 +109,9 @@ export const SessionSummarySchema = z.object({
   preview: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** How many of its answers visitors rated up and down (absent from older hosts). */
+  feedback_up: z.number().int().optional(),
+  feedback_down: z.number().int().optional(),
 })
 export type SessionSummary = z.infer<typeof SessionSummarySchema>
 
@@ -190,6 +195,8 @@ export const TranscriptMessageSchema = z.object({
   created_at: z.string(),
   /** The knowledge sources the run cited, on its last assistant message (as the visitor's history has them, without `file_url`). */
   sources: z.array(AnswerSourceSchema).optional(),
+  /** On an assistant message the visitor rated. */
+  feedback: MessageFeedbackSchema.optional(),
 })
 export type TranscriptMessage = z.infer<typeof TranscriptMessageSchema>
 
@@ -213,6 +220,8 @@ export const SessionTranscriptSchema = z.object({
   preview: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  feedback_up: z.number().int().optional(),
+  feedback_down: z.number().int().optional(),
   messages: z.array(TranscriptMessageSchema),
   /** Every trace (chat request) of the session, oldest first. */
   traces: z.array(TraceSummarySchema),

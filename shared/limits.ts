@@ -15,6 +15,8 @@ export const LIMITS = {
   welcomeMessageChars: 2_000,
   starters: 8,
   starterChars: 200,
+  /** A visitor's comment on an answer they rated. */
+  feedbackCommentChars: 2_000,
   maxTurns: 50,
   /** Bytes in one file a visitor attaches to a message. */
   attachmentBytes: 4 * 1024 * 1024,

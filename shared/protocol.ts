@@ -86,6 +86,24 @@ export const AnswerSourceSchema = z.object({
 })
 export type AnswerSource = z.infer<typeof AnswerSourceSchema>
 
+export const FeedbackRatingSchema = z.enum(['up', 'down'])
+export type FeedbackRating = z.infer<typeof FeedbackRatingSchema>
+
+/** A visitor's rating of an assistant answer, as the session's history shows it. */
+export const MessageFeedbackSchema = z.object({
+  rating: FeedbackRatingSchema,
+  comment: z.string().nullable(),
+  updated_at: z.string(),
+})
+export type MessageFeedback = z.infer<typeof MessageFeedbackSchema>
+
+/** `PUT …/sessions/{session_id}/messages/{seq}/feedback`: rates an answer, replacing an earlier rating; an empty comment is none. */
+export const FeedbackRequestSchema = z.object({
+  rating: FeedbackRatingSchema,
+  comment: z.string().max(LIMITS.feedbackCommentChars).optional(),
+})
+export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>
+
 export const MessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.array(ContentBlockSchema),
@@ -93,6 +111,10 @@ export const MessageSchema = z.object({
   created_at: z.string().optional(),
   /** On a run's last assistant message: the knowledge sources its searches returned (absent when none, and from older hosts). */
   sources: z.array(AnswerSourceSchema).optional(),
+  /** In a session's history: the message's number in its session, which names it for feedback (absent from older hosts). */
+  seq: z.number().int().positive().optional(),
+  /** In a session's history, on an assistant message the visitor rated (absent otherwise, and from older hosts). */
+  feedback: MessageFeedbackSchema.optional(),
 })
 export type Message = z.infer<typeof MessageSchema>
 

@@ -110,7 +110,7 @@ describe('preflight', () => {
   it('gives an allowed origin the methods, headers and max age, in a 204', async () => {
     for (const response of [await ask([SITE], SITE), await ask([], 'https://any.example')]) {
       expect(response.status).toBe(204)
-      expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST')
+      expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, PUT, DELETE')
       expect(response.headers.get('access-control-allow-headers')).toBe(CORS_ALLOW_HEADERS)
       expect(response.headers.get('access-control-max-age')).toBe('600')
       expect(response.headers.get('vary')).toBe('Origin')

@@ -55,7 +55,7 @@ export function preflight(c: Context, allowed: string[]): Response {
   const origin = c.req.header('origin')
   if (origin !== undefined && (allowed.length === 0 || allowed.includes(origin))) {
     c.header('Access-Control-Allow-Origin', origin)
-    c.header('Access-Control-Allow-Methods', 'GET, POST')
+    c.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE')
     c.header('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS)
     c.header('Access-Control-Max-Age', '600')
   }

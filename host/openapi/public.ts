@@ -3,6 +3,8 @@ import { z } from 'zod'
 import {
   ChatRequestSchema,
   ClientIdSchema,
+  FeedbackRequestSchema,
+  MessageFeedbackSchema,
   PublishedAgentInfoSchema,
   SessionHistorySchema,
   SyncReplySchema,
@@ -81,6 +83,29 @@ function chatApi(base: string, tag: string, id: z.ZodType, auth: Auth[]): RouteS
       auth,
       params: session,
       replies: { 200: { description: 'The session.', body: SessionHistorySchema } },
+      errors: refusals,
+    },
+    {
+      method: 'put',
+      path: `${base}/{id}/sessions/{sessionId}/messages/{seq}/feedback`,
+      tag,
+      summary: 'Rate an answer (thumbs up or down, with an optional comment)',
+      description:
+        "`seq` is the assistant message's `seq` in the session's history. Rating again replaces the rating; only the session's own scope (the same link, chat key or public API) reaches it.",
+      auth,
+      params: { ...session, seq: z.coerce.number().int().positive() },
+      body: FeedbackRequestSchema,
+      replies: { 200: { description: 'The rating as stored.', body: MessageFeedbackSchema } },
+      errors: refusals,
+    },
+    {
+      method: 'delete',
+      path: `${base}/{id}/sessions/{sessionId}/messages/{seq}/feedback`,
+      tag,
+      summary: "Take back an answer's rating",
+      auth,
+      params: { ...session, seq: z.coerce.number().int().positive() },
+      replies: { 204: { description: 'No rating any more.' } },
       errors: refusals,
     },
     {

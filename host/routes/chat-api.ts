@@ -1,7 +1,7 @@
 /**
  * The visitor chat API, once, for every way in: a published agent (`/published/{agent_id}`) and
  * a share link (`/links/{token}`) resolve to the same handlers: info, SSE chat, sync chat,
- * stop, and session history. A resolver decides who may chat, in which session scope, from which
+ * stop, session history, and feedback on its answers (feedback.ts). A resolver decides who may chat, in which session scope, from which
  * origins, and what a new message costs (quotas, limits).
  */
 import { randomUUID } from 'node:crypto'
@@ -21,6 +21,7 @@ import { plainContentType, safeFilename } from '../runtime/tools/index.ts'
 import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import { utcDay } from '../store/utc-day.ts'
+import { feedbackRoutes, toMessageFeedback } from './feedback.ts'
 import { uiChatRoutes } from './ui-chat.ts'
 
 export type ChatAccess = {
@@ -106,6 +107,7 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
     .options('/:id', preflightFor)
     .options('/:id/*', preflightFor)
     .route('/', uiChatRoutes({ ...deps, access, fileUrl, knowledgeFileUrl }))
+    .route('/', feedbackRoutes({ store, access }))
     .get('/:id', async (c) => {
       const granted = await access(c, 'info')
       const { agent, version } = granted.published
@@ -183,15 +185,19 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
       if (!session) throw notFound('Session')
       const withUrls = fileUrl(c.req.param('id'))
       const sourceFileUrl = knowledgeFileUrl(c.req.param('id'))
+      const [messages, ratings] = await Promise.all([store.getMessages(key), store.listFeedback(key)])
+      const feedbackOf = new Map(ratings.map((rating) => [rating.seq, toMessageFeedback(rating)]))
       const history: SessionHistory = {
         session_id: session.sessionId,
         agent_id: agentId,
-        messages: (await store.getMessages(key)).map(({ role, content, status, created_at, sources }) => ({
+        messages: messages.map(({ seq, role, content, status, created_at, sources }) => ({
           role,
           content: content.map((block) => (block.type === 'output_file' ? { ...block, download_url: withUrls(session.sessionId, block.file_id) } : block)),
           status,
           created_at,
           ...(sources && { sources: withFileUrls(sources, sourceFileUrl) }),
+          seq,
+          ...(feedbackOf.has(seq) && { feedback: feedbackOf.get(seq) }),
         })),
         created_at: session.createdAt,
         updated_at: session.updatedAt,

@@ -106,6 +106,14 @@ async function seed() {
   seeded.console = await signedInClient(host.url, seeded.ownerKey)
   expect((await seeded.console.call('GET', '/agents')).status).toBe(200)
 
+  // A visitor's rating, which the copy must keep on its answer (the snapshot's history and transcript show it).
+  const rated = await fetch(`${host.url}${linkBase()}/sessions/visit-1/messages/2/feedback`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${seeded.visitorToken}` },
+    body: JSON.stringify({ rating: 'down', comment: 'kept across stores' }),
+  })
+  expect(rated.status).toBe(200)
+
   await snapshot(host)
   await host.stop()
   hosts.pop()
@@ -118,6 +126,7 @@ async function snapshot(host: TestHost) {
   seeded.links = (await host.owner.call('GET', `/agents/${seeded.agentId}/links`)).body
   seeded.transcript = (await host.owner.call('GET', `/agents/${seeded.agentId}/sessions/visit-1?scope=link:${seeded.linkId}`)).body
   seeded.history = await (await host.get(`${linkBase()}/sessions/visit-1`, { authorization: `Bearer ${seeded.visitorToken}` })).json()
+  expect(seeded.history.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'kept across stores' })
 }
 
 describe('migrate-store', () => {

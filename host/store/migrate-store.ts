@@ -71,6 +71,10 @@ export const TABLES: Table[] = [
     name: 'messages',
     columns: [c('session_pk'), c('seq'), c('role'), c('content', 'json'), c('status'), c('trace_id'), c('created_at', 'time')],
   },
+  {
+    name: 'feedback',
+    columns: [c('session_pk'), c('seq'), c('agent_id'), c('trace_id'), c('rating'), c('comment'), c('created_at', 'time'), c('updated_at', 'time')],
+  },
   { name: 'context_summaries', columns: [c('session_pk'), c('through_seq'), c('summary'), c('tokens_before'), c('created_at', 'time')] },
   { name: 'host_instances', columns: [c('id'), c('machine'), c('pid'), c('started_at', 'time'), c('last_seen', 'time')] },
   {

@@ -12,6 +12,7 @@ import { parseConfig } from './agent-config.ts'
 import { type Db, openDatabase } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
+import { createFeedbackStore } from './sqlite-feedback.ts'
 import { createFileStore } from './sqlite-files.ts'
 import { createKnowledgeStore } from './sqlite-knowledge.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
@@ -227,6 +228,7 @@ export function createSqliteStore(path: string): Store {
   return {
     ...createAccessStore(db),
     ...createSessionStore(db),
+    ...createFeedbackStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
     ...knowledge.store,

@@ -29,6 +29,8 @@ export type SessionSummaryRow = {
   updated_at: string
   message_count: number | null
   preview: string | null
+  feedback_up: number
+  feedback_down: number
 }
 
 export type TraceRow = {
@@ -54,13 +56,21 @@ export type TraceRow = {
 /** The first message of a session is the visitor's; seq runs 1, 2, … so MAX(seq) is the count. */
 const SUMMARY_COLUMNS = `s.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at,
   (SELECT MAX(m.seq) FROM messages m WHERE m.session_pk = s.pk) AS message_count,
-  (SELECT substr(json_extract(m.content, '$[0].text'), 1, ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
+  (SELECT substr(json_extract(m.content, '$[0].text'), 1, ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview,
+  (SELECT count(*) FROM feedback f WHERE f.session_pk = s.pk AND f.rating = 'up') AS feedback_up,
+  (SELECT count(*) FROM feedback f WHERE f.session_pk = s.pk AND f.rating = 'down') AS feedback_down`
 
 /** The SELECT for one page of an agent's sessions; parameters are named after SessionQuery. */
 export function sessionListSql(query: Omit<SqliteSessionQuery, 'limit'>): string {
   const where = ['s.agent_id = @agentId']
   if (query.scope !== undefined) where.push('s.scope = @scope')
   else if (query.excludeScope !== undefined) where.push('s.scope != @excludeScope')
+  // `any` is still passed as @feedback (the parameters are the query's fields), so the SQL names it.
+  // The page still walks the agent's sessions newest first, probing each one's ratings by primary
+  // key: with 100k sessions, 1 in 100 rated and 1 in 1,000 rated down, the first page took 0.9 ms
+  // (any) and 11.5 ms p50 (down, ~51k sessions walked). Sparser filters would want a plan driven
+  // from feedback_by_agent instead.
+  if (query.feedback !== undefined) where.push(`EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk AND (@feedback = 'any' OR f.rating = @feedback))`)
   where.push(...windowClauses(query, 's.updated_at', 's.pk'))
   return `SELECT ${SUMMARY_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT @limit`
 }
@@ -105,6 +115,8 @@ export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord =
   updatedAt: row.updated_at,
   messageCount: row.message_count ?? 0,
   preview: row.preview ?? '',
+  feedbackUp: row.feedback_up,
+  feedbackDown: row.feedback_down,
 })
 
 export const toTrace = (row: TraceRow): TraceRecord => ({

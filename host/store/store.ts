@@ -77,7 +77,14 @@ export class InvalidCursorError extends Error {
 }
 
 /** A session as the owner lists it: its paging cursor, size and first words. */
-export type SessionSummaryRecord = SessionRecord & { cursor: PageCursor; messageCount: number; preview: string }
+export type SessionSummaryRecord = SessionRecord & {
+  cursor: PageCursor
+  messageCount: number
+  preview: string
+  /** How many of its answers visitors rated up and down. */
+  feedbackUp: number
+  feedbackDown: number
+}
 
 /**
  * A session whole, as the export writes it: its summary, every message (in `seq` order) and
@@ -98,6 +105,8 @@ export type SessionQuery = PageWindow & {
   /** Only this scope; else every scope but `excludeScope`. */
   scope?: string
   excludeScope?: string
+  /** Only sessions with an answer rated `up`, `down`, or either (`any`). */
+  feedback?: 'up' | 'down' | 'any'
 }
 
 export type TraceQuery = PageWindow & {
@@ -536,7 +545,25 @@ export interface KnowledgeStore {
  * are one transaction that concurrent calls (from any instance) cannot interleave with in a way
  * that changes the outcome. Times are ISO-8601 UTC strings with milliseconds, set by the store.
  */
-export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore {
+export type FeedbackRating = 'up' | 'down'
+
+/** A visitor's rating of one assistant answer (`seq`), with the trace that produced the answer. */
+export type FeedbackRecord = { seq: number; traceId: string; rating: FeedbackRating; comment: string | null; createdAt: string; updatedAt: string }
+
+export type FeedbackOutcome = { kind: 'saved'; feedback: FeedbackRecord } | { kind: 'cleared' } | { kind: 'no_answer' }
+
+export interface FeedbackStore {
+  /**
+   * Rates the session's assistant message `seq` (replacing an earlier rating of it), or clears the
+   * rating when `feedback` is null. `no_answer` when the session, in that scope, has no assistant
+   * message `seq`: nothing changes. A rating goes with its message (a regenerated answer loses it).
+   */
+  setFeedback(key: SessionKey, seq: number, feedback: { rating: FeedbackRating; comment: string | null } | null): Promise<FeedbackOutcome>
+  /** The session's ratings, in order of `seq`. */
+  listFeedback(key: SessionKey): Promise<FeedbackRecord[]>
+}
+
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore {
   getSetting(key: string): Promise<string | null>
   /**
    * Sets the value only if the key has none yet; returns the value that is stored. Race-free:

@@ -58,6 +58,18 @@ export async function fetchHistory(target: ChatTarget, sessionId: string, signal
   }
 }
 
+/** Rates the session's answer `seq` (a comment may go with it), or takes the rating back (`null`). */
+export async function sendFeedback(
+  target: ChatTarget,
+  sessionId: string,
+  seq: number,
+  feedback: { rating: 'up' | 'down'; comment?: string } | null,
+): Promise<void> {
+  const headers = { 'content-type': 'application/json', ...authHeaders(target) }
+  const url = chatUrls(target).feedback(sessionId, seq)
+  await request(url, feedback ? { method: 'PUT', headers, body: JSON.stringify(feedback) } : { method: 'DELETE', headers: authHeaders(target) })
+}
+
 export async function postSync(target: ChatTarget, body: object, signal?: AbortSignal): Promise<SyncReply> {
   const headers = { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(target) }
   return (await request(chatUrls(target).sync, { method: 'POST', headers, body: JSON.stringify(body), signal })).json()

@@ -60,6 +60,34 @@ describe('ChatController', () => {
     expect(again.sessionId).toBeNull()
   })
 
+  it('rates a streamed answer (its stored number read from the history), restores the rating, changes it and takes it back', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'current_time' }] })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    await controller.send('What time is it?')
+    const answer = controller.messages[1]!
+    expect(answer.seq).toBeUndefined()
+    expect(await controller.rate(answer.id, 'up')).toBe(true)
+    // The run stored four messages (question, tool call, tool result, answer): the rating names the last.
+    expect(answer).toMatchObject({ seq: 4, feedback: { rating: 'up', comment: null, commenting: true } })
+    const stored = async () => (await (await host.get(`/api/v1/published/${agent.id}/sessions/${controller.sessionId}`)).json()).messages as Message[]
+    expect((await stored()).map((m) => m.feedback?.rating)).toEqual([undefined, undefined, undefined, 'up'])
+
+    const again = controllerFor(agent.id).controller
+    await again.connect()
+    expect(again.messages[1]).toMatchObject({ seq: 4, feedback: { rating: 'up', comment: null } })
+    expect(await again.rate(again.messages[1]!.id, 'down', 'Wrong time zone.')).toBe(true)
+    expect(again.messages[1]!.feedback).toEqual({ rating: 'down', comment: 'Wrong time zone.', commenting: false })
+    expect((await stored())[3]!.feedback).toMatchObject({ rating: 'down', comment: 'Wrong time zone.' })
+
+    expect(await again.rate(again.messages[1]!.id, null)).toBe(true)
+    expect(again.messages[1]!.feedback).toBeUndefined()
+    expect((await stored())[3]!.feedback).toBeUndefined()
+    // A visitor message is no answer, and an unknown id changes nothing.
+    expect(await again.rate(again.messages[0]!.id, 'up')).toBe(false)
+    expect(await again.rate('no-such-message', 'up')).toBe(false)
+  })
+
   it('uses the sync endpoint for a non-streaming agent', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
     const { controller } = controllerFor(agent.id)

@@ -10,7 +10,7 @@ import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
 import { HttpError } from '../client/http.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { type ChatTarget, trimSlash, visitorEndpoint } from '../client/urls.ts'
-import { attachmentType, fetchHistory, fetchInfo, postSync, uploadAttachment } from './chat-api.ts'
+import { attachmentType, fetchHistory, fetchInfo, postSync, sendFeedback, uploadAttachment } from './chat-api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages, toSourceViews } from './transcript.ts'
 
@@ -214,6 +214,33 @@ export class ChatController implements ReactiveController {
     this.messages = this.messages.slice(0, index - 1)
     const attachments = question.parts.flatMap((part) => (part.type === 'attachment' ? [{ ...part.attachment }] : []))
     await this.send(textOf(question), attachments)
+  }
+
+  /**
+   * Rates an answer (`null` takes the rating back); with a comment, closes its comment field.
+   * A rating opens the field. False when the host refused or cannot be reached: nothing changed.
+   */
+  async rate(messageId: string, rating: 'up' | 'down' | null, comment?: string): Promise<boolean> {
+    const message = this.messages.find((m) => m.id === messageId)
+    const seq = message?.role === 'assistant' ? await this.seqOf(message) : undefined
+    if (!message || seq === undefined || !this.sessionId) return false
+    try {
+      await sendFeedback(this.target(), this.sessionId, seq, rating && { rating, ...(comment && { comment }) })
+    } catch {
+      return false
+    }
+    message.feedback = rating ? { rating, comment: comment ?? null, commenting: comment === undefined } : undefined
+    this.update()
+    return true
+  }
+
+  /** An answer streamed in this tab learns its stored number from the history, where it sits at the same place. */
+  private async seqOf(message: ChatMessage): Promise<number | undefined> {
+    if (message.seq !== undefined || !this.sessionId) return message.seq
+    const history = await fetchHistory(this.target(), this.sessionId).catch(() => null)
+    const stored = history ? toChatMessages(history.messages)[this.messages.indexOf(message)] : undefined
+    if (stored?.role === 'assistant') message.seq = stored.seq
+    return message.seq
   }
 
   /** Forgets this tab's session and starts over. */

@@ -4,7 +4,7 @@ import type { ChatMessage, FileView, SourceView, ToolView } from './chat-control
 import { markdown } from './markdown-directive.ts'
 import { fill, type Strings } from './strings.ts'
 
-export type MessageHandlers = { retry(id: string): void }
+export type MessageHandlers = { retry(id: string): void; rate(id: string, rating: 'up' | 'down' | null, comment?: string): void }
 
 export function renderMessage(message: ChatMessage, strings: Strings, handlers: MessageHandlers, now: number): TemplateResult {
   if (message.role === 'user') {
@@ -29,7 +29,31 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
     ${message.sources ? renderSources(message.sources, strings) : nothing}
     ${empty && message.state === 'streaming' ? html`<span class="note typing">${strings.thinking}</span>` : nothing}
     ${message.state === 'stopped' ? html`<div class="note">${strings.stopped}</div>` : nothing}
+    ${message.state === 'done' && !empty ? renderFeedback(message, strings, handlers) : nothing}
     ${message.state === 'error' ? renderError(message, strings, handlers, now) : nothing}
+  </div>`
+}
+
+/** Thumbs up and down (pressed: the visitor's rating; pressed again: taken back), then an optional comment. */
+function renderFeedback(message: ChatMessage, strings: Strings, handlers: MessageHandlers) {
+  const rated = message.feedback?.rating
+  const thumb = (rating: 'up' | 'down', label: string, icon: string) =>
+    html`<button type="button" class="ghost thumb" part="feedback-button" aria-label=${label} title=${label} aria-pressed=${rated === rating ? 'true' : 'false'} @click=${() => handlers.rate(message.id, rated === rating ? null : rating)}>${icon}</button>`
+  const submit = (event: SubmitEvent) => {
+    event.preventDefault()
+    const field = (event.currentTarget as HTMLFormElement).elements.namedItem('comment') as HTMLTextAreaElement
+    if (rated) handlers.rate(message.id, rated, field.value.trim())
+  }
+  return html`<div class="feedback" part="feedback">
+    ${thumb('up', strings.helpful, '👍')}${thumb('down', strings.notHelpful, '👎')}
+    ${
+      message.feedback?.commenting
+        ? html`<form part="feedback-form" @submit=${submit}>
+          <label>${strings.feedbackComment}<textarea name="comment" part="feedback-comment" maxlength="2000" rows="2"></textarea></label>
+          <button type="submit" class="ghost" part="feedback-send">${strings.sendFeedback}</button>
+        </form>`
+        : nothing
+    }
   </div>`
 }
 

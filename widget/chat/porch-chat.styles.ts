@@ -286,6 +286,26 @@ export const styles = css`
     text-decoration: none;
     color: var(--porch-fg);
   }
+  .feedback {
+    margin-top: 6px;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+  }
+  .thumb[aria-pressed='true'] {
+    background: var(--porch-border);
+  }
+  .feedback form {
+    flex-basis: 100%;
+    display: grid;
+    gap: 4px;
+    font-size: 0.85em;
+  }
+  .feedback textarea {
+    font: inherit;
+    width: 100%;
+    box-sizing: border-box;
+  }
   .sources {
     margin-top: 8px;
     font-size: 0.85em;

@@ -30,6 +30,7 @@
  * @csspart message, message-user, message-assistant, welcome - One message (the welcome message has all three of its own).
  * @csspart tool, file, error, retry-button - Parts of an answer.
  * @csspart sources, source - The knowledge sources listed under an answer, and one link of them.
+ * @csspart feedback, feedback-button, feedback-form, feedback-comment, feedback-send - Rating an answer: the thumbs (`aria-pressed`) and the optional comment.
  * @csspart code-block, copy-button - A fenced code block in an answer and its Copy button.
  * @csspart starters, starter - Suggested first messages.
  * @csspart composer, input, send-button, stop-button - Where the visitor writes.
@@ -89,6 +90,15 @@ export class PorchChat extends LitElement {
   private stickToBottom = true
   private wantFocus = false
   private transcriptObserver: MutationObserver | undefined
+
+  private readonly messageHandlers = {
+    retry: (id: string) => void this.chat.retry(id),
+    rate: async (id: string, rating: 'up' | 'down' | null, comment?: string) => {
+      // A sent comment is thanked aloud; a thumb's own state is its aria-pressed.
+      if ((await this.chat.rate(id, rating, comment)) && comment !== undefined) this.chat.announcement = this.text.feedbackThanks
+      this.requestUpdate()
+    },
+  }
 
   private get text(): Strings {
     return stringsFor(this.lang || (typeof document === 'undefined' ? 'en' : document.documentElement.lang), this.strings)
@@ -250,7 +260,7 @@ export class PorchChat extends LitElement {
     const now = Date.now()
     return html`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">
         ${info?.welcome_message ? html`<div class="message assistant" part="message message-assistant welcome">${info.welcome_message}</div>` : nothing}
-        ${messages.map((message) => renderMessage(message, t, { retry: (id) => void this.chat.retry(id) }, now))}
+        ${messages.map((message) => renderMessage(message, t, this.messageHandlers, now))}
       </div>
       ${
         messages.length === 0 && info?.starters.length

@@ -36,6 +36,12 @@ export type Strings = {
   attachmentCount: string
   /** The heading and label of the list of sources under an answer. */
   sources: string
+  /** Feedback on an answer: the thumbs' labels, the comment field, and what is announced once sent. */
+  helpful: string
+  notHelpful: string
+  feedbackComment: string
+  sendFeedback: string
+  feedbackThanks: string
 }
 
 export const en: Strings = {
@@ -73,6 +79,11 @@ export const en: Strings = {
   attachmentSize: '{name} is too large (at most {mb} MB).',
   attachmentCount: 'At most {n} files per message.',
   sources: 'Sources',
+  helpful: 'Helpful',
+  notHelpful: 'Not helpful',
+  feedbackComment: 'What could be better? (optional)',
+  sendFeedback: 'Send feedback',
+  feedbackThanks: 'Thank you for your feedback.',
 }
 
 export const de: Strings = {
@@ -110,6 +121,11 @@ export const de: Strings = {
   attachmentSize: '{name} ist zu groß (höchstens {mb} MB).',
   attachmentCount: 'Höchstens {n} Dateien pro Nachricht.',
   sources: 'Quellen',
+  helpful: 'Hilfreich',
+  notHelpful: 'Nicht hilfreich',
+  feedbackComment: 'Was könnte besser sein? (optional)',
+  sendFeedback: 'Feedback senden',
+  feedbackThanks: 'Danke für Ihr Feedback.',
 }
 
 const builtIn: Record<string, Strings> = { en, de }

@@ -34,6 +34,10 @@ export type ChatMessage = {
   retryAt?: number
   /** The knowledge the answer's searches returned, listed under it. */
   sources?: SourceView[]
+  /** The stored number of the answer's last message (from the history): what feedback names. */
+  seq?: number
+  /** The visitor's rating of the answer; `commenting` while its comment field is open. */
+  feedback?: { rating: 'up' | 'down'; comment: string | null; commenting?: boolean }
 }
 
 export function findTool(message: Pick<ChatMessage, 'parts'>, id: string): ToolView | undefined {
@@ -146,6 +150,9 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
     if (target !== previous) out.push(target)
     target.state = stateOf(message.status)
     target.sources = toSourceViews(message.sources, resolveUrl) ?? target.sources
+    if (typeof message.seq === 'number') target.seq = message.seq
+    const rated = message.feedback
+    if (rated?.rating === 'up' || rated?.rating === 'down') target.feedback = { rating: rated.rating, comment: rated.comment ?? null }
     for (const block of message.content) {
       if (block.type === 'text') {
         const last = target.parts.at(-1)

@@ -42,6 +42,8 @@ export function chatUrls(target: ChatTarget) {
     /** GET: a session's history. */
     session,
     /** POST the file's bytes: an attachment for the session's next message. */
+    /** PUT / DELETE: the visitor's rating of the session's answer `seq`. */
+    feedback: (sessionId: string, seq: number) => `${session(sessionId)}/messages/${seq}/feedback`,
     attachments: (sessionId: string, filename: string) => `${session(sessionId)}/attachments?filename=${encodeURIComponent(filename)}`,
   }
 }

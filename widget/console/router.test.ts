@@ -9,6 +9,7 @@ describe('console routes', () => {
     { page: 'agent', id: '0b6f4a52-7a61-4bb0-9d2e-6f0e8f0b1c11', tab: 'files' },
     { page: 'agent', id: '0b6f4a52-7a61-4bb0-9d2e-6f0e8f0b1c11', tab: 'knowledge' },
     { page: 'watch', agent: 'a1', link: 'lnk_abc', from: '2026-01-02', to: '' },
+    { page: 'watch', agent: 'a1', link: '', from: '', to: '', feedback: 'down' },
     { page: 'session', agent: 'a1', session: 'tab.1:x', scope: 'link:lnk_abc' },
     { page: 'owner-keys' },
   ]

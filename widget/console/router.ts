@@ -8,7 +8,7 @@ export type Route =
   | { page: 'agents' }
   | { page: 'new-agent' }
   | { page: 'agent'; id: string; tab: AgentTab }
-  | { page: 'watch'; agent: string; link: string; from: string; to: string }
+  | { page: 'watch'; agent: string; link: string; from: string; to: string; feedback?: string }
   | { page: 'session'; agent: string; session: string; scope: string }
   | { page: 'owner-keys' }
   | { page: 'not-found' }
@@ -45,7 +45,15 @@ export function parseRoute(pathname: string, search = ''): Route {
   const agentId = agent && id(agent[1]!)
   if (agent && agentId) return { page: 'agent', id: agentId, tab: (agent[2] as AgentTab | undefined) ?? 'edit' }
   if (path === '/console/watch') {
-    return { page: 'watch', agent: params.get('agent') ?? '', link: params.get('link') ?? '', from: params.get('from') ?? '', to: params.get('to') ?? '' }
+    const feedback = params.get('feedback')
+    return {
+      page: 'watch',
+      agent: params.get('agent') ?? '',
+      link: params.get('link') ?? '',
+      from: params.get('from') ?? '',
+      to: params.get('to') ?? '',
+      ...(feedback && { feedback }),
+    }
   }
   const session = new RegExp(`^/console/watch/${SEGMENT}/sessions/${SEGMENT}$`).exec(path)
   const [sessionAgent, sessionId] = session ? [id(session[1]!), id(session[2]!)] : [null, null]
@@ -64,7 +72,7 @@ export function hrefFor(route: Route): string {
       return `/console/agents/${encodeURIComponent(route.id)}/${route.tab}`
     case 'watch': {
       const params = new URLSearchParams()
-      for (const name of ['agent', 'link', 'from', 'to'] as const) if (route[name]) params.set(name, route[name])
+      for (const name of ['agent', 'link', 'from', 'to', 'feedback'] as const) if (route[name]) params.set(name, route[name])
       const search = params.toString()
       return `/console/watch${search ? `?${search}` : ''}`
     }

@@ -59,6 +59,7 @@ export class ConsoleSessionTranscript extends ConsoleElement {
                   (m) => html`<li class="msg ${m.role === 'user' ? 'user' : 'assistant'}">
                     <strong>${m.role === 'user' ? 'Visitor' : 'Agent'}</strong>${m.status && m.status !== 'complete' ? html` <span class="badge warn">${m.status}</span>` : nothing}
                     <div>${m.parts.map((p) => (p.type === 'tool' ? toolView(p.tool) : m.role === 'user' ? html`<span class="text">${p.text}</span>` : html`<div class="md" ${markdown(p.text, true)}></div>`))}</div>
+                    ${m.feedback ? html`<p class="feedback"><span class="badge ${m.feedback.rating === 'down' ? 'warn' : ''}">${m.feedback.rating === 'up' ? '👍 Rated helpful' : '👎 Rated not helpful'}</span>${m.feedback.comment ? html` “${m.feedback.comment}”` : nothing}</p>` : nothing}
                     ${m.created_at ? html`<span class="meta">${formatDate(m.created_at)}</span>` : nothing}
                   </li>`,
                 )}

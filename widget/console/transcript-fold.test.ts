@@ -23,6 +23,20 @@ describe('foldTranscript', () => {
     ])
   })
 
+  it("shows the visitor's rating on the answer it was given to, the answer's last message", () => {
+    const rating = { rating: 'down' as const, comment: 'Too slow.', updated_at: '2026-12-07T00:00:00.000Z' }
+    const shown = foldTranscript([
+      { role: 'user', content: [{ type: 'text', text: 'What time is it?' }] },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'current_time', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: '12:00', is_error: false }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'It is noon.' }], feedback: rating },
+    ])
+    expect(shown.map((m) => [m.role, m.feedback])).toEqual([
+      ['user', undefined],
+      ['assistant', rating],
+    ])
+  })
+
   it('keeps a result whose call it never saw, and tolerates plain-string content', () => {
     const shown = foldTranscript([
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'gone', content: 'late', is_error: true }] },

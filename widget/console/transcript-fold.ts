@@ -8,12 +8,15 @@ import type { ToolCallView } from './tool-view.ts'
  * A stored message as the host sends it (TranscriptMessageSchema), read tolerantly: only the role
  * and content are needed, and plain-string content (older rows) reads as one text block.
  */
-export type StoredMessage = Pick<TranscriptMessage, 'role'> & Partial<Pick<TranscriptMessage, 'status' | 'created_at'>> & { content: ContentBlock[] | string }
+export type StoredMessage = Pick<TranscriptMessage, 'role'> &
+  Partial<Pick<TranscriptMessage, 'status' | 'created_at' | 'feedback'>> & { content: ContentBlock[] | string }
 
 export type Shown = {
   role: TranscriptMessage['role']
   status?: TranscriptMessage['status']
   created_at?: string
+  /** The visitor's rating of the answer (stored on its last message). */
+  feedback?: TranscriptMessage['feedback']
   parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[]
 }
 
@@ -53,7 +56,9 @@ export function foldTranscript(messages: StoredMessage[]): Shown[] {
     if (previous && previous.role === 'assistant' && message.role === 'assistant') {
       previous.parts.push(...parts)
       previous.status = message.status
-    } else shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts })
+      if (message.feedback) previous.feedback = message.feedback
+    } else
+      shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts, ...(message.feedback && { feedback: message.feedback }) })
   }
   return shown
 }

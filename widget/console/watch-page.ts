@@ -30,6 +30,21 @@ export function dayBound(day: string, end: boolean): string | undefined {
   return date.toISOString()
 }
 
+/** The sessions filter by visitors' ratings (`?feedback=`): every session, or those with an answer rated so. */
+const FEEDBACK_FILTERS = [
+  ['', 'All sessions'],
+  ['any', 'Rated answers'],
+  ['up', 'Rated helpful'],
+  ['down', 'Rated not helpful'],
+] as const
+
+function feedbackCell(session: SessionSummary) {
+  const up = session.feedback_up ?? 0
+  const down = session.feedback_down ?? 0
+  if (up + down === 0) return '–'
+  return html`<span aria-hidden="true">👍 ${up} 👎 ${down}</span><span class="sr-only">${up} helpful, ${down} not helpful</span>`
+}
+
 /** Whether a row falls inside the filters (the host filters too; this keeps older hosts honest). */
 function matches(filters: Filters, scope: string, linkId: string | null, at: string): boolean {
   if (filters.link && linkId !== filters.link && scope !== `link:${filters.link}`) return false
@@ -111,7 +126,8 @@ export class ConsoleWatchPage extends ConsoleElement {
 
   private async loadSessions(page: Record<string, string>): Promise<void> {
     const generation = this.generation
-    const reply = await api.get<SessionList>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), ...page })}`)
+    const feedback = this.filters.feedback || undefined
+    const reply = await api.get<SessionList>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), feedback, ...page })}`)
     if (generation !== this.generation) return
     this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
     this.sessionsNext = nextPage(reply)
@@ -140,7 +156,16 @@ export class ConsoleWatchPage extends ConsoleElement {
     const data = new FormData(event.target as HTMLFormElement)
     const value = (name: string) => String(data.get(name) ?? '')
     const agent = value('agent')
-    navigate(hrefFor({ page: 'watch', agent, link: agent === this.filters.agent ? value('link') : '', from: value('from'), to: value('to') }))
+    navigate(
+      hrefFor({
+        page: 'watch',
+        agent,
+        link: agent === this.filters.agent ? value('link') : '',
+        from: value('from'),
+        to: value('to'),
+        feedback: value('feedback'),
+      }),
+    )
   }
 
   /** The host's export of every session these filters select (all pages), as a download; the sign-in cookie goes with it. */
@@ -169,6 +194,12 @@ export class ConsoleWatchPage extends ConsoleElement {
           </div>
           <div class="field"><label for="watch-from">From</label><input id="watch-from" name="from" type="date" .value=${f.from} /></div>
           <div class="field"><label for="watch-to">To</label><input id="watch-to" name="to" type="date" .value=${f.to} /></div>
+          <div class="field">
+            <label for="watch-feedback">Feedback</label>
+            <select id="watch-feedback" name="feedback">
+              ${FEEDBACK_FILTERS.map(([value, label]) => html`<option value=${value} ?selected=${value === (f.feedback ?? '')}>${label}</option>`)}
+            </select>
+          </div>
         </div>
         <div class="actions"><button type="submit" class="primary">Apply filters</button><a href=${hrefFor({ page: 'watch', agent: f.agent, link: '', from: '', to: '' })}>Clear</a></div>
       </form>
@@ -198,12 +229,13 @@ export class ConsoleWatchPage extends ConsoleElement {
 
   private renderSessions() {
     return html`<div class="table-wrap" role="region" aria-label="Sessions table" tabindex="0"><table>
-      <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
+      <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Feedback</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
       <tbody>${this.sessions.map(
         (s) => html`<tr>
           <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a></td>
           <td>${sourceOf(s.scope, this.links)}</td>
           <td class="num">${s.message_count}</td>
+          <td>${feedbackCell(s)}</td>
           <td>${s.preview}</td>
           <td>${formatDate(s.created_at)}</td>
           <td>${formatDate(s.updated_at)}</td>

@@ -53,6 +53,8 @@ export const sessionSummaryJson = (session: SessionSummaryRecord): SessionSummar
   preview: session.preview,
   created_at: session.createdAt,
   updated_at: session.updatedAt,
+  feedback_up: session.feedbackUp,
+  feedback_down: session.feedbackDown,
 })
 
 export const messageJson = (message: StoredMessage) => ({

@@ -14,6 +14,7 @@ import { sessionIdParam } from '../../http/ids.ts'
 import { readQuery } from '../../http/validate.ts'
 import { linkScope, tryScope } from '../../store/scope.ts'
 import { InvalidCursorError, type Store } from '../../store/store.ts'
+import { toMessageFeedback } from '../feedback.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
 import { EXPORT_CONTENT_TYPES, sessionExportBody } from './session-export.ts'
 
@@ -43,6 +44,7 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
             limit: query.limit + 1,
             scope,
             excludeScope: scope === undefined ? tryScope() : undefined,
+            feedback: query.feedback,
             from: utc(query.from),
             to: utc(query.to),
             before: utc(query.before),
@@ -73,7 +75,13 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
         const session = await store.getSessionSummary(key)
         if (!session) throw notFound('Session')
-        const [messages, traces, summaries] = await Promise.all([store.getMessages(key), store.listSessionTraces(key), store.listContextSummaries(key)])
+        const [messages, traces, summaries, ratings] = await Promise.all([
+          store.getMessages(key),
+          store.listSessionTraces(key),
+          store.listContextSummaries(key),
+          store.listFeedback(key),
+        ])
+        const feedbackOf = new Map(ratings.map((rating) => [rating.seq, toMessageFeedback(rating)]))
         // What the model was given instead of the older messages, when the session was compressed.
         const contextSummaries = summaries.map((summary) => ({
           through_seq: summary.throughSeq,
@@ -85,7 +93,7 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
           {
             ...sessionSummaryJson(session),
             agent_id: agent.id,
-            messages: messages.map(messageJson),
+            messages: messages.map((message) => ({ ...messageJson(message), ...(feedbackOf.has(message.seq) && { feedback: feedbackOf.get(message.seq) }) })),
             traces: traces.map(traceJson),
             context_summaries: contextSummaries,
           },

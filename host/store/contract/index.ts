@@ -10,6 +10,7 @@ import { describe } from 'vitest'
 import { describeAccess } from './access.ts'
 import { describeAgents } from './agents.ts'
 import { describeConsoleSignIns } from './console.ts'
+import { describeFeedback } from './feedback.ts'
 import { describeFiles } from './files.ts'
 import { describeKnowledge } from './knowledge.ts'
 import { describeSessions } from './sessions.ts'
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeAgents(target)
     describeSessions(target)
     describeTraces(target)
+    describeFeedback(target)
     describeFiles(target)
     describeKnowledge(target)
     describeAccess(target)

@@ -35,6 +35,7 @@ it('applies the migrations once when three hosts start on an empty database at o
     'attachment_days',
     'console_sessions',
     'context_summaries',
+    'feedback',
     'files',
     'host_instances',
     'knowledge_chunks',

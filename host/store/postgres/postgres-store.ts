@@ -3,13 +3,14 @@
  * schema up to date (migrate.ts, under an advisory lock), and returns the same interface as
  * the SQLite store. Families live beside it: agents.ts (agents, versions, settings),
  * sessions.ts (sessions, messages, summaries, traces, host instances and the owner's listings), access.ts
- * (links, quotas, keys), files.ts, console.ts, knowledge.ts. Rows become the interface's values in rows.ts.
+ * (links, quotas, keys), files.ts, console.ts, knowledge.ts, feedback.ts. Rows become the interface's values in rows.ts.
  */
 import type { Store } from '../store.ts'
 import { createAccessStore } from './access.ts'
 import { createAgentStore } from './agents.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
+import { createFeedbackStore } from './feedback.ts'
 import { createFileStore } from './files.ts'
 import { createKnowledgeStore } from './knowledge.ts'
 import { migrate } from './migrate.ts'
@@ -31,6 +32,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   return {
     ...createAgentStore(sql),
     ...createSessionStore(sql),
+    ...createFeedbackStore(sql),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),

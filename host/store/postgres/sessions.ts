@@ -39,7 +39,7 @@ import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
-type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null }
+type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null; feedback_up: number; feedback_down: number }
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: ContentBlock[]; status: StoredMessage['status']; trace_id: string; created_at: Date }
 type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: Date }
 type TraceRow = {
@@ -77,6 +77,8 @@ const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
   cursor: encodeCursor({ at: iso(row.updated_at), pk: row.pk }),
   messageCount: row.message_count ?? 0,
   preview: row.preview ?? '',
+  feedbackUp: row.feedback_up,
+  feedbackDown: row.feedback_down,
 })
 
 const toMessage = (row: MessageRow): StoredMessage => ({
@@ -119,7 +121,9 @@ const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
 /** The first message of a session is the visitor's; seq runs 1, 2, … so the counter is the count. */
 const SUMMARY = `${SESSION},
   s.last_seq AS message_count,
-  (SELECT left(m.content -> 0 ->> 'text', ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview`
+  (SELECT left(m.content -> 0 ->> 'text', ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview,
+  (SELECT count(*)::int FROM feedback f WHERE f.session_pk = s.pk AND f.rating = 'up') AS feedback_up,
+  (SELECT count(*)::int FROM feedback f WHERE f.session_pk = s.pk AND f.rating = 'down') AS feedback_down`
 const MESSAGE = 'seq, role, content, status, trace_id, created_at'
 const TRACE = `pk, trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns,
   input_tokens, output_tokens, tool_calls, error`
@@ -130,6 +134,8 @@ function sessionPage(db: Db, agentId: string, q: SessionQuery): Promise<SummaryR
   const where = [`s.agent_id = ${params.add(agentId)}`]
   if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
   else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
+  if (q.feedback === 'any') where.push('EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk)')
+  else if (q.feedback !== undefined) where.push(`EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk AND f.rating = ${params.add(q.feedback)})`)
   where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
   const text = `SELECT ${SUMMARY} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.updated_at DESC, s.pk DESC LIMIT ${params.add(q.limit)}`
   return query<SummaryRowPg>(db, text, params.values)
