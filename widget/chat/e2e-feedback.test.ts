@@ -8,8 +8,8 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
-import { launchBrowser, openPage } from '../testing/browser.ts'
 import { signIn } from '../console/e2e-helpers.ts'
+import { launchBrowser, openPage } from '../testing/browser.ts'
 import { inlineChatHtml, say, startPorch, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
