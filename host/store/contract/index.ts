@@ -9,6 +9,7 @@
 import { describe } from 'vitest'
 import { describeAccess } from './access.ts'
 import { describeAgents } from './agents.ts'
+import { describeAnalytics } from './analytics.ts'
 import { describeConsoleSignIns } from './console.ts'
 import { describeFiles } from './files.ts'
 import { describeKnowledge } from './knowledge.ts'
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeAgents(target)
     describeSessions(target)
     describeTraces(target)
+    describeAnalytics(target)
     describeFiles(target)
     describeKnowledge(target)
     describeAccess(target)
