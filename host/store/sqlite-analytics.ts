@@ -1,8 +1,9 @@
 /**
  * Analytics on SQLite: aggregates over the traces of a start-time range, read in one
- * transaction. The range is a scan of traces_by_agent_page (agent_id, started_at) for one agent,
- * of traces_by_start for all. SQLite has no percentile aggregate: a percentile is the row at its
- * nearest-rank offset of the times in order, after a count.
+ * transaction. For one agent the range is a scan of traces_for_analytics (migration 013), which
+ * holds every column read but the tool calls; for all agents, of traces_by_start and the table.
+ * SQLite has no percentile aggregate: a percentile is the row at its nearest-rank offset of the
+ * times in order, after a count.
  */
 import { bucketChars, bucketStart, type CountsRow, countsColumns, nearestRank, toCounts } from './analytics.ts'
 import type { Db } from './db.ts'

@@ -1,8 +1,8 @@
 /**
  * Analytics on PostgreSQL: aggregates over the traces of a start-time range, read in one
- * read-only repeatable-read transaction (one snapshot for every slice). The range is a scan of
- * traces_by_agent_page (agent_id, started_at, pk) for one agent, of traces_by_start for all;
- * percentiles are percentile_disc (nearest rank).
+ * read-only repeatable-read transaction (one snapshot for every slice). For one agent the range
+ * is an index-only scan of traces_for_analytics (migration 006); for all agents, of
+ * traces_by_start and the table. Percentiles are percentile_disc (nearest rank).
  */
 import { bucketStart, type CountsRow, countsColumns, toCounts } from '../analytics.ts'
 import type { AnalyticsStore } from '../store.ts'
