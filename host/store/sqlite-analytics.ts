@@ -1,6 +1,6 @@
 /**
  * Analytics on SQLite: aggregates over the traces of a start-time range, read in one
- * transaction. For one agent the range is a scan of traces_for_analytics (migration 013), which
+ * transaction. For one agent the range is a scan of traces_for_analytics (migration 014), which
  * holds every column read but the tool calls; for all agents, of traces_by_start and the table.
  * SQLite has no percentile aggregate: a percentile is the row at its nearest-rank offset of the
  * times in order, after a count.

@@ -1,7 +1,7 @@
 /**
  * Analytics on PostgreSQL: aggregates over the traces of a start-time range, read in one
  * read-only repeatable-read transaction (one snapshot for every slice). For one agent the range
- * is an index-only scan of traces_for_analytics (migration 006); for all agents, of
+ * is an index-only scan of traces_for_analytics (migration 007); for all agents, of
  * traces_by_start and the table. Percentiles are percentile_disc (nearest rank).
  */
 import { bucketStart, type CountsRow, countsColumns, toCounts } from '../analytics.ts'
