@@ -1,21 +1,24 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge` runs
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge,analytics` runs
  * some of them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
  * installed; `cluster`: one host and three behind nginx on PostgreSQL and Redis, which needs
  * Debian's `postgresql`, `redis-server` and `nginx`; `vectors`: vector search per store, see
  * bench/vectors.ts, which needs Debian's `postgresql` too; `knowledge`: retrieval quality, import
  * cost and search latency on the PostgreSQL manual, which needs `postgresql` and installs
- * `postgresql-doc-15` when missing);
+ * `postgresql-doc-15` when missing; `analytics`: Store.analytics at 1M traces per store, which needs
+ * `postgresql` too);
  * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md); `--quality`
  * runs only the knowledge bench's import, recall@5/MRR and the manual's search latency (minutes);
  * `--cpu-prof=DIR` writes CPU profiles of the benchmarked host (overhead, throughput) to DIR.
  * Results are copied into BENCHMARKS.md by hand, with the command that produced them.
  */
+
 import { execFileSync } from 'node:child_process'
 import { findNginx } from '../host/testing/nginx.ts'
 import { findPostgresBin } from '../host/testing/postgres-server.ts'
 import { findRedisServer } from '../host/testing/redis-server.ts'
+import { analyticsBench, analyticsBenchLines } from './analytics.ts'
 import { appendGrowth } from './append-growth.ts'
 import { clusterBench } from './cluster.ts'
 import { clusterBenchLines } from './cluster-report.ts'
@@ -29,7 +32,7 @@ import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { vectorLines, vectorSearch } from './vectors.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors', 'knowledge'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors', 'knowledge', 'analytics'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -41,7 +44,7 @@ const quality = process.argv.includes('--quality')
 const cpuProfDir = flag('cpu-prof')
 const runs = (name: Bench) => only.includes(name)
 // Before minutes of other benchmarks, not after: says how to install what is missing.
-if (runs('stores') || runs('cluster') || runs('vectors') || runs('knowledge')) findPostgresBin()
+if (runs('stores') || runs('cluster') || runs('vectors') || runs('knowledge') || runs('analytics')) findPostgresBin()
 if (runs('cluster')) {
   findRedisServer()
   findNginx()
@@ -145,6 +148,10 @@ if (runs('cluster')) {
 
 if (runs('knowledge')) {
   for (const line of knowledgeBenchLines(await knowledgeBench({ quick, quality }))) report(line)
+}
+
+if (runs('analytics')) {
+  for (const line of analyticsBenchLines(await analyticsBench({ quick }))) report(line)
 }
 
 console.log(`\nSummary — ${today()} — ${describeMachine()}\n${summary.join('\n')}`)

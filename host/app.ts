@@ -15,6 +15,7 @@ import { openApiRoutes } from './openapi/index.ts'
 import { compatRoutes } from './routes/compat/index.ts'
 import { linkRoutes } from './routes/links.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
+import { ownerAnalyticsRoutes } from './routes/owner/analytics.ts'
 import { ownerFileRoutes } from './routes/owner/files.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerKnowledgeRoutes } from './routes/owner/knowledge.ts'
@@ -76,7 +77,16 @@ export function createApp(deps: AppDeps) {
   // The owner API takes a bearer (servers) or the console's cookie sign-in (browsers, with CSRF).
   const signIns = consoleSignIns({ store: deps.store, adminTokenHash: deps.adminTokenHash, publicUrl: deps.publicUrl })
   const requireOwner = ownerAuth({ adminTokenHash: deps.adminTokenHash, store: deps.store, console: signIns })
-  for (const path of ['/api/v1/agents', '/api/v1/agents/*', '/api/v1/traces', '/api/v1/keys/*', '/api/v1/owner-keys', '/api/v1/owner-keys/*', '/api/v1/models'])
+  for (const path of [
+    '/api/v1/agents',
+    '/api/v1/agents/*',
+    '/api/v1/traces',
+    '/api/v1/analytics',
+    '/api/v1/keys/*',
+    '/api/v1/owner-keys',
+    '/api/v1/owner-keys/*',
+    '/api/v1/models',
+  ])
     app.use(path, requireOwner)
   // /api/v1/links/{id} is the owner's for PATCH and DELETE; its other methods are the visitors' link API.
   app.on(['PATCH', 'DELETE'], '/api/v1/links/:id', requireOwner)
@@ -99,6 +109,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }

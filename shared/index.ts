@@ -1,3 +1,4 @@
+export * from './analytics.ts'
 export * from './json-depth.ts'
 export * from './limits.ts'
 export * from './mcp.ts'

@@ -1,5 +1,6 @@
 /** The owner API under /api/v1 (host/routes/owner/*.ts): a bearer (admin token or owner key) or the console's cookie. */
 import { z } from 'zod'
+import { AnalyticsQuerySchema, AnalyticsReportSchema } from '../../shared/analytics.ts'
 import {
   AgentFilesSchema,
   ApiKeySchema,
@@ -293,6 +294,15 @@ const watch: RouteSpec[] = [
     summary: 'Runs across agents, newest first, paged',
     query: TraceListQuerySchema,
     replies: { 200: { description: 'A page of traces.', body: TraceListSchema } },
+    errors: [400],
+  }),
+  owned({
+    method: 'get',
+    path: '/api/v1/analytics',
+    tag: 'Sessions',
+    summary: 'Counts over the runs started in a range: totals, by day or hour, by scope and version, times and tools',
+    query: AnalyticsQuerySchema,
+    replies: { 200: { description: 'The counts, computed by the database.', body: AnalyticsReportSchema } },
     errors: [400],
   }),
   owned({

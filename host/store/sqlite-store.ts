@@ -11,6 +11,7 @@ import { type AgentConfig, AgentConfigSchema } from '../../shared/index.ts'
 import { parseConfig } from './agent-config.ts'
 import { type Db, openDatabase } from './db.ts'
 import { createAccessStore } from './sqlite-access.ts'
+import { createAnalyticsStore } from './sqlite-analytics.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
 import { createFeedbackStore } from './sqlite-feedback.ts'
 import { createFileStore } from './sqlite-files.ts'
@@ -231,6 +232,7 @@ export function createSqliteStore(path: string): Store {
     ...createFeedbackStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
+    ...createAnalyticsStore(db),
     ...knowledge.store,
 
     async getSetting(key) {

@@ -538,6 +538,32 @@ export interface KnowledgeStore {
   knowledgeDraftDiffers(agentId: string, version: number): Promise<boolean>
 }
 
+/** Runs of a range of start times (`from` inclusive, `to` exclusive, UTC ISO), of one agent or of all (`agentId` undefined). */
+export type AnalyticsRange = { agentId?: string; from: string; to: string; bucket: 'day' | 'hour' }
+export type AnalyticsCountsRecord = { conversations: number; runs: number; errors: number; inputTokens: number; outputTokens: number }
+export type PercentilesRecord = { p50: number | null; p95: number | null }
+export type AnalyticsRecord = {
+  totals: AnalyticsCountsRecord & { firstTokenMs: PercentilesRecord; totalMs: PercentilesRecord }
+  /** `start`: the bucket's first instant, UTC ISO with milliseconds; oldest first, only buckets with runs. */
+  series: (AnalyticsCountsRecord & { start: string })[]
+  /** The most runs first, then by scope. */
+  byScope: (AnalyticsCountsRecord & { scope: string })[]
+  /** By agent, then version. */
+  byVersion: (AnalyticsCountsRecord & { agentId: string; version: number })[]
+  /** The `limit` most called tools, the most calls first, then by name. */
+  tools: { name: string; calls: number; errors: number }[]
+}
+
+/**
+ * The owner's analytics, computed by the database over the traces' indexed start times
+ * (nothing is loaded row by row). Percentiles are nearest-rank (PostgreSQL's percentile_disc):
+ * the value at 1-based position ceil(p·n) of the sorted times, over runs that have the time.
+ * Rate-limit refusals and feedback are not stored yet and not counted (docs/operations.md).
+ */
+export interface AnalyticsStore {
+  analytics(range: AnalyticsRange, toolLimit: number): Promise<AnalyticsRecord>
+}
+
 /**
  * Everything a host keeps. Several hosts (processes, machines) may share one database: every
  * guarantee below holds between instances of a store on the same database, not only within one.
@@ -563,7 +589,7 @@ export interface FeedbackStore {
   listFeedback(key: SessionKey): Promise<FeedbackRecord[]>
 }
 
-export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore {
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore, AnalyticsStore {
   getSetting(key: string): Promise<string | null>
   /**
    * Sets the value only if the key has none yet; returns the value that is stored. Race-free:

@@ -15,6 +15,7 @@ import './try-chat.ts'
 import './agent-publish.ts'
 import './share-links.ts'
 import './api-keys.ts'
+import './agent-analytics.ts'
 import './agent-files.ts'
 import './agent-knowledge.ts'
 
@@ -90,6 +91,8 @@ export class ConsoleAgentPage extends ConsoleElement {
         return html`<porch-console-api-keys .session=${this.session} .agent=${agent}></porch-console-api-keys>`
       case 'files':
         return html`<porch-console-agent-files .agent=${agent}></porch-console-agent-files>`
+      case 'analytics':
+        return html`<porch-console-agent-analytics .agent=${agent}></porch-console-agent-analytics>`
     }
   }
 }

@@ -25,7 +25,38 @@ export const consoleStyles = css`
     color: var(--c-fg);
     font: 15px/1.5 system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
   }
+  @media (prefers-color-scheme: dark) {
+    html, body { background: #16181c; }
+    porch-console {
+      color-scheme: dark;
+      --c-bg: #16181c;
+      --c-surface: #1f2228;
+      --c-fg: #e8eaed;
+      --c-muted: #a9b0ba;
+      --c-border: #454b55;
+      --c-accent: #8ab4ff;
+      --c-accent-fg: #0b1a33;
+      --c-ok: #6fd49a;
+      --c-error: #ff8a8a;
+      --c-warn-bg: #3a3116;
+    }
+    porch-console th { background: #2a2e35; }
+    porch-console th, porch-console td { border-bottom-color: #3a3f47; }
+    porch-console pre.snippet, porch-console .msg .md pre { background: #262a31; }
+    porch-console .diff del { background: #4a1d20; color: #ffd7d7; }
+    porch-console .drop-zone.dragging { background: #1d2a44; }
+  }
   porch-console *, porch-console *::before, porch-console *::after { box-sizing: border-box; }
+  .analytics-totals { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: 0.5rem; margin: 0.5rem 0 1rem; }
+  .analytics-totals div { background: var(--c-surface); border: 1px solid var(--c-border); border-radius: 6px; padding: 0.5rem 0.75rem; }
+  .analytics-totals dt { color: var(--c-muted); font-size: 0.85rem; }
+  .analytics-totals dd { margin: 0; font-size: 1.15rem; font-variant-numeric: tabular-nums; }
+  .analytics-chart { background: var(--c-surface); border: 1px solid var(--c-border); border-radius: 6px; padding: 0.5rem; margin-bottom: 1rem; overflow-x: auto; }
+  .analytics-chart .u-legend { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; font-size: 0.85rem; }
+  .analytics-chart .u-legend th { font-weight: 400; }
+  .analytics-chart .u-select, .analytics-chart .u-cursor-x, .analytics-chart .u-cursor-y { position: absolute; pointer-events: none; }
+  .analytics-chart .uplot, .analytics-chart .u-wrap { position: relative; }
+  .analytics-chart .u-over, .analytics-chart .u-under { position: absolute; }
   porch-console a { color: var(--c-accent); }
   porch-console :focus-visible { outline: 3px solid var(--c-accent); outline-offset: 2px; }
   porch-console h1 { font-size: 1.5rem; margin: 0 0 0.75rem; }

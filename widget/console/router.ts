@@ -2,7 +2,7 @@
  * The console's routes, on `location` and the history API. Every path lives under `/console/`,
  * so a reload or a shared URL opens the same page (the host serves the shell for all of them).
  */
-export type AgentTab = 'edit' | 'knowledge' | 'try' | 'publish' | 'share' | 'api' | 'files'
+export type AgentTab = 'edit' | 'knowledge' | 'try' | 'publish' | 'share' | 'api' | 'files' | 'analytics'
 
 export type Route =
   | { page: 'agents' }
@@ -21,6 +21,7 @@ export const AGENT_TABS: { tab: AgentTab; label: string }[] = [
   { tab: 'share', label: 'Share' },
   { tab: 'api', label: 'API' },
   { tab: 'files', label: 'Files' },
+  { tab: 'analytics', label: 'Analytics' },
 ]
 
 const SEGMENT = '([^/]+)'

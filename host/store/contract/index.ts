@@ -9,6 +9,7 @@
 import { describe } from 'vitest'
 import { describeAccess } from './access.ts'
 import { describeAgents } from './agents.ts'
+import { describeAnalytics } from './analytics.ts'
 import { describeConsoleSignIns } from './console.ts'
 import { describeFeedback } from './feedback.ts'
 import { describeFiles } from './files.ts'
@@ -27,6 +28,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeSessions(target)
     describeTraces(target)
     describeFeedback(target)
+    describeAnalytics(target)
     describeFiles(target)
     describeKnowledge(target)
     describeAccess(target)

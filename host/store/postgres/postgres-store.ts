@@ -8,6 +8,7 @@
 import type { Store } from '../store.ts'
 import { createAccessStore } from './access.ts'
 import { createAgentStore } from './agents.ts'
+import { createAnalyticsStore } from './analytics.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
 import { createFeedbackStore } from './feedback.ts'
@@ -37,6 +38,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
     ...createKnowledgeStore(sql),
+    ...createAnalyticsStore(sql),
     async close() {
       await sql.end({ timeout: 5 })
     },

@@ -1,0 +1,57 @@
+/**
+ * Owner API, analytics: GET /api/v1/analytics?agent_id=&from=&to=&group=day|hour, counts over the
+ * runs started in [from, to), of one agent or of every agent (only a key that reaches every
+ * agent may leave agent_id out). The database computes them (Store.analytics).
+ */
+import { Hono } from 'hono'
+import { ANALYTICS, AnalyticsQuerySchema, type AnalyticsReport } from '../../../shared/analytics.ts'
+import { reachesAll, requireReach } from '../../auth/owner-auth.ts'
+import type { OwnerEnv } from '../../http/env.ts'
+import { ApiError } from '../../http/errors.ts'
+import { readQuery } from '../../http/validate.ts'
+import { parseScope } from '../../store/scope.ts'
+import type { AnalyticsCountsRecord, Store } from '../../store/store.ts'
+
+export type AnalyticsOwnerDeps = { store: Store }
+
+const countsJson = (counts: AnalyticsCountsRecord) => ({
+  conversations: counts.conversations,
+  runs: counts.runs,
+  errors: counts.errors,
+  input_tokens: counts.inputTokens,
+  output_tokens: counts.outputTokens,
+})
+
+function linkIdOf(scope: string): string | null {
+  const parsed = parseScope(scope)
+  return parsed?.kind === 'link' ? parsed.linkId : null
+}
+
+export function ownerAnalyticsRoutes({ store }: AnalyticsOwnerDeps) {
+  return new Hono<OwnerEnv>().get('/analytics', async (c) => {
+    const query = readQuery(c, AnalyticsQuerySchema)
+    const principal = c.get('principal')
+    if (query.agent_id) requireReach(principal, query.agent_id)
+    else if (!reachesAll(principal)) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
+    // Stored times are UTC with milliseconds; bounds given with an offset are compared in that form.
+    const from = new Date(query.from).toISOString()
+    const to = new Date(query.to).toISOString()
+    const report = await store.analytics({ agentId: query.agent_id, from, to, bucket: query.group }, ANALYTICS.topTools)
+    const body: AnalyticsReport = {
+      agent_id: query.agent_id ?? null,
+      from,
+      to,
+      group: query.group,
+      totals: { ...countsJson(report.totals), first_token_ms: report.totals.firstTokenMs, total_ms: report.totals.totalMs },
+      series: report.series.map((row) => ({ start: row.start, ...countsJson(row) })),
+      by_scope: report.byScope.map((row) => ({
+        scope: row.scope,
+        link_id: linkIdOf(row.scope),
+        ...countsJson(row),
+      })),
+      by_version: report.byVersion.map((row) => ({ agent_id: row.agentId, version: row.version, ...countsJson(row) })),
+      tools: report.tools,
+    }
+    return c.json(body, 200)
+  })
+}
