@@ -1,6 +1,14 @@
-/** Sizes, lengths, header names and defaults shared by the host and the widget. */
+/**
+ * Sizes, lengths, header names and defaults of the host. What the visitor's widget needs too lives
+ * in `visitor-limits.ts`: the widget imports only that file, so a new host limit here leaves the
+ * frozen widget builds' bytes alone.
+ */
+import { VISITOR_LIMITS } from './visitor-limits.ts'
+
+export { ATTACHMENT_TYPES } from './visitor-limits.ts'
 
 export const LIMITS = {
+  ...VISITOR_LIMITS,
   /** Characters in one visitor message. */
   requestChars: 32_000,
   /** Characters in a session id or request id. */
@@ -15,13 +23,7 @@ export const LIMITS = {
   welcomeMessageChars: 2_000,
   starters: 8,
   starterChars: 200,
-  /** A visitor's comment on an answer they rated. */
-  feedbackCommentChars: 2_000,
   maxTurns: 50,
-  /** Bytes in one file a visitor attaches to a message. */
-  attachmentBytes: 4 * 1024 * 1024,
-  /** Files on one visitor message. */
-  attachmentsPerMessage: 4,
   /** Bytes in one file a tool hands to the visitor. */
   outputFileBytes: 10 * 1024 * 1024,
   /** Characters in a file name. */
@@ -32,15 +34,6 @@ export const LIMITS = {
    * and the JSON around them.
    */
   uiChatBodyBytes: 24 * 1024 * 1024,
-} as const
-
-/**
- * What visitors may attach: images (sent to the model as images) and text files (sent as
- * text). The host checks the bytes, not only the declared type.
- */
-export const ATTACHMENT_TYPES = {
-  images: ['image/png', 'image/jpeg', 'image/gif', 'image/webp'],
-  text: ['text/plain', 'text/markdown', 'text/csv', 'application/json'],
 } as const
 
 /** Session ids and request ids: letters, digits and `._:-`. */

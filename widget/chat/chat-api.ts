@@ -4,8 +4,9 @@
  * quarter of its budget), so responses are checked here for the few fields it reads, and unknown
  * fields are ignored.
  */
-import { ATTACHMENT_TYPES } from '../../shared/limits.ts'
+
 import type { PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../../shared/protocol.ts'
+import { ATTACHMENT_TYPES } from '../../shared/visitor-limits.ts'
 import { HttpError, request } from '../client/http.ts'
 import { authHeaders, type ChatTarget, chatUrls } from '../client/urls.ts'
 

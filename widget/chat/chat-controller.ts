@@ -5,8 +5,8 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import { LIMITS } from '../../shared/limits.ts'
 import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
+import { VISITOR_LIMITS as LIMITS } from '../../shared/visitor-limits.ts'
 import { HttpError } from '../client/http.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { type ChatTarget, trimSlash, visitorEndpoint } from '../client/urls.ts'

@@ -1,5 +1,6 @@
 /** How one transcript message looks: markdown text, tool rows, file chips, its sources, and its error. */
 import { html, nothing, type TemplateResult } from 'lit'
+import { VISITOR_LIMITS as LIMITS } from '../../shared/visitor-limits.ts'
 import type { ChatMessage, FileView, SourceView, ToolView } from './chat-controller.ts'
 import { markdown } from './markdown-directive.ts'
 import { fill, type Strings } from './strings.ts'
@@ -49,7 +50,7 @@ function renderFeedback(message: ChatMessage, strings: Strings, handlers: Messag
     ${
       message.feedback?.commenting
         ? html`<form part="feedback-form" @submit=${submit}>
-          <label>${strings.feedbackComment}<textarea name="comment" part="feedback-comment" maxlength="2000" rows="2"></textarea></label>
+          <label>${strings.feedbackComment}<textarea name="comment" part="feedback-comment" maxlength=${LIMITS.feedbackCommentChars} rows="2"></textarea></label>
           <button type="submit" class="ghost" part="feedback-send">${strings.sendFeedback}</button>
         </form>`
         : nothing

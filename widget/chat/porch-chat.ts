@@ -42,7 +42,7 @@
  * @cssproperty --porch-offset-x, --porch-offset-y, --porch-launcher-size, --porch-z-index
  */
 import { html, LitElement, nothing, type PropertyValues } from 'lit'
-import { ATTACHMENT_TYPES, LIMITS } from '../../shared/limits.ts'
+import { ATTACHMENT_TYPES, VISITOR_LIMITS as LIMITS } from '../../shared/visitor-limits.ts'
 import { ChatController, type ChatMessage } from './chat-controller.ts'
 import { formatSize, renderMessage } from './message-view.ts'
 import { styles } from './porch-chat.styles.ts'
