@@ -20,7 +20,7 @@ import { AgentConfigSchema, CreateAgentSchema, LIMITS, ModelRefSchema, UpdateAge
 import { ApiError } from '../../http/errors.ts'
 import { check } from '../../http/validate.ts'
 import type { AgentRecord, VersionRecord } from '../../store/store.ts'
-import { agentJson } from '../owner/present.ts'
+import { type AgentState, agentJson } from '../owner/present.ts'
 import { requireKnownModel } from '../owner/publishing.ts'
 
 const config = AgentConfigSchema.shape
@@ -85,8 +85,9 @@ export function agentPatchFrom(fields: LangdockFields) {
  * An agent under Langdock's names. `shown` picks the configuration: the draft (after create and
  * update) or, as Langdock's get and list do, the active version when there is one.
  */
-export function langdockAgent(agent: AgentRecord, active: VersionRecord | null, shown: 'draft' | 'active') {
-  const porch = agentJson(agent, active)
+export function langdockAgent(agent: AgentRecord, state: AgentState, shown: 'draft' | 'active') {
+  const porch = agentJson(agent, state)
+  const { active } = state
   const view = shown === 'active' && active ? { name: active.name, description: active.agentDescription, ...active.config } : porch
   return {
     id: porch.id,

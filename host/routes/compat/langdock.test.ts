@@ -83,6 +83,16 @@ describe('Langdock agents', () => {
     expect((await host.owner.call('GET', `/agents/${agent.id}`)).body.instructions).toBe('v2 draft')
   })
 
+  it('counts a knowledge edit as an unpublished change, as the owner API does', async () => {
+    const agent = await createAgent({ name: 'Knowing', instruction: 'Answer from the notes.' })
+    expect((await langdock('POST', '/publish', { agentId: agent.id })).status).toBe(200)
+    expect((await langdock('GET', `/get?agentId=${agent.id}`)).body.agent.hasUnpublishedChanges).toBe(false)
+    const source = await host.owner.call('POST', `/agents/${agent.id}/knowledge/sources`, { kind: 'text', title: 'Hours', text: 'Open 9 to 5.' })
+    expect([201, 202]).toContain(source.status)
+    expect((await langdock('GET', `/get?agentId=${agent.id}`)).body.agent.hasUnpublishedChanges).toBe(true)
+    expect((await host.owner.call('GET', `/agents/${agent.id}`)).body.has_unpublished_changes).toBe(true)
+  })
+
   it('publishes a version, then 409 while nothing changed', async () => {
     const agent = await createAgent({ name: 'Publisher' })
     const published = await langdock('POST', '/publish', { agentId: agent.id, description: 'first cut' })

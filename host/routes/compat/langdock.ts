@@ -24,6 +24,7 @@ import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError, notFound } from '../../http/errors.ts'
 import { readJson, readQuery } from '../../http/validate.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
+import { agentState } from '../owner/present.ts'
 import type { Publisher } from '../owner/publishing.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import {
@@ -60,8 +61,7 @@ export function langdockRoutes({ store, publisher, adminTokenHash, rateLimit = L
     requireReach(c.get('principal'), agent.id)
     return agent
   }
-  const activeVersion = (agent: AgentRecord) => (agent.activeVersion === null ? null : store.getVersion(agent.id, agent.activeVersion))
-  const present = async (agent: AgentRecord, shown: 'draft' | 'active') => langdockAgent(agent, await activeVersion(agent), shown)
+  const present = async (agent: AgentRecord, shown: 'draft' | 'active') => langdockAgent(agent, await agentState(store, agent), shown)
 
   return (
     new Hono<OwnerEnv>()

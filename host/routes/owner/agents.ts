@@ -9,7 +9,7 @@ import { check, readJson } from '../../http/validate.ts'
 import { keepFrozenMcpTools, type SecretBox, sealToolSecrets, ToolSecretError } from '../../runtime/tools/index.ts'
 import type { AgentRecord, Store } from '../../store/store.ts'
 import type { WidgetAssets } from '../../widget-assets.ts'
-import { agentJson, versionJson } from './present.ts'
+import { agentJson, agentState, versionJson } from './present.ts'
 import { type Publisher, requireKnownModel } from './publishing.ts'
 import { embedSnippets } from './snippets.ts'
 
@@ -28,14 +28,7 @@ function sealTools<T extends { tools?: ToolSpec[] }>(config: T, previous: ToolSp
 
 export function ownerAgentRoutes({ store, publisher, assets, publicUrl, secretBox }: OwnerRoutesDeps) {
   const loadAgent = (c: Context<OwnerEnv>, id: string) => reachableAgent(store, c, id)
-  const present = async (agent: AgentRecord) => {
-    if (agent.activeVersion === null) return agentJson(agent, null)
-    const [active, knowledgeChanged] = await Promise.all([
-      store.getVersion(agent.id, agent.activeVersion),
-      store.knowledgeDraftDiffers(agent.id, agent.activeVersion),
-    ])
-    return agentJson(agent, active, knowledgeChanged)
-  }
+  const present = async (agent: AgentRecord) => agentJson(agent, await agentState(store, agent))
 
   return new Hono<OwnerEnv>()
     .post('/agents', async (c) => {

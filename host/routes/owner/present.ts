@@ -4,10 +4,25 @@ import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
 import { redactToolSecrets } from '../../runtime/tools/index.ts'
 import { parseScope } from '../../store/scope.ts'
-import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
+import type { AgentRecord, SessionSummaryRecord, Store, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
 
-/** `knowledgeChanged`: the draft's knowledge differs from the active version's (store.knowledgeDraftDiffers). */
-export function agentJson(agent: AgentRecord, active: VersionRecord | null, knowledgeChanged = false): Agent {
+/**
+ * What an agent's JSON needs besides its record: the active version, and whether the draft's
+ * knowledge differs from that version's. Every API that shows an agent reads it here, so
+ * `has_unpublished_changes` means the same thing in each (the owner API, Langdock's agents).
+ */
+export type AgentState = { active: VersionRecord | null; knowledgeChanged: boolean }
+
+export async function agentState(store: Store, agent: AgentRecord): Promise<AgentState> {
+  if (agent.activeVersion === null) return { active: null, knowledgeChanged: false }
+  const [active, knowledgeChanged] = await Promise.all([
+    store.getVersion(agent.id, agent.activeVersion),
+    store.knowledgeDraftDiffers(agent.id, agent.activeVersion),
+  ])
+  return { active, knowledgeChanged }
+}
+
+export function agentJson(agent: AgentRecord, { active, knowledgeChanged }: AgentState): Agent {
   const frozen = active && JSON.stringify([active.name, active.agentDescription, active.config])
   return {
     id: agent.id,
