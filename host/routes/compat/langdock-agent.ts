@@ -19,7 +19,7 @@ import { z } from 'zod'
 import { AgentConfigSchema, CreateAgentSchema, LIMITS, ModelRefSchema, UpdateAgentSchema } from '../../../shared/index.ts'
 import { ApiError } from '../../http/errors.ts'
 import { check } from '../../http/validate.ts'
-import type { AgentRecord, VersionRecord } from '../../store/store.ts'
+import type { AgentRecord } from '../../store/store.ts'
 import { type AgentState, agentJson } from '../owner/present.ts'
 import { requireKnownModel } from '../owner/publishing.ts'
 
