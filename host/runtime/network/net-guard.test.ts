@@ -371,8 +371,7 @@ describe('guardedFetch against servers on 127.0.0.1', () => {
 
   it('stops waiting when the signal aborts', async () => {
     const slow = await serve((_req, res) => setTimeout(() => res.end('late'), 2000).unref())
-    const started = performance.now()
-    await expect(guardedFetch(slow.url, { signal: AbortSignal.timeout(100) }, { allowPrivate: true })).rejects.toThrow()
-    expect(performance.now() - started).toBeLessThan(1500)
+    // The server answers after 2 s: a fetch that waited would resolve with 'late', not reject.
+    await expect(guardedFetch(slow.url, { signal: AbortSignal.timeout(100) }, { allowPrivate: true })).rejects.toMatchObject({ name: 'AbortError' })
   })
 })

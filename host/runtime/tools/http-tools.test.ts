@@ -115,9 +115,8 @@ describe('httpTool', () => {
 
   it('times out', async () => {
     const tool = httpTool(spec({ url: `${base}/slow`, timeout_ms: 1000 }), { ...options, fetchTimeoutCapMs: 200 })
-    const started = performance.now()
+    // The message names the timeout that fired: the 200 ms cap, not the tool's own 1 s (the server answers after 3 s).
     await expect(call(tool, {})).rejects.toThrow('lookup timed out after 0.2 s')
-    expect(performance.now() - started).toBeLessThan(1500)
   })
 
   it('stops when the run is cancelled, with the cancellation rather than a timeout', async () => {
