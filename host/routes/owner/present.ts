@@ -1,10 +1,10 @@
 /** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
 
-import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
+import type { SessionSummary, Takeover, TraceSummary } from '../../../shared/console.ts'
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
 import { redactToolSecrets } from '../../runtime/tools/index.ts'
 import { parseScope } from '../../store/scope.ts'
-import type { AgentRecord, SessionSummaryRecord, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
+import type { AgentRecord, SessionSummaryRecord, StoredMessage, TakeoverRecord, TraceRecord, VersionRecord } from '../../store/store.ts'
 
 /** `knowledgeChanged`: the draft's knowledge differs from the active version's (store.knowledgeDraftDiffers). */
 export function agentJson(agent: AgentRecord, active: VersionRecord | null, knowledgeChanged = false): Agent {
@@ -65,7 +65,10 @@ export const messageJson = (message: StoredMessage) => ({
   trace_id: message.traceId,
   created_at: message.created_at,
   ...(message.sources && { sources: message.sources }),
+  ...(message.author && { author: message.author }),
 })
+
+export const takeoverJson = (takeover: TakeoverRecord): Takeover => ({ by: takeover.byId, name: takeover.name, since: takeover.since })
 
 export const traceJson = (trace: TraceRecord): TraceSummary => ({
   trace_id: trace.traceId,
