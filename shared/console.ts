@@ -269,7 +269,7 @@ export const SessionExportQuerySchema = z.object({
 export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
 
 /** One line of the JSONL export: a session with every message and trace (its transcript without context summaries). */
-export const SessionExportLineSchema = SessionTranscriptSchema.omit({ context_summaries: true })
+export const SessionExportLineSchema = SessionTranscriptSchema.omit({ context_summaries: true, takeover: true, last_event_id: true })
 export type SessionExportLine = z.infer<typeof SessionExportLineSchema>
 
 /**
