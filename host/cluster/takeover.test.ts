@@ -42,7 +42,11 @@ describe('human takeover in the shared mode', () => {
     const visitorB = `${hostB}/api/v1/published/${agent.id}`
     const sessionId = 'cross-host-takeover'
     const chatOnB = async (request: string) => {
-      const response = await fetch(`${visitorB}/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request, session_id: sessionId }) })
+      const response = await fetch(`${visitorB}/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ request, session_id: sessionId }),
+      })
       expect(response.status).toBe(200)
       return readSse(response)
     }
@@ -50,7 +54,9 @@ describe('human takeover in the shared mode', () => {
     const before = cluster.fake.requests.length
 
     const visitorEvents = await openEventStream(`${visitorB}/sessions/${sessionId}/events`)
-    const ownerEvents = await openEventStream(`${hostA}/api/v1/agents/${agent.id}/sessions/${sessionId}/events`, { authorization: `Bearer ${CLUSTER_ADMIN_TOKEN}` })
+    const ownerEvents = await openEventStream(`${hostA}/api/v1/agents/${agent.id}/sessions/${sessionId}/events`, {
+      authorization: `Bearer ${CLUSTER_ADMIN_TOKEN}`,
+    })
     expect([visitorEvents.status, ownerEvents.status]).toEqual([200, 200])
 
     expect((await ownerA.call('POST', `/agents/${agent.id}/sessions/${sessionId}/takeover`, { name: 'Anna' })).status).toBe(200)
