@@ -149,6 +149,8 @@ export class ChatController implements ReactiveController {
           this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
           this.takeover = history.takeover ? { name: history.takeover.name } : null
           this.lastEventId = history.last_event_id ?? 0
+          // Still held after a reload: say so again at the end.
+          if (this.takeover) this.messages.push({ id: 'held', role: 'assistant', parts: [], state: 'done', notice: 'joined', author: this.takeover.name })
         } else sessionStore.clear(target)
       }
       this.phase = 'ready'
@@ -300,7 +302,8 @@ export class ChatController implements ReactiveController {
   private async seqOf(message: ChatMessage): Promise<number | undefined> {
     if (message.seq !== undefined || !this.sessionId) return message.seq
     const history = await fetchHistory(this.target(), this.sessionId).catch(() => null)
-    const stored = history ? toChatMessages(history.messages)[this.messages.indexOf(message)] : undefined
+    // Notices (a person joined, the agent is back) are not stored: they take no place in the history.
+    const stored = history ? toChatMessages(history.messages)[this.messages.filter((m) => !m.notice).indexOf(message)] : undefined
     if (stored?.role === 'assistant') message.seq = stored.seq
     return message.seq
   }
