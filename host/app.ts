@@ -26,7 +26,7 @@ import { ownerTakeoverRoutes } from './routes/owner/takeover.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { publishedRoutes } from './routes/published.ts'
-import { createEventStreamLimits } from './routes/session-events.ts'
+import { createEventStreamLimits, type EventStreamLimits } from './routes/session-events.ts'
 import type { ModelRegistry } from './runtime/providers/index.ts'
 import type { ChatService } from './runtime/runs/index.ts'
 import { createTakeoverService, type SessionEventBus } from './runtime/takeover/index.ts'
@@ -63,6 +63,8 @@ export type AppDeps = {
   searchKnowledge?: SearchKnowledge
   /** Where sessions' events go live (human takeover): this process, or every host sharing Redis; the chat service must publish on the same bus. */
   events: SessionEventBus
+  /** The open session event streams and their limits; the host ends them all when it shuts down. */
+  eventStreams?: EventStreamLimits
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -106,7 +108,7 @@ export function createApp(deps: AppDeps) {
     events: deps.events,
     stopSession: (key) => deps.chat.stopSession(key.agentId, key.scope as Scope, key.sessionId),
   })
-  const eventStreams = createEventStreamLimits()
+  const eventStreams = deps.eventStreams ?? createEventStreamLimits()
   const logStreamError = (message: string, error: unknown) => deps.log.error(message, error)
   const visitorDeps = {
     store: deps.store,

@@ -17,6 +17,7 @@ import { createEmbedder, type Embedder, type EmbedderOptions } from './knowledge
 import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS } from './knowledge/importer.ts'
 import { knowledgeSearch } from './knowledge/search.ts'
 import { createLogger, type Logger } from './log.ts'
+import { createEventStreamLimits } from './routes/session-events.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RedisRunBoard, type RunBoard, RunRegistry } from './runtime/runs/index.ts'
@@ -71,6 +72,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const shared = await openShared(config, lease.instanceId, log)
   const runs = shared?.runs ?? new RunRegistry()
   const events = shared?.events ?? new LocalEventBus()
+  const eventStreams = createEventStreamLimits()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
   const embedder = config.embedding && createEmbedder({ store, log, config: config.embedding, ...options.embedder })
@@ -118,6 +120,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     uploads: config.uploads,
     searchKnowledge,
     events,
+    eventStreams,
   })
 
   let closing: Promise<void> | undefined
@@ -151,6 +154,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       runs.closed = true
+      // Session event streams never end by themselves: ended now, their clients reconnect elsewhere.
+      eventStreams.closeAll()
       sweeper?.stop()
       uploadSweeper.stop()
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))

@@ -228,8 +228,8 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
       const afterId = lastEventId(c)
       if (!deps.sessionEvents || !(await store.getSession(key))) throw notFound('Session')
       const { bus, streams, client, log } = deps.sessionEvents
-      const release = streams.acquire(`${key.agentId}|${client(c)}`)
-      return sessionEventsToSse(c, { store, events: bus, key, afterId, heartbeatMs, release, log })
+      const slot = streams.acquire(`${key.agentId}|${client(c)}`)
+      return sessionEventsToSse(c, { store, events: bus, key, afterId, heartbeatMs, slot, log })
     })
     .post(
       '/:id/sessions/:sessionId/attachments',

@@ -21,9 +21,17 @@ import type { SessionKey, Store } from '../store/store.ts'
 /** Events read from the store per query while catching up. */
 const PAGE = 200
 
+/** One open stream's place in the count: given back once when the stream ends; `onClose` is how a shutdown ends it. */
+export type EventStreamSlot = { release(): void; onClose(end: () => void): void }
+
 export type EventStreamLimits = {
-  /** Takes a slot for one open stream of `client`; throws 429 (this client has too many) or 503 (the host has too many). Returns the release. */
-  acquire(client: string): () => void
+  /** Takes a slot for one open stream of `client`; throws 429 (this client has too many) or 503 (the host has too many). */
+  acquire(client: string): EventStreamSlot
+  /**
+   * Ends every open stream (the host is shutting down): they never end by themselves, and a
+   * shutdown waits for open responses. Clients reconnect, to another host behind a balancer.
+   */
+  closeAll(): void
 }
 
 /**
@@ -33,6 +41,7 @@ export type EventStreamLimits = {
  */
 export function createEventStreamLimits({ perClient = 8, total = 5_000 }: { perClient?: number; total?: number } = {}): EventStreamLimits {
   const open = new Map<string, number>()
+  const enders = new Set<() => void>()
   let all = 0
   return {
     acquire(client) {
@@ -52,14 +61,25 @@ export function createEventStreamLimits({ perClient = 8, total = 5_000 }: { perC
       open.set(client, mine + 1)
       all += 1
       let released = false
-      return () => {
-        if (released) return
-        released = true
-        all -= 1
-        const left = (open.get(client) ?? 1) - 1
-        if (left > 0) open.set(client, left)
-        else open.delete(client)
+      let ender: (() => void) | undefined
+      return {
+        release() {
+          if (released) return
+          released = true
+          if (ender) enders.delete(ender)
+          all -= 1
+          const left = (open.get(client) ?? 1) - 1
+          if (left > 0) open.set(client, left)
+          else open.delete(client)
+        },
+        onClose(end) {
+          ender = end
+          if (!released) enders.add(end)
+        },
       }
+    },
+    closeAll() {
+      for (const end of [...enders]) end()
     },
   }
 }
@@ -71,8 +91,8 @@ export type SessionEventsOptions = {
   /** The client's Last-Event-ID (0: from the session's first event). */
   afterId: number
   heartbeatMs: number
-  /** Called once when the stream ends, whoever ends it. */
-  release: () => void
+  /** Its place in the count, given back once when the stream ends, whoever ends it. */
+  slot: EventStreamSlot
   log: (message: string, error: unknown) => void
 }
 
@@ -112,7 +132,7 @@ export function sessionEventsToSse(c: Context, options: SessionEventsOptions): R
   return c.body(body, 200, SSE_HEADERS)
 }
 
-function follow({ store, events, key, afterId, heartbeatMs, release, log }: SessionEventsOptions, sink: Sink) {
+function follow({ store, events, key, afterId, heartbeatMs, slot, log }: SessionEventsOptions, sink: Sink) {
   let open = true
   let lastSent = afterId
   const send = (event: SessionEvent) => {
@@ -148,7 +168,7 @@ function follow({ store, events, key, afterId, heartbeatMs, release, log }: Sess
     open = false
     clearInterval(heartbeat)
     unsubscribe()
-    release()
+    slot.release()
   }
   const end = () => {
     if (!open) return
@@ -156,6 +176,7 @@ function follow({ store, events, key, afterId, heartbeatMs, release, log }: Sess
     sink.close()
   }
   sink.onGone(stop)
+  slot.onClose(end)
   sink.write(': stream open\n\n')
   then(catchUp)
 }

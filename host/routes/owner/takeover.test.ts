@@ -265,3 +265,18 @@ describe('human takeover', () => {
     await Promise.all(open.map((s) => s.close()))
   })
 })
+
+describe('shutting down', () => {
+  it('ends open session event streams, so a shutdown does not wait for them', async () => {
+    const own = await startTestHost()
+    const closing = await own.owner.publishedAgent({ model: 'demo:instant' })
+    await readSse(await own.post(`/api/v1/published/${closing.id}/chat`, { request: 'hi', session_id: 'closing' }))
+    const response = await fetch(`${own.url}/api/v1/published/${closing.id}/sessions/closing/events`)
+    expect(response.status).toBe(200)
+    const body = response.text()
+    // A grace far longer than the test's timeout: the open stream must not be what it waits for.
+    await own.close(10 * 60_000)
+    expect(await body).toContain(': stream open')
+    await own.stop() // removes its folder; closing again is a no-op
+  })
+})

@@ -77,7 +77,7 @@ export function ownerTakeoverRoutes({ store, takeover, events, streams, heartbea
       const key = await sessionOf(c)
       const afterId = lastEventId(c)
       if (!(await store.getSession(key))) throw notFound('Session')
-      const release = streams.acquire(`owner|${clientIp(c, trustProxyHops)}`)
-      return sessionEventsToSse(c, { store, events, key, afterId, heartbeatMs, release, log })
+      const slot = streams.acquire(`owner|${clientIp(c, trustProxyHops)}`)
+      return sessionEventsToSse(c, { store, events, key, afterId, heartbeatMs, slot, log })
     })
 }
