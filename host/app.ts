@@ -1,6 +1,7 @@
 /** createApp composes the route modules over their dependencies; nothing here touches process.env. */
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { LIMITS } from '../shared/index.ts'
+import { clientIp } from './auth/client-ip.ts'
 import { consoleSignIns } from './auth/console-sign-in.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
 import { createRateLimits, type LimiterFactory, type RateLimitConfig } from './auth/rate-limits.ts'
@@ -21,12 +22,16 @@ import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerKnowledgeRoutes } from './routes/owner/knowledge.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
 import { createPublisher } from './routes/owner/publishing.ts'
+import { ownerTakeoverRoutes } from './routes/owner/takeover.ts'
 import { ownerWatchRoutes } from './routes/owner/watch.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { publishedRoutes } from './routes/published.ts'
+import { createEventStreamLimits, type EventStreamLimits } from './routes/session-events.ts'
 import type { ModelRegistry } from './runtime/providers/index.ts'
 import type { ChatService } from './runtime/runs/index.ts'
+import { createTakeoverService, type SessionEventBus } from './runtime/takeover/index.ts'
 import type { SecretBox, ToolContext } from './runtime/tools/index.ts'
+import type { Scope } from './store/scope.ts'
 import type { Store } from './store/store.ts'
 import type { WidgetAssets } from './widget-assets.ts'
 
@@ -56,6 +61,10 @@ export type AppDeps = {
   knowledge: KnowledgeImporter
   /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
   searchKnowledge?: SearchKnowledge
+  /** Where sessions' events go live (human takeover): this process, or every host sharing Redis; the chat service must publish on the same bus. */
+  events: SessionEventBus
+  /** The open session event streams and their limits; the host ends them all when it shuts down. */
+  eventStreams?: EventStreamLimits
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -94,8 +103,21 @@ export function createApp(deps: AppDeps) {
   app.get('/health', (c) => c.json({ status: 'ok' }, 200))
   const limits = createRateLimits(deps.rateLimits, deps.limiter)
   const publisher = createPublisher({ store: deps.store, models: deps.models, tools: deps.tools })
+  const takeover = createTakeoverService({
+    store: deps.store,
+    events: deps.events,
+    stopSession: (key) => deps.chat.stopSession(key.agentId, key.scope as Scope, key.sessionId),
+  })
+  const eventStreams = deps.eventStreams ?? createEventStreamLimits()
+  const logStreamError = (message: string, error: unknown) => deps.log.error(message, error)
   const visitorDeps = {
     store: deps.store,
+    sessionEvents: {
+      bus: deps.events,
+      streams: eventStreams,
+      client: (c: Context) => clientIp(c, deps.trustProxyHops),
+      log: logStreamError,
+    },
     chat: deps.chat,
     heartbeatMs: deps.heartbeatMs,
     limits,
@@ -109,6 +131,18 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
+  app.route(
+    '/api/v1',
+    ownerTakeoverRoutes({
+      store: deps.store,
+      takeover,
+      events: deps.events,
+      streams: eventStreams,
+      heartbeatMs: deps.heartbeatMs,
+      trustProxyHops: deps.trustProxyHops,
+      log: logStreamError,
+    }),
+  )
   app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))

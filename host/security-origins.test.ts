@@ -82,6 +82,10 @@ describe('property 7: origin allowlists fail closed; frame-ancestors is per agen
         expectAdmitted(await chat(origin), origin)
       }
       expectAdmitted(await host.get(`/api/v1/published/${agent.id}/sessions/origin-test`, from(SHOP)), SHOP)
+      // The session's event stream (human takeover) answers the same origins.
+      const events = await host.get(`/api/v1/published/${agent.id}/sessions/origin-test/events`, from(BLOG))
+      expectAdmitted(events, BLOG)
+      await events.body?.cancel()
     })
 
     it('refuses an unlisted origin, a lookalike and a missing Origin with 403, before any run', async () => {
@@ -89,6 +93,7 @@ describe('property 7: origin allowlists fail closed; frame-ancestors is per agen
         await expectRefused(await info(origin), origin)
         await expectRefused(await chat(origin), origin)
         await expectRefused(await host.get(`/api/v1/published/${agent.id}/sessions/origin-test`, from(origin)), origin)
+        await expectRefused(await host.get(`/api/v1/published/${agent.id}/sessions/origin-test/events`, from(origin)), origin)
       }
       const traces = (await host.owner.call('GET', `/traces?agent_id=${agent.id}`)).body.traces as { session_id: string }[]
       expect(traces).toHaveLength(2) // the two admitted chats above, nothing more

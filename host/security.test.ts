@@ -366,6 +366,12 @@ describe('property 8: sessions are isolated per agent and scope; no public route
     expect((await host.get(`/api/v1/links/${link.token}/sessions/guarded`)).status).toBe(401)
     expect((await host.get(`/api/v1/links/${link.token}/sessions/guarded`, bearer(await unlock(other, 'history-pw')))).status).toBe(401)
     expect((await host.get(`/api/v1/links/${link.token}/sessions/guarded`, bearer(visitor))).status).toBe(200)
+    // The session's event stream (human takeover) is guarded exactly like its history.
+    expect((await host.get(`/api/v1/links/${link.token}/sessions/guarded/events`)).status).toBe(401)
+    expect((await host.get(`/api/v1/links/${link.token}/sessions/guarded/events`, bearer(await unlock(other, 'history-pw')))).status).toBe(401)
+    const events = await host.get(`/api/v1/links/${link.token}/sessions/guarded/events`, bearer(visitor))
+    expect(events.status).toBe(200)
+    await events.body?.cancel()
   })
 
   it('has no public route that lists or deletes sessions', async () => {
@@ -417,6 +423,7 @@ describe('property 9: ids are validated; path case, double slashes and encodings
       `/api/v1/agents/${agent.id}/sessions`,
       `/api/v1/agents/${agent.id}/links`,
       `/api/v1/agents/${agent.id}/keys`,
+      `/api/v1/agents/${agent.id}/takeovers`,
       '/api/v1/traces',
       '/api/v1/owner-keys',
     ]

@@ -17,9 +17,11 @@ import { createEmbedder, type Embedder, type EmbedderOptions } from './knowledge
 import { createKnowledgeImporter, DEFAULT_KNOWLEDGE_LIMITS } from './knowledge/importer.ts'
 import { knowledgeSearch } from './knowledge/search.ts'
 import { createLogger, type Logger } from './log.ts'
+import { createEventStreamLimits } from './routes/session-events.ts'
 import { startInstanceLease, sweepOldFiles, sweepUnusedUploads } from './runtime/housekeeping/index.ts'
 import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RedisRunBoard, type RunBoard, RunRegistry } from './runtime/runs/index.ts'
+import { LocalEventBus, RedisEventBus } from './runtime/takeover/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
 import { DatabaseUnreachableError } from './store/postgres/connection.ts'
 import { createPostgresStore } from './store/postgres/postgres-store.ts'
@@ -69,6 +71,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const models = createModelRegistry(config.providers)
   const shared = await openShared(config, lease.instanceId, log)
   const runs = shared?.runs ?? new RunRegistry()
+  const events = shared?.events ?? new LocalEventBus()
+  const eventStreams = createEventStreamLimits()
   const box = createSecretBox(secrets.secret)
   const tools = { allowPrivate: config.toolsAllowPrivate, decrypt: box.open }
   const embedder = config.embedding && createEmbedder({ store, log, config: config.embedding, ...options.embedder })
@@ -84,6 +88,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     searchKnowledge,
     modelRetries: options.modelRetries,
     tools,
+    events,
   })
   let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`
   const assets = loadWidgetAssets()
@@ -114,6 +119,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     tools,
     uploads: config.uploads,
     searchKnowledge,
+    events,
+    eventStreams,
   })
 
   let closing: Promise<void> | undefined
@@ -147,6 +154,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       runs.closed = true
+      // Session event streams never end by themselves: ended now, their clients reconnect elsewhere.
+      eventStreams.closeAll()
       sweeper?.stop()
       uploadSweeper.stop()
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -160,6 +169,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       // A request that was mid-admission when the runs were cancelled may have started one since.
       await runs.cancelAll('the host is shutting down')
       await runs.close()
+      await events.close()
       await knowledge.close()
       await embedder?.close()
       shared?.redis.disconnect()
@@ -184,7 +194,7 @@ async function openStore(config: Config): Promise<Store> {
 }
 
 /**
- * The shared mode (PORCH_REDIS_URL): rate limits and runs every host sharing the Redis sees.
+ * The shared mode (PORCH_REDIS_URL): rate limits, runs and sessions' events every host sharing the Redis sees.
  * Without it the host keeps both in its memory, which is right for one host; on PostgreSQL,
  * where a second host is one start away, it says so once.
  */
@@ -192,7 +202,7 @@ async function openShared(
   config: Config,
   instanceId: string,
   log: Logger,
-): Promise<{ redis: Redis; runs: RedisRunBoard; limiter: ReturnType<typeof redisLimiters> } | null> {
+): Promise<{ redis: Redis; runs: RedisRunBoard; events: RedisEventBus; limiter: ReturnType<typeof redisLimiters> } | null> {
   if (config.redisUrl === null) {
     if (config.databaseUrl !== null) {
       log.info('PostgreSQL without PORCH_REDIS_URL: rate limits and runs in flight stay in this host’s memory, so run one host (README: “Run several hosts”)')
@@ -209,7 +219,9 @@ async function openShared(
   }
   const runs = new RedisRunBoard({ redis, instanceId, log })
   await runs.start()
-  return { redis, runs, limiter: redisLimiters(redis) }
+  const events = new RedisEventBus(redis, log)
+  await events.start()
+  return { redis, runs, events, limiter: redisLimiters(redis) }
 }
 
 /** How long an idle keep-alive connection stays open (above the 60 s of common proxies). */

@@ -13,7 +13,16 @@
  * Authorization header from the console (a bearer with a browser Origin is refused).
  */
 import { z } from 'zod'
-import { AnswerSourceSchema, ChatRequestSchema, ClientIdSchema, ContentBlockSchema, MessageFeedbackSchema, MessageStatusSchema } from './protocol.ts'
+import { LIMITS } from './limits.ts'
+import {
+  AnswerSourceSchema,
+  ChatRequestSchema,
+  ClientIdSchema,
+  ContentBlockSchema,
+  MessageAuthorSchema,
+  MessageFeedbackSchema,
+  MessageStatusSchema,
+} from './protocol.ts'
 
 export const CONSOLE = {
   cookie: 'porch_console',
@@ -185,6 +194,10 @@ export const TraceListSchema = z.object({
 })
 export type TraceList = z.infer<typeof TraceListSchema>
 
+/** Who holds a session instead of the agent: `by` is the owner principal (`admin` or `key:<owner key id>`), `name` what the visitor sees. */
+export const TakeoverSchema = z.object({ by: z.string(), name: z.string(), since: z.string() })
+export type Takeover = z.infer<typeof TakeoverSchema>
+
 export const TranscriptMessageSchema = z.object({
   seq: z.number().int(),
   role: z.enum(['user', 'assistant']),
@@ -197,6 +210,8 @@ export const TranscriptMessageSchema = z.object({
   sources: z.array(AnswerSourceSchema).optional(),
   /** On an assistant message the visitor rated. */
   feedback: MessageFeedbackSchema.optional(),
+  /** On an assistant message a person wrote while holding the session (human takeover). */
+  author: MessageAuthorSchema.optional(),
 })
 export type TranscriptMessage = z.infer<typeof TranscriptMessageSchema>
 
@@ -227,6 +242,10 @@ export const SessionTranscriptSchema = z.object({
   traces: z.array(TraceSummarySchema),
   /** The session's context summaries, oldest first; empty when it was never compressed. */
   context_summaries: z.array(ContextSummarySchema),
+  /** Who holds the session (human takeover), or null when the agent answers it (absent from older hosts). */
+  takeover: TakeoverSchema.nullable().optional(),
+  /** The id of the session's last event: follow …/events from here (absent from older hosts). */
+  last_event_id: z.number().int().nonnegative().optional(),
 })
 export type SessionTranscript = z.infer<typeof SessionTranscriptSchema>
 
@@ -250,7 +269,7 @@ export const SessionExportQuerySchema = z.object({
 export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
 
 /** One line of the JSONL export: a session with every message and trace (its transcript without context summaries). */
-export const SessionExportLineSchema = SessionTranscriptSchema.omit({ context_summaries: true })
+export const SessionExportLineSchema = SessionTranscriptSchema.omit({ context_summaries: true, takeover: true, last_event_id: true })
 export type SessionExportLine = z.infer<typeof SessionExportLineSchema>
 
 /**
@@ -279,6 +298,7 @@ export const SESSION_EXPORT_CSV_COLUMNS = [
   'input_tokens',
   'output_tokens',
   'error',
+  'author',
 ] as const
 
 // ---------------------------------------------------------------- files: what an agent's files take
@@ -448,3 +468,23 @@ export const PreviewQuerySchema = z
   })
   .refine((q) => (q.agent === undefined) !== (q.link === undefined), 'give exactly one of agent and link')
 export type PreviewQuery = z.infer<typeof PreviewQuerySchema>
+
+// ---------------------------------------------------------------- human takeover
+
+/** POST /api/v1/agents/{id}/sessions/{sid}/takeover?scope=: `name` is shown to the visitor (default "Support"). */
+export const TakeoverRequestSchema = z.strictObject({ name: z.string().trim().min(1).max(60).optional() })
+export type TakeoverRequest = z.infer<typeof TakeoverRequestSchema>
+
+/** POST /api/v1/agents/{id}/sessions/{sid}/takeover/messages?scope=: what the person writes to the visitor. */
+export const PersonMessageRequestSchema = z.strictObject({ text: z.string().trim().min(1).max(LIMITS.requestChars) })
+export type PersonMessageRequest = z.infer<typeof PersonMessageRequestSchema>
+
+/** The reply to a person's message: its number in the session and the id of the event that told of it. */
+export const PersonMessageReplySchema = z.object({ seq: z.number().int().positive(), event_id: z.number().int().positive() })
+export type PersonMessageReply = z.infer<typeof PersonMessageReplySchema>
+
+/** GET /api/v1/agents/{id}/takeovers: the agent's sessions a person holds now, longest held first. */
+export const TakeoverListSchema = z.object({
+  takeovers: z.array(TakeoverSchema.extend({ session_id: z.string(), scope: z.string(), link_id: z.string().nullable() })),
+})
+export type TakeoverList = z.infer<typeof TakeoverListSchema>

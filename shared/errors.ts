@@ -59,6 +59,11 @@ export const API_ERROR_CODES = [
   'model_timeout',
   'storage_error',
   'cancelled',
+  // ------------------------------------------------ human takeover
+  /** Another person holds the session; they hand it back first. */
+  'taken_over',
+  /** Nobody holds the session: a person's message or a hand-back needs a takeover first. */
+  'not_taken_over',
   // ------------------------------------------------ the OpenAI-compatible API's own
   'model_not_found',
   'invalid_api_key',

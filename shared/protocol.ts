@@ -104,6 +104,10 @@ export const FeedbackRequestSchema = z.object({
 })
 export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>
 
+/** Who wrote an assistant message that no model wrote: a person who took the chat over (absent: the agent). */
+export const MessageAuthorSchema = z.object({ kind: z.literal('human'), name: z.string() })
+export type MessageAuthor = z.infer<typeof MessageAuthorSchema>
+
 export const MessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.array(ContentBlockSchema),
@@ -115,6 +119,8 @@ export const MessageSchema = z.object({
   seq: z.number().int().positive().optional(),
   /** In a session's history, on an assistant message the visitor rated (absent otherwise, and from older hosts). */
   feedback: MessageFeedbackSchema.optional(),
+  /** On an assistant message a person wrote while the chat was taken over (absent for the agent's, and from older hosts). */
+  author: MessageAuthorSchema.optional(),
 })
 export type Message = z.infer<typeof MessageSchema>
 
@@ -148,6 +154,10 @@ export const SessionHistorySchema = z.object({
   messages: z.array(MessageSchema),
   created_at: z.string(),
   updated_at: z.string(),
+  /** Who holds the chat now, when a person took it over (absent otherwise, and from older hosts). */
+  takeover: z.object({ name: z.string(), since: z.string() }).optional(),
+  /** The id of the session's last event (…/events): follow from here to miss nothing and see nothing twice (absent from older hosts). */
+  last_event_id: z.number().int().nonnegative().optional(),
 })
 export type SessionHistory = z.infer<typeof SessionHistorySchema>
 
@@ -239,6 +249,8 @@ export const StreamEventSchema = z.discriminatedUnion('event_type', [
   }),
   z.object({ event_type: z.literal('trace_saved'), ...eventBase, trace_id: z.string() }),
   z.object({ event_type: z.literal('error'), ...eventBase, message: z.string(), code: z.string() }),
+  /** The chat is taken over by a person: the message is stored and no model answers it (the `complete` that follows has an empty answer). */
+  z.object({ event_type: z.literal('taken_over'), ...eventBase, name: z.string() }),
 ])
 export type StreamEvent = z.infer<typeof StreamEventSchema>
 export type StreamEventType = StreamEvent['event_type']
@@ -254,3 +266,33 @@ export const ErrorBodySchema = z.object({
   }),
 })
 export type ErrorBody = z.infer<typeof ErrorBodySchema>
+
+// ---------------------------------------------------------------- session events
+
+/**
+ * What happens in a session besides the answers a client asked for, on
+ * `GET …/sessions/{session_id}/events` (SSE; `id:` is the event's number in its session, for
+ * Last-Event-ID): a person took the chat over, wrote, handed it back; and, for the owner, what
+ * the visitor wrote meanwhile.
+ */
+export const SessionEventSchema = z.discriminatedUnion('event_type', [
+  z.object({ event_type: z.literal('person_joined'), id: z.number().int().positive(), name: z.string(), created_at: z.string() }),
+  z.object({
+    event_type: z.literal('person_message'),
+    id: z.number().int().positive(),
+    name: z.string(),
+    seq: z.number().int().positive(),
+    text: z.string(),
+    created_at: z.string(),
+  }),
+  z.object({ event_type: z.literal('person_left'), id: z.number().int().positive(), name: z.string(), created_at: z.string() }),
+  z.object({
+    event_type: z.literal('visitor_message'),
+    id: z.number().int().positive(),
+    seq: z.number().int().positive(),
+    text: z.string(),
+    created_at: z.string(),
+  }),
+])
+export type SessionEvent = z.infer<typeof SessionEventSchema>
+export type SessionEventType = SessionEvent['event_type']

@@ -122,6 +122,32 @@ describe('after an upgrade', () => {
     }
   })
 
+  it.each(OLDER)('keeps a %s widget working in a session a person took over: an empty answer, no error, and the agent after the hand-back', async (version) => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: clock })
+    const integrity = version === '0.1.0' ? HANDED_OUT_0_1_0 : frozenIntegrity(version)
+    const { page, errors, close } = await openPage(browser, { html: `${SCRIPT_ERRORS}${snippet(host, version, integrity, agent.id)}` })
+    try {
+      await chatThroughLauncher(page)
+      const sessionId = await page.evaluate(() => (document.querySelector('porch-chat') as unknown as { chat: { sessionId: string } }).chat.sessionId)
+      const session = `/agents/${agent.id}/sessions/${sessionId}`
+      expect((await host.owner.call('POST', `${session}/takeover`, { name: 'Anna' })).status).toBe(200)
+      await say(page, 'Is anyone there?')
+      const held = await waitForAnswer(page)
+      // The old widget reads the held reply as an empty answer: done, not an error, nothing shown.
+      expect(held.at(-1)).toMatchObject({ role: 'assistant', state: 'done', text: '' })
+      expect((await host.owner.call('POST', `${session}/handback`, {})).status).toBe(204)
+      await say(page, 'What time is it?')
+      await page.waitForFunction(() => {
+        const messages = (document.querySelector('porch-chat') as unknown as { chat: { messages: { role: string; state: string }[] } }).chat.messages
+        return messages.length === 6 && messages.at(-1)?.state === 'done'
+      })
+      expect((await transcript(page)).at(-1)!.text).toContain('The `current_time` tool answered')
+      expect(errors).toEqual([])
+    } finally {
+      await close()
+    }
+  })
+
   it('has the browser refuse an embed.js whose bytes do not match the pinned hash', async () => {
     // The hash of another version's embed.js: what a site would hold had a release changed under it.
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })

@@ -97,6 +97,16 @@ export function buildDocument(routes: RouteSpec[] = ROUTES): Json {
           },
         },
       }
+    if (body.sse === 'session-events')
+      return {
+        'text/event-stream': {
+          schema: {
+            ...schemaRef(shared.SessionEventSchema, 'output'),
+            description:
+              'Each SSE `data:` line is one SessionEvent as JSON, `event:` its `event_type`; `id:` is its number in the session (resume with `Last-Event-ID`). A `: ping` comment every heartbeat; the stream stays open.',
+          },
+        },
+      }
     if (body.sse === 'ui-message-stream')
       return {
         'text/event-stream': {

@@ -86,6 +86,19 @@ function chatApi(base: string, tag: string, id: z.ZodType, auth: Auth[]): RouteS
       errors: refusals,
     },
     {
+      method: 'get',
+      path: `${base}/{id}/sessions/{sessionId}/events`,
+      tag,
+      summary: "Follow a session's events: a person took the chat over, wrote, handed it back",
+      description:
+        "Server-Sent Events that stay open while the chat is open. Scoped like the history (the same link, chat key or public API). Missed events are replayed from the store after `Last-Event-ID` (the history's `last_event_id` is where to start). At most 8 open streams per client IP and agent on one host (429 beyond).",
+      auth,
+      params: session,
+      headers: { 'Last-Event-ID': 'Replay the events after this id (0 or absent: from the first).' },
+      replies: { 200: { description: 'The session events as a stream.', body: { sse: 'session-events' } } },
+      errors: [...refusals, 429, 503],
+    },
+    {
       method: 'put',
       path: `${base}/{id}/sessions/{sessionId}/messages/{seq}/feedback`,
       tag,

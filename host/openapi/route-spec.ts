@@ -12,6 +12,7 @@ export type Auth = 'owner' | 'console' | 'chatKey' | 'visitor' | 'compatKey' | '
 /** A reply or request body that is not JSON. */
 export type RawBody =
   | { sse: 'stream-events' }
+  | { sse: 'session-events' }
   | { sse: 'ui-message-stream' }
   | { sse: 'compat-chunks'; description: string }
   | { html: true }

@@ -170,6 +170,19 @@ describe('public chat API: bad bodies', () => {
   it.each([['abc'], ['-1'], ['1.5'], ['12345678901']])('refuses Last-Event-ID %j with 400', async (lastEventId) => {
     const response = await host.post(chatPath(), { request: 'hi', session_id: SESSION }, { 'last-event-id': lastEventId })
     await expectError(response, 400, 'invalid_request', /Last-Event-ID/)
+    // The session's event stream reads it the same way, visitor's and owner's.
+    await expectError(
+      await host.get(`/api/v1/published/${agent.id}/sessions/${SESSION}/events`, { 'last-event-id': lastEventId }),
+      400,
+      'invalid_request',
+      /Last-Event-ID/,
+    )
+    await expectError(
+      await host.get(`/api/v1/agents/${agent.id}/sessions/${SESSION}/events`, { ...AUTH, 'last-event-id': lastEventId }),
+      400,
+      'invalid_request',
+      /Last-Event-ID/,
+    )
   })
 
   it('answers a Last-Event-ID for a run it does not have with 410, without starting a run', async () => {
@@ -220,6 +233,7 @@ describe('public chat API: bad ids and routes', () => {
     ['no session of that id', 'never-used'],
   ])('a session id with %s is 404', async (_, sessionId) => {
     await expectError(await host.get(`/api/v1/published/${agent.id}/sessions/${sessionId}`), 404, 'not_found', /Session not found/)
+    await expectError(await host.get(`/api/v1/published/${agent.id}/sessions/${sessionId}/events`), 404, 'not_found')
   })
 
   it.each([
@@ -343,6 +357,8 @@ describe('owner API: bad bodies, ids and queries', () => {
       ['POST', `/api/v1/agents/${agent.id}/links`, `{"name":${deep}}`, AUTH],
       ['POST', `/api/v1/agents/${agent.id}/keys`, `{"name":${deep}}`, AUTH],
       ['POST', '/api/v1/owner-keys', `{"name":${deep}}`, AUTH],
+      ['POST', `/api/v1/agents/${agent.id}/sessions/${SESSION}/takeover`, `{"name":${deep}}`, AUTH],
+      ['POST', `/api/v1/agents/${agent.id}/sessions/${SESSION}/takeover/messages`, `{"text":${deep}}`, AUTH],
       ['POST', `/api/v1/published/${agent.id}/chat`, `{"request":${deep}}`, {}],
       ['POST', `/api/v1/published/${syncAgent.id}/chat/sync`, `{"request":${deep}}`, {}],
       ['POST', `/api/v1/published/${agent.id}/chat/stop`, `{"request_id":${deep}}`, {}],

@@ -1,7 +1,7 @@
 /**
  * The visitor chat API, once, for every way in: a published agent (`/published/{agent_id}`) and
  * a share link (`/links/{token}`) resolve to the same handlers: info, SSE chat, sync chat,
- * stop, session history, and feedback on its answers (feedback.ts). A resolver decides who may chat, in which session scope, from which
+ * stop, session history, the session's events (human takeover, session-events.ts), and feedback on its answers (feedback.ts). A resolver decides who may chat, in which session scope, from which
  * origins, and what a new message costs (quotas, limits).
  */
 import { randomUUID } from 'node:crypto'
@@ -17,11 +17,13 @@ import { knowledgeSourceIdParam, sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { lastEventId, readJson } from '../http/validate.ts'
 import { type ChatService, collectSyncReply, withFileUrls } from '../runtime/runs/index.ts'
+import type { SessionEventBus } from '../runtime/takeover/index.ts'
 import { plainContentType, safeFilename } from '../runtime/tools/index.ts'
 import type { Scope } from '../store/scope.ts'
 import type { PublishedAgent, Store } from '../store/store.ts'
 import { utcDay } from '../store/utc-day.ts'
 import { feedbackRoutes, toMessageFeedback } from './feedback.ts'
+import { type EventStreamLimits, sessionEventsToSse } from './session-events.ts'
 import { uiChatRoutes } from './ui-chat.ts'
 
 export type ChatAccess = {
@@ -64,6 +66,16 @@ export type ChatApiDeps = {
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
   /** The host's public base URL, which makes the UI chat stream's file URLs absolute (else they stay paths). */
   publicUrl?: () => string
+  /** A session's events (human takeover), followed at …/sessions/{session_id}/events; without them that route answers 404. */
+  sessionEvents?: VisitorSessionEvents
+}
+
+export type VisitorSessionEvents = {
+  bus: SessionEventBus
+  streams: EventStreamLimits
+  /** Whose streams are counted together: the client's IP. */
+  client: (c: Context) => string
+  log: (message: string, error: unknown) => void
 }
 
 export const StopRequestSchema = z.object({ request_id: ClientIdSchema })
@@ -185,12 +197,14 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
       if (!session) throw notFound('Session')
       const withUrls = fileUrl(c.req.param('id'))
       const sourceFileUrl = knowledgeFileUrl(c.req.param('id'))
+      // The last event id is read before the messages: following the events from it may show a message twice, never miss one.
+      const [lastEventId, takeover] = await Promise.all([store.lastSessionEventId(key), store.getTakeover(key)])
       const [messages, ratings] = await Promise.all([store.getMessages(key), store.listFeedback(key)])
       const feedbackOf = new Map(ratings.map((rating) => [rating.seq, toMessageFeedback(rating)]))
       const history: SessionHistory = {
         session_id: session.sessionId,
         agent_id: agentId,
-        messages: messages.map(({ seq, role, content, status, created_at, sources }) => ({
+        messages: messages.map(({ seq, role, content, status, created_at, sources, author }) => ({
           role,
           content: content.map((block) => (block.type === 'output_file' ? { ...block, download_url: withUrls(session.sessionId, block.file_id) } : block)),
           status,
@@ -198,11 +212,24 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
           ...(sources && { sources: withFileUrls(sources, sourceFileUrl) }),
           seq,
           ...(feedbackOf.has(seq) && { feedback: feedbackOf.get(seq) }),
+          ...(author && { author }),
         })),
         created_at: session.createdAt,
         updated_at: session.updatedAt,
+        ...(takeover && { takeover: { name: takeover.name, since: takeover.since } }),
+        last_event_id: lastEventId,
       }
       return c.json(history, 200)
+    })
+    .get('/:id/sessions/:sessionId/events', async (c) => {
+      // Scoped exactly like the history: only the scope (and session id) that holds the session.
+      const granted = await access(c, 'chat')
+      const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')) }
+      const afterId = lastEventId(c)
+      if (!deps.sessionEvents || !(await store.getSession(key))) throw notFound('Session')
+      const { bus, streams, client, log } = deps.sessionEvents
+      const slot = streams.acquire(`${key.agentId}|${client(c)}`)
+      return sessionEventsToSse(c, { store, events: bus, key, afterId, heartbeatMs, slot, log })
     })
     .post(
       '/:id/sessions/:sessionId/attachments',

@@ -113,6 +113,11 @@ async function seed() {
     body: JSON.stringify({ rating: 'down', comment: 'kept across stores' }),
   })
   expect(rated.status).toBe(200)
+  // A person took the session over, wrote and handed it back: the copy keeps the author and the events.
+  const held = `/agents/${agent.id}/sessions/visit-1`
+  expect((await host.owner.call('POST', `${held}/takeover?scope=link:${link.id}`, { name: 'Anna' })).status).toBe(200)
+  expect((await host.owner.call('POST', `${held}/takeover/messages?scope=link:${link.id}`, { text: 'A person here' })).status).toBe(201)
+  expect((await host.owner.call('POST', `${held}/handback?scope=link:${link.id}`, {})).status).toBe(204)
 
   await snapshot(host)
   await host.stop()
@@ -127,6 +132,8 @@ async function snapshot(host: TestHost) {
   seeded.transcript = (await host.owner.call('GET', `/agents/${seeded.agentId}/sessions/visit-1?scope=link:${seeded.linkId}`)).body
   seeded.history = await (await host.get(`${linkBase()}/sessions/visit-1`, { authorization: `Bearer ${seeded.visitorToken}` })).json()
   expect(seeded.history.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'kept across stores' })
+  expect(seeded.history.messages.at(-1)).toMatchObject({ role: 'assistant', author: { kind: 'human', name: 'Anna' } })
+  expect(seeded.history.last_event_id).toBe(3)
 }
 
 describe('migrate-store', () => {
@@ -152,7 +159,20 @@ describe('migrate-store', () => {
         expect(Number(row!.n), table.name).toBe(n)
         expect(output).toMatch(new RegExp(`${table.name}\\s+${n} rows`))
       }
-      for (const table of ['settings', 'agents', 'agent_versions', 'sessions', 'messages', 'traces', 'links', 'api_keys', 'owner_keys', 'files']) {
+      for (const table of [
+        'settings',
+        'agents',
+        'agent_versions',
+        'sessions',
+        'messages',
+        'traces',
+        'links',
+        'api_keys',
+        'owner_keys',
+        'files',
+        'takeovers',
+        'session_events',
+      ]) {
         const { n } = source.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
         expect(n, table).toBeGreaterThan(0)
       }

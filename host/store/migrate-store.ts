@@ -75,6 +75,14 @@ export const TABLES: Table[] = [
     name: 'feedback',
     columns: [c('session_pk'), c('seq'), c('agent_id'), c('trace_id'), c('rating'), c('comment'), c('created_at', 'time'), c('updated_at', 'time')],
   },
+  {
+    name: 'takeovers',
+    columns: [c('session_pk'), c('agent_id'), c('by_id'), c('by_name'), c('since', 'time'), c('last_event')],
+  },
+  {
+    name: 'session_events',
+    columns: [c('session_pk'), c('id'), c('type'), c('name'), c('seq'), c('text'), c('created_at', 'time')],
+  },
   { name: 'context_summaries', columns: [c('session_pk'), c('through_seq'), c('summary'), c('tokens_before'), c('created_at', 'time')] },
   { name: 'host_instances', columns: [c('id'), c('machine'), c('pid'), c('started_at', 'time'), c('last_seen', 'time')] },
   {

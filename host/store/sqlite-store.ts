@@ -17,6 +17,7 @@ import { createFeedbackStore } from './sqlite-feedback.ts'
 import { createFileStore } from './sqlite-files.ts'
 import { createKnowledgeStore } from './sqlite-knowledge.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
+import { createTakeoverStore } from './sqlite-takeover.ts'
 import type { AgentPatch, AgentRecord, NewAgent, PublishedAgent, PublishOutcome, PublishRequest, Store, VersionRecord } from './store.ts'
 
 type AgentRow = {
@@ -230,6 +231,7 @@ export function createSqliteStore(path: string): Store {
     ...createAccessStore(db),
     ...createSessionStore(db),
     ...createFeedbackStore(db),
+    ...createTakeoverStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
     ...createAnalyticsStore(db),

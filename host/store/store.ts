@@ -3,7 +3,17 @@
  * The SQLite store implements it today; a PostgreSQL store can implement it tomorrow
  * without touching its callers.
  */
-import type { Access, AgentConfig, AnswerSource, ApiResponseMode, ContentBlock, Message, MessageStatus } from '../../shared/index.ts'
+import type {
+  Access,
+  AgentConfig,
+  AnswerSource,
+  ApiResponseMode,
+  ContentBlock,
+  Message,
+  MessageAuthor,
+  MessageStatus,
+  SessionEventType,
+} from '../../shared/index.ts'
 
 export type AgentRecord = {
   id: string
@@ -589,7 +599,62 @@ export interface FeedbackStore {
   listFeedback(key: SessionKey): Promise<FeedbackRecord[]>
 }
 
-export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore, AnalyticsStore {
+/** Who holds a taken-over session: the owner principal (`admin` or `key:<id>`), the name the visitor sees, since when. */
+export type TakeoverRecord = { byId: string; name: string; since: string }
+
+/** One of a session's events (…/events): numbered 1, 2, … per session, in commit order. */
+export type SessionEventRecord = {
+  id: number
+  type: SessionEventType
+  /** The person's name (every type but `visitor_message`). */
+  name: string | null
+  /** The message's number, for `person_message` and `visitor_message`. */
+  seq: number | null
+  /** The message's text (its text blocks joined), for `person_message` and `visitor_message`. */
+  text: string | null
+  createdAt: string
+}
+
+export type TakeOverOutcome =
+  | { kind: 'taken'; takeover: TakeoverRecord; event: SessionEventRecord | null }
+  | { kind: 'held'; takeover: TakeoverRecord }
+  | { kind: 'no_session' }
+
+/** A message added to a taken-over session: its number and the event that tells of it; or not, because nobody holds the session. */
+export type TakeoverMessageOutcome = { kind: 'added'; seq: number; event: SessionEventRecord } | { kind: 'not_taken_over' }
+
+/**
+ * Human takeover: a person holds a session instead of the agent. Every change is atomic with
+ * the event that tells of it, so a client following the session's events (from any host,
+ * replaying from the store) sees each change once, in order.
+ */
+export interface TakeoverStore {
+  /**
+   * Takes the session over for `person`, with a `person_joined` event. `held` when another
+   * person holds it (nothing changes); `taken` with no event when `person` already holds it;
+   * `no_session` for an unknown session.
+   */
+  takeOver(key: SessionKey, person: { id: string; name: string }): Promise<TakeOverOutcome>
+  /** Hands the session back to the agent, with a `person_left` event; null when nobody held it. */
+  handBack(key: SessionKey): Promise<SessionEventRecord | null>
+  /**
+   * Appends one message to a taken-over session (a person's, as `assistant` with its `author`,
+   * or the visitor's, as `user`), touching the session, with its `person_message` or
+   * `visitor_message` event; `not_taken_over` (nothing stored) when nobody holds the session.
+   * The message has no trace (its `traceId` is a fresh id no trace has).
+   */
+  addTakeoverMessage(key: SessionKey, message: { role: Message['role']; content: ContentBlock[]; author?: MessageAuthor }): Promise<TakeoverMessageOutcome>
+  /** Who holds the session now, or null. */
+  getTakeover(key: SessionKey): Promise<TakeoverRecord | null>
+  /** The agent's sessions held by a person now, longest held first. */
+  listTakeovers(agentId: string): Promise<(TakeoverRecord & { scope: string; sessionId: string })[]>
+  /** The session's events after `afterId`, oldest first, at most `limit`. */
+  listSessionEvents(key: SessionKey, afterId: number, limit: number): Promise<SessionEventRecord[]>
+  /** The id of the session's last event (0 when it has none). */
+  lastSessionEventId(key: SessionKey): Promise<number>
+}
+
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore, AnalyticsStore, TakeoverStore {
   getSetting(key: string): Promise<string | null>
   /**
    * Sets the value only if the key has none yet; returns the value that is stored. Race-free:

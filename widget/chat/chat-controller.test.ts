@@ -318,3 +318,76 @@ describe('foldAnswerEvent', () => {
     ])
   })
 })
+
+describe('human takeover', () => {
+  it('follows the session’s events: a person joins and writes, the visitor’s message waits for no answer, the agent comes back', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    await controller.send('Hello')
+    controller.follow(true)
+    const session = `/agents/${agent.id}/sessions/${controller.sessionId}`
+    expect((await host.owner.call('POST', `${session}/takeover`, { name: 'Anna' })).status).toBe(200)
+    await eventually(() => controller.takeover?.name)
+    expect((await host.owner.call('POST', `${session}/takeover/messages`, { text: 'Anna here.' })).status).toBe(201)
+    const person = await eventually(() => controller.messages.find((m) => m.author === 'Anna' && !m.notice))
+    expect(person).toMatchObject({ role: 'assistant', state: 'done', seq: 3 })
+    expect(textOf(person)).toBe('Anna here.')
+    expect(controller.messages.find((m) => m.notice === 'joined')).toMatchObject({ author: 'Anna' })
+
+    // Held: the message is sent and nothing waits for an answer.
+    await controller.send('Thanks, Anna')
+    expect(controller.messages.at(-1)).toMatchObject({ role: 'user' })
+    expect(controller.busy).toBe(false)
+
+    // A refresh rebuilds the same chat: the person's message apart, still with their name, still held.
+    const again = controllerFor(agent.id).controller
+    await again.connect()
+    expect(again.takeover).toEqual({ name: 'Anna' })
+    expect(again.messages.map((m) => [m.role, m.author ?? null, textOf(m)])).toEqual([
+      ['user', null, 'Hello'],
+      ['assistant', null, textOf(controller.messages[1]!)],
+      ['assistant', 'Anna', 'Anna here.'],
+      ['user', null, 'Thanks, Anna'],
+      ['assistant', 'Anna', ''],
+    ])
+    expect(again.messages.at(-1)!.notice).toBe('joined')
+
+    expect((await host.owner.call('POST', `${session}/handback`, {})).status).toBe(204)
+    await eventually(() => controller.messages.find((m) => m.notice === 'left'))
+    expect(controller.takeover).toBeNull()
+    await controller.send('Back to you, agent')
+    expect(controller.messages.at(-1)).toMatchObject({ role: 'assistant', state: 'done' })
+    expect(textOf(controller.messages.at(-1)!)).not.toBe('')
+    controller.follow(false)
+  })
+})
+
+describe('rating after a takeover', () => {
+  it('finds the stored number of an answer that follows the notices of a takeover', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const { controller } = controllerFor(agent.id)
+    await controller.connect()
+    await controller.send('Hello')
+    controller.follow(true)
+    const session = `/agents/${agent.id}/sessions/${controller.sessionId}`
+    await host.owner.call('POST', `${session}/takeover`, { name: 'Anna' })
+    await host.owner.call('POST', `${session}/takeover/messages`, { text: 'Anna here.' })
+    await eventually(() => controller.messages.find((m) => m.author === 'Anna' && !m.notice))
+    await host.owner.call('POST', `${session}/handback`, {})
+    await eventually(() => controller.messages.find((m) => m.notice === 'left'))
+    await controller.send('And now?')
+    const answer = controller.messages.at(-1)!
+    expect(await controller.rate(answer.id, 'up')).toBe(true)
+    // The agent's second answer is message 5 (hello, answer, Anna, question, answer).
+    const history = await (await host.get(`/api/v1/published/${agent.id}/sessions/${controller.sessionId}`)).json()
+    expect(history.messages.map((m: { seq: number; feedback?: unknown }) => [m.seq, m.feedback !== undefined])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, false],
+      [5, true],
+    ])
+    controller.follow(false)
+  })
+})

@@ -5,11 +5,12 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import type { PublishedAgentInfo, StreamEvent } from '../../shared/protocol.ts'
+import type { PublishedAgentInfo, SessionEvent, StreamEvent } from '../../shared/protocol.ts'
 import { VISITOR_LIMITS as LIMITS } from '../../shared/visitor-limits.ts'
 import { HttpError } from '../client/http.ts'
+import { followSessionEvents } from '../client/session-events.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
-import { type ChatTarget, trimSlash, visitorEndpoint } from '../client/urls.ts'
+import { authHeaders, type ChatTarget, chatUrls, trimSlash, visitorEndpoint } from '../client/urls.ts'
 import { attachmentType, fetchHistory, fetchInfo, postSync, sendFeedback, uploadAttachment } from './chat-api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages, toSourceViews } from './transcript.ts'
@@ -44,8 +45,15 @@ export class ChatController implements ReactiveController {
   attachments: File[] = []
   attachmentProblem: AttachmentProblem | null = null
 
+  /** Who holds the chat, when a person took it over: the visitor's messages then get no model answer. */
+  takeover: { name: string } | null = null
+
   private running: { abort: AbortController; requestId: string; message: ChatMessage } | null = null
   private connection: AbortController | null = null
+  /** The session's event stream (human takeover), open while the chat is open and has a session. */
+  private events: AbortController | null = null
+  private eventsWanted = false
+  private lastEventId = 0
 
   constructor(
     private readonly host: Host,
@@ -61,6 +69,54 @@ export class ChatController implements ReactiveController {
   hostDisconnected(): void {
     this.connection?.abort()
     this.running?.abort.abort()
+    this.follow(false)
+  }
+
+  /**
+   * Keeps the session's event stream open (`true`, while the chat is open) or closes it. It opens
+   * once the chat is ready and has a session, resuming after the last event shown.
+   */
+  follow(wanted: boolean): void {
+    this.eventsWanted = wanted
+    if (!wanted || this.phase !== 'ready' || !this.sessionId) {
+      if (!wanted) {
+        this.events?.abort()
+        this.events = null
+      }
+      return
+    }
+    if (this.events) return
+    const events = (this.events = new AbortController())
+    const target = this.target()
+    followSessionEvents(chatUrls(target).events(this.sessionId), {
+      headers: authHeaders(target),
+      afterId: this.lastEventId,
+      signal: events.signal,
+      onEvent: (event) => this.onSessionEvent(event),
+      retryDelay: this.options.retryDelay,
+    }).catch(() => {
+      // Gone for good (the session or the token is): a later open or message tries again.
+      if (this.events === events) this.events = null
+    })
+  }
+
+  private onSessionEvent(event: SessionEvent): void {
+    if (event.id <= this.lastEventId) return
+    this.lastEventId = event.id
+    const id = `e${event.id}`
+    if (event.event_type === 'person_joined') {
+      this.takeover = { name: event.name }
+      this.messages = [...this.messages, { id, role: 'assistant', parts: [], state: 'done', notice: 'joined', author: event.name }]
+    } else if (event.event_type === 'person_left') {
+      this.takeover = null
+      this.messages = [...this.messages, { id, role: 'assistant', parts: [], state: 'done', notice: 'left', author: event.name }]
+    } else if (event.event_type === 'person_message' && !this.messages.some((m) => m.seq === event.seq && m.author)) {
+      this.messages = [
+        ...this.messages,
+        { id, role: 'assistant', parts: [{ type: 'text', text: event.text }], state: 'done', seq: event.seq, author: event.name },
+      ]
+    } else return
+    this.update()
   }
 
   private target(): ChatTarget {
@@ -89,10 +145,16 @@ export class ChatController implements ReactiveController {
       this.sessionId = sessionStore.get(target)
       if (this.sessionId) {
         const history = await fetchHistory(target, this.sessionId, connection.signal)
-        if (history) this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
-        else sessionStore.clear(target)
+        if (history) {
+          this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
+          this.takeover = history.takeover ? { name: history.takeover.name } : null
+          this.lastEventId = history.last_event_id ?? 0
+          // Still held after a reload: say so again at the end.
+          if (this.takeover) this.messages.push({ id: 'held', role: 'assistant', parts: [], state: 'done', notice: 'joined', author: this.takeover.name })
+        } else sessionStore.clear(target)
       }
       this.phase = 'ready'
+      this.follow(this.eventsWanted)
     } catch (error) {
       if (connection.signal.aborted) return
       if (this.lockIfNeeded(error)) return
@@ -140,7 +202,8 @@ export class ChatController implements ReactiveController {
     const attachmentParts: Part[] = attachments.map((attachment) => ({ type: 'attachment', attachment }))
     this.messages = [...this.messages, { id: newId(), role: 'user', parts: [{ type: 'text', text: request }, ...attachmentParts], state: 'done' }]
     const answer: ChatMessage = { id: newId(), role: 'assistant', parts: [], state: 'streaming' }
-    this.messages = [...this.messages, answer]
+    // While a person holds the chat, no model answers: nothing to wait for.
+    if (!this.takeover) this.messages = [...this.messages, answer]
     const run = { abort: new AbortController(), requestId: newId(), message: answer }
     this.running = run
     this.announcement = ''
@@ -193,6 +256,7 @@ export class ChatController implements ReactiveController {
       this.running = null
       this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
       this.messages = [...this.messages]
+      this.follow(this.eventsWanted)
       this.update()
     }
   }
@@ -238,7 +302,8 @@ export class ChatController implements ReactiveController {
   private async seqOf(message: ChatMessage): Promise<number | undefined> {
     if (message.seq !== undefined || !this.sessionId) return message.seq
     const history = await fetchHistory(this.target(), this.sessionId).catch(() => null)
-    const stored = history ? toChatMessages(history.messages)[this.messages.indexOf(message)] : undefined
+    // Notices (a person joined, the agent is back) are not stored: they take no place in the history.
+    const stored = history ? toChatMessages(history.messages)[this.messages.filter((m) => !m.notice).indexOf(message)] : undefined
     if (stored?.role === 'assistant') message.seq = stored.seq
     return message.seq
   }
@@ -250,6 +315,10 @@ export class ChatController implements ReactiveController {
     this.sessionId = null
     this.messages = []
     this.announcement = ''
+    this.events?.abort()
+    this.events = null
+    this.takeover = null
+    this.lastEventId = 0
     this.update()
   }
 
@@ -275,6 +344,11 @@ export class ChatController implements ReactiveController {
   }
 
   private onEvent(answer: ChatMessage, event: StreamEvent): void {
+    // Sent while the chat seemed taken over, but the agent answers after all (it was handed back meanwhile).
+    if (!this.messages.includes(answer) && (event.event_type === 'text_delta' || event.event_type === 'tool_call' || event.event_type === 'error')) {
+      this.takeover = null
+      this.messages = [...this.messages, answer]
+    }
     if (foldAnswerEvent(answer, event)) {
       this.update()
       return
@@ -302,6 +376,11 @@ export class ChatController implements ReactiveController {
         break
       case 'complete':
         if (answer.state === 'streaming') answer.state = event.success ? 'done' : 'error'
+        break
+      case 'taken_over':
+        // A person holds the chat: the message is theirs to answer, so no answer waits here.
+        this.takeover = { name: event.name }
+        this.messages = this.messages.filter((m) => m !== answer)
         break
       default:
         return

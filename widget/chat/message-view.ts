@@ -16,10 +16,12 @@ export function renderMessage(message: ChatMessage, strings: Strings, handlers: 
         : nothing,
     )}</div>`
   }
+  if (message.notice)
+    return html`<div class="note notice" part="notice">${message.notice === 'joined' ? fill(strings.personJoined, { name: message.author ?? '' }) : strings.agentBack}</div>`
   const done = message.state !== 'streaming'
   const empty = message.parts.length === 0
   return html`<div class="message assistant" part="message message-assistant" data-state=${message.state}>
-    <span class="sr-only">${strings.assistant}: </span>
+    ${message.author ? html`<div class="author" part="author">${message.author}</div>` : html`<span class="sr-only">${strings.assistant}: </span>`}
     ${message.parts.map((part, index) => {
       if (part.type === 'text')
         return html`<div class="md" ${markdown(part.text, done || index < message.parts.length - 1, { copyLabel: strings.copy, copiedLabel: strings.copied })}></div>`

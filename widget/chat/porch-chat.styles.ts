@@ -258,6 +258,15 @@ export const styles = css`
     color: var(--porch-muted);
     font-size: 0.9em;
   }
+  .notice {
+    align-self: center;
+    text-align: center;
+  }
+  .author {
+    font-size: 0.8em;
+    font-weight: 600;
+    color: var(--porch-muted);
+  }
   .typing::after {
     content: '…';
   }

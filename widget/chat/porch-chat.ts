@@ -28,6 +28,7 @@
  * @csspart password-form - The form a password link shows before it is unlocked.
  * @csspart transcript - The message list (`role="log"`).
  * @csspart message, message-user, message-assistant, welcome - One message (the welcome message has all three of its own).
+ * @csspart author, notice - Human takeover: the name of the person above a message they wrote, and the notices that a person joined or the agent is back.
  * @csspart tool, file, error, retry-button - Parts of an answer.
  * @csspart sources, source - The knowledge sources listed under an answer, and one link of them.
  * @csspart feedback, feedback-button, feedback-form, feedback-comment, feedback-send - Rating an answer: the thumbs (`aria-pressed`) and the optional comment.
@@ -122,6 +123,8 @@ export class PorchChat extends LitElement {
     const visible = this.mode !== 'bubble' || this.open
     if ((changed.has('agent') || changed.has('link') || changed.has('host')) && this.started) this.start()
     else if (visible && !this.started) this.start()
+    // The session's events (a person taking the chat over) are followed while the chat is open.
+    this.chat.follow(visible)
   }
 
   protected override updated(changed: PropertyValues<this>): void {

@@ -42,6 +42,9 @@ export type Strings = {
   feedbackComment: string
   sendFeedback: string
   feedbackThanks: string
+  /** Human takeover: a person joined the chat (`{name}`), and handed it back to the agent. */
+  personJoined: string
+  agentBack: string
 }
 
 export const en: Strings = {
@@ -84,6 +87,8 @@ export const en: Strings = {
   feedbackComment: 'What could be better? (optional)',
   sendFeedback: 'Send feedback',
   feedbackThanks: 'Thank you for your feedback.',
+  personJoined: 'A person joined the chat: {name}',
+  agentBack: 'The agent is back.',
 }
 
 export const de: Strings = {
@@ -126,6 +131,8 @@ export const de: Strings = {
   feedbackComment: 'Was könnte besser sein? (optional)',
   sendFeedback: 'Feedback senden',
   feedbackThanks: 'Danke für Ihr Feedback.',
+  personJoined: 'Eine Person ist dem Chat beigetreten: {name}',
+  agentBack: 'Der Assistent ist wieder da.',
 }
 
 const builtIn: Record<string, Strings> = { en, de }

@@ -38,6 +38,10 @@ export type ChatMessage = {
   seq?: number
   /** The visitor's rating of the answer; `commenting` while its comment field is open. */
   feedback?: { rating: 'up' | 'down'; comment: string | null; commenting?: boolean }
+  /** The person who wrote it, when a person took the chat over (absent: the agent). */
+  author?: string
+  /** Not a message: a notice that a person joined (`joined`, with `author`) or the agent is back (`left`). */
+  notice?: 'joined' | 'left'
 }
 
 export function findTool(message: Pick<ChatMessage, 'parts'>, id: string): ToolView | undefined {
@@ -146,7 +150,12 @@ export function toChatMessages(history: Message[], resolveUrl: (url: string) => 
       }
       continue
     }
-    const target = previous?.role === 'assistant' ? previous : { id: `h${index}`, role: 'assistant' as const, parts: [], state: 'done' as const }
+    // A person's message stands alone: it never merges with the agent's turn before or after it.
+    const author = message.author?.name
+    const target: ChatMessage =
+      previous?.role === 'assistant' && previous.author === author
+        ? previous
+        : { id: `h${index}`, role: 'assistant', parts: [], state: 'done', ...(author && { author }) }
     if (target !== previous) out.push(target)
     target.state = stateOf(message.status)
     target.sources = toSourceViews(message.sources, resolveUrl) ?? target.sources

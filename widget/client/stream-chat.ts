@@ -25,6 +25,7 @@ const EVENT_TYPES: Record<StreamEventType, 1> = {
   complete: 1,
   trace_saved: 1,
   error: 1,
+  taken_over: 1,
 }
 
 /** A stream event this build knows, or null for anything else (a newer host may send more). */

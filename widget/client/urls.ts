@@ -41,6 +41,8 @@ export function chatUrls(target: ChatTarget) {
     unlock: `${base}/unlock`,
     /** GET: a session's history. */
     session,
+    /** GET (SSE): the session's events (human takeover). */
+    events: (sessionId: string) => `${session(sessionId)}/events`,
     /** POST the file's bytes: an attachment for the session's next message. */
     /** PUT / DELETE: the visitor's rating of the session's answer `seq`. */
     feedback: (sessionId: string, seq: number) => `${session(sessionId)}/messages/${seq}/feedback`,

@@ -115,6 +115,22 @@ const PAGES: ConsolePage[] = [
     path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`,
     ready: (p) => p.getByRole('region', { name: 'Traces of this session' }).waitFor(),
   },
+  {
+    // The same page while a person holds the session: the message box, Send and Hand back, the Watch list of held sessions.
+    name: 'session-taken-over',
+    path: () => `/console/watch/${agentId}/sessions/${SESSION_ID}?scope=public`,
+    ready: async (p) => {
+      // Taken over at the first width; held already at the next.
+      const takeOver = p.getByRole('button', { name: 'Take over' })
+      await p.getByRole('heading', { name: 'Human takeover' }).waitFor()
+      if ((await takeOver.count()) > 0) {
+        await p.getByLabel('Name the visitor sees').fill('Anna')
+        await takeOver.click()
+      }
+      await p.getByLabel('Message to the visitor').waitFor()
+      await p.getByRole('button', { name: 'Hand back to agent' }).waitFor()
+    },
+  },
   { name: 'owner-keys', path: () => '/console/owner-keys', ready: (p) => p.getByRole('button', { name: 'Create owner key' }).waitFor() },
   { name: 'not-found', path: () => '/console/no-such-page', ready: (p) => p.getByRole('heading', { name: 'Page not found' }).waitFor() },
 ]

@@ -164,7 +164,7 @@ export class PorchConsole extends ConsoleElement {
       case 'watch':
         return html`<porch-console-watch-page .session=${session} .filters=${route}></porch-console-watch-page>`
       case 'session':
-        return html`<porch-console-session-transcript .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session-transcript>`
+        return html`<porch-console-session-transcript .session=${session} .agentId=${route.agent} .sessionId=${route.session} .scope=${route.scope}></porch-console-session-transcript>`
       case 'owner-keys':
         return managesKeys(session)
           ? html`<porch-console-owner-keys .session=${session}></porch-console-owner-keys>`

@@ -9,7 +9,7 @@ import type { ToolCallView } from './tool-view.ts'
  * and content are needed, and plain-string content (older rows) reads as one text block.
  */
 export type StoredMessage = Pick<TranscriptMessage, 'role'> &
-  Partial<Pick<TranscriptMessage, 'status' | 'created_at' | 'feedback'>> & { content: ContentBlock[] | string }
+  Partial<Pick<TranscriptMessage, 'status' | 'created_at' | 'feedback' | 'author'>> & { content: ContentBlock[] | string }
 
 export type Shown = {
   role: TranscriptMessage['role']
@@ -17,6 +17,8 @@ export type Shown = {
   created_at?: string
   /** The visitor's rating of the answer (stored on its last message). */
   feedback?: TranscriptMessage['feedback']
+  /** The person who wrote it during a human takeover (absent: the agent, or the visitor). */
+  author?: string
   parts: ({ type: 'text'; text: string } | { type: 'tool'; tool: ToolCallView })[]
 }
 
@@ -53,12 +55,20 @@ export function foldTranscript(messages: StoredMessage[]): Shown[] {
     }
     if (parts.length === 0) continue
     const previous = shown.at(-1)
-    if (previous && previous.role === 'assistant' && message.role === 'assistant') {
+    // A person's message (human takeover) stands alone, apart from the agent's answers.
+    if (previous && previous.role === 'assistant' && message.role === 'assistant' && previous.author === message.author?.name) {
       previous.parts.push(...parts)
       previous.status = message.status
       if (message.feedback) previous.feedback = message.feedback
     } else
-      shown.push({ role: message.role, status: message.status, created_at: message.created_at, parts, ...(message.feedback && { feedback: message.feedback }) })
+      shown.push({
+        role: message.role,
+        status: message.status,
+        created_at: message.created_at,
+        parts,
+        ...(message.feedback && { feedback: message.feedback }),
+        ...(message.author && { author: message.author.name }),
+      })
   }
   return shown
 }

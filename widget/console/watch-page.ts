@@ -4,7 +4,7 @@
  * live in the URL, so a filtered view can be bookmarked and the back button undoes a filter.
  */
 import { html, nothing, type PropertyValues } from 'lit'
-import type { ConsoleSession, Link, SessionList, SessionSummary, TraceList, TraceSummary } from '../../shared/console.ts'
+import type { ConsoleSession, Link, SessionList, SessionSummary, TakeoverList, TraceList, TraceSummary } from '../../shared/console.ts'
 import type { Agent } from '../../shared/owner.ts'
 import { api, nextPage, query } from './api.ts'
 import { ConsoleElement, define, type Feedback, feedbackView, formatDate, IDLE, withFeedback } from './console-element.ts'
@@ -74,8 +74,11 @@ export class ConsoleWatchPage extends ConsoleElement {
     sessionsNext: { state: true },
     tracesNext: { state: true },
     feedback: { state: true },
+    held: { state: true },
   }
   session: ConsoleSession | null = null
+  /** The agent's sessions a person holds now (human takeover). */
+  held: TakeoverList['takeovers'] = []
   filters: Filters = { page: 'watch', agent: '', link: '', from: '', to: '' }
   agents: Agent[] | null = null
   links: Link[] = []
@@ -109,12 +112,15 @@ export class ConsoleWatchPage extends ConsoleElement {
         done: () => `${counted(this.sessions.length, this.sessionsNext, 'session')}, ${counted(this.traces.length, this.tracesNext, 'trace')}.`,
       },
       async () => {
-        const [links] = await Promise.all([
+        const [links, held] = await Promise.all([
           api.get<{ links: Link[] }>(`/agents/${agent}/links`).catch(() => ({ links: [] })),
+          // Older hosts have no takeovers: nothing is held there.
+          api.get<TakeoverList>(`/agents/${agent}/takeovers`).catch(() => ({ takeovers: [] })),
           this.loadSessions({}),
           this.loadTraces({}),
         ])
         this.links = links.links
+        this.held = held.takeovers
       },
     )
   }
@@ -215,6 +221,15 @@ export class ConsoleWatchPage extends ConsoleElement {
               </p>`
             : nothing
         }
+        ${
+          this.held.length > 0
+            ? html`<div class="card" aria-label="Taken over now"><p><span class="badge warn">Taken over now</span> A person holds these sessions; the agent does not answer them:</p>
+                <ul>${this.held.map(
+                  (h) =>
+                    html`<li><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: h.session_id, scope: h.scope })}><code>${h.session_id}</code></a> (${sourceOf(h.scope, this.links)}) by ${h.name} since ${formatDate(h.since)}</li>`,
+                )}</ul></div>`
+            : nothing
+        }
         ${this.sessions.length === 0 && this.feedback.state !== 'busy' ? html`<p>No sessions match.</p>` : nothing}
         ${this.sessions.length > 0 ? this.renderSessions() : nothing}
         ${this.sessionsNext ? html`<button type="button" @click=${() => this.more('sessions')}>Load more sessions</button>` : nothing}
@@ -232,7 +247,7 @@ export class ConsoleWatchPage extends ConsoleElement {
       <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Feedback</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
       <tbody>${this.sessions.map(
         (s) => html`<tr>
-          <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a></td>
+          <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a>${this.held.some((h) => h.session_id === s.session_id && h.scope === s.scope) ? html` <span class="badge warn">Taken over</span>` : nothing}</td>
           <td>${sourceOf(s.scope, this.links)}</td>
           <td class="num">${s.message_count}</td>
           <td>${feedbackCell(s)}</td>

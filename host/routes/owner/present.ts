@@ -1,10 +1,10 @@
 /** Store records → the owner API's JSON. Sealed tool secrets never leave: they show as `********`. */
 
-import type { SessionSummary, TraceSummary } from '../../../shared/console.ts'
+import type { SessionSummary, Takeover, TraceSummary } from '../../../shared/console.ts'
 import type { Agent, AgentVersion } from '../../../shared/index.ts'
 import { redactToolSecrets } from '../../runtime/tools/index.ts'
 import { parseScope } from '../../store/scope.ts'
-import type { AgentRecord, SessionSummaryRecord, Store, StoredMessage, TraceRecord, VersionRecord } from '../../store/store.ts'
+import type { AgentRecord, SessionSummaryRecord, Store, StoredMessage, TakeoverRecord, TraceRecord, VersionRecord } from '../../store/store.ts'
 
 /**
  * What an agent's JSON needs besides its record: the active version, and whether the draft's
@@ -80,7 +80,10 @@ export const messageJson = (message: StoredMessage) => ({
   trace_id: message.traceId,
   created_at: message.created_at,
   ...(message.sources && { sources: message.sources }),
+  ...(message.author && { author: message.author }),
 })
+
+export const takeoverJson = (takeover: TakeoverRecord): Takeover => ({ by: takeover.byId, name: takeover.name, since: takeover.since })
 
 export const traceJson = (trace: TraceRecord): TraceSummary => ({
   trace_id: trace.traceId,

@@ -76,8 +76,10 @@ describe.each(STORES)('session export, on %s', (kind) => {
       expect(ids(sessions)).toEqual(['lnk-1', 'pub-2', 'pub-1'])
       expect(ids(sessions)).toEqual(ids(listed))
       for (const session of sessions) {
-        const { context_summaries, ...transcript } = (await host.owner.call('GET', `/agents/${agentId}/sessions/${session.session_id}?scope=${session.scope}`))
-          .body
+        // The export is the stored history: the live takeover state stays out of it.
+        const { context_summaries, takeover, last_event_id, ...transcript } = (
+          await host.owner.call('GET', `/agents/${agentId}/sessions/${session.session_id}?scope=${session.scope}`)
+        ).body
         expect(session).toEqual(transcript)
       }
       const timed = sessions.find((s) => s.session_id === 'pub-1')

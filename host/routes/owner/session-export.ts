@@ -73,6 +73,8 @@ export function sessionCsvRows(agentId: string, session: SessionExportRecord): C
     input_tokens: trace?.inputTokens ?? null,
     output_tokens: trace?.outputTokens ?? null,
     error: trace?.error ?? null,
+    // The person's name on a message written during a human takeover; empty for the agent's and the visitor's.
+    author: message?.author?.name ?? null,
   })
   if (session.messages.length === 0) return [row()]
   return session.messages.map((message) => row(message, traces.get(message.traceId)))

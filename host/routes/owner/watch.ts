@@ -15,7 +15,7 @@ import { readQuery } from '../../http/validate.ts'
 import { linkScope, tryScope } from '../../store/scope.ts'
 import { InvalidCursorError, type Store } from '../../store/store.ts'
 import { toMessageFeedback } from '../feedback.ts'
-import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
+import { messageJson, sessionSummaryJson, takeoverJson, traceJson } from './present.ts'
 import { EXPORT_CONTENT_TYPES, sessionExportBody } from './session-export.ts'
 
 /** Stored times are UTC with milliseconds; a bound given with an offset is compared in that form. */
@@ -75,6 +75,8 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         const key = { agentId: agent.id, scope, sessionId: sessionIdParam(c.req.param('sid')) }
         const session = await store.getSessionSummary(key)
         if (!session) throw notFound('Session')
+        // The last event id is read before the messages: following the events from it may show a message twice, never miss one.
+        const [lastEventId, takeover] = await Promise.all([store.lastSessionEventId(key), store.getTakeover(key)])
         const [messages, traces, summaries, ratings] = await Promise.all([
           store.getMessages(key),
           store.listSessionTraces(key),
@@ -96,6 +98,8 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
             messages: messages.map((message) => ({ ...messageJson(message), ...(feedbackOf.has(message.seq) && { feedback: feedbackOf.get(message.seq) }) })),
             traces: traces.map(traceJson),
             context_summaries: contextSummaries,
+            takeover: takeover && takeoverJson(takeover),
+            last_event_id: lastEventId,
           },
           200,
         )

@@ -15,6 +15,7 @@ import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Stor
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
+import { type SessionEventBus, toSessionEvent } from '../takeover/index.ts'
 import type { KnowledgeSearch, ToolContext } from '../tools/index.ts'
 import { type FoundRun, Run, type RunBoard, type RunFeed } from './runs.ts'
 
@@ -35,6 +36,8 @@ export type ChatServiceDeps = {
   tools: ToolContext
   /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
   searchKnowledge?: SearchKnowledge
+  /** Where a taken-over session's visitor messages are told to the person holding it (human takeover). */
+  events?: SessionEventBus
 }
 
 export type StartChat = {
@@ -276,6 +279,27 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return new Map([...loaded, ...files.map((file) => [file.id, file.data] as const)])
   }
 
+  /**
+   * When a person holds the session (human takeover), the visitor's message is stored for them
+   * and no model runs: the reply is a run that ends at once, `run_started` (no trace: its
+   * `trace_id` is empty), `taken_over` (who holds the chat) and `complete` with an empty answer,
+   * which old widgets read as an empty answer. Undefined when nobody holds the session (also
+   * when it was handed back between the two reads): the agent answers.
+   */
+  async function heldReply(session: SessionKey, requestId: string, fingerprint: string, message: Message): Promise<StartedChat | undefined> {
+    const holder = await store.getTakeover(session)
+    if (!holder) return undefined
+    const added = await store.addTakeoverMessage(session, { role: 'user', content: message.content })
+    if (added.kind !== 'added') return undefined
+    void deps.events?.publish(session, toSessionEvent(added.event))
+    const run = new Run(fingerprint, 0)
+    run.push({ event_type: 'run_started', turn: 0, trace_id: '', session_id: session.sessionId, request_id: requestId })
+    run.push({ event_type: 'taken_over', turn: 0, name: holder.name })
+    run.push({ event_type: 'complete', turn: 0, success: true, answer: '', total_turns: 0, total_input_tokens: 0, total_output_tokens: 0 })
+    run.end()
+    return { run, sessionId: session.sessionId, requestId, reattached: false }
+  }
+
   /** The re-attachment to a run found under the request's key, or the reason it cannot be. */
   function reattach(found: FoundRun, fingerprint: string, requestId: string): OpenedChat {
     if (found.fingerprint !== fingerprint) {
@@ -308,6 +332,8 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         isNew: true,
         async start() {
           await claimAttachments(session, [...attachments.keys()])
+          const held = input.request.session_id === undefined ? undefined : await heldReply(session, requestId, fingerprint, message)
+          if (held) return held
           const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
           // The same request_id may have reached another host at the same moment: one run starts, the other request follows it.
           if (!(await runs.add(key, run, { fingerprint, sessionId, retain: clientRequestId !== undefined }))) {

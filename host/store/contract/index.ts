@@ -17,6 +17,7 @@ import { describeKnowledge } from './knowledge.ts'
 import { describeSessions } from './sessions.ts'
 import { describeSettings } from './settings.ts'
 import type { StoreContractTarget } from './support.ts'
+import { describeTakeover } from './takeover.ts'
 import { describeTraces } from './traces.ts'
 
 export type { StoreContractTarget } from './support.ts'
@@ -28,6 +29,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeSessions(target)
     describeTraces(target)
     describeFeedback(target)
+    describeTakeover(target)
     describeAnalytics(target)
     describeFiles(target)
     describeKnowledge(target)

@@ -46,8 +46,10 @@ it('applies the migrations once when three hosts start on an empty database at o
     'messages',
     'owner_keys',
     'porch_migrations',
+    'session_events',
     'sessions',
     'settings',
+    'takeovers',
     'traces',
     'unused_attachments',
   ])

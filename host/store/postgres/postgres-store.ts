@@ -3,7 +3,7 @@
  * schema up to date (migrate.ts, under an advisory lock), and returns the same interface as
  * the SQLite store. Families live beside it: agents.ts (agents, versions, settings),
  * sessions.ts (sessions, messages, summaries, traces, host instances and the owner's listings), access.ts
- * (links, quotas, keys), files.ts, console.ts, knowledge.ts, feedback.ts. Rows become the interface's values in rows.ts.
+ * (links, quotas, keys), files.ts, console.ts, knowledge.ts, feedback.ts, takeover.ts. Rows become the interface's values in rows.ts.
  */
 import type { Store } from '../store.ts'
 import { createAccessStore } from './access.ts'
@@ -16,6 +16,7 @@ import { createFileStore } from './files.ts'
 import { createKnowledgeStore } from './knowledge.ts'
 import { migrate } from './migrate.ts'
 import { createSessionStore } from './sessions.ts'
+import { createTakeoverStore } from './takeover.ts'
 
 export type PostgresStoreOptions = PoolOptions
 
@@ -34,6 +35,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...createAgentStore(sql),
     ...createSessionStore(sql),
     ...createFeedbackStore(sql),
+    ...createTakeoverStore(sql),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
