@@ -14,6 +14,7 @@ import { createAccessStore } from './sqlite-access.ts'
 import { createAnalyticsStore } from './sqlite-analytics.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
 import { createFeedbackStore } from './sqlite-feedback.ts'
+import { createIdentityStore } from './sqlite-identity.ts'
 import { createFileStore } from './sqlite-files.ts'
 import { createKnowledgeStore } from './sqlite-knowledge.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
@@ -230,6 +231,7 @@ export function createSqliteStore(path: string): Store {
     ...createAccessStore(db),
     ...createSessionStore(db),
     ...createFeedbackStore(db),
+    ...createIdentityStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
     ...createAnalyticsStore(db),

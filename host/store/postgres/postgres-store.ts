@@ -12,6 +12,7 @@ import { createAnalyticsStore } from './analytics.ts'
 import { checkReachable, createPool, type PoolOptions, unreachable } from './connection.ts'
 import { createConsoleSignInStore } from './console.ts'
 import { createFeedbackStore } from './feedback.ts'
+import { createIdentityStore } from './identity.ts'
 import { createFileStore } from './files.ts'
 import { createKnowledgeStore } from './knowledge.ts'
 import { migrate } from './migrate.ts'
@@ -34,6 +35,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...createAgentStore(sql),
     ...createSessionStore(sql),
     ...createFeedbackStore(sql),
+    ...createIdentityStore(sql),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),
