@@ -4,7 +4,16 @@ import { fromStoredContent, storableJson, storableText, storedContent } from './
 import { createWatchQueries } from './sqlite-watch.ts'
 import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
-type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string; user_id: string | null; user_name: string | null }
+type SessionRow = {
+  pk: number
+  agent_id: string
+  scope: string
+  id: string
+  created_at: string
+  updated_at: string
+  user_id: string | null
+  user_name: string | null
+}
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
 
@@ -40,7 +49,8 @@ const toSession = (row: SessionRow): SessionRecord => ({
 })
 
 /** The verified user of a session row, null for an anonymous one. */
-export const sessionUser = (row: { user_id: string | null; user_name: string | null }) => (row.user_id === null ? null : { id: row.user_id, name: row.user_name })
+export const sessionUser = (row: { user_id: string | null; user_name: string | null }) =>
+  row.user_id === null ? null : { id: row.user_id, name: row.user_name }
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {

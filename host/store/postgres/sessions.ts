@@ -38,7 +38,16 @@ import type {
 import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
-type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date; user_id: string | null; user_name: string | null }
+type SessionRow = {
+  pk: number
+  agent_id: string
+  scope: string
+  id: string
+  created_at: Date
+  updated_at: Date
+  user_id: string | null
+  user_name: string | null
+}
 type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null; feedback_up: number; feedback_down: number }
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: ContentBlock[]; status: StoredMessage['status']; trace_id: string; created_at: Date }
 type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: Date }
