@@ -36,7 +36,7 @@ let agent: Agent
 let secret = ''
 const base = () => `/api/v1/published/${agent.id}`
 const tokenFor = (sub: string, extra: Record<string, unknown> = {}) => signToken({ sub, exp: now() + 600, iat: now(), ...extra }, secret)
-const as = (token?: string) => (token === undefined ? {} : { 'X-Porch-User-Token': token })
+const as = (token?: string): Record<string, string> => (token === undefined ? {} : { 'X-Porch-User-Token': token })
 
 beforeAll(async () => {
   toolServer = createServer((req, res) => {

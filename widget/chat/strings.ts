@@ -42,6 +42,9 @@ export type Strings = {
   feedbackComment: string
   sendFeedback: string
   feedbackThanks: string
+  /** A signed-in user's earlier conversations: the button and list, and what it says when empty. */
+  conversations: string
+  noConversations: string
 }
 
 export const en: Strings = {
@@ -84,6 +87,8 @@ export const en: Strings = {
   feedbackComment: 'What could be better? (optional)',
   sendFeedback: 'Send feedback',
   feedbackThanks: 'Thank you for your feedback.',
+  conversations: 'Conversations',
+  noConversations: 'No earlier conversations.',
 }
 
 export const de: Strings = {
@@ -126,6 +131,8 @@ export const de: Strings = {
   feedbackComment: 'Was könnte besser sein? (optional)',
   sendFeedback: 'Feedback senden',
   feedbackThanks: 'Danke für Ihr Feedback.',
+  conversations: 'Unterhaltungen',
+  noConversations: 'Keine früheren Unterhaltungen.',
 }
 
 const builtIn: Record<string, Strings> = { en, de }
