@@ -226,6 +226,8 @@ export const SessionTranscriptSchema = z.object({
   updated_at: z.string(),
   feedback_up: z.number().int().optional(),
   feedback_down: z.number().int().optional(),
+  /** The verified user who started it (signed visitor identity); null or absent: anonymous. */
+  user: SessionSummarySchema.shape.user,
   messages: z.array(TranscriptMessageSchema),
   /** Every trace (chat request) of the session, oldest first. */
   traces: z.array(TraceSummarySchema),
