@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TestHost } from '../../host/testing/harness.ts'
 import { launchBrowser, openPage } from '../testing/browser.ts'
-import { say, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
+import { say, scriptSnippet, startPorch, transcript, waitForAnswer } from '../testing/e2e.ts'
 
 let browser: Browser
 let host: TestHost
@@ -99,5 +99,31 @@ it('follows a signed-in user to another device, reopens their conversation, and 
     expect(second.errors).toEqual([])
   } finally {
     await second.close()
+  }
+})
+
+it('takes the user token from the embed script (data-user-token) and a new one from Porch.setUserToken()', async () => {
+  const agent = await host.owner.publishedAgent({ name: 'Embedded, signed in', model: 'demo:instant' })
+  const secret = (await host.owner.call('POST', `/agents/${agent.id}/identity/secret`)).body.secret as string
+  expect((await host.owner.call('PATCH', `/agents/${agent.id}/identity`, { require_identity: true })).status).toBe(200)
+  const first = userToken(secret, 'user-embed', 'Em')
+  const { page, errors, close } = await openPage(browser, { html: `<h1>A shop</h1>${scriptSnippet(host, { agent: agent.id }, `data-user-token="${first}"`)}` })
+  try {
+    await page.locator('[data-porch-embed] button').click()
+    await page.locator('porch-chat textarea:not([disabled])').waitFor()
+    expect(await page.locator('porch-chat').getAttribute('user-token')).toBe(first)
+    await say(page, 'From the embed')
+    expect((await waitForAnswer(page)).at(-1)!.state).toBe('done')
+
+    const rotated = userToken(secret, 'user-embed', 'Em')
+    await page.evaluate((t) => (window as unknown as { Porch: { setUserToken(t: string): void } }).Porch.setUserToken(t), rotated)
+    expect(await page.locator('porch-chat').getAttribute('user-token')).toBe(rotated)
+    await say(page, 'After rotating')
+    expect((await waitForAnswer(page)).at(-1)!.state).toBe('done')
+    const listed = await (await host.get(`/api/v1/published/${agent.id}/conversations`, { 'X-Porch-User-Token': rotated })).json()
+    expect(listed.conversations).toEqual([expect.objectContaining({ preview: 'From the embed', message_count: 4 })])
+    expect(errors).toEqual([])
+  } finally {
+    await close()
   }
 })
