@@ -106,10 +106,13 @@ type OpenedSecret = { key: CryptoKey; sign(text: string): string }
  * imports its key again (a rotated secret is a new sealed string: the old entry is never read
  * again, and the oldest entries go first once `OPENED_KEPT` are held).
  */
-const opened = new Map<string, Promise<OpenedSecret>>()
+const openedBy = new WeakMap<SecretBox, Map<string, Promise<OpenedSecret>>>()
 const OPENED_KEPT = 1_000
 
 function openedSecret(box: SecretBox, sealed: string): Promise<OpenedSecret> {
+  // Per box: what one host secret opened, another must not find opened.
+  let opened = openedBy.get(box)
+  if (!opened) openedBy.set(box, (opened = new Map()))
   let entry = opened.get(sealed)
   if (!entry) {
     let secret: string
