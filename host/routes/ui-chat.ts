@@ -29,12 +29,11 @@ export type UiChatDeps = ChatApiDeps & {
 
 export function uiChatRoutes(deps: UiChatDeps) {
   const { chat, access, ownSession, fileUrl, knowledgeFileUrl } = deps
-  /** The visitor and the chat id of a request, refused as unknown when the session is someone else's. */
-  const ownChat = async (c: Context, chatId: string) => {
-    const granted = await access(c, 'chat')
+  /** The chat id as a session id, refused as unknown when the session is someone else's. */
+  const ownChat = async (granted: VisitorAccess, chatId: string) => {
     const sessionId = sessionIdParam(chatId)
     if ((await ownSession(granted, sessionId)).foreign) throw notFound('Session')
-    return { granted, sessionId }
+    return sessionId
   }
   const turns = uiChatTurns(deps)
 
@@ -46,20 +45,23 @@ export function uiChatRoutes(deps: UiChatDeps) {
         onError: (c) => c.json(errorBody('payload_too_large', `The body is larger than ${LIMITS.uiChatBodyBytes} bytes.`), 413, refusedBodyHeaders(c)),
       }),
       async (c) => {
+        const granted = await access(c, 'chat')
         const body = await readJson(c, UiChatRequestSchema)
-        const { granted, sessionId } = await ownChat(c, body.id)
+        const sessionId = await ownChat(granted, body.id)
         const id = c.req.param('id')
         const started = await turns.start(granted, body, sessionId, { downloadUrl: fileUrl(id), knowledgeFileUrl: knowledgeFileUrl(id) })
         return turns.stream(c, started.run)
       },
     )
     .get('/:id/ui-chat/:chatId/stream', async (c) => {
-      const { granted, sessionId } = await ownChat(c, c.req.param('chatId'))
+      const granted = await access(c, 'chat')
+      const sessionId = await ownChat(granted, c.req.param('chatId'))
       const run = await chat.running(granted.published.agent.id, granted.scope, sessionId)
       return run ? turns.stream(c, run) : c.body(null, 204)
     })
     .post('/:id/ui-chat/:chatId/stop', async (c) => {
-      const { granted, sessionId } = await ownChat(c, c.req.param('chatId'))
+      const granted = await access(c, 'chat')
+      const sessionId = await ownChat(granted, c.req.param('chatId'))
       if (!(await chat.stopSession(granted.published.agent.id, granted.scope, sessionId))) throw notFound('Running request')
       return c.body(null, 204)
     })
