@@ -196,6 +196,13 @@ describe("a verified user's sessions", () => {
       })
       expect(rate.status).toBe(404)
     }
+    // Nor through the UI chat API (the AI SDK's useChat): its chat id is the session id.
+    const uiChat = await host.post(
+      `${base()}/ui-chat`,
+      { id: 'own-alice-1', messages: [{ id: 'm1', role: 'user', parts: [{ type: 'text', text: 'mine now' }] }], trigger: 'submit-message' },
+      as(bob),
+    )
+    expect(uiChat.status).toBe(404)
     // A user does not take over an anonymous session either.
     expect((await host.get(`${base()}/sessions/own-anon-1`, as(alice))).status).toBe(404)
     expect((await chat(alice, { session_id: 'own-anon-1' })).status).toBe(404)
