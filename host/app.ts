@@ -18,6 +18,7 @@ import { linkRoutes } from './routes/links.ts'
 import { ownerAgentRoutes } from './routes/owner/agents.ts'
 import { ownerAnalyticsRoutes } from './routes/owner/analytics.ts'
 import { ownerFileRoutes } from './routes/owner/files.ts'
+import { ownerIdentityRoutes } from './routes/owner/identity.ts'
 import { ownerKeyRoutes } from './routes/owner/keys.ts'
 import { ownerKnowledgeRoutes } from './routes/owner/knowledge.ts'
 import { ownerLinkRoutes } from './routes/owner/links.ts'
@@ -124,11 +125,13 @@ export function createApp(deps: AppDeps) {
     trustProxyHops: deps.trustProxyHops,
     uploads: deps.uploads,
     publicUrl: deps.publicUrl,
+    secretBox: deps.secretBox,
   }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
   app.route('/api/v1', ownerAgentRoutes({ store: deps.store, publisher, assets: deps.assets, publicUrl: deps.publicUrl, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerIdentityRoutes({ store: deps.store, secretBox: deps.secretBox }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
   app.route(

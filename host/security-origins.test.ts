@@ -94,6 +94,8 @@ describe('property 7: origin allowlists fail closed; frame-ancestors is per agen
         await expectRefused(await chat(origin), origin)
         await expectRefused(await host.get(`/api/v1/published/${agent.id}/sessions/origin-test`, from(origin)), origin)
         await expectRefused(await host.get(`/api/v1/published/${agent.id}/sessions/origin-test/events`, from(origin)), origin)
+        // A user token does not open an unlisted origin either (the origin is checked first).
+        await expectRefused(await host.get(`/api/v1/published/${agent.id}/conversations`, { ...from(origin), 'X-Porch-User-Token': 'any' }), origin)
       }
       const traces = (await host.owner.call('GET', `/traces?agent_id=${agent.id}`)).body.traces as { session_id: string }[]
       expect(traces).toHaveLength(2) // the two admitted chats above, nothing more

@@ -374,7 +374,7 @@ describe('property 8: sessions are isolated per agent and scope; no public route
     await events.body?.cancel()
   })
 
-  it('has no public route that lists or deletes sessions', async () => {
+  it('has no public route that lists or deletes sessions, but a signed-in user’s own conversation list', async () => {
     const link = await createLink(agent.id)
     await linkSync(link, { request: 'keep me', session_id: 'kept' })
     for (const [method, path] of [
@@ -384,6 +384,12 @@ describe('property 8: sessions are isolated per agent and scope; no public route
       ['DELETE', `/api/v1/published/${agent.id}/sessions/kept`],
     ] as const) {
       expect((await raw(method, path)).status, `${method} ${path}`).toBe(404)
+    }
+    // The conversation list names only the sessions of the user a valid token names (host/routes/visitor-identity.test.ts).
+    for (const path of [`/api/v1/links/${link.token}/conversations`, `/api/v1/published/${agent.id}/conversations`]) {
+      const anonymous = await raw('GET', path)
+      expect(anonymous.status, path).toBe(401)
+      expect(JSON.parse(anonymous.body).error.code, path).toBe('identity_required')
     }
     expect((await host.get(`/api/v1/links/${link.token}/sessions/kept`)).status).toBe(200)
   })

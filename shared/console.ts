@@ -104,6 +104,8 @@ export const SessionListQuerySchema = z.object({
   before: iso.optional(),
   /** Only sessions with an answer visitors rated `up`, `down`, or either (`any`). */
   feedback: z.enum(['up', 'down', 'any']).optional(),
+  /** Only sessions of the verified user with this id (signed visitor identity: the token's `sub`). */
+  user_id: z.string().min(1).max(256).optional(),
   limit,
 })
 export type SessionListQuery = z.infer<typeof SessionListQuerySchema>
@@ -121,6 +123,8 @@ export const SessionSummarySchema = z.object({
   /** How many of its answers visitors rated up and down (absent from older hosts). */
   feedback_up: z.number().int().optional(),
   feedback_down: z.number().int().optional(),
+  /** The verified user who started it (signed visitor identity); null or absent: anonymous. */
+  user: z.object({ id: z.string(), name: z.string().nullable() }).nullable().optional(),
 })
 export type SessionSummary = z.infer<typeof SessionSummarySchema>
 
@@ -237,6 +241,8 @@ export const SessionTranscriptSchema = z.object({
   updated_at: z.string(),
   feedback_up: z.number().int().optional(),
   feedback_down: z.number().int().optional(),
+  /** The verified user who started it (signed visitor identity); null or absent: anonymous. */
+  user: SessionSummarySchema.shape.user,
   messages: z.array(TranscriptMessageSchema),
   /** Every trace (chat request) of the session, oldest first. */
   traces: z.array(TraceSummarySchema),
@@ -265,6 +271,8 @@ export const SessionExportQuerySchema = z.object({
   link_id: accessId('lnk').optional(),
   from: iso.optional(),
   to: iso.optional(),
+  /** Only sessions of the verified user with this id, as the session list's `user_id`. */
+  user_id: z.string().min(1).max(256).optional(),
 })
 export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
 
@@ -299,6 +307,9 @@ export const SESSION_EXPORT_CSV_COLUMNS = [
   'output_tokens',
   'error',
   'author',
+  /** The verified user who started the session (signed visitor identity); empty for anonymous visitors. */
+  'user_id',
+  'user_name',
 ] as const
 
 // ---------------------------------------------------------------- files: what an agent's files take

@@ -29,6 +29,10 @@ export const API_ERROR_CODES = [
   'no_password',
   'rate_limited',
   'quota_exceeded',
+  /** The visitor's user token (signed visitor identity) is malformed, expired, tampered with or not signed with the agent's identity secret. */
+  'invalid_identity',
+  /** The agent requires a signed visitor identity and the request carried no user token. */
+  'identity_required',
   // ------------------------------------------------ chatting
   'wrong_mode',
   'request_id_conflict',

@@ -41,6 +41,25 @@ export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/
 
 export const HEADERS = {
   lastEventId: 'Last-Event-ID',
+  /** A signed visitor identity token (a JWT, HS256), sent by the widget or the site's server. */
+  userToken: 'X-Porch-User-Token',
+} as const
+
+/** Signed visitor identity: what a user token may say and how long it may live (docs/protocol.md). */
+export const IDENTITY = {
+  /** Characters in a whole token. */
+  tokenChars: 8_192,
+  /** A token may not expire later than this after now (plus the clock skew): sign short-lived tokens and rotate them. */
+  maxLifetimeSeconds: 24 * 60 * 60,
+  /** How far the signer's clock may be off for `exp`, `nbf` and `iat`. */
+  clockSkewSeconds: 60,
+  subChars: 256,
+  nameChars: 200,
+  emailChars: 320,
+  /** Keys in `attributes`, characters in one key and in one string value. */
+  attributes: 20,
+  attributeKeyChars: 64,
+  attributeValueChars: 500,
 } as const
 
 export const DEFAULTS = {

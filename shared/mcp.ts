@@ -64,6 +64,8 @@ export const McpServerSpecSchema = z.object({
     .max(MCP_LIMITS.toolsPerServer)
     .refine((names) => new Set(names).size === names.length, 'tool names must be unique')
     .optional(),
+  /** Send the verified visitor (signed visitor identity) as X-Porch-User-Id with an HMAC signature on every request (docs/protocol.md). */
+  forward_user: z.boolean().optional(),
   /** Filled by the host when the agent is published; what an owner sends here is replaced. */
   tools: z.array(FrozenMcpToolSchema).max(MCP_LIMITS.toolsPerServer).optional(),
 })

@@ -295,3 +295,23 @@ export const KnowledgeSearchReplySchema = z.object({
   ),
 })
 export type KnowledgeSearchReply = z.infer<typeof KnowledgeSearchReplySchema>
+
+// ---------------------------------------------------------------- signed visitor identity
+
+/** An agent's signed visitor identity settings; the secret itself is shown only when created. */
+export const IdentitySettingsSchema = z.object({
+  /** Whether the agent has an identity secret (sites sign user tokens with it). */
+  has_secret: z.boolean(),
+  /** Whether visitors without a valid user token are refused (401 `identity_required`). */
+  require_identity: z.boolean(),
+  /** When the settings last changed; null when never set. */
+  updated_at: z.string().nullable(),
+})
+export type IdentitySettings = z.infer<typeof IdentitySettingsSchema>
+
+/** A new identity secret, shown this once: the host keeps it sealed and never shows it again. */
+export const IssuedIdentitySecretSchema = IdentitySettingsSchema.extend({ secret: z.string() })
+export type IssuedIdentitySecret = z.infer<typeof IssuedIdentitySecretSchema>
+
+export const UpdateIdentitySchema = z.object({ require_identity: z.boolean() })
+export type UpdateIdentity = z.infer<typeof UpdateIdentitySchema>

@@ -145,6 +145,8 @@ export const PublishedAgentInfoSchema = z.object({
   requires_password: z.boolean(),
   /** Whether visitors may attach files (images, text) to their messages. */
   accepts_attachments: z.boolean(),
+  /** Whether the agent chats only with signed-in users (a user token, signed visitor identity); absent from older hosts. */
+  requires_identity: z.boolean().optional(),
 })
 export type PublishedAgentInfo = z.infer<typeof PublishedAgentInfoSchema>
 
@@ -160,6 +162,27 @@ export const SessionHistorySchema = z.object({
   last_event_id: z.number().int().nonnegative().optional(),
 })
 export type SessionHistory = z.infer<typeof SessionHistorySchema>
+
+/** A verified user's conversations with an agent, newest first (`GET …/conversations`, signed visitor identity). */
+export const ConversationListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().min(1).max(200).optional(),
+})
+export const ConversationSchema = z.object({
+  session_id: z.string(),
+  /** The first words of the visitor's first message. */
+  preview: z.string(),
+  message_count: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+})
+export type Conversation = z.infer<typeof ConversationSchema>
+export const ConversationListSchema = z.object({
+  conversations: z.array(ConversationSchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: z.string().nullable(),
+})
+export type ConversationList = z.infer<typeof ConversationListSchema>
 
 export const SyncStepSchema = z.object({
   role: z.enum(['assistant', 'tool']),

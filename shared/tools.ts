@@ -99,5 +99,7 @@ export const HttpToolSpecSchema = z.object({
     .refine((headers) => new Set(headers.map((h) => h.name.toLowerCase())).size === headers.length, 'header names must be unique')
     .default([]),
   timeout_ms: z.number().int().min(1000).max(HTTP_TOOL_LIMITS.maxTimeoutMs).default(HTTP_TOOL_LIMITS.defaultTimeoutMs),
+  /** Send the verified visitor (signed visitor identity) as X-Porch-User-Id with an HMAC signature (docs/protocol.md). */
+  forward_user: z.boolean().optional(),
 })
 export type HttpToolSpec = z.infer<typeof HttpToolSpecSchema>

@@ -8,7 +8,7 @@
  * cleanly for their clients and loses nothing completed; a rolling restart under steady traffic
  * loses no request.
  */
-import { randomUUID } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent, StreamEvent } from '../../shared/index.ts'
 import { inspectDatabase } from '../reliability/support.ts'
@@ -116,6 +116,36 @@ describe('config', () => {
     expect(await Promise.all(cluster.hostUrls.map(infoOn))).toEqual(['Version two', 'Version two', 'Version two'])
     const replies = await Promise.all(cluster.hostUrls.map(async (url) => (await readSse(await post(chatUrl(url, made.id), { request: 'hi' }))).at(-2)?.data))
     expect(replies.map((event) => event?.event_type === 'complete' && event.success)).toEqual([true, true, true])
+  })
+})
+
+describe('signed visitor identity across hosts', () => {
+  it("lists a user's conversation on every host, and a secret rotated on one host is the only one any host accepts", async () => {
+    const [first, , third] = cluster.hostUrls.map((url) => ownerClient(url, CLUSTER_ADMIN_TOKEN))
+    const made = await first!.createAgent({ name: 'Signed in', model: CLUSTER_MODEL })
+    await first!.publish(made.id)
+    const secretFrom = async (owner: typeof first) => (await owner!.call('POST', `/agents/${made.id}/identity/secret`)).body.secret as string
+    const token = (secret: string) => {
+      const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+      const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'cluster-user', exp: Math.floor(Date.now() / 1000) + 600 })}`
+      return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`
+    }
+    const oldSecret = await secretFrom(first)
+    const asUser = (t: string) => ({ 'X-Porch-User-Token': t })
+    const said = await readSse(
+      await post(chatUrl(cluster.hostUrls[0]!, made.id), { request: 'Hi from host one', session_id: 'cluster-signed' }, asUser(token(oldSecret))),
+    )
+    expect(said.at(-2)?.data).toMatchObject({ event_type: 'complete', success: true })
+    const listOn = async (url: string, t: string) => fetch(`${url}/api/v1/published/${made.id}/conversations`, { headers: asUser(t) })
+    for (const url of cluster.hostUrls) {
+      const listed = await (await listOn(url, token(oldSecret))).json()
+      expect(listed.conversations.map((c: { session_id: string }) => c.session_id)).toEqual(['cluster-signed'])
+    }
+    const newSecret = await secretFrom(third)
+    for (const url of cluster.hostUrls) {
+      expect((await listOn(url, token(oldSecret))).status).toBe(401)
+      expect((await listOn(url, token(newSecret))).status).toBe(200)
+    }
   })
 })
 

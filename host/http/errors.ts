@@ -60,6 +60,7 @@ const CHAT_ERROR_STATUS: Record<Exclude<ChatErrorCode, 'shutting_down' | 'tempor
   unknown_attachment: 400,
   request_id_conflict: 409,
   run_gone: 410,
+  not_found: 404,
 }
 
 /** A domain error as the API answers it; an ApiError as it is; anything else null (a 500). */

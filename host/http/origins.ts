@@ -6,7 +6,7 @@
 import type { Context } from 'hono'
 import { ApiError } from './errors.ts'
 
-export const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID, Authorization'
+export const CORS_ALLOW_HEADERS = 'Content-Type, Last-Event-ID, Authorization, X-Porch-User-Token'
 
 /**
  * The hosted pages (`/published/…`, `/l/…`) call this API from the host's own origin. The browser

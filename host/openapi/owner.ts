@@ -34,6 +34,8 @@ import {
   CreateKnowledgeSourceSchema,
   CreateLinkSchema,
   CreateOwnerKeySchema,
+  IdentitySettingsSchema,
+  IssuedIdentitySecretSchema,
   KnowledgeSearchQuerySchema,
   KnowledgeSearchReplySchema,
   KnowledgeSourceDetailSchema,
@@ -43,6 +45,7 @@ import {
   PublishReplySchema,
   PublishSchema,
   UpdateAgentSchema,
+  UpdateIdentitySchema,
   UpdateLinkSchema,
 } from '../../shared/index.ts'
 import { TranscriptQuerySchema } from '../routes/owner/watch.ts'
@@ -464,4 +467,42 @@ const knowledge: RouteSpec[] = [
   }),
 ]
 
-export const ownerRoutes: RouteSpec[] = [...agents, ...keys, ...links, ...watch, ...knowledge]
+const identity: RouteSpec[] = [
+  owned({
+    method: 'get',
+    path: '/api/v1/agents/{id}/identity',
+    tag: 'Identity',
+    summary: "An agent's signed visitor identity settings",
+    params: agent,
+    replies: { 200: { description: 'Whether it has a secret and requires identity.', body: IdentitySettingsSchema } },
+  }),
+  owned({
+    method: 'patch',
+    path: '/api/v1/agents/{id}/identity',
+    tag: 'Identity',
+    summary: 'Require signed visitor identity, or not (editor role)',
+    params: agent,
+    body: UpdateIdentitySchema,
+    replies: { 200: { description: 'The settings.', body: IdentitySettingsSchema } },
+    errors: [400, 415],
+  }),
+  owned({
+    method: 'post',
+    path: '/api/v1/agents/{id}/identity/secret',
+    tag: 'Identity',
+    summary: 'Create or rotate the identity secret (editor role); shown only in this reply',
+    params: agent,
+    replies: { 201: { description: 'The new secret; tokens signed with the old one stop working.', body: IssuedIdentitySecretSchema } },
+  }),
+  owned({
+    method: 'delete',
+    path: '/api/v1/agents/{id}/identity/secret',
+    tag: 'Identity',
+    summary: 'Delete the identity secret (editor role; not while identity is required)',
+    params: agent,
+    replies: { 204: { description: 'Deleted: user tokens are refused until a new secret exists.' } },
+    errors: [400],
+  }),
+]
+
+export const ownerRoutes: RouteSpec[] = [...agents, ...keys, ...links, ...watch, ...knowledge, ...identity]

@@ -3,6 +3,8 @@ import { z } from 'zod'
 import {
   ChatRequestSchema,
   ClientIdSchema,
+  ConversationListQuerySchema,
+  ConversationListSchema,
   FeedbackRequestSchema,
   MessageFeedbackSchema,
   PublishedAgentInfoSchema,
@@ -73,6 +75,20 @@ function chatApi(base: string, tag: string, id: z.ZodType, auth: Auth[]): RouteS
       params,
       body: StopRequestSchema,
       replies: { 204: { description: 'Stopped.' } },
+      errors: refusals,
+    },
+    {
+      method: 'get',
+      path: `${base}/{id}/conversations`,
+      tag,
+      summary: "The signed-in user's conversations with the agent, newest first",
+      description:
+        'Needs a user token (signed visitor identity) in `X-Porch-User-Token`: 401 `identity_required` without one, `invalid_identity` for a bad one. Lists only the sessions that user started, in this scope.',
+      auth,
+      params,
+      query: ConversationListQuerySchema,
+      headers: { 'X-Porch-User-Token': 'The user token: a JWT (HS256) the site signed with the agent identity secret.' },
+      replies: { 200: { description: 'One page of conversations.', body: ConversationListSchema } },
       errors: refusals,
     },
     {

@@ -359,6 +359,7 @@ describe('owner API: bad bodies, ids and queries', () => {
       ['POST', '/api/v1/owner-keys', `{"name":${deep}}`, AUTH],
       ['POST', `/api/v1/agents/${agent.id}/sessions/${SESSION}/takeover`, `{"name":${deep}}`, AUTH],
       ['POST', `/api/v1/agents/${agent.id}/sessions/${SESSION}/takeover/messages`, `{"text":${deep}}`, AUTH],
+      ['PATCH', `/api/v1/agents/${agent.id}/identity`, `{"require_identity":${deep}}`, AUTH],
       ['POST', `/api/v1/published/${agent.id}/chat`, `{"request":${deep}}`, {}],
       ['POST', `/api/v1/published/${syncAgent.id}/chat/sync`, `{"request":${deep}}`, {}],
       ['POST', `/api/v1/published/${agent.id}/chat/stop`, `{"request_id":${deep}}`, {}],

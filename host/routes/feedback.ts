@@ -9,10 +9,15 @@ import { FeedbackRequestSchema, type MessageFeedback } from '../../shared/index.
 import { notFound } from '../http/errors.ts'
 import { positiveIntParam, sessionIdParam } from '../http/ids.ts'
 import { readJson } from '../http/validate.ts'
-import type { FeedbackRecord, Store } from '../store/store.ts'
-import type { ChatAccess, Purpose } from './chat-api.ts'
+import type { FeedbackRecord, SessionKey, Store } from '../store/store.ts'
+import type { Purpose, VisitorAccess } from './chat-api.ts'
 
-export type FeedbackRoutesDeps = { store: Store; access: (c: Context, purpose: Purpose) => Promise<ChatAccess> }
+export type FeedbackRoutesDeps = {
+  store: Store
+  access: (c: Context, purpose: Purpose) => Promise<VisitorAccess>
+  /** The session if it is the visitor's (`foreign`: another user's, which they may not rate). */
+  ownSession: (granted: VisitorAccess, sessionId: string) => Promise<{ key: SessionKey; foreign: boolean }>
+}
 
 export const toMessageFeedback = (feedback: FeedbackRecord): MessageFeedback => ({
   rating: feedback.rating,
@@ -20,10 +25,11 @@ export const toMessageFeedback = (feedback: FeedbackRecord): MessageFeedback => 
   updated_at: feedback.updatedAt,
 })
 
-export function feedbackRoutes({ store, access }: FeedbackRoutesDeps) {
+export function feedbackRoutes({ store, access, ownSession }: FeedbackRoutesDeps) {
   const answerOf = async (c: Context) => {
     const granted = await access(c, 'chat')
-    const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId: sessionIdParam(c.req.param('sessionId')!) }
+    const { key, foreign } = await ownSession(granted, sessionIdParam(c.req.param('sessionId')!))
+    if (foreign) throw notFound('Answer')
     return { key, seq: positiveIntParam(c.req.param('seq')!, 'seq') }
   }
   return new Hono()

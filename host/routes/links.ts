@@ -16,9 +16,9 @@ import { readJson } from '../http/validate.ts'
 import { linkScope } from '../store/scope.ts'
 import type { LinkRecord } from '../store/store.ts'
 import { secondsToNextUtcDay, utcDay } from '../store/utc-day.ts'
-import { type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
+import { type ChatResolver, chatApi, type VisitorApiDeps } from './chat-api.ts'
 
-export type LinkRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number; secret: string }
+export type LinkRoutesDeps = VisitorApiDeps & { limits: RateLimits; trustProxyHops: number; secret: string }
 
 export const LINK_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
 

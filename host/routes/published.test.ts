@@ -28,6 +28,7 @@ describe('published agent info', () => {
       starters: ['One', 'Two'],
       requires_password: false,
       accepts_attachments: false,
+      requires_identity: false,
     })
   })
 

@@ -12,9 +12,9 @@ import { type RateLimits, takePoint } from '../auth/rate-limits.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { agentIdParam } from '../http/ids.ts'
 import { publicScope } from '../store/scope.ts'
-import { type ChatAccess, type ChatApiDeps, type ChatResolver, chatApi } from './chat-api.ts'
+import { type ChatAccess, type ChatResolver, chatApi, type VisitorApiDeps } from './chat-api.ts'
 
-export type PublishedRoutesDeps = ChatApiDeps & { limits: RateLimits; trustProxyHops: number }
+export type PublishedRoutesDeps = VisitorApiDeps & { limits: RateLimits; trustProxyHops: number }
 
 export function publishedRoutes(deps: PublishedRoutesDeps) {
   const keyAccess = async (c: Context, agentId: string): Promise<ChatAccess> => {

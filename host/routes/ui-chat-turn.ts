@@ -12,6 +12,7 @@ import { runToSse } from '../fast-paths/sse.ts'
 import { checkAttachment, overBudget } from '../http/attachments.ts'
 import { ApiError } from '../http/errors.ts'
 import { check } from '../http/validate.ts'
+import type { Visitor } from '../runtime/agent/index.ts'
 import type { RunFeed, StartedChat } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
 import type { SessionKey } from '../store/store.ts'
@@ -20,7 +21,7 @@ import type { ChatAccess, ChatApiDeps } from './chat-api.ts'
 import { UI_MESSAGE_STREAM_HEADERS, UI_STREAM_DONE, UiMessageStreamFold, uiChunkFrame } from './compat/ui-message-stream.ts'
 
 /** What a turn needs of the caller's access: the version it chats with, its session scope, and its admission. */
-export type TurnAccess = Pick<ChatAccess, 'published' | 'scope' | 'admit'>
+export type TurnAccess = Pick<ChatAccess, 'published' | 'scope' | 'admit'> & { visitor?: Visitor | null }
 
 /** The UI chat body as a turn reads it: the messages, and what to do with them. */
 export type TurnBody = Pick<UiChatRequest, 'messages' | 'trigger'>
@@ -125,7 +126,7 @@ export function uiChatTurns(deps: ChatApiDeps) {
     const regenerate = body.trigger === 'regenerate-message' ? await regenerated(session) : null
     // A fresh request_id: the run can be resumed (by the session's running trace) and is kept for a dropped client to come back.
     const request = { ...(regenerate?.request ?? (await submitted(granted, body, session))), request_id: randomUUID() }
-    const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, ...urls })
+    const opened = await chat.open({ published: granted.published, scope: granted.scope, request, streaming: true, visitor: granted.visitor, ...urls })
     if (opened.isNew) await granted.admit()
     if (regenerate) await store.dropMessagesFrom(session, regenerate.fromSeq)
     return opened.start()

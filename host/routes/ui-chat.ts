@@ -13,11 +13,14 @@ import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { errorBody, notFound } from '../http/errors.ts'
 import { sessionIdParam } from '../http/ids.ts'
 import { readJson } from '../http/validate.ts'
-import type { ChatAccess, ChatApiDeps, Purpose } from './chat-api.ts'
+import type { SessionKey } from '../store/store.ts'
+import type { ChatApiDeps, Purpose, VisitorAccess } from './chat-api.ts'
 import { uiChatTurns } from './ui-chat-turn.ts'
 
 export type UiChatDeps = ChatApiDeps & {
-  access: (c: Context, purpose: Purpose) => Promise<ChatAccess>
+  access: (c: Context, purpose: Purpose) => Promise<VisitorAccess>
+  /** The session if it is the visitor's (`foreign`: another user's, or a user's to an anonymous visitor). */
+  ownSession: (granted: VisitorAccess, sessionId: string) => Promise<{ key: SessionKey; foreign: boolean }>
   /** The visitor download URL (a path) of a file in a session of this agent or link. */
   fileUrl: (id: string) => (sessionId: string, fileId: string) => string
   /** The visitor download URL (a path) of a cited knowledge file of this agent or link. */
@@ -25,7 +28,13 @@ export type UiChatDeps = ChatApiDeps & {
 }
 
 export function uiChatRoutes(deps: UiChatDeps) {
-  const { chat, access, fileUrl, knowledgeFileUrl } = deps
+  const { chat, access, ownSession, fileUrl, knowledgeFileUrl } = deps
+  /** The chat id as a session id, refused as unknown when the session is someone else's. */
+  const ownChat = async (granted: VisitorAccess, chatId: string) => {
+    const sessionId = sessionIdParam(chatId)
+    if ((await ownSession(granted, sessionId)).foreign) throw notFound('Session')
+    return sessionId
+  }
   const turns = uiChatTurns(deps)
 
   return new Hono()
@@ -38,19 +47,22 @@ export function uiChatRoutes(deps: UiChatDeps) {
       async (c) => {
         const granted = await access(c, 'chat')
         const body = await readJson(c, UiChatRequestSchema)
+        const sessionId = await ownChat(granted, body.id)
         const id = c.req.param('id')
-        const started = await turns.start(granted, body, sessionIdParam(body.id), { downloadUrl: fileUrl(id), knowledgeFileUrl: knowledgeFileUrl(id) })
+        const started = await turns.start(granted, body, sessionId, { downloadUrl: fileUrl(id), knowledgeFileUrl: knowledgeFileUrl(id) })
         return turns.stream(c, started.run)
       },
     )
     .get('/:id/ui-chat/:chatId/stream', async (c) => {
       const granted = await access(c, 'chat')
-      const run = await chat.running(granted.published.agent.id, granted.scope, sessionIdParam(c.req.param('chatId')))
+      const sessionId = await ownChat(granted, c.req.param('chatId'))
+      const run = await chat.running(granted.published.agent.id, granted.scope, sessionId)
       return run ? turns.stream(c, run) : c.body(null, 204)
     })
     .post('/:id/ui-chat/:chatId/stop', async (c) => {
       const granted = await access(c, 'chat')
-      if (!(await chat.stopSession(granted.published.agent.id, granted.scope, sessionIdParam(c.req.param('chatId'))))) throw notFound('Running request')
+      const sessionId = await ownChat(granted, c.req.param('chatId'))
+      if (!(await chat.stopSession(granted.published.agent.id, granted.scope, sessionId))) throw notFound('Running request')
       return c.body(null, 204)
     })
 }

@@ -17,6 +17,8 @@ export type ChatErrorCode =
   | 'request_id_conflict'
   /** The client resumes (Last-Event-ID) a run that is no longer buffered. */
   | 'run_gone'
+  /** The session belongs to another verified user (or to none, or the visitor is anonymous and it has one). */
+  | 'not_found'
   /** The host is shutting down: no new run starts. */
   | 'shutting_down'
   /** What the host shares with other hosts (Redis) cannot be reached: no run can be registered or found. */

@@ -3,7 +3,9 @@
  * PostgreSQL database, and a host on that database (same admin token; the host secret comes
  * along in settings) serves the same agents, history, files, link, quota and keys over HTTP.
  */
+
 import { execFile } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,6 +59,16 @@ const seeded = {} as {
   outputUrl: string
   output: Buffer
   attachmentUrl: string
+  identitySecret: string
+  conversations: unknown
+  userSessions: unknown
+}
+
+/** A user token (signed visitor identity) for `sub`, signed with the public agent's identity secret. */
+function userToken(sub: string): string {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}`
+  return `${data}.${createHmac('sha256', seeded.identitySecret).update(data).digest('base64url')}`
 }
 
 const linkBase = () => `/api/v1/links/${seeded.linkToken}`
@@ -119,6 +131,17 @@ async function seed() {
   expect((await host.owner.call('POST', `${held}/takeover/messages?scope=link:${link.id}`, { text: 'A person here' })).status).toBe(201)
   expect((await host.owner.call('POST', `${held}/handback?scope=link:${link.id}`, {})).status).toBe(204)
 
+  // Signed visitor identity: the sealed secret (opened with the copied host secret) and a user's session.
+  seeded.identitySecret = (await host.owner.call('POST', `/agents/${publicAgent.id}/identity/secret`)).body.secret
+  expect((await host.owner.call('PATCH', `/agents/${publicAgent.id}/identity`, { require_identity: true })).status).toBe(200)
+  const signed = await host.post(
+    `/api/v1/published/${publicAgent.id}/chat`,
+    { request: 'Signed in', session_id: 'signed-1' },
+    { 'X-Porch-User-Token': userToken('user-7') },
+  )
+  expect(signed.status).toBe(200)
+  await signed.text()
+
   await snapshot(host)
   await host.stop()
   hosts.pop()
@@ -134,6 +157,9 @@ async function snapshot(host: TestHost) {
   expect(seeded.history.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'kept across stores' })
   expect(seeded.history.messages.at(-1)).toMatchObject({ role: 'assistant', author: { kind: 'human', name: 'Anna' } })
   expect(seeded.history.last_event_id).toBe(3)
+  seeded.conversations = await (await host.get(`/api/v1/published/${seeded.publicAgentId}/conversations`, { 'X-Porch-User-Token': userToken('user-7') })).json()
+  expect(seeded.conversations).toMatchObject({ conversations: [{ session_id: 'signed-1', preview: 'Signed in' }] })
+  seeded.userSessions = (await host.owner.call('GET', `/agents/${seeded.publicAgentId}/sessions?user_id=user-7`)).body
 }
 
 describe('migrate-store', () => {
@@ -203,6 +229,9 @@ describe('migrate-store', () => {
     expect((seeded.links as any).links[0].used_total).toBeGreaterThan(0)
     expect(seeded.transcript).toEqual(before.transcript)
     expect(seeded.history).toEqual(before.history)
+    expect(seeded.conversations).toEqual(before.conversations)
+    expect(seeded.userSessions).toEqual(before.userSessions)
+    expect((await host.get(`/api/v1/published/${seeded.publicAgentId}`)).status).toBe(401)
 
     // Files: the same bytes under the same URLs.
     expect(Buffer.from(await (await host.get(seeded.outputUrl)).arrayBuffer())).toEqual(seeded.output)

@@ -58,6 +58,7 @@ export const TABLES: Table[] = [
       c('updated_at', 'time'),
     ],
   },
+  { name: 'agent_identities', columns: [c('agent_id'), c('secret'), c('require_identity', 'bool'), c('updated_at', 'time')] },
   {
     name: 'agent_versions',
     columns: [c('id'), c('agent_id'), c('version'), c('name'), c('agent_description'), c('config', 'json'), c('description'), c('created_at', 'time')],
@@ -65,7 +66,7 @@ export const TABLES: Table[] = [
   {
     name: 'sessions',
     identity: 'pk',
-    columns: [c('pk'), c('agent_id'), c('scope'), c('id'), c('created_at', 'time'), c('updated_at', 'time'), c('last_seq')],
+    columns: [c('pk'), c('agent_id'), c('scope'), c('id'), c('created_at', 'time'), c('updated_at', 'time'), c('last_seq'), c('user_id'), c('user_name')],
   },
   {
     name: 'messages',

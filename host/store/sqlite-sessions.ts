@@ -4,7 +4,16 @@ import { fromStoredContent, storableJson, storableText, storedContent } from './
 import { createWatchQueries } from './sqlite-watch.ts'
 import type { ContextSummary, FinishedRun, InterruptSweep, SessionKey, SessionRecord, SessionStore, StoredMessage, TraceStart } from './store.ts'
 
-type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: string; updated_at: string }
+type SessionRow = {
+  pk: number
+  agent_id: string
+  scope: string
+  id: string
+  created_at: string
+  updated_at: string
+  user_id: string | null
+  user_name: string | null
+}
 
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: string; status: StoredMessage['status']; trace_id: string; created_at: string }
 
@@ -36,15 +45,20 @@ const toSession = (row: SessionRow): SessionRecord => ({
   sessionId: row.id,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  user: sessionUser(row),
 })
+
+/** The verified user of a session row, null for an anonymous one. */
+export const sessionUser = (row: { user_id: string | null; user_name: string | null }) =>
+  row.user_id === null ? null : { id: row.user_id, name: row.user_name }
 
 export function createSessionStore(db: Db): SessionStore {
   const sql = {
     getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
     // Creates or touches the session and takes `count` message numbers from its counter, in one
     // statement: the returned last_seq is the number of the run's last message.
-    appendToSession: db.prepare<[string, string, string, string, string, number], { pk: number; last_seq: number }>(
-      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
+    appendToSession: db.prepare<[string, string, string, string, string, number, string | null, string | null], { pk: number; last_seq: number }>(
+      `INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq, user_id, user_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = last_seq + excluded.last_seq
        RETURNING pk, last_seq`,
     ),
@@ -129,7 +143,7 @@ export function createSessionStore(db: Db): SessionStore {
   const finishRunTx = db.transaction((run: FinishedRun) => {
     const at = now()
     const { agentId, scope, sessionId } = run.session
-    const session = sql.appendToSession.get(agentId, scope, sessionId, at, at, run.messages.length)!
+    const session = sql.appendToSession.get(agentId, scope, sessionId, at, at, run.messages.length, run.user?.id ?? null, run.user?.name ?? null)!
     let seq = session.last_seq - run.messages.length
     for (const message of run.messages) {
       seq += 1

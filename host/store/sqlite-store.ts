@@ -15,6 +15,7 @@ import { createAnalyticsStore } from './sqlite-analytics.ts'
 import { createConsoleSignInStore } from './sqlite-console.ts'
 import { createFeedbackStore } from './sqlite-feedback.ts'
 import { createFileStore } from './sqlite-files.ts'
+import { createIdentityStore } from './sqlite-identity.ts'
 import { createKnowledgeStore } from './sqlite-knowledge.ts'
 import { createSessionStore } from './sqlite-sessions.ts'
 import { createTakeoverStore } from './sqlite-takeover.ts'
@@ -232,6 +233,7 @@ export function createSqliteStore(path: string): Store {
     ...createSessionStore(db),
     ...createFeedbackStore(db),
     ...createTakeoverStore(db),
+    ...createIdentityStore(db),
     ...createFileStore(db),
     ...createConsoleSignInStore(db),
     ...createAnalyticsStore(db),

@@ -27,6 +27,8 @@ export type SessionSummaryRow = {
   id: string
   created_at: string
   updated_at: string
+  user_id: string | null
+  user_name: string | null
   message_count: number | null
   preview: string | null
   feedback_up: number
@@ -54,7 +56,7 @@ export type TraceRow = {
 }
 
 /** The first message of a session is the visitor's; seq runs 1, 2, … so MAX(seq) is the count. */
-const SUMMARY_COLUMNS = `s.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at,
+const SUMMARY_COLUMNS = `s.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at, s.user_id, s.user_name,
   (SELECT MAX(m.seq) FROM messages m WHERE m.session_pk = s.pk) AS message_count,
   (SELECT substr(json_extract(m.content, '$[0].text'), 1, ${CONSOLE.previewChars}) FROM messages m WHERE m.session_pk = s.pk AND m.seq = 1) AS preview,
   (SELECT count(*) FROM feedback f WHERE f.session_pk = s.pk AND f.rating = 'up') AS feedback_up,
@@ -65,6 +67,7 @@ export function sessionListSql(query: Omit<SqliteSessionQuery, 'limit'>): string
   const where = ['s.agent_id = @agentId']
   if (query.scope !== undefined) where.push('s.scope = @scope')
   else if (query.excludeScope !== undefined) where.push('s.scope != @excludeScope')
+  if (query.userId !== undefined) where.push('s.user_id = @userId')
   // `any` is still passed as @feedback (the parameters are the query's fields), so the SQL names it.
   // The page still walks the agent's sessions newest first, probing each one's ratings by primary
   // key: with 100k sessions, 1 in 100 rated and 1 in 1,000 rated down, the first page took 0.9 ms
@@ -113,6 +116,7 @@ export const toSessionSummary = (row: SessionSummaryRow): SessionSummaryRecord =
   sessionId: row.id,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  user: row.user_id === null ? null : { id: row.user_id, name: row.user_name },
   messageCount: row.message_count ?? 0,
   preview: row.preview ?? '',
   feedbackUp: row.feedback_up,

@@ -68,7 +68,11 @@ export type PublishOutcome =
 /** A session's address: a session id means something only inside its agent and scope. */
 export type SessionKey = { agentId: string; scope: string; sessionId: string }
 
-export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string }
+/** A verified visitor (signed visitor identity): the `sub` and `name` of their token. */
+export type SessionUser = { id: string; name: string | null }
+
+/** `user`: the verified visitor who started the session, null for an anonymous one. */
+export type SessionRecord = SessionKey & { createdAt: string; updatedAt: string; user: SessionUser | null }
 
 /**
  * A paging cursor: an opaque string the store makes for each listed row and reads back as
@@ -117,6 +121,8 @@ export type SessionQuery = PageWindow & {
   excludeScope?: string
   /** Only sessions with an answer rated `up`, `down`, or either (`any`). */
   feedback?: 'up' | 'down' | 'any'
+  /** Only sessions the verified user with this id started. */
+  userId?: string
 }
 
 export type TraceQuery = PageWindow & {
@@ -182,6 +188,8 @@ export type InterruptSweep = { leaseExpiredBefore: string; deadInstanceIds: stri
 /** The messages one chat request produced, stored with its trace in one transaction. */
 export type FinishedRun = {
   session: SessionKey
+  /** The verified visitor: recorded when this run creates the session, ignored for a session that exists. */
+  user?: SessionUser | null
   traceId: string
   /** `sources` (a run's last assistant message's) come back from `getMessages` as stored, without `file_url`. */
   messages: { role: Message['role']; content: ContentBlock[]; status: MessageStatus; sources?: AnswerSource[] }[]
@@ -654,7 +662,17 @@ export interface TakeoverStore {
   lastSessionEventId(key: SessionKey): Promise<number>
 }
 
-export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore, AnalyticsStore, TakeoverStore {
+/** An agent's signed visitor identity settings; `secret` is sealed (host/runtime/tools/secret-box.ts), null when none. */
+export type AgentIdentityRecord = { agentId: string; secret: string | null; requireIdentity: boolean; updatedAt: string }
+
+export interface IdentityStore {
+  /** Null when the agent never had identity settings (no secret, identity not required). */
+  getAgentIdentity(agentId: string): Promise<AgentIdentityRecord | null>
+  /** Sets the fields given (`secret: null` deletes the secret), creating the row; null for an unknown agent. */
+  updateAgentIdentity(agentId: string, patch: { secret?: string | null; requireIdentity?: boolean }): Promise<AgentIdentityRecord | null>
+}
+
+export interface Store extends AccessStore, FileStore, ConsoleSignInStore, KnowledgeStore, FeedbackStore, AnalyticsStore, TakeoverStore, IdentityStore {
   getSetting(key: string): Promise<string | null>
   /**
    * Sets the value only if the key has none yet; returns the value that is stored. Race-free:

@@ -3,6 +3,7 @@
  * OpenAI-compatible server where a test must hold a run open): each method family, the
  * error mapping, and a stream that resumes after its connection broke.
  */
+import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -169,6 +170,22 @@ describe('visitor API', () => {
     expect(reply.steps.map((s) => s.tool_name)).toContain('current_time')
     const again = await porch.published(syncAgent.id).send('Hello again', { sessionId: reply.session_id })
     expect(again.answer).toContain('**1** earlier question')
+  })
+
+  it('chats as a signed-in user with a user token, lists their conversations, and is refused with a bad token', async () => {
+    const agent = await porch.agents.create({ name: 'Signed', model: 'demo:instant' })
+    await porch.agents.publish(agent.id, { api_response_mode: 'non_streaming' })
+    const secret = (await host.owner.call('POST', `/agents/${agent.id}/identity/secret`)).body.secret as string
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'client-user', exp: Math.floor(Date.now() / 1000) + 60 })}`
+    const token = `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`
+
+    const chat = porch.published(agent.id).setUserToken(token)
+    const reply = await chat.send('Hello as a user')
+    const listed = await chat.conversations({ limit: 5 })
+    expect(listed).toEqual({ conversations: [expect.objectContaining({ session_id: reply.session_id, preview: 'Hello as a user' })], next_cursor: null })
+    expect((await failure(porch.published(agent.id).conversations())).code).toBe('identity_required')
+    expect((await failure(porch.published(agent.id).setUserToken(`${token}x`).send('tampered'))).code).toBe('invalid_identity')
   })
 
   it('downloads a file a tool handed out, by the path in its event', async () => {

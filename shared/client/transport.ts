@@ -25,6 +25,8 @@ export type RequestOptions = {
 
 export class Transport {
   readonly baseUrl: string
+  /** A user token (signed visitor identity), sent as `X-Porch-User-Token` on every request while set. */
+  userToken: string | undefined
   readonly #fetch: typeof fetch
   constructor(
     options: ClientOptions,
@@ -44,7 +46,11 @@ export class Transport {
   /** The response of a 2xx answer; any other status throws the host's PorchError, no answer a `network` one. */
   async send(path: string, options: RequestOptions = {}): Promise<Response> {
     const token = this.bearer()
-    const headers: Record<string, string> = { ...(token && { authorization: `Bearer ${token}` }), ...options.headers }
+    const headers: Record<string, string> = {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(this.userToken && { 'x-porch-user-token': this.userToken }),
+      ...options.headers,
+    }
     let body: BodyInit | undefined
     if (options.json !== undefined) {
       headers['content-type'] = 'application/json'

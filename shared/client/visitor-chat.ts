@@ -7,6 +7,8 @@ import { z } from 'zod'
 import { HEADERS } from '../limits.ts'
 import {
   type ChatRequest,
+  type ConversationList,
+  ConversationListSchema,
   type PublishedAgentInfo,
   PublishedAgentInfoSchema,
   type SessionHistory,
@@ -155,6 +157,24 @@ export class VisitorChat {
   /** Sends a message to a `non_streaming` agent and waits for the whole reply. */
   send(request: string, options: ChatOptions = {}): Promise<SyncReply> {
     return this.transport.json(SyncReplySchema, `${this.base}/chat/sync`, { method: 'POST', json: this.body(request, options), signal: options.signal })
+  }
+
+  /**
+   * Chat as a signed-in user of your site (signed visitor identity): a JWT your server signed with
+   * the agent's identity secret; every later call sends it. Call again with a fresh token before
+   * it expires.
+   */
+  setUserToken(token: string | undefined): this {
+    this.transport.userToken = token
+    return this
+  }
+
+  /** The signed-in user's conversations with this agent, newest first (needs `setUserToken`). */
+  conversations(options: { limit?: number; cursor?: string; signal?: AbortSignal } = {}): Promise<ConversationList> {
+    return this.transport.json(ConversationListSchema, `${this.base}/conversations`, {
+      query: { limit: options.limit, cursor: options.cursor },
+      signal: options.signal,
+    })
   }
 
   /** Every message of a session, tool calls and files included. */

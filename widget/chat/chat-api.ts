@@ -5,7 +5,7 @@
  * fields are ignored.
  */
 
-import type { PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../../shared/protocol.ts'
+import type { Conversation, PublishedAgentInfo, SessionHistory, SyncReply, UploadedAttachment } from '../../shared/protocol.ts'
 import { ATTACHMENT_TYPES } from '../../shared/visitor-limits.ts'
 import { HttpError, request } from '../client/http.ts'
 import { authHeaders, type ChatTarget, chatUrls } from '../client/urls.ts'
@@ -24,7 +24,14 @@ export async function fetchInfo(target: ChatTarget, signal?: AbortSignal): Promi
     starters: Array.isArray(info.starters) ? info.starters.filter((s): s is string => typeof s === 'string') : [],
     requires_password: info.requires_password === true,
     accepts_attachments: info.accepts_attachments === true,
+    requires_identity: info.requires_identity === true,
   }
+}
+
+/** The signed-in user's conversations with this agent, newest first (one page). */
+export async function fetchConversations(target: ChatTarget, signal?: AbortSignal): Promise<Pick<Conversation, 'session_id' | 'preview'>[]> {
+  const list = (await getJson(chatUrls(target).conversations, target, signal)) as { conversations?: Conversation[] }
+  return (list.conversations ?? []).map((c) => ({ session_id: String(c.session_id), preview: String(c.preview ?? '') }))
 }
 
 const TYPE_BY_EXTENSION: Record<string, string> = {

@@ -4,6 +4,7 @@
  * on `document`; Node's timers and an inert event target stand in for those two globals. The
  * same controller runs in Chromium in the end-to-end tests.
  */
+import { createHmac } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-providers.ts'
@@ -389,5 +390,53 @@ describe('rating after a takeover', () => {
       [5, true],
     ])
     controller.follow(false)
+  })
+})
+
+describe('ChatController with a signed-in user', () => {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const signed = (secret: string, sub: string) => {
+    const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}`
+    return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`
+  }
+
+  it('is unavailable with the host’s reason without a token, lists and opens the user’s conversations with one', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const secret = (await host.owner.call('POST', `/agents/${agent.id}/identity/secret`)).body.secret as string
+    await host.owner.call('PATCH', `/agents/${agent.id}/identity`, { require_identity: true })
+
+    const anonymous = controllerFor(agent.id).controller
+    await anonymous.connect()
+    expect(anonymous.phase).toBe('unavailable')
+    expect(anonymous.problem).toMatch(/signed-in users/)
+
+    let userToken = signed(secret, 'controller-user')
+    const make = () => new ChatController({ requestUpdate: () => {} }, { target: () => ({ host: host.url, agent: agent.id, userToken }) })
+    const first = make()
+    await first.connect()
+    expect(first.info?.requires_identity).toBe(true)
+    await first.send('Where is my parcel?')
+    expect(first.messages.at(-1)!.state).toBe('done')
+
+    // Another device: no session of its own; the list has the conversation, and it opens.
+    userToken = signed(secret, 'controller-user')
+    const second = make()
+    second.newChat()
+    await second.connect()
+    expect(second.messages).toEqual([])
+    await second.toggleConversations()
+    expect(second.conversations).toEqual([{ session_id: first.sessionId, preview: 'Where is my parcel?' }])
+    await second.openConversation(first.sessionId!)
+    expect(second.conversations).toBeNull()
+    expect(second.sessionId).toBe(first.sessionId)
+    expect(second.messages.map((m) => [m.role, textOf(m)])).toEqual(first.messages.map((m) => [m.role, textOf(m)]))
+
+    // Another user sees none of it and cannot open it.
+    userToken = signed(secret, 'someone-else')
+    const other = make()
+    await other.toggleConversations()
+    expect(other.conversations).toEqual([])
+    await other.openConversation(first.sessionId!)
+    expect(other.messages).toEqual([])
   })
 })

@@ -11,7 +11,7 @@ import { HttpError } from '../client/http.ts'
 import { followSessionEvents } from '../client/session-events.ts'
 import { stopChat, streamChat } from '../client/stream-chat.ts'
 import { authHeaders, type ChatTarget, chatUrls, trimSlash, visitorEndpoint } from '../client/urls.ts'
-import { attachmentType, fetchHistory, fetchInfo, postSync, sendFeedback, uploadAttachment } from './chat-api.ts'
+import { attachmentType, fetchConversations, fetchHistory, fetchInfo, postSync, sendFeedback, uploadAttachment } from './chat-api.ts'
 import { newId, sessionStore } from './session-store.ts'
 import { type AttachmentView, applySyncReply, type ChatMessage, foldAnswerEvent, type Part, textOf, toChatMessages, toSourceViews } from './transcript.ts'
 
@@ -44,6 +44,8 @@ export class ChatController implements ReactiveController {
   /** Files chosen for the next message. */
   attachments: File[] = []
   attachmentProblem: AttachmentProblem | null = null
+  /** The signed-in user's conversations while their list is shown; null: the list is closed. */
+  conversations: { session_id: string; preview: string }[] | null = null
 
   /** Who holds the chat, when a person took it over: the visitor's messages then get no model answer. */
   takeover: { name: string } | null = null
@@ -308,11 +310,30 @@ export class ChatController implements ReactiveController {
     return message.seq
   }
 
+  /** Shows the signed-in user's conversations (from any tab or device), or closes their list. */
+  async toggleConversations(): Promise<void> {
+    this.conversations = this.conversations ? null : await fetchConversations(this.target()).catch(() => [])
+    this.update()
+  }
+
+  /** Continues one of the user's conversations in this tab. */
+  async openConversation(sessionId: string): Promise<void> {
+    const target = this.target()
+    const history = await fetchHistory(target, sessionId).catch(() => null)
+    if (!history || this.running) return
+    sessionStore.set(target, sessionId)
+    this.sessionId = sessionId
+    this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
+    this.conversations = null
+    this.update()
+  }
+
   /** Forgets this tab's session and starts over. */
   newChat(): void {
     this.running?.abort.abort()
     sessionStore.clear(this.target())
     this.sessionId = null
+    this.conversations = null
     this.messages = []
     this.announcement = ''
     this.events?.abort()

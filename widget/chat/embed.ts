@@ -9,11 +9,13 @@
  * data-position            `bottom-right` (default) or `bottom-left`
  * data-title, data-lang, data-theme, data-z-index, data-open ("true"), data-color (accent colour)
  * data-host                the Porch host, when it differs from where this script is served
+ * data-user-token          a user token the site signed for its signed-in visitor (inline mode);
+ *                          `Porch.setUserToken(token)` replaces it when the site rotates it
  */
 declare const __PORCH_VERSION__: string
 
-type Embed = { open(): void; close(): void; toggle(): void }
-type PorchGlobal = { version: string; embeds: Record<string, Embed>; open(): void; close(): void }
+type Embed = { open(): void; close(): void; toggle(): void; setUserToken?(token: string): void }
+type PorchGlobal = { version: string; embeds: Record<string, Embed>; open(): void; close(): void; setUserToken?(token: string): void }
 
 const w = window as unknown as { Porch?: PorchGlobal; requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }
 const script = document.currentScript as HTMLScriptElement | null
@@ -30,6 +32,10 @@ const porch = (w.Porch ??= {
     for (const embed of Object.values(porch.embeds)) embed.close()
   },
 })
+// Also when an older embed.js made the global first.
+porch.setUserToken ??= (token) => {
+  for (const embed of Object.values(porch.embeds)) embed.setUserToken?.(token)
+}
 
 if (script && (data.agent || data.link) && !porch.embeds[key]) {
   const host = (data.host ?? script.src.replace(/\/(widget\/[^/]+\/)?embed\.js([?#].*)?$/, '')).replace(/\/+$/, '')
@@ -38,6 +44,7 @@ if (script && (data.agent || data.link) && !porch.embeds[key]) {
   const z = /^\d{1,10}$/.test(data.zIndex ?? '') ? data.zIndex! : '2147483000'
   const accent = /^(#[0-9a-f]{3,8}|[a-z]{3,20}|rgb\([\d\s,.%]+\))$/i.test(data.color ?? '') ? data.color! : '#2557d6'
   const title = data.title ?? ''
+  let userToken = data.userToken
 
   const root = document.createElement('div')
   root.setAttribute('data-porch-embed', key)
@@ -90,6 +97,7 @@ if (script && (data.agent || data.link) && !porch.embeds[key]) {
         lang: data.lang,
         theme: data.theme,
         'z-index': z,
+        'user-token': userToken,
       }
       for (const [name, value] of Object.entries(attributes)) if (value) chat.setAttribute(name, value)
       if (data.color) chat.style.setProperty('--porch-accent', accent)
@@ -105,6 +113,10 @@ if (script && (data.agent || data.link) && !porch.embeds[key]) {
     open: () => void setOpen(true),
     close: () => void setOpen(false),
     toggle: () => void setOpen(!(chat?.open ?? (frame ? !frame.hidden : false))),
+    setUserToken: (token) => {
+      userToken = token
+      chat?.setAttribute('user-token', token)
+    },
   }
   porch.embeds[key] = embed
   launcher.addEventListener('click', embed.toggle)

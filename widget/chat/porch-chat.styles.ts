@@ -354,6 +354,23 @@ export const styles = css`
     margin-top: 6px;
   }
 
+  .conversations {
+    flex: 1;
+    overflow-y: auto;
+    display: flex;
+    flex-direction: column;
+    gap: 6px;
+    padding: 12px 16px;
+  }
+  .conversations button {
+    text-align: start;
+    border: 1px solid var(--porch-border);
+    background: var(--porch-bg);
+    color: var(--porch-fg);
+    border-radius: var(--porch-radius);
+    padding: 8px 12px;
+  }
+
   .starters {
     display: flex;
     flex-wrap: wrap;

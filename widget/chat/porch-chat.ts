@@ -13,6 +13,7 @@
  * @attr z-index - Stacking level of the launcher and popup (sets `--porch-z-index`).
  * @attr theme - `auto` (default, follows prefers-color-scheme), `light` or `dark`.
  * @attr lang - UI language (`en`, `de`); `strings` (property) overrides single strings.
+ * @attr user-token - A user token the site signed for its signed-in visitor (signed visitor identity); `setUserToken()` replaces it.
  *
  * @event porch-open - The popup opened.
  * @event porch-close - The popup closed.
@@ -25,6 +26,7 @@
  * @csspart launcher - The round launcher button (bubble mode).
  * @csspart panel - The chat surface.
  * @csspart header, title, new-chat-button, close-button - The header and its controls.
+ * @csspart conversations-button, conversations, conversation - A signed-in user's list of earlier conversations, and one of them.
  * @csspart password-form - The form a password link shows before it is unlocked.
  * @csspart transcript - The message list (`role="log"`).
  * @csspart message, message-user, message-assistant, welcome - One message (the welcome message has all three of its own).
@@ -67,6 +69,7 @@ export class PorchChat extends LitElement {
     zIndex: { type: String, attribute: 'z-index' },
     theme: { type: String, reflect: true },
     lang: { type: String },
+    userToken: { type: String, attribute: 'user-token' },
     strings: { attribute: false },
   }
 
@@ -80,9 +83,17 @@ export class PorchChat extends LitElement {
   zIndex = ''
   theme: 'auto' | 'light' | 'dark' = 'auto'
   override lang = ''
+  userToken = ''
   strings: Partial<Strings> = {}
 
-  private readonly chat = new ChatController(this, { target: () => ({ host: this.host, agent: this.agent || undefined, link: this.link || undefined }) })
+  private readonly chat = new ChatController(this, {
+    target: () => ({ host: this.host, agent: this.agent || undefined, link: this.link || undefined, userToken: this.userToken || undefined }),
+  })
+
+  /** Replaces the user token (a site rotates short-lived tokens); every later request carries the new one. */
+  setUserToken(token: string): void {
+    this.userToken = token
+  }
   private started = false
   private draft = ''
   private unlockError = ''
@@ -121,7 +132,9 @@ export class PorchChat extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('zIndex')) this.style.setProperty('--porch-z-index', this.zIndex || null)
     const visible = this.mode !== 'bubble' || this.open
-    if ((changed.has('agent') || changed.has('link') || changed.has('host')) && this.started) this.start()
+    // A token that arrives after the chat refused to start (identity required) lets it start.
+    const retry = changed.has('userToken') && this.chat.phase === 'unavailable'
+    if ((changed.has('agent') || changed.has('link') || changed.has('host') || retry) && this.started) this.start()
     else if (visible && !this.started) this.start()
     // The session's events (a person taking the chat over) are followed while the chat is open.
     this.chat.follow(visible)
@@ -240,6 +253,11 @@ export class PorchChat extends LitElement {
     const panel = html`<section class="panel ${this.open ? 'open' : ''}" part="panel" id="panel" role=${this.mode === 'bubble' ? 'dialog' : 'region'} aria-label=${title || t.open} @keydown=${this.onPanelKeydown}>
       <header part="header">
         <h2 part="title">${title}</h2>
+        ${
+          this.userToken && this.chat.phase === 'ready'
+            ? html`<button type="button" class="ghost" part="conversations-button" aria-expanded=${String(!!this.chat.conversations)} @click=${() => this.chat.toggleConversations()}>${t.conversations}</button>`
+            : nothing
+        }
         ${this.chat.messages.length > 0 ? html`<button type="button" class="ghost" part="new-chat-button" @click=${() => this.chat.newChat()}>${t.newChat}</button>` : nothing}
         ${this.mode === 'bubble' ? html`<button type="button" class="icon" part="close-button" aria-label=${t.close} @click=${() => (this.open = false)}>×</button>` : nothing}
       </header>
@@ -259,6 +277,12 @@ export class PorchChat extends LitElement {
         ${this.unlockError ? html`<div class="error" role="alert">${this.unlockError}</div>` : nothing}
         <button class="primary" type="submit">${t.unlock}</button>
       </form>`
+    }
+    if (this.chat.conversations) {
+      return html`<nav class="conversations" part="conversations" aria-label=${t.conversations}>
+        ${this.chat.conversations.length ? nothing : html`<p>${t.noConversations}</p>`}
+        ${this.chat.conversations.map((c) => html`<button type="button" part="conversation" @click=${() => this.chat.openConversation(c.session_id)}>${c.preview || '…'}</button>`)}
+      </nav>`
     }
     const now = Date.now()
     return html`<div class="transcript" part="transcript" role="log" aria-live="polite" aria-busy=${String(this.chat.busy)} tabindex="0">

@@ -45,6 +45,9 @@ export type Strings = {
   /** Human takeover: a person joined the chat (`{name}`), and handed it back to the agent. */
   personJoined: string
   agentBack: string
+  /** A signed-in user's earlier conversations: the button and list, and what it says when empty. */
+  conversations: string
+  noConversations: string
 }
 
 export const en: Strings = {
@@ -89,6 +92,8 @@ export const en: Strings = {
   feedbackThanks: 'Thank you for your feedback.',
   personJoined: 'A person joined the chat: {name}',
   agentBack: 'The agent is back.',
+  conversations: 'Conversations',
+  noConversations: 'No earlier conversations.',
 }
 
 export const de: Strings = {
@@ -133,6 +138,8 @@ export const de: Strings = {
   feedbackThanks: 'Danke für Ihr Feedback.',
   personJoined: 'Eine Person ist dem Chat beigetreten: {name}',
   agentBack: 'Der Assistent ist wieder da.',
+  conversations: 'Unterhaltungen',
+  noConversations: 'Keine früheren Unterhaltungen.',
 }
 
 const builtIn: Record<string, Strings> = { en, de }

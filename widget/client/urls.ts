@@ -4,8 +4,11 @@
  * and the console's try-it of an agent's draft (`/api/v1/agents/{id}/try`).
  */
 
-/** Where a widget's chat lives: a published agent, or a share link (with its visitor token once unlocked). */
-export type ChatTarget = { host: string; agent?: string; link?: string; visitorToken?: string }
+/**
+ * Where a widget's chat lives: a published agent, or a share link (with its visitor token once
+ * unlocked); `userToken`: the site's signed user token (signed visitor identity), when it gave one.
+ */
+export type ChatTarget = { host: string; agent?: string; link?: string; visitorToken?: string; userToken?: string }
 
 /** What streamChat and stopChat need: where to send a message and to stop it, and how to authenticate. */
 export type ChatEndpoint = { chat: string; stop: string; headers: Record<string, string>; credentials?: RequestCredentials }
@@ -19,9 +22,11 @@ export function apiBase(target: ChatTarget): string {
   return `${host}/api/v1/published/${encodeURIComponent(target.agent ?? '')}`
 }
 
-/** The visitor token of an unlocked link, as a bearer. */
+/** The visitor token of an unlocked link, as a bearer, and the user token in its own header. */
 export function authHeaders(target: ChatTarget): Record<string, string> {
-  return target.visitorToken ? { authorization: `Bearer ${target.visitorToken}` } : {}
+  const headers: Record<string, string> = target.visitorToken ? { authorization: `Bearer ${target.visitorToken}` } : {}
+  if (target.userToken) headers['x-porch-user-token'] = target.userToken
+  return headers
 }
 
 /** The visitor API's paths for a target. */
@@ -43,6 +48,8 @@ export function chatUrls(target: ChatTarget) {
     session,
     /** GET (SSE): the session's events (human takeover). */
     events: (sessionId: string) => `${session(sessionId)}/events`,
+    /** GET: the signed-in user's conversations, newest first. */
+    conversations: `${base}/conversations`,
     /** POST the file's bytes: an attachment for the session's next message. */
     /** PUT / DELETE: the visitor's rating of the session's answer `seq`. */
     feedback: (sessionId: string, seq: number) => `${session(sessionId)}/messages/${seq}/feedback`,

@@ -1,5 +1,5 @@
 /**
- * One agent: its name and state, tabs for each task (edit, knowledge, try, publish, share, API, files), and a link
+ * One agent: its name and state, tabs for each task (edit, knowledge, try, publish, share, API, files, analytics, identity), and a link
  * to watch its traffic. Panels report a changed agent with `porch-agent-changed`, so the header
  * and the other tabs show the new state without a reload.
  */
@@ -18,6 +18,7 @@ import './api-keys.ts'
 import './agent-analytics.ts'
 import './agent-files.ts'
 import './agent-knowledge.ts'
+import './agent-identity.ts'
 
 export class ConsoleAgentPage extends ConsoleElement {
   static override properties = {
@@ -93,6 +94,8 @@ export class ConsoleAgentPage extends ConsoleElement {
         return html`<porch-console-agent-files .agent=${agent}></porch-console-agent-files>`
       case 'analytics':
         return html`<porch-console-agent-analytics .agent=${agent}></porch-console-agent-analytics>`
+      case 'identity':
+        return html`<porch-console-agent-identity .session=${this.session} .agent=${agent}></porch-console-agent-identity>`
     }
   }
 }

@@ -381,7 +381,7 @@ describe('watching an agent with 100,000 sessions', () => {
       await watcher.getByRole('button', { name: 'Load more sessions' }).click()
       await feedback(watcher, 'More sessions loaded.')
       expect(await rows.count()).toBe(100)
-      const previews = await rows.locator('td:nth-child(4)').allInnerTexts()
+      const previews = await rows.locator('td:nth-child(5)').allInnerTexts()
       expect(previews).toEqual(Array.from({ length: 100 }, (_, i) => `question ${TOTAL - 1 - i}`))
 
       await rows.nth(99).getByRole('link').click()

@@ -2,13 +2,13 @@
  * The console's routes, on `location` and the history API. Every path lives under `/console/`,
  * so a reload or a shared URL opens the same page (the host serves the shell for all of them).
  */
-export type AgentTab = 'edit' | 'knowledge' | 'try' | 'publish' | 'share' | 'api' | 'files' | 'analytics'
+export type AgentTab = 'edit' | 'knowledge' | 'try' | 'publish' | 'share' | 'api' | 'files' | 'analytics' | 'identity'
 
 export type Route =
   | { page: 'agents' }
   | { page: 'new-agent' }
   | { page: 'agent'; id: string; tab: AgentTab }
-  | { page: 'watch'; agent: string; link: string; from: string; to: string; feedback?: string }
+  | { page: 'watch'; agent: string; link: string; from: string; to: string; feedback?: string; user?: string }
   | { page: 'session'; agent: string; session: string; scope: string }
   | { page: 'owner-keys' }
   | { page: 'not-found' }
@@ -22,6 +22,7 @@ export const AGENT_TABS: { tab: AgentTab; label: string }[] = [
   { tab: 'api', label: 'API' },
   { tab: 'files', label: 'Files' },
   { tab: 'analytics', label: 'Analytics' },
+  { tab: 'identity', label: 'Identity' },
 ]
 
 const SEGMENT = '([^/]+)'
@@ -47,6 +48,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (agent && agentId) return { page: 'agent', id: agentId, tab: (agent[2] as AgentTab | undefined) ?? 'edit' }
   if (path === '/console/watch') {
     const feedback = params.get('feedback')
+    const user = params.get('user')
     return {
       page: 'watch',
       agent: params.get('agent') ?? '',
@@ -54,6 +56,7 @@ export function parseRoute(pathname: string, search = ''): Route {
       from: params.get('from') ?? '',
       to: params.get('to') ?? '',
       ...(feedback && { feedback }),
+      ...(user && { user }),
     }
   }
   const session = new RegExp(`^/console/watch/${SEGMENT}/sessions/${SEGMENT}$`).exec(path)
@@ -73,7 +76,7 @@ export function hrefFor(route: Route): string {
       return `/console/agents/${encodeURIComponent(route.id)}/${route.tab}`
     case 'watch': {
       const params = new URLSearchParams()
-      for (const name of ['agent', 'link', 'from', 'to', 'feedback'] as const) if (route[name]) params.set(name, route[name])
+      for (const name of ['agent', 'link', 'from', 'to', 'feedback', 'user'] as const) if (route[name]) params.set(name, route[name])
       const search = params.toString()
       return `/console/watch${search ? `?${search}` : ''}`
     }

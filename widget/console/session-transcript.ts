@@ -156,7 +156,7 @@ export class ConsoleSessionTranscript extends ConsoleElement {
       ${feedbackView(this.feedback)}
       ${
         t
-          ? html`<p class="row"><span class="badge">${this.scope}</span><span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
+          ? html`<p class="row"><span class="badge">${this.scope}</span>${t.user ? html`<span>User ${t.user.name ? `${t.user.name} (${t.user.id})` : t.user.id}</span>` : nothing}<span>Started ${formatDate(t.created_at)}</span><span>Last activity ${formatDate(t.updated_at)}</span></p>
             ${this.renderTakeover(t)}
             <section aria-labelledby="transcript-heading">
               <h2 id="transcript-heading">SessionTranscript</h2>

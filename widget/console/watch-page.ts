@@ -133,7 +133,8 @@ export class ConsoleWatchPage extends ConsoleElement {
   private async loadSessions(page: Record<string, string>): Promise<void> {
     const generation = this.generation
     const feedback = this.filters.feedback || undefined
-    const reply = await api.get<SessionList>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), feedback, ...page })}`)
+    const user_id = this.filters.user || undefined
+    const reply = await api.get<SessionList>(`/agents/${this.filters.agent}/sessions${query({ ...this.filterParams(), feedback, user_id, ...page })}`)
     if (generation !== this.generation) return
     this.sessions = [...this.sessions, ...reply.sessions.filter((s) => matches(this.filters, s.scope, s.link_id, s.updated_at))]
     this.sessionsNext = nextPage(reply)
@@ -170,6 +171,7 @@ export class ConsoleWatchPage extends ConsoleElement {
         from: value('from'),
         to: value('to'),
         feedback: value('feedback'),
+        user: value('user').trim(),
       }),
     )
   }
@@ -177,7 +179,7 @@ export class ConsoleWatchPage extends ConsoleElement {
   /** The host's export of every session these filters select (all pages), as a download; the sign-in cookie goes with it. */
   private exportHref(format: 'jsonl' | 'csv'): string {
     const { limit, ...filters } = this.filterParams()
-    return `/api/v1/agents/${encodeURIComponent(this.filters.agent)}/export/sessions${query({ format, ...filters })}`
+    return `/api/v1/agents/${encodeURIComponent(this.filters.agent)}/export/sessions${query({ format, ...filters, user_id: this.filters.user || undefined })}`
   }
 
   override render() {
@@ -206,6 +208,7 @@ export class ConsoleWatchPage extends ConsoleElement {
               ${FEEDBACK_FILTERS.map(([value, label]) => html`<option value=${value} ?selected=${value === (f.feedback ?? '')}>${label}</option>`)}
             </select>
           </div>
+          <div class="field"><label for="watch-user">User id</label><input id="watch-user" name="user" type="text" maxlength="256" .value=${f.user ?? ''} placeholder="Signed-in user" /></div>
         </div>
         <div class="actions"><button type="submit" class="primary">Apply filters</button><a href=${hrefFor({ page: 'watch', agent: f.agent, link: '', from: '', to: '' })}>Clear</a></div>
       </form>
@@ -244,7 +247,7 @@ export class ConsoleWatchPage extends ConsoleElement {
 
   private renderSessions() {
     return html`<div class="table-wrap" role="region" aria-label="Sessions table" tabindex="0"><table>
-      <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Feedback</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th></tr></thead>
+      <thead><tr><th scope="col">Session</th><th scope="col">Source</th><th scope="col" class="num">Messages</th><th scope="col">Feedback</th><th scope="col">Preview</th><th scope="col">Started</th><th scope="col">Last activity</th><th scope="col">User</th></tr></thead>
       <tbody>${this.sessions.map(
         (s) => html`<tr>
           <td><a href=${hrefFor({ page: 'session', agent: this.filters.agent, session: s.session_id, scope: s.scope })}><code>${s.session_id.length > 18 ? `${s.session_id.slice(0, 16)}…` : s.session_id}</code><span class="sr-only"> open transcript</span></a>${this.held.some((h) => h.session_id === s.session_id && h.scope === s.scope) ? html` <span class="badge warn">Taken over</span>` : nothing}</td>
@@ -254,6 +257,7 @@ export class ConsoleWatchPage extends ConsoleElement {
           <td>${s.preview}</td>
           <td>${formatDate(s.created_at)}</td>
           <td>${formatDate(s.updated_at)}</td>
+          <td>${s.user ? html`<a href=${hrefFor({ page: 'watch', agent: this.filters.agent, link: '', from: '', to: '', user: s.user.id })}>${s.user.name ?? s.user.id}</a>` : '—'}</td>
         </tr>`,
       )}</tbody>
     </table></div>`

@@ -70,6 +70,7 @@ export const sessionSummaryJson = (session: SessionSummaryRecord): SessionSummar
   updated_at: session.updatedAt,
   feedback_up: session.feedbackUp,
   feedback_down: session.feedbackDown,
+  user: session.user,
 })
 
 export const messageJson = (message: StoredMessage) => ({

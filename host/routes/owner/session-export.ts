@@ -56,6 +56,8 @@ export function sessionCsvRows(agentId: string, session: SessionExportRecord): C
     link_id: summary.link_id,
     session_created_at: summary.created_at,
     session_updated_at: summary.updated_at,
+    user_id: session.user?.id ?? null,
+    user_name: session.user?.name ?? null,
   }
   const row = (message?: StoredMessage, trace?: TraceRecord): CsvRow => ({
     ...sessionColumns,

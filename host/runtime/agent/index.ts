@@ -8,3 +8,4 @@
 export { compressIfNeeded, type Summary } from './compression.ts'
 export type { AttachmentData } from './history.ts'
 export { type AgentRunInput, type AgentRunResult, type RunFailure, runAgent, type TurnEvent } from './run-agent.ts'
+export { type VerifiedUser, type Visitor, visitorSystemBlock } from './visitor.ts'

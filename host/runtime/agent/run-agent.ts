@@ -7,7 +7,7 @@
  */
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from '@ai-sdk/provider'
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message, LanguageModelV3Prompt } from '@ai-sdk/provider'
 import { APICallError, type LanguageModel, type ToolSet } from 'ai'
 import type { AgentConfig, AnswerSource, Message, MessageStatus } from '../../../shared/index.ts'
 import { providerTools, toProviderPrompt } from '../../fast-paths/provider-prompt.ts'
@@ -29,6 +29,7 @@ import { type Summary, systemPrompt } from './compression.ts'
 import { type AttachmentData, toModelMessages } from './history.ts'
 import { errorText, executeTool, parseToolCall, providerModel, type ToolRun, tokensOf, toolOutput, withRetries } from './model-call.ts'
 import { type ProducedMessage, type TurnEvent, TurnRecorder } from './turn-recorder.ts'
+import { type VerifiedUser, visitorSystemBlock } from './visitor.ts'
 
 export type { TurnEvent } from './turn-recorder.ts'
 
@@ -52,6 +53,8 @@ export type AgentRunInput = {
   tools: ToolContext
   /** Searches the version's knowledge; absent when it has none (no search tool, no instructions line). */
   knowledge?: KnowledgeSearch
+  /** The verified visitor (signed visitor identity): told to the model in a system message of its own. */
+  visitor?: VerifiedUser | null
   maxRetries?: number
   /** How long the model may make no progress (no reply, no chunk) before the run fails; none: no limit. */
   modelTimeoutMs?: number
@@ -85,6 +88,13 @@ type ModelCall = {
   watchdog: Watchdog | null
 }
 
+/** The visitor's system message right after the owner's (or first, when there is none), never inside it. */
+function withVisitor(prompt: LanguageModelV3Prompt, visitor: VerifiedUser | null): LanguageModelV3Prompt {
+  if (!visitor) return prompt
+  const at = prompt[0]?.role === 'system' ? 1 : 0
+  return [...prompt.slice(0, at), { role: 'system', content: visitorSystemBlock(visitor) }, ...prompt.slice(at)]
+}
+
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   const { config, signal } = input
   const recorder = new TurnRecorder(input.emit, config.max_turns)
@@ -104,7 +114,10 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
     const call: ModelCall = {
       model: providerModel(input.model),
       options: {
-        prompt: toProviderPrompt(systemPrompt(instructions, input.summary ?? null), toModelMessages([...input.history, input.request], input.attachments)),
+        prompt: withVisitor(
+          toProviderPrompt(systemPrompt(instructions, input.summary ?? null), toModelMessages([...input.history, input.request], input.attachments)),
+          input.visitor ?? null,
+        ),
         tools: providerToolList,
         toolChoice: providerToolList && { type: 'auto' },
         temperature: config.temperature,

@@ -12,7 +12,7 @@ import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
 import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
-import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent } from '../agent/index.ts'
+import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent, type Visitor } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
 import { type SessionEventBus, toSessionEvent } from '../takeover/index.ts'
@@ -53,6 +53,12 @@ export type StartChat = {
   downloadUrl?: (sessionId: string, fileId: string) => string
   /** The visitor's URL of a cited upload's or pasted text's file; absent: such sources go out without `file_url`. */
   knowledgeFileUrl?: (sourceId: string) => string
+  /**
+   * The verified visitor (signed visitor identity), null or absent for an anonymous one. A new
+   * session is stored with `visitor.user.id`; an existing one answers only its own user. What
+   * counts unique visitors reads `visitor.user.id` here, where the run starts.
+   */
+  visitor?: Visitor | null
 }
 
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
@@ -157,8 +163,9 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
         signal: run.signal,
         emit: (event) => run.push(event),
         streaming: input.streaming,
-        tools: deps.tools,
+        tools: input.visitor ? { ...deps.tools, visitor: { id: input.visitor.user.id, sign: input.visitor.sign } } : deps.tools,
         knowledge: await knowledgeSearch(agent.id, version.version),
+        visitor: input.visitor?.user ?? null,
         maxRetries: deps.modelRetries,
         modelTimeoutMs: deps.modelTimeoutMs,
       })
@@ -174,6 +181,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     try {
       await store.finishRun({
         session,
+        user: input.visitor ? { id: input.visitor.user.id, name: input.visitor.user.name } : null,
         traceId,
         messages: [{ ...prepared.message, status }, ...withSources(result.messages, result.sources)],
         outcome: {
@@ -257,6 +265,12 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
 
+  /** A session belongs to the verified user who started it (or to anonymous visitors): to anyone else it does not exist. */
+  async function checkSessionUser(key: SessionKey, userId: string | null): Promise<void> {
+    const session = await store.getSession(key)
+    if (session && (session.user?.id ?? null) !== userId) throw new ChatError('not_found', 'Session not found')
+  }
+
   /**
    * Marks the message's attachments used, so the upload sweep keeps them: only once the message
    * is admitted (a refused one leaves them unused, to be swept), and before its run starts. An
@@ -327,6 +341,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if (runs.closed) throw new ChatError('shutting_down', 'The host is shutting down; no new run starts.')
       const sessionId = input.request.session_id ?? randomUUID()
       const session = { agentId: agent.id, scope: input.scope, sessionId }
+      if (input.request.session_id !== undefined) await checkSessionUser(session, input.visitor?.user.id ?? null)
       const { message, attachments } = await visitorMessage(input, session)
       return {
         isNew: true,

@@ -7,10 +7,12 @@
  * Secret header values are stored sealed (see secret-box.ts), opened only for the request,
  * and never appear in an error, a result or an owner API reply.
  */
+
 import { dynamicTool, type JSONSchema7, jsonSchema, type Tool } from 'ai'
 import { z } from 'zod'
 import { LIMITS } from '../../../shared/limits.ts'
 import { type AllowPrivate, describeNetworkFailure, type GuardedResponse, guardedFetch, type Resolver } from '../network/index.ts'
+import { type ForwardedUser, forwardedUserHeaders } from './forward-user.ts'
 import { describeSavedFile, type OutputFileSink, plainContentType, safeFilename } from './output-files.ts'
 
 export { HTTP_TOOL_LIMITS, type HttpHeaderSpec, HttpHeaderSpecSchema, type HttpToolSpec, HttpToolSpecSchema, REDACTED_SECRET } from '../../../shared/tools.ts'
@@ -30,6 +32,8 @@ export type ToolNetworkOptions = {
   resolve?: Resolver
   /** Where binary results go as files for the visitor; absent: they are described, not kept. */
   files?: OutputFileSink
+  /** The run's verified visitor, sent (signed) to tools that opt in with `forward_user`; absent for anonymous visitors. */
+  visitor?: ForwardedUser
 }
 
 export type HttpToolOptions = ToolNetworkOptions & {
@@ -61,6 +65,8 @@ export function httpTool(spec: HttpToolSpec, options: HttpToolOptions): Tool {
         body = JSON.stringify(args)
         if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json'
       }
+
+      if (spec.forward_user && options.visitor) Object.assign(headers, forwardedUserHeaders(options.visitor, body))
 
       const timeout = AbortSignal.timeout(timeoutMs)
       const signal = abortSignal ? AbortSignal.any([abortSignal, timeout]) : timeout

@@ -6,6 +6,7 @@
  * requests go through the SSRF guard in ../network/.
  */
 
+export { FORWARDED_USER_HEADERS, type ForwardedUser, forwardedUserPayload } from './forward-user.ts'
 export { redactToolSecrets, sealToolSecrets, ToolSecretError } from './http-tools.ts'
 export {
   formatHits,

@@ -18,6 +18,7 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { MCP_LIMITS, type McpServerSpec } from '../../../shared/mcp.ts'
 import { type AllowPrivate, checkTarget, describeNetworkFailure, pinnedRequest, type Resolver } from '../network/index.ts'
+import { type ForwardedUser, forwardedUserHeaders } from './forward-user.ts'
 import { openHeaders, scrub, type ToolNetworkOptions } from './http-tools.ts'
 
 export type McpToolOptions = ToolNetworkOptions & {
@@ -50,7 +51,12 @@ export async function withServer<T>(
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = abortSignal ? AbortSignal.any([abortSignal, timeout]) : timeout
   const transport = new StreamableHTTPClientTransport(new URL(spec.url), {
-    fetch: guardedMcpFetch({ allowPrivate: options.allowPrivate, resolve: options.resolve, signal }),
+    fetch: guardedMcpFetch({
+      allowPrivate: options.allowPrivate,
+      resolve: options.resolve,
+      signal,
+      visitor: spec.forward_user ? options.visitor : undefined,
+    }),
     requestInit: { headers },
   })
   const client = new Client(CLIENT_INFO, { capabilities: {} })
@@ -86,7 +92,7 @@ function ownerHeaders(spec: McpServerSpec, decrypt: (value: string) => string): 
  * messages the server starts on its own, is answered 405 locally: Porch offers the server
  * nothing to ask for (no sampling, no roots), and the stream would hold a socket open.
  */
-function guardedMcpFetch(options: { allowPrivate: AllowPrivate; resolve?: Resolver; signal: AbortSignal }): FetchLike {
+function guardedMcpFetch(options: { allowPrivate: AllowPrivate; resolve?: Resolver; signal: AbortSignal; visitor?: ForwardedUser }): FetchLike {
   return async (input, init = {}) => {
     const url = new URL(input)
     const method = (init.method ?? 'GET').toUpperCase()
@@ -95,17 +101,20 @@ function guardedMcpFetch(options: { allowPrivate: AllowPrivate; resolve?: Resolv
     const addresses = await checkTarget(url, { allowPrivate: options.allowPrivate, resolve: options.resolve, signal })
     const body = init.body
     if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) throw new Error('unsupported request body')
-    const response = await pinnedRequest(url, addresses, { method, headers: Object.fromEntries(new Headers(init.headers)), body: body ?? undefined, signal })
+    const headers = Object.fromEntries(new Headers(init.headers))
+    // Each request signs its own body: a signature cannot be replayed onto another call.
+    if (options.visitor) Object.assign(headers, forwardedUserHeaders(options.visitor, body ?? undefined))
+    const response = await pinnedRequest(url, addresses, { method, headers, body: body ?? undefined, signal })
     const status = response.statusCode ?? 0
     if (status < 200 || status > 599) {
       response.destroy()
       throw new Error(`unexpected HTTP status ${status}`)
     }
-    const headers = new Headers()
-    for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!)
+    const received = new Headers()
+    for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) received.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!)
     const empty = status === 204 || status === 205 || status === 304 || method === 'HEAD'
     if (empty) response.destroy()
-    return new Response(empty ? null : cappedBody(response, MCP_LIMITS.responseBytes), { status, statusText: response.statusMessage ?? '', headers })
+    return new Response(empty ? null : cappedBody(response, MCP_LIMITS.responseBytes), { status, statusText: response.statusMessage ?? '', headers: received })
   }
 }
 

@@ -3,6 +3,7 @@
  * version; a run calls them; a server that cannot be reached stops the publish with a 400.
  */
 
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
@@ -16,9 +17,21 @@ let mcpHttp: Server
 let mcpUrl = ''
 let model: FakeProvider
 let host: TestHost
+/** What the MCP server saw of a forwarded user (signed visitor identity), checked with `identitySecret`. */
+const forwarded: { user: string | undefined; verified: boolean }[] = []
+let identitySecret = ''
 
 beforeAll(async () => {
   mcpHttp = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks)
+    const user = req.headers['x-porch-user-id'] as string | undefined
+    const expected = `v1=${createHmac('sha256', identitySecret)
+      .update(`${req.headers['x-porch-timestamp']}.${user}.${createHash('sha256').update(raw).digest('hex')}`)
+      .digest('hex')}`
+    const given = String(req.headers['x-porch-signature'] ?? '')
+    forwarded.push({ user, verified: given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected)) })
     const mcp = new McpServer({ name: 'shop', version: '1.0.0' })
     mcp.registerTool('add', { description: 'Adds two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
       content: [{ type: 'text', text: String(a + b) }],
@@ -27,7 +40,7 @@ beforeAll(async () => {
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined })
     res.on('close', () => void transport.close())
     await mcp.connect(transport)
-    await transport.handleRequest(req, res)
+    await transport.handleRequest(req, res, raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined)
   })
   await new Promise<void>((resolve) => mcpHttp.listen(0, '127.0.0.1', resolve))
   mcpUrl = `http://127.0.0.1:${(mcpHttp.address() as AddressInfo).port}/mcp`
@@ -60,6 +73,26 @@ it('freezes the server’s tools at publish and calls them in runs, errors as is
   expect(failed?.event_type === 'tool_result' && failed.tool_result).toContain('the warehouse is closed')
 
   expect((await host.owner.call('POST', `/agents/${agent.id}/publish`)).status).toBe(409) // same tools: nothing new
+})
+
+it('forwards the verified user with a signature on every request of a run when the server opts in, and nothing for anonymous visitors', async () => {
+  const tools = [{ type: 'mcp', name: 'shop', url: mcpUrl, forward_user: true }]
+  const agent = await host.owner.publishedAgent({ name: 'Forwarding MCP', model: 'openai:gpt-test', tools: tools as never })
+  identitySecret = (await host.owner.call('POST', `/agents/${agent.id}/identity/secret`)).body.secret
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const data = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'grace', exp: Math.floor(Date.now() / 1000) + 60 })}`
+  const token = `${data}.${createHmac('sha256', identitySecret).update(data).digest('base64url')}`
+
+  forwarded.length = 0
+  await readSse(await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'add two and three' }, { 'X-Porch-User-Token': token }))
+  // initialize, initialized, tools/call (and the session's end): each one signed over its own body.
+  expect(forwarded.length).toBeGreaterThanOrEqual(3)
+  expect(forwarded.every((seen) => seen.user === 'grace' && seen.verified)).toBe(true)
+
+  forwarded.length = 0
+  await readSse(await host.post(`/api/v1/published/${agent.id}/chat`, { request: 'add two and three' }))
+  expect(forwarded.length).toBeGreaterThanOrEqual(3)
+  expect(forwarded.every((seen) => seen.user === undefined)).toBe(true)
 })
 
 it('does not publish when the MCP server cannot be reached', async () => {

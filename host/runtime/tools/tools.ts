@@ -9,7 +9,7 @@ import { describeSavedFile, OutputFileError, type OutputFileSink, safeFilename }
 const TEXT_FILE_TYPES = ['text/plain', 'text/markdown', 'text/csv', 'application/json'] as const
 
 /** What tools need from the host and from the run they serve. */
-export type ToolContext = Pick<HttpToolOptions, 'allowPrivate' | 'decrypt'> & {
+export type ToolContext = Pick<HttpToolOptions, 'allowPrivate' | 'decrypt' | 'visitor'> & {
   /** Where this run's tools put files for the visitor; absent: tools cannot hand out files. */
   files?: OutputFileSink
 }

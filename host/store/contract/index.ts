@@ -13,6 +13,7 @@ import { describeAnalytics } from './analytics.ts'
 import { describeConsoleSignIns } from './console.ts'
 import { describeFeedback } from './feedback.ts'
 import { describeFiles } from './files.ts'
+import { describeIdentity } from './identity.ts'
 import { describeKnowledge } from './knowledge.ts'
 import { describeSessions } from './sessions.ts'
 import { describeSettings } from './settings.ts'
@@ -30,6 +31,7 @@ export function describeStoreContract(name: string, target: StoreContractTarget)
     describeTraces(target)
     describeFeedback(target)
     describeTakeover(target)
+    describeIdentity(target)
     describeAnalytics(target)
     describeFiles(target)
     describeKnowledge(target)

@@ -29,6 +29,7 @@ it('applies the migrations once when three hosts start on an empty database at o
   expect(rows.map((row) => row.version)).toEqual(all)
   const tables = await sql<{ name: string }[]>`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`
   expect(tables.map((t) => t.name)).toEqual([
+    'agent_identities',
     'agent_versions',
     'agents',
     'api_keys',

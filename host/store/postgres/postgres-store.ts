@@ -13,6 +13,7 @@ import { checkReachable, createPool, type PoolOptions, unreachable } from './con
 import { createConsoleSignInStore } from './console.ts'
 import { createFeedbackStore } from './feedback.ts'
 import { createFileStore } from './files.ts'
+import { createIdentityStore } from './identity.ts'
 import { createKnowledgeStore } from './knowledge.ts'
 import { migrate } from './migrate.ts'
 import { createSessionStore } from './sessions.ts'
@@ -36,6 +37,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
     ...createSessionStore(sql),
     ...createFeedbackStore(sql),
     ...createTakeoverStore(sql),
+    ...createIdentityStore(sql),
     ...createAccessStore(sql),
     ...createFileStore(sql),
     ...createConsoleSignInStore(sql),

@@ -38,7 +38,16 @@ import type {
 import type { Sql } from './connection.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
-type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
+type SessionRow = {
+  pk: number
+  agent_id: string
+  scope: string
+  id: string
+  created_at: Date
+  updated_at: Date
+  user_id: string | null
+  user_name: string | null
+}
 type SummaryRowPg = SessionRow & { message_count: number | null; preview: string | null; feedback_up: number; feedback_down: number }
 type MessageRow = { seq: number; role: 'user' | 'assistant'; content: ContentBlock[]; status: StoredMessage['status']; trace_id: string; created_at: Date }
 type ContextSummaryRow = { through_seq: number; summary: string; tokens_before: number; created_at: Date }
@@ -70,6 +79,7 @@ const toSession = (row: SessionRow): SessionRecord => ({
   sessionId: row.id,
   createdAt: iso(row.created_at),
   updatedAt: iso(row.updated_at),
+  user: row.user_id === null ? null : { id: row.user_id, name: row.user_name },
 })
 
 const toSessionSummary = (row: SummaryRowPg): SessionSummaryRecord => ({
@@ -117,7 +127,7 @@ const toTrace = (row: TraceRow): TraceRecord => ({
   cursor: encodeCursor({ at: iso(row.started_at), pk: row.pk }),
 })
 
-const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at'
+const SESSION = 's.pk, s.agent_id, s.scope, s.id, s.created_at, s.updated_at, s.user_id, s.user_name'
 /** The first message of a session is the visitor's; seq runs 1, 2, … so the counter is the count. */
 const SUMMARY = `${SESSION},
   s.last_seq AS message_count,
@@ -134,6 +144,7 @@ function sessionPage(db: Db, agentId: string, q: SessionQuery): Promise<SummaryR
   const where = [`s.agent_id = ${params.add(agentId)}`]
   if (q.scope !== undefined) where.push(`s.scope = ${params.add(q.scope)}`)
   else if (q.excludeScope !== undefined) where.push(`s.scope <> ${params.add(q.excludeScope)}`)
+  if (q.userId !== undefined) where.push(`s.user_id = ${params.add(q.userId)}`)
   if (q.feedback === 'any') where.push('EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk)')
   else if (q.feedback !== undefined) where.push(`EXISTS (SELECT 1 FROM feedback f WHERE f.session_pk = s.pk AND f.rating = ${params.add(q.feedback)})`)
   where.push(...windowClauses(q, params, 's.updated_at', 's.pk'))
@@ -180,10 +191,11 @@ const toInstance = (row: InstanceRow): HostInstance => ({
  * finishRun alone, in-process, from 730–843 µs to 253–332 µs. The messages take their numbers
  * from what the session upsert returns; the trace is written whole when this process still
  * holds its start (`withStart`), else its `running` row is closed. $1–$7 are the session and
- * its messages, the trace's parameters follow.
+ * its messages, the trace's parameters follow, then the verified user's id and name (from `$user`).
  */
-const APPEND_MESSAGES = `WITH session AS (
-    INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq) VALUES ($1, $2, $3, $4, $4, $5::integer)
+const appendMessages = (user: number) => `WITH session AS (
+    INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq, user_id, user_name)
+    VALUES ($1, $2, $3, $4, $4, $5::integer, $${user}::text, $${user + 1}::text)
     ON CONFLICT (agent_id, scope, id) DO UPDATE SET updated_at = excluded.updated_at, last_seq = sessions.last_seq + excluded.last_seq
     RETURNING pk, last_seq
   ), appended AS (
@@ -193,14 +205,14 @@ const APPEND_MESSAGES = `WITH session AS (
   )`
 
 const FINISH_RUN = {
-  withStart: `${APPEND_MESSAGES}
+  withStart: `${appendMessages(23)}
     INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, instance_id,
       status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
     VALUES ($6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::text::jsonb, $22)
     ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
       turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
       error = excluded.error`,
-  startWritten: `${APPEND_MESSAGES}
+  startWritten: `${appendMessages(16)}
     UPDATE traces SET status = $8, first_token_ms = $9, total_ms = $10, turns = $11, input_tokens = $12, output_tokens = $13,
       tool_calls = $14::text::jsonb, error = $15 WHERE trace_id = $6`,
 }
@@ -341,6 +353,7 @@ export function createSessionStore(sql: Sql): SessionStore {
       const o = run.outcome
       const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), storableText(o.error)]
       const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, storableJson(messages)]
+      const user: Param[] = [run.user?.id ?? null, run.user?.name ?? null]
       if (start) {
         await changed(sql, FINISH_RUN.withStart, [
           ...appended,
@@ -352,9 +365,10 @@ export function createSessionStore(sql: Sql): SessionStore {
           start.startedAt,
           start.instanceId,
           ...outcome,
+          ...user,
         ])
       } else {
-        await changed(sql, FINISH_RUN.startWritten, [...appended, ...outcome])
+        await changed(sql, FINISH_RUN.startWritten, [...appended, ...outcome, ...user])
       }
       // Only once written: a failed statement leaves the start to be written as running.
       pendingStarts.delete(run.traceId)
