@@ -94,7 +94,7 @@ describe('human takeover', () => {
     const csv = await (
       await fetch(`${host.url}/api/v1/agents/${agent.id}/export/sessions?format=csv`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     ).text()
-    expect(csv).toMatch(/Hi, Anna here\. How can I help\?.*,Anna\r\n/)
+    expect(csv).toMatch(/Hi, Anna here\. How can I help\?.*,Anna,/)
 
     expect((await host.owner.call('POST', owner(`${sessionId}/handback`), {})).status).toBe(204)
     expect(await visitor.next(is('person_left'))).toMatchObject({ id: 4, name: 'Anna' })
