@@ -50,6 +50,12 @@ export type StartChat = {
   downloadUrl?: (sessionId: string, fileId: string) => string
   /** The visitor's URL of a cited upload's or pasted text's file; absent: such sources go out without `file_url`. */
   knowledgeFileUrl?: (sourceId: string) => string
+  /**
+   * Who asks, for analytics' unique visitors (stored on the trace): the verified user id once
+   * visitors sign in (issue 18's identity sets it here, the one place). Absent: the session is
+   * the visitor.
+   */
+  visitor?: string
 }
 
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
@@ -326,6 +332,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
               scope: input.scope,
               requestId,
               startedAt: new Date().toISOString(),
+              ...(input.visitor === undefined ? {} : { visitor: input.visitor }),
             })
           } catch (error) {
             // A client that re-attaches to this request_id learns the run failed (its key is taken until it expires).

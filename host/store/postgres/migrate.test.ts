@@ -31,6 +31,11 @@ it('applies the migrations once when three hosts start on an empty database at o
   expect(tables.map((t) => t.name)).toEqual([
     'agent_versions',
     'agents',
+    'analytics_hours',
+    'analytics_latency',
+    'analytics_refusals',
+    'analytics_seen',
+    'analytics_uses',
     'api_keys',
     'attachment_days',
     'console_sessions',

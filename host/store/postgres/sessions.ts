@@ -15,6 +15,7 @@
  */
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
+import { citedSources } from '../analytics.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
 import { groupBy } from '../group-by.ts'
 import { fromStoredContent, storableJson, storableText, storedContent } from '../message-json.ts'
@@ -195,14 +196,14 @@ const APPEND_MESSAGES = `WITH session AS (
 const FINISH_RUN = {
   withStart: `${APPEND_MESSAGES}
     INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, instance_id,
-      status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
-    VALUES ($6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::text::jsonb, $22)
+      status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error, cited_sources, visitor)
+    VALUES ($6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::text::jsonb, $22, $23::text::jsonb, $24)
     ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
       turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
-      error = excluded.error`,
+      error = excluded.error, cited_sources = excluded.cited_sources`,
   startWritten: `${APPEND_MESSAGES}
     UPDATE traces SET status = $8, first_token_ms = $9, total_ms = $10, turns = $11, input_tokens = $12, output_tokens = $13,
-      tool_calls = $14::text::jsonb, error = $15 WHERE trace_id = $6`,
+      tool_calls = $14::text::jsonb, error = $15, cited_sources = $16::text::jsonb WHERE trace_id = $6`,
 }
 
 const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
@@ -329,9 +330,9 @@ export function createSessionStore(sql: Sql): SessionStore {
       pendingStarts.set(trace.traceId, trace)
       await changed(
         sql,
-        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) ON CONFLICT (trace_id) DO NOTHING`,
-        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId],
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id, visitor)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9) ON CONFLICT (trace_id) DO NOTHING`,
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId, trace.visitor ?? null],
       )
     },
     async finishRun(run: FinishedRun) {
@@ -339,7 +340,17 @@ export function createSessionStore(sql: Sql): SessionStore {
       const { agentId, scope, sessionId } = run.session
       const messages = run.messages.map((m) => ({ role: m.role, content: storedContent(m), status: m.status }))
       const o = run.outcome
-      const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), storableText(o.error)]
+      const outcome: Param[] = [
+        o.status,
+        o.firstTokenMs,
+        o.totalMs,
+        o.turns,
+        o.inputTokens,
+        o.outputTokens,
+        JSON.stringify(o.toolCalls),
+        storableText(o.error),
+        JSON.stringify(citedSources(run)),
+      ]
       const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, storableJson(messages)]
       if (start) {
         await changed(sql, FINISH_RUN.withStart, [
@@ -352,6 +363,7 @@ export function createSessionStore(sql: Sql): SessionStore {
           start.startedAt,
           start.instanceId,
           ...outcome,
+          start.visitor ?? null,
         ])
       } else {
         await changed(sql, FINISH_RUN.startWritten, [...appended, ...outcome])
