@@ -4,6 +4,7 @@ import { LIMITS } from '../shared/index.ts'
 import { consoleSignIns } from './auth/console-sign-in.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
 import { createRateLimits, type LimiterFactory, type RateLimitConfig } from './auth/rate-limits.ts'
+import type { RefusalCounter } from './auth/refusal-counts.ts'
 import type { UploadLimits } from './config.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
 import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
@@ -56,6 +57,8 @@ export type AppDeps = {
   knowledge: KnowledgeImporter
   /** Knowledge search with the host's embedding model (host/knowledge/search.ts); the store's full-text search otherwise. */
   searchKnowledge?: SearchKnowledge
+  /** Counts chat messages refused by a limit, for the owner's analytics; absent: not counted. */
+  refusals?: RefusalCounter
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -102,6 +105,7 @@ export function createApp(deps: AppDeps) {
     trustProxyHops: deps.trustProxyHops,
     uploads: deps.uploads,
     publicUrl: deps.publicUrl,
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
   }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
@@ -109,7 +113,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/v1', ownerKeyRoutes({ store: deps.store }))
   app.route('/api/v1', ownerLinkRoutes({ store: deps.store, assets: deps.assets, publicUrl: deps.publicUrl }))
   app.route('/api/v1', ownerWatchRoutes({ store: deps.store }))
-  app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store, ...(deps.refusals ? { refusals: deps.refusals } : {}) }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ChatRequestSchema, ClientIdSchema, LIMITS, type PublishedAgentInfo, type SessionHistory, type UploadedAttachment } from '../../shared/index.ts'
+import type { RefusalCounter } from '../auth/refusal-counts.ts'
 import type { UploadLimits } from '../config.ts'
 import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { runToSse } from '../fast-paths/sse.ts'
@@ -58,6 +59,8 @@ export type ChatResolver = (c: Context, id: string, purpose: Purpose) => Promise
 
 export type ChatApiDeps = {
   store: Store
+  /** Counts messages refused by a limit, for analytics (absent: not counted). */
+  refusals?: RefusalCounter
   chat: ChatService
   heartbeatMs: number
   /** The bytes visitors' attachments may take per session and per agent per UTC day. */
@@ -73,6 +76,15 @@ const FileIdSchema = z.uuid()
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
 
 export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: string) => string) {
+  /** Admits a new message; a refusal by a limit or quota (429) is counted for the owner's analytics. */
+  const admit = async (granted: ChatAccess) => {
+    try {
+      await granted.admit()
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429) deps.refusals?.count(granted.published.agent.id)
+      throw error
+    }
+  }
   const { store, chat, heartbeatMs, uploads } = deps
   const access = async (c: Context, purpose: Purpose) => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
@@ -150,7 +162,7 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
         knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
       })
       // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
-      if (opened.isNew) await granted.admit()
+      if (opened.isNew) await admit(granted)
       const started = await opened.start()
       return runToSse(c, started.run, afterId, { heartbeatMs })
     })
@@ -167,7 +179,7 @@ export function chatApi(resolve: ChatResolver, deps: ChatApiDeps, base: (id: str
         knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
       })
       // Admission, as for the stream: once per new message, never for a resume.
-      if (opened.isNew) await granted.admit()
+      if (opened.isNew) await admit(granted)
       const started = await opened.start()
       return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
     })

@@ -6,13 +6,18 @@
 import { Hono } from 'hono'
 import { ANALYTICS, AnalyticsQuerySchema, type AnalyticsReport, wholeHours } from '../../../shared/analytics.ts'
 import { reachesAll, requireReach } from '../../auth/owner-auth.ts'
+import type { RefusalCounter } from '../../auth/refusal-counts.ts'
 import type { OwnerEnv } from '../../http/env.ts'
 import { ApiError } from '../../http/errors.ts'
 import { readQuery } from '../../http/validate.ts'
 import { parseScope } from '../../store/scope.ts'
 import type { AnalyticsCountsRecord, Store } from '../../store/store.ts'
 
-export type AnalyticsOwnerDeps = { store: Store }
+export type AnalyticsOwnerDeps = {
+  store: Store
+  /** This host's refusals not written yet: flushed before a report, so it counts them (other hosts' come within their flush interval). */
+  refusals?: Pick<RefusalCounter, 'flush'>
+}
 
 const countsJson = (counts: AnalyticsCountsRecord) => ({
   conversations: counts.conversations,
@@ -31,7 +36,7 @@ function linkIdOf(scope: string): string | null {
   return parsed?.kind === 'link' ? parsed.linkId : null
 }
 
-export function ownerAnalyticsRoutes({ store }: AnalyticsOwnerDeps) {
+export function ownerAnalyticsRoutes({ store, refusals }: AnalyticsOwnerDeps) {
   return new Hono<OwnerEnv>().get('/analytics', async (c) => {
     const query = readQuery(c, AnalyticsQuerySchema)
     const principal = c.get('principal')
@@ -39,6 +44,7 @@ export function ownerAnalyticsRoutes({ store }: AnalyticsOwnerDeps) {
     else if (!reachesAll(principal)) throw new ApiError(400, 'invalid_request', 'agent_id: a key limited to some agents must name one')
     // The rollup counts by the hour: the range is widened to whole UTC hours, and says so.
     const { from, to } = wholeHours(query.from, query.to)
+    await refusals?.flush()
     const report = await store.analytics({ agentId: query.agent_id, from, to, bucket: query.group }, ANALYTICS.topTools)
     const body: AnalyticsReport = {
       agent_id: query.agent_id ?? null,

@@ -117,15 +117,48 @@ export function describeAnalytics(target: StoreContractTarget) {
         totalMs: { p50: 49, p95: 99 },
       })
       expect(report.series).toEqual([
-        { start: `${DAY1}T00:00:00.000Z`, conversations: 1, visitors: 1, runs: 6, errors: 0, inputTokens: 18, outputTokens: 24, feedbackUp: 1, feedbackDown: 1, refusals: 5 },
-        { start: `${DAY2}T00:00:00.000Z`, conversations: 1, visitors: 1, runs: 5, errors: 1, inputTokens: 17, outputTokens: 16, feedbackUp: 1, feedbackDown: 0, refusals: 1 },
+        {
+          start: `${DAY1}T00:00:00.000Z`,
+          conversations: 1,
+          visitors: 1,
+          runs: 6,
+          errors: 0,
+          inputTokens: 18,
+          outputTokens: 24,
+          feedbackUp: 1,
+          feedbackDown: 1,
+          refusals: 5,
+        },
+        {
+          start: `${DAY2}T00:00:00.000Z`,
+          conversations: 1,
+          visitors: 1,
+          runs: 5,
+          errors: 1,
+          inputTokens: 17,
+          outputTokens: 16,
+          feedbackUp: 1,
+          feedbackDown: 0,
+          refusals: 1,
+        },
       ])
       expect(report.byScope).toEqual([
         { scope: 'public', conversations: 1, visitors: 1, runs: 10, errors: 0, inputTokens: 30, outputTokens: 40, feedbackUp: 1, feedbackDown: 1 },
         { scope: LINK_SCOPE, conversations: 1, visitors: 1, runs: 1, errors: 1, inputTokens: 5, outputTokens: 0, feedbackUp: 1, feedbackDown: 0 },
       ])
       expect(report.byVersion).toEqual([
-        { agentId: agent.id, version: 1, conversations: 1, visitors: 1, runs: 10, errors: 0, inputTokens: 30, outputTokens: 40, feedbackUp: 1, feedbackDown: 1 },
+        {
+          agentId: agent.id,
+          version: 1,
+          conversations: 1,
+          visitors: 1,
+          runs: 10,
+          errors: 0,
+          inputTokens: 30,
+          outputTokens: 40,
+          feedbackUp: 1,
+          feedbackDown: 1,
+        },
         { agentId: agent.id, version: 2, conversations: 1, visitors: 1, runs: 1, errors: 1, inputTokens: 5, outputTokens: 0, feedbackUp: 1, feedbackDown: 0 },
       ])
       expect(report.byAgent).toEqual([
@@ -167,7 +200,18 @@ export function describeAnalytics(target: StoreContractTarget) {
       const report = await store.analytics({ ...range, bucket: 'day' }, 10)
       expect(report.byVersion).toEqual(
         expect.arrayContaining([
-          { agentId: agent.id, version: 1, conversations: 1, visitors: 1, runs: 10, errors: 0, inputTokens: 30, outputTokens: 40, feedbackUp: 1, feedbackDown: 1 },
+          {
+            agentId: agent.id,
+            version: 1,
+            conversations: 1,
+            visitors: 1,
+            runs: 10,
+            errors: 0,
+            inputTokens: 30,
+            outputTokens: 40,
+            feedbackUp: 1,
+            feedbackDown: 1,
+          },
           { agentId: other.id, version: 1, conversations: 1, visitors: 1, runs: 1, errors: 0, inputTokens: 7, outputTokens: 4, feedbackUp: 0, feedbackDown: 0 },
         ]),
       )
