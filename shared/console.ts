@@ -246,6 +246,8 @@ export const SessionExportQuerySchema = z.object({
   link_id: accessId('lnk').optional(),
   from: iso.optional(),
   to: iso.optional(),
+  /** Only sessions with an answer visitors rated `up`, `down`, or either (`any`), as the session list. */
+  feedback: z.enum(['up', 'down', 'any']).optional(),
 })
 export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
 
@@ -256,7 +258,8 @@ export type SessionExportLine = z.infer<typeof SessionExportLineSchema>
 /**
  * The CSV export's columns, in order: one row per message (a session without messages: one row,
  * message columns empty). `text` joins the message's text blocks; `content_json` is every block.
- * The trace columns are those of the run that wrote the message.
+ * The trace columns are those of the run that wrote the message; the feedback columns hold a
+ * rated answer's rating (`up`, `down`) and comment, empty otherwise.
  */
 export const SESSION_EXPORT_CSV_COLUMNS = [
   'agent_id',
@@ -279,6 +282,8 @@ export const SESSION_EXPORT_CSV_COLUMNS = [
   'input_tokens',
   'output_tokens',
   'error',
+  'feedback_rating',
+  'feedback_comment',
 ] as const
 
 // ---------------------------------------------------------------- files: what an agent's files take

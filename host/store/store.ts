@@ -90,7 +90,12 @@ export type SessionSummaryRecord = SessionRecord & {
  * A session whole, as the export writes it: its summary, every message (in `seq` order) and
  * every trace (oldest first), as `getMessages` and `listSessionTraces` give them.
  */
-export type SessionExportRecord = SessionSummaryRecord & { messages: StoredMessage[]; traces: TraceRecord[] }
+export type SessionExportRecord = SessionSummaryRecord & {
+  messages: StoredMessage[]
+  traces: TraceRecord[]
+  /** The ratings of its answers, in order of `seq` (as `listFeedback` gives them). */
+  feedback: FeedbackRecord[]
+}
 
 /**
  * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's

@@ -59,7 +59,13 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
         const agent = await reachableAgent(store, c, c.req.param('id'))
         const query = readQuery(c, SessionExportQuerySchema)
         const scope = scopeOf(query)
-        const filter = { scope, excludeScope: scope === undefined ? tryScope() : undefined, from: utc(query.from), to: utc(query.to) }
+        const filter = {
+          scope,
+          excludeScope: scope === undefined ? tryScope() : undefined,
+          feedback: query.feedback,
+          from: utc(query.from),
+          to: utc(query.to),
+        }
         const body = await sessionExportBody(store, agent.id, filter, query.format)
         const day = new Date().toISOString().slice(0, 10)
         return c.body(body, 200, {

@@ -37,6 +37,7 @@ import type {
   TraceStart,
 } from '../store.ts'
 import type { Sql } from './connection.ts'
+import { type FeedbackRow, toFeedback } from './feedback.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
 type SessionRow = { pk: number; agent_id: string; scope: string; id: string; created_at: Date; updated_at: Date }
@@ -318,10 +319,20 @@ export function createSessionStore(sql: Sql): SessionStore {
           ),
           (row) => `${row.scope}\n${row.session_id}`,
         )
+        const feedback = groupBy(
+          await query<FeedbackRow & { session_pk: string }>(
+            tx,
+            `SELECT session_pk::text, seq, trace_id, rating, comment, created_at, updated_at FROM feedback
+             WHERE session_pk IN (SELECT value::bigint FROM jsonb_array_elements_text($1::text::jsonb)) ORDER BY session_pk, seq`,
+            [JSON.stringify(rows.map((row) => String(row.pk)))],
+          ),
+          (row) => row.session_pk,
+        )
         return rows.map((row) => ({
           ...toSessionSummary(row),
           messages: (messages.get(String(row.pk)) ?? []).map(toMessage),
           traces: (traces.get(`${row.scope}\n${row.id}`) ?? []).map(toTrace),
+          feedback: (feedback.get(String(row.pk)) ?? []).map(toFeedback),
         }))
       })) as SessionExportRecord[]
     },

@@ -1,7 +1,9 @@
 -- Analytics from an hourly rollup instead of the traces (BENCHMARKS.md#analytics), as SQLite's
--- migration 017: a trigger on traces counts each run once, when it is written finished or leaves
--- `running`, in that transaction. The bin of a time is 0 below 1 ms, else 1 + floor(4·log2(ms))
--- up to 83 (analytics.ts's latencyBin).
+-- migration 017: triggers on traces count each run once, when it is written finished or leaves
+-- `running`, in that transaction. They are statement triggers over the statement's rows (a
+-- transition table), counted as one set: a row trigger in PL/pgSQL cost about a millisecond per
+-- trace, which made bulk writes (this migration's backfill, a store copy) slow. The bin of a
+-- time is 0 below 1 ms, else 1 + floor(4·log2(ms)) up to 83 (analytics.ts's latencyBin).
 
 ALTER TABLE traces ADD COLUMN visitor text;
 ALTER TABLE traces ADD COLUMN cited_sources jsonb NOT NULL DEFAULT '[]';
@@ -59,59 +61,95 @@ CREATE TABLE analytics_refusals (
 CREATE FUNCTION analytics_bin(ms double precision) RETURNS text LANGUAGE sql IMMUTABLE AS
   $$ SELECT CASE WHEN ms < 1 THEN '0' ELSE least(1 + floor(4 * ln(ms) / ln(2) + 1e-9)::integer, 83)::text END $$;
 
--- Counts one finished run. The seen rows are claimed first: of two runs of a new conversation
--- finishing at once, the second waits on the first's key and finds it taken.
-CREATE FUNCTION analytics_count_run(t traces) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  at timestamptz := date_trunc('hour', t.started_at, 'UTC');
-  conversation_key text := t.scope || ' ' || t.session_id;
-  new_conversation integer := 0;
-  new_visitor integer := 0;
+-- Two histograms {"bin": count} added up.
+CREATE FUNCTION analytics_merge(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+  SELECT COALESCE(jsonb_object_agg(bin, n), '{}') FROM (
+    SELECT bin, SUM(n::bigint) AS n FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS e (bin, n) GROUP BY bin
+  ) AS s $$;
+
+-- Counts a set of finished runs. A conversation (and a visitor) counts in the hour, scope and
+-- version of its first run, once: its seen row is claimed first, so of two transactions finishing
+-- runs of a new conversation at once, the second waits on the first's key and finds it taken.
+CREATE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LANGUAGE sql AS $$
+  WITH runs AS (
+    SELECT r.*, date_trunc('hour', r.started_at, 'UTC') AS hour, r.scope || ' ' || r.session_id AS conversation,
+      COALESCE(r.visitor, r.scope || ' ' || r.session_id) AS visitor_key
+    FROM unnest(batch) AS r
+  ), first_c AS (
+    SELECT DISTINCT ON (agent_id, conversation) agent_id, conversation AS key, hour, scope, version FROM runs ORDER BY agent_id, conversation, started_at, trace_id
+  ), first_v AS (
+    SELECT DISTINCT ON (agent_id, visitor_key) agent_id, visitor_key AS key, hour, scope, version FROM runs ORDER BY agent_id, visitor_key, started_at, trace_id
+  ), new_c AS (
+    INSERT INTO analytics_seen (agent_id, kind, key) SELECT agent_id, 'c', key FROM first_c ON CONFLICT DO NOTHING RETURNING agent_id, key
+  ), new_v AS (
+    INSERT INTO analytics_seen (agent_id, kind, key) SELECT agent_id, 'v', key FROM first_v ON CONFLICT DO NOTHING RETURNING agent_id, key
+  ), slices AS (
+    SELECT agent_id, hour, scope, version, COUNT(*) AS runs, COUNT(*) FILTER (WHERE status IN ('error', 'interrupted')) AS errors,
+      SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, 0 AS conversations, 0 AS visitors
+    FROM runs GROUP BY agent_id, hour, scope, version
+    UNION ALL
+    SELECT f.agent_id, f.hour, f.scope, f.version, 0, 0, 0, 0, 1, 0 FROM first_c f JOIN new_c n USING (agent_id, key)
+    UNION ALL
+    SELECT f.agent_id, f.hour, f.scope, f.version, 0, 0, 0, 0, 0, 1 FROM first_v f JOIN new_v n USING (agent_id, key)
+  ), hours AS (
+    INSERT INTO analytics_hours AS h (agent_id, hour, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors)
+    SELECT agent_id, hour, scope, version, SUM(runs), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(conversations), SUM(visitors)
+    FROM slices GROUP BY agent_id, hour, scope, version
+    ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET runs = h.runs + excluded.runs, errors = h.errors + excluded.errors,
+      input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens,
+      conversations = h.conversations + excluded.conversations, visitors = h.visitors + excluded.visitors
+  ), bins AS (
+    SELECT agent_id, hour, 'first_token' AS metric, analytics_bin(first_token_ms) AS bin, COUNT(*) AS n FROM runs
+    WHERE first_token_ms IS NOT NULL GROUP BY agent_id, hour, bin
+    UNION ALL
+    SELECT agent_id, hour, 'total', analytics_bin(total_ms), COUNT(*) FROM runs WHERE total_ms IS NOT NULL GROUP BY agent_id, hour, analytics_bin(total_ms)
+  ), latency AS (
+    INSERT INTO analytics_latency AS l (agent_id, hour, first_token, total)
+    SELECT agent_id, hour, COALESCE(jsonb_object_agg(bin, n) FILTER (WHERE metric = 'first_token'), '{}'),
+      COALESCE(jsonb_object_agg(bin, n) FILTER (WHERE metric = 'total'), '{}')
+    FROM bins GROUP BY agent_id, hour
+    ON CONFLICT (agent_id, hour) DO UPDATE SET first_token = analytics_merge(l.first_token, excluded.first_token), total = analytics_merge(l.total, excluded.total)
+  ), uses AS (
+    INSERT INTO analytics_uses AS u (agent_id, hour, kind, name, uses, errors)
+    SELECT agent_id, hour, 'tool', call ->> 'tool_name', COUNT(*), COUNT(*) FILTER (WHERE (call ->> 'is_error')::boolean)
+    FROM runs, jsonb_array_elements(runs.tool_calls) AS call GROUP BY agent_id, hour, call ->> 'tool_name'
+    UNION ALL
+    SELECT agent_id, hour, 'source', source, COUNT(*), 0 FROM runs, jsonb_array_elements_text(runs.cited_sources) AS source GROUP BY agent_id, hour, source
+    ON CONFLICT (agent_id, hour, kind, name) DO UPDATE SET uses = u.uses + excluded.uses, errors = u.errors + excluded.errors
+  )
+  SELECT
+$$;
+
+CREATE FUNCTION analytics_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO analytics_seen VALUES (t.agent_id, 'c', conversation_key) ON CONFLICT DO NOTHING;
-  IF FOUND THEN new_conversation := 1; END IF;
-  INSERT INTO analytics_seen VALUES (t.agent_id, 'v', COALESCE(t.visitor, conversation_key)) ON CONFLICT DO NOTHING;
-  IF FOUND THEN new_visitor := 1; END IF;
-  INSERT INTO analytics_hours AS h VALUES (t.agent_id, at, t.scope, t.version, 1,
-    CASE WHEN t.status IN ('error', 'interrupted') THEN 1 ELSE 0 END, t.input_tokens, t.output_tokens, new_conversation, new_visitor)
-  ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET runs = h.runs + 1, errors = h.errors + excluded.errors,
-    input_tokens = h.input_tokens + excluded.input_tokens, output_tokens = h.output_tokens + excluded.output_tokens,
-    conversations = h.conversations + excluded.conversations, visitors = h.visitors + excluded.visitors;
-  INSERT INTO analytics_latency AS l (agent_id, hour, first_token, total) VALUES (t.agent_id, at,
-    CASE WHEN t.first_token_ms IS NULL THEN '{}' ELSE jsonb_build_object(analytics_bin(t.first_token_ms), 1) END,
-    CASE WHEN t.total_ms IS NULL THEN '{}' ELSE jsonb_build_object(analytics_bin(t.total_ms), 1) END)
-  ON CONFLICT (agent_id, hour) DO UPDATE SET
-    first_token = CASE WHEN t.first_token_ms IS NULL THEN l.first_token ELSE l.first_token
-      || jsonb_build_object(analytics_bin(t.first_token_ms), COALESCE((l.first_token ->> analytics_bin(t.first_token_ms))::bigint, 0) + 1) END,
-    total = CASE WHEN t.total_ms IS NULL THEN l.total ELSE l.total
-      || jsonb_build_object(analytics_bin(t.total_ms), COALESCE((l.total ->> analytics_bin(t.total_ms))::bigint, 0) + 1) END;
-  INSERT INTO analytics_uses AS u (agent_id, hour, kind, name, uses, errors)
-  SELECT t.agent_id, at, 'tool', call ->> 'tool_name', COUNT(*), COUNT(*) FILTER (WHERE (call ->> 'is_error')::boolean)
-  FROM jsonb_array_elements(t.tool_calls) AS call GROUP BY call ->> 'tool_name'
-  ON CONFLICT (agent_id, hour, kind, name) DO UPDATE SET uses = u.uses + excluded.uses, errors = u.errors + excluded.errors;
-  INSERT INTO analytics_uses AS u (agent_id, hour, kind, name, uses)
-  SELECT t.agent_id, at, 'source', source, COUNT(*) FROM jsonb_array_elements_text(t.cited_sources) AS source GROUP BY source
-  ON CONFLICT (agent_id, hour, kind, name) DO UPDATE SET uses = u.uses + excluded.uses;
+  IF EXISTS (SELECT 1 FROM new_rows WHERE status <> 'running') THEN
+    PERFORM analytics_count_runs(ARRAY(SELECT ROW(n.*)::traces FROM new_rows n WHERE n.status <> 'running'));
+  END IF;
+  RETURN NULL;
 END $$;
 
-CREATE FUNCTION analytics_count_trace() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Once, when a run leaves `running` (finishRun's upsert of a written start is an update too); an
+-- interrupted run that finishes after all keeps being counted as interrupted.
+CREATE FUNCTION analytics_count_finished() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM analytics_count_run(NEW);
+  IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o USING (trace_id) WHERE o.status = 'running' AND n.status <> 'running') THEN
+    PERFORM analytics_count_runs(ARRAY(SELECT ROW(n.*)::traces FROM new_rows n JOIN old_rows o USING (trace_id) WHERE o.status = 'running' AND n.status <> 'running'));
+  END IF;
   RETURN NULL;
 END $$;
 
 CREATE TRIGGER analytics_count_inserted AFTER INSERT ON traces
-  FOR EACH ROW WHEN (NEW.status <> 'running') EXECUTE FUNCTION analytics_count_trace();
--- Once, when the run leaves `running` (finishRun's upsert of a written start is an update too).
-CREATE TRIGGER analytics_count_finished AFTER UPDATE OF status ON traces
-  FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status <> 'running') EXECUTE FUNCTION analytics_count_trace();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_count_inserted();
+CREATE TRIGGER analytics_count_finished AFTER UPDATE ON traces
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_count_finished();
 
--- The traces stored so far, oldest first (a conversation counts in the hour of its first run).
+-- The traces stored so far, a day at a time, oldest first (a conversation counts in the hour of its first run).
 DO $$
 DECLARE
-  t traces;
+  day timestamptz;
 BEGIN
-  FOR t IN SELECT * FROM traces WHERE status <> 'running' ORDER BY started_at, trace_id LOOP
-    PERFORM analytics_count_run(t);
+  FOR day IN SELECT DISTINCT date_trunc('day', started_at, 'UTC') FROM traces WHERE status <> 'running' ORDER BY 1 LOOP
+    PERFORM analytics_count_runs(ARRAY(
+      SELECT t FROM traces t WHERE t.status <> 'running' AND t.started_at >= day AND t.started_at < day + interval '1 day'));
   END LOOP;
 END $$;
