@@ -153,7 +153,13 @@ async function postgresBench(total: number): Promise<AnalyticsBench> {
 
 export async function analyticsBench({ quick = false } = {}): Promise<AnalyticsBench[]> {
   const total = quick ? 100_000 : 1_000_000
-  return [await sqliteBench(total), await postgresBench(total)]
+  const results: AnalyticsBench[] = []
+  // Each store's lines as soon as it is done (to stderr): the whole bench takes minutes.
+  for (const bench of [sqliteBench, postgresBench]) {
+    results.push(await bench(total))
+    for (const line of analyticsBenchLines(results.slice(-1)).slice(2)) console.error(line)
+  }
+  return results
 }
 
 export function analyticsBenchLines(results: AnalyticsBench[]): string[] {
