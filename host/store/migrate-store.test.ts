@@ -54,6 +54,8 @@ const seeded = {} as {
   links: unknown
   transcript: any
   history: any
+  analyticsRange: string
+  analytics: any
   outputUrl: string
   output: Buffer
   attachmentUrl: string
@@ -126,6 +128,10 @@ async function snapshot(host: TestHost) {
   seeded.links = (await host.owner.call('GET', `/agents/${seeded.agentId}/links`)).body
   seeded.transcript = (await host.owner.call('GET', `/agents/${seeded.agentId}/sessions/visit-1?scope=link:${seeded.linkId}`)).body
   seeded.history = await (await host.get(`${linkBase()}/sessions/visit-1`, { authorization: `Bearer ${seeded.visitorToken}` })).json()
+  // The rollup is copied, not counted again from the copied traces.
+  seeded.analyticsRange ??= `from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`
+  seeded.analytics = (await host.owner.call('GET', `/analytics?${seeded.analyticsRange}`)).body
+  expect(seeded.analytics.totals.runs).toBeGreaterThan(0)
   expect(seeded.history.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'kept across stores' })
 }
 
@@ -152,7 +158,20 @@ describe('migrate-store', () => {
         expect(Number(row!.n), table.name).toBe(n)
         expect(output).toMatch(new RegExp(`${table.name}\\s+${n} rows`))
       }
-      for (const table of ['settings', 'agents', 'agent_versions', 'sessions', 'messages', 'traces', 'links', 'api_keys', 'owner_keys', 'files']) {
+      for (const table of [
+        'settings',
+        'agents',
+        'agent_versions',
+        'sessions',
+        'messages',
+        'traces',
+        'links',
+        'api_keys',
+        'owner_keys',
+        'files',
+        'analytics_hours',
+        'analytics_seen',
+      ]) {
         const { n } = source.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
         expect(n, table).toBeGreaterThan(0)
       }
@@ -183,6 +202,7 @@ describe('migrate-store', () => {
     expect((seeded.links as any).links[0].used_total).toBeGreaterThan(0)
     expect(seeded.transcript).toEqual(before.transcript)
     expect(seeded.history).toEqual(before.history)
+    expect(seeded.analytics).toEqual(before.analytics)
 
     // Files: the same bytes under the same URLs.
     expect(Buffer.from(await (await host.get(seeded.outputUrl)).arrayBuffer())).toEqual(seeded.output)
