@@ -1,6 +1,6 @@
 /**
  * What both stores' analytics share. Both read the hourly rollup (SQLite migration 017,
- * PostgreSQL 010), which triggers on traces keep as runs finish, and the feedback table; the
+ * PostgreSQL 010), which triggers on traces and feedback keep as runs finish and answers are rated; the
  * database sums the hours into buckets, and the few rows that remain (at most one per bucket,
  * agent, scope and version) are added up here into totals, series and splits.
  */
@@ -28,10 +28,9 @@ export type RollupRow = {
   output_tokens: number
   conversations: number
   visitors: number
+  feedback_up: number
+  feedback_down: number
 }
-
-/** Ratings of the answers of runs in a bucket, agent, scope and version. */
-export type FeedbackRow = { bucket: string; agent_id: string; scope: string; version: number; up: number; down: number }
 
 /** One hour's latency histograms, JSON objects {"bin": count} (text on SQLite, parsed jsonb on PostgreSQL). */
 export type LatencyRow = { first_token: string | Record<string, number>; total: string | Record<string, number> }
@@ -82,11 +81,8 @@ function addRollup(to: AnalyticsCountsRecord, row: RollupRow) {
   to.errors += Number(row.errors)
   to.inputTokens += Number(row.input_tokens)
   to.outputTokens += Number(row.output_tokens)
-}
-
-function addFeedback(to: AnalyticsCountsRecord, row: FeedbackRow) {
-  to.feedbackUp += Number(row.up)
-  to.feedbackDown += Number(row.down)
+  to.feedbackUp += Number(row.feedback_up)
+  to.feedbackDown += Number(row.feedback_down)
 }
 
 /** Counts kept by a key, in first-seen order. */
@@ -120,7 +116,6 @@ function addHistogram(to: number[], stored: string | Record<string, number>) {
 
 export type AnalyticsRows = {
   rollup: RollupRow[]
-  feedback: FeedbackRow[]
   latency: LatencyRow[]
   refusals: RefusalRow[]
   tools: UseRow[]
@@ -134,14 +129,13 @@ export function assembleAnalytics(rows: AnalyticsRows): AnalyticsRecord {
   const byScope = new Slices<{ scope: string }>()
   const byVersion = new Slices<{ agentId: string; version: number }>()
   const byAgent = new Slices<{ agentId: string }>()
-  const slicesOf = (row: RollupRow | FeedbackRow) => [
+  const slicesOf = (row: RollupRow) => [
     series.at(row.bucket, { start: bucketStart(row.bucket), refusals: 0 }),
     byScope.at(row.scope, { scope: row.scope }),
     byVersion.at(`${row.agent_id} ${row.version}`, { agentId: row.agent_id, version: Number(row.version) }),
     byAgent.at(row.agent_id, { agentId: row.agent_id }),
   ]
   for (const row of rows.rollup) for (const slice of [totals, ...slicesOf(row)]) addRollup(slice, row)
-  for (const row of rows.feedback) for (const slice of [totals, ...slicesOf(row)]) addFeedback(slice, row)
   let refusals = 0
   for (const row of rows.refusals) {
     series.at(row.bucket, { start: bucketStart(row.bucket), refusals: 0 }).refusals += Number(row.refusals)

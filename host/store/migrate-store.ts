@@ -116,6 +116,8 @@ export const TABLES: Table[] = [
       c('output_tokens'),
       c('conversations'),
       c('visitors'),
+      c('feedback_up'),
+      c('feedback_down'),
     ],
   },
   { name: 'analytics_latency', columns: [c('agent_id'), c('hour', 'time'), c('first_token', 'jsonb'), c('total', 'jsonb')] },
@@ -349,6 +351,7 @@ async function copy(source: Database.Database, sql: Sql, target: string): Promis
       if (present.length > 0) throw notEmpty(target, present)
       // The rollup arrives copied: counting the copied traces again would double it.
       await tx.unsafe('ALTER TABLE traces DISABLE TRIGGER analytics_count_inserted')
+      await tx.unsafe('ALTER TABLE feedback DISABLE TRIGGER analytics_count_rating')
       const counts: { name: string; rows: number }[] = []
       for (const table of TABLES) {
         const expected = (source.prepare(`SELECT COUNT(*) AS n FROM ${table.name}`).get() as { n: number }).n
@@ -368,6 +371,7 @@ async function copy(source: Database.Database, sql: Sql, target: string): Promis
         counts.push({ name: table.name, rows: copied })
       }
       await tx.unsafe('ALTER TABLE traces ENABLE TRIGGER analytics_count_inserted')
+      await tx.unsafe('ALTER TABLE feedback ENABLE TRIGGER analytics_count_rating')
       return counts
     })) as { name: string; rows: number }[]
   } finally {

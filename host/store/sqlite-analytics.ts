@@ -1,19 +1,9 @@
 /**
- * Analytics on SQLite: the hourly rollup of migration 017 (kept by triggers on traces) summed
- * into buckets, and the ratings of the range's runs from the feedback table, read in one
- * transaction. For one agent every read walks its primary key's (agent, hour) range; for all
+ * Analytics on SQLite: the hourly rollup of migration 017 (kept by triggers on traces and
+ * feedback) summed into buckets, read in one transaction. For one agent every read walks its primary key's (agent, hour) range; for all
  * agents, the tables' hour indexes.
  */
-import {
-  type AnalyticsRows,
-  assembleAnalytics,
-  bucketChars,
-  type FeedbackRow,
-  type LatencyRow,
-  type RefusalRow,
-  type RollupRow,
-  type UseRow,
-} from './analytics.ts'
+import { type AnalyticsRows, assembleAnalytics, bucketChars, type LatencyRow, type RefusalRow, type RollupRow, type UseRow } from './analytics.ts'
 import type { Db } from './db.ts'
 import type { AnalyticsRange, AnalyticsStore, RefusalCount } from './store.ts'
 
@@ -33,16 +23,9 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
     return {
       rollup: db.prepare<Params, RollupRow>(
         `SELECT substr(hour, 1, @chars) AS bucket, agent_id, scope, version, SUM(runs) AS runs, SUM(errors) AS errors,
-           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(conversations) AS conversations, SUM(visitors) AS visitors
+           SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(conversations) AS conversations, SUM(visitors) AS visitors,
+           SUM(feedback_up) AS feedback_up, SUM(feedback_down) AS feedback_down
          FROM analytics_hours ${hours('analytics_hours')} GROUP BY bucket, agent_id, scope, version`,
-      ),
-      // Ratings are few beside runs: the agent's ratings (feedback_by_agent), each run's start by its key.
-      feedback: db.prepare<Params, FeedbackRow>(
-        `SELECT substr(t.started_at, 1, @chars) AS bucket, t.agent_id, t.scope, t.version,
-           COUNT(*) FILTER (WHERE f.rating = 'up') AS up, COUNT(*) FILTER (WHERE f.rating = 'down') AS down
-         FROM feedback f JOIN traces t ON t.trace_id = f.trace_id
-         WHERE ${oneAgent ? 'f.agent_id = @agent_id AND ' : ''}t.started_at >= @from AND t.started_at < @to
-         GROUP BY bucket, t.agent_id, t.scope, t.version`,
       ),
       latency: db.prepare<Params, LatencyRow>(`SELECT first_token, total FROM analytics_latency ${hours('analytics_latency')}`),
       refusals: db.prepare<Params, RefusalRow>(
@@ -65,7 +48,6 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
     if (range.agentId !== undefined) params.agent_id = range.agentId
     return {
       rollup: sql.rollup.all(params),
-      feedback: sql.feedback.all(params),
       latency: sql.latency.all(params),
       refusals: sql.refusals.all(params),
       tools: sql.tools.all(params),

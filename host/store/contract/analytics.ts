@@ -219,6 +219,30 @@ export function describeAnalytics(target: StoreContractTarget) {
       expect(report.totals.runs).toBeGreaterThanOrEqual(15)
     })
 
+    it('moves a changed rating, takes back a cleared one, and lets an agent with ratings be deleted', async () => {
+      const key = sessionOf(signedIn)
+      await run(store, key, `${DAY2}T20:00:00.000Z`, {})
+      const day2 = async () => (await store.analytics({ agentId: signedIn.id, ...range, bucket: 'day' }, 10)).series.find((b) => b.start.startsWith(DAY2))!
+      await store.setFeedback(key, 2, { rating: 'up', comment: null })
+      expect(await day2()).toMatchObject({ feedbackUp: 1, feedbackDown: 0 })
+      await store.setFeedback(key, 2, { rating: 'down', comment: 'changed my mind' })
+      expect(await day2()).toMatchObject({ feedbackUp: 0, feedbackDown: 1 })
+      await store.setFeedback(key, 2, null)
+      expect(await day2()).toMatchObject({ feedbackUp: 0, feedbackDown: 0 })
+      await store.setFeedback(key, 2, { rating: 'up', comment: null })
+      // A regenerated answer loses its rating, and the count with it.
+      await store.dropMessagesFrom(key, 2)
+      expect(await day2()).toMatchObject({ feedbackUp: 0, feedbackDown: 0, runs: 3 })
+
+      const doomed = await newAgent(store)
+      const doomedKey = sessionOf(doomed)
+      await run(store, doomedKey, `${DAY1}T12:00:00.000Z`, {})
+      await store.setFeedback(doomedKey, 2, { rating: 'down', comment: null })
+      expect((await store.analytics({ agentId: doomed.id, ...range, bucket: 'day' }, 10)).totals.feedbackDown).toBe(1)
+      expect(await store.deleteAgent(doomed.id)).toBe(true)
+      expect((await store.analytics({ agentId: doomed.id, ...range, bucket: 'day' }, 10)).totals.runs).toBe(0)
+    })
+
     it('answers an empty range with zeros, no percentiles and no rows', async () => {
       const report = await store.analytics({ agentId: agent.id, from: '2001-01-01T00:00:00.000Z', to: '2001-01-02T00:00:00.000Z', bucket: 'day' }, 10)
       expect(report).toEqual({

@@ -12,7 +12,8 @@ ALTER TABLE traces ADD COLUMN visitor TEXT;
 ALTER TABLE traces ADD COLUMN cited_sources TEXT NOT NULL DEFAULT '[]';
 
 -- Counts of the finished runs started in one hour, per scope and version. `conversations` and
--- `visitors` count those first seen in the hour (analytics_seen), so they add up across hours.
+-- `visitors` count those first seen in the hour (analytics_seen), so they add up across hours;
+-- `feedback_up` and `feedback_down` the ratings of those runs' answers, kept by triggers on feedback.
 CREATE TABLE analytics_hours (
   agent_id      TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
   hour          TEXT NOT NULL,
@@ -24,10 +25,13 @@ CREATE TABLE analytics_hours (
   output_tokens INTEGER NOT NULL DEFAULT 0,
   conversations INTEGER NOT NULL DEFAULT 0,
   visitors      INTEGER NOT NULL DEFAULT 0,
+  feedback_up   INTEGER NOT NULL DEFAULT 0,
+  feedback_down INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (agent_id, hour, scope, version)
 ) STRICT, WITHOUT ROWID;
 -- Every agent's range (the owner's "All agents" view) without a pass over each agent.
-CREATE INDEX analytics_hours_by_hour ON analytics_hours (hour, agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors);
+CREATE INDEX analytics_hours_by_hour ON analytics_hours (hour, agent_id, scope, version, runs, errors, input_tokens, output_tokens,
+  conversations, visitors, feedback_up, feedback_down);
 
 -- Histograms of first-token and total times per agent and hour: JSON objects {"bin": count}.
 CREATE TABLE analytics_latency (
@@ -127,3 +131,37 @@ INSERT INTO analytics_run
   SELECT agent_id, started_at, scope, version, session_id, visitor, status, input_tokens, output_tokens,
     first_token_ms, total_ms, tool_calls, cited_sources
   FROM traces WHERE status <> 'running' ORDER BY started_at, trace_id;
+
+-- Ratings, on the hour, scope and version of the run that wrote the answer. A new rating adds;
+-- a changed or removed one (with its message, or its agent) moves or takes back, updating only:
+-- the row exists since the rating was counted, and an agent being deleted gets no new row.
+CREATE TRIGGER analytics_rating_added AFTER INSERT ON feedback
+BEGIN
+  INSERT INTO analytics_hours (agent_id, hour, scope, version, feedback_up, feedback_down)
+  SELECT t.agent_id, substr(t.started_at, 1, 13) || ':00:00.000Z', t.scope, t.version, NEW.rating = 'up', NEW.rating = 'down'
+  FROM traces t WHERE t.trace_id = NEW.trace_id
+  ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET feedback_up = feedback_up + excluded.feedback_up,
+    feedback_down = feedback_down + excluded.feedback_down;
+END;
+
+CREATE TRIGGER analytics_rating_changed AFTER UPDATE OF rating ON feedback WHEN OLD.rating <> NEW.rating
+BEGIN
+  UPDATE analytics_hours SET feedback_up = feedback_up + (NEW.rating = 'up') - (OLD.rating = 'up'),
+    feedback_down = feedback_down + (NEW.rating = 'down') - (OLD.rating = 'down')
+  WHERE (agent_id, hour, scope, version) =
+    (SELECT t.agent_id, substr(t.started_at, 1, 13) || ':00:00.000Z', t.scope, t.version FROM traces t WHERE t.trace_id = NEW.trace_id);
+END;
+
+CREATE TRIGGER analytics_rating_removed AFTER DELETE ON feedback
+BEGIN
+  UPDATE analytics_hours SET feedback_up = feedback_up - (OLD.rating = 'up'), feedback_down = feedback_down - (OLD.rating = 'down')
+  WHERE (agent_id, hour, scope, version) =
+    (SELECT t.agent_id, substr(t.started_at, 1, 13) || ':00:00.000Z', t.scope, t.version FROM traces t WHERE t.trace_id = OLD.trace_id);
+END;
+
+-- The ratings stored so far.
+INSERT INTO analytics_hours (agent_id, hour, scope, version, feedback_up, feedback_down)
+  SELECT t.agent_id, substr(t.started_at, 1, 13) || ':00:00.000Z', t.scope, t.version, SUM(f.rating = 'up'), SUM(f.rating = 'down')
+  FROM feedback f JOIN traces t ON t.trace_id = f.trace_id WHERE true GROUP BY 1, 2, 3, 4
+  ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET feedback_up = feedback_up + excluded.feedback_up,
+    feedback_down = feedback_down + excluded.feedback_down;

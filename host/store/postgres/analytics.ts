@@ -1,9 +1,9 @@
 /**
- * Analytics on PostgreSQL: the hourly rollup of migration 010 (kept by a trigger on traces)
- * summed into buckets, and the ratings of the range's runs from the feedback table, read in one
- * read-only repeatable-read transaction (one snapshot for every slice).
+ * Analytics on PostgreSQL: the hourly rollup of migration 010 (kept by triggers on traces and
+ * feedback) summed into buckets, read in one read-only repeatable-read transaction (one
+ * snapshot for every slice).
  */
-import { type AnalyticsRows, assembleAnalytics, type FeedbackRow, type LatencyRow, type RefusalRow, type RollupRow, type UseRow } from '../analytics.ts'
+import { type AnalyticsRows, assembleAnalytics, type LatencyRow, type RefusalRow, type RollupRow, type UseRow } from '../analytics.ts'
 import type { AnalyticsStore } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { type Db, type Param, query } from './rows.ts'
@@ -31,17 +31,9 @@ export function createAnalyticsStore(sql: Sql): AnalyticsStore {
           tx,
           `SELECT ${bucket('h.hour')} AS bucket, agent_id, scope, version, SUM(runs)::float8 AS runs, SUM(errors)::float8 AS errors,
              SUM(input_tokens)::float8 AS input_tokens, SUM(output_tokens)::float8 AS output_tokens,
-             SUM(conversations)::float8 AS conversations, SUM(visitors)::float8 AS visitors
+             SUM(conversations)::float8 AS conversations, SUM(visitors)::float8 AS visitors,
+             SUM(feedback_up)::float8 AS feedback_up, SUM(feedback_down)::float8 AS feedback_down
            FROM analytics_hours h ${hours('h')} GROUP BY bucket, agent_id, scope, version`,
-          params,
-        ),
-        feedback: await query<FeedbackRow>(
-          tx,
-          `SELECT ${bucket('t.started_at')} AS bucket, t.agent_id, t.scope, t.version,
-             COUNT(*) FILTER (WHERE f.rating = 'up')::float8 AS up, COUNT(*) FILTER (WHERE f.rating = 'down')::float8 AS down
-           FROM feedback f JOIN traces t ON t.trace_id = f.trace_id
-           WHERE ${oneAgent ? 'f.agent_id = $3 AND ' : ''}t.started_at >= $1 AND t.started_at < $2
-           GROUP BY bucket, t.agent_id, t.scope, t.version`,
           params,
         ),
         latency: await query<LatencyRow>(tx, `SELECT first_token, total FROM analytics_latency l ${hours('l')}`, params),

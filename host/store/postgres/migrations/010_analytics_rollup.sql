@@ -19,10 +19,12 @@ CREATE TABLE analytics_hours (
   output_tokens bigint NOT NULL DEFAULT 0,
   conversations bigint NOT NULL DEFAULT 0,
   visitors      bigint NOT NULL DEFAULT 0,
+  feedback_up   bigint NOT NULL DEFAULT 0,
+  feedback_down bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (agent_id, hour, scope, version)
 );
 CREATE INDEX analytics_hours_by_hour ON analytics_hours (hour)
-  INCLUDE (agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors);
+  INCLUDE (agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors, feedback_up, feedback_down);
 
 CREATE TABLE analytics_latency (
   agent_id    text NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
@@ -143,6 +145,40 @@ CREATE TRIGGER analytics_count_inserted AFTER INSERT ON traces
 CREATE TRIGGER analytics_count_finished AFTER UPDATE ON traces
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics_count_finished();
 
+-- Ratings, on the hour, scope and version of the run that wrote the answer. A new rating adds;
+-- a changed or removed one (with its message, or its agent) moves or takes back, updating only:
+-- the row exists since the rating was counted, and an agent being deleted gets no new row.
+CREATE FUNCTION analytics_count_rating() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  up integer := 0;
+  down integer := 0;
+  run record;
+BEGIN
+  IF TG_OP <> 'DELETE' THEN
+    up := up + (NEW.rating = 'up')::integer;
+    down := down + (NEW.rating = 'down')::integer;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    up := up - (OLD.rating = 'up')::integer;
+    down := down - (OLD.rating = 'down')::integer;
+  END IF;
+  IF up = 0 AND down = 0 THEN RETURN NULL; END IF;
+  SELECT agent_id, date_trunc('hour', started_at, 'UTC') AS hour, scope, version INTO run
+  FROM traces WHERE trace_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.trace_id ELSE NEW.trace_id END;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO analytics_hours AS h (agent_id, hour, scope, version, feedback_up, feedback_down) VALUES (run.agent_id, run.hour, run.scope, run.version, up, down)
+    ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET feedback_up = h.feedback_up + excluded.feedback_up, feedback_down = h.feedback_down + excluded.feedback_down;
+  ELSE
+    UPDATE analytics_hours SET feedback_up = feedback_up + up, feedback_down = feedback_down + down
+    WHERE agent_id = run.agent_id AND hour = run.hour AND scope = run.scope AND version = run.version;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER analytics_count_rating AFTER INSERT OR UPDATE OF rating OR DELETE ON feedback
+  FOR EACH ROW EXECUTE FUNCTION analytics_count_rating();
+
 -- The traces stored so far, a day at a time, oldest first (a conversation counts in the hour of its first run).
 DO $$
 DECLARE
@@ -153,3 +189,9 @@ BEGIN
       SELECT t FROM traces t WHERE t.status <> 'running' AND t.started_at >= day AND t.started_at < day + interval '1 day'));
   END LOOP;
 END $$;
+
+-- The ratings stored so far.
+INSERT INTO analytics_hours AS h (agent_id, hour, scope, version, feedback_up, feedback_down)
+  SELECT t.agent_id, date_trunc('hour', t.started_at, 'UTC'), t.scope, t.version, COUNT(*) FILTER (WHERE f.rating = 'up'), COUNT(*) FILTER (WHERE f.rating = 'down')
+  FROM feedback f JOIN traces t ON t.trace_id = f.trace_id GROUP BY 1, 2, 3, 4
+  ON CONFLICT (agent_id, hour, scope, version) DO UPDATE SET feedback_up = h.feedback_up + excluded.feedback_up, feedback_down = h.feedback_down + excluded.feedback_down;
