@@ -91,13 +91,13 @@ export class ConsoleAgentAnalytics extends AgentPanel {
     const report = this.report
     if (!report || report.series.length === 0) return
     const days = report.series
-    this.plot('.analytics-chart', report, [
+    this.plot('.analytics-runs', report, [
       ['Runs', '--c-accent', days.map((d) => d.runs)],
       ['Conversations', '--c-ok', days.map((d) => d.conversations)],
       ['Visitors', '--c-muted', days.map((d) => d.visitors)],
       ['Errors', '--c-error', days.map((d) => d.errors)],
     ])
-    this.plot('.analytics-chart-feedback', report, [
+    this.plot('.analytics-feedback', report, [
       ['Rated up', '--c-ok', days.map((d) => d.feedback_up)],
       ['Rated down', '--c-error', days.map((d) => d.feedback_down)],
       ['Rate-limited', '--c-muted', days.map((d) => d.rate_limited)],
@@ -173,8 +173,8 @@ export class ConsoleAgentAnalytics extends AgentPanel {
         <div><dt>First token p50 / p95</dt><dd>${ms(t.first_token_ms.p50)} / ${ms(t.first_token_ms.p95)}</dd></div>
         <div><dt>Total time p50 / p95</dt><dd>${ms(t.total_ms.p50)} / ${ms(t.total_ms.p95)}</dd></div>
       </dl>
-      <div class="analytics-chart" aria-hidden="true"></div>
-      <div class="analytics-chart-feedback" aria-hidden="true"></div>
+      <div class="analytics-chart analytics-runs" aria-hidden="true"></div>
+      <div class="analytics-chart analytics-feedback" aria-hidden="true"></div>
       ${this.countsTable(
         'Per day (UTC)',
         'Day',

@@ -67,7 +67,7 @@ async function openAnalytics(colorScheme: 'light' | 'dark'): Promise<Page> {
 /** The stroke of the chart's first series (runs), as its legend marker shows it. */
 const runsColor = (page: Page) =>
   page
-    .locator('.analytics-chart .u-series')
+    .locator('.analytics-runs .u-series')
     .nth(1)
     .locator('.u-marker')
     .evaluate((el) => getComputedStyle(el).borderColor)
@@ -84,10 +84,10 @@ describe('the Analytics tab', () => {
     expect((await rows(page, 'Per source')).map((r) => r.slice(0, 3))).toEqual([['public', '2', '3']])
     expect((await rows(page, 'Per version')).map((r) => r.slice(0, 3))).toEqual([['Version 1', '2', '3']])
     expect(await rows(page, 'Most used tools')).toEqual([['current_time', '1', '0']])
-    await expect.poll(() => page.locator('.analytics-chart canvas').count()).toBe(1)
-    await expect.poll(() => page.locator('.analytics-chart-feedback canvas').count()).toBe(1)
-    expect(await page.locator('.analytics-chart').getAttribute('aria-hidden')).toBe('true')
-    expect(await page.locator('.analytics-chart-feedback').getAttribute('aria-hidden')).toBe('true')
+    await expect.poll(() => page.locator('.analytics-runs canvas').count()).toBe(1)
+    await expect.poll(() => page.locator('.analytics-feedback canvas').count()).toBe(1)
+    expect(await page.locator('.analytics-runs').getAttribute('aria-hidden')).toBe('true')
+    expect(await page.locator('.analytics-feedback').getAttribute('aria-hidden')).toBe('true')
     expect(await runsColor(page)).toBe('rgb(31, 79, 191)')
     await screenshot(page, 'console-analytics-light')
     await page.context().close()
@@ -115,7 +115,7 @@ describe('the Analytics tab', () => {
 
   it('draws in the dark scheme’s colors', async () => {
     const page = await openAnalytics('dark')
-    await expect.poll(() => page.locator('.analytics-chart canvas').count()).toBe(1)
+    await expect.poll(() => page.locator('.analytics-chart canvas').count()).toBe(2)
     expect(await runsColor(page)).toBe('rgb(138, 180, 255)')
     expect(await page.locator('porch-console').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(22, 24, 28)')
     await screenshot(page, 'console-analytics-dark')
