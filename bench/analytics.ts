@@ -151,11 +151,11 @@ async function postgresBench(total: number): Promise<AnalyticsBench> {
   }
 }
 
-export async function analyticsBench({ quick = false } = {}): Promise<AnalyticsBench[]> {
+export async function analyticsBench({ quick = false, stores = ['sqlite', 'postgres'] } = {}): Promise<AnalyticsBench[]> {
   const total = quick ? 100_000 : 1_000_000
   const results: AnalyticsBench[] = []
   // Each store's lines as soon as it is done (to stderr): the whole bench takes minutes.
-  for (const bench of [sqliteBench, postgresBench]) {
+  for (const bench of [stores.includes('sqlite') && sqliteBench, stores.includes('postgres') && postgresBench].filter((b) => b !== false)) {
     results.push(await bench(total))
     for (const line of analyticsBenchLines(results.slice(-1)).slice(2)) console.error(line)
   }
@@ -179,5 +179,10 @@ export function analyticsBenchLines(results: AnalyticsBench[]): string[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick')
-  for (const line of analyticsBenchLines(await analyticsBench({ quick }))) console.log(line)
+  // `--stores=postgres` (or sqlite) runs one store only.
+  const stores = process.argv
+    .find((arg) => arg.startsWith('--stores='))
+    ?.slice('--stores='.length)
+    .split(',')
+  for (const line of analyticsBenchLines(await analyticsBench({ quick, ...(stores ? { stores } : {}) }))) console.log(line)
 }

@@ -27,16 +27,29 @@ export function createAnalyticsStore(sql: Sql): AnalyticsStore {
           params,
         )
       const rows = (await sql.begin('isolation level repeatable read read only', async (tx) => ({
+        // Grouped by the bucket's instant, formatted once per group: to_char per hour row cost a
+        // third of every agent's month (300k rows at 1M traces).
         rollup: await query<RollupRow>(
           tx,
-          `SELECT ${bucket('h.hour')} AS bucket, agent_id, scope, version, SUM(runs)::float8 AS runs, SUM(errors)::float8 AS errors,
-             SUM(input_tokens)::float8 AS input_tokens, SUM(output_tokens)::float8 AS output_tokens,
-             SUM(conversations)::float8 AS conversations, SUM(visitors)::float8 AS visitors,
-             SUM(feedback_up)::float8 AS feedback_up, SUM(feedback_down)::float8 AS feedback_down
-           FROM analytics_hours h ${hours('h')} GROUP BY bucket, agent_id, scope, version`,
+          `SELECT ${bucket('b')} AS bucket, agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors, feedback_up, feedback_down
+           FROM (SELECT ${range.bucket === 'day' ? "date_trunc('day', h.hour, 'UTC')" : 'h.hour'} AS b, agent_id, scope, version,
+               SUM(runs)::float8 AS runs, SUM(errors)::float8 AS errors, SUM(input_tokens)::float8 AS input_tokens, SUM(output_tokens)::float8 AS output_tokens,
+               SUM(conversations)::float8 AS conversations, SUM(visitors)::float8 AS visitors,
+               SUM(feedback_up)::float8 AS feedback_up, SUM(feedback_down)::float8 AS feedback_down
+             FROM analytics_hours h ${hours('h')} GROUP BY 1, agent_id, scope, version) AS s`,
           params,
         ),
-        latency: await query<LatencyRow>(tx, `SELECT first_token, total FROM analytics_latency l ${hours('l')}`, params),
+        // The histograms added up by the database: one row, not one per agent and hour.
+        latency: await query<LatencyRow>(
+          tx,
+          `SELECT ${(['first_token', 'total'] as const)
+            .map(
+              (column) => `(SELECT COALESCE(jsonb_object_agg(bin, n), '{}') FROM (SELECT bin, SUM(n::bigint) AS n
+                 FROM analytics_latency l, jsonb_each_text(l.${column}) AS e (bin, n) ${hours('l')} GROUP BY bin) AS x) AS ${column}`,
+            )
+            .join(', ')}`,
+          params,
+        ),
         refusals: await query<RefusalRow>(
           tx,
           `SELECT ${bucket('r.hour')} AS bucket, SUM(refusals)::float8 AS refusals FROM analytics_refusals r ${hours('r')} GROUP BY bucket`,
