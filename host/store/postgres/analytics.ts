@@ -27,15 +27,15 @@ export function createAnalyticsStore(sql: Sql): AnalyticsStore {
           params,
         )
       const rows = (await sql.begin('isolation level repeatable read read only', async (tx) => ({
-        // Grouped by the bucket's instant, formatted once per group: to_char per hour row cost a
-        // third of every agent's month (300k rows at 1M traces).
+        // Grouped by the bucket's instant, formatted once per group, summed as float8 (exact to
+        // 2^53; SUM of bigint is numeric, slower): every agent's month reads 300k rows at 1M traces.
         rollup: await query<RollupRow>(
           tx,
           `SELECT ${bucket('b')} AS bucket, agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors, feedback_up, feedback_down
            FROM (SELECT ${range.bucket === 'day' ? "date_trunc('day', h.hour, 'UTC')" : 'h.hour'} AS b, agent_id, scope, version,
-               SUM(runs)::float8 AS runs, SUM(errors)::float8 AS errors, SUM(input_tokens)::float8 AS input_tokens, SUM(output_tokens)::float8 AS output_tokens,
-               SUM(conversations)::float8 AS conversations, SUM(visitors)::float8 AS visitors,
-               SUM(feedback_up)::float8 AS feedback_up, SUM(feedback_down)::float8 AS feedback_down
+               SUM(runs::float8) AS runs, SUM(errors::float8) AS errors, SUM(input_tokens::float8) AS input_tokens, SUM(output_tokens::float8) AS output_tokens,
+               SUM(conversations::float8) AS conversations, SUM(visitors::float8) AS visitors,
+               SUM(feedback_up::float8) AS feedback_up, SUM(feedback_down::float8) AS feedback_down
              FROM analytics_hours h ${hours('h')} GROUP BY 1, agent_id, scope, version) AS s`,
           params,
         ),
