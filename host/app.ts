@@ -133,6 +133,7 @@ export function createApp(deps: AppDeps) {
       allowPrivate: deps.tools.allowPrivate,
       models: deps.models,
       publicUrl: deps.publicUrl,
+      ...(deps.refusals ? { refusals: deps.refusals } : {}),
     }),
   )
   app.route('/', openApiRoutes())

@@ -87,6 +87,25 @@ describe('GET /api/v1/analytics', () => {
     expect((result.body as AnalyticsReport).by_version.map((v) => v.agent_id).sort()).toEqual([agentId, otherId].sort())
   })
 
+  it('counts refusals of a chat key’s limit (the compat APIs) too', async () => {
+    const keyed = await host.owner.publishedAgent({ model: 'demo:instant' })
+    const key = (await host.owner.call('POST', `/agents/${keyed.id}/keys`, { name: 'server' })).body.key as string
+    // A key gets 20 × PORCH_RATE_CHAT_PER_MINUTE (3) a minute: the 61st is refused.
+    const statuses: number[] = []
+    for (let i = 0; i < 61; i++) {
+      const reply = await host.post(
+        '/v1/chat/completions',
+        { model: keyed.id, messages: [{ role: 'user', content: `hi ${i}` }] },
+        { authorization: `Bearer ${key}` },
+      )
+      statuses.push(reply.status)
+      await reply.body?.cancel()
+    }
+    expect(statuses.filter((status) => status === 429)).toHaveLength(1)
+    const report = (await host.owner.call('GET', `/analytics?agent_id=${keyed.id}&from=${from}&to=${to()}`)).body as AnalyticsReport
+    expect(report.totals).toMatchObject({ runs: 60, rate_limited: 1 })
+  })
+
   it('lets a key limited to some agents read only those, naming one', async () => {
     const minted = await host.owner.call('POST', '/owner-keys', { name: 'analytics viewer', role: 'viewer', agent_ids: [agentId] })
     expect(minted.status).toBe(201)
