@@ -2,7 +2,10 @@
  * `npm run bench -- --only=analytics`: Store.analytics at 1M traces on SQLite and on PostgreSQL
  * (a throwaway local server, fsync off). The traces are written in start order over 30 days by
  * 20 agents, half of them by one agent (the busy one), over public, five links and try, three
- * versions, a third with a tool call and 2 % failed. Measured after ANALYZE, each query 3 times,
+ * versions, a third with a tool call and 2 % failed; the triggers of the analytics rollup count
+ * each as it is written (the fill time includes them: the migration's backfill costs about as
+ * much). Every 20th answer is rated (50k ratings; the foreign keys to messages are off while
+ * they are written, the bench stores no messages). Measured after ANALYZE, each query 3 times,
  * the median and the slowest: the busy agent over 30 days by day and over 7 days by hour, a
  * quiet agent over 30 days, and every agent over 30 days.
  */
@@ -82,10 +85,16 @@ async function sqliteBench(total: number): Promise<AnalyticsBench> {
       `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 300, 120, ?)`,
     )
+    const rate = db.prepare(
+      `INSERT INTO feedback (session_pk, seq, agent_id, trace_id, rating, comment, created_at, updated_at) VALUES (?, 2, ?, ?, ?, NULL, 'then', 'then')`,
+    )
+    db.pragma('foreign_keys = OFF')
     db.transaction(() => {
       for (let i = 0; i < total; i++) {
         const t = traceOf(i, total)
-        insert.run(randomUUID(), agents[t.agent], t.version, t.session, t.scope, 'r', t.status, t.startedAt, t.firstTokenMs, t.totalMs, t.tool ? TOOL : '[]')
+        const traceId = randomUUID()
+        insert.run(traceId, agents[t.agent], t.version, t.session, t.scope, 'r', t.status, t.startedAt, t.firstTokenMs, t.totalMs, t.tool ? TOOL : '[]')
+        if (i % 20 === 0) rate.run(i, agents[t.agent], traceId, i % 60 === 0 ? 'down' : 'up')
       }
     })()
     db.exec('ANALYZE')
@@ -122,7 +131,15 @@ async function postgresBench(total: number): Promise<AnalyticsBench> {
          FROM generate_series(0, $3 - 1) AS i`,
         [agents, new Date(START).toISOString(), total, TOOL],
       )
-      await sql`VACUUM ANALYZE traces`
+      // Every 20th trace's answer rated, a third of them down; no messages, so the foreign keys are off meanwhile.
+      await sql.begin(async (tx) => {
+        await tx.unsafe('SET LOCAL session_replication_role = replica')
+        await tx.unsafe(
+          `INSERT INTO feedback (session_pk, seq, agent_id, trace_id, rating, comment, created_at, updated_at)
+           SELECT pk, 2, agent_id, trace_id, CASE WHEN pk % 60 = 0 THEN 'down' ELSE 'up' END, NULL, now(), now() FROM traces WHERE pk % 20 = 0`,
+        )
+      })
+      await sql`VACUUM ANALYZE`
       const fillS = round((performance.now() - filled) / 1000, 1)
       return { traces: total, store: 'PostgreSQL', fillS, cases: await measure(store, agents) }
     } finally {
@@ -134,9 +151,15 @@ async function postgresBench(total: number): Promise<AnalyticsBench> {
   }
 }
 
-export async function analyticsBench({ quick = false } = {}): Promise<AnalyticsBench[]> {
+export async function analyticsBench({ quick = false, stores = ['sqlite', 'postgres'] } = {}): Promise<AnalyticsBench[]> {
   const total = quick ? 100_000 : 1_000_000
-  return [await sqliteBench(total), await postgresBench(total)]
+  const results: AnalyticsBench[] = []
+  // Each store's lines as soon as it is done (to stderr): the whole bench takes minutes.
+  for (const bench of [stores.includes('sqlite') && sqliteBench, stores.includes('postgres') && postgresBench].filter((b) => b !== false)) {
+    results.push(await bench(total))
+    for (const line of analyticsBenchLines(results.slice(-1)).slice(2)) console.error(line)
+  }
+  return results
 }
 
 export function analyticsBenchLines(results: AnalyticsBench[]): string[] {
@@ -156,5 +179,10 @@ export function analyticsBenchLines(results: AnalyticsBench[]): string[] {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick')
-  for (const line of analyticsBenchLines(await analyticsBench({ quick }))) console.log(line)
+  // `--stores=postgres` (or sqlite) runs one store only.
+  const stores = process.argv
+    .find((arg) => arg.startsWith('--stores='))
+    ?.slice('--stores='.length)
+    .split(',')
+  for (const line of analyticsBenchLines(await analyticsBench({ quick, ...(stores ? { stores } : {}) }))) console.log(line)
 }

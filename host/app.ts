@@ -5,6 +5,7 @@ import { clientIp } from './auth/client-ip.ts'
 import { consoleSignIns } from './auth/console-sign-in.ts'
 import { ownerAuth } from './auth/owner-auth.ts'
 import { createRateLimits, type LimiterFactory, type RateLimitConfig } from './auth/rate-limits.ts'
+import type { RefusalCounter } from './auth/refusal-counts.ts'
 import type { UploadLimits } from './config.ts'
 import { consoleApiRoutes, consoleRoutes, consoleSignInRoutes } from './console/index.ts'
 import { bodyLimit, refusedBodyHeaders } from './fast-paths/body-limit.ts'
@@ -66,6 +67,8 @@ export type AppDeps = {
   events: SessionEventBus
   /** The open session event streams and their limits; the host ends them all when it shuts down. */
   eventStreams?: EventStreamLimits
+  /** Counts chat messages refused by a limit, for the owner's analytics; absent: not counted. */
+  refusals?: RefusalCounter
 }
 
 const ATTACHMENT_UPLOAD = /^\/api\/v1\/(published|links)\/[^/]+\/sessions\/[^/]+\/attachments$/
@@ -126,6 +129,7 @@ export function createApp(deps: AppDeps) {
     uploads: deps.uploads,
     publicUrl: deps.publicUrl,
     secretBox: deps.secretBox,
+    ...(deps.refusals ? { refusals: deps.refusals } : {}),
   }
   app.route('/api/v1/published', publishedRoutes(visitorDeps))
   app.route('/api/v1/links', linkRoutes({ ...visitorDeps, secret: deps.secret }))
@@ -146,7 +150,7 @@ export function createApp(deps: AppDeps) {
       log: logStreamError,
     }),
   )
-  app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store }))
+  app.route('/api/v1', ownerAnalyticsRoutes({ store: deps.store, ...(deps.refusals ? { refusals: deps.refusals } : {}) }))
   app.route('/api/v1', ownerFileRoutes({ store: deps.store, uploads: deps.uploads }))
   app.route('/api/v1', ownerKnowledgeRoutes({ store: deps.store, importer: deps.knowledge, search: deps.searchKnowledge }))
   const consoleDeps = { ...deps, signIns, signInLimiter: limits.signInPerIp }
@@ -166,6 +170,7 @@ export function createApp(deps: AppDeps) {
       allowPrivate: deps.tools.allowPrivate,
       models: deps.models,
       publicUrl: deps.publicUrl,
+      ...(deps.refusals ? { refusals: deps.refusals } : {}),
     }),
   )
   app.route('/', openApiRoutes())

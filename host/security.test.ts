@@ -431,6 +431,7 @@ describe('property 9: ids are validated; path case, double slashes and encodings
       `/api/v1/agents/${agent.id}/keys`,
       `/api/v1/agents/${agent.id}/takeovers`,
       '/api/v1/traces',
+      '/api/v1/analytics',
       '/api/v1/owner-keys',
     ]
     const wrong = bearer(`${ADMIN_TOKEN.slice(0, -1)}X`)
@@ -617,5 +618,24 @@ describe('property 11: bodies are size-limited; every bad input gets a 4xx, neve
     // After all of it the links still work.
     expect((await linkSync(open, { request: 'still here' })).status).toBe(200)
     expect((await linkSync(link, { request: 'still here' }, await unlock(link, 'bad-input-pw'))).status).toBe(200)
+  })
+
+  it('answers bad input on the analytics route with a 400 and the error body', async () => {
+    const range = 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z'
+    for (const query of [
+      '',
+      `agent_id=${agent.id}`,
+      `agent_id=${agent.id}&from=yesterday&to=today`,
+      `agent_id=${agent.id}&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      `agent_id=${agent.id}&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      `agent_id=${agent.id}&${range}&group=minute`,
+      `agent_id=..%2F${agent.id}&${range}`,
+      `agent_id=${'a'.repeat(5000)}&${range}`,
+    ]) {
+      const response = await raw('GET', `/api/v1/analytics?${query}`, bearer(ADMIN_TOKEN))
+      const seen = `${query.slice(0, 80)} → ${response.status} ${response.body.slice(0, 100)}`
+      expect(response.status, seen).toBe(400)
+      expect(JSON.parse(response.body).error.message, seen).toEqual(expect.any(String))
+    }
   })
 })

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { createApp } from './app.ts'
 import { memoryLimiters, redisLimiters } from './auth/rate-limits.ts'
+import { createRefusalCounter } from './auth/refusal-counts.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
 import { connectRedis, type Redis, RedisUnreachableError } from './cluster/redis.ts'
 import { type Config, ConfigError } from './config.ts'
@@ -101,8 +102,10 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
     web: { allowPrivate: config.knowledgeWeb.allowPrivate },
     onChunksStored: embedder?.kick,
   })
+  const refusals = createRefusalCounter(store, { onError: (error) => log.error('rate-limit refusals could not be stored yet (kept for the next try)', error) })
   const app = createApp({
     store,
+    refusals,
     knowledge,
     models,
     chat,
@@ -173,6 +176,7 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
       await knowledge.close()
       await embedder?.close()
       shared?.redis.disconnect()
+      await refusals.close()
       await lease.stop()
       await store.close()
     })())

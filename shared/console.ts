@@ -273,6 +273,8 @@ export const SessionExportQuerySchema = z.object({
   to: iso.optional(),
   /** Only sessions of the verified user with this id, as the session list's `user_id`. */
   user_id: z.string().min(1).max(256).optional(),
+  /** Only sessions with an answer visitors rated `up`, `down`, or either (`any`), as the session list. */
+  feedback: z.enum(['up', 'down', 'any']).optional(),
 })
 export type SessionExportQuery = z.infer<typeof SessionExportQuerySchema>
 
@@ -283,7 +285,8 @@ export type SessionExportLine = z.infer<typeof SessionExportLineSchema>
 /**
  * The CSV export's columns, in order: one row per message (a session without messages: one row,
  * message columns empty). `text` joins the message's text blocks; `content_json` is every block.
- * The trace columns are those of the run that wrote the message.
+ * The trace columns are those of the run that wrote the message; the feedback columns hold a
+ * rated answer's rating (`up`, `down`) and comment, empty otherwise.
  */
 export const SESSION_EXPORT_CSV_COLUMNS = [
   'agent_id',
@@ -310,6 +313,8 @@ export const SESSION_EXPORT_CSV_COLUMNS = [
   /** The verified user who started the session (signed visitor identity); empty for anonymous visitors. */
   'user_id',
   'user_name',
+  'feedback_rating',
+  'feedback_comment',
 ] as const
 
 // ---------------------------------------------------------------- files: what an agent's files take

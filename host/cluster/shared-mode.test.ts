@@ -4,7 +4,7 @@
  * sees when the host that runs their chat is not the one their next request reaches. A config
  * published on one host serves on the others at once; a dropped stream resumes on another host
  * (missed events once, no second run); Stop reaches the host that runs the chat; limits and
- * quotas are exact across hosts; a host killed with SIGKILL during 50 streams ends its runs
+ * quotas are exact across hosts, and so are the refusals analytics counts; a host killed with SIGKILL during 50 streams ends its runs
  * cleanly for their clients and loses nothing completed; a rolling restart under steady traffic
  * loses no request.
  */
@@ -261,6 +261,16 @@ describe('limits', () => {
     )
     expect(statuses.filter((status) => status === 200)).toHaveLength(RATE_PER_MINUTE)
     expect(statuses.filter((status) => status === 429)).toHaveLength(90 - RATE_PER_MINUTE)
+    // Each host counts its refusals and writes them in batches; a report first writes the asking
+    // host's, so asking each host in turn adds them all up in the shared database.
+    const range = `from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`
+    const reports: { totals: { rate_limited: number; runs: number } }[] = []
+    for (const host of cluster.hostUrls) {
+      const reply = await fetch(`${host}/api/v1/analytics?agent_id=${limited.id}&${range}`, { headers: { authorization: `Bearer ${CLUSTER_ADMIN_TOKEN}` } })
+      expect(reply.status).toBe(200)
+      reports.push(await reply.json())
+    }
+    expect(reports.at(-1)!.totals).toMatchObject({ runs: RATE_PER_MINUTE, rate_limited: 90 - RATE_PER_MINUTE })
   })
 
   it('a link with quota_total 10 admits exactly 10 of 50 concurrent messages spread over the hosts', async () => {

@@ -364,9 +364,10 @@ const watch: RouteSpec[] = [
     method: 'get',
     path: '/api/v1/analytics',
     tag: 'Sessions',
-    summary: 'Counts over the runs started in a range: totals, by day or hour, by scope and version, times and tools',
+    summary:
+      'Counts over the runs started in a range (whole UTC hours): conversations, visitors, runs, errors, tokens, ratings and satisfaction, rate-limit refusals, first-token and total times, by day or hour, scope, version and agent, and the most used tools and knowledge sources',
     query: AnalyticsQuerySchema,
-    replies: { 200: { description: 'The counts, computed by the database.', body: AnalyticsReportSchema } },
+    replies: { 200: { description: 'The counts, read from the hourly rollup the database keeps.', body: AnalyticsReportSchema } },
     errors: [400],
   }),
   owned({

@@ -17,6 +17,7 @@ import {
   type SessionHistory,
   type UploadedAttachment,
 } from '../../shared/index.ts'
+import type { RefusalCounter } from '../auth/refusal-counts.ts'
 import { type Visitor, visitorIdentity } from '../auth/visitor-identity.ts'
 import type { UploadLimits } from '../config.ts'
 import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
@@ -73,6 +74,8 @@ export type VisitorAccess = ChatAccess & { visitor: Visitor | null }
 
 export type ChatApiDeps = {
   store: Store
+  /** Counts messages refused by a limit, for analytics (absent: not counted). */
+  refusals?: RefusalCounter
   chat: ChatService
   heartbeatMs: number
   /** The bytes visitors' attachments may take per session and per agent per UTC day. */
@@ -101,6 +104,15 @@ const FileIdSchema = z.uuid()
 const gone = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 410)
 
 export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: string) => string) {
+  /** Admits a new message; a refusal by a limit or quota (429) is counted for the owner's analytics. */
+  const admit = async (granted: ChatAccess) => {
+    try {
+      await granted.admit()
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429) deps.refusals?.count(granted.published.agent.id)
+      throw error
+    }
+  }
   const { store, chat, heartbeatMs, uploads } = deps
   const access = async (c: Context, purpose: Purpose): Promise<VisitorAccess> => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {
@@ -215,7 +227,7 @@ export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: 
           knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
         })
         // Admission (rate limits, link quotas): once per new message, after its body and attachments passed; never for a resume.
-        if (opened.isNew) await granted.admit()
+        if (opened.isNew) await admit(granted)
         const started = await opened.start()
         return runToSse(c, started.run, afterId, { heartbeatMs })
       })
@@ -233,7 +245,7 @@ export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: 
           knowledgeFileUrl: knowledgeFileUrl(c.req.param('id')),
         })
         // Admission, as for the stream: once per new message, never for a resume.
-        if (opened.isNew) await granted.admit()
+        if (opened.isNew) await admit(granted)
         const started = await opened.start()
         return c.json(await collectSyncReply(started.run, started.sessionId, c.req.raw.signal), 200)
       })

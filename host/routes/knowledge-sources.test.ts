@@ -88,6 +88,24 @@ describe('an answer’s sources', () => {
     expect((await host.get(cited!.file_url!)).status).toBe(200)
   })
 
+  it('counts them for the owner’s analytics: the most used knowledge sources, once per answer', async () => {
+    const { agent } = await agentWithKnowledge('non_streaming')
+    const titles: string[][] = []
+    for (const request of ['How do I order custom cakes?', 'When can I collect custom cakes?']) {
+      const reply = SyncReplySchema.parse(await (await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request })).json())
+      titles.push([...new Set((reply.sources ?? []).map((source) => source.title))])
+    }
+    expect(titles.flat().length).toBeGreaterThan(0)
+    const counted = new Map<string, number>()
+    for (const title of titles.flat()) counted.set(title, (counted.get(title) ?? 0) + 1)
+    const hour = 3_600_000
+    const from = new Date(Math.floor(Date.now() / hour) * hour - hour).toISOString()
+    const to = new Date(Math.ceil(Date.now() / hour) * hour + hour).toISOString()
+    const report = (await host.owner.call('GET', `/analytics?agent_id=${agent.id}&from=${from}&to=${to}`)).body
+    expect(Object.fromEntries(report.sources.map((s: { title: string; citations: number }) => [s.title, s.citations]))).toEqual(Object.fromEntries(counted))
+    expect(report.tools).toEqual([expect.objectContaining({ name: 'search_knowledge', calls: expect.any(Number) })])
+  })
+
   it('sends no sources when the agent has no knowledge', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' }, { api_response_mode: 'non_streaming' })
     const reply = SyncReplySchema.parse(await (await host.post(`/api/v1/published/${agent.id}/chat/sync`, { request: 'What is a cake?' })).json())

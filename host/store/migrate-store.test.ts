@@ -56,6 +56,8 @@ const seeded = {} as {
   links: unknown
   transcript: any
   history: any
+  analyticsRange: string
+  analytics: any
   outputUrl: string
   output: Buffer
   attachmentUrl: string
@@ -154,6 +156,10 @@ async function snapshot(host: TestHost) {
   seeded.links = (await host.owner.call('GET', `/agents/${seeded.agentId}/links`)).body
   seeded.transcript = (await host.owner.call('GET', `/agents/${seeded.agentId}/sessions/visit-1?scope=link:${seeded.linkId}`)).body
   seeded.history = await (await host.get(`${linkBase()}/sessions/visit-1`, { authorization: `Bearer ${seeded.visitorToken}` })).json()
+  // The rollup is copied, not counted again from the copied traces.
+  seeded.analyticsRange ??= `from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`
+  seeded.analytics = (await host.owner.call('GET', `/analytics?${seeded.analyticsRange}`)).body
+  expect(seeded.analytics.totals.runs).toBeGreaterThan(0)
   expect(seeded.history.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'kept across stores' })
   expect(seeded.history.messages.at(-1)).toMatchObject({ role: 'assistant', author: { kind: 'human', name: 'Anna' } })
   expect(seeded.history.last_event_id).toBe(3)
@@ -198,6 +204,8 @@ describe('migrate-store', () => {
         'files',
         'takeovers',
         'session_events',
+        'analytics_hours',
+        'analytics_seen',
       ]) {
         const { n } = source.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }
         expect(n, table).toBeGreaterThan(0)
@@ -232,6 +240,7 @@ describe('migrate-store', () => {
     expect(seeded.conversations).toEqual(before.conversations)
     expect(seeded.userSessions).toEqual(before.userSessions)
     expect((await host.get(`/api/v1/published/${seeded.publicAgentId}`)).status).toBe(401)
+    expect(seeded.analytics).toEqual(before.analytics)
 
     // Files: the same bytes under the same URLs.
     expect(Buffer.from(await (await host.get(seeded.outputUrl)).arrayBuffer())).toEqual(seeded.output)

@@ -107,8 +107,32 @@ export const TABLES: Table[] = [
       c('tool_calls', 'jsonb'),
       c('error'),
       c('instance_id'),
+      c('visitor'),
+      c('cited_sources', 'jsonb'),
     ],
   },
+  // The analytics rollup is copied as it is: the triggers that keep it are off during the copy (copy()).
+  {
+    name: 'analytics_hours',
+    columns: [
+      c('agent_id'),
+      c('hour', 'time'),
+      c('scope'),
+      c('version'),
+      c('runs'),
+      c('errors'),
+      c('input_tokens'),
+      c('output_tokens'),
+      c('conversations'),
+      c('visitors'),
+      c('feedback_up'),
+      c('feedback_down'),
+    ],
+  },
+  { name: 'analytics_latency', columns: [c('agent_id'), c('hour', 'time'), c('first_token', 'jsonb'), c('total', 'jsonb')] },
+  { name: 'analytics_uses', columns: [c('agent_id'), c('hour', 'time'), c('kind'), c('name'), c('uses'), c('errors')] },
+  { name: 'analytics_seen', columns: [c('agent_id'), c('kind'), c('key')] },
+  { name: 'analytics_refusals', columns: [c('agent_id'), c('hour', 'time'), c('refusals')] },
   {
     name: 'links',
     columns: [
@@ -334,6 +358,9 @@ async function copy(source: Database.Database, sql: Sql, target: string): Promis
       await tx.unsafe(`LOCK TABLE ${TABLES.map((t) => t.name).join(', ')} IN EXCLUSIVE MODE`)
       const present = await tablesWithRows(tx)
       if (present.length > 0) throw notEmpty(target, present)
+      // The rollup arrives copied: counting the copied traces again would double it.
+      await tx.unsafe('ALTER TABLE traces DISABLE TRIGGER analytics_count_inserted')
+      await tx.unsafe('ALTER TABLE feedback DISABLE TRIGGER analytics_count_rating')
       const counts: { name: string; rows: number }[] = []
       for (const table of TABLES) {
         const expected = (source.prepare(`SELECT COUNT(*) AS n FROM ${table.name}`).get() as { n: number }).n
@@ -352,6 +379,8 @@ async function copy(source: Database.Database, sql: Sql, target: string): Promis
         }
         counts.push({ name: table.name, rows: copied })
       }
+      await tx.unsafe('ALTER TABLE traces ENABLE TRIGGER analytics_count_inserted')
+      await tx.unsafe('ALTER TABLE feedback ENABLE TRIGGER analytics_count_rating')
       return counts
     })) as { name: string; rows: number }[]
   } finally {

@@ -197,3 +197,41 @@ describe('migration 012', () => {
     expect(matches('ag-1', 'invoice')).toEqual([1])
   })
 })
+
+describe('migration 017', () => {
+  it('counts the finished traces already stored into the hourly rollup, and each run that finishes later, once', () => {
+    const before017 = readdirSync(new URL('./migrations/', import.meta.url))
+      .filter((name) => name < '017')
+      .sort()
+    const db = apply(before017.map(sql))
+    db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag-1', 'a', '{}', 'then', 'then')").run()
+    const trace = db.prepare(
+      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, input_tokens, output_tokens, tool_calls)
+       VALUES (?, 'ag-1', 1, ?, 'public', 'r', ?, ?, ?, ?, 10, 20, ?)`,
+    )
+    const tool = JSON.stringify([{ tool_call_id: 'c', tool_name: 'current_time', turn: 1, is_error: false, duration_ms: 1 }])
+    trace.run('t1', 's1', 'success', '2026-01-01T10:05:00.000Z', 100, 1000, tool)
+    trace.run('t2', 's1', 'error', '2026-01-01T10:40:00.000Z', null, 50, '[]')
+    trace.run('t3', 's2', 'success', '2026-01-01T11:00:00.000Z', 200, 2000, '[]')
+    trace.run('t4', 's2', 'running', '2026-01-01T11:10:00.000Z', null, null, '[]')
+    db.transaction(() => db.exec(sql('017_analytics_rollup.sql')))()
+    const hours = () =>
+      db.prepare('SELECT hour, runs, errors, input_tokens, conversations, visitors FROM analytics_hours ORDER BY hour').all() as Record<string, unknown>[]
+    expect(hours()).toEqual([
+      { hour: '2026-01-01T10:00:00.000Z', runs: 2, errors: 1, input_tokens: 20, conversations: 1, visitors: 1 },
+      { hour: '2026-01-01T11:00:00.000Z', runs: 1, errors: 0, input_tokens: 10, conversations: 1, visitors: 1 },
+    ])
+    const latency = db.prepare("SELECT first_token, total FROM analytics_latency WHERE hour = '2026-01-01T10:00:00.000Z'").get() as Record<string, string>
+    // 100 ms: 1 + floor(4·log2 100) = 27; 1000 ms: 40; 50 ms: 23.
+    expect(JSON.parse(latency.first_token!)).toEqual({ '27': 1 })
+    expect(JSON.parse(latency.total!)).toEqual({ '23': 1, '40': 1 })
+    expect(db.prepare("SELECT name, uses FROM analytics_uses WHERE kind = 'tool'").all()).toEqual([{ name: 'current_time', uses: 1 }])
+    // The running one counts when it finishes (interrupted: an error), and not again after.
+    db.prepare("UPDATE traces SET status = 'interrupted' WHERE trace_id = 't4'").run()
+    db.prepare("UPDATE traces SET status = 'success' WHERE trace_id = 't4'").run()
+    expect(hours()[1]).toEqual({ hour: '2026-01-01T11:00:00.000Z', runs: 2, errors: 1, input_tokens: 20, conversations: 1, visitors: 1 })
+    // The rollup goes with its agent.
+    db.prepare("DELETE FROM agents WHERE id = 'ag-1'").run()
+    expect(hours()).toEqual([])
+  })
+})

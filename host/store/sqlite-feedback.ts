@@ -2,9 +2,9 @@
 import type { Db } from './db.ts'
 import type { FeedbackRating, FeedbackRecord, FeedbackStore } from './store.ts'
 
-type FeedbackRow = { seq: number; trace_id: string; rating: FeedbackRating; comment: string | null; created_at: string; updated_at: string }
+export type FeedbackRow = { seq: number; trace_id: string; rating: FeedbackRating; comment: string | null; created_at: string; updated_at: string }
 
-const toFeedback = (row: FeedbackRow): FeedbackRecord => ({
+export const toFeedback = (row: FeedbackRow): FeedbackRecord => ({
   seq: row.seq,
   traceId: row.trace_id,
   rating: row.rating,

@@ -1,4 +1,5 @@
 /** The conversation half of the SQLite store: sessions, their messages, and run traces. */
+import { citedSources } from './analytics.ts'
 import type { Db } from './db.ts'
 import { fromStoredContent, storableJson, storableText, storedContent } from './message-json.ts'
 import { createWatchQueries } from './sqlite-watch.ts'
@@ -81,18 +82,18 @@ export function createSessionStore(db: Db): SessionStore {
     rewindSession: db.prepare<[number, number, number]>('UPDATE sessions SET last_seq = ? - 1 WHERE pk = ? AND last_seq >= ?'),
 
     insertTrace: db.prepare(
-      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at)
-       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt)`,
+      `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at, visitor)
+       VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, 'running', @startedAt, @visitor)`,
     ),
     insertFinishedTrace: db.prepare(
       `INSERT INTO traces (trace_id, instance_id, agent_id, version, session_id, scope, request_id, status, started_at,
-         first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
+         first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error, visitor, cited_sources)
        VALUES (@traceId, @instanceId, @agentId, @version, @sessionId, @scope, @requestId, @status, @startedAt,
-         @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error)`,
+         @firstTokenMs, @totalMs, @turns, @inputTokens, @outputTokens, @toolCalls, @error, @visitor, @citedSources)`,
     ),
     finishTrace: db.prepare(
       `UPDATE traces SET status = @status, first_token_ms = @firstTokenMs, total_ms = @totalMs, turns = @turns,
-         input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error
+         input_tokens = @inputTokens, output_tokens = @outputTokens, tool_calls = @toolCalls, error = @error, cited_sources = @citedSources
        WHERE trace_id = @traceId`,
     ),
 
@@ -117,9 +118,10 @@ export function createSessionStore(db: Db): SessionStore {
    * still leaves it behind to be marked interrupted. Either way a chat costs one commit less.
    */
   const pendingStarts = new Map<string, TraceStart>()
+  const startRow = (trace: TraceStart) => ({ ...trace, visitor: trace.visitor ?? null })
   let flushScheduled = false
   const insertStarts = db.transaction((starts: TraceStart[]) => {
-    for (const trace of starts) sql.insertTrace.run(trace)
+    for (const trace of starts) sql.insertTrace.run(startRow(trace))
   })
   const flushStarts = () => {
     flushScheduled = false
@@ -132,7 +134,7 @@ export function createSessionStore(db: Db): SessionStore {
       // One bad row (its agent deleted meanwhile) must not cost the others theirs.
       for (const trace of starts) {
         try {
-          sql.insertTrace.run(trace)
+          sql.insertTrace.run(startRow(trace))
         } catch {
           // That run's finishRun fails too, and reports it.
         }
@@ -160,7 +162,7 @@ export function createSessionStore(db: Db): SessionStore {
     const o = run.outcome
     const start = pendingStarts.get(run.traceId)
     ;(start ? sql.insertFinishedTrace : sql.finishTrace).run({
-      ...start,
+      ...(start && startRow(start)),
       traceId: run.traceId,
       status: o.status,
       firstTokenMs: o.firstTokenMs,
@@ -170,6 +172,7 @@ export function createSessionStore(db: Db): SessionStore {
       outputTokens: o.outputTokens,
       toolCalls: JSON.stringify(o.toolCalls),
       error: storableText(o.error),
+      citedSources: JSON.stringify(citedSources(run)),
     })
   })
 

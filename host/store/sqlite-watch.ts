@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, type TimeKeyCursor } from './cursor.ts'
 import type { Db } from './db.ts'
 import { groupBy } from './group-by.ts'
 import { fromStoredContent } from './message-json.ts'
+import { type FeedbackRow, toFeedback } from './sqlite-feedback.ts'
 import type { SessionExportRecord, SessionKey, SessionQuery, SessionSummaryRecord, StoredMessage, TraceQuery, TraceRecord } from './store.ts'
 
 /** Where a SQLite page ended: the sort time and the row's key (sessions.pk, traces.rowid). */
@@ -174,12 +175,17 @@ export function createWatchQueries(db: Db) {
   const pageTraces = db.prepare<[string, string], TraceRow>(
     'SELECT rowid AS pk, * FROM traces WHERE agent_id = ? AND session_id IN (SELECT value FROM json_each(?)) ORDER BY started_at, rowid',
   )
+  const pageFeedback = db.prepare<[string], FeedbackRow & { session_pk: number }>(
+    'SELECT session_pk, seq, trace_id, rating, comment, created_at, updated_at FROM feedback WHERE session_pk IN (SELECT value FROM json_each(?)) ORDER BY session_pk, seq',
+  )
   // One read transaction, so a page's messages and traces match its summaries.
   const exportPage = db.transaction((agentId: string, query: SessionQuery): SessionExportRecord[] => {
     const read = readCursor(query)
     const rows = statement(sessionListSql(read)).all(parameters(read, { agentId })) as SessionSummaryRow[]
     if (rows.length === 0) return []
-    const messages = groupBy(pageMessages.all(JSON.stringify(rows.map((row) => row.pk))), (row) => row.session_pk)
+    const pks = JSON.stringify(rows.map((row) => row.pk))
+    const messages = groupBy(pageMessages.all(pks), (row) => row.session_pk)
+    const feedback = groupBy(pageFeedback.all(pks), (row) => row.session_pk)
     // Session ids repeat across scopes: a trace belongs to the session of its scope too.
     const traces = groupBy(pageTraces.all(agentId, JSON.stringify([...new Set(rows.map((row) => row.id))])), (row) => `${row.scope}\n${row.session_id}`)
     return rows.map((row) => ({
@@ -193,6 +199,7 @@ export function createWatchQueries(db: Db) {
         created_at: message.created_at,
       })),
       traces: (traces.get(`${row.scope}\n${row.id}`) ?? []).map(toTrace),
+      feedback: (feedback.get(row.pk) ?? []).map(toFeedback),
     }))
   })
 

@@ -104,7 +104,12 @@ export type SessionSummaryRecord = SessionRecord & {
  * A session whole, as the export writes it: its summary, every message (in `seq` order) and
  * every trace (oldest first), as `getMessages` and `listSessionTraces` give them.
  */
-export type SessionExportRecord = SessionSummaryRecord & { messages: StoredMessage[]; traces: TraceRecord[] }
+export type SessionExportRecord = SessionSummaryRecord & {
+  messages: StoredMessage[]
+  traces: TraceRecord[]
+  /** The ratings of its answers, in order of `seq` (as `listFeedback` gives them). */
+  feedback: FeedbackRecord[]
+}
 
 /**
  * One page of a listing, newest first: by the sort time (a session's `updatedAt`, a trace's
@@ -154,6 +159,11 @@ export type TraceStart = {
   scope: string
   requestId: string
   startedAt: string
+  /**
+   * Who asked, for analytics' unique visitors: a verified user id once visitors sign in
+   * (chat-service.ts's `visitor`); absent, the session is the visitor.
+   */
+  visitor?: string
 }
 
 export type TraceOutcome = {
@@ -557,29 +567,51 @@ export interface KnowledgeStore {
 }
 
 /** Runs of a range of start times (`from` inclusive, `to` exclusive, UTC ISO), of one agent or of all (`agentId` undefined). */
+/** `from` and `to` on whole hours (UTC): the rollup counts by the hour. */
 export type AnalyticsRange = { agentId?: string; from: string; to: string; bucket: 'day' | 'hour' }
-export type AnalyticsCountsRecord = { conversations: number; runs: number; errors: number; inputTokens: number; outputTokens: number }
+export type AnalyticsCountsRecord = {
+  /** Conversations (sessions) whose first finished run started in the slice. */
+  conversations: number
+  /** Visitors first seen in the slice: the trace's `visitor`, else the session. */
+  visitors: number
+  runs: number
+  errors: number
+  inputTokens: number
+  outputTokens: number
+  /** Answers of the slice's runs rated up or down. */
+  feedbackUp: number
+  feedbackDown: number
+}
 export type PercentilesRecord = { p50: number | null; p95: number | null }
 export type AnalyticsRecord = {
-  totals: AnalyticsCountsRecord & { firstTokenMs: PercentilesRecord; totalMs: PercentilesRecord }
-  /** `start`: the bucket's first instant, UTC ISO with milliseconds; oldest first, only buckets with runs. */
-  series: (AnalyticsCountsRecord & { start: string })[]
+  totals: AnalyticsCountsRecord & { refusals: number; firstTokenMs: PercentilesRecord; totalMs: PercentilesRecord }
+  /** `start`: the bucket's first instant, UTC ISO with milliseconds; oldest first, only buckets with runs or refusals. */
+  series: (AnalyticsCountsRecord & { start: string; refusals: number })[]
   /** The most runs first, then by scope. */
   byScope: (AnalyticsCountsRecord & { scope: string })[]
   /** By agent, then version. */
   byVersion: (AnalyticsCountsRecord & { agentId: string; version: number })[]
+  /** The most runs first, then by agent id. */
+  byAgent: (AnalyticsCountsRecord & { agentId: string })[]
   /** The `limit` most called tools, the most calls first, then by name. */
   tools: { name: string; calls: number; errors: number }[]
+  /** The `limit` knowledge sources the answers cited most (by title), the most first, then by title. */
+  sources: { title: string; citations: number }[]
 }
 
+/** Rate-limit refusals of one agent in one hour, added to what is stored. */
+export type RefusalCount = { agentId: string; hour: string; refusals: number }
+
 /**
- * The owner's analytics, computed by the database over the traces' indexed start times
- * (nothing is loaded row by row). Percentiles are nearest-rank (PostgreSQL's percentile_disc):
- * the value at 1-based position ceil(p·n) of the sorted times, over runs that have the time.
- * Rate-limit refusals and feedback are not stored yet and not counted (docs/operations.md).
+ * The owner's analytics, read from an hourly rollup the store keeps as runs finish (in the
+ * transaction that finishes them), plus the feedback table. Counts and token sums are exact;
+ * percentiles come from a histogram of quarter-octave bins (within 9.1 % of the nearest-rank
+ * value, analytics.ts). A run is counted once it has finished (running ones are not).
  */
 export interface AnalyticsStore {
   analytics(range: AnalyticsRange, toolLimit: number): Promise<AnalyticsRecord>
+  /** Adds refusal counts (hosts batch them); atomic per row, so hosts sharing the database add up. Unknown agents are skipped. */
+  addRefusals(counts: RefusalCount[]): Promise<void>
 }
 
 /**

@@ -179,7 +179,9 @@ export class ConsoleWatchPage extends ConsoleElement {
   /** The host's export of every session these filters select (all pages), as a download; the sign-in cookie goes with it. */
   private exportHref(format: 'jsonl' | 'csv'): string {
     const { limit, ...filters } = this.filterParams()
-    return `/api/v1/agents/${encodeURIComponent(this.filters.agent)}/export/sessions${query({ format, ...filters, user_id: this.filters.user || undefined })}`
+    // The feedback filter too: the export selects what the session list shows.
+    const feedback = this.filters.feedback || undefined
+    return `/api/v1/agents/${encodeURIComponent(this.filters.agent)}/export/sessions${query({ format, ...filters, feedback, user_id: this.filters.user || undefined })}`
   }
 
   override render() {

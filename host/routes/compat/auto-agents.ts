@@ -63,7 +63,7 @@ export type AutoAgentsRoutesDeps = {
   chat: ChatService
   heartbeatMs: number
   /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
-  admitKey?: (keyId: string) => Promise<void>
+  admitKey?: (keyId: string, agentId: string) => Promise<void>
   /** The attachment budgets images fetched by URL count against, as uploads do. */
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
   /** Whether image URLs may point to loopback or private addresses: the tools' setting (PORCH_TOOLS_ALLOW_PRIVATE). */
@@ -124,7 +124,7 @@ export function autoAgentsRoutes(deps: AutoAgentsRoutesDeps) {
     let attachments: string[] = []
     if (urls.length > 0) {
       // Admitted before fetching, so a key's rate limit also bounds the fetches it causes.
-      await admitKey?.(key.id)
+      await admitKey?.(key.id, published.agent.id)
       admitted = true
       // The images are stored in the session before the message names them: a new chat needs its id now.
       sessionId ??= randomUUID()
@@ -138,7 +138,7 @@ export function autoAgentsRoutes(deps: AutoAgentsRoutesDeps) {
     }
     const opened = await chat.open({ published, scope, request, streaming })
     // Admission (the key's rate limit): once per new message, after its body passed the checks.
-    if (opened.isNew && !admitted) await admitKey?.(key.id)
+    if (opened.isNew && !admitted) await admitKey?.(key.id, published.agent.id)
     return { streaming, ...(await opened.start()) }
   }
 

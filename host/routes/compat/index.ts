@@ -7,7 +7,9 @@
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
 import { type Limit, type LimiterFactory, type RateLimits, takePoint } from '../../auth/rate-limits.ts'
+import type { RefusalCounter } from '../../auth/refusal-counts.ts'
 import type { UploadLimits } from '../../config.ts'
+import { ApiError } from '../../http/errors.ts'
 import type { AllowPrivate } from '../../runtime/network/index.ts'
 import type { ModelRegistry } from '../../runtime/providers/index.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
@@ -32,6 +34,8 @@ export type CompatDeps = {
   limiter?: LimiterFactory
   /** The host's request limits: when given, each chat through a key takes a point of `chatPerKey`. */
   limits?: RateLimits
+  /** Counts messages refused by the key's limit, for the owner's analytics (absent: not counted). */
+  refusals?: Pick<RefusalCounter, 'count'>
   /** The attachment budgets that images fetched by URL (Auto Agents `images`) count against. */
   uploads: Pick<UploadLimits, 'sessionBytes' | 'agentDayBytes'>
   /** Whether those image URLs may point to loopback or private addresses (the tools' PORCH_TOOLS_ALLOW_PRIVATE). */
@@ -55,8 +59,18 @@ export function compatRoutes({
   allowPrivate,
   models,
   publicUrl,
+  refusals,
 }: CompatDeps) {
-  const admitKey = limits && ((keyId: string) => takePoint([[limits.chatPerKey, keyId]]))
+  const admitKey =
+    limits &&
+    (async (keyId: string, agentId: string) => {
+      try {
+        await takePoint([[limits.chatPerKey, keyId]])
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 429) refusals?.count(agentId)
+        throw error
+      }
+    })
   return (
     new Hono()
       .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey, uploads, allowPrivate }))

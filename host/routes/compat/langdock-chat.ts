@@ -59,7 +59,7 @@ export type LangdockChatDeps = ChatApiDeps & {
   adminTokenHash: string
   models: Pick<ModelRegistry, 'configured'>
   /** Rate limits for a new chat through this key (its id, or `admin`); throws a 429 to refuse it. */
-  admitKey?: (keyId: string) => Promise<void>
+  admitKey?: (keyId: string, agentId: string) => Promise<void>
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -144,7 +144,7 @@ export function langdockChatRoutes(deps: LangdockChatDeps) {
       if (body.agentId === undefined) throw invalid('agentId: required.')
       const published = await publishedFor(who, body.agentId)
       const sessionId = sessionFrom(body.id, c.req.header(SESSION_HEADER))
-      const granted = { published, scope: who.scope, admit: async () => admitKey?.(who.keyId) }
+      const granted = { published, scope: who.scope, admit: async () => admitKey?.(who.keyId, published.agent.id) }
       const agent = published.agent.id
       const started = await turns.start(granted, body, sessionId, {
         downloadUrl: (session, fileId) => `/agent/v1/files/${agent}/${encodeURIComponent(who.keyId)}/${encodeURIComponent(session)}/${fileId}`,

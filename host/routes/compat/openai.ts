@@ -33,7 +33,7 @@ export type OpenAiRoutesDeps = {
   chat: ChatService
   heartbeatMs: number
   /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
-  admitKey?: (keyId: string) => Promise<void>
+  admitKey?: (keyId: string, agentId: string) => Promise<void>
 }
 
 export const SESSION_HEADER = 'X-Porch-Session-Id'
@@ -83,7 +83,7 @@ export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoute
       const streaming = body.stream === true
       const opened = await chat.open({ published, scope, request, streaming })
       // Admission (the key's rate limit): once per new message, after its body passed the checks.
-      if (opened.isNew) await admitKey?.(key.id)
+      if (opened.isNew) await admitKey?.(key.id, published.agent.id)
       const { run, sessionId } = await opened.start()
       const created = Math.floor(Date.now() / 1000)
       const base = (fold: ReplyFold, object: string) => ({ id: `chatcmpl-${fold.traceId}`, object, created, model: body.model })

@@ -45,12 +45,14 @@ describe.each(STORES)('session export, on %s', (kind) => {
   describe('a few sessions', () => {
     let agentId: string
     let linkId: string
+    let linkToken: string
     let afterFirst: string
     beforeAll(async () => {
       const agent = await host.owner.publishedAgent({ model: 'demo:instant', tools: [{ type: 'builtin', name: 'current_time' }] })
       agentId = agent.id
       const link = (await host.owner.call('POST', `/agents/${agentId}/links`, { name: 'export' })).body
       linkId = link.id
+      linkToken = link.token
       await readSse(await host.post(`/api/v1/published/${agentId}/chat`, { request: 'What time is it?', session_id: 'pub-1' }))
       afterFirst = new Date().toISOString()
       await new Promise((resolve) => setTimeout(resolve, 5))
@@ -124,8 +126,38 @@ describe.each(STORES)('session export, on %s', (kind) => {
       expect(answer).toMatchObject({ trace_id: pub1.traces[0].trace_id, trace_status: 'success', version: '1', agent_id: agentId })
     })
 
+    it('carries each answer’s feedback (JSONL as the transcript has it, CSV in two columns) and takes the feedback filter', async () => {
+      const rate = (base: string, session: string, body: object) =>
+        fetch(`${host.url}${base}/sessions/${session}/messages/2/feedback`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      expect((await rate(`/api/v1/published/${agentId}`, 'pub-2', { rating: 'down', comment: 'too short, "really"' })).status).toBe(200)
+      expect((await rate(`/api/v1/links/${linkToken}`, 'lnk-1', { rating: 'up' })).status).toBe(200)
+
+      expect(ids(await jsonl(agentId, 'feedback=down'))).toEqual(['pub-2'])
+      expect(ids(await jsonl(agentId, 'feedback=up'))).toEqual(['lnk-1'])
+      expect(ids(await jsonl(agentId, 'feedback=any'))).toEqual(['lnk-1', 'pub-2'])
+      expect(ids(await jsonl(agentId, 'feedback=any&scope=public'))).toEqual(['pub-2'])
+
+      const [rated] = await jsonl(agentId, 'feedback=down')
+      const transcript = (await host.owner.call('GET', `/agents/${agentId}/sessions/pub-2?scope=public`)).body
+      expect(rated.messages).toEqual(transcript.messages)
+      expect(rated.messages[1].feedback).toMatchObject({ rating: 'down', comment: 'too short, "really"' })
+      expect(rated.messages[0].feedback).toBeUndefined()
+
+      const rows: Record<string, string>[] = parse(await (await exportOf(agentId, 'format=csv&feedback=any')).text(), { bom: true, columns: true })
+      expect(rows.map((r) => [r.session_id, r.seq, r.feedback_rating, r.feedback_comment])).toEqual([
+        ['lnk-1', '1', '', ''],
+        ['lnk-1', '2', 'up', ''],
+        ['pub-2', '1', '', ''],
+        ['pub-2', '2', 'down', 'too short, "really"'],
+      ])
+    })
+
     it('answers bad input with a 400 (and an unknown agent with a 404, no token with a 401)', async () => {
-      for (const query of ['format=xml', 'scope=everything', 'link_id=nope', 'from=yesterday', `scope=public&link_id=${linkId}`]) {
+      for (const query of ['format=xml', 'scope=everything', 'link_id=nope', 'from=yesterday', `scope=public&link_id=${linkId}`, 'feedback=sideways']) {
         const response = await exportOf(agentId, query)
         expect(response.status, query).toBe(400)
         expect((await response.json()).error.code).toBe('invalid_request')

@@ -10,6 +10,7 @@
 import { stringify } from 'csv-stringify/sync'
 import { SESSION_EXPORT_CSV_COLUMNS, type SessionExportFormat } from '../../../shared/console.ts'
 import type { SessionExportRecord, SessionQuery, Store, StoredMessage, TraceRecord } from '../../store/store.ts'
+import { toMessageFeedback } from '../feedback.ts'
 import { messageJson, sessionSummaryJson, traceJson } from './present.ts'
 
 /** Sessions read per store call: a page of 200 short sessions is well under a megabyte. */
@@ -23,13 +24,16 @@ export const EXPORT_CONTENT_TYPES: Record<SessionExportFormat, string> = {
 /** The filters of one export: a `SessionQuery` without its paging. */
 export type SessionExportFilter = Omit<SessionQuery, 'limit' | 'after' | 'before'>
 
-/** A session as its JSONL line has it: the transcript's shape (messages and traces as the owner API writes them). */
-export const sessionExportLine = (agentId: string, session: SessionExportRecord) => ({
-  ...sessionSummaryJson(session),
-  agent_id: agentId,
-  messages: session.messages.map(messageJson),
-  traces: session.traces.map(traceJson),
-})
+/** A session as its JSONL line has it: the transcript's shape (messages, with their `feedback`, and traces as the owner API writes them). */
+export function sessionExportLine(agentId: string, session: SessionExportRecord) {
+  const feedbackOf = new Map(session.feedback.map((rating) => [rating.seq, toMessageFeedback(rating)]))
+  return {
+    ...sessionSummaryJson(session),
+    agent_id: agentId,
+    messages: session.messages.map((message) => ({ ...messageJson(message), ...(feedbackOf.has(message.seq) && { feedback: feedbackOf.get(message.seq) }) })),
+    traces: session.traces.map(traceJson),
+  }
+}
 
 type CsvColumn = (typeof SESSION_EXPORT_CSV_COLUMNS)[number]
 type CsvRow = Record<CsvColumn, string | number | null>
@@ -49,6 +53,7 @@ const textOf = (message: StoredMessage) =>
 export function sessionCsvRows(agentId: string, session: SessionExportRecord): CsvRow[] {
   const summary = sessionSummaryJson(session)
   const traces = new Map(session.traces.map((trace) => [trace.traceId, trace]))
+  const ratings = new Map(session.feedback.map((rating) => [rating.seq, rating]))
   const sessionColumns = {
     agent_id: agentId,
     session_id: summary.session_id,
@@ -77,6 +82,8 @@ export function sessionCsvRows(agentId: string, session: SessionExportRecord): C
     error: trace?.error ?? null,
     // The person's name on a message written during a human takeover; empty for the agent's and the visitor's.
     author: message?.author?.name ?? null,
+    feedback_rating: (message && ratings.get(message.seq)?.rating) ?? null,
+    feedback_comment: (message && ratings.get(message.seq)?.comment) ?? null,
   })
   if (session.messages.length === 0) return [row()]
   return session.messages.map((message) => row(message, traces.get(message.traceId)))

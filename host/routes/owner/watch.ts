@@ -64,6 +64,7 @@ export function ownerWatchRoutes({ store }: { store: Store }) {
           scope,
           excludeScope: scope === undefined ? tryScope() : undefined,
           userId: query.user_id,
+          feedback: query.feedback,
           from: utc(query.from),
           to: utc(query.to),
         }

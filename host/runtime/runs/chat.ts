@@ -55,8 +55,9 @@ export type StartChat = {
   knowledgeFileUrl?: (sourceId: string) => string
   /**
    * The verified visitor (signed visitor identity), null or absent for an anonymous one. A new
-   * session is stored with `visitor.user.id`; an existing one answers only its own user. What
-   * counts unique visitors reads `visitor.user.id` here, where the run starts.
+   * session is stored with `visitor.user.id`; an existing one answers only its own user. The
+   * trace keeps `visitor.user.id` for analytics' unique visitors (without one, the session is the
+   * visitor).
    */
   visitor?: Visitor | null
 }
@@ -367,6 +368,7 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
               scope: input.scope,
               requestId,
               startedAt: new Date().toISOString(),
+              ...(input.visitor && { visitor: input.visitor.user.id }),
             })
           } catch (error) {
             // A client that re-attaches to this request_id learns the run failed (its key is taken until it expires).

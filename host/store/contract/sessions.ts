@@ -313,7 +313,7 @@ export function describeSessions(target: StoreContractTarget) {
       }
     })
 
-    it('exports the page listSessions gives, each session whole: its messages and traces, and only its own', async () => {
+    it('exports the page listSessions gives, each session whole: its messages, traces and ratings, and only its own', async () => {
       // The same id in two scopes is two sessions: neither takes the other's messages or traces.
       const shared = `shared-${randomUUID()}`
       const publicKey = { ...sessionOf(agent, 'public'), sessionId: shared }
@@ -321,11 +321,17 @@ export function describeSessions(target: StoreContractTarget) {
       const firstTrace = await chat(store, publicKey, 'public one')
       const secondTrace = await chat(store, publicKey, 'public two')
       const linkTrace = await chat(store, linkKey, 'via link')
-      for (const query of [{}, { excludeScope: 'try' }, { scope: 'public' }, { from: mark }] as Omit<SessionQuery, 'limit'>[]) {
+      await store.setFeedback(publicKey, 4, { rating: 'down', comment: 'vague' })
+      const queries = [{}, { excludeScope: 'try' }, { scope: 'public' }, { from: mark }, { feedback: 'down' }, { feedback: 'up' }] as Omit<
+        SessionQuery,
+        'limit'
+      >[]
+      for (const query of queries) {
         const listed = await store.listSessions(agent.id, { limit: 50, ...query })
         const exported = await store.exportSessions(agent.id, { limit: 50, ...query })
-        expect(exported.map(({ messages, traces, ...summary }) => summary)).toEqual(listed)
+        expect(exported.map(({ messages, traces, feedback, ...summary }) => summary)).toEqual(listed)
       }
+      expect((await store.exportSessions(agent.id, { limit: 50, feedback: 'down' })).map((row) => [row.sessionId, row.scope])).toEqual([[shared, 'public']])
       const all = await store.exportSessions(agent.id, { limit: 50 })
       const publicOne = all.find((row) => row.sessionId === shared && row.scope === 'public')!
       expect(publicOne.messages).toEqual(await store.getMessages(publicKey))
@@ -337,9 +343,12 @@ export function describeSessions(target: StoreContractTarget) {
       ])
       expect(publicOne.traces).toEqual(await store.listSessionTraces(publicKey))
       expect(publicOne.traces.map((t) => t.traceId)).toEqual([firstTrace, secondTrace])
+      expect(publicOne.feedback).toEqual(await store.listFeedback(publicKey))
+      expect(publicOne.feedback.map((f) => [f.seq, f.rating, f.comment, f.traceId])).toEqual([[4, 'down', 'vague', secondTrace]])
       const viaLink = all.find((row) => row.sessionId === shared && row.scope === 'link:lnk_b')!
       expect(viaLink.messages.map((m) => m.traceId)).toEqual([linkTrace, linkTrace])
       expect(viaLink.traces.map((t) => t.traceId)).toEqual([linkTrace])
+      expect(viaLink.feedback).toEqual([])
       expect(await store.exportSessions((await newAgent(store)).id, { limit: 50 })).toEqual([])
     })
 

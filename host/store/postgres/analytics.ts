@@ -1,71 +1,76 @@
 /**
- * Analytics on PostgreSQL: aggregates over the traces of a start-time range, read in one
- * read-only repeatable-read transaction (one snapshot for every slice). For one agent the range
- * is an index-only scan of traces_for_analytics (migration 007); for all agents, of
- * traces_by_start and the table. Percentiles are percentile_disc (nearest rank).
+ * Analytics on PostgreSQL: the hourly rollup of migration 010 (kept by triggers on traces and
+ * feedback) summed into buckets, read in one read-only repeatable-read transaction (one
+ * snapshot for every slice).
  */
-import { bucketStart, type CountsRow, countsColumns, toCounts } from '../analytics.ts'
+import { type AnalyticsRows, assembleAnalytics, type LatencyRow, type RefusalRow, type RollupRow, type UseRow } from '../analytics.ts'
 import type { AnalyticsStore } from '../store.ts'
 import type { Sql } from './connection.ts'
-import { type Param, query } from './rows.ts'
+import { type Db, type Param, query } from './rows.ts'
 
-const COUNTS = countsColumns('::float8')
 /** to_char formats whose output is the bucket key analytics.ts reads back. */
 const BUCKET_FORMAT = { day: 'YYYY-MM-DD', hour: 'YYYY-MM-DD"T"HH24' } as const
 
 export function createAnalyticsStore(sql: Sql): AnalyticsStore {
   return {
-    async analytics(range, toolLimit) {
+    async analytics(range, limit) {
       const params: Param[] = [range.from, range.to]
       if (range.agentId !== undefined) params.push(range.agentId)
-      const where = `WHERE ${range.agentId !== undefined ? 'agent_id = $3 AND ' : ''}started_at >= $1 AND started_at < $2`
-      return sql.begin('isolation level repeatable read read only', async (tx) => {
-        const [totals] = await query<CountsRow & { ttft_p50: number | null; ttft_p95: number | null; total_p50: number | null; total_p95: number | null }>(
+      const oneAgent = range.agentId !== undefined
+      const hours = (alias: string) => `WHERE ${oneAgent ? `${alias}.agent_id = $3 AND ` : ''}${alias}.hour >= $1 AND ${alias}.hour < $2`
+      const bucket = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', '${BUCKET_FORMAT[range.bucket]}')`
+      const uses = (tx: Db, kind: 'tool' | 'source') =>
+        query<UseRow>(
           tx,
-          `SELECT ${COUNTS},
-             percentile_disc(0.5) WITHIN GROUP (ORDER BY first_token_ms) AS ttft_p50,
-             percentile_disc(0.95) WITHIN GROUP (ORDER BY first_token_ms) AS ttft_p95,
-             percentile_disc(0.5) WITHIN GROUP (ORDER BY total_ms) AS total_p50,
-             percentile_disc(0.95) WITHIN GROUP (ORDER BY total_ms) AS total_p95
-           FROM traces ${where}`,
+          `SELECT name, SUM(uses)::float8 AS uses, SUM(errors)::float8 AS errors FROM analytics_uses u ${hours('u')} AND kind = '${kind}'
+           GROUP BY name ORDER BY uses DESC, name LIMIT ${Math.trunc(limit)}`,
           params,
         )
-        const series = await query<CountsRow & { bucket: string }>(
+      const rows = (await sql.begin('isolation level repeatable read read only', async (tx) => ({
+        // Grouped by the bucket's instant, formatted once per group, summed as float8 (exact to
+        // 2^53; SUM of bigint is numeric, slower): every agent's month reads 300k rows at 1M traces.
+        rollup: await query<RollupRow>(
           tx,
-          `SELECT to_char(started_at AT TIME ZONE 'UTC', '${BUCKET_FORMAT[range.bucket]}') AS bucket, ${COUNTS}
-           FROM traces ${where} GROUP BY bucket ORDER BY bucket`,
+          `SELECT ${bucket('b')} AS bucket, agent_id, scope, version, runs, errors, input_tokens, output_tokens, conversations, visitors, feedback_up, feedback_down
+           FROM (SELECT ${range.bucket === 'day' ? "date_trunc('day', h.hour, 'UTC')" : 'h.hour'} AS b, agent_id, scope, version,
+               SUM(runs::float8) AS runs, SUM(errors::float8) AS errors, SUM(input_tokens::float8) AS input_tokens, SUM(output_tokens::float8) AS output_tokens,
+               SUM(conversations::float8) AS conversations, SUM(visitors::float8) AS visitors,
+               SUM(feedback_up::float8) AS feedback_up, SUM(feedback_down::float8) AS feedback_down
+             FROM analytics_hours h ${hours('h')} GROUP BY 1, agent_id, scope, version) AS s`,
           params,
-        )
-        const byScope = await query<CountsRow & { scope: string }>(
+        ),
+        // The histograms added up by the database: one row, not one per agent and hour.
+        latency: await query<LatencyRow>(
           tx,
-          `SELECT scope, ${COUNTS} FROM traces ${where} GROUP BY scope ORDER BY runs DESC, scope`,
+          `SELECT ${(['first_token', 'total'] as const)
+            .map(
+              (column) => `(SELECT COALESCE(jsonb_object_agg(bin, n), '{}') FROM (SELECT bin, SUM(n::bigint) AS n
+                 FROM analytics_latency l, jsonb_each_text(l.${column}) AS e (bin, n) ${hours('l')} GROUP BY bin) AS x) AS ${column}`,
+            )
+            .join(', ')}`,
           params,
-        )
-        const byVersion = await query<CountsRow & { agent_id: string; version: number }>(
+        ),
+        refusals: await query<RefusalRow>(
           tx,
-          `SELECT agent_id, version, ${COUNTS} FROM traces ${where} GROUP BY agent_id, version ORDER BY agent_id, version`,
+          `SELECT ${bucket('r.hour')} AS bucket, SUM(refusals)::float8 AS refusals FROM analytics_refusals r ${hours('r')} GROUP BY bucket`,
           params,
-        )
-        const tools = await query<{ name: string; calls: number; errors: number }>(
-          tx,
-          `SELECT call.value ->> 'tool_name' AS name, COUNT(*)::float8 AS calls,
-             COUNT(*) FILTER (WHERE (call.value ->> 'is_error')::boolean)::float8 AS errors
-           FROM traces, jsonb_array_elements(traces.tool_calls) AS call (value) ${where}
-           GROUP BY name ORDER BY calls DESC, name LIMIT ${Math.trunc(toolLimit)}`,
-          params,
-        )
-        return {
-          totals: {
-            ...toCounts(totals!),
-            firstTokenMs: { p50: totals!.ttft_p50, p95: totals!.ttft_p95 },
-            totalMs: { p50: totals!.total_p50, p95: totals!.total_p95 },
-          },
-          series: series.map((row) => ({ start: bucketStart(row.bucket), ...toCounts(row) })),
-          byScope: byScope.map((row) => ({ scope: row.scope, ...toCounts(row) })),
-          byVersion: byVersion.map((row) => ({ agentId: row.agent_id, version: row.version, ...toCounts(row) })),
-          tools,
-        }
-      })
+        ),
+        tools: await uses(tx, 'tool'),
+        sources: await uses(tx, 'source'),
+      }))) as AnalyticsRows
+      return assembleAnalytics(rows)
+    },
+    async addRefusals(counts) {
+      if (counts.length === 0) return
+      // One statement: each row's add is atomic, so hosts sharing the database add up.
+      await query(
+        sql,
+        `INSERT INTO analytics_refusals AS r (agent_id, hour, refusals)
+         SELECT c.agent_id, c.hour, SUM(c.refusals) FROM json_to_recordset($1::text::json) AS c (agent_id text, hour timestamptz, refusals bigint)
+         WHERE EXISTS (SELECT 1 FROM agents a WHERE a.id = c.agent_id) GROUP BY c.agent_id, c.hour
+         ON CONFLICT (agent_id, hour) DO UPDATE SET refusals = r.refusals + excluded.refusals`,
+        [JSON.stringify(counts.map((c) => ({ agent_id: c.agentId, hour: c.hour, refusals: c.refusals })))],
+      )
     },
   }
 }

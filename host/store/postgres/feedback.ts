@@ -3,9 +3,9 @@ import type { FeedbackRating, FeedbackRecord, FeedbackStore } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { iso, query } from './rows.ts'
 
-type FeedbackRow = { seq: number; trace_id: string; rating: FeedbackRating; comment: string | null; created_at: Date; updated_at: Date }
+export type FeedbackRow = { seq: number; trace_id: string; rating: FeedbackRating; comment: string | null; created_at: Date; updated_at: Date }
 
-const toFeedback = (row: FeedbackRow): FeedbackRecord => ({
+export const toFeedback = (row: FeedbackRow): FeedbackRecord => ({
   seq: row.seq,
   traceId: row.trace_id,
   rating: row.rating,

@@ -32,6 +32,11 @@ it('applies the migrations once when three hosts start on an empty database at o
     'agent_identities',
     'agent_versions',
     'agents',
+    'analytics_hours',
+    'analytics_latency',
+    'analytics_refusals',
+    'analytics_seen',
+    'analytics_uses',
     'api_keys',
     'attachment_days',
     'console_sessions',
@@ -86,6 +91,46 @@ it('brings a database of migration 001 over to 002: message counters from the me
   expect(counted?.last_seq).toBe(3)
   const [trace] = await sql<{ instance_id: string | null }[]>`SELECT instance_id FROM traces WHERE trace_id = 't1'`
   expect(trace).toEqual({ instance_id: null })
+})
+
+it('brings traces stored before migration 010 into the hourly rollup, and counts each run that finishes later once', async () => {
+  const url = await createTestDatabase()
+  const sql = pool(url)
+  await sql`CREATE TABLE porch_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+  for (const migration of migrationFiles().filter((m) => m.version < 10)) {
+    await sql.unsafe(migration.sql)
+    await sql`INSERT INTO porch_migrations (version, name) VALUES (${migration.version}, ${migration.name})`
+  }
+  await sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('a1', 'a', '{}', now(), now())`
+  const tool = JSON.stringify([{ tool_call_id: 'c', tool_name: 'current_time', turn: 1, is_error: false, duration_ms: 1 }])
+  const trace = (id: string, session: string, status: string, at: string, firstToken: number | null, total: number | null, tools = '[]') =>
+    sql`INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, input_tokens, output_tokens, tool_calls)
+      VALUES (${id}, 'a1', 1, ${session}, 'public', 'r', ${status}, ${at}, ${firstToken}, ${total}, 10, 20, ${tools}::text::jsonb)`
+  await trace('t1', 's1', 'success', '2026-01-01T10:05:00.000Z', 100, 1000, tool)
+  await trace('t2', 's1', 'error', '2026-01-01T10:40:00.000Z', null, 50)
+  await trace('t3', 's2', 'success', '2026-01-02T11:00:00.000Z', 200, 2000)
+  await trace('t4', 's2', 'running', '2026-01-02T11:10:00.000Z', null, null)
+  expect(await migrate(sql)).toEqual(
+    migrationFiles()
+      .filter((m) => m.version >= 10)
+      .map((m) => m.version),
+  )
+  const hours = () =>
+    sql<{ hour: Date; runs: string; errors: string; input_tokens: string; conversations: string; visitors: string }[]>`
+      SELECT hour, runs, errors, input_tokens, conversations, visitors FROM analytics_hours ORDER BY hour`.then((rows) =>
+      rows.map((r) => [r.hour.toISOString(), Number(r.runs), Number(r.errors), Number(r.input_tokens), Number(r.conversations), Number(r.visitors)]),
+    )
+  expect(await hours()).toEqual([
+    ['2026-01-01T10:00:00.000Z', 2, 1, 20, 1, 1],
+    ['2026-01-02T11:00:00.000Z', 1, 0, 10, 1, 1],
+  ])
+  // 100 ms: 1 + floor(4·log2 100) = 27; 1000 ms: 40; 50 ms: 23 (as SQLite's migration 017 counts them).
+  const [latency] = await sql<{ first_token: object; total: object }[]>`SELECT first_token, total FROM analytics_latency ORDER BY hour LIMIT 1`
+  expect(latency).toEqual({ first_token: { '27': 1 }, total: { '23': 1, '40': 1 } })
+  expect(await sql`SELECT name, uses::int FROM analytics_uses`).toEqual([{ name: 'current_time', uses: 1 }])
+  await sql`UPDATE traces SET status = 'interrupted' WHERE trace_id = 't4'`
+  await sql`UPDATE traces SET status = 'success' WHERE trace_id = 't4'`
+  expect((await hours())[1]).toEqual(['2026-01-02T11:00:00.000Z', 2, 1, 20, 1, 1])
 })
 
 const closedPort = () =>

@@ -15,6 +15,7 @@
  */
 import { CONSOLE } from '../../../shared/console.ts'
 import type { ContentBlock } from '../../../shared/index.ts'
+import { citedSources } from '../analytics.ts'
 import { decodeCursor, encodeCursor } from '../cursor.ts'
 import { groupBy } from '../group-by.ts'
 import { fromStoredContent, storableJson, storableText, storedContent } from '../message-json.ts'
@@ -36,6 +37,7 @@ import type {
   TraceStart,
 } from '../store.ts'
 import type { Sql } from './connection.ts'
+import { type FeedbackRow, toFeedback } from './feedback.ts'
 import { changed, type Db, iso, now, type Param, query } from './rows.ts'
 
 type SessionRow = {
@@ -191,7 +193,7 @@ const toInstance = (row: InstanceRow): HostInstance => ({
  * finishRun alone, in-process, from 730–843 µs to 253–332 µs. The messages take their numbers
  * from what the session upsert returns; the trace is written whole when this process still
  * holds its start (`withStart`), else its `running` row is closed. $1–$7 are the session and
- * its messages, the trace's parameters follow, then the verified user's id and name (from `$user`).
+ * its messages, the trace's parameters follow (with its `visitor` last when the start is written here), then the verified user's id and name (from `$user`).
  */
 const appendMessages = (user: number) => `WITH session AS (
     INSERT INTO sessions (agent_id, scope, id, created_at, updated_at, last_seq, user_id, user_name)
@@ -205,16 +207,16 @@ const appendMessages = (user: number) => `WITH session AS (
   )`
 
 const FINISH_RUN = {
-  withStart: `${appendMessages(23)}
+  withStart: `${appendMessages(25)}
     INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, started_at, instance_id,
-      status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error)
-    VALUES ($6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::text::jsonb, $22)
+      status, first_token_ms, total_ms, turns, input_tokens, output_tokens, tool_calls, error, cited_sources, visitor)
+    VALUES ($6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21::text::jsonb, $22, $23::text::jsonb, $24)
     ON CONFLICT (trace_id) DO UPDATE SET status = excluded.status, first_token_ms = excluded.first_token_ms, total_ms = excluded.total_ms,
       turns = excluded.turns, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, tool_calls = excluded.tool_calls,
-      error = excluded.error`,
-  startWritten: `${appendMessages(16)}
+      error = excluded.error, cited_sources = excluded.cited_sources`,
+  startWritten: `${appendMessages(17)}
     UPDATE traces SET status = $8, first_token_ms = $9, total_ms = $10, turns = $11, input_tokens = $12, output_tokens = $13,
-      tool_calls = $14::text::jsonb, error = $15 WHERE trace_id = $6`,
+      tool_calls = $14::text::jsonb, error = $15, cited_sources = $16::text::jsonb WHERE trace_id = $6`,
 }
 
 const sessionPk = async (db: Db, key: SessionKey): Promise<number | null> => {
@@ -329,10 +331,20 @@ export function createSessionStore(sql: Sql): SessionStore {
           ),
           (row) => `${row.scope}\n${row.session_id}`,
         )
+        const feedback = groupBy(
+          await query<FeedbackRow & { session_pk: string }>(
+            tx,
+            `SELECT session_pk::text, seq, trace_id, rating, comment, created_at, updated_at FROM feedback
+             WHERE session_pk IN (SELECT value::bigint FROM jsonb_array_elements_text($1::text::jsonb)) ORDER BY session_pk, seq`,
+            [JSON.stringify(rows.map((row) => String(row.pk)))],
+          ),
+          (row) => row.session_pk,
+        )
         return rows.map((row) => ({
           ...toSessionSummary(row),
           messages: (messages.get(String(row.pk)) ?? []).map(toMessage),
           traces: (traces.get(`${row.scope}\n${row.id}`) ?? []).map(toTrace),
+          feedback: (feedback.get(String(row.pk)) ?? []).map(toFeedback),
         }))
       })) as SessionExportRecord[]
     },
@@ -341,9 +353,9 @@ export function createSessionStore(sql: Sql): SessionStore {
       pendingStarts.set(trace.traceId, trace)
       await changed(
         sql,
-        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8) ON CONFLICT (trace_id) DO NOTHING`,
-        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId],
+        `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, instance_id, visitor)
+         VALUES ($1, $2, $3, $4, $5, $6, 'running', $7, $8, $9) ON CONFLICT (trace_id) DO NOTHING`,
+        [trace.traceId, trace.agentId, trace.version, trace.sessionId, trace.scope, trace.requestId, trace.startedAt, trace.instanceId, trace.visitor ?? null],
       )
     },
     async finishRun(run: FinishedRun) {
@@ -351,7 +363,17 @@ export function createSessionStore(sql: Sql): SessionStore {
       const { agentId, scope, sessionId } = run.session
       const messages = run.messages.map((m) => ({ role: m.role, content: storedContent(m), status: m.status }))
       const o = run.outcome
-      const outcome: Param[] = [o.status, o.firstTokenMs, o.totalMs, o.turns, o.inputTokens, o.outputTokens, JSON.stringify(o.toolCalls), storableText(o.error)]
+      const outcome: Param[] = [
+        o.status,
+        o.firstTokenMs,
+        o.totalMs,
+        o.turns,
+        o.inputTokens,
+        o.outputTokens,
+        JSON.stringify(o.toolCalls),
+        storableText(o.error),
+        JSON.stringify(citedSources(run)),
+      ]
       const appended: Param[] = [agentId, scope, sessionId, now(), messages.length, run.traceId, storableJson(messages)]
       const user: Param[] = [run.user?.id ?? null, run.user?.name ?? null]
       if (start) {
@@ -365,6 +387,7 @@ export function createSessionStore(sql: Sql): SessionStore {
           start.startedAt,
           start.instanceId,
           ...outcome,
+          start.visitor ?? null,
           ...user,
         ])
       } else {
