@@ -46,7 +46,15 @@ let db: TestDatabase
 
 /** The pools of the visitor chat API's parameters after its agent or link (a knowledge source of another agent: a lookup that finds none). */
 const visitorPool = (name: string | undefined) =>
-  name === ':sessionId' || name === ':chatId' || name === '*' ? 'session' : name === ':fileId' ? 'file' : name === ':sourceId' ? 'knowledgeSource' : undefined
+  name === ':sessionId' || name === ':chatId' || name === '*'
+    ? 'session'
+    : name === ':fileId'
+      ? 'file'
+      : name === ':sourceId'
+        ? 'knowledgeSource'
+        : name === ':seq'
+          ? 'seq'
+          : undefined
 
 /** Which id pool a route parameter draws from, for a request with `method` (a DELETE gets the doomed ids). */
 function poolFor(route: Route, index: number, method = route.method): string | undefined {
@@ -511,6 +519,8 @@ describe.each(STORES)(`fuzzing every route with ${REQUESTS} malformed requests (
       agent: [spare.id],
       session: ['kept-1', 'kept-2'],
       version: ['1', '0', '2'],
+      // A message number: an answer of the kept sessions, a question, and none.
+      seq: ['2', '1', '99'],
       apiKey: [spareKey.id],
       chatKeyId: [chatKey.split('.')[0]!, 'admin'],
       ownerKey: [spareOwnerKey.id],
