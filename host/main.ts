@@ -1,4 +1,5 @@
 /** The only file that reads process.env: validate the config, start the host, say how to use it. */
+import './supported-node.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import { type DemoDocument, seedDemoAgent } from './bootstrap.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
