@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeProductionCopy, type ProductionCopy } from './testing/production-copy.ts'
 
@@ -15,8 +16,8 @@ const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.me
   devDependencies: Record<string, string>
 }
 
-/** Every module specifier a compiled file imports, statically or dynamically. */
-const specifiers = (code: string) => [...code.matchAll(/(?:\bfrom|\bimport\s*\(?)\s*['"]([^'"]+)['"]/g)].map((match) => match[1]!)
+/** Every module specifier a compiled file imports, statically or dynamically (TypeScript's own scanner: comments and strings are not imports). */
+const specifiers = (code: string) => ts.preProcessFile(code, true, true).importedFiles.map((file) => file.fileName)
 const packageOf = (specifier: string) =>
   specifier
     .split('/')

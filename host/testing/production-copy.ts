@@ -42,5 +42,5 @@ export function makeProductionCopy(dir: string): ProductionCopy {
     mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true })
     symlinkSync(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name))
   }
-  return { dir, main: join(dir, 'dist/server/host/main.js'), packages }
+  return { dir, main: join(dir, 'dist/server/host/start.js'), packages }
 }
