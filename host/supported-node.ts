@@ -5,8 +5,13 @@
  */
 const SUPPORTED = 'Node.js 22 (≥ 22.12) or 24 (≥ 24.11), the LTS lines'
 
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-if (major < 22 || (major === 22 && minor < 12) || major === 23 || (major === 24 && minor < 11)) {
+/** Whether Porch supports this Node.js version (`process.versions.node`): package.json's `^22.12.0 || >=24.11.0`. */
+export function supportsNode(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  return (major === 22 && minor >= 12) || (major === 24 && minor >= 11) || major > 24
+}
+
+if (!supportsNode(process.versions.node)) {
   process.stderr.write(`Porch cannot start: it needs ${SUPPORTED}, and this is Node.js ${process.version}.\n`)
   process.exit(1)
 }
