@@ -5,7 +5,7 @@
  * host. The cache lives in Node's default place ($TMPDIR/node-compile-cache, or
  * NODE_COMPILE_CACHE); where it cannot be written the host starts without it.
  */
-import module from 'node:module'
+import { enableCompileCache } from 'node:module'
 
-;(module as { enableCompileCache?: () => unknown }).enableCompileCache?.()
+enableCompileCache()
 await import('./main.ts')
