@@ -172,8 +172,8 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
 /** SQLite at PORCH_DB, or PostgreSQL at PORCH_DATABASE_URL (connected and migrated before the host listens). */
 async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl === null) return createSqliteStore(config.dbPath)
-  // Loaded only when used: the PostgreSQL store and its client (as ioredis below) cost a
-  // single SQLite host ~0.1 s of CPU at every start (BENCHMARKS.md, production start).
+  // Loaded only when used: the PostgreSQL store and its client (and ioredis, below) took
+  // ~30 ms of a SQLite host's start CPU on Node 24 (BENCHMARKS.md, production start).
   const [{ createPostgresStore }, { DatabaseUnreachableError }] = await Promise.all([
     import('./store/postgres/postgres-store.ts'),
     import('./store/postgres/connection.ts'),
