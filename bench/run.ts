@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge,analytics` runs
- * some of them (`stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
+ * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge,analytics,start` runs
+ * some of them (`start`: `npm start` against the compiled host of `npm run build:prod`, which it
+ * runs first; `stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
  * installed; `cluster`: one host and three behind nginx on PostgreSQL and Redis, which needs
  * Debian's `postgresql`, `redis-server` and `nginx`; `vectors`: vector search per store, see
  * bench/vectors.ts, which needs Debian's `postgresql` too; `knowledge`: retrieval quality, import
@@ -26,13 +27,14 @@ import { knowledgeBench, knowledgeBenchLines } from './knowledge.ts'
 import { describeMachine, today } from './machine.ts'
 import { hostOverhead } from './overhead.ts'
 import { widgetSizes } from './size.ts'
+import { startBench } from './start.ts'
 import { compareStores, storeComparisonLines } from './stores.ts'
 import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { vectorLines, vectorSearch } from './vectors.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors', 'knowledge', 'analytics'] as const
+const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'stores', 'cluster', 'vectors', 'knowledge', 'analytics', 'start'] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]
@@ -111,6 +113,19 @@ if (runs('streams')) {
     `open SSE streams: ${n(s.opened)} open for ${s.openSeconds.toFixed(0)} s, ${s.pingsPerStreamPerSecond.toFixed(2)} heartbeats per stream per second; host RSS ${s.idleRssMb} MB idle, ${s.peakRssMb} MB peak (V8 heap ${s.atPeak.heapMb} MB, external ${s.atPeak.externalMb} MB); ` +
       `event-loop delay p50 ${s.loopDelay.p50Ms} ms, worst p99 ${s.loopDelay.worstP99Ms} ms, max ${s.loopDelay.maxMs} ms — budget ${n(s.streams)} streams with RSS < 1 GB: ${verdict(s.opened === s.streams && s.peakRssMb < 1024)}`,
   )
+}
+
+if (runs('start')) {
+  execFileSync('npm', ['run', 'build:prod', '--silent'], { stdio: 'ignore' })
+  // The budget is on CPU, which the load of a shared machine does not stretch as it does time.
+  for (const r of await startBench()) {
+    const compiled = r.name.includes('dist/server')
+    report(
+      `start, ${r.name}: first start ${n(r.firstStartMs)} ms, restart ${n(r.restartMs)} ms (${n(r.restartCpuMs)} ms CPU); idle RSS ${n(r.idleRssMb.tree)} MB ` +
+        `(process tree), ${n(r.idleRssMb.host)} MB (host); ${r.cpuMsPerChat.toFixed(2)} ms CPU per sync chat (${n(r.chats)} chats, one at a time)` +
+        (compiled ? ` — budget: a restart under 1,000 ms of CPU: ${verdict(r.restartCpuMs < 1000)}` : ''),
+    )
+  }
 }
 
 if (runs('growth')) {

@@ -5,13 +5,11 @@
 
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { type ServerType, serve } from '@hono/node-server'
 import { Hono } from 'hono'
+import { packageRoot as root } from './package-root.ts'
 import { embedSnippets } from './routes/owner/snippets.ts'
 import type { WidgetAssets } from './widget-assets.ts'
-
-const root = fileURLToPath(new URL('../', import.meta.url))
 
 export type ExamplesServer = { url: string; port: number; close(): Promise<void> }
 

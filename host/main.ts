@@ -1,9 +1,11 @@
 /** The only file that reads process.env: validate the config, start the host, say how to use it. */
+import './supported-node.ts'
 import { readdirSync, readFileSync } from 'node:fs'
 import { type DemoDocument, seedDemoAgent } from './bootstrap.ts'
 import { type Config, ConfigError, loadConfig } from './config.ts'
 import { startExamplesServer } from './examples-server.ts'
 import { createLogger } from './log.ts'
+import { packageRootUrl } from './package-root.ts'
 import { startHost } from './server.ts'
 
 const log = createLogger()
@@ -79,7 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Porch's README and docs/*.md (less their index), the demo agent's knowledge; none when the host runs without them (a trimmed image). */
 function porchDocs(): DemoDocument[] {
-  const repo = new URL('../', import.meta.url)
+  const repo = packageRootUrl
   try {
     const docs = readdirSync(new URL('docs/', repo)).filter((name) => name.endsWith('.md') && name !== 'README.md')
     return ['README.md', ...docs.map((name) => `docs/${name}`)].map((path) => ({

@@ -11,7 +11,7 @@ import { createApp } from './app.ts'
 import { memoryLimiters, redisLimiters } from './auth/rate-limits.ts'
 import { createRefusalCounter } from './auth/refusal-counts.ts'
 import { prepareSecrets, type Secrets } from './bootstrap.ts'
-import { connectRedis, type Redis, RedisUnreachableError } from './cluster/redis.ts'
+import type { Redis } from './cluster/redis.ts'
 import { type Config, ConfigError } from './config.ts'
 import { shuttingDownResponse } from './http/shutting-down.ts'
 import { createEmbedder, type Embedder, type EmbedderOptions } from './knowledge/embedder.ts'
@@ -24,8 +24,6 @@ import { createModelRegistry } from './runtime/providers/index.ts'
 import { createChatService, RedisRunBoard, type RunBoard, RunRegistry } from './runtime/runs/index.ts'
 import { LocalEventBus, RedisEventBus } from './runtime/takeover/index.ts'
 import { createSecretBox } from './runtime/tools/index.ts'
-import { DatabaseUnreachableError } from './store/postgres/connection.ts'
-import { createPostgresStore } from './store/postgres/postgres-store.ts'
 import { createSqliteStore } from './store/sqlite-store.ts'
 import type { Store } from './store/store.ts'
 import { loadWidgetAssets, type WidgetAssets } from './widget-assets.ts'
@@ -188,6 +186,12 @@ export async function startHost(config: Config, options: HostOptions = {}): Prom
 /** SQLite at PORCH_DB, or PostgreSQL at PORCH_DATABASE_URL (connected and migrated before the host listens). */
 async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl === null) return createSqliteStore(config.dbPath)
+  // Loaded only when used: the PostgreSQL store and its client (and ioredis, below) took
+  // ~30 ms of a SQLite host's start CPU on Node 24 (BENCHMARKS.md, production start).
+  const [{ createPostgresStore }, { DatabaseUnreachableError }] = await Promise.all([
+    import('./store/postgres/postgres-store.ts'),
+    import('./store/postgres/connection.ts'),
+  ])
   try {
     return await createPostgresStore(config.databaseUrl)
   } catch (error) {
@@ -213,6 +217,7 @@ async function openShared(
     }
     return null
   }
+  const { connectRedis, RedisUnreachableError } = await import('./cluster/redis.ts')
   let redis: Redis
   try {
     redis = await connectRedis(config.redisUrl, { log })

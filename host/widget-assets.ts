@@ -7,9 +7,8 @@
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { packageRoot as root } from './package-root.ts'
 
-const root = fileURLToPath(new URL('../', import.meta.url))
 export const WIDGET_VERSION = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version
 export const RELEASES_DIR = `${root}widget/releases`
 /** The files a release freezes: what a snippet pins (embed.js) and what it loads (porch-chat.js). */

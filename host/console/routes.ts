@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { type Context, Hono } from 'hono'
 import { PreviewQuerySchema } from '../../shared/console.ts'
 import { ApiError } from '../http/errors.ts'
 import { check } from '../http/validate.ts'
+import { packageRoot } from '../package-root.ts'
 import type { WidgetAssets } from '../widget-assets.ts'
 
 export type ConsoleRoutesDeps = {
@@ -18,7 +18,7 @@ export type ConsoleRoutesDeps = {
   dir?: string
 }
 
-const DEFAULT_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url))
+const DEFAULT_DIR = `${packageRoot}dist/console`
 
 /** The console's policy. Styles may be inline: Lit and the embed launcher draw their own. */
 export function consoleCsp(frameAncestors: "'none'" | "'self'"): string {

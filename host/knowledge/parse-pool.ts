@@ -134,12 +134,14 @@ export function createParsePool({ timeoutMs, heapMb }: { timeoutMs: number; heap
 }
 
 /**
- * The worker's entry, as code: a `.ts` file cannot be a worker's entry even with
+ * The worker's entry, as code. Compiled (dist/server, `npm run build:prod`), it imports
+ * parse-worker.js. From source, a `.ts` file cannot be a worker's entry even with
  * `execArgv: ['--import', 'tsx']` (Node 20 rejects the extension before the hook applies), so
- * the worker registers tsx's loader itself, then imports parse-worker.ts. Works alike under
- * `tsx host/main.ts` and in vitest.
+ * the worker registers tsx's loader itself, then imports parse-worker.ts: works alike under
+ * `tsx host/main.ts` and in vitest, and the compiled host never loads tsx (a dev dependency).
  */
 const WORKER_BOOT = (() => {
+  if (!import.meta.url.endsWith('.ts')) return `import(${JSON.stringify(new URL('./parse-worker.js', import.meta.url).href)})`
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href
   const entry = new URL('./parse-worker.ts', import.meta.url).href
   return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
