@@ -45,7 +45,7 @@ export async function waitForAnswer(page: Page, selector = 'porch-chat') {
 
 /** Types a message into the chat and presses Enter. */
 export async function say(page: Page, text: string, selector = 'porch-chat') {
-  const input = page.locator(`${selector} textarea`)
+  const input = page.locator(`${selector} textarea[part="input"]`)
   await input.fill(text)
   await input.press('Enter')
 }
