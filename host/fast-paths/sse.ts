@@ -36,28 +36,26 @@ export const porchEvents: SseFormat = {
 export type SseOptions = { heartbeatMs: number; headers?: Record<string, string> }
 
 /** Where stream text goes: the socket, or a web stream when no Node response is at hand. */
-type Sink = { write(text: string): void; close(): void; onGone(stop: () => void): void }
+export type Sink = { write(text: string): void; close(): void; onGone(stop: () => void): void }
 
 /**
- * Streams `run` from after event `afterId` in `format`; the client going away detaches it.
- * Events that come in one turn of the event loop (a burst of tokens read in one network chunk,
- * a replay) leave as one chunk at the end of that turn: one socket write instead of one per
- * event, which was most of an SSE chat's cost (see BENCHMARKS.md).
+ * An SSE response whose text `start` writes to the sink it is given, with the SSE headers, those
+ * already set on the context (CORS) and `headers`.
  *
  * Under @hono/node-server the text is written to the Node response directly: a web
  * ReadableStream in between cost about a millisecond per chat, and the adapter held the
  * headers back for a timer tick while it looked for a content length (BENCHMARKS.md, issue 7).
  * Elsewhere (`app.request` in tests, other runtimes) the same text goes into a ReadableStream.
  */
-export function runToSse(c: Context, run: RunFeed, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
+export function sseResponse(c: Context, headers: Record<string, string>, start: (sink: Sink) => void): Response {
   const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
   if (outgoing) {
     // The headers set on the context (CORS) are read off a response c.body() builds and drops;
     // reading c.res instead would make Hono copy the response once more when the handler returns.
-    const headers: Record<string, string> = { ...Object.fromEntries(c.body(null).headers), ...SSE_HEADERS, ...options.headers }
-    pump(run, afterId, options, format, {
+    const all: Record<string, string> = { ...Object.fromEntries(c.body(null).headers), ...SSE_HEADERS, ...headers }
+    start({
       write: (text) => {
-        if (!outgoing.headersSent) outgoing.writeHead(200, headers)
+        if (!outgoing.headersSent) outgoing.writeHead(200, all)
         outgoing.write(text)
       },
       close: () => outgoing.end(),
@@ -69,7 +67,7 @@ export function runToSse(c: Context, run: RunFeed, afterId: number, options: Sse
   let cancelled = () => {}
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      pump(run, afterId, options, format, {
+      start({
         write: (text) => controller.enqueue(encoder.encode(text)),
         close: () => controller.close(),
         onGone: (stop) => {
@@ -80,7 +78,17 @@ export function runToSse(c: Context, run: RunFeed, afterId: number, options: Sse
     },
     cancel: () => cancelled(),
   })
-  return c.body(body, 200, { ...SSE_HEADERS, ...options.headers })
+  return c.body(body, 200, { ...SSE_HEADERS, ...headers })
+}
+
+/**
+ * Streams `run` from after event `afterId` in `format`; the client going away detaches it.
+ * Events that come in one turn of the event loop (a burst of tokens read in one network chunk,
+ * a replay) leave as one chunk at the end of that turn: one socket write instead of one per
+ * event, which was most of an SSE chat's cost (see BENCHMARKS.md).
+ */
+export function runToSse(c: Context, run: RunFeed, afterId: number, options: SseOptions, format: SseFormat = porchEvents): Response {
+  return sseResponse(c, options.headers ?? {}, (sink) => pump(run, afterId, options, format, sink))
 }
 
 function pump(run: RunFeed, afterId: number, options: SseOptions, format: SseFormat, sink: Sink) {

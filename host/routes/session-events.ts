@@ -9,11 +9,9 @@
  * Streams stay open as long as the chat does, so each host bounds how many it holds: per
  * client (IP) and in all (EventStreamLimits).
  */
-import type { HttpBindings } from '@hono/node-server'
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import type { Context } from 'hono'
 import type { SessionEvent } from '../../shared/index.ts'
-import { SSE_HEADERS } from '../fast-paths/sse.ts'
+import { type Sink, sseResponse } from '../fast-paths/sse.ts'
 import { ApiError } from '../http/errors.ts'
 import { type SessionEventBus, toSessionEvent } from '../runtime/takeover/index.ts'
 import type { SessionKey, Store } from '../store/store.ts'
@@ -96,40 +94,10 @@ export type SessionEventsOptions = {
   log: (message: string, error: unknown) => void
 }
 
-type Sink = { write(text: string): void; close(): void; onGone(stop: () => void): void }
-
 const format = (event: SessionEvent) => `id: ${event.id}\nevent: ${event.event_type}\ndata: ${JSON.stringify(event)}\n\n`
 
 export function sessionEventsToSse(c: Context, options: SessionEventsOptions): Response {
-  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing
-  if (outgoing) {
-    const headers: Record<string, string> = { ...Object.fromEntries(c.body(null).headers), ...SSE_HEADERS }
-    follow(options, {
-      write: (text) => {
-        if (!outgoing.headersSent) outgoing.writeHead(200, headers)
-        outgoing.write(text)
-      },
-      close: () => outgoing.end(),
-      onGone: (stop) => outgoing.once('close', stop),
-    })
-    return RESPONSE_ALREADY_SENT
-  }
-  const encoder = new TextEncoder()
-  let cancelled = () => {}
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      follow(options, {
-        write: (text) => controller.enqueue(encoder.encode(text)),
-        close: () => controller.close(),
-        onGone: (stop) => {
-          cancelled = stop
-          c.req.raw.signal.addEventListener('abort', stop, { once: true })
-        },
-      })
-    },
-    cancel: () => cancelled(),
-  })
-  return c.body(body, 200, SSE_HEADERS)
+  return sseResponse(c, {}, (sink) => follow(options, sink))
 }
 
 function follow({ store, events, key, afterId, heartbeatMs, slot, log }: SessionEventsOptions, sink: Sink) {
