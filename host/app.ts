@@ -170,6 +170,7 @@ export function createApp(deps: AppDeps) {
       allowPrivate: deps.tools.allowPrivate,
       models: deps.models,
       publicUrl: deps.publicUrl,
+      secretBox: deps.secretBox,
       ...(deps.refusals ? { refusals: deps.refusals } : {}),
     }),
   )

@@ -48,11 +48,13 @@ import { z } from 'zod'
 import type { ApiErrorCode } from '../../../shared/errors.ts'
 import { ChatRequestSchema, ClientIdSchema } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
+import { visitorIdentity } from '../../auth/visitor-identity.ts'
 import type { UploadLimits } from '../../config.ts'
 import { ApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
 import type { AllowPrivate } from '../../runtime/network/index.ts'
 import { type ChatService, collectReply, type ReplyFold } from '../../runtime/runs/index.ts'
+import type { SecretBox } from '../../runtime/tools/index.ts'
 import type { Store } from '../../store/store.ts'
 import { attachImages, imageUrls } from './auto-agents-images.ts'
 import { compatBodyLimit } from './body-limit.ts'
@@ -60,6 +62,8 @@ import { type ChunkRenderer, DONE, streamReply } from './stream-reply.ts'
 
 export type AutoAgentsRoutesDeps = {
   store: Store
+  /** Opens agents' identity secrets: a user token (`X-Porch-User-Token`) is checked as on the visitor API. */
+  secretBox: SecretBox
   chat: ChatService
   heartbeatMs: number
   /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
@@ -116,6 +120,8 @@ export function autoAgentsRoutes(deps: AutoAgentsRoutesDeps) {
     const body = await readJson(c, AutoAgentsChatSchema)
     const streaming = streams(body)
     if (body.agentId !== key.agentId) throw new ApiError(403, 'forbidden', 'This API key belongs to another agent.')
+    // The signed-in user the caller names with a user token, as on the visitor API (required when the agent requires identity).
+    const visitor = await visitorIdentity(c, { store, secretBox: deps.secretBox }, published.agent.id, true)
 
     // Images count only for an agent that takes attachments; for any other they are ignored, never fetched.
     const urls = published.version.config.attachments ? imageUrls(body.images) : []
@@ -136,7 +142,7 @@ export function autoAgentsRoutes(deps: AutoAgentsRoutesDeps) {
       ...(sessionId && { session_id: sessionId }),
       ...(attachments.length > 0 && { attachments }),
     }
-    const opened = await chat.open({ published, scope, request, streaming })
+    const opened = await chat.open({ published, scope, request, streaming, visitor })
     // Admission (the key's rate limit): once per new message, after its body passed the checks.
     if (opened.isNew && !admitted) await admitKey?.(key.id, published.agent.id)
     return { streaming, ...(await opened.start()) }

@@ -13,6 +13,7 @@ import { ApiError } from '../../http/errors.ts'
 import type { AllowPrivate } from '../../runtime/network/index.ts'
 import type { ModelRegistry } from '../../runtime/providers/index.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
+import type { SecretBox } from '../../runtime/tools/index.ts'
 import type { Store } from '../../store/store.ts'
 import type { Publisher } from '../owner/publishing.ts'
 import { autoAgentsRoutes } from './auto-agents.ts'
@@ -44,6 +45,8 @@ export type CompatDeps = {
   models: Pick<ModelRegistry, 'configured'>
   /** The host's public base URL, which makes UI message stream file URLs absolute. */
   publicUrl?: () => string
+  /** Opens agents' identity secrets, to check user tokens sent to the chat APIs. */
+  secretBox: SecretBox
 }
 
 export function compatRoutes({
@@ -60,6 +63,7 @@ export function compatRoutes({
   models,
   publicUrl,
   refusals,
+  secretBox,
 }: CompatDeps) {
   const admitKey =
     limits &&
@@ -73,10 +77,10 @@ export function compatRoutes({
     })
   return (
     new Hono()
-      .route('/', autoAgentsRoutes({ store, chat, heartbeatMs, admitKey, uploads, allowPrivate }))
-      .route('/', openAiRoutes({ store, chat, heartbeatMs, admitKey }))
+      .route('/', autoAgentsRoutes({ store, secretBox, chat, heartbeatMs, admitKey, uploads, allowPrivate }))
+      .route('/', openAiRoutes({ store, secretBox, chat, heartbeatMs, admitKey }))
       // Before langdockRoutes, whose owner auth guards /agent/v1/*: chat keys chat here too.
-      .route('/', langdockChatRoutes({ store, chat, heartbeatMs, uploads, publicUrl, adminTokenHash, models, admitKey }))
+      .route('/', langdockChatRoutes({ store, secretBox, chat, heartbeatMs, uploads, publicUrl, adminTokenHash, models, admitKey }))
       .route('/', langdockRoutes({ store, publisher, adminTokenHash, rateLimit: langdockRateLimit, limiter }))
   )
 }

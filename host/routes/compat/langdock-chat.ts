@@ -40,6 +40,7 @@ import { z } from 'zod'
 import { ClientIdSchema, LIMITS, UiChatRequestSchema, UiMessageSchema } from '../../../shared/index.ts'
 import { bearer, parseCredential, secretMatches } from '../../auth/key-pair.ts'
 import { browserRefused, ownerPrincipal, unauthorized } from '../../auth/owner-auth.ts'
+import { visitorIdentity } from '../../auth/visitor-identity.ts'
 import { ApiError, errorBody, notFound } from '../../http/errors.ts'
 import { knowledgeSourceIdParam, sessionIdParam } from '../../http/ids.ts'
 import { readJson } from '../../http/validate.ts'
@@ -48,14 +49,14 @@ import { collectEvents } from '../../runtime/runs/index.ts'
 import { plainContentType, safeFilename } from '../../runtime/tools/index.ts'
 import { keyScope, type Scope } from '../../store/scope.ts'
 import type { PublishedAgent } from '../../store/store.ts'
-import { type ChatApiDeps, downloadHeaders } from '../chat-api.ts'
+import { downloadHeaders, type VisitorApiDeps } from '../chat-api.ts'
 import { uiChatTurns } from '../ui-chat-turn.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { SESSION_HEADER } from './openai.ts'
 import { assembleUiMessage } from './ui-message.ts'
 import { UiMessageStreamFold } from './ui-message-stream.ts'
 
-export type LangdockChatDeps = ChatApiDeps & {
+export type LangdockChatDeps = VisitorApiDeps & {
   adminTokenHash: string
   models: Pick<ModelRegistry, 'configured'>
   /** Rate limits for a new chat through this key (its id, or `admin`); throws a 429 to refuse it. */
@@ -144,7 +145,9 @@ export function langdockChatRoutes(deps: LangdockChatDeps) {
       if (body.agentId === undefined) throw invalid('agentId: required.')
       const published = await publishedFor(who, body.agentId)
       const sessionId = sessionFrom(body.id, c.req.header(SESSION_HEADER))
-      const granted = { published, scope: who.scope, admit: async () => admitKey?.(who.keyId, published.agent.id) }
+      // The signed-in user the caller names with a user token, as on the visitor API (required when the agent requires identity).
+      const visitor = await visitorIdentity(c, deps, published.agent.id, true)
+      const granted = { published, scope: who.scope, visitor, admit: async () => admitKey?.(who.keyId, published.agent.id) }
       const agent = published.agent.id
       const started = await turns.start(granted, body, sessionId, {
         downloadUrl: (session, fileId) => `/agent/v1/files/${agent}/${encodeURIComponent(who.keyId)}/${encodeURIComponent(session)}/${fileId}`,

@@ -21,15 +21,19 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { ClientIdSchema, LIMITS } from '../../../shared/index.ts'
 import { authenticateChatKey } from '../../auth/chat-key-auth.ts'
+import { visitorIdentity } from '../../auth/visitor-identity.ts'
 import { ApiError, toApiError } from '../../http/errors.ts'
 import { readJson } from '../../http/validate.ts'
 import { type ChatService, collectReply, type ReplyFold } from '../../runtime/runs/index.ts'
+import type { SecretBox } from '../../runtime/tools/index.ts'
 import type { Store } from '../../store/store.ts'
 import { compatBodyLimit } from './body-limit.ts'
 import { DONE, streamReply } from './stream-reply.ts'
 
 export type OpenAiRoutesDeps = {
   store: Store
+  /** Opens agents' identity secrets: a user token (`X-Porch-User-Token`) is checked as on the visitor API. */
+  secretBox: SecretBox
   chat: ChatService
   heartbeatMs: number
   /** Rate limits for a new chat through this key; throws a 429 to refuse it. */
@@ -56,7 +60,7 @@ export const ChatCompletionSchema = z.object({
   user: z.string().max(256).optional(),
 })
 
-export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoutesDeps) {
+export function openAiRoutes({ store, secretBox, chat, heartbeatMs, admitKey }: OpenAiRoutesDeps) {
   const authenticate = async (c: Context) => {
     try {
       return await authenticateChatKey(c, store)
@@ -80,8 +84,10 @@ export function openAiRoutes({ store, chat, heartbeatMs, admitKey }: OpenAiRoute
       if (body.model !== key.agentId) throw modelNotFound(body.model)
       const request = { request: lastUserText(body.messages), ...sessionFrom(c.req.header(SESSION_HEADER)) }
 
+      // The signed-in user the caller names with a user token, as on the visitor API (required when the agent requires identity).
+      const visitor = await visitorIdentity(c, { store, secretBox }, published.agent.id, true)
       const streaming = body.stream === true
-      const opened = await chat.open({ published, scope, request, streaming })
+      const opened = await chat.open({ published, scope, request, streaming, visitor })
       // Admission (the key's rate limit): once per new message, after its body passed the checks.
       if (opened.isNew) await admitKey?.(key.id, published.agent.id)
       const { run, sessionId } = await opened.start()
@@ -172,7 +178,9 @@ function openAiErrorHandler(error: Error, c: Context): Response {
   const status = known ? known.status : (error as { status?: unknown }).status
   if (typeof status !== 'number' || status < 400 || status >= 500) throw error
   for (const [name, value] of Object.entries(known?.headers ?? {})) c.header(name, value)
-  const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : (known?.code ?? 'invalid_request')
+  // A 401 is the key's, unless it is the user token's (signed visitor identity): then its own code says which.
+  const userToken = known?.code === 'invalid_identity' || known?.code === 'identity_required'
+  const code = status === 401 && !userToken ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : (known?.code ?? 'invalid_request')
   const type = status === 429 ? 'requests' : 'invalid_request_error'
   const details = known?.details as { param?: string; issues?: { path: string }[] } | undefined
   const param = details?.param ?? (details?.issues?.[0]?.path || null)
