@@ -270,6 +270,10 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
       if (i === stall) return
       if (i === stop) {
         cut = true
+        // As a provider's connection drops mid-answer: the chunks sent travel first, then the
+        // connection goes. Cut in the same instant, newer clients (Node 24.22's fetch) can get
+        // the bytes and the close at once and fail the whole response before reading a chunk.
+        await sleep(50)
         // end() flushes what was written before the socket goes away, unlike destroy() alone.
         res.socket?.end(() => res.socket?.destroy())
         return
