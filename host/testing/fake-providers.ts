@@ -307,7 +307,11 @@ async function startFake(dialect: Dialect, script: Script): Promise<FakeProvider
     res.writeHead(200, { 'content-type': 'application/json' })
     res.write(json.slice(0, json.length >> 1))
     if (reply.malformedChunk) return void res.end('}{')
-    if (reply.cutAfterChunks !== undefined) return void res.socket?.end(() => res.socket?.destroy())
+    if (reply.cutAfterChunks !== undefined) {
+      // As for a stream: the half sent travels before the connection drops (see stream()).
+      await sleep(50)
+      return void res.socket?.end(() => res.socket?.destroy())
+    }
     res.on('close', () => fake.aborted++)
   }
 
