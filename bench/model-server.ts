@@ -9,7 +9,14 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type ModelServer = { url: string; baseURL: string; open(): number; close(): Promise<void> }
+export type ModelServer = {
+  url: string
+  baseURL: string
+  open(): number
+  /** Bytes of the last request's body: what the caller sent the model (its prompt, grown or not). */
+  lastRequestBytes(): number
+  close(): Promise<void>
+}
 
 const WORDS = [
   'the',
@@ -63,11 +70,13 @@ function steer(body: { messages?: { role: string; content: unknown }[] }, defaul
 export async function startModelServer(defaults: Partial<Steering> = {}): Promise<ModelServer> {
   const base: Steering = { tokens: 20, pace: 0, hold: false, think: 0, ...defaults }
   let open = 0
+  let lastRequestBytes = 0
   const server = createServer((request, response) => {
     let raw = ''
     request.setEncoding('utf8')
     request.on('data', (chunk: string) => (raw += chunk))
     request.on('end', () => {
+      lastRequestBytes = Buffer.byteLength(raw)
       const body = JSON.parse(raw || '{}')
       const plan = steer(body, base)
       const tokens = answerTokens(plan.hold ? 1 : plan.tokens)
@@ -102,6 +111,7 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
     url,
     baseURL: `${url}/v1`,
     open: () => open,
+    lastRequestBytes: () => lastRequestBytes,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
