@@ -8,6 +8,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
 
 export type ModelServer = {
   url: string
@@ -72,6 +73,10 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
   let open = 0
   let lastRequestBytes = 0
   const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/open') {
+      response.end(String(open))
+      return
+    }
     let raw = ''
     request.setEncoding('utf8')
     request.on('data', (chunk: string) => (raw += chunk))
@@ -162,4 +167,12 @@ function completion(text: string) {
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
   }
+}
+
+// As its own process (bench/floor-process.ts), for benchmarks that need this process's open
+// files for their clients: `tsx bench/model-server.ts '{"hold":true}'`; `GET /open` counts its open streams.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const server = await startModelServer(JSON.parse(process.argv[2] ?? '{}'))
+  console.log(`listening on ${server.url}`)
+  process.on('SIGINT', () => void server.close().then(() => process.exit(0)))
 }
