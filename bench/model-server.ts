@@ -8,8 +8,16 @@
  */
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
 
-export type ModelServer = { url: string; baseURL: string; open(): number; close(): Promise<void> }
+export type ModelServer = {
+  url: string
+  baseURL: string
+  open(): number
+  /** Bytes of the last request's body: what the caller sent the model (its prompt, grown or not). */
+  lastRequestBytes(): number
+  close(): Promise<void>
+}
 
 const WORDS = [
   'the',
@@ -63,11 +71,17 @@ function steer(body: { messages?: { role: string; content: unknown }[] }, defaul
 export async function startModelServer(defaults: Partial<Steering> = {}): Promise<ModelServer> {
   const base: Steering = { tokens: 20, pace: 0, hold: false, think: 0, ...defaults }
   let open = 0
+  let lastRequestBytes = 0
   const server = createServer((request, response) => {
+    if (request.method === 'GET' && request.url === '/open') {
+      response.end(String(open))
+      return
+    }
     let raw = ''
     request.setEncoding('utf8')
     request.on('data', (chunk: string) => (raw += chunk))
     request.on('end', () => {
+      lastRequestBytes = Buffer.byteLength(raw)
       const body = JSON.parse(raw || '{}')
       const plan = steer(body, base)
       const tokens = answerTokens(plan.hold ? 1 : plan.tokens)
@@ -102,6 +116,7 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
     url,
     baseURL: `${url}/v1`,
     open: () => open,
+    lastRequestBytes: () => lastRequestBytes,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -152,4 +167,12 @@ function completion(text: string) {
     choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
   }
+}
+
+// As its own process (bench/floor-process.ts), for benchmarks that need this process's open
+// files for their clients: `tsx bench/model-server.ts '{"hold":true}'`; `GET /open` counts its open streams.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const server = await startModelServer(JSON.parse(process.argv[2] ?? '{}'))
+  console.log(`listening on ${server.url}`)
+  process.on('SIGINT', () => void server.close().then(() => process.exit(0)))
 }

@@ -49,3 +49,20 @@ export function processTreeCpuMs(rootPid: number): number {
   }
   return (ticks * 1000) / TICKS_PER_SECOND
 }
+
+/**
+ * CPU time of a process's threads in milliseconds, to the nanosecond (the scheduler's own
+ * account in /proc/PID/task/TID/schedstat): fine enough to read around one request, where the
+ * 10 ms ticks of /proc/PID/stat are not.
+ */
+export function preciseCpuMs(pid: number): number {
+  let ns = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns / 1e6
+}

@@ -7,7 +7,7 @@
  */
 import { Agent, type ClientRequest, request } from 'node:http'
 import { publishAgent, startBenchHost } from './child-host.ts'
-import { startModelServer } from './model-server.ts'
+import { startFloorProcess } from './floor-process.ts'
 import { median } from './stats.ts'
 
 export type StreamsResult = {
@@ -23,11 +23,12 @@ export type StreamsResult = {
 }
 
 export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 250 } = {}): Promise<StreamsResult> {
-  const model = await startModelServer({ hold: true })
+  // In its own process: each stream's socket to the model would be one more open file here.
+  const model = await startFloorProcess('bench/model-server.ts', [JSON.stringify({ hold: true })])
   const host = await startBenchHost({
     probe: true,
     raiseFileLimit: true,
-    env: { OPENAI_BASE_URL: model.baseURL, OPENAI_API_KEY: 'bench', PORCH_HEARTBEAT_SECONDS: '1' },
+    env: { OPENAI_BASE_URL: `${model.url}/v1`, OPENAI_API_KEY: 'bench', PORCH_HEARTBEAT_SECONDS: '1' },
   })
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity })
   const open: ClientRequest[] = []
@@ -72,7 +73,7 @@ export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 2
     await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000))
     const openSeconds = (performance.now() - started) / 1000
     const window = host.samples.slice(samplesBefore)
-    const stillOpen = model.open()
+    const stillOpen = Number(await (await fetch(`${model.url}/open`)).text())
     if (stillOpen < streams) throw new Error(`only ${stillOpen} of ${streams} model streams stayed open`)
     return {
       streams,
@@ -92,7 +93,7 @@ export async function openStreams({ streams = 5_000, holdSeconds = 10, batch = 2
     for (const req of open) req.destroy()
     agent.destroy()
     await host.stop()
-    await model.close()
+    await model.stop()
   }
 }
 
