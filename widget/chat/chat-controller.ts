@@ -55,6 +55,13 @@ export class ChatController implements ReactiveController {
   /** The session's event stream (human takeover), open while the chat is open and has a session. */
   private events: AbortController | null = null
   private eventsWanted = false
+  /**
+   * The session whose event stream the host refused while an answer streamed (404: the host
+   * stores a new session with its first answer). Not asked again until that answer ends or the
+   * chat is reopened: `follow` runs on every render, and asking on each was one request per
+   * animation frame while the first answer streamed.
+   */
+  private eventsRefused: string | null = null
   private lastEventId = 0
 
   constructor(
@@ -84,21 +91,26 @@ export class ChatController implements ReactiveController {
       if (!wanted) {
         this.events?.abort()
         this.events = null
+        this.eventsRefused = null
       }
       return
     }
-    if (this.events) return
+    if (this.events || this.eventsRefused === this.sessionId) return
     const events = (this.events = new AbortController())
     const target = this.target()
-    followSessionEvents(chatUrls(target).events(this.sessionId), {
+    const sessionId = this.sessionId
+    followSessionEvents(chatUrls(target).events(sessionId), {
       headers: authHeaders(target),
       afterId: this.lastEventId,
       signal: events.signal,
       onEvent: (event) => this.onSessionEvent(event),
       retryDelay: this.options.retryDelay,
     }).catch(() => {
-      // Gone for good (the session or the token is): a later open or message tries again.
-      if (this.events === events) this.events = null
+      // Gone for good (the session or the token is): a later open or render tries again; while
+      // an answer streams, its end does.
+      if (this.events !== events) return
+      this.events = null
+      if (this.running) this.eventsRefused = sessionId
     })
   }
 
@@ -258,6 +270,8 @@ export class ChatController implements ReactiveController {
       this.running = null
       this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
       this.messages = [...this.messages]
+      // The host has the session now, if it refused its events while the first answer streamed.
+      this.eventsRefused = null
       this.follow(this.eventsWanted)
       this.update()
     }
