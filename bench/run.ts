@@ -36,7 +36,21 @@ import { vectorLines, vectorSearch } from './vectors.ts'
 import { widgetPhone, widgetPhoneLines } from './widget-phone.ts'
 import { widgetRender } from './widget-render.ts'
 
-const BENCHES = ['size', 'overhead', 'throughput', 'streams', 'growth', 'render', 'phone', 'stores', 'cluster', 'vectors', 'knowledge', 'analytics', 'start'] as const
+const BENCHES = [
+  'size',
+  'overhead',
+  'throughput',
+  'streams',
+  'growth',
+  'render',
+  'phone',
+  'stores',
+  'cluster',
+  'vectors',
+  'knowledge',
+  'analytics',
+  'start',
+] as const
 type Bench = (typeof BENCHES)[number]
 
 const flag = (name: string) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split('=')[1]

@@ -88,7 +88,8 @@ export function widgetPhoneLines(rows: PhoneRow[]): string[] {
   const lines: string[] = []
   for (const row of rows.filter((r) => r.throttled)) {
     const base = rows.find((r) => r.mode === row.mode && !r.throttled)
-    const x = (key: keyof PhoneVisit) => (base && base[key] > 0 ? ` (×${round(row[key] / base[key], 1)} unthrottled ${base[key]})` : base ? ` (unthrottled ${base[key]})` : '')
+    const x = (key: keyof PhoneVisit) =>
+      base && base[key] > 0 ? ` (×${round(row[key] / base[key], 1)} unthrottled ${base[key]})` : base ? ` (unthrottled ${base[key]})` : ''
     lines.push(
       `  ${row.mode}, CPU ×${CPU_SLOWDOWN} + slow 4G, median of ${row.visits}: click → usable input ${row.openMs} ms${x('openMs')}, longest task meanwhile ${row.longestOpenTaskMs} ms; ` +
         `Send → first token ${row.firstTokenMs} ms${x('firstTokenMs')}; while the answer streams: ${row.longTasks} long tasks${x('longTasks')}, longest ${row.longestTaskMs} ms${x('longestTaskMs')}, ` +
@@ -144,15 +145,22 @@ async function visit(browser: Browser, url: string, mode: PhoneMode, throttled: 
     const before = await taskSeconds(cdp)
     await chat.locator('porch-chat textarea[part="input"]').press('Enter')
     const firstTokenAt = await chat
-      .waitForFunction(() => (document.querySelector('porch-chat')?.shadowRoot?.querySelector('.message.assistant .md')?.textContent ?? '') !== '' && performance.timeOrigin + performance.now(), null, {
-        polling: 'raf',
-        timeout: 120_000,
-      })
+      .waitForFunction(
+        () =>
+          (document.querySelector('porch-chat')?.shadowRoot?.querySelector('.message.assistant .md')?.textContent ?? '') !== '' &&
+          performance.timeOrigin + performance.now(),
+        null,
+        {
+          polling: 'raf',
+          timeout: 120_000,
+        },
+      )
       .then((handle) => handle.jsonValue() as Promise<number>)
     const sentAt = await chat.evaluate(() => (window as unknown as { __porchSend: number }).__porchSend)
     await chat.waitForFunction(
       () => {
-        const messages = (document.querySelector('porch-chat') as unknown as { chat?: { messages: { role: string; state: string }[] } } | null)?.chat?.messages ?? []
+        const messages =
+          (document.querySelector('porch-chat') as unknown as { chat?: { messages: { role: string; state: string }[] } } | null)?.chat?.messages ?? []
         return messages.at(-1)?.role === 'assistant' && messages.at(-1)?.state !== 'streaming'
       },
       null,
@@ -162,7 +170,10 @@ async function visit(browser: Browser, url: string, mode: PhoneMode, throttled: 
     await chat.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve)))))
     const doneAt = await chat.evaluate(() => performance.timeOrigin + performance.now())
     const busyMs = ((await taskSeconds(cdp)) - before) * 1000
-    const words = await chat.evaluate(() => [...(document.querySelector('porch-chat')?.shadowRoot?.querySelectorAll('.message.assistant .md') ?? [])].at(-1)?.textContent?.split(/\s+/).length ?? 0)
+    const words = await chat.evaluate(
+      () =>
+        [...(document.querySelector('porch-chat')?.shadowRoot?.querySelectorAll('.message.assistant .md') ?? [])].at(-1)?.textContent?.split(/\s+/).length ?? 0,
+    )
     // The answer's tokens are mostly single words: a short render would mean a broken visit.
     if (words < tokens * 0.8) throw new Error(`the answer rendered ${words} words of ${tokens} tokens`)
     const streamTasks = await longTasks(page, sentAt, doneAt)

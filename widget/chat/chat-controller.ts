@@ -30,6 +30,11 @@ export type ChatControllerOptions = {
   target: () => ChatTarget
   /** Reconnect policy for dropped streams (tests shorten it). */
   retryDelay?: (attempt: number) => number
+  /**
+   * Runs a render of streamed text later; deltas before it runs share it. Default: the next
+   * animation frame in a browser, at once elsewhere.
+   */
+  frame?: (render: () => void) => void
 }
 
 export class ChatController implements ReactiveController {
@@ -141,6 +146,23 @@ export class ChatController implements ReactiveController {
 
   private update(): void {
     this.host.requestUpdate()
+  }
+
+  private framePending = false
+
+  /**
+   * One render per animation frame for streamed text, not one per delta: a model sends 50–200
+   * a second, and each render of the transcript cost a main-thread task on a throttled phone
+   * (bench/widget-phone.ts). The markdown itself is parsed once per frame anyway (MarkdownView).
+   */
+  private updateInFrame(): void {
+    if (this.framePending) return
+    this.framePending = true
+    const frame = this.options.frame ?? (typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (render) => render())
+    frame(() => {
+      this.framePending = false
+      this.update()
+    })
   }
 
   /** Loads the agent's info and, if this tab has a session, its transcript. */
@@ -384,8 +406,11 @@ export class ChatController implements ReactiveController {
       this.takeover = null
       this.messages = [...this.messages, answer]
     }
+    const first = answer.parts.length === 0
     if (foldAnswerEvent(answer, event)) {
-      this.update()
+      // The first text shows at once: it is what the visitor waits for.
+      if (event.event_type === 'text_delta' && !first) this.updateInFrame()
+      else this.update()
       return
     }
     switch (event.event_type) {
