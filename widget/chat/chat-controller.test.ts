@@ -403,6 +403,30 @@ describe('the session’s events while the first answer streams', () => {
   })
 })
 
+describe('rendering a streamed answer', () => {
+  it('renders the first text at once, then once per frame however many deltas arrive', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo' })
+    const frames: (() => void)[] = []
+    let updates = 0
+    const controller = new ChatController(
+      { requestUpdate: () => void updates++ },
+      { target: () => ({ host: host.url, agent: agent.id }), frame: (render) => frames.push(render) },
+    )
+    await controller.connect()
+    let firstText = -1
+    const sending = controller.send('Hello there, demo')
+    await eventually(() => textOf(controller.messages.at(-1)!) !== '' && (firstText = updates))
+    await sending
+    const words = textOf(controller.messages.at(-1)!).split(/\s+/).length
+    expect(words).toBeGreaterThan(20) // a delta per word or so…
+    expect(frames).toHaveLength(1) // …waited for one frame, which no browser ran here
+    const atEnd = updates - firstText // other events and the answer's end render at once
+    expect(atEnd).toBeLessThan(words / 2)
+    frames.shift()!()
+    expect(updates - firstText).toBe(atEnd + 1)
+  })
+})
+
 describe('rating after a takeover', () => {
   it('finds the stored number of an answer that follows the notices of a takeover', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })
