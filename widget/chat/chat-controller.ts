@@ -104,6 +104,7 @@ export class ChatController implements ReactiveController {
     const events = (this.events = new AbortController())
     const target = this.target()
     const sessionId = this.sessionId
+    const duringAnswer = this.running !== null
     followSessionEvents(chatUrls(target).events(sessionId), {
       headers: authHeaders(target),
       afterId: this.lastEventId,
@@ -112,10 +113,11 @@ export class ChatController implements ReactiveController {
       retryDelay: this.options.retryDelay,
     }).catch(() => {
       // Gone for good (the session or the token is): a later open or render tries again; while
-      // an answer streams, its end does.
+      // an answer streams, its end does; once more now if that answer ended meanwhile.
       if (this.events !== events) return
       this.events = null
       if (this.running) this.eventsRefused = sessionId
+      else if (duringAnswer) this.follow(this.eventsWanted)
     })
   }
 
