@@ -2,7 +2,8 @@
  * A stand-in model provider for benchmarks: an OpenAI-compatible `/v1/chat/completions` on
  * 127.0.0.1 whose answers cost it next to nothing, so what is measured is whoever calls it.
  * The last user message steers it: `tokens=N` (answer length), `pace=K` (stream K tokens per
- * millisecond tick instead of all at once), `hold` (send one token, then keep the stream open
+ * millisecond tick instead of all at once), `gap=MS` (one token every MS milliseconds, as a
+ * real model's pace), `hold` (send one token, then keep the stream open
  * until the client leaves), `think=MS` (send the headers at once, as real providers do, and the
  * answer MS milliseconds later).
  */
@@ -54,7 +55,7 @@ export function answerTokens(count: number): string[] {
   return tokens.slice(0, count)
 }
 
-type Steering = { tokens: number; pace: number; hold: boolean; think: number }
+type Steering = { tokens: number; pace: number; gap: number; hold: boolean; think: number }
 
 function steer(body: { messages?: { role: string; content: unknown }[] }, defaults: Steering): Steering {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === 'user')
@@ -63,13 +64,14 @@ function steer(body: { messages?: { role: string; content: unknown }[] }, defaul
   return {
     tokens: number('tokens', defaults.tokens),
     pace: number('pace', defaults.pace),
+    gap: number('gap', defaults.gap),
     hold: /\bhold\b/.test(text) || defaults.hold,
     think: number('think', defaults.think),
   }
 }
 
 export async function startModelServer(defaults: Partial<Steering> = {}): Promise<ModelServer> {
-  const base: Steering = { tokens: 20, pace: 0, hold: false, think: 0, ...defaults }
+  const base: Steering = { tokens: 20, pace: 0, gap: 0, hold: false, think: 0, ...defaults }
   let open = 0
   let lastRequestBytes = 0
   const server = createServer((request, response) => {
@@ -102,11 +104,11 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
         setTimeout(() => response.end(tokens.map(chunk).join('') + FINISH), plan.think)
         return
       }
-      if (plan.pace === 0) {
+      if (plan.pace === 0 && plan.gap === 0) {
         response.end(tokens.map(chunk).join('') + FINISH)
         return
       }
-      paced(response, tokens, plan.pace)
+      paced(response, tokens, plan.pace || 1, plan.gap || 1)
     })
   })
   server.keepAliveTimeout = 60_000
@@ -125,7 +127,7 @@ export async function startModelServer(defaults: Partial<Steering> = {}): Promis
   }
 }
 
-function paced(response: ServerResponse, tokens: string[], perTick: number) {
+function paced(response: ServerResponse, tokens: string[], perTick: number, tickMs: number) {
   let next = 0
   const tick = () => {
     if (response.destroyed) return
@@ -136,7 +138,7 @@ function paced(response: ServerResponse, tokens: string[], perTick: number) {
         .join(''),
     )
     next += perTick
-    if (next < tokens.length) setTimeout(tick, 1)
+    if (next < tokens.length) setTimeout(tick, tickMs)
     else response.end(FINISH)
   }
   tick()

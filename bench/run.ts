@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark and prints each result against its budget, with the
- * date and machine. `--only=size,overhead,throughput,streams,growth,render,stores,cluster,vectors,knowledge,analytics,start` runs
+ * date and machine. `--only=size,overhead,throughput,streams,session,growth,render,phone,stores,cluster,vectors,knowledge,analytics,start` runs
  * some of them (`start`: `npm start` against the compiled host of `npm run build:prod`, which it
  * runs first; `stores`: SQLite against PostgreSQL, which needs Debian's `postgresql` package
  * installed; `cluster`: one host and three behind nginx on PostgreSQL and Redis, which needs
@@ -9,6 +9,7 @@
  * cost and search latency on the PostgreSQL manual, which needs `postgresql` and installs
  * `postgresql-doc-15` when missing; `analytics`: Store.analytics at 1M traces per store, which needs
  * `postgresql` too);
+ * `phone`: the widget on a throttled phone (CPU ×4, slow 4G), bench/widget-phone.ts;
  * `--quick` shortens the timed runs (for trying a change, not for BENCHMARKS.md); `--quality`
  * runs only the knowledge bench's import, recall@5/MRR and the manual's search latency (minutes);
  * `--streams=N` opens N streams instead of 10,000 (the process re-runs itself under a raised
@@ -35,6 +36,7 @@ import { compareStores, storeComparisonLines } from './stores.ts'
 import { openStreams } from './streams.ts'
 import { baselineThroughput, porchThroughput } from './throughput.ts'
 import { vectorLines, vectorSearch } from './vectors.ts'
+import { widgetPhone, widgetPhoneLines } from './widget-phone.ts'
 import { widgetRender } from './widget-render.ts'
 
 const BENCHES = [
@@ -45,6 +47,7 @@ const BENCHES = [
   'session',
   'growth',
   'render',
+  'phone',
   'stores',
   'cluster',
   'vectors',
@@ -193,6 +196,14 @@ if (runs('render')) {
     )
   }
   report(`  worst ratio per doubling ${worst} — budget linear (≈ 2 per doubling, 4 would be quadratic): ${verdict(worst < 3)}`)
+}
+
+if (runs('phone')) {
+  // The host serves the built widget.
+  if (!runs('size')) execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'ignore' })
+  const rows = await widgetPhone({ repeats: quick ? 1 : 3 })
+  report(`widget on a slow phone (script-tag embed on another origin, 390 × 844, a 4,000-token markdown answer at one token per 5 ms):`)
+  for (const line of widgetPhoneLines(rows)) report(line)
 }
 
 if (runs('stores')) {

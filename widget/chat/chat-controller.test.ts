@@ -364,6 +364,69 @@ describe('human takeover', () => {
   })
 })
 
+describe('the session’s events while the first answer streams', () => {
+  it('asks once, not on every render, while the host has no session yet; follows once the answer is stored', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo' })
+    const asked: number[] = []
+    const realFetch = globalThis.fetch
+    globalThis.fetch = async (input, init) => {
+      const response = await realFetch(input, init)
+      if (String(input instanceof Request ? input.url : input).endsWith('/events')) asked.push(response.status)
+      return response
+    }
+    try {
+      let renders = 0
+      // As <porch-chat> does: every render asks to follow while the chat is open.
+      const controller: ChatController = new ChatController(
+        {
+          requestUpdate: () => {
+            renders++
+            controller.follow(true)
+          },
+        },
+        { target: () => ({ host: host.url, agent: agent.id }) },
+      )
+      await controller.connect()
+      controller.follow(true)
+      await controller.send('Hello')
+      expect(renders).toBeGreaterThan(10)
+      const whileStreaming = asked.length
+      expect(whileStreaming).toBeLessThanOrEqual(1)
+      await eventually(() => asked.length > whileStreaming && asked.at(-1) === 200)
+      const session = `/agents/${agent.id}/sessions/${controller.sessionId}`
+      expect((await host.owner.call('POST', `${session}/takeover`, { name: 'Anna' })).status).toBe(200)
+      await eventually(() => controller.takeover?.name)
+      controller.follow(false)
+    } finally {
+      globalThis.fetch = realFetch
+    }
+  })
+})
+
+describe('rendering a streamed answer', () => {
+  it('renders the first text at once, then once per frame however many deltas arrive', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo' })
+    const frames: (() => void)[] = []
+    let updates = 0
+    const controller = new ChatController(
+      { requestUpdate: () => void updates++ },
+      { target: () => ({ host: host.url, agent: agent.id }), frame: (render) => frames.push(render) },
+    )
+    await controller.connect()
+    let firstText = -1
+    const sending = controller.send('Hello there, demo')
+    await eventually(() => textOf(controller.messages.at(-1)!) !== '' && (firstText = updates))
+    await sending
+    const words = textOf(controller.messages.at(-1)!).split(/\s+/).length
+    expect(words).toBeGreaterThan(20) // a delta per word or so…
+    expect(frames).toHaveLength(1) // …waited for one frame, which no browser ran here
+    const atEnd = updates - firstText // other events and the answer's end render at once
+    expect(atEnd).toBeLessThan(words / 2)
+    frames.shift()!()
+    expect(updates - firstText).toBe(atEnd + 1)
+  })
+})
+
 describe('rating after a takeover', () => {
   it('finds the stored number of an answer that follows the notices of a takeover', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant' })

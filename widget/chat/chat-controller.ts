@@ -30,6 +30,11 @@ export type ChatControllerOptions = {
   target: () => ChatTarget
   /** Reconnect policy for dropped streams (tests shorten it). */
   retryDelay?: (attempt: number) => number
+  /**
+   * Runs a render of streamed text later; deltas before it runs share it. Default: the next
+   * animation frame in a browser, at once elsewhere.
+   */
+  frame?: (render: () => void) => void
 }
 
 export class ChatController implements ReactiveController {
@@ -55,6 +60,13 @@ export class ChatController implements ReactiveController {
   /** The session's event stream (human takeover), open while the chat is open and has a session. */
   private events: AbortController | null = null
   private eventsWanted = false
+  /**
+   * The session whose event stream the host refused while an answer streamed (404: the host
+   * stores a new session with its first answer). Not asked again until that answer ends or the
+   * chat is reopened: `follow` runs on every render, and asking on each was one request per
+   * animation frame while the first answer streamed.
+   */
+  private eventsRefused: string | null = null
   private lastEventId = 0
 
   constructor(
@@ -84,21 +96,28 @@ export class ChatController implements ReactiveController {
       if (!wanted) {
         this.events?.abort()
         this.events = null
+        this.eventsRefused = null
       }
       return
     }
-    if (this.events) return
+    if (this.events || this.eventsRefused === this.sessionId) return
     const events = (this.events = new AbortController())
     const target = this.target()
-    followSessionEvents(chatUrls(target).events(this.sessionId), {
+    const sessionId = this.sessionId
+    const duringAnswer = this.running !== null
+    followSessionEvents(chatUrls(target).events(sessionId), {
       headers: authHeaders(target),
       afterId: this.lastEventId,
       signal: events.signal,
       onEvent: (event) => this.onSessionEvent(event),
       retryDelay: this.options.retryDelay,
     }).catch(() => {
-      // Gone for good (the session or the token is): a later open or message tries again.
-      if (this.events === events) this.events = null
+      // Gone for good (the session or the token is): a later open or render tries again; while
+      // an answer streams, its end does; once more now if that answer ended meanwhile.
+      if (this.events !== events) return
+      this.events = null
+      if (this.running) this.eventsRefused = sessionId
+      else if (duringAnswer) this.follow(this.eventsWanted)
     })
   }
 
@@ -129,6 +148,23 @@ export class ChatController implements ReactiveController {
 
   private update(): void {
     this.host.requestUpdate()
+  }
+
+  private framePending = false
+
+  /**
+   * One render per animation frame for streamed text, not one per delta: a model sends 50–200
+   * a second, and each render of the transcript cost a main-thread task on a throttled phone
+   * (bench/widget-phone.ts). The markdown itself is parsed once per frame anyway (MarkdownView).
+   */
+  private updateInFrame(): void {
+    if (this.framePending) return
+    this.framePending = true
+    const frame = this.options.frame ?? (typeof requestAnimationFrame === 'function' ? requestAnimationFrame : (render) => render())
+    frame(() => {
+      this.framePending = false
+      this.update()
+    })
   }
 
   /** Loads the agent's info and, if this tab has a session, its transcript. */
@@ -258,6 +294,8 @@ export class ChatController implements ReactiveController {
       this.running = null
       this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
       this.messages = [...this.messages]
+      // The host has the session now, if it refused its events while the first answer streamed.
+      this.eventsRefused = null
       this.follow(this.eventsWanted)
       this.update()
     }
@@ -370,8 +408,11 @@ export class ChatController implements ReactiveController {
       this.takeover = null
       this.messages = [...this.messages, answer]
     }
+    const first = answer.parts.length === 0
     if (foldAnswerEvent(answer, event)) {
-      this.update()
+      // The first text shows at once: it is what the visitor waits for.
+      if (event.event_type === 'text_delta' && !first) this.updateInFrame()
+      else this.update()
       return
     }
     switch (event.event_type) {
