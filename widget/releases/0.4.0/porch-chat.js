@@ -1046,7 +1046,7 @@ function xt(e, t = (e) => e) {
 }
 var St = class {
 	constructor(e, t) {
-		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.conversations = null, this.takeover = null, this.running = null, this.connection = null, this.events = null, this.eventsWanted = !1, this.lastEventId = 0, e.addController?.(this);
+		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.conversations = null, this.takeover = null, this.running = null, this.connection = null, this.events = null, this.eventsWanted = !1, this.eventsRefused = null, this.lastEventId = 0, this.framePending = !1, e.addController?.(this);
 	}
 	get busy() {
 		return this.running !== null;
@@ -1056,19 +1056,19 @@ var St = class {
 	}
 	follow(e) {
 		if (this.eventsWanted = e, !e || this.phase !== "ready" || !this.sessionId) {
-			e || (this.events?.abort(), this.events = null);
+			e || (this.events?.abort(), this.events = null, this.eventsRefused = null);
 			return;
 		}
-		if (this.events) return;
-		let t = this.events = new AbortController(), n = this.target();
-		Ze(P(n).events(this.sessionId), {
+		if (this.events || this.eventsRefused === this.sessionId) return;
+		let t = this.events = new AbortController(), n = this.target(), r = this.sessionId, i = this.running !== null;
+		Ze(P(n).events(r), {
 			headers: N(n),
 			afterId: this.lastEventId,
 			signal: t.signal,
 			onEvent: (e) => this.onSessionEvent(e),
 			retryDelay: this.options.retryDelay
 		}).catch(() => {
-			this.events === t && (this.events = null);
+			this.events === t && (this.events = null, this.running ? this.eventsRefused = r : i && this.follow(this.eventsWanted));
 		});
 	}
 	onSessionEvent(e) {
@@ -1114,6 +1114,11 @@ var St = class {
 	}
 	update() {
 		this.host.requestUpdate();
+	}
+	updateInFrame() {
+		this.framePending || (this.framePending = !0, (this.options.frame ?? (typeof requestAnimationFrame == "function" ? requestAnimationFrame : (e) => e()))(() => {
+			this.framePending = !1, this.update();
+		}));
 	}
 	async connect() {
 		this.connection?.abort();
@@ -1225,7 +1230,7 @@ var St = class {
 		} catch (e) {
 			c.abort.signal.aborted ? s.state = "stopped" : e instanceof j && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
 		} finally {
-			this.running = null, this.announcement = s.state === "done" ? yt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.follow(this.eventsWanted), this.update();
+			this.running = null, this.announcement = s.state === "done" ? yt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.eventsRefused = null, this.follow(this.eventsWanted), this.update();
 		}
 	}
 	stop() {
@@ -1283,7 +1288,9 @@ var St = class {
 		e.state = "error", e.error = t instanceof j ? t.message : "The connection to the chat service was lost.", e.retryAt = t instanceof j && t.retryAfter ? Date.now() + t.retryAfter * 1e3 : 0;
 	}
 	onEvent(e, t) {
-		if (this.messages.includes(e) || t.event_type !== "text_delta" && t.event_type !== "tool_call" && t.event_type !== "error" || (this.takeover = null, this.messages = [...this.messages, e]), _t(e, t)) this.update();
+		this.messages.includes(e) || t.event_type !== "text_delta" && t.event_type !== "tool_call" && t.event_type !== "error" || (this.takeover = null, this.messages = [...this.messages, e]);
+		let n = e.parts.length === 0;
+		if (_t(e, t)) t.event_type === "text_delta" && !n ? this.updateInFrame() : this.update();
 		else {
 			switch (t.event_type) {
 				case "output_file":
