@@ -250,10 +250,11 @@ describe('migrate-store', () => {
     const unlocked = await host.post(`${linkBase()}/unlock`, { password: 'open sesame' })
     expect(unlocked.status).toBe(200)
     expect((await host.post(`${linkBase()}/unlock`, { password: 'wrong' })).status).toBe(401)
+    // The agent requires identity (carried over too): the key's server names its signed-in user.
     const completion = await host.post(
       '/v1/chat/completions',
       { model: seeded.publicAgentId, messages: [{ role: 'user', content: 'Still there?' }] },
-      { authorization: `Bearer ${seeded.chatKey}` },
+      { authorization: `Bearer ${seeded.chatKey}`, 'X-Porch-User-Token': userToken('user-7') },
     )
     expect(completion.status).toBe(200)
     expect((await host.get('/api/v1/agents', { authorization: `Bearer ${seeded.ownerKey}` })).status).toBe(200)
