@@ -86,17 +86,28 @@ export type IdentityCheck = {
  * requires identity (a download, fetched by a plain link, cannot carry the header).
  */
 export async function visitorIdentity(c: Context, deps: IdentityCheck, agentId: string, enforce: boolean): Promise<Visitor | null> {
+  return (await identityOf(c, deps, agentId, enforce)).visitor
+}
+
+/** `visitorIdentity`, with whether the agent requires identity (its info says so) from the same read of its settings. */
+export async function identityOf(
+  c: Context,
+  deps: IdentityCheck,
+  agentId: string,
+  enforce: boolean,
+): Promise<{ visitor: Visitor | null; requireIdentity: boolean }> {
   const token = c.req.header(HEADERS.userToken)
   const settings = await deps.store.getAgentIdentity(agentId)
+  const requireIdentity = settings?.requireIdentity ?? false
   if (token === undefined || token === '') {
-    if (enforce && settings?.requireIdentity)
+    if (enforce && requireIdentity)
       throw new ApiError(401, 'identity_required', 'This agent chats only with signed-in users: send a user token signed by the site.')
-    return null
+    return { visitor: null, requireIdentity }
   }
   if (!settings?.secret) throw invalidIdentity('this agent has no identity secret')
   const opened = await openedSecret(deps.secretBox, settings.secret)
   const user = await verifyUserToken(token, opened.key)
-  return { user, sign: opened.sign }
+  return { visitor: { user, sign: opened.sign }, requireIdentity }
 }
 
 type OpenedSecret = { key: CryptoKey; sign(text: string): string }

@@ -18,7 +18,7 @@ import {
   type UploadedAttachment,
 } from '../../shared/index.ts'
 import type { RefusalCounter } from '../auth/refusal-counts.ts'
-import { type Visitor, visitorIdentity } from '../auth/visitor-identity.ts'
+import { identityOf, type Visitor } from '../auth/visitor-identity.ts'
 import type { UploadLimits } from '../config.ts'
 import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
 import { runToSse } from '../fast-paths/sse.ts'
@@ -70,7 +70,7 @@ export type Purpose = 'preflight' | 'info' | 'chat' | 'download'
 export type ChatResolver = (c: Context, id: string, purpose: Purpose) => Promise<ChatAccess>
 
 /** What a visitor's request may do, and who they are: the verified user of their token, or null (anonymous). */
-export type VisitorAccess = ChatAccess & { visitor: Visitor | null }
+export type VisitorAccess = ChatAccess & { visitor: Visitor | null; requireIdentity: boolean }
 
 export type ChatApiDeps = {
   store: Store
@@ -123,8 +123,8 @@ export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: 
     else shareWithAllowedOrigin(c, granted.allowedOrigins)
     // After the CORS headers, so the widget can read why it was refused. A download (a plain
     // link, no header) is not refused for want of a token; a token it does carry is checked.
-    const visitor = await visitorIdentity(c, deps, granted.published.agent.id, purpose !== 'download')
-    return { ...granted, visitor }
+    const { visitor, requireIdentity } = await identityOf(c, deps, granted.published.agent.id, purpose !== 'download')
+    return { ...granted, visitor, requireIdentity }
   }
   /** The visitor's session of that id, if it exists and is theirs: a verified user's sessions are nobody else's, anonymous ones no user's. */
   const ownSession = async (granted: VisitorAccess, sessionId: string) => {
@@ -183,7 +183,7 @@ export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: 
               starters: version.config.starters,
               requires_password: granted.requiresPassword,
               accepts_attachments: version.config.attachments,
-              requires_identity: (await store.getAgentIdentity(agent.id))?.requireIdentity ?? false,
+              requires_identity: granted.requireIdentity,
             }
         return c.json(info, 200)
       })
