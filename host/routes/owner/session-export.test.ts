@@ -3,8 +3,13 @@
  * the session list's filters, CSV that spreadsheet apps open as data, bad input, and 100,000
  * sessions read a bounded page at a time, only as fast as the client reads.
  */
+import { mkdtempSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { createAdaptorServer } from '@hono/node-server'
 import Database from 'better-sqlite3'
 import { parse } from 'csv-parse/sync'
 import postgres from 'postgres'
@@ -234,16 +239,38 @@ describe.each(STORES)('session export, on %s', (kind) => {
 
     it('reads no further than the client: a client that stops reading stops the store calls', async () => {
       calls = []
-      const response = await exportOf(agentId, 'format=csv')
-      const reader = response.body!.getReader()
-      await reader.read()
-      // Give the server every chance to run ahead: it may fill the socket's buffers, no more.
-      for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10))
-      const whileStopped = calls.length
-      expect(whileStopped).toBeGreaterThan(0)
-      expect(whileStopped).toBeLessThan(TOTAL / EXPORT_PAGE_SESSIONS / 4)
-      await reader.cancel()
-      console.info(`${kind}: ${whileStopped} of ${TOTAL / EXPORT_PAGE_SESSIONS} pages read while the client stopped reading`)
+      // The host's app served on a Unix socket, whose buffers have a fixed size (net.core's
+      // defaults, some 200 kB). Over loopback TCP Linux grows a socket's buffers up to tens of
+      // megabytes (tcp_rmem, tcp_wmem), which on some kernels hold most of this export.
+      const socketPath = join(mkdtempSync(join(tmpdir(), 'porch-export-')), 'host.sock')
+      const server = createAdaptorServer({ fetch: host.app.fetch })
+      await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+      try {
+        // A client that reads one chunk, then stops: paused, it reads nothing more from the socket.
+        const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+          http.get({ socketPath, path: `/api/v1/agents/${agentId}/export/sessions?format=csv`, headers: auth }, resolve).on('error', reject),
+        )
+        expect(response.statusCode).toBe(200)
+        await new Promise((resolve) => response.once('data', resolve))
+        response.pause()
+        // Give the server every chance to run ahead, until its store calls settle: it may fill the
+        // socket's buffers, no more.
+        let whileStopped = -1
+        for (let quiet = 0; quiet < 10; ) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          quiet = calls.length === whileStopped ? quiet + 1 : 0
+          whileStopped = calls.length
+        }
+        expect(whileStopped).toBeGreaterThan(0)
+        expect(whileStopped).toBeLessThan(TOTAL / EXPORT_PAGE_SESSIONS / 20)
+        // Read again, and the store calls go on.
+        response.resume()
+        while (calls.length < whileStopped + 20) await new Promise((resolve) => response.once('data', resolve))
+        response.destroy()
+        console.info(`${kind}: ${whileStopped} of ${TOTAL / EXPORT_PAGE_SESSIONS} pages read while the client stopped reading`)
+      } finally {
+        await new Promise((resolve) => server.close(resolve))
+      }
     }, 60_000)
   })
 })
