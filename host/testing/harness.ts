@@ -160,12 +160,15 @@ export async function readSseUntil(response: Response, stop: (message: SseMessag
 
 export const textOf = (events: SseMessage[]) => events.map((m) => (m.data.event_type === 'text_delta' ? m.data.text : '')).join('')
 
-/** Polls `check` until it returns a value other than undefined (bounded: fails after `ms`). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined, null or false (bounded: fails
+ * after `ms`), so a condition (`a === b`) works as well as a lookup (`list.find(...)`).
+ */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await check()
-    if (value !== undefined) return value
+    if (value !== undefined && value !== null && value !== false) return value as T
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 20))
   }

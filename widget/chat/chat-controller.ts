@@ -61,10 +61,13 @@ export class ChatController implements ReactiveController {
   private events: AbortController | null = null
   private eventsWanted = false
   /**
-   * The session whose event stream the host refused while an answer streamed (404: the host
-   * stores a new session with its first answer). Not asked again until that answer ends or the
-   * chat is reopened: `follow` runs on every render, and asking on each was one request per
-   * animation frame while the first answer streamed.
+   * Whether the host has stored this session: it does with the session's first answer. Until
+   * then there are no events to follow (the host answers 404), so none are asked for.
+   */
+  private sessionStored = false
+  /**
+   * The session whose event stream the host refused (gone, or not this visitor's). Not asked
+   * again until an answer ends or the chat is reopened: `follow` runs on every render.
    */
   private eventsRefused: string | null = null
   private lastEventId = 0
@@ -92,7 +95,7 @@ export class ChatController implements ReactiveController {
    */
   follow(wanted: boolean): void {
     this.eventsWanted = wanted
-    if (!wanted || this.phase !== 'ready' || !this.sessionId) {
+    if (!wanted || this.phase !== 'ready' || !this.sessionId || !this.sessionStored) {
       if (!wanted) {
         this.events?.abort()
         this.events = null
@@ -104,7 +107,6 @@ export class ChatController implements ReactiveController {
     const events = (this.events = new AbortController())
     const target = this.target()
     const sessionId = this.sessionId
-    const duringAnswer = this.running !== null
     followSessionEvents(chatUrls(target).events(sessionId), {
       headers: authHeaders(target),
       afterId: this.lastEventId,
@@ -112,12 +114,10 @@ export class ChatController implements ReactiveController {
       onEvent: (event) => this.onSessionEvent(event),
       retryDelay: this.options.retryDelay,
     }).catch(() => {
-      // Gone for good (the session or the token is): a later open or render tries again; while
-      // an answer streams, its end does; once more now if that answer ended meanwhile.
+      // Gone for good (the session or the token is): the next answer's end, or reopening, asks again.
       if (this.events !== events) return
       this.events = null
-      if (this.running) this.eventsRefused = sessionId
-      else if (duringAnswer) this.follow(this.eventsWanted)
+      this.eventsRefused = sessionId
     })
   }
 
@@ -183,6 +183,7 @@ export class ChatController implements ReactiveController {
       this.sessionId = sessionStore.get(target)
       if (this.sessionId) {
         const history = await fetchHistory(target, this.sessionId, connection.signal)
+        this.sessionStored = history !== null
         if (history) {
           this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
           this.takeover = history.takeover ? { name: history.takeover.name } : null
@@ -231,6 +232,7 @@ export class ChatController implements ReactiveController {
     const target = this.target()
     if (!this.sessionId) {
       this.sessionId = newId()
+      this.sessionStored = false
       sessionStore.set(target, this.sessionId)
     }
     const chosen = resend ?? this.attachments.map((file): AttachmentView => ({ filename: file.name, size: file.size, file }))
@@ -294,7 +296,8 @@ export class ChatController implements ReactiveController {
       this.running = null
       this.announcement = answer.state === 'done' ? textOf(answer).slice(0, 500) : (answer.error ?? '')
       this.messages = [...this.messages]
-      // The host has the session now, if it refused its events while the first answer streamed.
+      // The host has the session now (the first answer stores it).
+      this.sessionStored = true
       this.eventsRefused = null
       this.follow(this.eventsWanted)
       this.update()
@@ -361,8 +364,16 @@ export class ChatController implements ReactiveController {
     if (!history || this.running) return
     sessionStore.set(target, sessionId)
     this.sessionId = sessionId
+    this.sessionStored = true
     this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
     this.conversations = null
+    // Follow this session's events now, not the one left.
+    this.events?.abort()
+    this.events = null
+    this.eventsRefused = null
+    this.takeover = history.takeover ? { name: history.takeover.name } : null
+    this.lastEventId = history.last_event_id ?? 0
+    this.follow(this.eventsWanted)
     this.update()
   }
 
@@ -371,6 +382,7 @@ export class ChatController implements ReactiveController {
     this.running?.abort.abort()
     sessionStore.clear(this.target())
     this.sessionId = null
+    this.sessionStored = false
     this.conversations = null
     this.messages = []
     this.announcement = ''
