@@ -30,8 +30,14 @@ export function pageCsp(frameAncestors: string[]): string {
   ].join('; ')
 }
 
-function chatPage(assets: WidgetAssets, title: string, attributes: string): string {
+/**
+ * `info`: the visitor API path of the agent's info, when the widget will fetch it as it opens
+ * (no password asked first): preloaded with the page, so it is not a third round trip after the
+ * page and its script (BENCHMARKS.md#phone: ~150 ms of a phone's 1.1 s to open the iframe).
+ */
+function chatPage(assets: WidgetAssets, title: string, attributes: string, info: string | null): string {
   const base = `/widget/${assets.version}`
+  const preload = info === null ? '' : `\n<link rel="preload" href="${escapeHtml(info)}" as="fetch" crossorigin="anonymous">`
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -40,7 +46,7 @@ function chatPage(assets: WidgetAssets, title: string, attributes: string): stri
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="${base}/page.css">
-<script type="module" src="${base}/porch-chat.js"></script>
+<script type="module" src="${base}/porch-chat.js"></script>${preload}
 </head>
 <body>
 <porch-chat mode="page" ${attributes}></porch-chat>
@@ -91,7 +97,8 @@ export function pageRoutes({ store, assets }: PagesDeps) {
       if (published?.agent.access !== 'public') {
         return sendPage(c, notFoundPage('This chat is not available.'), 404, [])
       }
-      return sendPage(c, chatPage(assets, published.version.name, `agent="${id}"`), 200, published.agent.allowedOrigins)
+      const info = (await requiresIdentity(store, id)) ? null : `/api/v1/published/${id}`
+      return sendPage(c, chatPage(assets, published.version.name, `agent="${id}"`, info), 200, published.agent.allowedOrigins)
     })
     .get('/l/:token', async (c) => {
       const token = c.req.param('token')
@@ -100,8 +107,14 @@ export function pageRoutes({ store, assets }: PagesDeps) {
       if (!link || !published) return sendPage(c, notFoundPage('This link is not valid.'), 404, [])
       if (link.expiresAt !== null && Date.parse(link.expiresAt) <= Date.now()) return sendPage(c, notFoundPage('This link has expired.'), 410, [])
       const ancestors = link.allowedOrigins.length > 0 ? link.allowedOrigins : published.agent.allowedOrigins
-      return sendPage(c, chatPage(assets, published.version.name, `link="${token}"`), 200, ancestors)
+      const info = link.passwordHash !== null || (await requiresIdentity(store, link.agentId)) ? null : `/api/v1/links/${token}`
+      return sendPage(c, chatPage(assets, published.version.name, `link="${token}"`, info), 200, ancestors)
     })
+}
+
+/** A widget asked for a user token sends it with its info request, which a preload (no header) would not match. */
+async function requiresIdentity(store: Store, agentId: string): Promise<boolean> {
+  return (await store.getAgentIdentity(agentId))?.requireIdentity === true
 }
 
 function notFoundPage(message: string): string {

@@ -209,6 +209,32 @@ describe('the hosted chat page', () => {
     }
   })
 
+  it('sends the agent’s info with the page (a preload the widget uses), not a round trip after its script', async () => {
+    const agent = await host.owner.publishedAgent({ model: 'demo:instant', welcome_message: 'Preloaded hello' })
+    const link = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Open' })).body
+    const locked = (await host.owner.call('POST', `/agents/${agent.id}/links`, { name: 'Locked', password: 'club-secret' })).body
+    expect(await (await host.get(`/l/${locked.token}`)).text()).not.toContain('rel="preload"') // the password comes first
+
+    const context = await browser.newContext()
+    try {
+      for (const [path, info] of [
+        [`/published/${agent.id}`, `/api/v1/published/${agent.id}`],
+        [`/l/${link.token}`, `/api/v1/links/${link.token}`],
+      ]) {
+        const page = await context.newPage()
+        const infoRequests: string[] = []
+        page.on('request', (request) => void (new URL(request.url()).pathname === info && infoRequests.push(request.method())))
+        await page.goto(`${host.url}${path}`)
+        await page.getByText('Preloaded hello').waitFor()
+        // One request for the info: the preload's, which the widget's fetch took (two when not).
+        expect(infoRequests).toEqual(['GET'])
+        await page.close()
+      }
+    } finally {
+      await context.close()
+    }
+  })
+
   it('opens in an iframe from the script tag with data-mode="iframe"', async () => {
     const agent = await host.owner.publishedAgent({ model: 'demo:instant', welcome_message: 'Framed hello' })
     const { page, close } = await openPage(browser, { html: scriptSnippet(host, { agent: agent.id }, 'data-mode="iframe"') })
