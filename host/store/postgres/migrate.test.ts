@@ -33,7 +33,7 @@ it('applies the migrations once when three hosts start on an empty database at o
     'agent_versions',
     'agents',
     'analytics_hours',
-    'analytics_latency',
+    'analytics_latency_bins',
     'analytics_refusals',
     'analytics_seen',
     'analytics_uses',
@@ -125,8 +125,13 @@ it('brings traces stored before migration 010 into the hourly rollup, and counts
     ['2026-01-02T11:00:00.000Z', 1, 0, 10, 1, 1],
   ])
   // 100 ms: 1 + floor(4·log2 100) = 27; 1000 ms: 40; 50 ms: 23 (as SQLite's migration 017 counts them).
-  const [latency] = await sql<{ first_token: object; total: object }[]>`SELECT first_token, total FROM analytics_latency ORDER BY hour LIMIT 1`
-  expect(latency).toEqual({ first_token: { '27': 1 }, total: { '23': 1, '40': 1 } })
+  // (Migration 011 turned 010's JSON histograms into rows.)
+  const latency = await sql`SELECT metric, bin, runs::int FROM analytics_latency_bins WHERE hour = '2026-01-01T10:00:00Z' ORDER BY metric, bin`
+  expect(latency).toEqual([
+    { metric: 'first_token', bin: 27, runs: 1 },
+    { metric: 'total', bin: 23, runs: 1 },
+    { metric: 'total', bin: 40, runs: 1 },
+  ])
   expect(await sql`SELECT name, uses::int FROM analytics_uses`).toEqual([{ name: 'current_time', uses: 1 }])
   await sql`UPDATE traces SET status = 'interrupted' WHERE trace_id = 't4'`
   await sql`UPDATE traces SET status = 'success' WHERE trace_id = 't4'`
