@@ -31,7 +31,9 @@ const sqliteAt =
     if (typeof schema === 'number') {
       const db = new Database(path)
       db.pragma('journal_mode = WAL')
-      for (const name of readdirSync(sqliteMigrations).filter((n) => /^\d{3}_.+\.sql$/.test(n) && Number(n.slice(0, 3)) <= schema).sort()) {
+      for (const name of readdirSync(sqliteMigrations)
+        .filter((n) => /^\d{3}_.+\.sql$/.test(n) && Number(n.slice(0, 3)) <= schema)
+        .sort()) {
         db.exec(readFileSync(new URL(name, sqliteMigrations), 'utf8'))
       }
       db.pragma(`user_version = ${latestSchemaVersion()}`)
@@ -73,15 +75,16 @@ const postgresAt =
     return { store, dispose: () => store.close() }
   }
 
-const arg = (name: string) =>
-  process.argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const chats = Number(arg('chats') ?? 3_000)
 const rounds = Number(arg('rounds') ?? 3)
 const stores = (arg('stores') ?? 'sqlite,postgres').split(',')
 
-console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `load average before: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
 console.log(`| store | schema | round | ${CHAT_CALLS.join(' | ')} | the four calls |`)
 console.log(`|---|---|---|${CHAT_CALLS.map(() => '---|').join('')}---|`)
 const line = (store: string, schema: string, round: number, us: Record<string, number>) =>
@@ -115,4 +118,8 @@ if (stores.includes('postgres')) {
     await pg.stop()
   }
 }
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)

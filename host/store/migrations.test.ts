@@ -258,7 +258,8 @@ describe('migration 018', () => {
 
   it('keeps every count of 017’s rollup, and counts on as if 018’s triggers had counted from the start', () => {
     const agents = (db: Database.Database) => {
-      for (const id of ['ag-1', 'ag-2']) db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES (?, 'a', '{}', 'then', 'then')").run(id)
+      for (const id of ['ag-1', 'ag-2'])
+        db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES (?, 'a', '{}', 'then', 'then')").run(id)
     }
     // Counted by 017, then migrated; and counted by 018 all along.
     const migrated = apply(migrations.filter((name) => name < '018').map(sql))
@@ -278,16 +279,13 @@ describe('migration 018', () => {
       db.prepare("UPDATE traces SET status = 'success', first_token_ms = 7, total_ms = 70 WHERE trace_id = ?").run(FINISHED_AFTER)
     }
     expect(rollup(migrated)).toEqual(rollup(counted))
-    expect(
-      migrated.prepare('SELECT SUM(runs) AS runs, SUM(conversations) AS conversations, SUM(visitors) AS visitors FROM analytics_hours').get(),
-    ).toEqual(HISTORY_TOTALS)
+    expect(migrated.prepare('SELECT SUM(runs) AS runs, SUM(conversations) AS conversations, SUM(visitors) AS visitors FROM analytics_hours').get()).toEqual(
+      HISTORY_TOTALS,
+    )
     // 2^10 ms and 2^11 ms sit at the bottom of their bins (41 and 45), as in TypeScript's latencyBin.
-    expect(
-      migrated.prepare("SELECT metric, bin, runs FROM analytics_latency_bins WHERE hour = '2026-01-01T13:00:00.000Z' AND bin IN (41, 45)").all(),
-    ).toEqual([
+    expect(migrated.prepare("SELECT metric, bin, runs FROM analytics_latency_bins WHERE hour = '2026-01-01T13:00:00.000Z' AND bin IN (41, 45)").all()).toEqual([
       { metric: 'first_token', bin: 41, runs: 1 },
       { metric: 'total', bin: 45, runs: 1 },
     ])
   })
-
 })

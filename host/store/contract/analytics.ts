@@ -204,6 +204,15 @@ export function describeAnalytics(target: StoreContractTarget) {
       ])
     })
 
+    it('counts a new signed-in visitor once when two of their conversations finish at once', async () => {
+      const racing = await newAgent(store)
+      for (let i = 0; i < 5; i++) {
+        await Promise.all([0, 1].map(() => run(store, sessionOf(racing), '2001-03-12T08:00:00.000Z', {}, 1, { visitor: `racer-${i}` })))
+      }
+      const report = await store.analytics({ agentId: racing.id, from: '2001-03-12T00:00:00.000Z', to: '2001-03-13T00:00:00.000Z', bucket: 'day' }, 10)
+      expect(report.totals).toMatchObject({ conversations: 10, visitors: 5, runs: 10 })
+    })
+
     it('groups by hour, and keeps only the top tools asked for', async () => {
       const report = await store.analytics({ agentId: agent.id, ...range, bucket: 'hour' }, 1)
       expect(report.series.map((b) => [b.start, b.runs])).toEqual([

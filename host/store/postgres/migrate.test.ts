@@ -161,7 +161,8 @@ it('brings 010’s rollup over to 011 with every count kept, then counts on as i
         cited_sources: JSON.parse(t.citedSources),
       })),
     )}`
-  const agents = (sql: Sql) => sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag-1', 'a', '{}', now(), now()), ('ag-2', 'a', '{}', now(), now())`
+  const agents = (sql: Sql) =>
+    sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag-1', 'a', '{}', now(), now()), ('ag-2', 'a', '{}', now(), now())`
   const rollup = async (sql: Sql) => ({
     hours: await sql`SELECT * FROM analytics_hours ORDER BY agent_id, hour, scope, version`,
     latency: await sql`SELECT * FROM analytics_latency_bins ORDER BY agent_id, hour, metric, bin`,
