@@ -56,13 +56,13 @@ const sqliteAt =
 
 let databases = 0
 
-/** A PostgreSQL store on a new database of `server` at `schema` (the latest when undefined). */
+/** A PostgreSQL store on a new database of `server` at `schema` (the latest when undefined; 'uncounted': without the counting triggers). */
 const postgresAt =
-  (server: TestPostgres, schema?: number): OpenBenchStore =>
+  (server: TestPostgres, schema?: number | 'uncounted'): OpenBenchStore =>
   async () => {
     databases += 1
     const url = await createDatabase(server, `bench_triggers_${process.pid}_${databases}`)
-    if (schema !== undefined) {
+    if (typeof schema === 'number') {
       const sql = postgres(url, { max: 1, onnotice: () => {} })
       await sql`CREATE TABLE porch_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
       for (const migration of migrationFiles()) {
@@ -72,6 +72,12 @@ const postgresAt =
       await sql.end({ timeout: 1 })
     }
     const store = await createPostgresStore(url)
+    if (schema === 'uncounted') {
+      const sql = postgres(url, { max: 1, onnotice: () => {} })
+      await sql`ALTER TABLE traces DISABLE TRIGGER analytics_count_inserted`
+      await sql`ALTER TABLE traces DISABLE TRIGGER analytics_count_finished`
+      await sql.end({ timeout: 1 })
+    }
     return { store, dispose: () => store.close() }
   }
 
@@ -110,6 +116,7 @@ if (stores.includes('postgres')) {
       for (const [schema, open] of [
         [`${POSTGRES_BEFORE} (before)`, postgresAt(pg.server, POSTGRES_BEFORE)],
         [`${latest} (after)`, postgresAt(pg.server)],
+        ['runs not counted', postgresAt(pg.server, 'uncounted')],
       ] as const) {
         line('PostgreSQL', schema, round, (await storeCallTimes({ open, chats: Math.min(chats, 1_000) })).medianUs)
       }

@@ -38,13 +38,22 @@ DROP FUNCTION analytics_bin(double precision);
 CREATE FUNCTION analytics_bin(ms double precision) RETURNS integer LANGUAGE sql IMMUTABLE AS
   $$ SELECT CASE WHEN ms < 1 THEN 0 ELSE least(1 + floor(4 * ln(ms) / ln(2) + 1e-9)::integer, 83) END $$;
 
--- Counts a set of finished runs (the triggers of 010 call it). A conversation (and a visitor)
--- counts in the hour, scope and version of its first run, once: its seen flag is claimed first,
--- so of two transactions finishing runs of a new conversation at once, the second waits on the
--- first's key and finds it taken. A new key that is also a visitor of the batch (an anonymous
--- run's conversation) is claimed as both in one insert (`xmax = 0`: the row was inserted, not
+-- Counts a set of finished runs (the triggers of 010 call it), now in PL/pgSQL with one generic
+-- plan kept from call to call: as 010's SQL function its statement was planned on every call,
+-- ~1.2 ms of a finishRun whose other statements take 0.3 ms (BENCHMARKS.md#analytics-triggers);
+-- the function's SET keeps plan_cache_mode to itself. A conversation (and a visitor) counts in
+-- the hour, scope and version of its first run, once: its seen flag is claimed first, so of two
+-- transactions finishing runs of a new conversation at once, the second waits on the first's key
+-- and finds it taken. A new key that is also a visitor of the batch (an anonymous run's
+-- conversation) is claimed as both in one insert (`xmax = 0`: the row was inserted, not
 -- updated); the visitors whose keys that insert did not return are claimed next, on their own rows.
-CREATE OR REPLACE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  -- A statement that writes many finished traces at once gets a plan made for its size: the
+  -- generic one expects a few rows, and its nested loops over the batch would take quadratic time.
+  IF cardinality(batch) > 64 THEN
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+  END IF;
   WITH runs AS (
     SELECT r.*, date_trunc('hour', r.started_at, 'UTC') AS hour, r.scope || ' ' || r.session_id AS conversation,
       COALESCE(r.visitor, r.scope || ' ' || r.session_id) AS visitor_key
@@ -88,13 +97,11 @@ CREATE OR REPLACE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LAN
     INSERT INTO analytics_latency_bins AS l (agent_id, hour, metric, bin, runs)
     SELECT agent_id, hour, metric, bin, COUNT(*) FROM bins GROUP BY agent_id, hour, metric, bin
     ON CONFLICT (agent_id, hour, metric, bin) DO UPDATE SET runs = l.runs + excluded.runs
-  ), uses AS (
-    INSERT INTO analytics_uses AS u (agent_id, hour, kind, name, uses, errors)
-    SELECT agent_id, hour, 'tool', call ->> 'tool_name', COUNT(*), COUNT(*) FILTER (WHERE (call ->> 'is_error')::boolean)
-    FROM runs, jsonb_array_elements(runs.tool_calls) AS call GROUP BY agent_id, hour, call ->> 'tool_name'
-    UNION ALL
-    SELECT agent_id, hour, 'source', source, COUNT(*), 0 FROM runs, jsonb_array_elements_text(runs.cited_sources) AS source GROUP BY agent_id, hour, source
-    ON CONFLICT (agent_id, hour, kind, name) DO UPDATE SET uses = u.uses + excluded.uses, errors = u.errors + excluded.errors
   )
-  SELECT
-$$;
+  INSERT INTO analytics_uses AS u (agent_id, hour, kind, name, uses, errors)
+  SELECT agent_id, hour, 'tool', call ->> 'tool_name', COUNT(*), COUNT(*) FILTER (WHERE (call ->> 'is_error')::boolean)
+  FROM runs, jsonb_array_elements(runs.tool_calls) AS call GROUP BY agent_id, hour, call ->> 'tool_name'
+  UNION ALL
+  SELECT agent_id, hour, 'source', source, COUNT(*), 0 FROM runs, jsonb_array_elements_text(runs.cited_sources) AS source GROUP BY agent_id, hour, source
+  ON CONFLICT (agent_id, hour, kind, name) DO UPDATE SET uses = u.uses + excluded.uses, errors = u.errors + excluded.errors;
+END $$;
