@@ -211,6 +211,24 @@ it('brings 010’s rollup over to 011 with every count kept, then counts on as i
   expect(reports[0]!.totals).toMatchObject(HISTORY_TOTALS)
 })
 
+it('counts a statement of many finished traces, planned for its size, as it counts one', async () => {
+  const sql = pool(await createTestDatabase())
+  await migrate(sql)
+  await sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('a1', 'a', '{}', now(), now())`
+  // 400 traces of 100 sessions (more than analytics_count_runs plans generically), half signed in as 20 users.
+  await sql`INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, visitor)
+    SELECT 't' || i, 'a1', 1, 's' || (i / 4), 'public', 'r', 'success', '2026-01-01T10:00:00Z'::timestamptz + i * interval '1 second', 100, 1000,
+      CASE WHEN i / 4 % 2 = 0 THEN 'user-' || (i / 4 % 20) END
+    FROM generate_series(0, 399) AS i`
+  const [hours] = await sql`SELECT SUM(runs)::int AS runs, SUM(conversations)::int AS conversations, SUM(visitors)::int AS visitors FROM analytics_hours`
+  // 50 anonymous sessions are 50 visitors; the signed-in ones 10 users (even numbers below 20).
+  expect(hours).toEqual({ runs: 400, conversations: 100, visitors: 60 })
+  expect(await sql`SELECT metric, bin, runs::int FROM analytics_latency_bins ORDER BY metric`).toEqual([
+    { metric: 'first_token', bin: 27, runs: 400 },
+    { metric: 'total', bin: 40, runs: 400 },
+  ])
+})
+
 const closedPort = () =>
   new Promise<number>((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
