@@ -41,13 +41,15 @@ CREATE FUNCTION analytics_bin(ms double precision) RETURNS integer LANGUAGE sql 
 -- Counts a set of finished runs (the triggers of 010 call it), now in PL/pgSQL with one generic
 -- plan kept from call to call: as 010's SQL function its statement was planned on every call,
 -- ~1.2 ms of a finishRun whose other statements take 0.3 ms (BENCHMARKS.md#analytics-triggers);
--- the function's SET keeps plan_cache_mode to itself. A conversation (and a visitor) counts in
+-- the function's SET keeps plan_cache_mode to itself, and JIT off (a 100,000-trace statement spent
+-- 1.6 s compiling, more than the counting took). A conversation (and a visitor) counts in
 -- the hour, scope and version of its first run, once: its seen flag is claimed first, so of two
 -- transactions finishing runs of a new conversation at once, the second waits on the first's key
 -- and finds it taken. A new key that is also a visitor of the batch (an anonymous run's
 -- conversation) is claimed as both in one insert (`xmax = 0`: the row was inserted, not
 -- updated); the visitors whose keys that insert did not return are claimed next, on their own rows.
-CREATE OR REPLACE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+CREATE OR REPLACE FUNCTION analytics_count_runs(batch traces[]) RETURNS void LANGUAGE plpgsql
+  SET plan_cache_mode = force_generic_plan SET jit = off AS $$
 BEGIN
   -- A statement that writes many finished traces at once gets a plan made for its size: the
   -- generic one expects a few rows, and its nested loops over the batch would take quadratic time.
