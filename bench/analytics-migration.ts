@@ -78,7 +78,7 @@ if (stores.includes('postgres')) {
     )
     await sql.unsafe(
       `INSERT INTO analytics_latency (agent_id, hour, first_token, total)
-       SELECT 'ag-' || a, $1::timestamptz + h * interval '1 hour', $2::jsonb, $3::jsonb FROM generate_series(0, ${AGENTS - 1}) AS a, generate_series(0, ${HOURS - 1}) AS h`,
+       SELECT 'ag-' || a, $1::timestamptz + h * interval '1 hour', $2::text::jsonb, $3::text::jsonb FROM generate_series(0, ${AGENTS - 1}) AS a, generate_series(0, ${HOURS - 1}) AS h`,
       [hourOf(0), histogram(31), histogram(40)],
     )
     await sql.unsafe(

@@ -42,7 +42,7 @@ CREATE FUNCTION analytics_bin(ms double precision) RETURNS integer LANGUAGE sql 
 -- plan kept from call to call: as 010's SQL function its statement was planned on every call,
 -- ~1.2 ms of a finishRun whose other statements take 0.3 ms (BENCHMARKS.md#analytics-triggers);
 -- the function's SET keeps plan_cache_mode to itself, and JIT off (a 100,000-trace statement spent
--- 1.6 s compiling, more than the counting took). A conversation (and a visitor) counts in
+-- 1.6 s of its 6.5 s compiling). A conversation (and a visitor) counts in
 -- the hour, scope and version of its first run, once: its seen flag is claimed first, so of two
 -- transactions finishing runs of a new conversation at once, the second waits on the first's key
 -- and finds it taken. A new key that is also a visitor of the batch (an anonymous run's
