@@ -19,10 +19,7 @@ const AGENTS = 20
 const HOURS = 720
 const START = Date.parse('2026-11-01T00:00:00.000Z')
 
-const arg = (name: string) =>
-  process.argv
-    .find((a) => a.startsWith(`--${name}=`))
-    ?.slice(name.length + 3)
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const traces = Number(arg('traces') ?? 1_000_000)
 const stores = (arg('stores') ?? 'sqlite,postgres').split(',')
 const conversations = traces / 4
@@ -31,8 +28,14 @@ const conversations = traces / 4
 const histogram = (first: number) => JSON.stringify(Object.fromEntries(Array.from({ length: 10 }, (_, i) => [String(first + i), 1 + i])))
 const hourOf = (h: number) => new Date(START + h * 3_600_000).toISOString()
 
-console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-console.log(`rollup of ${traces.toLocaleString('en-US')} traces: ${(AGENTS * HOURS).toLocaleString('en-US')} histogram rows, ${(2 * conversations).toLocaleString('en-US')} seen rows`)
+console.log(
+  `load average before: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
+console.log(
+  `rollup of ${traces.toLocaleString('en-US')} traces: ${(AGENTS * HOURS).toLocaleString('en-US')} histogram rows, ${(2 * conversations).toLocaleString('en-US')} seen rows`,
+)
 
 if (stores.includes('sqlite')) {
   const dir = mkdtempSync(join(tmpdir(), 'porch-bench-migration-'))
@@ -93,4 +96,8 @@ if (stores.includes('postgres')) {
     await pg.stop()
   }
 }
-console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
