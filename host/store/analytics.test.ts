@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { assembleAnalytics, binValue, LATENCY_BINS, latencyBin, nearestRank } from './analytics.ts'
 
-/** The expression of migration 017 (SQLite), for one value. */
+/** The expression of migrations 017 and 018 (SQLite), for one value. */
 const sqliteBin = (() => {
   const db = new Database(':memory:')
   const statement = db
@@ -40,7 +40,7 @@ describe('latency bins', () => {
       for (const ms of values) histogram[latencyBin(ms)] = (histogram[latencyBin(ms)] ?? 0) + 1
       const report = assembleAnalytics({
         rollup: [],
-        latency: [{ first_token: JSON.stringify(histogram), total: '{}' }],
+        latency: Object.entries(histogram).map(([bin, runs]) => ({ metric: 'first_token' as const, bin: Number(bin), runs })),
         refusals: [],
         tools: [],
         sources: [],

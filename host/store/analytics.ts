@@ -1,6 +1,6 @@
 /**
- * What both stores' analytics share. Both read the hourly rollup (SQLite migration 017,
- * PostgreSQL 010), which triggers on traces and feedback keep as runs finish and answers are rated; the
+ * What both stores' analytics share. Both read the hourly rollup (SQLite migrations 017 and 018,
+ * PostgreSQL 010 and 011), which triggers on traces and feedback keep as runs finish and answers are rated; the
  * database sums the hours into buckets, and the few rows that remain (at most one per bucket,
  * agent, scope and version) are added up here into totals, series and splits.
  */
@@ -32,8 +32,8 @@ export type RollupRow = {
   feedback_down: number
 }
 
-/** One hour's latency histograms, JSON objects {"bin": count} (text on SQLite, parsed jsonb on PostgreSQL). */
-export type LatencyRow = { first_token: string | Record<string, number>; total: string | Record<string, number> }
+/** Runs of the range in one bin of a latency histogram. */
+export type LatencyRow = { metric: 'first_token' | 'total'; bin: number; runs: number }
 
 export type RefusalRow = { bucket: string; refusals: number }
 
@@ -109,11 +109,6 @@ function percentiles(histogram: number[]): PercentilesRecord {
   return { p50: at(0.5), p95: at(0.95) }
 }
 
-function addHistogram(to: number[], stored: string | Record<string, number>) {
-  const bins = typeof stored === 'string' ? (JSON.parse(stored) as Record<string, number>) : stored
-  for (const [bin, count] of Object.entries(bins)) to[Number(bin)]! += Number(count)
-}
-
 export type AnalyticsRows = {
   rollup: RollupRow[]
   latency: LatencyRow[]
@@ -141,12 +136,9 @@ export function assembleAnalytics(rows: AnalyticsRows): AnalyticsRecord {
     series.at(row.bucket, { start: bucketStart(row.bucket), refusals: 0 }).refusals += Number(row.refusals)
     refusals += Number(row.refusals)
   }
-  const firstToken = new Array<number>(LATENCY_BINS).fill(0)
-  const total = new Array<number>(LATENCY_BINS).fill(0)
-  for (const row of rows.latency) {
-    addHistogram(firstToken, row.first_token)
-    addHistogram(total, row.total)
-  }
+  const histograms = { first_token: new Array<number>(LATENCY_BINS).fill(0), total: new Array<number>(LATENCY_BINS).fill(0) }
+  for (const row of rows.latency) histograms[row.metric][Number(row.bin)]! += Number(row.runs)
+  const { first_token: firstToken, total } = histograms
   return {
     totals: { ...totals, refusals, firstTokenMs: percentiles(firstToken), totalMs: percentiles(total) },
     series: [...series.rows.values()].sort((a, b) => a.start.localeCompare(b.start)),

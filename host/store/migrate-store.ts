@@ -129,9 +129,9 @@ export const TABLES: Table[] = [
       c('feedback_down'),
     ],
   },
-  { name: 'analytics_latency', columns: [c('agent_id'), c('hour', 'time'), c('first_token', 'jsonb'), c('total', 'jsonb')] },
+  { name: 'analytics_latency_bins', columns: [c('agent_id'), c('hour', 'time'), c('metric'), c('bin'), c('runs')] },
   { name: 'analytics_uses', columns: [c('agent_id'), c('hour', 'time'), c('kind'), c('name'), c('uses'), c('errors')] },
-  { name: 'analytics_seen', columns: [c('agent_id'), c('kind'), c('key')] },
+  { name: 'analytics_seen', columns: [c('agent_id'), c('key'), c('conversation', 'bool'), c('visitor', 'bool')] },
   { name: 'analytics_refusals', columns: [c('agent_id'), c('hour', 'time'), c('refusals')] },
   {
     name: 'links',

@@ -3,12 +3,14 @@
  * tables (003 is reserved for other work), and the store runs on the result. Migration 007 finds
  * the uploads already stored that no message names, and today's attachment bytes. Migration 009's
  * full-text index follows its chunks, deleted one by one or with their agent; 012 re-indexes them under their agent.
+ * Migration 018 turns 017's rollup into its cheaper form with the same counts.
  */
 
 import { readdirSync, readFileSync } from 'node:fs'
 // SQLite-only on purpose: it tests the SQL migration files themselves, on raw databases; what the store does is in the contract suite (host/store/contract/).
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { FINISHED_AFTER, HISTORY_TOTALS, type HistoryTrace, TRACES_AFTER, TRACES_BEFORE } from '../testing/analytics-history.ts'
 
 const sql = (name: string) => readFileSync(new URL(`./migrations/${name}`, import.meta.url), 'utf8')
 const FUTURE_003 = `CREATE TABLE future_things (id TEXT PRIMARY KEY, agent_id TEXT REFERENCES agents(id) ON DELETE CASCADE, note TEXT) STRICT;
@@ -233,5 +235,57 @@ describe('migration 017', () => {
     // The rollup goes with its agent.
     db.prepare("DELETE FROM agents WHERE id = 'ag-1'").run()
     expect(hours()).toEqual([])
+  })
+})
+
+describe('migration 018', () => {
+  const migrations = readdirSync(new URL('./migrations/', import.meta.url)).sort()
+  const db018 = (db: Database.Database) => db.transaction(() => db.exec(sql(migrations.find((name) => name.startsWith('018'))!)))()
+  const store = (traces: HistoryTrace[]) => (db: Database.Database) => {
+    const insert = db.prepare(
+      `INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, input_tokens, output_tokens,
+         tool_calls, visitor, cited_sources)
+       VALUES (@traceId, @agentId, 1, @sessionId, @scope, 'r', @status, @startedAt, @firstTokenMs, @totalMs, 10, 20, @toolCalls, @visitor, @citedSources)`,
+    )
+    for (const trace of traces) insert.run(trace)
+  }
+  const rollup = (db: Database.Database) => ({
+    hours: db.prepare('SELECT * FROM analytics_hours ORDER BY agent_id, hour, scope, version').all(),
+    latency: db.prepare('SELECT * FROM analytics_latency_bins ORDER BY agent_id, hour, metric, bin').all(),
+    uses: db.prepare('SELECT * FROM analytics_uses ORDER BY agent_id, hour, kind, name').all(),
+    seen: db.prepare('SELECT * FROM analytics_seen ORDER BY agent_id, key').all(),
+  })
+
+  it('keeps every count of 017’s rollup, and counts on as if 018’s triggers had counted from the start', () => {
+    const agents = (db: Database.Database) => {
+      for (const id of ['ag-1', 'ag-2'])
+        db.prepare("INSERT INTO agents (id, name, config, created_at, updated_at) VALUES (?, 'a', '{}', 'then', 'then')").run(id)
+    }
+    // Counted by 017, then migrated; and counted by 018 all along.
+    const migrated = apply(migrations.filter((name) => name < '018').map(sql))
+    agents(migrated)
+    store(TRACES_BEFORE)(migrated)
+    expect(migrated.prepare('SELECT COUNT(*) AS n FROM analytics_seen').get()).toEqual({ n: 8 })
+    db018(migrated)
+    const counted = apply(migrations.map(sql))
+    agents(counted)
+    store(TRACES_BEFORE)(counted)
+    expect(rollup(migrated)).toEqual(rollup(counted))
+    // An anonymous conversation's seen row is its visitor's too: 017's ten rows are seven.
+    expect(rollup(migrated).seen).toHaveLength(5)
+
+    for (const db of [migrated, counted]) {
+      store(TRACES_AFTER)(db)
+      db.prepare("UPDATE traces SET status = 'success', first_token_ms = 7, total_ms = 70 WHERE trace_id = ?").run(FINISHED_AFTER)
+    }
+    expect(rollup(migrated)).toEqual(rollup(counted))
+    expect(migrated.prepare('SELECT SUM(runs) AS runs, SUM(conversations) AS conversations, SUM(visitors) AS visitors FROM analytics_hours').get()).toEqual(
+      HISTORY_TOTALS,
+    )
+    // 2^10 ms and 2^11 ms sit at the bottom of their bins (41 and 45), as in TypeScript's latencyBin.
+    expect(migrated.prepare("SELECT metric, bin, runs FROM analytics_latency_bins WHERE hour = '2026-01-01T13:00:00.000Z' AND bin IN (41, 45)").all()).toEqual([
+      { metric: 'first_token', bin: 41, runs: 1 },
+      { metric: 'total', bin: 45, runs: 1 },
+    ])
   })
 })

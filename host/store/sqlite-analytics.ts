@@ -1,7 +1,7 @@
 /**
- * Analytics on SQLite: the hourly rollup of migration 017 (kept by triggers on traces and
+ * Analytics on SQLite: the hourly rollup of migrations 017 and 018 (kept by triggers on traces and
  * feedback) summed into buckets, read in one transaction. For one agent every read walks its primary key's (agent, hour) range; for all
- * agents, the tables' hour indexes.
+ * agents, the tables' hour indexes, and for the latency bins (which have none) each agent's range.
  */
 import { type AnalyticsRows, assembleAnalytics, bucketChars, type LatencyRow, type RefusalRow, type RollupRow, type UseRow } from './analytics.ts'
 import type { Db } from './db.ts'
@@ -27,7 +27,12 @@ export function createAnalyticsStore(db: Db): AnalyticsStore {
            SUM(feedback_up) AS feedback_up, SUM(feedback_down) AS feedback_down
          FROM analytics_hours ${hours('analytics_hours')} GROUP BY bucket, agent_id, scope, version`,
       ),
-      latency: db.prepare<Params, LatencyRow>(`SELECT first_token, total FROM analytics_latency ${hours('analytics_latency')}`),
+      // Every agent's bins one agent at a time (CROSS JOIN keeps agents outside): a seek into the
+      // primary key per agent, where an hour index holding the count would cost each run a write.
+      latency: db.prepare<Params, LatencyRow>(
+        `SELECT metric, bin, SUM(runs) AS runs FROM ${oneAgent ? '' : 'agents CROSS JOIN '}analytics_latency_bins ${hours('analytics_latency_bins')}
+         ${oneAgent ? '' : 'AND analytics_latency_bins.agent_id = agents.id'} GROUP BY metric, bin`,
+      ),
       refusals: db.prepare<Params, RefusalRow>(
         `SELECT substr(hour, 1, @chars) AS bucket, SUM(refusals) AS refusals FROM analytics_refusals ${hours('analytics_refusals')} GROUP BY bucket`,
       ),

@@ -183,6 +183,36 @@ export function describeAnalytics(target: StoreContractTarget) {
       ])
     })
 
+    it('counts a session’s anonymous visitor once, signed-in runs before or after it', async () => {
+      // Dated apart from the runs above, so the every-agent counts below stay theirs.
+      const mixed = await newAgent(store)
+      const first = sessionOf(mixed)
+      const second = sessionOf(mixed)
+      await run(store, first, '2001-03-10T08:00:00.000Z', {}, 1, { visitor: 'user-2' })
+      await run(store, second, '2001-03-10T09:00:00.000Z', {})
+      // The first session's anonymous runs: its visitor is new once; the second's signed-in
+      // runs: user-2 is not new, user-3 is.
+      await run(store, first, '2001-03-11T08:00:00.000Z', {})
+      await run(store, first, '2001-03-11T09:00:00.000Z', {})
+      await run(store, second, '2001-03-11T10:00:00.000Z', {}, 1, { visitor: 'user-2' })
+      await run(store, second, '2001-03-11T11:00:00.000Z', {}, 1, { visitor: 'user-3' })
+      const report = await store.analytics({ agentId: mixed.id, from: '2001-03-10T00:00:00.000Z', to: '2001-03-12T00:00:00.000Z', bucket: 'day' }, 10)
+      expect(report.totals).toMatchObject({ conversations: 2, visitors: 4, runs: 6 })
+      expect(report.series.map((b) => [b.start.slice(0, 10), b.conversations, b.visitors, b.runs])).toEqual([
+        ['2001-03-10', 2, 2, 2],
+        ['2001-03-11', 0, 2, 4],
+      ])
+    })
+
+    it('counts a new signed-in visitor once when two of their conversations finish at once', async () => {
+      const racing = await newAgent(store)
+      for (let i = 0; i < 5; i++) {
+        await Promise.all([0, 1].map(() => run(store, sessionOf(racing), '2001-03-12T08:00:00.000Z', {}, 1, { visitor: `racer-${i}` })))
+      }
+      const report = await store.analytics({ agentId: racing.id, from: '2001-03-12T00:00:00.000Z', to: '2001-03-13T00:00:00.000Z', bucket: 'day' }, 10)
+      expect(report.totals).toMatchObject({ conversations: 10, visitors: 5, runs: 10 })
+    })
+
     it('groups by hour, and keeps only the top tools asked for', async () => {
       const report = await store.analytics({ agentId: agent.id, ...range, bucket: 'hour' }, 1)
       expect(report.series.map((b) => [b.start, b.runs])).toEqual([

@@ -1,5 +1,5 @@
 /**
- * Analytics on PostgreSQL: the hourly rollup of migration 010 (kept by triggers on traces and
+ * Analytics on PostgreSQL: the hourly rollup of migrations 010 and 011 (kept by triggers on traces and
  * feedback) summed into buckets, read in one read-only repeatable-read transaction (one
  * snapshot for every slice).
  */
@@ -39,15 +39,10 @@ export function createAnalyticsStore(sql: Sql): AnalyticsStore {
              FROM analytics_hours h ${hours('h')} GROUP BY 1, agent_id, scope, version) AS s`,
           params,
         ),
-        // The histograms added up by the database: one row, not one per agent and hour.
+        // The histograms added up by the database: one row per bin, not one per agent and hour.
         latency: await query<LatencyRow>(
           tx,
-          `SELECT ${(['first_token', 'total'] as const)
-            .map(
-              (column) => `(SELECT COALESCE(jsonb_object_agg(bin, n), '{}') FROM (SELECT bin, SUM(n::bigint) AS n
-                 FROM analytics_latency l, jsonb_each_text(l.${column}) AS e (bin, n) ${hours('l')} GROUP BY bin) AS x) AS ${column}`,
-            )
-            .join(', ')}`,
+          `SELECT metric, bin, SUM(runs)::float8 AS runs FROM analytics_latency_bins l ${hours('l')} GROUP BY metric, bin`,
           params,
         ),
         refusals: await query<RefusalRow>(

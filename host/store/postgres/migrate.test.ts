@@ -1,10 +1,12 @@
 /** PostgreSQL migrations: hosts starting at once migrate once; a URL that leads nowhere is reported without its password. */
 import { createServer } from 'node:net'
 import { afterAll, expect, it } from 'vitest'
+import { FINISHED_AFTER, HISTORY_TOTALS, type HistoryTrace, TRACES_AFTER, TRACES_BEFORE } from '../../testing/analytics-history.ts'
 import { createTestDatabase } from '../../testing/postgres.ts'
 import { maskPassword } from '../../url-secrets.ts'
 import { checkReachable, createPool, DatabaseUnreachableError, type Sql } from './connection.ts'
 import { migrate, migrationFiles } from './migrate.ts'
+import { createPostgresStore } from './postgres-store.ts'
 
 const pools: Sql[] = []
 const pool = (url: string) => {
@@ -33,7 +35,7 @@ it('applies the migrations once when three hosts start on an empty database at o
     'agent_versions',
     'agents',
     'analytics_hours',
-    'analytics_latency',
+    'analytics_latency_bins',
     'analytics_refusals',
     'analytics_seen',
     'analytics_uses',
@@ -125,12 +127,106 @@ it('brings traces stored before migration 010 into the hourly rollup, and counts
     ['2026-01-02T11:00:00.000Z', 1, 0, 10, 1, 1],
   ])
   // 100 ms: 1 + floor(4·log2 100) = 27; 1000 ms: 40; 50 ms: 23 (as SQLite's migration 017 counts them).
-  const [latency] = await sql<{ first_token: object; total: object }[]>`SELECT first_token, total FROM analytics_latency ORDER BY hour LIMIT 1`
-  expect(latency).toEqual({ first_token: { '27': 1 }, total: { '23': 1, '40': 1 } })
+  // (Migration 011 turned 010's JSON histograms into rows.)
+  const latency = await sql`SELECT metric, bin, runs::int FROM analytics_latency_bins WHERE hour = '2026-01-01T10:00:00Z' ORDER BY metric, bin`
+  expect(latency).toEqual([
+    { metric: 'first_token', bin: 27, runs: 1 },
+    { metric: 'total', bin: 23, runs: 1 },
+    { metric: 'total', bin: 40, runs: 1 },
+  ])
   expect(await sql`SELECT name, uses::int FROM analytics_uses`).toEqual([{ name: 'current_time', uses: 1 }])
   await sql`UPDATE traces SET status = 'interrupted' WHERE trace_id = 't4'`
   await sql`UPDATE traces SET status = 'success' WHERE trace_id = 't4'`
   expect((await hours())[1]).toEqual(['2026-01-02T11:00:00.000Z', 2, 1, 20, 1, 1])
+})
+
+it('brings 010’s rollup over to 011 with every count kept, then counts on as if 011 had counted from the start', async () => {
+  const traces = (sql: Sql, rows: HistoryTrace[]) =>
+    sql`INSERT INTO traces ${sql(
+      rows.map((t) => ({
+        trace_id: t.traceId,
+        agent_id: t.agentId,
+        version: 1,
+        session_id: t.sessionId,
+        scope: t.scope,
+        request_id: 'r',
+        status: t.status,
+        started_at: t.startedAt,
+        first_token_ms: t.firstTokenMs,
+        total_ms: t.totalMs,
+        input_tokens: 10,
+        output_tokens: 20,
+        tool_calls: JSON.parse(t.toolCalls),
+        visitor: t.visitor,
+        cited_sources: JSON.parse(t.citedSources),
+      })),
+    )}`
+  const agents = (sql: Sql) =>
+    sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('ag-1', 'a', '{}', now(), now()), ('ag-2', 'a', '{}', now(), now())`
+  const rollup = async (sql: Sql) => ({
+    hours: await sql`SELECT * FROM analytics_hours ORDER BY agent_id, hour, scope, version`,
+    latency: await sql`SELECT * FROM analytics_latency_bins ORDER BY agent_id, hour, metric, bin`,
+    uses: await sql`SELECT * FROM analytics_uses ORDER BY agent_id, hour, kind, name`,
+    seen: await sql`SELECT * FROM analytics_seen ORDER BY agent_id, key`,
+  })
+  // Counted by 010, then migrated; and counted by 011 all along.
+  const migratedUrl = await createTestDatabase()
+  const migrated = pool(migratedUrl)
+  await migrated`CREATE TABLE porch_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`
+  for (const migration of migrationFiles().filter((m) => m.version <= 10)) {
+    await migrated.unsafe(migration.sql)
+    await migrated`INSERT INTO porch_migrations (version, name) VALUES (${migration.version}, ${migration.name})`
+  }
+  await agents(migrated)
+  await traces(migrated, TRACES_BEFORE)
+  expect(await migrated`SELECT kind, COUNT(*)::int AS n FROM analytics_seen GROUP BY kind ORDER BY kind`).toEqual([
+    { kind: 'c', n: 4 },
+    { kind: 'v', n: 4 },
+  ])
+  await migrate(migrated)
+  const countedUrl = await createTestDatabase()
+  const counted = pool(countedUrl)
+  await migrate(counted)
+  await agents(counted)
+  await traces(counted, TRACES_BEFORE)
+  expect(await rollup(migrated)).toEqual(await rollup(counted))
+  // An anonymous conversation's seen row is its visitor's too: 010's eight rows are five.
+  expect((await rollup(migrated)).seen).toHaveLength(5)
+
+  for (const sql of [migrated, counted]) {
+    await traces(sql, TRACES_AFTER)
+    await sql`UPDATE traces SET status = 'success', first_token_ms = 7, total_ms = 70 WHERE trace_id = ${FINISHED_AFTER}`
+  }
+  expect(await rollup(migrated)).toEqual(await rollup(counted))
+  const reports = []
+  for (const url of [migratedUrl, countedUrl]) {
+    const store = await createPostgresStore(url)
+    try {
+      reports.push(await store.analytics({ from: '2026-01-01T00:00:00.000Z', to: '2026-01-02T00:00:00.000Z', bucket: 'hour' }, 10))
+    } finally {
+      await store.close()
+    }
+  }
+  expect(reports[0]).toEqual(reports[1])
+  expect(reports[0]!.totals).toMatchObject(HISTORY_TOTALS)
+})
+
+it('counts a statement of many finished traces, planned for its size, as it counts one', async () => {
+  const sql = pool(await createTestDatabase())
+  await migrate(sql)
+  await sql`INSERT INTO agents (id, name, config, created_at, updated_at) VALUES ('a1', 'a', '{}', now(), now())`
+  // 400 traces of 100 sessions (more than analytics_count_runs plans generically), half signed in as 20 users.
+  await sql`INSERT INTO traces (trace_id, agent_id, version, session_id, scope, request_id, status, started_at, first_token_ms, total_ms, visitor)
+    SELECT 't' || i, 'a1', 1, 's' || (i / 4), 'public', 'r', 'success', '2026-01-01T10:00:00Z'::timestamptz + i * interval '1 second', 100, 1000,
+      CASE WHEN i / 4 % 2 = 0 THEN 'user-' || (i / 4 % 20) END
+    FROM generate_series(0, 399) AS i`
+  const [hours] = await sql`SELECT SUM(runs)::int AS runs, SUM(conversations)::int AS conversations, SUM(visitors)::int AS visitors FROM analytics_hours`
+  // 50 anonymous sessions are 50 visitors; the signed-in ones 10 users (even numbers below 20).
+  expect(hours).toEqual({ runs: 400, conversations: 100, visitors: 60 })
+  expect(await sql`SELECT metric, bin, runs::int FROM analytics_latency_bins ORDER BY metric`).toEqual([
+    { metric: 'first_token', bin: 27, runs: 400 },
+    { metric: 'total', bin: 40, runs: 400 },
+  ])
 })
 
 const closedPort = () =>
