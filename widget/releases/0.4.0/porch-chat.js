@@ -1046,7 +1046,7 @@ function xt(e, t = (e) => e) {
 }
 var St = class {
 	constructor(e, t) {
-		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.conversations = null, this.takeover = null, this.running = null, this.connection = null, this.events = null, this.eventsWanted = !1, this.eventsRefused = null, this.lastEventId = 0, this.framePending = !1, e.addController?.(this);
+		this.host = e, this.options = t, this.phase = "idle", this.info = null, this.messages = [], this.sessionId = null, this.problem = null, this.announcement = "", this.attachments = [], this.attachmentProblem = null, this.conversations = null, this.takeover = null, this.running = null, this.connection = null, this.events = null, this.eventsWanted = !1, this.sessionStored = !1, this.eventsRefused = null, this.lastEventId = 0, this.framePending = !1, e.addController?.(this);
 	}
 	get busy() {
 		return this.running !== null;
@@ -1055,12 +1055,12 @@ var St = class {
 		this.connection?.abort(), this.running?.abort.abort(), this.follow(!1);
 	}
 	follow(e) {
-		if (this.eventsWanted = e, !e || this.phase !== "ready" || !this.sessionId) {
+		if (this.eventsWanted = e, !e || this.phase !== "ready" || !this.sessionId || !this.sessionStored) {
 			e || (this.events?.abort(), this.events = null, this.eventsRefused = null);
 			return;
 		}
 		if (this.events || this.eventsRefused === this.sessionId) return;
-		let t = this.events = new AbortController(), n = this.target(), r = this.sessionId, i = this.running !== null;
+		let t = this.events = new AbortController(), n = this.target(), r = this.sessionId;
 		Ze(P(n).events(r), {
 			headers: N(n),
 			afterId: this.lastEventId,
@@ -1068,7 +1068,7 @@ var St = class {
 			onEvent: (e) => this.onSessionEvent(e),
 			retryDelay: this.options.retryDelay
 		}).catch(() => {
-			this.events === t && (this.events = null, this.running ? this.eventsRefused = r : i && this.follow(this.eventsWanted));
+			this.events === t && (this.events = null, this.eventsRefused = r);
 		});
 	}
 	onSessionEvent(e) {
@@ -1132,7 +1132,7 @@ var St = class {
 			}
 			if (this.sessionId = L.get(t), this.sessionId) {
 				let n = await ft(t, this.sessionId, e.signal);
-				n ? (this.messages = xt(n.messages, (e) => z(t.host, e)), this.takeover = n.takeover ? { name: n.takeover.name } : null, this.lastEventId = n.last_event_id ?? 0, this.takeover && this.messages.push({
+				this.sessionStored = n !== null, n ? (this.messages = xt(n.messages, (e) => z(t.host, e)), this.takeover = n.takeover ? { name: n.takeover.name } : null, this.lastEventId = n.last_event_id ?? 0, this.takeover && this.messages.push({
 					id: "held",
 					role: "assistant",
 					parts: [],
@@ -1170,7 +1170,7 @@ var St = class {
 		let n = e.trim();
 		if (!n || this.running || this.phase !== "ready" || !this.info) return;
 		let r = this.target();
-		this.sessionId || (this.sessionId = R(), L.set(r, this.sessionId));
+		this.sessionId || (this.sessionId = R(), this.sessionStored = !1, L.set(r, this.sessionId));
 		let i = t ?? this.attachments.map((e) => ({
 			filename: e.name,
 			size: e.size,
@@ -1230,7 +1230,7 @@ var St = class {
 		} catch (e) {
 			c.abort.signal.aborted ? s.state = "stopped" : e instanceof j && e.code === "run_gone" ? await this.reloadHistory() : this.lockIfNeeded(e) ? this.messages = this.messages.slice(0, -2) : this.fail(s, e);
 		} finally {
-			this.running = null, this.announcement = s.state === "done" ? yt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.eventsRefused = null, this.follow(this.eventsWanted), this.update();
+			this.running = null, this.announcement = s.state === "done" ? yt(s).slice(0, 500) : s.error ?? "", this.messages = [...this.messages], this.sessionStored = !0, this.eventsRefused = null, this.follow(this.eventsWanted), this.update();
 		}
 	}
 	stop() {
@@ -1271,10 +1271,10 @@ var St = class {
 	}
 	async openConversation(e) {
 		let t = this.target(), n = await ft(t, e).catch(() => null);
-		n && !this.running && (L.set(t, e), this.sessionId = e, this.messages = xt(n.messages, (e) => z(t.host, e)), this.conversations = null, this.update());
+		n && !this.running && (L.set(t, e), this.sessionId = e, this.sessionStored = !0, this.messages = xt(n.messages, (e) => z(t.host, e)), this.conversations = null, this.events?.abort(), this.events = null, this.eventsRefused = null, this.takeover = n.takeover ? { name: n.takeover.name } : null, this.lastEventId = n.last_event_id ?? 0, this.follow(this.eventsWanted), this.update());
 	}
 	newChat() {
-		this.running?.abort.abort(), L.clear(this.target()), this.sessionId = null, this.conversations = null, this.messages = [], this.announcement = "", this.events?.abort(), this.events = null, this.takeover = null, this.lastEventId = 0, this.update();
+		this.running?.abort.abort(), L.clear(this.target()), this.sessionId = null, this.sessionStored = !1, this.conversations = null, this.messages = [], this.announcement = "", this.events?.abort(), this.events = null, this.takeover = null, this.lastEventId = 0, this.update();
 	}
 	lockIfNeeded(e) {
 		return !(e instanceof j) || e.code !== "password_required" ? !1 : (L.clearVisitorToken(this.options.target()), this.phase = "locked", !0);
