@@ -9,8 +9,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createOpenAI } from '@ai-sdk/openai'
 import type { LanguageModelV3, LanguageModelV3CallOptions } from '@ai-sdk/provider'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { providerFetch } from '../runtime/providers/provider-fetch.ts'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { providerFetch, rawBodyTransport } from '../runtime/providers/provider-fetch.ts'
 import { streamChat, withFastChatStream } from './openai-chat-stream.ts'
 
 type Reply = { status?: number; headers?: Record<string, string>; writes: (string | Buffer)[]; cut?: boolean }
@@ -210,7 +210,7 @@ function normalise(outcome: Outcome) {
 async function bothWays(abortAfter?: number) {
   requests.length = 0
   const sdk = await run((options) => model.doStream(options), abortAfter)
-  const fast = await run((options) => streamChat(model, options), abortAfter)
+  const fast = await run((options) => streamChat(model, options, rawBodyTransport), abortAfter)
   return { sdk, fast, requests: requests.slice() }
 }
 
@@ -253,7 +253,8 @@ describe('the OpenAI chat stream fast path against the SDK', () => {
 
   it('the wrapped model streams through the fast path and generates through the SDK', async () => {
     reply = replies['plain text']!
-    const wrapped = withFastChatStream(model)
+    const wrapped = withFastChatStream(model, rawBodyTransport)
+    const sdkStream = vi.spyOn(model, 'doStream')
     expect(wrapped.provider).toBe(model.provider)
     expect(wrapped.modelId).toBe('gpt-4o-mini')
     const outcome = await run((options) => wrapped.doStream(options))
@@ -266,5 +267,11 @@ describe('the OpenAI chat stream fast path against the SDK', () => {
       'text-end',
       'finish',
     ])
+    expect(sdkStream).not.toHaveBeenCalled()
+    // A model given another fetch than the transport's keeps the SDK's doStream.
+    const other = withFastChatStream(model, { ...rawBodyTransport, sdkFetch: fetch })
+    await run((options) => other.doStream(options))
+    expect(sdkStream).toHaveBeenCalledTimes(1)
+    sdkStream.mockRestore()
   })
 })

@@ -28,30 +28,33 @@ import type {
 import { APICallError, JSONParseError, TypeValidationError } from 'ai'
 import { createParser } from 'eventsource-parser'
 import { z } from 'zod'
-import { providerFetch, rawBodyOf, rawBodyProviderFetch } from '../runtime/providers/provider-fetch.ts'
 import { chatStreamRequest, providerUtils } from './openai-sdk.ts'
 
 const { extractResponseHeaders, generateId, isAbortError, postJsonToApi, secureJsonParse, StreamingToolCallTracker } = providerUtils
 
 /**
- * The SDK's chat model with `doStream` read by the fast path. A model given another `fetch` than
- * Porch's keeps the SDK's own doStream (the fast path needs the `node:http` response).
+ * How the fast path reaches the `node:http` response (host/runtime/providers/provider-fetch.ts):
+ * `fetch` answers a 2xx without a body, `rawBodyOf` gives its response unread; `sdkFetch` is the
+ * fetch the SDK's models are given, so a model given another keeps the SDK's own doStream.
  */
-export function withFastChatStream(model: LanguageModelV3): LanguageModelV3 {
+export type RawBodyTransport = { sdkFetch: typeof fetch; fetch: typeof fetch; rawBodyOf(response: Response): IncomingMessage | undefined }
+
+/** The SDK's chat model with `doStream` read by the fast path; `doGenerate` stays the SDK's. */
+export function withFastChatStream(model: LanguageModelV3, transport: RawBodyTransport): LanguageModelV3 {
   return {
     specificationVersion: 'v3',
     provider: model.provider,
     modelId: model.modelId,
     supportedUrls: model.supportedUrls,
     doGenerate: (options) => model.doGenerate(options),
-    doStream: (options) => streamChat(model, options),
+    doStream: (options) => streamChat(model, options, transport),
   }
 }
 
 /** The fast path's `doStream`: the SDK's `OpenAIChatLanguageModel.doStream`, read with one parser. */
-export async function streamChat(model: LanguageModelV3, options: LanguageModelV3CallOptions) {
+export async function streamChat(model: LanguageModelV3, options: LanguageModelV3CallOptions, transport: RawBodyTransport) {
   const request = await chatStreamRequest(model, options)
-  if (request.fetch !== providerFetch) return model.doStream(options)
+  if (request.fetch !== transport.sdkFetch) return model.doStream(options)
   const { url, body } = request
   const { value: response, responseHeaders } = await postJsonToApi({
     url,
@@ -59,12 +62,12 @@ export async function streamChat(model: LanguageModelV3, options: LanguageModelV
     body,
     failedResponseHandler: openaiFailedResponseHandler,
     successfulResponseHandler: async ({ response }) => {
-      const raw = rawBodyOf(response)
+      const raw = transport.rawBodyOf(response)
       if (!raw) throw new Error('providerFetch answered without its node:http response')
       return { value: raw, responseHeaders: extractResponseHeaders(response) }
     },
     abortSignal: options.abortSignal,
-    fetch: rawBodyProviderFetch,
+    fetch: transport.fetch,
   })
   const context = { url, requestBodyValues: body, responseHeaders, statusCode: response.statusCode ?? 200 }
   const stream = await readParts(response, context, request.warnings, options)

@@ -8,7 +8,7 @@ import type { LanguageModel } from 'ai'
 import type { ProviderConfig } from '../../config.ts'
 import { withFastChatStream } from '../../fast-paths/openai-chat-stream.ts'
 import { createDemoModel } from './demo-model.ts'
-import { providerFetch } from './provider-fetch.ts'
+import { providerFetch, rawBodyTransport } from './provider-fetch.ts'
 
 export const PROVIDERS = ['demo', 'openai', 'anthropic'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
@@ -69,7 +69,7 @@ export function createModelRegistry(config: ProviderConfig): ModelRegistry {
       if (reason) throw new ModelUnavailableError(reason)
       const { provider, modelId } = split(ref)
       // Streams are read by the fast path (one parser over the node:http response); all else is the SDK's.
-      if (provider === 'openai') return withFastChatStream(openai!.chat(modelId))
+      if (provider === 'openai') return withFastChatStream(openai!.chat(modelId), rawBodyTransport)
       if (provider === 'anthropic') return anthropic!(modelId)
       return createDemoModel(modelId || undefined)
     },

@@ -33,15 +33,20 @@ export const providerFetch: typeof fetch = (input, init) => {
  * a 2xx Response has no body and `rawBodyOf` gives its IncomingMessage, unread, with no abort
  * listener (the reader handles aborts). Other answers are providerFetch's, body and all.
  */
-export const rawBodyProviderFetch: typeof fetch = (input, init) => {
+const rawBodyProviderFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input))
   return send(url, init, true, true)
 }
 
 const rawBodies = new WeakMap<Response, IncomingMessage>()
 
-/** The unread `node:http` response behind a Response from rawBodyProviderFetch. */
-export const rawBodyOf = (response: Response): IncomingMessage | undefined => rawBodies.get(response)
+/** The SDK's fetch, and the pair the OpenAI stream fast path reads a body with. */
+export const rawBodyTransport = {
+  sdkFetch: providerFetch,
+  fetch: rawBodyProviderFetch,
+  /** The unread `node:http` response behind a Response from rawBodyProviderFetch. */
+  rawBodyOf: (response: Response): IncomingMessage | undefined => rawBodies.get(response),
+}
 
 /**
  * `retryStale`: a kept-alive connection that the server closed as this request went out (it
