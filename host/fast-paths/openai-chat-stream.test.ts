@@ -91,6 +91,12 @@ const replies: Record<string, Reply> = {
   'a tool call without an id': {
     writes: [chunk(toolDelta(0, { name: 'lookup', arguments: '{}' })), chunk({}, 'tool_calls'), done],
   },
+  'a tool call without a name': {
+    writes: [chunk({ content: 'Calling' }), chunk({ tool_calls: [{ index: 0, id: 'call_x', function: { arguments: '{}' } }] }), chunk({}, 'tool_calls'), done],
+  },
+  'a tool call without a name before any text': {
+    writes: [chunk({ tool_calls: [{ index: 0, id: 'call_y', function: { arguments: '{' } }] }), chunk({}, 'tool_calls'), done],
+  },
   'usage in the last chunk with the finish reason': {
     writes: [chunk({ content: 'Hi' }), chunk({}, 'stop', { usage: { ...usage, completion_tokens_details: { reasoning_tokens: 3 } } }), done],
   },

@@ -74,6 +74,9 @@ export async function streamChat(model: LanguageModelV3, options: LanguageModelV
   return { stream, request: { body }, response: { headers: responseHeaders } }
 }
 
+/** Parts held for a slow reader before the socket is paused. */
+const HIGH_WATER_MARK = 16
+
 type ReadContext = { url: string; requestBodyValues: unknown; responseHeaders: Record<string, string> | undefined; statusCode: number }
 type ParsedChunk = { success: true; value: OpenAIChatChunk; rawValue: unknown } | { success: false; error: Error; rawValue: unknown }
 
@@ -97,6 +100,7 @@ function readParts(
           controller = c
         },
         pull() {
+          if (refused && controller.desiredSize === HIGH_WATER_MARK) return controller.error(refused.error)
           response.resume()
         },
         cancel() {
@@ -104,7 +108,7 @@ function readParts(
           response.destroy()
         },
       },
-      { highWaterMark: 16 },
+      { highWaterMark: HIGH_WATER_MARK },
     )
     const parts = partConverter(warnings, options.includeRawChunks === true, (part) => controller.enqueue(part))
     // Chunks read while looking for an error before the first output; null once the stream is handed out.
@@ -114,11 +118,26 @@ function readParts(
     const handOut = () => {
       const chunks = early!
       early = null
-      for (const chunk of chunks) parts.chunk(chunk)
       resolve(stream)
+      for (const chunk of chunks) convert(chunk)
+    }
+    // A chunk the conversion refuses (a tool call without a name) errors the stream with that
+    // error, as a throw in the SDK's TransformStream does, once the parts before it are read (the
+    // SDK's reader has them by then: its chunks come one by one, ours may come in a batch).
+    let refused: { error: unknown } | undefined
+    const convert = (chunk: ParsedChunk) => {
+      if (settled) return
+      try {
+        parts.chunk(chunk)
+      } catch (error) {
+        settle()
+        response.destroy()
+        refused = { error }
+        if (controller.desiredSize === HIGH_WATER_MARK) controller.error(error)
+      }
     }
     const onChunk = (chunk: ParsedChunk) => {
-      if (early === null) return parts.chunk(chunk)
+      if (early === null) return convert(chunk)
       early.push(chunk)
       if (!chunk.success) return handOut()
       if ('error' in chunk.value) {
@@ -162,10 +181,15 @@ function readParts(
       if (settled) return
       parser.feed(decoder.decode())
       if (settled) return
-      settle()
       if (early !== null) handOut()
-      parts.flush()
-      controller.close()
+      if (settled) return
+      settle()
+      try {
+        parts.flush()
+        controller.close()
+      } catch (error) {
+        controller.error(error)
+      }
     })
     // A connection closed before the end of the body, as the global fetch reports it.
     response.on('close', () => {
