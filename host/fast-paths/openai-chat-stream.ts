@@ -137,6 +137,7 @@ function readParts(
       }
     }
     const onChunk = (chunk: ParsedChunk) => {
+      if (settled) return
       if (early === null) return convert(chunk)
       early.push(chunk)
       if (!chunk.success) return handOut()
