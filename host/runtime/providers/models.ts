@@ -6,8 +6,9 @@ import { createAnthropic } from '@ai-sdk/anthropic'
 import { createOpenAI } from '@ai-sdk/openai'
 import type { LanguageModel } from 'ai'
 import type { ProviderConfig } from '../../config.ts'
+import { withFastChatStream } from '../../fast-paths/openai-chat-stream.ts'
 import { createDemoModel } from './demo-model.ts'
-import { providerFetch } from './provider-fetch.ts'
+import { providerFetch, rawBodyTransport } from './provider-fetch.ts'
 
 export const PROVIDERS = ['demo', 'openai', 'anthropic'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
@@ -67,7 +68,8 @@ export function createModelRegistry(config: ProviderConfig): ModelRegistry {
       const reason = problem(ref)
       if (reason) throw new ModelUnavailableError(reason)
       const { provider, modelId } = split(ref)
-      if (provider === 'openai') return openai!.chat(modelId)
+      // Streams are read by the fast path (one parser over the node:http response); all else is the SDK's.
+      if (provider === 'openai') return withFastChatStream(openai!.chat(modelId), rawBodyTransport)
       if (provider === 'anthropic') return anthropic!(modelId)
       return createDemoModel(modelId || undefined)
     },

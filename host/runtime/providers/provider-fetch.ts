@@ -25,7 +25,27 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304])
 
 export const providerFetch: typeof fetch = (input, init) => {
   const url = new URL(input instanceof Request ? input.url : String(input))
-  return send(url, init, true)
+  return send(url, init, true, false)
+}
+
+/**
+ * providerFetch for a reader of the `node:http` response itself (host/fast-paths/openai-chat-stream.ts):
+ * a 2xx Response has no body and `rawBodyOf` gives its IncomingMessage, unread, with no abort
+ * listener (the reader handles aborts). Other answers are providerFetch's, body and all.
+ */
+const rawBodyProviderFetch: typeof fetch = (input, init) => {
+  const url = new URL(input instanceof Request ? input.url : String(input))
+  return send(url, init, true, true)
+}
+
+const rawBodies = new WeakMap<Response, IncomingMessage>()
+
+/** The SDK's fetch, and the pair the OpenAI stream fast path reads a body with. */
+export const rawBodyTransport = {
+  sdkFetch: providerFetch,
+  fetch: rawBodyProviderFetch,
+  /** The unread `node:http` response behind a Response from rawBodyProviderFetch. */
+  rawBodyOf: (response: Response): IncomingMessage | undefined => rawBodies.get(response),
 }
 
 /**
@@ -34,7 +54,7 @@ export const providerFetch: typeof fetch = (input, init) => {
  * Such a request is sent once more at once, on a fresh connection, as Node's documentation
  * advises, instead of failing into the SDK's retry seconds later.
  */
-function send(url: URL, init: RequestInit | undefined, retryStale: boolean): Promise<Response> {
+function send(url: URL, init: RequestInit | undefined, retryStale: boolean, raw: boolean): Promise<Response> {
   const signal = init?.signal ?? undefined
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
@@ -48,7 +68,7 @@ function send(url: URL, init: RequestInit | undefined, retryStale: boolean): Pro
       (response) => {
         answered = true
         signal?.removeEventListener('abort', abortRequest)
-        resolve(toResponse(response, signal))
+        resolve(raw && isOk(response) ? rawResponse(response) : toResponse(response, signal))
       },
     )
     const abortRequest = () => request.destroy(signal!.reason)
@@ -56,18 +76,30 @@ function send(url: URL, init: RequestInit | undefined, retryStale: boolean): Pro
     request.on('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', abortRequest)
       if (signal?.aborted) return reject(signal.reason)
-      if (retryStale && !answered && request.reusedSocket && error.code === 'ECONNRESET') return resolve(send(url, init, false))
+      if (retryStale && !answered && request.reusedSocket && error.code === 'ECONNRESET') return resolve(send(url, init, false, raw))
       reject(new TypeError('fetch failed', { cause: error }))
     })
     request.end(requestBody(init?.body))
   })
 }
 
-function toResponse(response: IncomingMessage, signal: AbortSignal | undefined): Response {
+const isOk = (response: IncomingMessage) => (response.statusCode ?? 500) >= 200 && (response.statusCode ?? 500) < 300
+
+function rawResponse(response: IncomingMessage): Response {
+  const answer = new Response(null, { status: response.statusCode, statusText: response.statusMessage, headers: headersOf(response) })
+  rawBodies.set(answer, response)
+  return answer
+}
+
+function headersOf(response: IncomingMessage): Headers {
   const headers = new Headers()
   for (let i = 0; i < response.rawHeaders.length; i += 2) headers.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!)
+  return headers
+}
+
+function toResponse(response: IncomingMessage, signal: AbortSignal | undefined): Response {
   const status = response.statusCode ?? 500
-  const init = { status, statusText: response.statusMessage, headers }
+  const init = { status, statusText: response.statusMessage, headers: headersOf(response) }
   if (NULL_BODY_STATUSES.has(status)) {
     response.resume()
     return new Response(null, init)
