@@ -53,7 +53,8 @@ const toSession = (row: SessionRow): SessionRecord => ({
 export const sessionUser = (row: { user_id: string | null; user_name: string | null }) =>
   row.user_id === null ? null : { id: row.user_id, name: row.user_name }
 
-export function createSessionStore(db: Db): SessionStore {
+/** The sessions store, and a way to write what it holds back (finished runs, starts) before the database closes. */
+export function createSessionStore(db: Db): SessionStore & { flushPendingWrites(): void } {
   const sql = {
     getSession: db.prepare<[string, string, string], SessionRow>('SELECT * FROM sessions WHERE agent_id = ? AND scope = ? AND id = ?'),
     // Creates or touches the session and takes `count` message numbers from its counter, in one
@@ -142,7 +143,7 @@ export function createSessionStore(db: Db): SessionStore {
     }
   }
 
-  const finishRunTx = db.transaction((run: FinishedRun) => {
+  const writeFinishedRun = (run: FinishedRun) => {
     const at = now()
     const { agentId, scope, sessionId } = run.session
     const session = sql.appendToSession.get(agentId, scope, sessionId, at, at, run.messages.length, run.user?.id ?? null, run.user?.name ?? null)!
@@ -174,7 +175,48 @@ export function createSessionStore(db: Db): SessionStore {
       error: storableText(o.error),
       citedSources: JSON.stringify(citedSources(run)),
     })
+  }
+
+  /*
+   * Group commit: the runs that finish in one turn of the event loop are written in one
+   * transaction at its end, so under load one commit (its WAL writes, about half of a sync chat's
+   * store CPU) serves several chats. Each caller's promise settles once its run is committed. A
+   * batch that fails is written again run by run, so one bad run (its agent deleted meanwhile)
+   * fails alone.
+   */
+  const finishRunsTx = db.transaction((runs: FinishedRun[]) => {
+    for (const run of runs) writeFinishedRun(run)
   })
+  type PendingFinish = { run: FinishedRun; resolve(): void; reject(error: unknown): void }
+  let pendingFinishes: PendingFinish[] = []
+  const flushFinishes = () => {
+    const batch = pendingFinishes
+    if (batch.length === 0) return
+    pendingFinishes = []
+    const written = (finish: PendingFinish) => {
+      // Only once written: a failed transaction leaves the start to be written as running.
+      pendingStarts.delete(finish.run.traceId)
+      finish.resolve()
+    }
+    try {
+      // IMMEDIATE: the write lock is taken at BEGIN, so another process's write cannot turn this
+      // transaction's first read stale (SQLITE_BUSY_SNAPSHOT); busy_timeout queues the two instead.
+      finishRunsTx.immediate(batch.map((finish) => finish.run))
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error)
+      for (const finish of batch) {
+        try {
+          finishRunsTx.immediate([finish.run])
+        } catch (error) {
+          finish.reject(error)
+          continue
+        }
+        written(finish)
+      }
+      return
+    }
+    for (const finish of batch) written(finish)
+  }
 
   const dropFromTx = db.transaction((key: SessionKey, fromSeq: number) => {
     const session = sql.getSession.get(key.agentId, key.scope, key.sessionId)
@@ -247,12 +289,14 @@ export function createSessionStore(db: Db): SessionStore {
       flushScheduled = true
       setImmediate(flushStarts)
     },
-    async finishRun(run) {
-      // IMMEDIATE: the write lock is taken at BEGIN, so another process's write cannot turn this
-      // transaction's first read stale (SQLITE_BUSY_SNAPSHOT); busy_timeout queues the two instead.
-      finishRunTx.immediate(run)
-      // Only once written: a failed transaction leaves the start to be written as running.
-      pendingStarts.delete(run.traceId)
+    finishRun(run) {
+      return new Promise<void>((resolve, reject) => {
+        if (pendingFinishes.push({ run, resolve, reject }) === 1) setImmediate(flushFinishes)
+      })
+    },
+    flushPendingWrites() {
+      flushFinishes()
+      flushStarts()
     },
     async listTraces(query) {
       flushStarts()

@@ -228,9 +228,10 @@ export function createSqliteStore(path: string): Store {
     return getAgentRecord(agentId)
   })
 
+  const sessions = createSessionStore(db)
   return {
     ...createAccessStore(db),
-    ...createSessionStore(db),
+    ...sessions,
     ...createFeedbackStore(db),
     ...createTakeoverStore(db),
     ...createIdentityStore(db),
@@ -292,6 +293,7 @@ export function createSqliteStore(path: string): Store {
     },
 
     async close() {
+      sessions.flushPendingWrites()
       db.close()
     },
   }

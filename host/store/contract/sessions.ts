@@ -140,6 +140,22 @@ export function describeSessions(target: StoreContractTarget) {
       expect((await store.listSessionTraces(key)).map((t) => t.status)).toEqual(['running'])
     })
 
+    it('stores runs finished at once (SQLite commits them together), and a bad one among them fails alone', async () => {
+      const keys = Array.from({ length: 6 }, () => sessionOf(agent))
+      const starts = keys.map((key) => traceStart(key))
+      for (const start of starts) await store.startTrace(start)
+      const runs = keys.map((key, i) => turn(key, starts[i]!.traceId, `together ${i}`))
+      const bad = runs[3]!
+      const outcomes = await Promise.allSettled(
+        runs.map((run) => store.finishRun(run === bad ? { ...bad, messages: [bad.messages[0]!, { ...bad.messages[1]!, role: 'system' as 'user' }] } : run)),
+      )
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      for (const [i, key] of keys.entries()) {
+        expect((await store.getMessages(key)).map((m) => m.content)).toEqual(i === 3 ? [] : [text(`together ${i}`), text(`answer to together ${i}`)])
+        expect((await store.listSessionTraces(key)).map((t) => t.status)).toEqual([i === 3 ? 'running' : 'success'])
+      }
+    })
+
     it('stores concurrent runs of one session from two instances: every one, numbered 1..n in commit order, each run’s messages together', async () => {
       const second = await target.open()
       try {
