@@ -3,7 +3,7 @@
  * OpenAI and Anthropic servers, and the tests talk to the host as API clients do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiResponseMode, StreamEvent, StreamEventOf, StreamEventType, ToolSpec } from '../../../shared/index.ts'
+import type { ApiResponseMode, StreamEventOf, StreamEventType, ToolSpec } from '../../../shared/index.ts'
 import { type FakeProvider, type Script, type ScriptedReply, startFakeAnthropic, startFakeOpenAI } from '../../testing/fake-providers.ts'
 import { readSse, readSseUntil, type SseMessage, startTestHost, type TestHost, textOf } from '../../testing/harness.ts'
 
