@@ -13,7 +13,6 @@ describe('the floor benchmarks', () => {
     const result = await openStreams({ streams: 20, holdSeconds: 2, batch: 10 })
     expect(result.opened).toBe(20)
     expect(result.pingsPerStreamPerSecond).toBeGreaterThan(0)
-    expect(result.peakRssMb).toBeGreaterThanOrEqual(result.idleRssMb)
   }, 60_000)
 
   it("summarises a long session, whose late turns send the model no more than a fresh session's turn 10", async () => {

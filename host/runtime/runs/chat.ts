@@ -266,10 +266,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
 
-  /** A session belongs to the verified user who started it (or to anonymous visitors): to anyone else it does not exist. */
-  async function checkSessionUser(key: SessionKey, userId: string | null): Promise<void> {
+  /**
+   * Whether the session is stored yet. It belongs to the verified user who started it (or to
+   * anonymous visitors): to anyone else it does not exist.
+   */
+  async function sessionStored(key: SessionKey, userId: string | null): Promise<boolean> {
     const session = await store.getSession(key)
     if (session && (session.user?.id ?? null) !== userId) throw new ChatError('not_found', 'Session not found')
+    return session !== null
   }
 
   /**
@@ -342,13 +346,14 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
       if (runs.closed) throw new ChatError('shutting_down', 'The host is shutting down; no new run starts.')
       const sessionId = input.request.session_id ?? randomUUID()
       const session = { agentId: agent.id, scope: input.scope, sessionId }
-      if (input.request.session_id !== undefined) await checkSessionUser(session, input.visitor?.user.id ?? null)
+      // A session not stored yet (a new one, or the widget's first message) has nobody holding it.
+      const stored = input.request.session_id !== undefined && (await sessionStored(session, input.visitor?.user.id ?? null))
       const { message, attachments } = await visitorMessage(input, session)
       return {
         isNew: true,
         async start() {
           await claimAttachments(session, [...attachments.keys()])
-          const held = input.request.session_id === undefined ? undefined : await heldReply(session, requestId, fingerprint, message)
+          const held = stored ? await heldReply(session, requestId, fingerprint, message) : undefined
           if (held) return held
           const run = new Run(fingerprint, clientRequestId === undefined ? 0 : deps.resumeGraceMs)
           // The same request_id may have reached another host at the same moment: one run starts, the other request follows it.
