@@ -27,7 +27,7 @@ import { ApiError, errorBody, notFound } from '../http/errors.ts'
 import { knowledgeSourceIdParam, sessionIdParam } from '../http/ids.ts'
 import { applyOrigin, preflight, shareWithAllowedOrigin } from '../http/origins.ts'
 import { lastEventId, readJson, readQuery } from '../http/validate.ts'
-import { type ChatService, collectSyncReply, withFileUrls } from '../runtime/runs/index.ts'
+import { type ChatService, collectSyncReply, sessionOwnedBy, withFileUrls } from '../runtime/runs/index.ts'
 import type { SessionEventBus } from '../runtime/takeover/index.ts'
 import { plainContentType, type SecretBox, safeFilename } from '../runtime/tools/index.ts'
 import type { Scope } from '../store/scope.ts'
@@ -130,7 +130,7 @@ export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: 
   const ownSession = async (granted: VisitorAccess, sessionId: string) => {
     const key = { agentId: granted.published.agent.id, scope: granted.scope, sessionId }
     const session = await store.getSession(key)
-    const mine = session !== null && (session.user?.id ?? null) === (granted.visitor?.user.id ?? null)
+    const mine = session !== null && sessionOwnedBy(session, granted.visitor?.user.id ?? null)
     return { key, session: mine ? session : null, foreign: session !== null && !mine }
   }
   const fileUrl = (id: string) => (sessionId: string, fileId: string) => `${base(id)}/sessions/${encodeURIComponent(sessionId)}/files/${fileId}`

@@ -10,10 +10,10 @@ import type { Context } from 'hono'
 import { type ChatRequest, LIMITS, type UiChatRequest, type UiMessagePart, UiMessagePartSchema } from '../../shared/index.ts'
 import { runToSse } from '../fast-paths/sse.ts'
 import { checkAttachment, overBudget } from '../http/attachments.ts'
-import { ApiError } from '../http/errors.ts'
+import { ApiError, notFound } from '../http/errors.ts'
 import { check } from '../http/validate.ts'
 import type { Visitor } from '../runtime/agent/index.ts'
-import type { RunFeed, StartedChat } from '../runtime/runs/index.ts'
+import { type RunFeed, type StartedChat, sessionOwnedBy } from '../runtime/runs/index.ts'
 import { safeFilename } from '../runtime/tools/index.ts'
 import type { SessionKey } from '../store/store.ts'
 import { utcDay } from '../store/utc-day.ts'
@@ -123,6 +123,9 @@ export function uiChatTurns(deps: ChatApiDeps) {
   /** Opens, admits and starts the turn the body asks for, in session `sessionId` of the caller's scope. */
   async function start(granted: TurnAccess, body: TurnBody, sessionId: string, urls: TurnUrls): Promise<StartedChat> {
     const session: SessionKey = { agentId: granted.published.agent.id, scope: granted.scope, sessionId }
+    // Before the session is read (regenerate) or written (a data: file part is stored in it).
+    const stored = await store.getSession(session)
+    if (stored && !sessionOwnedBy(stored, granted.visitor?.user.id ?? null)) throw notFound('Session')
     const regenerate = body.trigger === 'regenerate-message' ? await regenerated(session) : null
     // A fresh request_id: the run can be resumed (by the session's running trace) and is kept for a dropped client to come back.
     const request = { ...(regenerate?.request ?? (await submitted(granted, body, session))), request_id: randomUUID() }

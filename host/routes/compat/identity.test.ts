@@ -18,7 +18,7 @@ let secret: string
 
 beforeAll(async () => {
   host = await startTestHost()
-  agent = await host.owner.publishedAgent({ name: 'Signed-in only', model: 'demo:instant' })
+  agent = await host.owner.publishedAgent({ name: 'Signed-in only', model: 'demo:instant', attachments: true })
   key = (await chatKey(host, agent.id)).credential
   secret = (await host.owner.call('POST', `/agents/${agent.id}/identity/secret`)).body.secret
   expect((await host.owner.call('PATCH', `/agents/${agent.id}/identity`, { require_identity: true })).status).toBe(200)
@@ -83,5 +83,22 @@ describe.each(Object.entries(apis))('the %s chat API with a user token', (name, 
     // Another user cannot continue it.
     const intruder = await api.send(`${name}-signed`, { 'X-Porch-User-Token': userToken(`${name}-someone-else`) })
     expect(intruder.status).toBe(404)
+  })
+})
+
+describe('the Langdock chat API with another user’s chat id', () => {
+  it('refuses it before storing anything in that session (a data: file part, too)', async () => {
+    const owner = await apis.langdock.send('langdock-owned', { 'X-Porch-User-Token': userToken('owner-user') })
+    expect(owner.status).toBe(200)
+    const usage = () => host.store.fileUsage(agent.id, new Date().toISOString().slice(0, 10), 10)
+    const before = await usage()
+    const file = { type: 'file', mediaType: 'text/plain', filename: 'note.txt', url: `data:text/plain;base64,${Buffer.from('not yours').toString('base64')}` }
+    const intruder = await host.post(
+      '/agent/v1/chat/completions',
+      { agentId: agent.id, id: 'langdock-owned', messages: [{ id: 'u-intruder', role: 'user', parts: [{ type: 'text', text: 'Hi' }, file] }] },
+      { ...bearer(key), 'X-Porch-User-Token': userToken('intruder-user') },
+    )
+    expect(intruder.status).toBe(404)
+    expect(await usage()).toEqual(before)
   })
 })

@@ -11,7 +11,7 @@ import type { AnswerSource, ChatRequest, ContentBlock, Message } from '../../../
 import type { SearchKnowledge } from '../../knowledge/search.ts'
 import type { Logger } from '../../log.ts'
 import type { Scope } from '../../store/scope.ts'
-import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, Store } from '../../store/store.ts'
+import type { KnowledgeQuery, KnowledgeVersion, PublishedAgent, SessionKey, SessionRecord, Store } from '../../store/store.ts'
 import { type AgentRunResult, type AttachmentData, compressIfNeeded, runAgent, type Visitor } from '../agent/index.ts'
 import { ChatError } from '../errors.ts'
 import type { ModelRegistry } from '../providers/index.ts'
@@ -61,6 +61,12 @@ export type StartChat = {
    */
   visitor?: Visitor | null
 }
+
+/**
+ * A session belongs to the verified user who started it, or, started anonymously, to anonymous
+ * visitors: to anyone else it does not exist. `userId`: the visitor's, null when anonymous.
+ */
+export const sessionOwnedBy = (session: SessionRecord, userId: string | null) => (session.user?.id ?? null) === userId
 
 /** A new run's request, checked: its session, and the visitor's message as it will be stored. */
 type PreparedRequest = { session: SessionKey; requestId: string; message: Message; attachments: AttachmentData }
@@ -266,13 +272,10 @@ export function createChatService(deps: ChatServiceDeps): ChatService {
     return { message: { role: 'user', content: [text, ...blocks] }, attachments: new Map(files.map((file) => [file.id, file.data])) }
   }
 
-  /**
-   * Whether the session is stored yet. It belongs to the verified user who started it (or to
-   * anonymous visitors): to anyone else it does not exist.
-   */
+  /** Whether the session is stored yet; another user's session does not exist (sessionOwnedBy). */
   async function sessionStored(key: SessionKey, userId: string | null): Promise<boolean> {
     const session = await store.getSession(key)
-    if (session && (session.user?.id ?? null) !== userId) throw new ChatError('not_found', 'Session not found')
+    if (session && !sessionOwnedBy(session, userId)) throw new ChatError('not_found', 'Session not found')
     return session !== null
   }
 
