@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeProvider, startFakeOpenAI } from '../../host/testing/fake-providers.ts'
 import { eventually, startTestHost, type TestHost } from '../../host/testing/harness.ts'
 import type { Message } from '../../shared/protocol.ts'
+import { fetchConversations, fetchHistory } from './chat-api.ts'
 import { ChatController, textOf, toChatMessages } from './chat-controller.ts'
 import { type ChatMessage, foldAnswerEvent, toSourceViews } from './transcript.ts'
 
@@ -507,12 +508,18 @@ describe('ChatController with a signed-in user', () => {
     await eventually(() => third.takeover?.name === 'Anna')
     expect(third.messages.at(-1)).toMatchObject({ notice: 'joined', author: 'Anna' })
     third.follow(false)
+    // Opened while held, it says who holds it, as a reloaded tab does.
+    const fourth = make()
+    await fourth.openConversation(first.sessionId!)
+    expect(fourth.takeover).toEqual({ name: 'Anna' })
+    expect(fourth.messages.at(-1)).toMatchObject({ notice: 'joined', author: 'Anna' })
 
-    // Another user sees none of it and cannot open it.
+    // Another user sees none of it and cannot open it: the host lists nothing and knows no such session.
     userToken = signed(secret, 'someone-else')
+    const otherTarget = { host: host.url, agent: agent.id, userToken }
+    expect(await fetchConversations(otherTarget)).toEqual([])
+    expect(await fetchHistory(otherTarget, first.sessionId!)).toBeNull()
     const other = make()
-    await other.toggleConversations()
-    expect(other.conversations).toEqual([])
     await other.openConversation(first.sessionId!)
     expect(other.messages).toEqual([])
   })

@@ -5,7 +5,7 @@
  * `requestUpdate()` from its host, so it runs (and is tested) without a DOM.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit'
-import type { PublishedAgentInfo, SessionEvent, StreamEvent } from '../../shared/protocol.ts'
+import type { PublishedAgentInfo, SessionEvent, SessionHistory, StreamEvent } from '../../shared/protocol.ts'
 import { VISITOR_LIMITS as LIMITS } from '../../shared/visitor-limits.ts'
 import { HttpError } from '../client/http.ts'
 import { followSessionEvents } from '../client/session-events.ts'
@@ -184,13 +184,8 @@ export class ChatController implements ReactiveController {
       if (this.sessionId) {
         const history = await fetchHistory(target, this.sessionId, connection.signal)
         this.sessionStored = history !== null
-        if (history) {
-          this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
-          this.takeover = history.takeover ? { name: history.takeover.name } : null
-          this.lastEventId = history.last_event_id ?? 0
-          // Still held after a reload: say so again at the end.
-          if (this.takeover) this.messages.push({ id: 'held', role: 'assistant', parts: [], state: 'done', notice: 'joined', author: this.takeover.name })
-        } else sessionStore.clear(target)
+        if (history) this.showHistory(history, target)
+        else sessionStore.clear(target)
       }
       this.phase = 'ready'
       this.follow(this.eventsWanted)
@@ -365,16 +360,23 @@ export class ChatController implements ReactiveController {
     sessionStore.set(target, sessionId)
     this.sessionId = sessionId
     this.sessionStored = true
-    this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
+    this.showHistory(history, target)
     this.conversations = null
     // Follow this session's events now, not the one left.
     this.events?.abort()
     this.events = null
     this.eventsRefused = null
-    this.takeover = history.takeover ? { name: history.takeover.name } : null
-    this.lastEventId = history.last_event_id ?? 0
     this.follow(this.eventsWanted)
     this.update()
+  }
+
+  /** A stored session's transcript, who holds it, and where its events resume. */
+  private showHistory(history: SessionHistory, target: ChatTarget): void {
+    this.messages = toChatMessages(history.messages, (url) => resolveUrl(target.host, url))
+    this.takeover = history.takeover ? { name: history.takeover.name } : null
+    this.lastEventId = history.last_event_id ?? 0
+    // Still held: say so again at the end.
+    if (this.takeover) this.messages.push({ id: 'held', role: 'assistant', parts: [], state: 'done', notice: 'joined', author: this.takeover.name })
   }
 
   /** Forgets this tab's session and starts over. */

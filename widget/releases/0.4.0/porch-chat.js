@@ -1132,14 +1132,7 @@ var St = class {
 			}
 			if (this.sessionId = L.get(t), this.sessionId) {
 				let n = await ft(t, this.sessionId, e.signal);
-				this.sessionStored = n !== null, n ? (this.messages = xt(n.messages, (e) => z(t.host, e)), this.takeover = n.takeover ? { name: n.takeover.name } : null, this.lastEventId = n.last_event_id ?? 0, this.takeover && this.messages.push({
-					id: "held",
-					role: "assistant",
-					parts: [],
-					state: "done",
-					notice: "joined",
-					author: this.takeover.name
-				})) : L.clear(t);
+				this.sessionStored = n !== null, n ? this.showHistory(n, t) : L.clear(t);
 			}
 			this.phase = "ready", this.follow(this.eventsWanted);
 		} catch (t) {
@@ -1271,7 +1264,17 @@ var St = class {
 	}
 	async openConversation(e) {
 		let t = this.target(), n = await ft(t, e).catch(() => null);
-		n && !this.running && (L.set(t, e), this.sessionId = e, this.sessionStored = !0, this.messages = xt(n.messages, (e) => z(t.host, e)), this.conversations = null, this.events?.abort(), this.events = null, this.eventsRefused = null, this.takeover = n.takeover ? { name: n.takeover.name } : null, this.lastEventId = n.last_event_id ?? 0, this.follow(this.eventsWanted), this.update());
+		n && !this.running && (L.set(t, e), this.sessionId = e, this.sessionStored = !0, this.showHistory(n, t), this.conversations = null, this.events?.abort(), this.events = null, this.eventsRefused = null, this.follow(this.eventsWanted), this.update());
+	}
+	showHistory(e, t) {
+		this.messages = xt(e.messages, (e) => z(t.host, e)), this.takeover = e.takeover ? { name: e.takeover.name } : null, this.lastEventId = e.last_event_id ?? 0, this.takeover && this.messages.push({
+			id: "held",
+			role: "assistant",
+			parts: [],
+			state: "done",
+			notice: "joined",
+			author: this.takeover.name
+		});
 	}
 	newChat() {
 		this.running?.abort.abort(), L.clear(this.target()), this.sessionId = null, this.sessionStored = !1, this.conversations = null, this.messages = [], this.announcement = "", this.events?.abort(), this.events = null, this.takeover = null, this.lastEventId = 0, this.update();
