@@ -66,7 +66,7 @@ export const AnalyticsReportSchema = z.object({
   to: z.string(),
   group: z.enum(['day', 'hour']),
   totals: AnalyticsCountsSchema.extend({
-    /** Messages refused by a rate limit (429), counted per agent; hosts write them in batches, up to a minute late. */
+    /** Messages refused by a rate limit (429), counted per agent; hosts write them in batches, up to 15 s late. */
     rate_limited: z.number().int(),
     first_token_ms: PercentilesSchema,
     total_ms: PercentilesSchema,

@@ -5,6 +5,7 @@
  * counts to the shared rows, so hosts of a cluster add up. A flush that fails keeps its counts
  * for the next; counts of the last interval are lost only if the process dies without closing.
  */
+import { ApiError } from '../http/errors.ts'
 import type { Store } from '../store/store.ts'
 
 export type RefusalCounterOptions = {
@@ -24,6 +25,16 @@ export type RefusalCounter = {
 }
 
 const HOUR_MS = 3_600_000
+
+/** Runs a limit's `admit`: a refusal (429) is counted for the agent's analytics, then thrown on. */
+export async function admitCounted(refusals: Pick<RefusalCounter, 'count'> | undefined, agentId: string, admit: () => Promise<void>): Promise<void> {
+  try {
+    await admit()
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 429) refusals?.count(agentId)
+    throw error
+  }
+}
 
 export function createRefusalCounter(store: Pick<Store, 'addRefusals'>, { flushMs = 15_000, onError = () => {} }: RefusalCounterOptions = {}): RefusalCounter {
   /** "agent id\nhour" → refusals not written yet. */

@@ -35,7 +35,7 @@ const ClaimsSchema = z.object({
     .optional(),
 })
 
-export const invalidIdentity = (why: string) => new ApiError(401, 'invalid_identity', `The user token is not valid: ${why}.`)
+const invalidIdentity = (why: string) => new ApiError(401, 'invalid_identity', `The user token is not valid: ${why}.`)
 
 /** Why jose refused a token, in words for the site's developer; never the token itself. */
 function reason(error: unknown): string {
@@ -47,16 +47,16 @@ function reason(error: unknown): string {
 }
 
 /** The key jose verifies with, imported once per secret: importing it for every token took 140 µs a verify instead of 90 (20,000 verifies, tsx on the 2-core dev box). */
-export const identityKey = (secret: string): Promise<CryptoKey> =>
+const identityKey = (secret: string): Promise<CryptoKey> =>
   crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
 
-/** The user a token names, if `secret` signed it (HS256) and its claims are valid `now`; else throws `invalid_identity`. */
-export async function verifyUserToken(token: string, secret: string | CryptoKey, now = Date.now()): Promise<VerifiedUser> {
+/** The user a token names, if the secret of `key` signed it (HS256) and its claims are valid `now`; else throws `invalid_identity`. */
+async function verifyUserToken(token: string, key: CryptoKey, now = Date.now()): Promise<VerifiedUser> {
   if (token.length > IDENTITY.tokenChars) throw invalidIdentity(`it is longer than ${IDENTITY.tokenChars} characters`)
   const nowSeconds = Math.floor(now / 1000)
   let payload: unknown
   try {
-    ;({ payload } = await jwtVerify(token, typeof secret === 'string' ? new TextEncoder().encode(secret) : secret, {
+    ;({ payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
       clockTolerance: IDENTITY.clockSkewSeconds,
       currentDate: new Date(now),

@@ -17,7 +17,7 @@ import {
   type SessionHistory,
   type UploadedAttachment,
 } from '../../shared/index.ts'
-import type { RefusalCounter } from '../auth/refusal-counts.ts'
+import { admitCounted, type RefusalCounter } from '../auth/refusal-counts.ts'
 import { identityOf, type Visitor } from '../auth/visitor-identity.ts'
 import type { UploadLimits } from '../config.ts'
 import { bodyLimit, refusedBodyHeaders } from '../fast-paths/body-limit.ts'
@@ -105,14 +105,7 @@ const gone = (error: unknown) => error instanceof ApiError && (error.status === 
 
 export function chatApi(resolve: ChatResolver, deps: VisitorApiDeps, base: (id: string) => string) {
   /** Admits a new message; a refusal by a limit or quota (429) is counted for the owner's analytics. */
-  const admit = async (granted: ChatAccess) => {
-    try {
-      await granted.admit()
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 429) deps.refusals?.count(granted.published.agent.id)
-      throw error
-    }
-  }
+  const admit = (granted: ChatAccess) => admitCounted(deps.refusals, granted.published.agent.id, granted.admit)
   const { store, chat, heartbeatMs, uploads } = deps
   const access = async (c: Context, purpose: Purpose): Promise<VisitorAccess> => {
     const granted = await resolve(c, c.req.param('id')!, purpose).catch((error: unknown) => {

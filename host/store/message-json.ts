@@ -32,6 +32,11 @@ type AuthorElement = { type: 'author'; author: MessageAuthor }
 type StoredElement = ContentBlock | SourcesElement | AuthorElement
 
 /** What goes into the `content` column: the blocks, then the sources and the author when there are any. */
+/** A message added to a taken-over session, an `assistant` one by the person holding it unless it names its author. */
+export function takeoverMessage<M extends { role: string; author?: MessageAuthor }>(message: M, holder: string): M {
+  return message.role === 'assistant' && !message.author ? { ...message, author: { kind: 'human', name: holder } } : message
+}
+
 export function storedContent(message: { content: ContentBlock[]; sources?: AnswerSource[]; author?: MessageAuthor }): StoredElement[] {
   if (!message.sources?.length && !message.author) return message.content
   const stored: StoredElement[] = [...message.content]

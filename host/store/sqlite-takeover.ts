@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ContentBlock, Message, MessageAuthor, SessionEventType } from '../../shared/index.ts'
 import type { Db } from './db.ts'
-import { storableJson, storableText, storedContent, textOfBlocks } from './message-json.ts'
+import { storableJson, storableText, storedContent, takeoverMessage, textOfBlocks } from './message-json.ts'
 import type { SessionEventRecord, SessionKey, TakeoverRecord, TakeoverStore } from './store.ts'
 
 type HolderRow = { session_pk: number; by_id: string | null; by_name: string | null; since: string | null }
@@ -89,7 +89,7 @@ export function createTakeoverStore(db: Db): TakeoverStore {
       session_pk: row.session_pk,
       seq,
       role: message.role,
-      content: storableJson(storedContent(message)),
+      content: storableJson(storedContent(takeoverMessage(message, held.name))),
       trace_id: randomUUID(),
       created_at: at,
     })

@@ -678,8 +678,8 @@ export interface TakeoverStore {
   /** Hands the session back to the agent, with a `person_left` event; null when nobody held it. */
   handBack(key: SessionKey): Promise<SessionEventRecord | null>
   /**
-   * Appends one message to a taken-over session (a person's, as `assistant` with its `author`,
-   * or the visitor's, as `user`), touching the session, with its `person_message` or
+   * Appends one message to a taken-over session (a person's, as `assistant`, by `author` or else
+   * by the holder, read in the same transaction; or the visitor's, as `user`), touching the session, with its `person_message` or
    * `visitor_message` event; `not_taken_over` (nothing stored) when nobody holds the session.
    * The message has no trace (its `traceId` is a fresh id no trace has).
    */

@@ -7,9 +7,8 @@
 import { Hono } from 'hono'
 import { DEFAULTS } from '../../../shared/index.ts'
 import { type Limit, type LimiterFactory, type RateLimits, takePoint } from '../../auth/rate-limits.ts'
-import type { RefusalCounter } from '../../auth/refusal-counts.ts'
+import { admitCounted, type RefusalCounter } from '../../auth/refusal-counts.ts'
 import type { UploadLimits } from '../../config.ts'
-import { ApiError } from '../../http/errors.ts'
 import type { AllowPrivate } from '../../runtime/network/index.ts'
 import type { ModelRegistry } from '../../runtime/providers/index.ts'
 import type { ChatService } from '../../runtime/runs/index.ts'
@@ -65,16 +64,7 @@ export function compatRoutes({
   refusals,
   secretBox,
 }: CompatDeps) {
-  const admitKey =
-    limits &&
-    (async (keyId: string, agentId: string) => {
-      try {
-        await takePoint([[limits.chatPerKey, keyId]])
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 429) refusals?.count(agentId)
-        throw error
-      }
-    })
+  const admitKey = limits && ((keyId: string, agentId: string) => admitCounted(refusals, agentId, () => takePoint([[limits.chatPerKey, keyId]])))
   return (
     new Hono()
       .route('/', autoAgentsRoutes({ store, secretBox, chat, heartbeatMs, admitKey, uploads, allowPrivate }))

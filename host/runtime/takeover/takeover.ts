@@ -6,7 +6,7 @@
  * the session's event bus, so followers on every host see it at once.
  */
 import type { SessionEvent } from '../../../shared/index.ts'
-import type { SessionEventRecord, SessionKey, Store, TakeOverOutcome, TakeoverRecord } from '../../store/store.ts'
+import type { SessionEventRecord, SessionKey, Store, TakeOverOutcome } from '../../store/store.ts'
 import type { SessionEventBus } from './event-bus.ts'
 
 export type TakeoverServiceDeps = {
@@ -25,8 +25,6 @@ export type TakeoverService = {
   say(key: SessionKey, text: string): Promise<PersonMessageOutcome>
   /** Hands the session back to the agent; false when nobody held it. */
   handBack(key: SessionKey): Promise<boolean>
-  /** Who holds the session, or null. */
-  holder(key: SessionKey): Promise<TakeoverRecord | null>
 }
 
 /** A stored event as it goes over the wire. */
@@ -59,9 +57,8 @@ export function createTakeoverService({ store, events, stopSession }: TakeoverSe
       return outcome
     },
     async say(key, text) {
-      const held = await store.getTakeover(key)
-      if (!held) return { kind: 'not_taken_over' }
-      const outcome = await store.addTakeoverMessage(key, { role: 'assistant', content: [{ type: 'text', text }], author: { kind: 'human', name: held.name } })
+      // The store marks it with the holder's name, read in the same transaction.
+      const outcome = await store.addTakeoverMessage(key, { role: 'assistant', content: [{ type: 'text', text }] })
       if (outcome.kind !== 'added') return outcome
       return { kind: 'added', seq: outcome.seq, event: tell(key, outcome.event) }
     },
@@ -70,6 +67,5 @@ export function createTakeoverService({ store, events, stopSession }: TakeoverSe
       if (event) tell(key, event)
       return event !== null
     },
-    holder: (key) => store.getTakeover(key),
   }
 }

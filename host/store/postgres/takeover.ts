@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { ContentBlock, Message, MessageAuthor, SessionEventType } from '../../../shared/index.ts'
-import { storableJson, storableText, storedContent, textOfBlocks } from '../message-json.ts'
+import { storableJson, storableText, storedContent, takeoverMessage, textOfBlocks } from '../message-json.ts'
 import type { SessionEventRecord, SessionKey, TakeoverRecord, TakeoverStore } from '../store.ts'
 import type { Sql } from './connection.ts'
 import { type Db, iso, query } from './rows.ts'
@@ -84,7 +84,7 @@ export function createTakeoverStore(sql: Sql): TakeoverStore {
           `WITH session AS (UPDATE sessions SET updated_at = $2, last_seq = last_seq + 1 WHERE pk = $1::bigint RETURNING pk, last_seq)
            INSERT INTO messages (session_pk, seq, role, content, status, trace_id, created_at)
            SELECT pk, last_seq, $3, $4::text::json, 'complete', $5, $2 FROM session RETURNING seq`,
-          [row.session_pk, at.toISOString(), message.role, storableJson(storedContent(message)), randomUUID()],
+          [row.session_pk, at.toISOString(), message.role, storableJson(storedContent(takeoverMessage(message, held.name))), randomUUID()],
         )
         const seq = appended!.seq
         const text = textOfBlocks(message.content)
