@@ -54,7 +54,8 @@ export async function storeCallTimes({
   }
 }
 
-async function oneChat(store: Store, agentId: string): Promise<Record<ChatCall, number>> {
+/** One new visitor's sync chat's store calls, in order, each timed (ms). */
+export async function oneChat(store: Store, agentId: string): Promise<Record<ChatCall, number>> {
   const times = {} as Record<ChatCall, number>
   const timed = async <T>(call: ChatCall, work: () => Promise<T>): Promise<T> => {
     const started = performance.now()

@@ -13,6 +13,7 @@ import { openDatabase } from '../host/store/db.ts'
 import { AgentConfigSchema } from '../shared/index.ts'
 import { openSqliteBenchStore } from './bench-store.ts'
 import { floorStore } from './floor-store.ts'
+import { oneChat } from './store-calls.ts'
 
 const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const chats = flag('chats', 3_000)
@@ -36,28 +37,8 @@ const agent = await store.createAgent({ name: 'bench', description: '', config: 
 await store.publish({ agentId: agent.id, apiResponseMode: 'non_streaming' })
 
 async function porchChat() {
-  const published = await store.getPublishedAgent(agent.id)
   await store.getAgentIdentity(agent.id)
-  const session = { agentId: agent.id, scope: 'public', sessionId: randomUUID() }
-  const traceId = randomUUID()
-  await store.startTrace({
-    traceId,
-    instanceId: 'bench',
-    ...session,
-    version: published!.version.version,
-    requestId: randomUUID(),
-    startedAt: new Date().toISOString(),
-  })
-  await store.getModelContext(session)
-  await store.finishRun({
-    session,
-    traceId,
-    messages: [
-      { role: 'user', content: [{ type: 'text', text: 'hello' }], status: 'complete' },
-      { role: 'assistant', content: [{ type: 'text', text: 'Hello! This is the demo agent.' }], status: 'complete' },
-    ],
-    outcome: { status: 'success', firstTokenMs: 0.1, totalMs: 0.2, turns: 1, inputTokens: 1, outputTokens: 7, toolCalls: [], error: null },
-  })
+  await oneChat(store, agent.id)
 }
 
 /** CPU µs per call of `work`, after a tenth as many to warm up. */
